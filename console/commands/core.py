@@ -1,0 +1,195 @@
+"""Core commands: config, db upgrade, ingest, simulate, export, demo."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from console.config import load_settings
+from console.domain.simulator import Simulator
+from console.runtime import Runtime, stop_on_signals
+from data import streams
+from data.consumer import IngestWorker
+from data.db import make_sessionmaker
+from data.queries import EXPORT_FIELDS, STATUSES, CaseFilter, iter_cases
+from data.reference import load_geography
+
+log = logging.getLogger("kup")
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("config", help="print the effective settings (secrets masked)")
+    p.set_defaults(handler=cmd_config)
+
+    p = sub.add_parser("db", help="database schema")
+    p.add_argument("action", choices=["upgrade"], help="apply all migrations")
+    p.set_defaults(handler=cmd_db)
+
+    p = sub.add_parser("ingest", help="run an ingest worker (a consumer in the group)")
+    p.add_argument("--consumer", help="consumer name (default: host-pid)")
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("simulate", help="write realistic registry events to the stream")
+    p.add_argument("--rate", type=float, default=1.0, help="new registrations per second")
+    p.add_argument("--backfill-days", type=float, default=0.0,
+                   help="first write this many days of history")
+    p.add_argument("--bad-rate", type=float, default=0.0, help="share of malformed entries")
+    p.add_argument("--seed", type=int, help="random seed (deterministic output)")
+    p.add_argument("--per-day", type=float, default=600.0,
+                   help="registrations per day in the backfilled history")
+    p.add_argument("--duration", type=float, help="stop after this many seconds of live events")
+    p.set_defaults(handler=cmd_simulate)
+
+    p = sub.add_parser("export", help="export cases (JSON lines or CSV) to standard output")
+    p.add_argument("--status", choices=STATUSES, default="all",
+                   help="'open' means every undecided case (overdue and due-soon included)")
+    p.add_argument("--district", help="SOATE code")
+    p.add_argument("--region", help="ISO 3166-2 code, e.g. KG-C")
+    p.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("demo", help="embedded Redis + SQLite, simulated history and live events")
+    p.add_argument("--backfill-days", type=float, default=30.0)
+    p.add_argument("--rate", type=float, default=0.5, help="live registrations per second")
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--no-web", action="store_true", help="only intake, no web console")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8050)
+    p.set_defaults(handler=cmd_demo)
+
+
+def cmd_config(_: argparse.Namespace) -> int:
+    for key, value in load_settings().masked().items():
+        print(f"{key:16} {value}")
+    return 0
+
+
+def cmd_db(_: argparse.Namespace) -> int:
+    runtime = Runtime.from_env()
+    runtime.engine  # noqa: B018 - building it migrates
+    print(f"schema up to date on {runtime.settings.masked()['database_url']}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    runtime = Runtime.from_env(**({"consumer": args.consumer} if args.consumer else {}))
+    worker = IngestWorker(runtime.settings, runtime.engine, runtime.redis_url)
+    stop_on_signals(worker.stop)
+    worker.run()
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    if not 0 <= args.bad_rate <= 1:
+        raise ValueError("--bad-rate must be between 0 and 1")
+    runtime = Runtime.from_env()
+    settings = runtime.settings
+    client = streams.connect(runtime.redis_url)
+    sim = Simulator(load_geography(), seed=args.seed, tz=ZoneInfo(settings.tz),
+                    bad_rate=args.bad_rate, registrations_per_day=args.per_day)
+    now = datetime.now(timezone.utc)
+    if args.backfill_days > 0:
+        count = streams.append_events(
+            client, settings.stream, sim.backfill(now - timedelta(days=args.backfill_days), now))
+        log.info("backfilled %d events over %.1f days", count, args.backfill_days)
+    if args.rate <= 0:
+        return 0
+    stop = threading.Event()
+    stop_on_signals(stop)
+    rng = random.Random(args.seed)
+    started = time.monotonic()
+    tick = 0.25
+    while not stop.is_set():
+        if args.duration is not None and time.monotonic() - started >= args.duration:
+            break
+        count = _poisson(rng, args.rate * tick)
+        streams.append_events(client, settings.stream, sim.live(datetime.now(timezone.utc), count))
+        stop.wait(tick)
+    return 0
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """Number of arrivals in a tick (Poisson by inversion; fine for small means)."""
+    threshold, count, product = pow(2.718281828459045, -mean), 0, rng.random()
+    while product > threshold:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    runtime = Runtime.from_env()
+    settings = runtime.settings
+    tz = ZoneInfo(settings.tz)
+    flt = CaseFilter(status=args.status, district=args.district, region=args.region)
+    now = datetime.now(timezone.utc)
+    due_soon = timedelta(hours=settings.due_soon_hours)
+    with make_sessionmaker(runtime.engine)() as session:
+        rows = (_exportable(row, tz) for row in iter_cases(session, flt, now, due_soon))
+        if args.format == "csv":
+            writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
+        else:
+            for row in rows:
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _exportable(row: dict[str, object], tz: ZoneInfo) -> dict[str, object]:
+    """Timestamps as ISO 8601 in local time with their offset."""
+    return {k: (v.astimezone(tz).isoformat() if isinstance(v, datetime) else v)
+            for k, v in row.items()}
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Everything on one machine with no configuration: embedded Redis, SQLite, simulator,
+    ingest worker (and the web console, when installed)."""
+    runtime = Runtime.from_env(demo=True)
+    runtime.engine  # noqa: B018 - migrate before the workers start
+    env = dict(os.environ, REDIS_URL=runtime.redis_url,
+               DATABASE_URL=runtime.settings.effective_database_url,
+               KUP_DATA_DIR=str(runtime.settings.data_dir))
+    me = [sys.executable, "-m", "console.cli"]
+    procs = [
+        subprocess.Popen([*me, "simulate", "--backfill-days", str(args.backfill_days),
+                          "--rate", str(args.rate), "--seed", str(args.seed),
+                          "--bad-rate", "0.002"], env=env),
+        subprocess.Popen([*me, "ingest", "--consumer", "demo-1"], env=env),
+    ]
+    log.info("demo running: store %s, Redis %s", runtime.settings.masked()["database_url"],
+             runtime.redis_url)
+    stop = threading.Event()
+    stop_on_signals(stop)
+    try:
+        serve = None if args.no_web else _web_server()
+        if serve is not None:
+            serve(runtime, host=args.host, port=args.port, demo=True, stop=stop)
+        else:
+            while not stop.is_set() and all(p.poll() is None for p in procs):
+                stop.wait(1)
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+    return 0
+
+
+def _web_server():  # type: ignore[no-untyped-def]
+    """The web console's `serve(runtime, ...)`, once the web package is installed."""
+    try:
+        from console.web.server import serve
+    except ImportError:
+        return None
+    return serve

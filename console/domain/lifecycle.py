@@ -1,0 +1,142 @@
+"""A case's life: apply validated events to a case's state (pure; no storage)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from console.domain.contract import Event
+from console.domain.deadlines import (
+    PeriodUnit, RuleSet, is_late_registration, local_date, period_end)
+
+
+class CaseConflict(ValueError):
+    """An event that cannot apply to the case as it stands (e.g. registered twice)."""
+
+
+@dataclass
+class CaseState:
+    """Everything the console knows about one case, after the events applied so far."""
+
+    reg_no: str
+    district: str
+    category: str
+    kind: str
+    source: str
+    received_at: datetime
+    registered_at: datetime
+    period_start: date
+    period_days: int
+    period_unit: PeriodUnit
+    deadline: datetime
+    priority: str = "normal"
+    article: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    address: str | None = None
+    summary: str | None = None
+    unit: str | None = None
+    officer: str | None = None
+    decision: str | None = None
+    decided_at: datetime | None = None
+    transferred_to: str | None = None
+    extensions: int = 0
+    reopenings: int = 0
+    last_event_at: datetime | None = None
+    late_registration: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.decision is None
+
+
+@dataclass(frozen=True)
+class DeadlineChange:
+    """A new deadline and why it was set, for the case's deadline history."""
+
+    deadline: datetime
+    reason: str
+    period_days: int
+    period_unit: PeriodUnit
+
+
+def register_case(event: Event, tz: ZoneInfo, rules: RuleSet) -> tuple[CaseState, DeadlineChange]:
+    """Create a case from its `registered` event."""
+    data = event.data
+    received_at = data["received_at"]
+    assert isinstance(received_at, datetime)
+    kind = str(data["kind"])
+    days, unit = rules.initial_period(kind)
+    start = local_date(received_at, tz)
+    deadline = period_end(start, days, unit, tz, rules)
+    state = CaseState(
+        reg_no=event.reg_no,
+        district=str(data["district"]),
+        category=str(data["category"]),
+        kind=kind,
+        source=str(data["source"]),
+        received_at=received_at,
+        registered_at=event.occurred_at,
+        period_start=start,
+        period_days=days,
+        period_unit=unit,
+        deadline=deadline,
+        priority=str(data["priority"]),
+        article=_opt(data.get("article")),
+        lat=_float(data.get("lat")),
+        lon=_float(data.get("lon")),
+        address=_opt(data.get("address")),
+        summary=_opt(data.get("summary")),
+        unit=_opt(data.get("unit")),
+        last_event_at=event.occurred_at,
+        late_registration=is_late_registration(received_at, event.occurred_at),
+    )
+    return state, DeadlineChange(deadline, "registered", days, unit)
+
+
+def apply_event(
+    state: CaseState, event: Event, tz: ZoneInfo, rules: RuleSet
+) -> tuple[CaseState, DeadlineChange | None]:
+    """Apply a non-registration event to an existing case; return the new state and any new
+    deadline. Raises CaseConflict for a second registration."""
+    data = event.data
+    new = replace(state, last_event_at=max(state.last_event_at or event.occurred_at,
+                                           event.occurred_at))
+    change: DeadlineChange | None = None
+    if event.type == "registered":
+        raise CaseConflict(f"reg_no: {event.reg_no} is already registered")
+    if event.type == "assigned":
+        new.unit, new.officer = _opt(data["unit"]), _opt(data["officer"])
+    elif event.type == "extended":
+        days = int(data["days"])  # type: ignore[call-overload]
+        start = local_date(state.received_at, tz)
+        new.period_start, new.period_days, new.period_unit = start, days, "calendar"
+        new.extensions += 1
+        change = DeadlineChange(period_end(start, days, "calendar", tz, rules),
+                                f"extended by {data['authority']}", days, "calendar")
+    elif event.type == "decided":
+        new.decision = str(data["decision"])
+        decided_at = data["decided_at"]
+        assert isinstance(decided_at, datetime)
+        new.decided_at = decided_at
+        new.transferred_to = _opt(data.get("transferred_to"))
+    elif event.type == "reopened":
+        days = int(data["days"])  # type: ignore[call-overload]
+        start = local_date(event.occurred_at, tz)
+        new.period_start, new.period_days, new.period_unit = start, days, "calendar"
+        new.decision = new.decided_at = new.transferred_to = None
+        new.reopenings += 1
+        change = DeadlineChange(period_end(start, days, "calendar", tz, rules),
+                                "reopened", days, "calendar")
+    if change is not None:
+        new.deadline = change.deadline
+    return new, change
+
+
+def _opt(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]

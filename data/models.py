@@ -1,0 +1,186 @@
+"""SQLAlchemy 2.x models of the case store (schema owned by Alembic migrations)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer,
+                        String, Text)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from data.db import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class RegionRow(Base):
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)  # ISO 3166-2
+    soate: Mapped[str] = mapped_column(String(14), unique=True)
+    name_ru: Mapped[str] = mapped_column(String(80))
+    name_ky: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
+class DistrictRow(Base):
+    __tablename__ = "districts"
+
+    soate: Mapped[str] = mapped_column(String(14), primary_key=True)
+    region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    type: Mapped[str] = mapped_column(String(20))
+    name_ru: Mapped[str] = mapped_column(String(80))
+    name_ky: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    population: Mapped[int] = mapped_column(Integer)
+
+
+class Case(Base):
+    """One registered report or complaint, as of the last event applied."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_open_deadline", "decision", "deadline"),
+        Index("ix_cases_district_decision", "district", "decision"),
+        Index("ix_cases_region_decision_deadline", "region", "decision", "deadline"),
+        Index("ix_cases_registered_at", "registered_at"),
+        Index("ix_cases_decided_at", "decided_at"),
+    )
+
+    reg_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    district: Mapped[str] = mapped_column(ForeignKey("districts.soate"))
+    region: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[str] = mapped_column(String(12))
+    source: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(8))
+    article: Mapped[str | None] = mapped_column(String(16))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(String(200))
+    summary: Mapped[str | None] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(String(64), index=True)
+    officer: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_days: Mapped[int] = mapped_column(Integer)
+    period_unit: Mapped[str] = mapped_column(String(8))
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    transferred_to: Mapped[str | None] = mapped_column(String(64))
+    extensions: Mapped[int] = mapped_column(Integer, default=0)
+    reopenings: Mapped[int] = mapped_column(Integer, default=0)
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    late_registration: Mapped[bool] = mapped_column(Boolean, default=False)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EventRow(Base):
+    """Every valid event received, applied or waiting for its case's registration."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_pending", "reg_no", "applied"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    stream_id: Mapped[str] = mapped_column(String(40))
+    reg_no: Mapped[str] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    fields: Mapped[dict] = mapped_column(JSON)
+    applied: Mapped[bool] = mapped_column(Boolean)
+
+
+class DeadlineChangeRow(Base):
+    """The deadline history of a case: each deadline set, when and why."""
+
+    __tablename__ = "deadline_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reg_no: Mapped[str] = mapped_column(String(32), index=True)
+    event_id: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    period_days: Mapped[int] = mapped_column(Integer)
+    period_unit: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(64))
+
+
+class DeadLetter(Base):
+    """A stream entry rejected by the contract, with its reason; re-drivable."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[str] = mapped_column(String(40), unique=True)
+    stream: Mapped[str] = mapped_column(String(120))
+    error: Mapped[str] = mapped_column(Text)
+    field: Mapped[str] = mapped_column(String(80))
+    fields: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    retried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retry_id: Mapped[str | None] = mapped_column(String(40))
+
+
+class Flag(Base):
+    """A prosecutor's flag on a case, with comment; cleared flags are kept."""
+
+    __tablename__ = "flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reg_no: Mapped[str] = mapped_column(ForeignKey("cases.reg_no"), index=True)
+    comment: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cleared_by: Mapped[str | None] = mapped_column(String(64))
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str | None] = mapped_column(String(8))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """Tamper-evident audit log: each entry's hash covers its content and the previous hash."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(120))
+    detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Setting(Base):
+    """Small key-value state of the console (e.g. the last stream id seen, detected gaps)."""
+
+    __tablename__ = "console_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

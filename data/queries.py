@@ -1,0 +1,108 @@
+"""Read side of the case store: case lists (export, API, overdue page) with statuses evaluated
+at a given instant, always scoped to the reader's region when they have one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, and_, select
+from sqlalchemy.orm import Session
+
+from console.domain.deadlines import case_status
+from data.models import Case
+
+STATUSES = ("open", "due_soon", "overdue", "decided", "all")
+EXPORT_FIELDS = ("reg_no", "district", "region", "category", "kind", "status", "received_at",
+                 "registered_at", "deadline", "decision", "decided_at", "unit", "officer",
+                 "flagged", "priority", "late_registration")
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What a reader asks for. `scope_region` is the reader's own region (enforced, not a
+    choice); `region` is a filter within what they may see."""
+
+    status: str = "all"
+    district: str | None = None
+    region: str | None = None
+    category: str | None = None
+    kind: str | None = None
+    unit: str | None = None
+    officer: str | None = None
+    flagged: bool | None = None
+    scope_region: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+
+
+def status_clause(status: str, now: datetime, due_soon: timedelta):  # type: ignore[no-untyped-def]
+    """SQL condition for a status at `now` ("open" means every undecided case)."""
+    undecided = Case.decision.is_(None)
+    return {
+        "open": undecided,
+        "overdue": and_(undecided, Case.deadline <= now),
+        "due_soon": and_(undecided, Case.deadline > now, Case.deadline <= now + due_soon),
+        "decided": Case.decision.is_not(None),
+    }.get(status)
+
+
+def filtered(query: Select, flt: CaseFilter, now: datetime, due_soon: timedelta) -> Select:
+    """Apply a CaseFilter (and the reader's region scope) to a select over Case."""
+    clause = status_clause(flt.status, now, due_soon)
+    if clause is not None:
+        query = query.where(clause)
+    for column, value in ((Case.district, flt.district), (Case.region, flt.region),
+                          (Case.region, flt.scope_region), (Case.category, flt.category),
+                          (Case.kind, flt.kind), (Case.unit, flt.unit),
+                          (Case.officer, flt.officer)):
+        if value:
+            query = query.where(column == value)
+    if flt.flagged is not None:
+        query = query.where(Case.flagged.is_(flt.flagged))
+    return query
+
+
+def case_summary(case: Case, now: datetime, due_soon: timedelta) -> dict[str, object]:
+    """The export/API fields of one case, with its status evaluated at `now`."""
+    return {
+        "reg_no": case.reg_no, "district": case.district, "region": case.region,
+        "category": case.category, "kind": case.kind,
+        "status": case_status(case.deadline, case.decision is not None, now, due_soon),
+        "received_at": case.received_at, "registered_at": case.registered_at,
+        "deadline": case.deadline, "decision": case.decision, "decided_at": case.decided_at,
+        "unit": case.unit, "officer": case.officer, "flagged": bool(case.flagged),
+        "priority": case.priority, "late_registration": bool(case.late_registration),
+    }
+
+
+def list_cases(session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, *,
+               limit: int | None = None, offset: int = 0,
+               order: str = "deadline") -> list[dict[str, object]]:
+    """Case summaries matching `flt`, ordered by deadline (most overdue first) or newest."""
+    query = filtered(select(Case), flt, now, due_soon)
+    query = query.order_by(Case.deadline, Case.reg_no) if order == "deadline" else (
+        query.order_by(Case.registered_at.desc(), Case.reg_no))
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return [case_summary(c, now, due_soon) for c in session.scalars(query)]
+
+
+def iter_cases(session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta,
+               chunk: int = 5000) -> Iterator[dict[str, object]]:
+    """All matching case summaries, streamed in chunks (for exports of any size)."""
+    last: str | None = None
+    while True:
+        query = filtered(select(Case), flt, now, due_soon).order_by(Case.reg_no).limit(chunk)
+        if last is not None:
+            query = query.where(Case.reg_no > last)
+        cases = list(session.scalars(query))
+        if not cases:
+            return
+        for case in cases:
+            yield case_summary(case, now, due_soon)
+        last = cases[-1].reg_no
+        session.expunge_all()

@@ -1,0 +1,99 @@
+"""Shared fixtures: a real Redis server, and the case store on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import Engine, text
+
+from console.config import Settings
+from data.db import make_engine
+from data.models import Base
+from data.schema import upgrade
+from tests.support.servers import POSTGRES_URL, RedisServer, postgres_available
+
+REQUIRE_POSTGRES = os.environ.get("KUP_REQUIRE_POSTGRES") == "1"
+_pg_ok: bool | None = None
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_server.url, protocol=2)
+    client.flushall()
+    yield client
+    client.flushall()
+    client.close()
+
+
+def _postgres_or_skip() -> None:
+    global _pg_ok
+    if _pg_ok is None:
+        _pg_ok = postgres_available()
+    if not _pg_ok:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL required but not reachable at {POSTGRES_URL}")
+        pytest.skip("PostgreSQL not reachable (set KUP_TEST_POSTGRES_URL)")
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema_url() -> Iterator[str]:
+    """A private schema per test session, so parallel runs don't meet."""
+    _postgres_or_skip()
+    schema = f"kup_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _truncate(engine: Engine) -> None:
+    keep = {"regions", "districts", "alembic_version"}
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in keep]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The store's URL, once on an SQLite file and once on PostgreSQL (emptied)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'kup.db'}"
+    url = request.getfixturevalue("_postgres_schema_url")
+    engine = make_engine(url)
+    upgrade(engine)
+    _truncate(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str, redis_server: RedisServer) -> Settings:
+    return Settings(data_dir=tmp_path, database_url=db_url, redis_url=redis_server.url,
+                    consumer="test-1", batch_size=100, block_ms=100, claim_idle_ms=500)
