@@ -77,7 +77,7 @@ HOURLY = (0.35, 0.25, 0.2, 0.18, 0.18, 0.25, 0.45, 0.8, 1.2, 1.5, 1.6, 1.6,
           1.5, 1.5, 1.55, 1.5, 1.45, 1.4, 1.3, 1.2, 1.05, 0.9, 0.7, 0.5)
 DAY_OFF_FACTOR = 0.7
 LATE_REGISTRATION_SHARE = 0.02
-LATE_DECISION_SHARE = 0.12
+LATE_DECISION_SHARE = 0.15
 REOPEN_SHARE = 0.08
 EPOCH = datetime(2026, 1, 1, 9, 0)
 BROKEN = ("missing", "district", "naive", "category", "lat_only", "summary", "schema", "type",
@@ -107,6 +107,7 @@ class Simulator:
                                     for _ in range(3 + d.population // 40000)]
                           for d in self._districts}
         self._seq: dict[tuple[str, int], int] = {}
+        self._reg_nos: dict[str, str] = {}  # case placeholder -> reg_no given at registration
         self._pending: list[tuple[datetime, int, dict[str, str]]] = []
         self._order = 0
         self._horizon: datetime | None = None
@@ -200,10 +201,8 @@ class Simulator:
     def _new_case(self, received: datetime, registered: datetime) -> None:
         rng = self._rng
         district = rng.choices(self._districts, weights=self._population)[0]
-        key = (district.soate, local_date(registered, self.tz).year)
-        self._seq[key] = self._seq.get(key, 0) + 1
-        reg_no = f"KUP-{district.soate}-{key[1]}-{self._seq[key]:06d}"
-        fields = self._registration(reg_no, district, received, registered)
+        # The number is given when the registration is released, so it follows its order.
+        fields = self._registration(f"#{self._order}", district, received, registered)
         self._schedule(registered, fields)
         self._follow_ups(fields, district, received, registered)
 
@@ -274,7 +273,7 @@ class Simulator:
         rng = self._rng
         if deadline > after + timedelta(hours=1) and rng.random() >= LATE_DECISION_SHARE:
             return self._between(after, deadline, rng.betavariate(2, 1.5))
-        delay = rng.uniform(10, 60) if rng.random() < 0.3 else rng.expovariate(1 / 3)
+        delay = rng.uniform(10, 60) if rng.random() < 0.4 else rng.expovariate(1 / 3)
         return self._second(max(deadline, after) + timedelta(days=delay, minutes=5))
 
     def _unit(self, district: District) -> str:
@@ -309,11 +308,21 @@ class Simulator:
         while self._pending and (self._pending[0][0] < limit or
                                  inclusive and self._pending[0][0] == limit):
             at, _, fields = heapq.heappop(self._pending)
+            fields["reg_no"] = self._reg_no(fields, at)
             yield fields
             if self._rng.random() < self.duplicate_rate:
                 yield dict(fields)
             if self._rng.random() < self.bad_rate:
                 yield self.malformed(at)
+
+    def _reg_no(self, fields: dict[str, str], at: datetime) -> str:
+        """The case's number; its registration (released first) takes the next in sequence."""
+        ref = fields["reg_no"]
+        if ref not in self._reg_nos:
+            key = (fields["district"], local_date(at, self.tz).year)
+            self._seq[key] = self._seq.get(key, 0) + 1
+            self._reg_nos[ref] = f"KUP-{key[0]}-{key[1]}-{self._seq[key]:06d}"
+        return self._reg_nos[ref]
 
     def _between(self, start: datetime, end: datetime, fraction: float | None = None) -> datetime:
         share = self._rng.uniform(0.05, 0.95) if fraction is None else fraction
