@@ -32,7 +32,7 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 
 EVENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 REG_NO_RE = re.compile(r"[A-Z0-9-]{6,32}")
-INTEGER_RE = re.compile(r"[0-9]{1,3}")
+INTEGER_RE = re.compile(r"0|[1-9][0-9]{0,2}")
 
 
 class ContractError(ValueError):

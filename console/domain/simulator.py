@@ -80,8 +80,16 @@ LATE_REGISTRATION_SHARE = 0.02
 LATE_DECISION_SHARE = 0.15
 REOPEN_SHARE = 0.08
 EPOCH = datetime(2026, 1, 1, 9, 0)
-BROKEN = ("missing", "district", "naive", "category", "lat_only", "summary", "schema", "type",
-          "reg_no", "outside", "future", "days", "decision", "number")
+# Contract violations for `malformed`: a bad value of one field, or one of the other flaws.
+BAD_VALUES = {
+    "schema": ("2", "1.0", "v1"), "type": ("closed", "REGISTERED", "updated"),
+    "event_id": ("", "id with spaces", "e" * 65), "reg_no": ("куп-123456", "KUP 2026 12", "kup-1"),
+    "district": ("41799999000000", "4171100000", "Бишкек"),
+    "category": ("murder", "кража", "Theft", ""), "kind": ("felony", "Crime"),
+    "source": ("phone", ""), "priority": ("urgent",),
+    "lat": ("55.75580", "0", "сорок два", "nan"), "lon": ("37.61730", "74,59", "inf"),
+}
+FLAWS = (*BAD_VALUES, "missing", "naive", "lat_only", "summary", "future", "days", "decision")
 REQUIRED = ("schema", "type", "event_id", "reg_no", "occurred_at", "received_at", "district",
             "category", "source")
 
@@ -138,34 +146,22 @@ class Simulator:
         district = rng.choices(self._districts, weights=self._population)[0]
         fields = self._registration(f"KUP-{district.soate}-{at.year}-{rng.randint(1, 999999):06d}",
                                     district, at - timedelta(minutes=rng.randint(1, 30)), at)
-        flaw = rng.choice(BROKEN)
-        if flaw == "missing":
+        flaw = rng.choice(FLAWS)
+        if flaw in ("lat", "lon", "lat_only"):
+            fields.update(lat=f"{district.lat:.5f}", lon=f"{district.lon:.5f}")
+        if flaw in BAD_VALUES:
+            fields[flaw] = rng.choice(BAD_VALUES[flaw])
+        elif flaw == "missing":
             del fields[rng.choice(REQUIRED)]
-        elif flaw == "district":
-            fields["district"] = rng.choice(("41799999000000", "4171100000", "Бишкек"))
         elif flaw == "naive":
             fields[rng.choice(("occurred_at", "received_at"))] = at.replace(
                 tzinfo=None).isoformat(timespec="seconds")
-        elif flaw == "category":
-            fields["category"] = rng.choice(("murder", "кража", "Theft", ""))
         elif flaw == "lat_only":
-            fields["lat"] = f"{district.lat:.5f}"
-            fields.pop("lon", None)
+            del fields["lon"]
         elif flaw == "summary":
             fields["summary"] = "Подробное описание обстоятельств. " * rng.randint(30, 60)
-        elif flaw == "schema":
-            fields["schema"] = rng.choice(("2", "1.0", "v1"))
-        elif flaw == "type":
-            fields["type"] = rng.choice(("closed", "REGISTERED", "updated"))
-        elif flaw == "reg_no":
-            fields["reg_no"] = rng.choice(("куп-123456", "KUP 2026 12", "kup-1"))
-        elif flaw == "outside":
-            fields["lat"], fields["lon"] = rng.choice((("55.75580", "37.61730"), ("0", "0")))
         elif flaw == "future":
             fields["occurred_at"] = self._iso(max(at, self._horizon or at) + timedelta(days=2))
-        elif flaw == "number":
-            fields["lon"] = rng.choice(("семьдесят четыре", "74,59", "nan"))
-            fields.setdefault("lat", f"{district.lat:.5f}")
         else:
             fields = self._event("extended" if flaw == "days" else "decided", fields["reg_no"], at)
             if flaw == "days":

@@ -1,0 +1,193 @@
+"""The event simulator: contract-conformant, deterministic, realistic enough for the console."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from console.domain.contract import ContractError, Event, validate_event
+from console.domain.deadlines import case_status, get_rule_set
+from console.domain.lifecycle import apply_event, register_case
+from console.domain.simulator import Simulator
+from data.reference import load_geography
+
+TZ = ZoneInfo("Asia/Bishkek")
+START = datetime(2026, 11, 2, tzinfo=TZ)  # a Monday
+END = START + timedelta(days=14)
+PER_DAY = 300.0
+BISHKEK, OSH = "41711000000000", "41721000000000"
+
+
+@pytest.fixture(scope="module")
+def geo():
+    return load_geography()
+
+
+@pytest.fixture(scope="module")
+def districts(geo):
+    return set(geo.districts)
+
+
+@pytest.fixture(scope="module")
+def history(geo):
+    sim = Simulator(geo, seed=42, registrations_per_day=PER_DAY, duplicate_rate=0.02)
+    return sim, list(sim.backfill(START, END))
+
+
+@pytest.fixture(scope="module")
+def events(history, districts) -> list[Event]:
+    return [validate_event(fields, districts, END) for fields in history[1]]
+
+
+def registrations(events: list[Event]) -> list[Event]:
+    return [e for e in events if e.type == "registered"]
+
+
+def test_every_backfilled_event_validates_and_is_well_formed(history, events):
+    assert len(events) == len(history[1]) > 0
+    for fields in history[1]:
+        assert all(isinstance(k, str) and isinstance(v, str) for k, v in fields.items())
+        assert re.fullmatch(r"KUP-\d{14}-2026-\d{6}", fields["reg_no"])
+        assert fields["occurred_at"].endswith("+06:00")
+        assert re.fullmatch(r"[0-9a-f]{32}", fields["event_id"])
+    for event in registrations(events):
+        assert re.fullmatch(r"(ROVD|OVD)-[A-Za-z-]+", str(event.data["unit"]))
+        assert (event.data["lat"] is None) == (event.data["lon"] is None)
+
+
+def test_backfill_is_ordered_and_inside_the_window(events):
+    times = [e.occurred_at for e in events]
+    assert times == sorted(times)
+    assert START <= times[0] and times[-1] < END
+    assert all(START <= e.data["received_at"] < END for e in registrations(events))
+
+
+def test_rate_and_daily_rhythm(events):
+    regs = registrations(events)
+    assert 0.85 * PER_DAY * 14 < len(regs) < 1.15 * PER_DAY * 14
+    hours = Counter(e.data["received_at"].astimezone(TZ).hour for e in regs)
+    assert sum(hours[h] for h in range(10, 17)) > 3 * sum(hours[h] for h in range(0, 7))
+    weekdays = Counter(e.data["received_at"].astimezone(TZ).weekday() for e in regs)
+    assert (weekdays[5] + weekdays[6]) / 2 < sum(weekdays[d] for d in range(5)) / 5
+
+
+def test_districts_follow_population(geo, events):
+    by_district = Counter(e.data["district"] for e in registrations(events))
+    ranking = [soate for soate, _ in by_district.most_common()]
+    assert ranking[0] == BISHKEK
+    assert OSH in ranking[:6]
+    total_pop = sum(d.population for d in geo.districts.values())
+    share = by_district[BISHKEK] / sum(by_district.values())
+    expected = geo.districts[BISHKEK].population / total_pop
+    assert 0.75 * expected < share < 1.25 * expected
+    assert len(by_district) >= 50
+
+
+def test_categories_kinds_and_late_registrations(events):
+    regs = registrations(events)
+    categories = Counter(e.data["category"] for e in regs)
+    assert categories.most_common(1)[0][0] == "theft"
+    assert categories["fraud"] > categories["assault"] > categories["homicide"]
+    assert categories["homicide"] + categories["extremism"] < 0.02 * len(regs)
+    kinds = Counter(e.data["kind"] for e in regs)
+    assert 0.10 < kinds["appeal"] / len(regs) < 0.20
+    assert kinds["crime"] > kinds["misdemeanor"] > 0
+    late = [e for e in regs if e.occurred_at - e.data["received_at"] > timedelta(hours=24)]
+    assert 0 < len(late) < 0.05 * len(regs)
+    assert any(e.data["priority"] == "high" for e in regs)
+    assert all(re.search("[а-яА-Я]", str(e.data["summary"])) for e in regs)
+
+
+def test_replayed_cases_are_mostly_decided_and_some_overdue(events):
+    rules, cases, seen = get_rule_set("kg-default"), {}, set()
+    for event in events:
+        if event.event_id in seen:
+            continue
+        seen.add(event.event_id)
+        if event.type == "registered":
+            cases[event.reg_no], _ = register_case(event, TZ, rules)
+        else:
+            cases[event.reg_no], _ = apply_event(cases[event.reg_no], event, TZ, rules)
+    statuses = Counter(case_status(c.deadline, not c.is_open, END, timedelta(hours=24))
+                       for c in cases.values())
+    assert statuses["decided"] > 0.6 * len(cases)
+    assert 0.01 * len(cases) < statuses["overdue"] < 0.15 * len(cases)
+    assert any(c.extensions for c in cases.values())
+    assert any(c.reopenings for c in cases.values())
+    decided = [c for c in cases.values() if c.decided_at is not None]
+    in_time = sum(c.decided_at < c.deadline for c in decided)
+    assert 0.8 * len(decided) < in_time < len(decided)
+
+
+def test_duplicates_repeat_the_same_entry(history):
+    entries = history[1]
+    counts = Counter(f["event_id"] for f in entries)
+    repeated = [eid for eid, n in counts.items() if n > 1]
+    assert 0 < len(repeated) < 0.05 * len(counts)
+    for before, after in zip(entries, entries[1:]):
+        if before["event_id"] == after["event_id"]:
+            assert before == after
+
+
+def test_same_seed_same_output(geo):
+    def run(seed: int) -> list[dict[str, str]]:
+        sim = Simulator(geo, seed=seed, bad_rate=0.05, registrations_per_day=200)
+        out = list(sim.backfill(START, START + timedelta(days=2)))
+        out += sim.live(START + timedelta(days=2, minutes=1), 5)
+        return out + [sim.malformed()]
+
+    assert run(7) == run(7)
+    assert run(7) != run(8)
+
+
+def test_malformed_entries_are_rejected_in_many_ways(geo, districts):
+    sim = Simulator(geo, seed=3)
+    list(sim.backfill(START, START + timedelta(hours=2)))
+    fields = set()
+    for _ in range(400):
+        with pytest.raises(ContractError) as caught:
+            validate_event(sim.malformed(), districts, START + timedelta(hours=2))
+        fields.add(caught.value.field)
+    assert {"schema", "type", "event_id", "reg_no", "occurred_at", "received_at", "district",
+            "category", "kind", "source", "lat", "lon", "summary", "days", "decision"} <= fields
+
+
+def test_bad_rate_mixes_rejected_entries_into_good_ones(geo, districts):
+    sim = Simulator(geo, seed=5, bad_rate=0.1, registrations_per_day=300)
+    good = bad = 0
+    for fields in sim.backfill(START, START + timedelta(days=2)):
+        try:
+            validate_event(fields, districts, START + timedelta(days=2))
+            good += 1
+        except ContractError:
+            bad += 1
+    assert 0.05 * good < bad < 0.15 * good
+
+
+def test_live_continues_the_history_and_never_runs_ahead(geo, districts):
+    sim = Simulator(geo, seed=11, registrations_per_day=300)
+    reg_nos = {f["reg_no"] for f in sim.backfill(START, END) if f["type"] == "registered"}
+    types: Counter[str] = Counter()
+    seen: set[str] = set()
+    for minutes in range(1, 6 * 60, 10):
+        now = END + timedelta(minutes=minutes)
+        batch = sim.live(now, 3)
+        parsed = [validate_event(f, districts, now) for f in batch]
+        fresh = {e.event_id for e in parsed
+                 if e.type == "registered" and e.occurred_at >= now - timedelta(seconds=90)}
+        assert len(fresh) >= 3  # plus, rarely, a late registration falling due now
+        for event in parsed:
+            stamps = [event.occurred_at, event.data.get("received_at"),
+                      event.data.get("decided_at")]
+            assert all(t <= now for t in stamps if t is not None)
+            types[event.type] += 1
+            if event.type == "registered" and event.event_id not in seen:
+                assert event.data["received_at"] < event.occurred_at
+                assert event.reg_no not in reg_nos
+                reg_nos.add(event.reg_no)
+            seen.add(event.event_id)
+    assert types["assigned"] > 0 and types["decided"] > 0
