@@ -1,0 +1,162 @@
+"""apply_batch against a real store (SQLite and PostgreSQL): exactly-once, waiting events,
+conflicts, dead letters, deadline history."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Engine, func, select
+
+from console.config import Settings
+from data.consumer import intake_rules
+from data.db import make_sessionmaker, writer_engine
+from data.intake import BatchOutcome, StreamEntry, apply_batch
+from data.models import Case, DeadLetter, DeadlineChangeRow, EventRow
+from tests.support import events as ev
+
+RULES = intake_rules(Settings())
+T0 = datetime.now(timezone.utc) - timedelta(days=10)
+_stream_ids = iter(range(1, 10**9))
+
+
+def entries(*events: dict[str, str]) -> list[StreamEntry]:
+    return [StreamEntry(f"1700000000000-{next(_stream_ids)}", e) for e in events]
+
+
+def run(engine: Engine, *events: dict[str, str]) -> BatchOutcome:
+    with make_sessionmaker(writer_engine(engine)).begin() as session:
+        return apply_batch(session, entries(*events), RULES)
+
+
+def case(engine: Engine, reg_no: str) -> Case | None:
+    with make_sessionmaker(engine)() as session:
+        return session.get(Case, reg_no)
+
+
+def count(engine: Engine, model, *where) -> int:  # type: ignore[no-untyped-def]
+    with make_sessionmaker(engine)() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_registration_creates_case_with_region_and_deadline(engine: Engine) -> None:
+    reg = ev.next_reg_no(ev.OSH_CITY)
+    outcome = run(engine, ev.registered(reg, T0, district=ev.OSH_CITY, summary="<b>x</b>"))
+    stored = case(engine, reg)
+    assert outcome.stored == 1 and [c.reg_no for c in outcome.registered] == [reg]
+    assert stored is not None and stored.region == "KG-GO" and stored.summary == "<b>x</b>"
+    assert stored.deadline > stored.received_at and stored.decision is None
+    assert count(engine, DeadlineChangeRow, DeadlineChangeRow.reg_no == reg) == 1
+
+
+def test_lifecycle_across_batches(engine: Engine) -> None:
+    reg = ev.next_reg_no()
+    run(engine, ev.registered(reg, T0), ev.assigned(reg, T0 + timedelta(hours=1)))
+    run(engine, ev.extended(reg, T0 + timedelta(days=1), 30))
+    run(engine, ev.decided(reg, T0 + timedelta(days=2), "refused"))
+    stored = case(engine, reg)
+    assert stored is not None
+    assert (stored.unit, stored.officer, stored.decision, stored.extensions) == (
+        "OVD-Pervomaisky", "10442", "refused", 1)
+    assert stored.period_days == 30
+    assert count(engine, DeadlineChangeRow, DeadlineChangeRow.reg_no == reg) == 2
+
+
+def test_replayed_entries_change_nothing(engine: Engine) -> None:
+    reg = ev.next_reg_no()
+    batch = [ev.registered(reg, T0), ev.assigned(reg, T0 + timedelta(hours=1)),
+             ev.decided(reg, T0 + timedelta(days=1))]
+    run(engine, *batch)
+    before = case(engine, reg)
+    again = run(engine, *batch, *batch)
+    after = case(engine, reg)
+    assert again.stored == 0 and again.duplicates == 6 and not again.rejected
+    assert count(engine, EventRow) == 3
+    assert before is not None and after is not None
+    assert (after.decision, after.deadline, after.last_event_at) == (
+        before.decision, before.deadline, before.last_event_at)
+
+
+def test_duplicate_within_one_batch_is_stored_once(engine: Engine) -> None:
+    reg = ev.next_reg_no()
+    first = ev.registered(reg, T0)
+    outcome = run(engine, first, dict(first), ev.assigned(reg, T0 + timedelta(hours=1)))
+    assert (outcome.stored, outcome.duplicates) == (2, 1)
+
+
+def test_events_before_registration_wait_and_apply_on_arrival(engine: Engine) -> None:
+    reg = ev.next_reg_no()
+    early = run(engine, ev.assigned(reg, T0 + timedelta(hours=1), officer="555"),
+                ev.extended(reg, T0 + timedelta(days=1), 10))
+    assert early.waiting == 2 and case(engine, reg) is None
+    assert count(engine, EventRow, EventRow.applied.is_(False)) == 2
+    late = run(engine, ev.registered(reg, T0))
+    stored = case(engine, reg)
+    assert late.waiting == 0 and stored is not None
+    assert stored.officer == "555" and stored.period_days == 10
+    assert count(engine, EventRow, EventRow.applied.is_(False)) == 0
+
+
+def test_events_before_registration_in_the_same_batch(engine: Engine) -> None:
+    reg = ev.next_reg_no()
+    outcome = run(engine, ev.decided(reg, T0 + timedelta(days=1)), ev.registered(reg, T0))
+    stored = case(engine, reg)
+    assert outcome.waiting == 0 and stored is not None and stored.decision == "initiated"
+
+
+def test_shuffled_events_of_one_case_end_in_the_same_state(engine: Engine) -> None:
+    reg = ev.next_reg_no()
+    story = [ev.registered(reg, T0), ev.assigned(reg, T0 + timedelta(hours=2)),
+             ev.extended(reg, T0 + timedelta(days=2), 10),
+             ev.decided(reg, T0 + timedelta(days=5), "refused"),
+             ev.reopened(reg, T0 + timedelta(days=6), 7)]
+    random.Random(7).shuffle(story)
+    registration = next(e for e in story if e["type"] == "registered")
+    others = [e for e in story if e is not registration]
+    run(engine, *others)
+    run(engine, registration)
+    stored = case(engine, reg)
+    assert stored is not None and stored.decision is None and stored.reopenings == 1
+    assert stored.period_days == 7 and stored.extensions == 1
+
+
+def test_second_registration_is_dead_lettered_and_case_unchanged(engine: Engine) -> None:
+    reg = ev.next_reg_no()
+    run(engine, ev.registered(reg, T0, category="theft"))
+    outcome = run(engine, ev.registered(reg, T0 + timedelta(hours=1), category="fraud"))
+    assert len(outcome.rejected) == 1 and "already registered" in outcome.rejected[0].error
+    stored = case(engine, reg)
+    assert stored is not None and stored.category == "theft"
+    assert count(engine, DeadLetter) == 1
+
+
+def test_rejections_are_recorded_once_with_reason_and_source(engine: Engine) -> None:
+    bad = {"schema": "1", "type": "registered", "event_id": "x1", "reg_no": "KUP-1-2026-000001",
+           "occurred_at": "2026-11-01T10:00:00"}
+    batch = entries(bad)
+    for _ in range(2):  # a crash before XACK makes the worker see the same entry again
+        with make_sessionmaker(writer_engine(engine)).begin() as session:
+            outcome = apply_batch(session, batch, RULES)
+    assert outcome.rejected[0].field == "occurred_at"
+    with make_sessionmaker(engine)() as session:
+        rows = session.scalars(select(DeadLetter)).all()
+    assert len(rows) == 1 and rows[0].source_id == batch[0].stream_id
+    assert "occurred_at" in rows[0].error and batch[0].stream_id in rows[0].error
+    assert rows[0].fields["reg_no"] == "KUP-1-2026-000001"
+
+
+def test_binary_values_are_dead_lettered_and_kept_readable(engine: Engine) -> None:
+    outcome = run(engine, {b"schema": b"1", b"summary": b"\xff\xfeabc"})  # type: ignore[arg-type]
+    assert outcome.rejected[0].field == "summary"
+    with make_sessionmaker(engine)() as session:
+        row = session.scalars(select(DeadLetter)).one()
+    assert row.fields["summary"] == "\\xff\\xfeabc"
+
+
+def test_nothing_is_written_when_the_transaction_rolls_back(engine: Engine) -> None:
+    reg = ev.next_reg_no()
+    session = make_sessionmaker(writer_engine(engine))()
+    with session.begin():
+        apply_batch(session, entries(ev.registered(reg, T0)), RULES)
+        session.rollback()
+    assert case(engine, reg) is None and count(engine, EventRow) == 0
