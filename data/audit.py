@@ -1,0 +1,122 @@
+"""Tamper-evident audit log: who did what to which case, as a hash chain.
+
+Each entry's hash is sha256(prev_hash + canonical JSON of the entry), so editing an entry breaks
+its own hash and deleting one breaks its successor's link; the newest hash is also kept in
+`console_state` ("audit_head") so that deleting the newest entries is detected too.
+Entries are appended inside the caller's transaction; appends are serialised (PostgreSQL advisory
+lock; on SQLite the caller's writer session already holds the write lock from BEGIN IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from data.models import AuditEntry, Setting
+
+GENESIS = "0" * 64
+HEAD_KEY = "audit_head"
+ACTIONS = ("login", "login_failed", "logout", "flag", "unflag", "export", "case_view",
+           "user_add", "user_disable", "user_enable", "user_token")
+_LOCK_KEY = 4171101
+
+
+def canonical(entry: dict[str, object]) -> str:
+    """The exact text an entry's hash covers (sorted keys, no whitespace, UTF-8 kept)."""
+    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str)
+
+
+def entry_hash(prev_hash: str, at: datetime, actor: str, action: str, target: str,
+               detail: str) -> str:
+    """sha256 over the previous hash and the canonical JSON of the entry's content."""
+    content = canonical({"at": at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+                         "actor": actor, "action": action, "target": target, "detail": detail})
+    return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
+
+
+def _lock(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+
+
+def record(session: Session, actor: str, action: str, target: str,
+           detail: dict[str, object] | None = None, now: datetime | None = None) -> AuditEntry:
+    """Append one entry to the chain (inside the caller's transaction; use a writer session)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    _lock(session)
+    # Microseconds survive both stores; anything finer would break the hash on reading back.
+    at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    detail_text = canonical(detail or {})
+    actor, target = actor[:64], target[:120]
+    entry = AuditEntry(at=at, actor=actor, action=action, target=target, detail=detail_text,
+                       prev_hash=prev or GENESIS,
+                       hash=entry_hash(prev or GENESIS, at, actor, action, target, detail_text))
+    session.add(entry)
+    session.flush()
+    head = session.get(Setting, HEAD_KEY)
+    value = f"{entry.id}:{entry.hash}"
+    if head is None:
+        session.add(Setting(key=HEAD_KEY, value=value))
+    else:
+        head.value = value
+    return entry
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Outcome of `verify`: `first_bad` is the id of the first entry that does not check out."""
+
+    ok: bool
+    checked: int
+    first_bad: int | None = None
+    reason: str = ""
+
+
+def _entries(session: Session, chunk: int = 5000) -> Iterator[AuditEntry]:
+    last = 0
+    while True:
+        rows = list(session.scalars(select(AuditEntry).where(AuditEntry.id > last)
+                                    .order_by(AuditEntry.id).limit(chunk)))
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+        session.expunge_all()
+
+
+def verify(session: Session) -> Verification:
+    """Walk the chain from the start; report the first edited, deleted or reordered entry."""
+    prev_hash, prev_id, checked = GENESIS, None, 0
+    for entry in _entries(session):
+        if entry.prev_hash != prev_hash:
+            where = "the first entry" if prev_id is None else f"entry {prev_id}"
+            return Verification(False, checked, entry.id,
+                                f"entry {entry.id} does not follow {where}: an entry before it "
+                                "was deleted or edited")
+        expected = entry_hash(entry.prev_hash, entry.at, entry.actor, entry.action,
+                              entry.target, entry.detail)
+        if entry.hash != expected:
+            return Verification(False, checked, entry.id,
+                                f"entry {entry.id} was edited (its hash does not match)")
+        prev_hash, prev_id, checked = entry.hash, entry.id, checked + 1
+    head = session.get(Setting, HEAD_KEY)
+    if head is None:
+        if checked:
+            return Verification(False, checked, prev_id, "the recorded head of the chain is "
+                                "missing")
+        return Verification(True, 0)
+    head_id, _, head_hash = head.value.partition(":")
+    if head_hash != prev_hash:
+        return Verification(False, checked, int(head_id) if head_id.isdigit() else None,
+                            f"the newest entries were deleted: the chain ends at entry "
+                            f"{prev_id}, the recorded head is entry {head_id}")
+    return Verification(True, checked)

@@ -1,0 +1,114 @@
+"""Prosecutors' flags on cases: set and clear (role and region checked here, on the server),
+keeping `Case.flagged` in step and writing every change to the audit log.
+
+Writes run in the caller's transaction; use a writer session (SQLite BEGIN IMMEDIATE)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from console.domain.access import Viewer
+from data import audit
+from data.models import Case, Flag
+
+MAX_COMMENT_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class FlagInfo:
+    """One flag, active or cleared."""
+
+    id: int
+    reg_no: str
+    comment: str
+    created_by: str
+    created_at: datetime
+    cleared_by: str | None
+    cleared_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.cleared_at is None
+
+
+def _info(flag: Flag) -> FlagInfo:
+    return FlagInfo(id=flag.id, reg_no=flag.reg_no, comment=flag.comment,
+                    created_by=flag.created_by, created_at=flag.created_at,
+                    cleared_by=flag.cleared_by, cleared_at=flag.cleared_at)
+
+
+def visible_case(session: Session, viewer: Viewer, reg_no: str, *,
+                 for_update: bool = False) -> Case | None:
+    """The case if it exists and the viewer may see it (None either way otherwise: a case of
+    another region is indistinguishable from a missing one)."""
+    query = select(Case).where(Case.reg_no == reg_no)
+    if viewer.region is not None:
+        query = query.where(Case.region == viewer.region)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def _clean_comment(comment: object) -> str:
+    if not isinstance(comment, str):
+        raise ValueError("comment must be a string")
+    text = comment.strip()
+    if not text:
+        raise ValueError("comment must not be empty")
+    if len(text) > MAX_COMMENT_LENGTH:
+        raise ValueError(f"comment longer than {MAX_COMMENT_LENGTH} characters")
+    if "\x00" in text:
+        raise ValueError("comment contains a NUL character")
+    return text
+
+
+def _editable_case(session: Session, viewer: Viewer, reg_no: str) -> Case:
+    if not viewer.can_flag:
+        raise PermissionError("only prosecutors and admins may set or clear flags")
+    case = visible_case(session, viewer, reg_no, for_update=True)
+    if case is None:
+        raise LookupError(f"no case {reg_no}")
+    return case
+
+
+def add_flag(session: Session, viewer: Viewer, reg_no: str, comment: object,
+             now: datetime | None = None) -> FlagInfo:
+    """Flag a case with a comment. PermissionError for other roles, LookupError for a case the
+    viewer cannot see, ValueError for a bad comment."""
+    case = _editable_case(session, viewer, reg_no)
+    text = _clean_comment(comment)
+    now = now or datetime.now(timezone.utc)
+    flag = Flag(reg_no=case.reg_no, comment=text, created_by=viewer.username, created_at=now)
+    session.add(flag)
+    case.flagged = True
+    session.flush()
+    audit.record(session, viewer.username, "flag", case.reg_no,
+                 {"flag_id": flag.id, "comment": text}, now)
+    return _info(flag)
+
+
+def clear_flag(session: Session, viewer: Viewer, reg_no: str, flag_id: int,
+               now: datetime | None = None) -> FlagInfo:
+    """Clear an active flag (kept, marked cleared); the case stays flagged while others remain."""
+    case = _editable_case(session, viewer, reg_no)
+    flag = session.scalar(select(Flag).where(Flag.id == flag_id, Flag.reg_no == case.reg_no,
+                                             Flag.cleared_at.is_(None)))
+    if flag is None:
+        raise LookupError(f"no active flag {flag_id} on case {reg_no}")
+    now = now or datetime.now(timezone.utc)
+    flag.cleared_by, flag.cleared_at = viewer.username, now
+    session.flush()
+    case.flagged = bool(session.scalar(select(func.count()).select_from(Flag).where(
+        Flag.reg_no == case.reg_no, Flag.cleared_at.is_(None))))
+    audit.record(session, viewer.username, "unflag", case.reg_no, {"flag_id": flag.id}, now)
+    return _info(flag)
+
+
+def flags_of(session: Session, reg_no: str) -> list[FlagInfo]:
+    """Every flag of a case, oldest first (cleared ones included)."""
+    return [_info(f) for f in session.scalars(
+        select(Flag).where(Flag.reg_no == reg_no).order_by(Flag.created_at, Flag.id))]

@@ -1,0 +1,213 @@
+"""Users (passwords, lockout, tokens), flags (roles, regions, Case.flagged) and the audit hash
+chain (tampering detected) against a real store, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import Engine, delete, select, update
+
+from console.config import Settings
+from console.domain.access import Viewer
+from data import audit, flags, users
+from data.consumer import intake_rules
+from data.db import make_sessionmaker, writer_engine
+from data.intake import StreamEntry, apply_batch
+from data.models import AuditEntry, Case, User
+from tests.support import events as ev
+
+NOW = datetime(2026, 3, 11, 6, 0, tzinfo=timezone.utc)
+RULES = intake_rules(Settings())
+_ids = iter(range(1, 10**9))
+
+
+def store_case(engine: Engine, district: str = ev.BISHKEK) -> str:
+    number = ev.next_reg_no(district)
+    entry = StreamEntry(f"1700000000000-{next(_ids)}",
+                        ev.registered(number, NOW - timedelta(hours=1), district=district))
+    with make_sessionmaker(writer_engine(engine)).begin() as session:
+        assert not apply_batch(session, [entry], RULES, now=NOW).rejected
+    return number
+
+
+@pytest.fixture
+def writer(engine: Engine):  # type: ignore[no-untyped-def]
+    return make_sessionmaker(writer_engine(engine))
+
+
+# --- users -----------------------------------------------------------------------------------
+
+def test_add_and_authenticate(writer) -> None:  # type: ignore[no-untyped-def]
+    with writer.begin() as s:
+        info = users.add_user(s, "ivanova", "correct horse battery", "manager", "KG-O")
+    assert info.viewer == Viewer("ivanova", "manager", "KG-O")
+    with writer.begin() as s:
+        stored = s.scalar(select(User.password_hash).where(User.username == "ivanova"))
+        assert stored.startswith("scrypt:") and "correct horse" not in stored
+        assert users.authenticate(s, "ivanova", "correct horse battery").reason == "ok"
+        assert users.authenticate(s, "ivanova", "wrong password!").reason == "bad_password"
+        assert users.authenticate(s, "nobody", "whatever").reason == "unknown"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("bad name", "long enough pw", "duty", None), "username"),
+    (("ok", "long enough pw", "sheriff", None), "role"),
+    (("ok", "long enough pw", "duty", "KG-XX"), "unknown region"),
+    (("ok", "short", "duty", None), "at least"),
+])
+def test_add_user_refuses_bad_input(writer, args, message) -> None:  # type: ignore[no-untyped-def]
+    with writer.begin() as s, pytest.raises(ValueError, match=message):
+        users.add_user(s, *args)
+
+
+def test_duplicate_username_refused(writer) -> None:  # type: ignore[no-untyped-def]
+    with writer.begin() as s:
+        users.add_user(s, "petrov", "long enough pw", "duty")
+    with writer.begin() as s, pytest.raises(ValueError, match="already exists"):
+        users.add_user(s, "petrov", "another long pw", "admin")
+
+
+def test_lockout_after_repeated_failures(writer) -> None:  # type: ignore[no-untyped-def]
+    with writer.begin() as s:
+        users.add_user(s, "duty1", "long enough pw", "duty")
+    for _ in range(users.MAX_FAILED_LOGINS):
+        with writer.begin() as s:
+            assert users.authenticate(s, "duty1", "nope", now=NOW).user is None
+    with writer.begin() as s:  # the right password no longer works while locked
+        assert users.authenticate(s, "duty1", "long enough pw",
+                                  now=NOW + timedelta(minutes=1)).reason == "locked"
+    after = NOW + users.LOCKOUT + timedelta(seconds=1)
+    with writer.begin() as s:
+        assert users.authenticate(s, "duty1", "long enough pw", now=after).reason == "ok"
+    with writer.begin() as s:
+        row = s.scalar(select(User).where(User.username == "duty1"))
+        assert row.failed_logins == 0 and row.locked_until is None
+
+
+def test_disabled_user_cannot_log_in_and_loses_token(writer) -> None:  # type: ignore[no-untyped-def]
+    with writer.begin() as s:
+        users.add_user(s, "gone", "long enough pw", "prosecutor")
+        token = users.issue_token(s, "gone")
+    with writer.begin() as s:
+        assert users.user_by_token(s, token).username == "gone"
+        users.set_disabled(s, "gone", True)
+    with writer.begin() as s:
+        assert users.authenticate(s, "gone", "long enough pw").reason == "disabled"
+        assert users.user_by_token(s, token) is None
+
+
+def test_token_stored_only_as_hash(writer) -> None:  # type: ignore[no-untyped-def]
+    with writer.begin() as s:
+        users.add_user(s, "api", "long enough pw", "manager")
+        first = users.issue_token(s, "api")
+        second = users.issue_token(s, "api")
+    with writer.begin() as s:
+        assert s.scalar(select(User.token_hash)) not in (first, second)
+        assert users.user_by_token(s, first) is None  # replaced
+        assert users.user_by_token(s, second).username == "api"
+        assert users.user_by_token(s, "kup_" + "x" * 43) is None
+
+
+# --- flags -----------------------------------------------------------------------------------
+
+PROSECUTOR = Viewer("pros", "prosecutor")
+OSH_PROSECUTOR = Viewer("pros-osh", "prosecutor", "KG-GO")
+
+
+def test_flag_and_clear_keep_case_flagged_in_step(engine, writer) -> None:  # type: ignore[no-untyped-def]
+    reg_no = store_case(engine)
+    with writer.begin() as s:
+        first = flags.add_flag(s, PROSECUTOR, reg_no, "  check the deadline  ", NOW)
+        second = flags.add_flag(s, PROSECUTOR, reg_no, "second look", NOW)
+    assert first.comment == "check the deadline" and first.active
+    with writer.begin() as s:
+        flags.clear_flag(s, Viewer("boss", "admin"), reg_no, first.id, NOW)
+        assert s.get(Case, reg_no).flagged is True  # the second flag is still active
+        flags.clear_flag(s, PROSECUTOR, reg_no, second.id, NOW)
+        assert s.get(Case, reg_no).flagged is False
+    with writer.begin() as s:
+        history = flags.flags_of(s, reg_no)
+        assert [(f.id, f.cleared_by) for f in history] == [(first.id, "boss"),
+                                                           (second.id, "pros")]
+        actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+        assert actions == ["flag", "flag", "unflag", "unflag"]
+        with pytest.raises(LookupError):  # already cleared
+            flags.clear_flag(s, PROSECUTOR, reg_no, first.id, NOW)
+
+
+@pytest.mark.parametrize("role", ["duty", "manager"])
+def test_only_prosecutors_and_admins_flag(engine, writer, role) -> None:  # type: ignore[no-untyped-def]
+    reg_no = store_case(engine)
+    with writer.begin() as s, pytest.raises(PermissionError):
+        flags.add_flag(s, Viewer("x", role), reg_no, "no", NOW)
+
+
+def test_flag_outside_region_is_not_found(engine, writer) -> None:  # type: ignore[no-untyped-def]
+    bishkek_case = store_case(engine, ev.BISHKEK)
+    osh_case = store_case(engine, ev.OSH_CITY)
+    with writer.begin() as s:
+        with pytest.raises(LookupError):
+            flags.add_flag(s, OSH_PROSECUTOR, bishkek_case, "not mine", NOW)
+        assert flags.add_flag(s, OSH_PROSECUTOR, osh_case, "mine", NOW).reg_no == osh_case
+
+
+@pytest.mark.parametrize("comment", ["", "   ", None, 42, "x" * (flags.MAX_COMMENT_LENGTH + 1)])
+def test_bad_comments_refused(engine, writer, comment) -> None:  # type: ignore[no-untyped-def]
+    reg_no = store_case(engine)
+    with writer.begin() as s, pytest.raises(ValueError):
+        flags.add_flag(s, PROSECUTOR, reg_no, comment, NOW)
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+def _chain(writer, n: int = 5) -> list[int]:  # type: ignore[no-untyped-def]
+    ids = []
+    for i in range(n):
+        with writer.begin() as s:
+            ids.append(audit.record(s, f"user{i}", "case_view", f"KUP-{i}",
+                                    {"i": i, "text": "Кража <b>"}, NOW + timedelta(seconds=i)).id)
+    return ids
+
+
+def test_intact_chain_verifies(writer) -> None:  # type: ignore[no-untyped-def]
+    with writer.begin() as s:
+        assert audit.verify(s) == audit.Verification(True, 0)
+    _chain(writer)
+    with writer.begin() as s:
+        assert audit.verify(s) == audit.Verification(True, 5)
+
+
+@pytest.mark.parametrize("column", ["actor", "target", "detail", "at"])
+def test_edited_entry_detected(writer, column) -> None:  # type: ignore[no-untyped-def]
+    ids = _chain(writer)
+    value = NOW - timedelta(days=1) if column == "at" else "tampered"
+    with writer.begin() as s:
+        s.execute(update(AuditEntry).where(AuditEntry.id == ids[2]).values({column: value}))
+    with writer.begin() as s:
+        result = audit.verify(s)
+    assert not result.ok and result.first_bad == ids[2] and "edited" in result.reason
+
+
+def test_edited_entry_with_recomputed_hash_detected_at_successor(writer) -> None:  # type: ignore[no-untyped-def]
+    ids = _chain(writer)
+    with writer.begin() as s:
+        entry = s.get(AuditEntry, ids[1])
+        entry.actor = "someone else"
+        entry.hash = audit.entry_hash(entry.prev_hash, entry.at, entry.actor, entry.action,
+                                      entry.target, entry.detail)
+    with writer.begin() as s:
+        result = audit.verify(s)
+    assert not result.ok and result.first_bad == ids[2]
+
+
+@pytest.mark.parametrize("which", [0, 2, 4])
+def test_deleted_entry_detected(writer, which) -> None:  # type: ignore[no-untyped-def]
+    ids = _chain(writer)
+    with writer.begin() as s:
+        s.execute(delete(AuditEntry).where(AuditEntry.id == ids[which]))
+    with writer.begin() as s:
+        result = audit.verify(s)
+    assert not result.ok
+    assert result.first_bad == (ids[which] if which == 4 else ids[which + 1])
+    assert "deleted" in result.reason
