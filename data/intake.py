@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from console.domain.contract import ContractError, Event, decode_fields, validate_event
@@ -20,6 +21,10 @@ from data.models import Case, DeadLetter, DeadlineChangeRow, EventRow
 
 RawFields = dict[bytes, bytes] | dict[str, str]
 CASE_COLUMNS = tuple(c.key for c in Case.__table__.columns if c.key != "flagged")
+# The columns that hold a CaseState (the region is derived from the district).
+STATE_COLUMNS = tuple(f.name for f in fields(CaseState))
+_cases, _events = Case.__table__, EventRow.__table__
+_changes, _dead = DeadlineChangeRow.__table__, DeadLetter.__table__
 
 
 @dataclass(frozen=True)
@@ -70,54 +75,78 @@ def printable_fields(fields: RawFields) -> dict[str, str]:
     }
 
 
-def _validate(entry: StreamEntry, rules: IntakeRules, now: datetime) -> Event | Rejection:
+def _validate(entry: StreamEntry, rules: IntakeRules,
+              now: datetime) -> tuple[Event, dict[str, str]] | Rejection:
+    """The typed event and the decoded fields it was read from, or why it is refused."""
     if not entry.fields:
         return Rejection(entry, "entry: no fields (empty, or deleted from the stream before it "
                          f"was read) (source_id {entry.stream_id})", "entry")
     try:
-        return validate_event(decode_fields(entry.fields), rules.districts, now)
+        decoded = _decoded(entry.fields)
+        return validate_event(decoded, rules.districts, now), decoded
     except ContractError as exc:
         return Rejection(entry, f"{exc} (source_id {entry.stream_id})", exc.field)
 
 
+def _decoded(fields: RawFields) -> dict[str, str]:
+    """The field map as text: one pass for the usual all-UTF-8 bytes entry; anything else
+    goes through the contract's decoder, which names the field that is not valid UTF-8."""
+    try:
+        return {k.decode(): v.decode() for k, v in fields.items()}  # type: ignore[union-attr]
+    except (AttributeError, UnicodeDecodeError):
+        return decode_fields(fields)
+
+
+@dataclass
+class _Valid:
+    """A valid entry of the batch: where it came from, the event, its decoded fields."""
+
+    stream_id: str
+    entry: StreamEntry
+    event: Event
+    fields: dict[str, str]
+
+
 def apply_batch(session: Session, entries: Sequence[StreamEntry], rules: IntakeRules,
                 now: datetime | None = None) -> BatchOutcome:
-    """Validate and apply `entries` inside the caller's transaction; nothing is committed here."""
+    """Validate and apply `entries` inside the caller's transaction; nothing is committed here.
+
+    The store is read and written with Core statements (a few per batch, executemany for the
+    writes) rather than ORM objects: a batch costs a handful of round trips whatever its size.
+    """
     now = now or datetime.now(timezone.utc)
-    lock_writers(session)
     outcome = BatchOutcome()
-    valid: list[tuple[StreamEntry, Event]] = []
-    for entry in entries:
+    valid: list[_Valid] = []
+    for entry in entries:  # before touching the store: other writers may go on meanwhile
         checked = _validate(entry, rules, now)
         if isinstance(checked, Rejection):
             outcome.rejected.append(checked)
         else:
-            valid.append((entry, checked))
+            valid.append(_Valid(entry.stream_id, entry, *checked))
+    lock_writers(session)
+    conn = session.connection()
 
-    known = set(session.scalars(select(EventRow.event_id).where(
-        EventRow.event_id.in_({e.event_id for _, e in valid}))))
-    fresh: list[tuple[StreamEntry, Event]] = []
-    for entry, event in valid:
-        if event.event_id in known:
+    known = _existing_event_ids(conn, {v.event.event_id for v in valid})
+    fresh: list[_Valid] = []
+    for item in valid:
+        if item.event.event_id in known:
             outcome.duplicates += 1
         else:
-            known.add(event.event_id)
-            fresh.append((entry, event))
+            known.add(item.event.event_id)
+            fresh.append(item)
 
-    reg_nos = {e.reg_no for _, e in fresh}
-    states = {c.reg_no: _state_of(c) for c in session.scalars(
-        select(Case).where(Case.reg_no.in_(reg_nos)))}
-    existing = set(states)
-    newly_registered = {e.reg_no for _, e in fresh if e.type == "registered"} - existing
-    waiting_rows = {r.event_id: r for r in session.scalars(select(EventRow).where(
-        EventRow.reg_no.in_(newly_registered), EventRow.applied.is_(False)))}
+    states = _load_states(conn, {v.event.reg_no for v in fresh})
+    loaded = dict(states)  # as stored: updates write only the columns that changed
+    newly_registered = {v.event.reg_no for v in fresh if v.event.type == "registered"} - set(loaded)
+    waiting_rows = _load_waiting(conn, newly_registered)
     waiting: dict[str, list[tuple[str, Event]]] = {}
     for row in waiting_rows.values():
-        waiting.setdefault(row.reg_no, []).append((row.stream_id, _event_of(row, rules, now)))
+        waiting.setdefault(row["reg_no"], []).append(
+            (row["stream_id"], _event_of(row, rules, now)))
 
-    event_rows: list[dict] = []
+    event_rows: dict[str, dict[str, Any]] = {}  # event_id -> row, in stream order
     applied_later: list[str] = []
-    changes: list[dict] = []
+    changes: list[dict[str, Any]] = []
 
     def apply(event: Event) -> None:
         state, change = apply_event(states[event.reg_no], event, rules.tz, rules.rules)
@@ -126,61 +155,112 @@ def apply_batch(session: Session, entries: Sequence[StreamEntry], rules: IntakeR
         if change:
             changes.append(_change_row(event, change, now))
 
-    for entry, event in fresh:
+    for item in fresh:
+        event = item.event
         if event.type == "registered":
             if event.reg_no in states:
                 outcome.rejected.append(Rejection(
-                    entry, f"reg_no: {event.reg_no} is already registered "
-                    f"(source_id {entry.stream_id})", "reg_no"))
+                    item.entry, f"reg_no: {event.reg_no} is already registered "
+                    f"(source_id {item.stream_id})", "reg_no"))
                 continue
             state, change = register_case(event, rules.tz, rules.rules)
             states[event.reg_no] = state
             outcome.changed.add(event.reg_no)
             changes.append(_change_row(event, change, now))
-            event_rows.append(_event_row(entry, event, now, applied=True))
-            for stream_id, early in sorted(waiting.pop(event.reg_no, []),
-                                           key=lambda item: (item[1].occurred_at, item[0])):
+            event_rows[event.event_id] = _event_row(item, now, applied=True)
+            for _, early in sorted(waiting.pop(event.reg_no, []),
+                                   key=lambda pair: (pair[1].occurred_at, pair[0])):
                 apply(early)
                 if early.event_id in waiting_rows:
                     applied_later.append(early.event_id)
                 else:
-                    _mark_applied(event_rows, early.event_id)
+                    event_rows[early.event_id]["applied"] = True
             outcome.registered.append(states[event.reg_no])
         elif event.reg_no in states:
             try:
                 apply(event)
             except CaseConflict as exc:  # pragma: no cover - only "registered" conflicts
-                outcome.rejected.append(Rejection(entry, str(exc), "type"))
+                outcome.rejected.append(Rejection(item.entry, str(exc), "type"))
                 continue
-            event_rows.append(_event_row(entry, event, now, applied=True))
+            event_rows[event.event_id] = _event_row(item, now, applied=True)
         else:
-            waiting.setdefault(event.reg_no, []).append((entry.stream_id, event))
-            event_rows.append(_event_row(entry, event, now, applied=False))
+            waiting.setdefault(event.reg_no, []).append((item.stream_id, event))
+            event_rows[event.event_id] = _event_row(item, now, applied=False)
     outcome.stored = len(event_rows)
+    outcome.waiting = sum(1 for row in event_rows.values() if not row["applied"])
 
-    if event_rows:
-        session.execute(insert(EventRow), event_rows)
-    if applied_later:
-        session.execute(update(EventRow), [
-            {"id": waiting_rows[eid].id, "applied": True} for eid in applied_later])
-    new_cases = [_case_row(states[r], rules) for r in outcome.changed if r not in existing]
-    if new_cases:
-        session.execute(insert(Case), new_cases)
-    updated = [_case_row(states[r], rules) for r in outcome.changed if r in existing]
-    if updated:
-        session.execute(update(Case), updated)
-    if changes:
-        session.execute(insert(DeadlineChangeRow), changes)
-    _record_rejections(session, outcome.rejected, now)
-    outcome.waiting = sum(1 for row in event_rows if not row["applied"])
+    _write(conn, list(event_rows.values()), [waiting_rows[eid]["id"] for eid in applied_later],
+           [_case_row(states[r], rules) for r in outcome.changed if r not in loaded],
+           [(loaded[r], states[r]) for r in outcome.changed if r in loaded], changes)
+    _record_rejections(conn, outcome.rejected, now)
     return outcome
 
 
-def _record_rejections(session: Session, rejected: list[Rejection], now: datetime) -> None:
+def _existing_event_ids(conn: Connection, event_ids: set[str]) -> set[str]:
+    if not event_ids:
+        return set()
+    return set(conn.scalars(select(_events.c.event_id).where(_events.c.event_id.in_(event_ids))))
+
+
+def _load_states(conn: Connection, reg_nos: set[str]) -> dict[str, CaseState]:
+    """The current state of the cases among `reg_nos` that exist (their columns only)."""
+    if not reg_nos:
+        return {}
+    query = select(*(_cases.c[name] for name in STATE_COLUMNS)).where(
+        _cases.c.reg_no.in_(reg_nos))
+    return {row.reg_no: CaseState(*row) for row in conn.execute(query)}
+
+
+def _load_waiting(conn: Connection, reg_nos: set[str]) -> dict[str, dict[str, Any]]:
+    """Stored events of these cases that wait for their registration, by event_id."""
+    if not reg_nos:
+        return {}
+    query = select(_events.c.id, _events.c.event_id, _events.c.stream_id, _events.c.reg_no,
+                   _events.c.fields, _events.c.ingested_at).where(
+        _events.c.reg_no.in_(reg_nos), _events.c.applied.is_(False))
+    return {row.event_id: row._asdict() for row in conn.execute(query)}
+
+
+_MARK_APPLIED = update(_events).where(_events.c.id == bindparam("key")).values(applied=True)
+
+
+def _write(conn: Connection, event_rows: list[dict[str, Any]], applied_ids: list[int],
+           new_cases: list[dict[str, Any]], updated_cases: list[tuple[CaseState, CaseState]],
+           changes: list[dict[str, Any]]) -> None:
+    """All writes of a batch, one executemany per table and kind."""
+    if event_rows:
+        conn.execute(insert(_events), event_rows)
+    if applied_ids:
+        conn.execute(_MARK_APPLIED, [{"key": i} for i in applied_ids])
+    if new_cases:
+        conn.execute(insert(_cases), new_cases)
+    for columns, rows in _case_updates(updated_cases).items():
+        conn.execute(update(_cases).where(_cases.c.reg_no == bindparam("key")).values(
+            {name: bindparam(name) for name in columns}), rows)
+    if changes:
+        conn.execute(insert(_changes), changes)
+
+
+def _case_updates(pairs: Iterable[tuple[CaseState, CaseState]],
+                  ) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    """Updates of existing cases grouped by the columns that changed (an assignment touches
+    three columns, not all 27, and leaves the other indexes alone)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for before, after in pairs:
+        row = {name: value for name in STATE_COLUMNS
+               if (value := getattr(after, name)) != getattr(before, name)}
+        if row:
+            groups.setdefault(tuple(row), []).append(row)
+            row["key"] = after.reg_no
+    return groups
+
+
+def _record_rejections(conn: Connection, rejected: Iterable[Rejection], now: datetime) -> None:
+    rejected = list(rejected)
     if not rejected:
         return
     ids = [r.entry.stream_id for r in rejected]
-    seen = set(session.scalars(select(DeadLetter.source_id).where(DeadLetter.source_id.in_(ids))))
+    seen = set(conn.scalars(select(_dead.c.source_id).where(_dead.c.source_id.in_(ids))))
     rows = []
     for rejection in rejected:
         if rejection.entry.stream_id in seen:
@@ -190,38 +270,28 @@ def _record_rejections(session: Session, rejected: list[Rejection], now: datetim
                      "error": rejection.error, "field": rejection.field[:80],
                      "fields": printable_fields(rejection.entry.fields), "received_at": now})
     if rows:
-        session.execute(insert(DeadLetter), rows)
+        conn.execute(insert(_dead), rows)
 
 
-def _mark_applied(rows: list[dict], event_id: str) -> None:
-    for row in rows:
-        if row["event_id"] == event_id:
-            row["applied"] = True
-            return
-
-
-def _event_row(entry: StreamEntry, event: Event, now: datetime, applied: bool) -> dict:
-    return {"event_id": event.event_id, "stream_id": entry.stream_id, "reg_no": event.reg_no,
+def _event_row(item: _Valid, now: datetime, applied: bool) -> dict[str, Any]:
+    event = item.event
+    return {"event_id": event.event_id, "stream_id": item.stream_id, "reg_no": event.reg_no,
             "type": event.type, "occurred_at": event.occurred_at, "ingested_at": now,
-            "actor": event.actor, "fields": printable_fields(entry.fields), "applied": applied}
+            "actor": event.actor, "fields": item.fields, "applied": applied}
 
 
-def _event_of(row: EventRow, rules: IntakeRules, now: datetime) -> Event:
+def _event_of(row: dict[str, Any], rules: IntakeRules, now: datetime) -> Event:
     """Rebuild a stored waiting event (it was valid when stored, so it validates again)."""
-    return validate_event(row.fields, rules.districts, max(now, row.ingested_at))
+    return validate_event(row["fields"], rules.districts, max(now, row["ingested_at"]))
 
 
-def _change_row(event: Event, change: DeadlineChange, now: datetime) -> dict:
+def _change_row(event: Event, change: DeadlineChange, now: datetime) -> dict[str, Any]:
     return {"reg_no": event.reg_no, "event_id": event.event_id, "set_at": event.occurred_at,
             "deadline": change.deadline, "period_days": change.period_days,
             "period_unit": change.period_unit, "reason": change.reason}
 
 
-def _case_row(state: CaseState, rules: IntakeRules) -> dict:
-    row = {k: v for k, v in asdict(state).items() if k in CASE_COLUMNS}
+def _case_row(state: CaseState, rules: IntakeRules) -> dict[str, Any]:
+    row = {name: getattr(state, name) for name in STATE_COLUMNS}
     row["region"] = rules.region_of[state.district]
     return row
-
-
-def _state_of(case: Case) -> CaseState:
-    return CaseState(**{k: getattr(case, k) for k in CASE_COLUMNS if k != "region"})

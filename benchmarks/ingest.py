@@ -1,0 +1,252 @@
+"""Ingest throughput: the same simulated events consumed by the real ingest worker (SQLite and
+PostgreSQL, 1 and 2 worker processes in one group) and by a bare XREADGROUP + sqlite3 loop.
+
+All consumers read the same stream (one consumer group each), start together on a signal once
+their process is up, and are timed until their group has delivered the last entry and holds no
+pending entry (everything stored and acknowledged).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import redis
+from sqlalchemy import func, select
+
+from benchmarks.common import (Table, peak_rss_mb, postgres_ok, postgres_schema, redis_server,
+                               workdir)
+from console.config import Settings
+from console.domain.simulator import Simulator
+from data import streams
+from data.db import make_engine
+from data.models import Case, DeadLetter, EventRow
+from data.reference import load_geography
+from data.schema import upgrade
+
+STREAM = "bench:events"
+BATCH_SIZE = 500
+BARE_COLUMNS = ("event_id", "reg_no", "occurred_at", "received_at", "district", "category",
+                "kind", "source", "priority", "lat", "lon", "address", "summary", "unit")
+SIM_END = datetime(2026, 11, 1, tzinfo=timezone.utc)
+
+
+def make_events(count: int, seed: int = 4) -> list[dict[str, str]]:
+    """`count` entries of simulated history: every event type, ~0.5% duplicates, ~0.2% bad."""
+    sim = Simulator(load_geography(), seed=seed, bad_rate=0.002, duplicate_rate=0.005,
+                    registrations_per_day=max(count / 8, 100))
+    events: list[dict[str, str]] = []
+    for fields in sim.backfill(SIM_END - timedelta(days=30), SIM_END):
+        events.append(fields)
+        if len(events) >= count:
+            break
+    return events
+
+
+@dataclass
+class Run:
+    """One timed consumption of the whole stream."""
+
+    name: str
+    store: str
+    workers: int
+    seconds: float
+    rss_mb: float
+    stored: int | None = None
+
+
+def _wait_for(event: threading.Event | object, timeout: float = 120) -> None:
+    if not event.wait(timeout):  # type: ignore[attr-defined]
+        raise TimeoutError("benchmark worker did not get ready")
+
+
+def kup_worker(db_url: str, redis_url: str, group: str, consumer: str, batch_size: int,
+               ready, go, stop, results) -> None:  # type: ignore[no-untyped-def]
+    """A process running the real IngestWorker (as `kup-console ingest` does)."""
+    from data.consumer import IngestWorker
+
+    settings = Settings(database_url=db_url, redis_url=redis_url, stream=STREAM, group=group,
+                        consumer=consumer, batch_size=batch_size, block_ms=100)
+    engine = make_engine(db_url)
+    worker = IngestWorker(settings, engine, redis_url)
+    worker.redis.ping()
+    with engine.connect():
+        pass
+    ready.set()
+    _wait_for(go)
+    thread = threading.Thread(target=worker.run)
+    thread.start()
+    stop.wait()
+    worker.stop.set()
+    thread.join()
+    engine.dispose()
+    results.put({"stored": worker.stats.stored, "errors": worker.stats.errors,
+                 "rss_mb": peak_rss_mb()})
+
+
+def bare_worker(db_path: str, redis_url: str, group: str, consumer: str, batch_size: int,
+                ready, go, stop, results) -> None:  # type: ignore[no-untyped-def]
+    """The bare baseline: XREADGROUP, insert the registrations' fields, commit, XACK."""
+    client = redis.Redis.from_url(redis_url, protocol=2, decode_responses=True)
+    db = sqlite3.connect(db_path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute(f"CREATE TABLE IF NOT EXISTS registrations ({', '.join(BARE_COLUMNS)}, "
+               "PRIMARY KEY (event_id))")
+    insert = (f"INSERT OR IGNORE INTO registrations VALUES "
+              f"({', '.join('?' * len(BARE_COLUMNS))})")
+    client.ping()
+    ready.set()
+    _wait_for(go)
+    stored = 0
+    while not stop.is_set():
+        reply = client.xreadgroup(group, consumer, {STREAM: ">"}, count=batch_size, block=100)
+        if not reply:
+            continue
+        entries = reply[0][1]
+        rows = [tuple(fields.get(c) for c in BARE_COLUMNS) for _, fields in entries
+                if fields.get("type") == "registered"]
+        db.execute("BEGIN")
+        db.executemany(insert, rows)
+        db.execute("COMMIT")
+        client.xack(STREAM, group, *[entry_id for entry_id, _ in entries])
+        stored += len(rows)
+    db.close()
+    results.put({"stored": stored, "errors": 0, "rss_mb": peak_rss_mb()})
+
+
+def _drained(client: redis.Redis, group: str, last_id: bytes) -> bool:
+    info = next(g for g in client.xinfo_groups(STREAM) if g["name"] == group.encode())
+    return info["pending"] == 0 and info["last-delivered-id"] == last_id
+
+
+def consume(target, store_url: str, redis_url: str, group: str, workers: int,  # type: ignore[no-untyped-def]
+            batch_size: int, timeout: float = 1800) -> tuple[float, list[dict]]:
+    """Start `workers` processes running `target`, release them together, time the drain."""
+    client = redis.Redis.from_url(redis_url, protocol=2)
+    streams.ensure_group(client, STREAM, group)
+    last_id = client.xinfo_stream(STREAM)["last-generated-id"]
+    ctx = mp.get_context("spawn")
+    go, stop, results = ctx.Event(), ctx.Event(), ctx.Queue()
+    procs, readies = [], []
+    for i in range(workers):
+        ready = ctx.Event()
+        proc = ctx.Process(target=target, args=(store_url, redis_url, group, f"{group}-{i}",
+                                                batch_size, ready, go, stop, results))
+        proc.start()
+        procs.append(proc)
+        readies.append(ready)
+    try:
+        for ready in readies:
+            _wait_for(ready)
+        started = time.perf_counter()
+        go.set()
+        deadline = started + timeout
+        while not _drained(client, group, last_id):
+            if time.perf_counter() > deadline or not all(p.is_alive() for p in procs):
+                raise RuntimeError(f"{group}: consumers did not drain the stream")
+            time.sleep(0.005)
+        elapsed = time.perf_counter() - started
+    finally:
+        stop.set()
+        go.set()
+        collected = []
+        for _ in procs:
+            try:
+                collected.append(results.get(timeout=60))
+            except queue.Empty:
+                pass
+        for proc in procs:
+            proc.join(timeout=30)
+            if proc.is_alive():
+                proc.terminate()
+        client.close()
+    return elapsed, collected
+
+
+def _store_counts(url: str) -> tuple[int, int, int]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        counts = tuple(conn.scalar(select(func.count()).select_from(t))
+                       for t in (Case, EventRow, DeadLetter))
+    engine.dispose()
+    return counts  # type: ignore[return-value]
+
+
+def run(quick: bool = False, events: int | None = None) -> list[Table]:
+    """Run the ingest benchmark and return its table."""
+    count = events or (10_000 if quick else 100_000)
+    t0 = time.perf_counter()
+    entries = make_events(count)
+    generated = time.perf_counter() - t0
+    registrations = len({e["reg_no"] for e in entries if e.get("type") == "registered"})
+    runs: list[Run] = []
+    counts: dict[str, tuple[int, int, int]] = {}
+    with redis_server() as server, workdir("kup-bench-ingest-") as tmp:
+        client = streams.connect(server.url)
+        t0 = time.perf_counter()
+        streams.append_events(client, STREAM, entries)
+        loaded = time.perf_counter() - t0
+        client.close()
+
+        def bare() -> None:
+            db = tmp / "bare.db"
+            elapsed, res = consume(bare_worker, str(db), server.url, "bare", 1, BATCH_SIZE)
+            runs.append(Run("bare XREADGROUP + sqlite3.executemany", "SQLite", 1, elapsed,
+                            max(r["rss_mb"] for r in res), sum(r["stored"] for r in res)))
+
+        def kup(store: str, url: str, workers: int) -> None:
+            engine = make_engine(url)
+            upgrade(engine)
+            engine.dispose()
+            group = f"kup-{store.lower()}-{workers}"
+            elapsed, res = consume(kup_worker, url, server.url, group, workers, BATCH_SIZE)
+            runs.append(Run("kup-console IngestWorker", store, workers, elapsed,
+                            max(r["rss_mb"] for r in res), sum(r["stored"] for r in res)))
+            counts[f"{store}/{workers}"] = _store_counts(url)
+
+        bare()
+        for workers in (1, 2):
+            kup("SQLite", f"sqlite:///{tmp / f'kup-{workers}.db'}", workers)
+        if postgres_ok():
+            for workers in (1, 2):
+                with postgres_schema() as url:
+                    kup("PostgreSQL", url, workers)
+    return [_table(runs, count, registrations, counts, generated, loaded)]
+
+
+def _table(runs: list[Run], count: int, registrations: int,
+           counts: dict[str, tuple[int, int, int]], generated: float, loaded: float) -> Table:
+    bare = runs[0]
+    bare_rate = count / bare.seconds
+    table = Table(f"Ingest throughput: {count:,} stream entries (batch {BATCH_SIZE})",
+                  ["consumer", "store", "workers", "seconds", "entries/s", "× bare",
+                   "peak RSS MB"])
+    for r in runs:
+        table.add(r.name, r.store, r.workers, r.seconds, count / r.seconds,
+                  (count / r.seconds) / bare_rate, r.rss_mb)
+    table.notes.append(f"entries: simulated history ({registrations:,} registrations and their "
+                       "assignments, extensions, decisions, reopenings; ~0.5% duplicates, "
+                       "~0.2% contract violations); generated in "
+                       f"{generated:.1f} s, XADDed in {loaded:.1f} s (pipelined)")
+    table.notes.append("target: kup-console on SQLite ≥ 0.5 × bare "
+                       + ("(met)" if any(r.store == "SQLite" and r.workers == 1 and
+                                         count / r.seconds >= 0.5 * bare_rate
+                                         for r in runs[1:]) else "(NOT met)"))
+    for key, (cases, events, dead) in counts.items():
+        table.notes.append(f"store check {key} workers: {cases:,} cases, {events:,} events, "
+                           f"{dead:,} dead letters")
+    return table
+
+
+if __name__ == "__main__":
+    import sys
+
+    for t in run(quick="--quick" in sys.argv):
+        print(t.render())
