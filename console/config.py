@@ -29,6 +29,7 @@ class Settings:
     due_soon_hours: float = 24.0
     rule_set: str = "kg-default"
     secret_key: str = ""
+    https: bool = False  # served over HTTPS (behind a TLS proxy): Secure cookies, HSTS, redirect
     batch_size: int = 500
     block_ms: int = 1000
     claim_idle_ms: int = 60_000
@@ -94,6 +95,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         due_soon_hours=float(_env(env, "KUP_DUE_SOON_HOURS", "24")),
         rule_set=_env(env, "KUP_RULE_SET", "kg-default"),
         secret_key=env.get("KUP_SECRET_KEY", ""),
+        https=_env(env, "KUP_HTTPS", "0").strip().lower() in ("1", "true", "yes", "on"),
         batch_size=int(_env(env, "KUP_BATCH_SIZE", "500")),
         block_ms=int(_env(env, "KUP_BLOCK_MS", "1000")),
         claim_idle_ms=int(_env(env, "KUP_CLAIM_IDLE_MS", "60000")),

@@ -172,12 +172,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     stop = threading.Event()
     stop_on_signals(stop)
     try:
-        serve = None if args.no_web else _web_server()
-        if serve is not None:
-            serve(runtime, host=args.host, port=args.port, demo=True, stop=stop)
-        else:
+        if args.no_web:
             while not stop.is_set() and all(p.poll() is None for p in procs):
                 stop.wait(1)
+        else:
+            from console.web.server import serve
+
+            _demo_users(runtime)
+            serve(runtime, host=args.host, port=args.port, demo=True, stop=stop)
     finally:
         for proc in procs:
             proc.terminate()
@@ -186,10 +188,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _web_server():  # type: ignore[no-untyped-def]
-    """The web console's `serve(runtime, ...)`, once the web package is installed."""
-    try:
-        from console.web.server import serve
-    except ImportError:
-        return None
-    return serve
+# Demo accounts (documented in the README); weak passwords, created in demo mode only.
+DEMO_USERS = (
+    ("duty", "duty", None),
+    ("manager", "manager", None),
+    ("manager-osh", "manager", "KG-O"),
+    ("prosecutor", "prosecutor", None),
+    ("admin", "admin", None),
+)
+
+
+def _demo_users(runtime: Runtime) -> None:
+    """Create the demo users (password = username) that do not exist yet."""
+    from data import users
+    from data.db import writer_engine
+
+    with make_sessionmaker(writer_engine(runtime.engine)).begin() as session:
+        for name, role, region in DEMO_USERS:
+            if users.find_user(session, name) is None:
+                users.add_user(session, name, name, role, region, enforce_strength=False)
+    log.info("demo users: %s (password = username)", ", ".join(n for n, _, _ in DEMO_USERS))

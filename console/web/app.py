@@ -1,0 +1,158 @@
+"""The app factory: one Flask server carrying Dash, the API, Socket.IO, health and metrics.
+
+Nothing happens at import; `create_app` builds and binds everything for one app. The pages come
+from `components.layout.app_layout` (a function, called for every page load) and
+`callbacks.register(dash_app)`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import dash
+import socketio as python_socketio
+from flask import Flask
+from flask_babel import Babel
+from flask_socketio import SocketIO
+from sqlalchemy import Engine
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from console.config import Settings
+from console.web import api, auth, observability, push, security
+from console.web.state import EXTENSION_KEY, WebState
+from data import streams
+from data.db import make_engine, make_sessionmaker, writer_engine
+from data.reference import load_geography
+from data.schema import upgrade
+
+WEB_DIR = Path(__file__).resolve().parent
+ROOT = WEB_DIR.parent.parent
+STATIC_DIR = WEB_DIR / "static"
+BOOTSTRAP_CSS = "/static/vendor/bootstrap-5.3.6.min.css"
+ASSETS_DIR = ROOT / "components" / "assets"  # the pages' own CSS and JS (Dash assets)
+TRANSLATIONS_DIR = ROOT / "console" / "translations"
+MIN_SECRET_LENGTH = 16
+
+
+class ConfigurationError(ValueError):
+    """The web console cannot start with these settings."""
+
+
+class WebApp(NamedTuple):
+    """What `create_app` builds."""
+
+    server: Flask
+    dash_app: dash.Dash
+    socketio: SocketIO
+    state: WebState
+
+
+Pages = tuple[Callable[[], Any] | Any, Callable[[dash.Dash], None]]
+
+
+def secret_key(settings: Settings, testing: bool) -> str:
+    """KUP_SECRET_KEY; required (16+ characters) outside demo and test mode."""
+    if settings.secret_key:
+        if len(settings.secret_key) < MIN_SECRET_LENGTH and not (settings.demo or testing):
+            raise ConfigurationError(
+                f"KUP_SECRET_KEY must have at least {MIN_SECRET_LENGTH} characters")
+        return settings.secret_key
+    if settings.demo or testing:
+        return secrets.token_urlsafe(32)
+    raise ConfigurationError(
+        "KUP_SECRET_KEY is not set: the web console signs sessions with it. Set it to a long "
+        "random value (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`) "
+        "and keep it the same across restarts and web processes.")
+
+
+def default_pages() -> Pages:
+    """The console's pages: components.layout.app_layout and callbacks.register."""
+    try:
+        layout = importlib.import_module("components.layout").app_layout
+        register = importlib.import_module("callbacks").register
+    except (ImportError, AttributeError) as exc:
+        raise ConfigurationError(
+            "the console's pages are missing: components/layout.py must define app_layout() "
+            f"and callbacks/__init__.py must define register(app) ({exc})") from exc
+    return layout, register
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None,
+               redis_url: str | None = None, testing: bool = False,
+               pages: Pages | None = None, config: Mapping[str, Any] | None = None,
+               start_push: bool | None = None) -> WebApp:
+    """Build the web console for `settings`.
+
+    `engine` defaults to one on the configured store (migrated); `redis_url` to the configured
+    (or embedded) Redis. `pages` replaces (layout, register) (tests); `config` overrides Flask
+    settings (e.g. KUP_LOGIN_RATE). The push task starts unless `start_push` is False (default:
+    not in testing; tests start `state.pusher` themselves).
+    """
+    key = secret_key(settings, testing)
+    if engine is None:
+        engine = make_engine(settings.effective_database_url)
+        upgrade(engine)
+    redis_url = redis_url or streams.redis_url(settings)
+
+    server = Flask("console.web", static_folder=str(STATIC_DIR), static_url_path="/static",
+                   template_folder=str(WEB_DIR / "templates"))
+    server.config.update(
+        SECRET_KEY=key,
+        TESTING=testing,
+        DEBUG=False,
+        SESSION_COOKIE_NAME="kup_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.https,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE=auth.DEFAULT_LANGUAGE,
+        BABEL_DEFAULT_TIMEZONE=settings.tz,
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
+        JSON_SORT_KEYS=False,
+    )
+    server.config.update(config or {})
+    if settings.https:  # behind a TLS-terminating proxy: trust its X-Forwarded-Proto/For
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    socketio = SocketIO()
+    state = WebState(settings=settings, engine=engine, sessions=make_sessionmaker(engine),
+                     writer=make_sessionmaker(writer_engine(engine)), redis_url=redis_url,
+                     socketio=socketio)
+    server.extensions[EXTENSION_KEY] = state
+    manager = python_socketio.RedisManager(redis_url, channel=f"{settings.stream}:socketio",
+                                           redis_options={"protocol": 2})
+    socketio.init_app(server, async_mode="threading", client_manager=manager,
+                      logger=False, engineio_logger=False)
+    Babel(server, locale_selector=auth.select_locale,
+          timezone_selector=lambda: settings.tz)
+
+    dash_app = dash.Dash(
+        "console.web", server=server, url_base_pathname="/",
+        external_stylesheets=[BOOTSTRAP_CSS], assets_folder=str(ASSETS_DIR),
+        suppress_callback_exceptions=True, serve_locally=True, update_title=None,
+        title="КУП · оперативная консоль",
+    )
+    layout, register = pages or default_pages()
+    dash_app.layout = layout
+    register(dash_app)
+
+    csrf = security.init_security(server, dash_app, settings)
+    auth.init_auth(server, csrf)
+    server.register_blueprint(api.bp)
+    server.register_blueprint(observability.bp)
+    server.register_error_handler(HTTPException, api.api_http_error)
+
+    state.metrics = observability.Metrics(state)
+    state.pusher = push.Pusher(socketio, settings, state.sessions, redis_url, state.metrics,
+                               regions=frozenset(load_geography().regions))
+    push.register_socket_handlers(socketio, lambda: state.pusher)
+    if start_push if start_push is not None else not testing:
+        state.pusher.start()
+    return WebApp(server, dash_app, socketio, state)

@@ -1,0 +1,223 @@
+"""Who is asking: Flask-Login sessions from the `/login` form, per-user bearer tokens for the API,
+the gate that requires one of them for every page, Dash callback and API route, login
+throttling, and `current_viewer()` for the callbacks."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Flask, Response, current_app, g, jsonify, redirect,
+                   render_template, request, session, url_for)
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import TooManyRequests, Unauthorized
+
+from console.domain.access import Viewer
+from console.web.security import CSRF_COOKIE, check_csrf
+from console.web.state import web_state
+from data import audit, users
+
+log = logging.getLogger("kup.web.auth")
+LANGUAGES = ("ru", "ky", "en")
+DEFAULT_LANGUAGE = "ru"
+LOGIN_RATE = "10 per minute"
+# Reachable without logging in: the login form, language choice, health and metrics, and the
+# static files the login page and Dash's renderer load (no case data in any of them).
+PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "auth.set_language", "obs.healthz",
+                              "obs.metrics", "_dash_assets.static"})
+PUBLIC_PREFIXES = ("/_dash-component-suites/", "/_favicon.ico")
+JSON_PREFIXES = ("/api/", "/_dash-", "/_reload-hash")
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginUser(UserMixin):
+    """The Flask-Login user: a thin wrapper of data.users.UserInfo."""
+
+    def __init__(self, info: users.UserInfo) -> None:
+        self.info = info
+
+    def get_id(self) -> str:
+        return str(self.info.id)
+
+    @property
+    def viewer(self) -> Viewer:
+        return self.info.viewer
+
+
+def current_viewer() -> Viewer:
+    """The logged-in user as the access rules see them (role, region); 401 if nobody is."""
+    if not current_user.is_authenticated:
+        raise Unauthorized("login required")
+    return current_user.viewer
+
+
+def _load_session_user(user_id: str) -> LoginUser | None:
+    if not user_id.isdigit():
+        return None
+    with web_state().sessions() as s:
+        info = users.get_user(s, int(user_id))
+    if info is None:
+        return None
+    g.kup_auth = "session"
+    return LoginUser(info)
+
+
+def _load_token_user(req) -> LoginUser | None:  # type: ignore[no-untyped-def]
+    scheme, _, token = req.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    with web_state().sessions() as s:
+        info = users.user_by_token(s, token.strip())
+    if info is None:
+        return None
+    g.kup_auth = "token"
+    return LoginUser(info)
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go to after logging in (never another site: no open redirect)."""
+    if not target:
+        return "/"
+    target = target.strip()
+    parts = urlsplit(target)
+    if (not target.startswith("/") or target.startswith(("//", "/\\")) or parts.scheme
+            or parts.netloc or any(ord(c) < 32 for c in target)):
+        return "/"
+    return target
+
+
+def wants_json() -> bool:
+    return request.path.startswith(JSON_PREFIXES)
+
+
+def _is_public() -> bool:
+    return request.endpoint in PUBLIC_ENDPOINTS or request.path.startswith(PUBLIC_PREFIXES)
+
+
+def init_auth(server: Flask, csrf: CSRFProtect) -> Limiter:
+    """Bind Flask-Login, the login throttle and the gate; register /login, /logout, /lang."""
+    manager = LoginManager()
+    manager.session_protection = "basic"
+    manager.user_loader(_load_session_user)
+    manager.request_loader(_load_token_user)
+    manager.init_app(server)
+    server.config.setdefault("KUP_LOGIN_RATE", LOGIN_RATE)
+    limiter = Limiter(get_remote_address, app=server, storage_uri="memory://",
+                      default_limits=[], headers_enabled=True)
+    server.register_blueprint(bp)
+    # The limit applies through the wrapper, so it replaces this app's view of /login.
+    server.view_functions["auth.login"] = limiter.limit(
+        lambda: current_app.config["KUP_LOGIN_RATE"], methods=["POST"])(login)
+
+    @server.before_request
+    def require_login() -> Response | tuple[Response, int] | None:
+        if _is_public():
+            check_csrf(csrf)
+            return None
+        if not current_user.is_authenticated:
+            if wants_json():
+                response = jsonify(error="login required")
+                response.headers["WWW-Authenticate"] = 'Bearer realm="kup-console"'
+                return response, 401
+            return redirect(url_for("auth.login", next=_requested_path()))
+        check_csrf(csrf)
+        return None
+
+    server.register_error_handler(CSRFError, _csrf_refused)
+    server.register_error_handler(TooManyRequests, _throttled)
+    return limiter
+
+
+def _requested_path() -> str:
+    return request.full_path.rstrip("?") if request.query_string else request.path
+
+
+def _csrf_refused(error: CSRFError) -> tuple[Response | str, int]:
+    if request.endpoint == "auth.login":
+        return _login_page(error="The form has expired; please try again.", status=400)
+    return jsonify(error=f"CSRF check failed: {error.description}"), 400
+
+
+def _throttled(error: TooManyRequests) -> tuple[Response | str, int]:
+    if request.endpoint == "auth.login":
+        return _login_page(error="Too many login attempts; wait a minute and try again.",
+                           status=429)
+    return jsonify(error="too many requests"), 429
+
+
+def _login_page(error: str | None = None, status: int = 200,
+                next_url: str | None = None) -> tuple[str, int]:
+    from flask_babel import gettext
+
+    return render_template("login.html", error=gettext(error) if error else None,
+                           next_url=safe_next(next_url or request.values.get("next")),
+                           languages=LANGUAGES, lang=select_locale()), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | tuple[str, int]:
+    """The login form (plain HTML, works without JavaScript) and its submission."""
+    next_url = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(next_url)
+        return _login_page(next_url=next_url)
+    username = request.form.get("username", "")[:200].strip()
+    password = request.form.get("password", "")
+    if not username or not password:
+        return _login_page(error="Enter your username and password.", status=400)
+    state = web_state()
+    with state.writer.begin() as s:
+        outcome = users.authenticate(s, username, password)
+        audit.record(s, username, "login" if outcome.user else "login_failed", "session",
+                     {"reason": outcome.reason, "ip": request.remote_addr or ""})
+    if outcome.user is None:
+        log.info("login refused (%s)", outcome.reason)
+        return _login_page(error="Wrong username or password, or the account is locked "
+                           "after repeated failures.", status=401)
+    language = session.get("lang")
+    session.clear()  # a fresh session (and CSRF token) at every login: no session fixation
+    if language:
+        session["lang"] = language
+    login_user(LoginUser(outcome.user))
+    g.kup_auth = "session"
+    return redirect(next_url)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout() -> Response | str:
+    """GET asks for confirmation (a form, so that no link elsewhere can log you out); POST
+    logs out."""
+    if request.method == "GET":
+        return render_template("logout.html", lang=select_locale())
+    viewer = current_viewer()
+    with web_state().writer.begin() as s:
+        audit.record(s, viewer.username, "logout", "session", {})
+    logout_user()
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    g.pop("kup_auth", None)
+    response = redirect(url_for("auth.login"))
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+@bp.route("/lang/<code>")
+def set_language(code: str) -> Response | tuple[Response, int]:
+    """Remember the chosen interface language (ru, ky or en) and go back."""
+    if code not in LANGUAGES:
+        return jsonify(error=f"language must be one of {', '.join(LANGUAGES)}"), 404
+    session["lang"] = code
+    return redirect(safe_next(request.args.get("next")))
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: the session's choice, Russian by default."""
+    language = session.get("lang")
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE

@@ -1,0 +1,401 @@
+"""Live push to browsers over Socket.IO.
+
+Ingest PUBLISHes what it stored on `settings.changes_channel` (see data/consumer.py). One web
+process at a time (the leader, elected with a Redis key that expires) subscribes, coalesces
+bursts, and emits through Flask-SocketIO's Redis message queue, which delivers to the clients of
+every web process. The leader also notices deadlines that pass with no event. Every process
+tells its own clients when it loses or regains Redis.
+
+Rooms: "country" (users without a region) gets everything; "region:<ISO>" gets only that
+region's items. A socket joins `current_viewer().room` on connect; without login the
+connection is refused.
+
+Events (server → client), all JSON objects with "at" (ISO 8601 UTC):
+  hello    {"room", "redis": bool}                     on connect, to that client only
+  changes  {"registered": [items], "registered_count", "changed", "rejected", "messages",
+            "truncated", "since"}                       at most one per room every flush
+  overdue  {"reg_nos": [...], "count", "truncated"}    cases whose deadline just passed
+  flags    {"reg_no", "flagged", "flag_id"}            a flag was set or cleared
+  status   {"redis": bool}                             this server lost/regained Redis
+  resync   {"reason"}                                  pushes may have been missed: re-query
+In a region room, "changed" is that region's count when ingest reports `changed_regions`, else
+null (something changed somewhere: re-query); "rejected" is sent to "country" only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import redis
+from flask import request
+from flask_login import current_user
+from flask_socketio import SocketIO, join_room
+from sqlalchemy.exc import SQLAlchemyError
+
+from console.config import Settings
+from data import streams
+from data.overdue import newly_overdue
+
+log = logging.getLogger("kup.web.push")
+COUNTRY_ROOM = "country"
+MAX_ITEMS = 100
+MAX_OVERDUE_REG_NOS = 200
+FLUSH_INTERVAL_S = 0.5
+OVERDUE_INTERVAL_S = 15.0
+LEADER_TTL_S = 15.0
+_RENEW = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
+          "return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end")
+_RELEASE = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
+            "return redis.call('del', KEYS[1]) else return 0 end")
+
+
+def region_room(region: str) -> str:
+    return f"region:{region}"
+
+
+def _iso(instant: datetime) -> str:
+    return instant.astimezone(timezone.utc).isoformat()
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _parse_at(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
+
+
+@dataclass
+class _Pending:
+    """What one room will be sent at the next flush."""
+
+    registered: list[dict] = field(default_factory=list)
+    registered_count: int = 0
+    changed: int | None = 0
+    rejected: int = 0
+    messages: int = 0
+    truncated: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def merge(self, at: datetime | None, items: list[dict], count: int, changed: int | None,
+              truncated: bool) -> None:
+        self.messages += 1
+        if at is not None:
+            self.since = at if self.since is None else min(self.since, at)
+            self.until = at if self.until is None else max(self.until, at)
+        self.registered.extend(items)
+        if len(self.registered) > MAX_ITEMS:
+            del self.registered[:-MAX_ITEMS]
+            truncated = True
+        self.registered_count += count
+        self.changed = None if changed is None or self.changed is None else self.changed + changed
+        self.truncated |= truncated
+
+    def payload(self, with_rejected: bool) -> dict[str, object]:
+        out: dict[str, object] = {
+            "registered": self.registered, "registered_count": self.registered_count,
+            "changed": self.changed, "messages": self.messages, "truncated": self.truncated,
+            "since": _iso(self.since) if self.since else None,
+            "at": _iso(self.until) if self.until else None,
+        }
+        if with_rejected:
+            out["rejected"] = self.rejected
+        return out
+
+
+def _strings(value: object) -> set[str]:
+    return {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()
+
+
+class Coalescer:
+    """Merges ingest announcements until the next flush: items concatenated (the newest
+    MAX_ITEMS kept per room), counts summed, split into the country room and region rooms.
+    `regions` are told of changes that ingest did not attribute to a region."""
+
+    def __init__(self, regions: frozenset[str] = frozenset()) -> None:
+        self.regions = regions
+        self._rooms: dict[str, _Pending] = {}
+        self._times: list[datetime] = []
+
+    def add(self, message: dict[str, Any]) -> None:
+        """Merge one announcement (malformed parts are ignored: it comes from outside)."""
+        at = _parse_at(message.get("at"))
+        if at is not None:
+            self._times.append(at)
+        raw = message.get("registered")
+        items = [i for i in raw if isinstance(i, dict) and isinstance(i.get("region"), str)
+                 ] if isinstance(raw, list) else []
+        count, changed = _int(message.get("registered_count")), _int(message.get("changed"))
+        by_region = message.get("changed_regions")
+        by_region = by_region if isinstance(by_region, dict) else None
+        announced = _strings(message.get("regions"))
+        truncated = count > len(items)
+
+        country = self._rooms.setdefault(COUNTRY_ROOM, _Pending())
+        country.merge(at, items, max(count, len(items)), changed, truncated)
+        country.rejected += _int(message.get("rejected"))
+
+        touched = {i["region"] for i in items} | announced
+        if by_region is not None:
+            touched |= {r for r, n in by_region.items() if isinstance(r, str) and _int(n)}
+        elif changed:
+            touched |= self.regions
+        for region in touched:
+            mine = [i for i in items if i["region"] == region]
+            region_changed = _int(by_region.get(region)) if by_region is not None else None
+            self._rooms.setdefault(region_room(region), _Pending()).merge(
+                at, mine, len(mine), region_changed, truncated and region in announced)
+
+    def drain(self) -> tuple[dict[str, dict[str, object]], list[datetime]]:
+        """The payload of every room with something pending, and the announcements' times."""
+        rooms = {room: p.payload(with_rejected=room == COUNTRY_ROOM)
+                 for room, p in self._rooms.items()}
+        times, self._rooms, self._times = self._times, {}, []
+        return rooms, times
+
+    def __bool__(self) -> bool:
+        return bool(self._rooms)
+
+
+class Pusher:
+    """The background task of one web process (see the module docstring)."""
+
+    def __init__(self, socketio: SocketIO, settings: Settings, sessions, redis_url: str,  # type: ignore[no-untyped-def]
+                 metrics: Any = None, *, regions: frozenset[str] = frozenset(),
+                 flush_interval: float = FLUSH_INTERVAL_S,
+                 overdue_interval: float = OVERDUE_INTERVAL_S,
+                 leader_ttl: float = LEADER_TTL_S) -> None:
+        self.socketio = socketio
+        self.settings = settings
+        self.sessions = sessions
+        self.redis_url = redis_url
+        self.metrics = metrics
+        self.flush_interval = flush_interval
+        self.overdue_interval = overdue_interval
+        self.leader_ttl = leader_ttl
+        self.coalescer = Coalescer(regions)
+        self.identity = uuid.uuid4().hex
+        self.leader_key = f"{settings.stream}:push-leader"
+        self.is_leader = False
+        self.redis_ok = True
+        self.last_emit_at: datetime | None = None
+        self.last_overdue_check = datetime.now(timezone.utc)
+        self._stop = threading.Event()
+        self._task: Any = None
+        self._client: redis.Redis | None = None
+        self._pubsub: Any = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._task is None:
+            self._stop.clear()
+            self._task = self.socketio.start_background_task(self.run)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._task is not None:
+            self._task.join(timeout)
+            self._task = None
+        self._release()
+
+    def run(self) -> None:
+        """Until stopped: keep or seek leadership; as leader, listen, flush and watch
+        deadlines. Redis or database trouble is logged and retried, never fatal."""
+        next_lead = next_flush = 0.0
+        next_overdue = time.monotonic() + self.overdue_interval
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                now = time.monotonic()
+                if now >= next_lead:
+                    self._lead()
+                    next_lead = now + self.leader_ttl / 3
+                    self._redis_back()
+                if not self.is_leader:
+                    self._unsubscribe()
+                    self._stop.wait(min(1.0, self.leader_ttl / 3))
+                    continue
+                self._listen(timeout=min(0.1, self.flush_interval / 2))
+                if time.monotonic() >= next_flush:
+                    self.flush()
+                    next_flush = time.monotonic() + self.flush_interval
+                if time.monotonic() >= next_overdue:
+                    next_overdue = time.monotonic() + self.overdue_interval
+                    self.check_overdue()
+                backoff = 0.5
+            except (redis.RedisError, OSError) as exc:
+                self._redis_lost(exc)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+                next_lead = 0.0
+            except SQLAlchemyError as exc:
+                log.warning("overdue check failed (%s); retrying", type(exc).__name__)
+                self._stop.wait(backoff)
+
+    # -- Redis ----------------------------------------------------------------------------
+    def _redis(self) -> redis.Redis:
+        if self._client is None:
+            self._client = streams.connect(self.redis_url, socket_timeout=5,
+                                           socket_connect_timeout=5)
+        return self._client
+
+    def _lead(self) -> None:
+        client = self._redis()
+        ttl_ms = int(self.leader_ttl * 1000)
+        if self.is_leader and client.eval(_RENEW, 1, self.leader_key, self.identity, ttl_ms):
+            return
+        was = self.is_leader
+        self.is_leader = bool(client.set(self.leader_key, self.identity, nx=True, px=ttl_ms))
+        if self.is_leader and not was:
+            log.info("this web process now pushes changes to browsers")
+            # Deadlines may have passed while nobody watched: look back one interval.
+            self.last_overdue_check = min(self.last_overdue_check, datetime.fromtimestamp(
+                time.time() - self.overdue_interval, timezone.utc))
+
+    def _release(self) -> None:
+        self._unsubscribe()
+        if self.is_leader and self._client is not None:
+            try:
+                self._client.eval(_RELEASE, 1, self.leader_key, self.identity)
+            except redis.RedisError:
+                pass
+        self.is_leader = False
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _listen(self, timeout: float) -> None:
+        if self._pubsub is None:
+            self._pubsub = self._redis().pubsub(ignore_subscribe_messages=True)
+            self._pubsub.subscribe(self.settings.changes_channel)
+        message = self._pubsub.get_message(timeout=timeout)
+        for _ in range(1000):  # drain a burst, but flush at least every 1000 messages
+            if message is None:
+                return
+            self._take(message.get("data"))
+            message = self._pubsub.get_message(timeout=0)
+
+    def _take(self, data: object) -> None:
+        try:
+            message = json.loads(data) if isinstance(data, (bytes, str)) else None
+        except ValueError:
+            message = None
+        if isinstance(message, dict):
+            self.coalescer.add(message)
+        else:
+            log.warning("ignored a malformed change announcement")
+
+    def _unsubscribe(self) -> None:
+        if self._pubsub is not None:
+            try:
+                self._pubsub.close()
+            except (redis.RedisError, OSError):
+                pass
+            self._pubsub = None
+
+    def _redis_lost(self, exc: Exception) -> None:
+        if self.redis_ok:
+            log.warning("Redis unavailable (%s); pushes paused", type(exc).__name__)
+            self.redis_ok = False
+            self._local("status", {"redis": False, "at": _iso(datetime.now(timezone.utc))})
+        self._unsubscribe()
+        self.is_leader = False
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _redis_back(self) -> None:
+        if not self.redis_ok:
+            log.info("Redis is back; pushes resume")
+            self.redis_ok = True
+            at = _iso(datetime.now(timezone.utc))
+            self._local("status", {"redis": True, "at": at})
+            self._local("resync", {"reason": "redis", "at": at})
+
+    def _local(self, event: str, payload: dict[str, object]) -> None:
+        """Emit to this process's own clients only (works while Redis is down)."""
+        self.socketio.emit(event, payload, ignore_queue=True)
+        self._count(event)
+
+    # -- emits ----------------------------------------------------------------------------
+    def _count(self, event: str) -> None:
+        if self.metrics is not None:
+            self.metrics.push_emits.labels(event).inc()
+
+    def flush(self, now: datetime | None = None) -> dict[str, dict[str, object]]:
+        """Emit what has been coalesced since the last flush; returns it, by room."""
+        rooms, times = self.coalescer.drain()
+        if not rooms:
+            return rooms
+        now = now or datetime.now(timezone.utc)
+        for room, payload in rooms.items():
+            self.socketio.emit("changes", payload, to=room)
+            self._count("changes")
+        self.last_emit_at = now
+        if self.metrics is not None:
+            for at in times:
+                self.metrics.push_latency.observe(max(0.0, (now - at).total_seconds()))
+        return rooms
+
+    def check_overdue(self, now: datetime | None = None) -> dict[str, dict[str, object]]:
+        """Emit "overdue" for the cases whose deadline passed since the last check."""
+        now = now or datetime.now(timezone.utc)
+        since = self.last_overdue_check
+        with self.sessions() as session:
+            found = newly_overdue(session, since, now)
+        self.last_overdue_check = now
+        if not found:
+            return {}
+        by_room: dict[str, list[str]] = {COUNTRY_ROOM: [r for r, _ in found]}
+        for reg_no, region in found:
+            by_room.setdefault(region_room(region), []).append(reg_no)
+        rooms = {room: {"reg_nos": reg_nos[:MAX_OVERDUE_REG_NOS], "count": len(reg_nos),
+                        "truncated": len(reg_nos) > MAX_OVERDUE_REG_NOS, "at": _iso(now)}
+                 for room, reg_nos in by_room.items()}
+        for room, payload in rooms.items():
+            self.socketio.emit("overdue", payload, to=room)
+            self._count("overdue")
+        return rooms
+
+
+def announce_flag(reg_no: str, region: str, flagged: bool, flag_id: int) -> None:
+    """Tell every page that can see the case that a flag was set or cleared."""
+    from console.web.state import web_state
+
+    state = web_state()
+    payload = {"reg_no": reg_no, "flagged": flagged, "flag_id": flag_id,
+               "at": _iso(datetime.now(timezone.utc))}
+    for room in (COUNTRY_ROOM, region_room(region)):
+        state.socketio.emit("flags", payload, to=room)
+    if state.metrics is not None:
+        state.metrics.push_emits.labels("flags").inc(2)
+
+
+def register_socket_handlers(socketio: SocketIO, pusher_of) -> None:  # type: ignore[no-untyped-def]
+    """Connect requires a logged-in user; the socket joins the user's room."""
+
+    @socketio.on("connect")
+    def on_connect(auth: object = None) -> None:
+        if not current_user.is_authenticated:
+            raise ConnectionRefusedError("login required")
+        viewer = current_user.viewer
+        join_room(viewer.room)
+        pusher = pusher_of()
+        socketio.emit("hello", {"room": viewer.room,
+                                "redis": pusher.redis_ok if pusher is not None else True,
+                                "at": _iso(datetime.now(timezone.utc))},
+                      to=request.sid, ignore_queue=True)  # type: ignore[attr-defined]

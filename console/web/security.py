@@ -1,0 +1,93 @@
+"""Security headers and CSRF protection.
+
+* Flask-Talisman sets a Content-Security-Policy under which Dash runs without 'unsafe-eval' or
+  inline scripts (the renderer's and clientside callbacks' inline scripts are allowed by their
+  hashes), denies framing, and with `KUP_HTTPS` forces HTTPS with HSTS and Secure cookies.
+* Flask-WTF checks a CSRF token on every POST/PUT/PATCH/DELETE authenticated by the session
+  cookie: the login form carries it in the hidden field `csrf_token`; Dash's renderer sends the
+  value of the readable cookie `_csrf_token` in the `X-CSRFToken` header of its callback POSTs
+  (dash-renderer's getCSRFHeader). Requests authenticated by an API bearer token are exempt
+  (a browser cannot be made to send that header cross-site).
+"""
+
+from __future__ import annotations
+
+import dash
+from flask import Flask, Response, current_app, g, request
+from flask_talisman import Talisman
+from flask_wtf.csrf import CSRFProtect, generate_csrf
+
+from console.config import Settings
+
+CSRF_COOKIE = "_csrf_token"  # dash-renderer's default csrf_token_name
+CSRF_HEADER = "X-CSRFToken"  # dash-renderer's default csrf_header_name
+CSRF_FIELD = "csrf_token"  # hidden form field of server-rendered forms
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def content_security_policy(dash_app: dash.Dash) -> dict[str, str | list[str]]:
+    """The CSP: everything from this origin; inline scripts only by hash; inline styles (plotly
+    and ag-grid inject <style> elements); images from data:/blob: (plotly exports); websockets
+    for Socket.IO; no framing, no plugins, forms only to this origin."""
+    return {
+        "default-src": "'self'",
+        "script-src": ["'self'", *dash_app.csp_hashes()],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'", "ws:", "wss:"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+
+
+def init_security(server: Flask, dash_app: dash.Dash, settings: Settings) -> CSRFProtect:
+    """Bind Talisman and CSRFProtect to the server (after the callbacks are registered, so
+    that the CSP covers every inline clientside callback)."""
+    Talisman(
+        server,
+        force_https=settings.https,
+        strict_transport_security=settings.https,
+        session_cookie_secure=settings.https,
+        session_cookie_http_only=True,
+        session_cookie_samesite="Lax",
+        frame_options="DENY",
+        content_security_policy=content_security_policy(dash_app),
+        referrer_policy="same-origin",
+        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
+    )
+    server.config.update(
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked in check_csrf, which knows about bearer tokens
+        WTF_CSRF_TIME_LIMIT=None,  # valid as long as the session: wall screens stay open
+        WTF_CSRF_FIELD_NAME=CSRF_FIELD,
+        WTF_CSRF_HEADERS=[CSRF_HEADER, "X-CSRF-Token"],
+        WTF_CSRF_SSL_STRICT=settings.https,
+    )
+    csrf = CSRFProtect(server)
+    server.after_request(_set_csrf_cookie)
+    return csrf
+
+
+def check_csrf(csrf: CSRFProtect) -> None:
+    """Refuse a state-changing request without a valid CSRF token (CSRFError, 400), unless it
+    was authenticated by a bearer token."""
+    if request.method in UNSAFE_METHODS and g.get("kup_auth") != "token":
+        csrf.protect()
+
+
+def csrf_token() -> str:
+    """The CSRF token of this session, for a hidden `csrf_token` field of an HTML form."""
+    return generate_csrf()
+
+
+def _set_csrf_cookie(response: Response) -> Response:
+    """Give the logged-in browser the readable `_csrf_token` cookie that dash-renderer echoes."""
+    if g.get("kup_auth") != "session" or request.path.startswith(
+            ("/_dash-component-suites/", "/assets/", "/static/")):
+        return response
+    response.set_cookie(CSRF_COOKIE, generate_csrf(), httponly=False, samesite="Lax",
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False), path="/")
+    return response

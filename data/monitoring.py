@@ -1,0 +1,52 @@
+"""Store-side figures for `/healthz` and `/metrics`: events and dead letters stored, the last
+ingest time, and open/overdue/due-soon counts per region (one GROUP BY over undecided cases)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, select, text
+from sqlalchemy.orm import Session
+
+from data.models import Case, DeadLetter, EventRow
+
+
+@dataclass(frozen=True)
+class StoreFigures:
+    """What the store holds, at one instant."""
+
+    events: int
+    dead_letters: int
+    last_ingest_at: datetime | None
+    open_by_region: dict[str, int] = field(default_factory=dict)
+    overdue_by_region: dict[str, int] = field(default_factory=dict)
+    due_soon_by_region: dict[str, int] = field(default_factory=dict)
+
+
+def ping(session: Session) -> None:
+    """Raise if the database does not answer `SELECT 1`."""
+    session.execute(text("SELECT 1")).one()
+
+
+def last_ingest_at(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(EventRow.ingested_at)))
+
+
+def store_figures(session: Session, now: datetime, due_soon: timedelta) -> StoreFigures:
+    """Counts of stored events and dead letters and per-region case status counts at `now`."""
+    count = func.count()
+    by_region = session.execute(
+        select(Case.region, count,
+               func.sum(case((Case.deadline <= now, 1), else_=0)),
+               func.sum(case((and_(Case.deadline > now, Case.deadline <= now + due_soon), 1),
+                             else_=0)))
+        .where(Case.decision.is_(None)).group_by(Case.region)).all()
+    return StoreFigures(
+        events=int(session.scalar(select(count).select_from(EventRow)) or 0),
+        dead_letters=int(session.scalar(select(count).select_from(DeadLetter)) or 0),
+        last_ingest_at=last_ingest_at(session),
+        open_by_region={r: int(n) for r, n, _, _ in by_region},
+        overdue_by_region={r: int(o or 0) for r, _, o, _ in by_region},
+        due_soon_by_region={r: int(s or 0) for r, _, _, s in by_region},
+    )
