@@ -1,9 +1,14 @@
 """The ingest worker: a consumer in the group that stores every entry exactly once.
 
-Loop: read a batch (first this consumer's own pending entries, then new ones), apply it in one
-database transaction, then atomically dead-letter the rejected entries and XACK the batch, then
-announce the change. Nothing is acknowledged before it is committed; on any Redis or database
-failure the worker backs off and starts again from its own pending entries.
+Loop: read a batch (first this consumer's own pending entries, then entries abandoned by dead
+consumers, then new ones), apply it in one database transaction, then atomically dead-letter the
+rejected entries and XACK the batch, then announce the change. Nothing is acknowledged before it
+is committed; on any Redis or database failure the worker backs off and starts again from its
+own pending entries. An entry that makes its batch fail for a reason that retrying cannot cure
+(not an outage) is isolated and dead-lettered, so one bad entry never stops ingest.
+
+The worker also watches the stream for gaps (see `data.ingest_state`): entries trimmed before
+the group read them, and a stream that vanished with unread entries (Redis lost its data).
 """
 
 from __future__ import annotations
@@ -11,25 +16,37 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import redis
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import (DBAPIError, DisconnectionError, IntegrityError, InterfaceError,
+                            OperationalError, SQLAlchemyError)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from console.config import Settings
+from console.domain.contract import ContractError, decode_fields, validate_event
 from console.domain.deadlines import get_rule_set
-from data import streams
-from data.db import make_sessionmaker, writer_engine
-from data.intake import BatchOutcome, IntakeRules, StreamEntry, apply_batch
+from data import ingest_state, streams
+from data.deadletters import UNSTORABLE_FIELDS
+from data.db import lock_writers, make_sessionmaker, writer_engine
+from data.ingest_state import IngestFreshness, StreamGap, ingest_freshness, read_gaps
+from data.intake import (BatchOutcome, IntakeRules, Rejection, StreamEntry, apply_batch,
+                         printable_fields)
+from data.models import DeadLetter
 from data.reference import load_geography
+
+__all__ = ["IngestWorker", "IngestStats", "intake_rules", "read_gaps", "ingest_freshness",
+           "StreamGap", "IngestFreshness"]
 
 log = logging.getLogger("kup.ingest")
 MAX_BACKOFF_S = 10.0
 FEED_ITEMS_PER_ANNOUNCEMENT = 200
+STORE_ATTEMPTS = 5
+_OUTAGE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
 
 
 def intake_rules(settings: Settings) -> IntakeRules:
@@ -40,6 +57,14 @@ def intake_rules(settings: Settings) -> IntakeRules:
                        tz=ZoneInfo(settings.tz), rules=get_rule_set(settings.rule_set))
 
 
+def is_outage(exc: BaseException) -> bool:
+    """Database trouble that waiting cures (connection lost, locked, pool exhausted), as
+    opposed to an entry the store refuses whatever the number of attempts."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, _OUTAGE)
+
+
 @dataclass
 class IngestStats:
     """Running totals of one worker (exported as metrics)."""
@@ -48,6 +73,8 @@ class IngestStats:
     stored: int = 0
     duplicates: int = 0
     rejected: int = 0
+    isolated: int = 0  # entries dead-lettered because the store refused them
+    gaps: int = 0
     errors: int = 0
     last_batch_at: float | None = None
     by_type: dict[str, int] = field(default_factory=dict)
@@ -66,11 +93,13 @@ class IngestWorker:
         self.stop = threading.Event()
         self.stats = IngestStats()
         self.on_batch = on_batch
+        self.identity: str | None = None
         self._read_pending = True
         self._last_claim = 0.0
 
     def run(self) -> None:
-        """Consume until stopped; never raises for Redis or database trouble."""
+        """Consume until stopped; never raises for Redis or database trouble, nor for a bug
+        met on some entry (logged, retried with backoff)."""
         backoff = 0.5
         log.info("ingest worker %s reading %s as group %s", self.consumer,
                  self.settings.stream, self.settings.group)
@@ -78,19 +107,20 @@ class IngestWorker:
             try:
                 self.step()
                 backoff = 0.5
+                continue
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
                 self._trouble("Redis unavailable", exc, backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
             except redis.ResponseError as exc:
                 if "NOGROUP" in str(exc):
-                    self._read_pending = True  # stream or group gone (Redis restarted empty)
-                    self._ensure_group()
+                    self._read_pending = True  # stream or group gone: check, then recreate
                     continue
                 self._trouble("Redis error", exc, backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
             except SQLAlchemyError as exc:
                 self._trouble("database unavailable", exc, backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
+            except Exception as exc:  # a bug must not stop ingest for good: log, retry later
+                log.exception("unexpected error in the ingest loop")
+                self._trouble("unexpected error", exc, backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_S)
         log.info("ingest worker %s stopped: %s stored, %s duplicates, %s dead letters",
                  self.consumer, self.stats.stored, self.stats.duplicates, self.stats.rejected)
 
@@ -100,22 +130,91 @@ class IngestWorker:
         log.warning("%s (%s); retrying in %.1fs", what, type(exc).__name__, backoff)
         self.stop.wait(backoff)
 
-    def _ensure_group(self) -> None:
-        streams.ensure_group(self.redis, self.settings.stream, self.settings.group)
-
     def step(self) -> int:
         """Read and process one batch; return the number of entries handled."""
         if self._read_pending:
-            self._ensure_group()
+            self._prepare()
             entries = streams.read_group(self.redis, self.settings, self.consumer, pending=True)
             if not entries:
                 self._read_pending = False
-        else:
-            entries = self._claim_if_due() or streams.read_group(
-                self.redis, self.settings, self.consumer, pending=False)
+            else:
+                self.process(entries)
+            return len(entries)
+        entries = self._claim_if_due()
+        backlog = 0
+        if not entries:
+            batch = streams.read_new(self.redis, self.settings, self.consumer)
+            if batch.group_missing or batch.identity != self.identity:
+                self._read_pending = True  # Redis lost data or the stream changed: re-check
+                return 0
+            assert batch.view is not None
+            self._check_trim(batch.view)
+            entries = batch.entries
+            backlog = self._backlog_after(batch)
+            if not entries:
+                entries = streams.read_group(self.redis, self.settings, self.consumer,
+                                             pending=False)
         if entries:
-            self.process(entries)
+            self.process(entries, backlog)
         return len(entries)
+
+    # --- the stream's identity and gaps ----------------------------------------------------
+
+    def _prepare(self) -> None:
+        """On start and after trouble: check the stream is the one ingest was reading (record
+        a gap if it vanished with entries not stored), then make sure the group exists."""
+        found = streams.stream_identity(self.redis, self.settings)
+        view = streams.stream_view(self.redis, self.settings)
+        token = found or streams.create_identity(self.redis, self.settings)
+        now = datetime.now(timezone.utc)
+        with self.sessions.begin() as session:
+            lock_writers(session)
+            state = ingest_state.load_state(session, self.settings.stream)
+            if self._vanished(state, found, view):
+                gap = ingest_state.vanish_gap(state, now)
+                if ingest_state.record_gap(session, gap):
+                    self._gap_found(gap)
+            if state.identity != token:
+                state.identity = token
+                ingest_state.save_state(session, state)
+        self.identity = token
+        streams.ensure_group(self.redis, self.settings.stream, self.settings.group)
+
+    @staticmethod
+    def _vanished(state: ingest_state.IngestState, found: str | None,
+                  view: streams.StreamView | None) -> bool:
+        if state.identity is None or state.last_id is None:
+            return False  # nothing stored from this stream yet: nothing could be missed
+        if view is None:
+            return True  # the stream is gone
+        if found is None:  # token missing: lost unless the group still stands where it was
+            return not (view.group_exists and streams.parse_id(view.last_delivered_id)
+                        >= streams.parse_id(state.last_id))
+        return found != state.identity
+
+    def _check_trim(self, view: streams.StreamView) -> None:
+        loss = streams.trimmed_unread(view)
+        if loss is None:
+            return
+        gap = ingest_state.trim_gap(self.settings.stream, loss, datetime.now(timezone.utc))
+        with self.sessions.begin() as session:
+            lock_writers(session)
+            if ingest_state.record_gap(session, gap):
+                self._gap_found(gap)
+
+    def _gap_found(self, gap: StreamGap) -> None:
+        self.stats.gaps += 1
+        log.error("gap in stream %s: %s (after entry %s)", gap.stream, gap.message,
+                  gap.after_id)
+
+    def _backlog_after(self, batch: streams.Batch) -> int:
+        """A floor on the entries still unread once `batch` is stored (kept with the batch: the
+        loss to report should the stream vanish before they are read)."""
+        view = batch.view
+        if view is None or view.last_id is None or not batch.entries:
+            return 0
+        newest = batch.entries[-1].stream_id
+        return 1 if streams.parse_id(view.last_id) > streams.parse_id(newest) else 0
 
     def _claim_if_due(self) -> list[StreamEntry]:
         now = time.monotonic()
@@ -127,26 +226,74 @@ class IngestWorker:
             log.info("reclaimed %d entries left pending by another consumer", len(claimed))
         return claimed
 
-    def process(self, entries: list[StreamEntry]) -> BatchOutcome:
+    # --- storing ---------------------------------------------------------------------------
+
+    def process(self, entries: list[StreamEntry], backlog: int = 0) -> BatchOutcome:
         """Store one batch (one transaction), then dead-letter and acknowledge it atomically."""
-        outcome = self._store(entries)
+        outcome = self._store(entries, backlog)
         streams.dead_letter_and_ack(self.redis, self.settings, outcome.rejected, entries)
         self._count(outcome)
         self._announce(outcome)
         return outcome
 
-    def _store(self, entries: list[StreamEntry]) -> BatchOutcome:
-        for attempt in range(5):
+    def _store(self, entries: Sequence[StreamEntry], backlog: int) -> BatchOutcome:
+        """Commit the batch; if the store refuses it for a reason that is not an outage, split
+        it until the entry responsible is alone, and dead-letter that entry."""
+        try:
+            return self._commit(entries, backlog)
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            if len(entries) == 1:
+                return self._isolate(entries[0], exc, backlog)
+            log.warning("a batch of %d entries failed (%s); isolating the entry responsible",
+                        len(entries), type(exc).__name__)
+            middle = len(entries) // 2
+            return _merge(self._store(entries[:middle], backlog),
+                          self._store(entries[middle:], backlog))
+
+    def _commit(self, entries: Sequence[StreamEntry], backlog: int) -> BatchOutcome:
+        for attempt in range(STORE_ATTEMPTS):
             try:
                 with self.sessions.begin() as session:
-                    return apply_batch(session, entries, self.rules)
+                    outcome = apply_batch(session, entries, self.rules)
+                    ingest_state.note_batch(session, self.settings.stream,
+                                            [e.stream_id for e in entries], backlog)
+                    return outcome
             except (IntegrityError, OperationalError) as exc:
                 # Another worker stored the same event_id first, or SQLite is busy: retry.
-                if attempt == 4:
+                if attempt == STORE_ATTEMPTS - 1:
                     raise
                 log.info("batch retried after %s", type(exc).__name__)
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
+
+    def _isolate(self, entry: StreamEntry, exc: Exception, backlog: int) -> BatchOutcome:
+        """Dead-letter an entry the store refused: with its contract error if it breaks the
+        contract, else naming the failure (the fields themselves stay out of the log)."""
+        log.error("entry %s could not be stored (%s); dead-lettered", entry.stream_id,
+                  type(exc).__name__)
+        rejection = Rejection(entry, _safe(_isolation_error(entry, exc, self.rules)), "entry")
+        fields_options = (printable_fields(entry.fields), UNSTORABLE_FIELDS)
+        for fields in fields_options:
+            try:
+                with self.sessions.begin() as session:
+                    lock_writers(session)
+                    known = session.scalar(select(DeadLetter.id).where(
+                        DeadLetter.source_id == entry.stream_id))
+                    if known is None:
+                        session.execute(insert(DeadLetter), [{
+                            "source_id": entry.stream_id, "stream": "",
+                            "error": rejection.error, "field": "entry", "fields": fields,
+                            "received_at": datetime.now(timezone.utc)}])
+                    ingest_state.note_batch(session, self.settings.stream,
+                                            [entry.stream_id], backlog)
+                break
+            except Exception as second:
+                if is_outage(second) or fields is fields_options[-1]:
+                    raise
+        self.stats.isolated += 1
+        return BatchOutcome(rejected=[rejection])
 
     def _count(self, outcome: BatchOutcome) -> None:
         self.stats.batches += 1
@@ -174,3 +321,30 @@ class IngestWorker:
             streams.announce(self.redis, self.settings, message)
         except redis.RedisError as exc:  # stored and acked already; pages catch up on reconnect
             log.warning("could not announce a batch (%s)", type(exc).__name__)
+
+
+def _merge(first: BatchOutcome, second: BatchOutcome) -> BatchOutcome:
+    return BatchOutcome(stored=first.stored + second.stored,
+                        duplicates=first.duplicates + second.duplicates,
+                        waiting=first.waiting + second.waiting,
+                        rejected=first.rejected + second.rejected,
+                        registered=first.registered + second.registered,
+                        changed=first.changed | second.changed)
+
+
+def _isolation_error(entry: StreamEntry, exc: Exception, rules: IntakeRules) -> str:
+    source = f"(source_id {entry.stream_id})"
+    if not entry.fields:
+        return f"entry: no fields {source}"
+    try:
+        validate_event(decode_fields(entry.fields), rules.districts)
+    except ContractError as contract:
+        return f"{contract} {source}"
+    except Exception:  # noqa: S110 - fall through to the storage failure
+        pass
+    return f"entry: the store refused it ({type(exc).__name__}) {source}"
+
+
+def _safe(text: str) -> str:
+    """Text any database accepts (PostgreSQL refuses NUL characters)."""
+    return text.replace("\x00", "\\x00")

@@ -34,7 +34,8 @@ def redis_executable() -> str:
 class RedisServer:
     """A redis-server on a free loopback port; `stop()`/`start()` simulate an outage."""
 
-    def __init__(self, persistence: bool = False) -> None:
+    def __init__(self, persistence: bool = False, executable: str | None = None) -> None:
+        self.executable = executable or redis_executable()
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="kup-redis-"))
         self.persistence = persistence
@@ -45,7 +46,7 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> "RedisServer":
-        args = [redis_executable(), "--port", str(self.port), "--bind", "127.0.0.1",
+        args = [self.executable, "--port", str(self.port), "--bind", "127.0.0.1",
                 "--dir", str(self.dir), "--save", "", "--daemonize", "no"]
         args += ["--appendonly", "yes", "--appendfsync", "always"] if self.persistence else [
             "--appendonly", "no"]
