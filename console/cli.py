@@ -9,6 +9,7 @@ import sys
 
 COMMAND_MODULES = (
     "console.commands.core",
+    "console.commands.deadletters",
     "console.commands.web",
 )
 
