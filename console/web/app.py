@@ -86,13 +86,15 @@ def default_pages() -> Pages:
 def create_app(settings: Settings, *, engine: Engine | None = None,
                redis_url: str | None = None, testing: bool = False,
                pages: Pages | None = None, config: Mapping[str, Any] | None = None,
-               start_push: bool | None = None) -> WebApp:
+               start_push: bool | None = None, message_queue: bool = True) -> WebApp:
     """Build the web console for `settings`.
 
     `engine` defaults to one on the configured store (migrated); `redis_url` to the configured
     (or embedded) Redis. `pages` replaces (layout, register) (tests); `config` overrides Flask
     settings (e.g. KUP_LOGIN_RATE). The push task starts unless `start_push` is False (default:
-    not in testing; tests start `state.pusher` themselves).
+    not in testing; tests start `state.pusher` themselves). Emits go through the Redis message
+    queue (reaching the clients of every web process) unless `message_queue` is False (one
+    process only; what Flask-SocketIO's test client needs).
     """
     key = secret_key(settings, testing)
     if engine is None:
@@ -126,10 +128,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
                      writer=make_sessionmaker(writer_engine(engine)), redis_url=redis_url,
                      socketio=socketio)
     server.extensions[EXTENSION_KEY] = state
-    manager = python_socketio.RedisManager(redis_url, channel=f"{settings.stream}:socketio",
-                                           redis_options={"protocol": 2})
-    socketio.init_app(server, async_mode="threading", client_manager=manager,
-                      logger=False, engineio_logger=False)
+    queue = {"client_manager": python_socketio.RedisManager(
+        redis_url, channel=f"{settings.stream}:socketio",
+        redis_options={"protocol": 2})} if message_queue else {}
+    socketio.init_app(server, async_mode="threading", logger=False, engineio_logger=False,
+                      **queue)
     Babel(server, locale_selector=auth.select_locale,
           timezone_selector=lambda: settings.tz)
 

@@ -120,14 +120,14 @@ class Metrics:
     """The app's registry: push metrics recorded by the pusher, store figures on scrape."""
 
     def __init__(self, state: WebState) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
+        self.registry = CollectorRegistry(auto_describe=False)
         self.push_latency = Histogram(
             "kup_push_latency_seconds", "From ingest's announcement to the browser push",
             buckets=PUSH_LATENCY_BUCKETS, registry=self.registry)
         self.push_emits = Counter("kup_push_emits", "Socket.IO events emitted, by event",
                                   ["event"], registry=self.registry)
         self.store = StoreCollector(state)
-        self.registry.register(self.store)  # type: ignore[arg-type]
+        self.registry.register(self.store)  # type: ignore[arg-type]  # not read until scraped
 
 
 @bp.get("/metrics")

@@ -1,0 +1,76 @@
+"""`kup-console user ...` and `kup-console audit verify` against a real store (in-process)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, update
+
+from console.cli import main
+from data.models import AuditEntry
+
+
+@pytest.fixture
+def cli(monkeypatch, tmp_path, db_url, redis_server, capsys):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("KUP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("REDIS_URL", redis_server.url)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
+
+
+def test_user_lifecycle(cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("user", "add", "aliyev", "--role", "manager", "--region", "KG-O",
+               "--password", "long enough pw")[0] == 0
+    assert cli("user", "add", "duty1", "--role", "duty", "--password", "long enough pw")[0] == 0
+    code, out, _ = cli("user", "list")
+    assert code == 0
+    assert [line.split()[:4] for line in out.splitlines()[1:]] == [
+        ["aliyev", "manager", "KG-O", "active"], ["duty1", "duty", "-", "active"]]
+    code, token, _ = cli("user", "token", "aliyev")
+    assert code == 0 and token.strip().startswith("kup_")
+    assert cli("user", "disable", "aliyev")[0] == 0
+    out = cli("user", "list")[1]
+    assert out.splitlines()[1].split()[3:5] == ["disabled", "no"]  # token revoked
+    assert cli("user", "enable", "aliyev")[0] == 0
+    assert cli("audit", "verify")[1].startswith("audit log intact: 5 entries")
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (("user", "add", "x", "--role", "duty", "--password", "short"), "at least"),
+    (("user", "add", "x", "--role", "duty", "--region", "KG-ZZ", "--password", "long enough pw"),
+     "unknown region"),
+    (("user", "disable", "ghost"), "no user"),
+    (("user", "token", "ghost"), "no user"),
+])
+def test_user_errors_are_clear(cli, argv, message) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = cli(*argv)
+    assert code == 2 and message in err
+
+
+def test_user_add_without_password_or_terminal(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = cli("user", "add", "x", "--role", "duty")
+    assert code == 2 and "no --password" in err
+
+
+@pytest.mark.parametrize("tamper", ["edit", "delete"])
+def test_audit_verify_detects_tampering(cli, db_url, tamper) -> None:  # type: ignore[no-untyped-def]
+    from data.db import make_engine
+
+    for name in ("a1", "a2", "a3"):
+        cli("user", "add", name, "--role", "duty", "--password", "long enough pw")
+    assert cli("audit", "verify")[0] == 0
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        if tamper == "edit":
+            conn.execute(update(AuditEntry).where(AuditEntry.id == 2).values(target="a9"))
+        else:
+            conn.execute(delete(AuditEntry).where(AuditEntry.id == 2))
+    engine.dispose()
+    code, _, err = cli("audit", "verify")
+    assert code == 1
+    assert "TAMPERED at entry" in err and ("edited" if tamper == "edit" else "deleted") in err

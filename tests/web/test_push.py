@@ -1,0 +1,267 @@
+"""Live push: coalescing (pure), socket login and room scoping with the Socket.IO test client,
+ingest → pub/sub → push end to end, deadlines passing with no event, flags, leader election,
+and a Redis outage announced to the pages."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from console.web.push import COUNTRY_ROOM, MAX_ITEMS, Coalescer, Pusher, region_room
+from data import streams
+from data.consumer import IngestWorker
+from data.models import Case
+from tests.support import events as ev
+from tests.support.servers import RedisServer
+from tests.web.conftest import csrf_header, login, new_case, store_events
+
+T0 = datetime(2026, 3, 11, 6, 0, tzinfo=timezone.utc)
+
+
+def _item(reg_no: str, region: str) -> dict[str, object]:
+    return {"reg_no": reg_no, "region": region, "district": "x", "category": "theft"}
+
+
+def _message(*items: dict[str, object], at: datetime = T0, **extra: object) -> dict:
+    return {"at": at.isoformat(), "registered": list(items), "registered_count": len(items),
+            "changed": len(items), "rejected": 0,
+            "regions": sorted({str(i["region"]) for i in items}), **extra}
+
+
+# --- coalescing (pure) -----------------------------------------------------------------------
+
+def test_burst_becomes_one_payload_per_room() -> None:
+    coalescer = Coalescer(frozenset({"KG-GB", "KG-GO", "KG-C"}))
+    for n in range(500):
+        region = "KG-GO" if n % 5 == 0 else "KG-GB"
+        coalescer.add(_message(_item(f"R{n}", region), at=T0 + timedelta(seconds=n)))
+    rooms, times = coalescer.drain()
+    assert set(rooms) == {COUNTRY_ROOM, "region:KG-GB", "region:KG-GO", "region:KG-C"}
+    # Ingest did not say which regions the changes were in: every region re-queries.
+    assert rooms["region:KG-C"]["registered"] == [] and rooms["region:KG-C"]["changed"] is None
+    country, osh = rooms[COUNTRY_ROOM], rooms["region:KG-GO"]
+    assert country["registered_count"] == 500 and country["changed"] == 500
+    assert [i["reg_no"] for i in country["registered"]] == [f"R{n}" for n in range(400, 500)]
+    assert country["truncated"] is True and country["messages"] == 500
+    assert osh["registered_count"] == 100 and len(osh["registered"]) == MAX_ITEMS
+    assert {i["region"] for i in osh["registered"]} == {"KG-GO"}
+    assert osh["changed"] is None  # ingest did not say which region changed
+    assert "rejected" not in osh and country["rejected"] == 0
+    assert len(times) == 500 and not coalescer
+    assert coalescer.drain() == ({}, [])
+
+
+def test_region_rooms_hear_of_unattributed_changes() -> None:
+    coalescer = Coalescer(frozenset({"KG-GB", "KG-GO"}))
+    coalescer.add({"at": T0.isoformat(), "registered": [], "registered_count": 0,
+                   "changed": 3, "rejected": 1, "regions": []})
+    rooms, _ = coalescer.drain()
+    assert rooms["region:KG-GO"]["changed"] is None and rooms["region:KG-GO"]["registered"] == []
+    assert rooms[COUNTRY_ROOM]["changed"] == 3 and rooms[COUNTRY_ROOM]["rejected"] == 1
+
+
+def test_changes_by_region_when_ingest_reports_them() -> None:
+    coalescer = Coalescer(frozenset({"KG-GB", "KG-GO"}))
+    coalescer.add(_message(changed=4, changed_regions={"KG-GB": 4}))
+    rooms, _ = coalescer.drain()
+    assert rooms["region:KG-GB"]["changed"] == 4 and "region:KG-GO" not in rooms
+
+
+@pytest.mark.parametrize("message", [
+    {}, {"registered": "nope"}, {"registered": [1, None, {"region": 5}]},
+    {"registered_count": -3, "changed": "many"}, {"at": "yesterday"}, {"regions": [1, 2]},
+])
+def test_malformed_announcements_are_harmless(message) -> None:  # type: ignore[no-untyped-def]
+    coalescer = Coalescer(frozenset({"KG-GB"}))
+    coalescer.add(message)
+    rooms, _ = coalescer.drain()
+    assert rooms[COUNTRY_ROOM]["registered"] == [] and rooms[COUNTRY_ROOM]["registered_count"] == 0
+
+
+# --- sockets (Flask-SocketIO test client, no message queue) -------------------------------------
+
+def _events(client, name: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [e["args"][0] for e in client.get_received() if e["name"] == name]
+
+
+def wait_for(client, name: str, done: Callable[[list[dict]], bool],  # type: ignore[no-untyped-def]
+             timeout: float = 15.0) -> list[dict]:
+    """Collect `name` events until `done(events)` (the push runs in a background thread)."""
+    seen: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        seen += _events(client, name)
+        if done(seen) or time.monotonic() > deadline:
+            return seen
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def local(make_web, web):  # type: ignore[no-untyped-def]
+    """An app whose emits stay in this process (the test client refuses a message queue)."""
+    del web  # creates the users
+    return make_web(message_queue=False)
+
+
+@pytest.fixture
+def socket_for(local):  # type: ignore[no-untyped-def]
+    def make(username: str | None):  # type: ignore[no-untyped-def]
+        flask_client = local.server.test_client()
+        if username is not None:
+            assert login(flask_client, username).status_code == 302
+        return local.socketio.test_client(local.server, flask_test_client=flask_client)
+
+    return make
+
+
+def test_socket_refused_without_login(socket_for) -> None:  # type: ignore[no-untyped-def]
+    assert not socket_for(None).is_connected()
+
+
+def test_socket_joins_the_users_room(socket_for) -> None:  # type: ignore[no-untyped-def]
+    country, osh = socket_for("duty"), socket_for("manager-osh")
+    assert country.is_connected() and osh.is_connected()
+    assert _events(country, "hello")[0]["room"] == COUNTRY_ROOM
+    assert _events(osh, "hello")[0]["room"] == "region:KG-GO"
+
+
+def _subscribed(redis_client, channel: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + 15
+    while dict(redis_client.pubsub_numsub(channel)).get(channel.encode(), 0) < 1:
+        assert time.monotonic() < deadline, "the pusher never subscribed"
+        time.sleep(0.02)
+
+
+def test_ingest_announcements_reach_only_the_right_rooms(local, socket_for, engine,  # type: ignore[no-untyped-def]
+                                                         redis_client) -> None:
+    country, osh = socket_for("duty"), socket_for("manager-osh")
+    for client in (country, osh):
+        client.get_received()
+    settings = local.state.settings
+    local.state.pusher.flush_interval = 0.05
+    local.state.pusher.start()
+    _subscribed(redis_client, settings.changes_channel)
+
+    now = datetime.now(timezone.utc)
+    bishkek_no, osh_no = ev.next_reg_no(ev.BISHKEK), ev.next_reg_no(ev.OSH_CITY)
+    streams.append_events(redis_client, settings.stream, [
+        ev.registered(bishkek_no, now - timedelta(minutes=1), summary="<b>bold</b>"),
+        ev.registered(osh_no, now - timedelta(minutes=1), district=ev.OSH_CITY)])
+    worker = IngestWorker(settings, engine, settings.redis_url)
+    handled = 0
+    for _ in range(4):  # its own pending entries first (none), then the new ones
+        handled += worker.step()
+    assert handled == 2
+
+    def registered(events: list[dict]) -> set[str]:
+        return {i["reg_no"] for e in events for i in e["registered"]}
+
+    seen_country = wait_for(country, "changes", lambda e: registered(e) >= {bishkek_no, osh_no})
+    assert registered(seen_country) == {bishkek_no, osh_no}
+    seen_osh = wait_for(osh, "changes", lambda e: osh_no in registered(e))
+    assert registered(seen_osh) == {osh_no}
+    assert all("rejected" not in e for e in seen_osh)
+    histogram = local.state.metrics.registry.get_sample_value(
+        "kup_push_latency_seconds_count")
+    assert histogram is not None and histogram >= 1
+
+
+def test_passing_deadline_is_pushed_without_any_event(local, socket_for, engine) -> None:  # type: ignore[no-untyped-def]
+    country, osh = socket_for("duty"), socket_for("manager-osh")
+    open_no = new_case(engine, ev.BISHKEK)
+    decided_no = new_case(engine, ev.BISHKEK)
+    store_events(engine, ev.decided(decided_no, datetime.now(timezone.utc)))
+    with local.state.sessions() as s:
+        deadline = s.scalar(select(Case.deadline).where(Case.reg_no == open_no))
+    pusher: Pusher = local.state.pusher
+    pusher.last_overdue_check = deadline - timedelta(minutes=1)
+    assert pusher.check_overdue(deadline - timedelta(seconds=1)) == {}
+    rooms = pusher.check_overdue(deadline + timedelta(seconds=1))
+    assert set(rooms) == {COUNTRY_ROOM, region_room("KG-GB")}
+    assert rooms[COUNTRY_ROOM]["reg_nos"] == [open_no] and rooms[COUNTRY_ROOM]["count"] == 1
+    assert [e["reg_nos"] for e in _events(country, "overdue")] == [[open_no]]
+    assert _events(osh, "overdue") == []
+    assert pusher.check_overdue(deadline + timedelta(seconds=20)) == {}  # reported once
+
+
+def test_flag_changes_are_pushed_to_who_can_see_the_case(local, socket_for, engine) -> None:  # type: ignore[no-untyped-def]
+    reg_no = new_case(engine, ev.BISHKEK)
+    country, osh = socket_for("manager"), socket_for("manager-osh")
+    prosecutor = local.server.test_client()
+    login(prosecutor, "prosecutor")
+    prosecutor.get("/")
+    response = prosecutor.post(f"/api/v1/cases/{reg_no}/flags", json={"comment": "look"},
+                               headers=csrf_header(prosecutor))
+    assert response.status_code == 201
+    assert [(e["reg_no"], e["flagged"]) for e in _events(country, "flags")] == [(reg_no, True)]
+    assert _events(osh, "flags") == []
+
+
+def test_one_leader_at_a_time(make_web, web) -> None:  # type: ignore[no-untyped-def]
+    first, second = make_web(message_queue=False), make_web(message_queue=False)
+    pushers = [first.state.pusher, second.state.pusher]
+    for pusher in pushers:
+        pusher.leader_ttl = 1.5
+        pusher.start()
+    deadline = time.monotonic() + 15
+    while sum(p.is_leader for p in pushers) != 1:
+        assert time.monotonic() < deadline, "no leader elected"
+        time.sleep(0.05)
+    leader = next(p for p in pushers if p.is_leader)
+    follower = next(p for p in pushers if not p.is_leader)
+    time.sleep(1.0)  # a renewal or two later there is still exactly one leader
+    assert leader.is_leader and not follower.is_leader
+    leader.stop()  # releases the key: the other takes over
+    while not follower.is_leader:
+        assert time.monotonic() < deadline, "no takeover"
+        time.sleep(0.05)
+
+
+def test_redis_outage_is_announced_then_resync(make_web, web, web_settings) -> None:  # type: ignore[no-untyped-def]
+    private = RedisServer().start()
+    try:
+        app = make_web(message_queue=False,
+                       settings=web_settings.with_overrides(redis_url=private.url))
+        flask_client = app.server.test_client()
+        login(flask_client, "duty")
+        client = app.socketio.test_client(app.server, flask_test_client=flask_client)
+        assert _events(client, "hello")[0]["redis"] is True
+        pusher = app.state.pusher
+        pusher.leader_ttl = 0.6
+        pusher.start()
+        while not pusher.is_leader:
+            time.sleep(0.02)
+        private.stop()
+        down = wait_for(client, "status", lambda e: any(not s["redis"] for s in e))
+        assert [s["redis"] for s in down] == [False]
+        assert app.server.test_client().get("/healthz").status_code == 503
+        private.start()
+        events: list[dict] = []
+        deadline = time.monotonic() + 30
+        while not any(e["name"] == "resync" for e in events) and time.monotonic() < deadline:
+            events += client.get_received()
+            time.sleep(0.05)
+        assert [(e["name"], e["args"][0].get("redis")) for e in events] == [
+            ("status", True), ("resync", None)]
+    finally:
+        private.close()
+
+
+def test_announcement_json_shape_matches_ingest(redis_client, web_settings) -> None:  # type: ignore[no-untyped-def]
+    """The pusher reads what data.streams.announce writes."""
+    pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(web_settings.changes_channel)
+    streams.announce(redis_client, web_settings, _message(_item("R1", "KG-GB")))
+    message = None
+    deadline = time.monotonic() + 5
+    while message is None and time.monotonic() < deadline:
+        message = pubsub.get_message(timeout=0.1)
+    coalescer = Coalescer()
+    coalescer.add(json.loads(message["data"]))
+    assert coalescer.drain()[0]["region:KG-GB"]["registered"][0]["reg_no"] == "R1"
+    pubsub.close()
