@@ -1,0 +1,13 @@
+"""Dash callbacks, registered per feature on the app the factory builds (never globally)."""
+
+from __future__ import annotations
+
+from dash import Dash
+
+
+def register(app: Dash) -> None:
+    """Register every page's callbacks on `app`."""
+    from callbacks import case, live, overdue, shell, workload
+
+    for feature in (shell, live, overdue, workload, case):
+        feature.register(app)

@@ -1,0 +1,89 @@
+"""Callbacks of the case page: its body (scoped: a case of another region looks exactly like a
+missing one), setting and clearing flags (refused by data.flags for other roles)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
+
+from callbacks.context import Context, request_context
+from components import ids
+from components.case import case_body, case_not_found
+from components.i18n import t
+from data import aggregates, audit, flags
+
+
+def show_case(context: Context, reg_no: str | None, lang: str, record_view: bool) -> Any:
+    """The case's page content, or the not-found state (also for other regions' cases).
+    The first render of a found case is written to the audit log."""
+    if not reg_no:
+        raise PreventUpdate
+    with context.sessions() as session:
+        detail = aggregates.case_detail(session, reg_no, context.viewer.region, context.now,
+                                        context.due_soon)
+    if detail is None:
+        return case_not_found(reg_no, lang)
+    if record_view:
+        with context.writer.begin() as session:
+            audit.record(session, context.viewer.username, "case_view", reg_no, {},
+                         context.now)
+    return case_body(detail, lang, context.tz, context.viewer.can_flag)
+
+
+def change_flag(context: Context, reg_no: str | None, action: str, comment: str | None,
+                flag_id: int | None, lang: str) -> tuple[Any, bool]:
+    """Set (`action` "flag") or clear ("clear") a flag; data.flags checks role and region."""
+    if not reg_no:
+        raise PreventUpdate
+    if action == "flag" and not (comment or "").strip():
+        return dbc.Alert(t("flag.need_comment", lang), color="warning"), False
+    try:
+        with context.writer.begin() as session:
+            if action == "flag":
+                flags.add_flag(session, context.viewer, reg_no, comment, context.now)
+            else:
+                flags.clear_flag(session, context.viewer, reg_no, int(flag_id or 0),
+                                 context.now)
+    except PermissionError:
+        return dbc.Alert(t("flag.denied", lang), color="danger"), False
+    except LookupError:
+        return dbc.Alert(t("case.not_found_body", lang, reg_no=reg_no), color="danger"), False
+    except ValueError as exc:
+        return dbc.Alert(t("flag.error", lang, error=str(exc)), color="danger"), False
+    key = "flag.done" if action == "flag" else "flag.cleared"
+    return dbc.Alert(t(key, lang, reg_no=reg_no), color="success", duration=8000), True
+
+
+def register(app: Dash) -> None:
+    @app.callback(Output(ids.CASE_BODY, "children"), Input(ids.CASE_REG_NO, "data"),
+                  Input(ids.CASE_FLAG_VERSION, "data"), Input(ids.SOCKET, "data-flags"),
+                  Input(ids.RESYNC, "data"), State(ids.LANG, "data"))
+    def update_case_body(reg_no: Any, _version: Any, pushed: Any, _resync: Any,
+                         lang: str) -> Any:
+        trigger = ctx.triggered_id
+        if trigger == ids.SOCKET and (pushed or {}).get("reg_no") != reg_no:
+            raise PreventUpdate
+        return show_case(request_context(), reg_no, lang, record_view=trigger in (
+            None, ids.CASE_REG_NO))
+
+    @app.callback(Output(ids.CASE_FLAG_RESULT, "children"),
+                  Output(ids.CASE_FLAG_VERSION, "data"),
+                  Input(ids.CASE_FLAG_BUTTON, "n_clicks"),
+                  Input({"type": ids.CLEAR_FLAG_TYPE, "flag": ALL}, "n_clicks"),
+                  State(ids.CASE_FLAG_COMMENT, "value"), State(ids.CASE_REG_NO, "data"),
+                  State(ids.CASE_FLAG_VERSION, "data"), State(ids.LANG, "data"),
+                  prevent_initial_call=True)
+    def update_case_flags(flag_clicks: Any, clear_clicks: Any, comment: Any, reg_no: Any,
+                          version: Any, lang: str) -> tuple[Any, Any]:
+        trigger = ctx.triggered_id
+        if trigger == ids.CASE_FLAG_BUTTON and flag_clicks:
+            message, done = change_flag(request_context(), reg_no, "flag", comment, None, lang)
+        elif isinstance(trigger, dict) and any(clear_clicks or []):
+            message, done = change_flag(request_context(), reg_no, "clear", None,
+                                        trigger.get("flag"), lang)
+        else:
+            raise PreventUpdate
+        return message, ((version or 0) + 1 if done else no_update)

@@ -1,0 +1,199 @@
+"""Callbacks of the overdue page: the two grids, newly-overdue highlighting, unit choices,
+flagging (checked again on the server by data.flags), CSV export (audit-logged)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, ctx, dcc, no_update
+from dash.exceptions import PreventUpdate
+
+from callbacks.context import Context, request_context
+from components import ids
+from components.common import district_options, value_or_none
+from components.export import cases_csv, export_filename
+from components.i18n import t
+from components.overdue import case_rows
+from data import aggregates, audit, flags
+from data.queries import CaseFilter
+
+GRID_LIMIT = 2000
+EXPORT_LIMIT = 200_000
+NEWLY_KEPT = 500
+
+
+def overdue_filter(context: Context, status: str, region: Any, district: Any, category: Any,
+                   kind: Any, unit: Any, flagged: Any) -> CaseFilter:
+    """The page's filters as a CaseFilter scoped to the viewer."""
+    flag = {"yes": True, "no": False}.get(flagged) if isinstance(flagged, str) else None
+    flt = context.case_filter(status=status, region=value_or_none(region),
+                              district=value_or_none(district),
+                              category=value_or_none(category), kind=value_or_none(kind),
+                              unit=value_or_none(unit))
+    return replace(flt, flagged=flag)
+
+
+def refresh_overdue(context: Context, filters: Sequence[Any], pushed: Sequence[str],
+                    memory: Mapping[str, Any] | None, lang: str) -> tuple[Any, ...]:
+    """Both grids, their counts and the newly-overdue memory. A case is "newly overdue" when
+    the server said so (`pushed`, from the "overdue" event) or when it was due soon at the
+    previous refresh and is overdue now: deadlines pass without any event arriving."""
+    memory = dict(memory or {})
+    previous_soon = set(memory.get("due_soon") or [])
+    newly = list(memory.get("newly") or [])
+    with context.sessions() as session:
+        overdue, overdue_total = aggregates.case_list(
+            session, overdue_filter(context, "overdue", *filters), context.now,
+            context.due_soon, GRID_LIMIT)
+        soon, soon_total = aggregates.case_list(
+            session, overdue_filter(context, "due_soon", *filters), context.now,
+            context.due_soon, GRID_LIMIT)
+    overdue_now = {str(c["reg_no"]) for c in overdue}
+    for reg_no in [*pushed, *sorted(previous_soon & overdue_now)]:
+        if reg_no in overdue_now and reg_no not in newly:
+            newly.append(reg_no)
+    newly = [r for r in newly if r in overdue_now][-NEWLY_KEPT:]
+    memory = {"newly": newly, "due_soon": [str(c["reg_no"]) for c in soon]}
+    newly_set = set(newly)
+    notice = (dbc.Badge(t("overdue.newly", lang, count=len(newly)), color="danger",
+                        className="fs-6") if newly else None)
+    return (case_rows(overdue, lang, context.tz, context.now, newly_set),
+            case_rows(soon, lang, context.tz, context.now),
+            t("overdue.shown", lang, shown=len(overdue), total=overdue_total),
+            t("overdue.shown", lang, shown=len(soon), total=soon_total),
+            memory, notice)
+
+
+def unit_options(context: Context, region: Any, district: Any) -> list[dict[str, str]]:
+    """Units holding undecided cases within the viewer's scope and the chosen area."""
+    flt = context.case_filter(region=value_or_none(region), district=value_or_none(district))
+    with context.sessions() as session:
+        units = aggregates.distinct_units(session, flt, context.now, context.due_soon)
+    return [{"label": u, "value": u} for u in units]
+
+
+def selected_case(tab: str | None, overdue_rows: list | None,
+                  soon_rows: list | None) -> str | None:
+    """The reg_no selected in the grid of the active tab."""
+    rows = soon_rows if tab == "due_soon" else overdue_rows
+    return str(rows[0]["reg_no"]) if rows else None
+
+
+def describe_selection(reg_no: str | None, lang: str) -> tuple[str, bool]:
+    """The flag panel's "Selected: …" text and whether its button stays disabled."""
+    if not reg_no:
+        return t("flag.select", lang), True
+    return t("flag.selected", lang, reg_no=reg_no), False
+
+
+def flag_case(context: Context, reg_no: str | None, comment: str | None,
+              lang: str) -> tuple[Any, bool]:
+    """Set a flag through data.flags (which refuses anyone but prosecutors and admins, and
+    cases outside their region). Returns the message and whether the flag was set."""
+    if not reg_no:
+        return dbc.Alert(t("flag.select", lang), color="secondary"), False
+    if not (comment or "").strip():
+        return dbc.Alert(t("flag.need_comment", lang), color="warning"), False
+    try:
+        with context.writer.begin() as session:
+            flags.add_flag(session, context.viewer, reg_no, comment, context.now)
+    except PermissionError:
+        return dbc.Alert(t("flag.denied", lang), color="danger"), False
+    except LookupError:
+        return dbc.Alert(t("case.not_found_body", lang, reg_no=reg_no), color="danger"), False
+    except ValueError as exc:
+        return dbc.Alert(t("flag.error", lang, error=str(exc)), color="danger"), False
+    return dbc.Alert(t("flag.done", lang, reg_no=reg_no), color="success"), True
+
+
+def export_overdue(context: Context, tab: str | None, filters: Sequence[Any]) -> dict:
+    """CSV of the active tab's filtered list (within the viewer's scope), audit-logged."""
+    status = "due_soon" if tab == "due_soon" else "overdue"
+    flt = overdue_filter(context, status, *filters)
+    with context.sessions() as session:
+        rows, total = aggregates.case_list(session, flt, context.now, context.due_soon,
+                                           EXPORT_LIMIT)
+    with context.writer.begin() as session:
+        audit.record(session, context.viewer.username, "export", f"ui:{status}",
+                     {"rows": len(rows), "total": total, "filter": _described(flt)},
+                     context.now)
+    return dcc.send_string(cases_csv(rows, context.tz),
+                           export_filename(status.replace("_", "-"), context.now, context.tz))
+
+
+def _described(flt: CaseFilter) -> dict[str, object]:
+    return {k: v for k, v in vars(flt).items() if v not in (None, "")}
+
+
+def open_clicked_case(cell: Mapping[str, Any] | None) -> str:
+    """A click on a registration number opens that case."""
+    if not cell or cell.get("colId") != "reg_no" or not cell.get("value"):
+        raise PreventUpdate
+    return f"/cases/{cell['value']}"
+
+
+def register(app: Dash) -> None:
+    filter_ids = (ids.OVERDUE_REGION, ids.OVERDUE_DISTRICT, ids.OVERDUE_CATEGORY,
+                  ids.OVERDUE_KIND, ids.OVERDUE_UNIT, ids.OVERDUE_FLAGGED)
+    filter_inputs = [Input(i, "value") for i in filter_ids]
+    filter_states = [State(i, "value") for i in filter_ids]
+
+    @app.callback(Output(ids.OVERDUE_DISTRICT, "options"), Input(ids.OVERDUE_REGION, "value"),
+                  State(ids.LANG, "data"))
+    def overdue_district_options(region: Any, lang: str) -> list[dict]:
+        return district_options(value_or_none(region), request_context().viewer.region, lang)
+
+    @app.callback(Output(ids.OVERDUE_UNIT, "options"), Input(ids.OVERDUE_REGION, "value"),
+                  Input(ids.OVERDUE_DISTRICT, "value"))
+    def overdue_unit_options(region: Any, district: Any) -> list[dict]:
+        return unit_options(request_context(), region, district)
+
+    @app.callback(Output(ids.OVERDUE_GRID, "rowData"), Output(ids.DUE_SOON_GRID, "rowData"),
+                  Output(ids.OVERDUE_COUNT, "children"), Output(ids.DUE_SOON_COUNT, "children"),
+                  Output(ids.OVERDUE_NEWLY, "data"), Output(ids.OVERDUE_NEWLY_TEXT, "children"),
+                  *filter_inputs, Input(ids.OVERDUE_TICK, "n_intervals"),
+                  Input(ids.SOCKET, "data-overdue"), Input(ids.SOCKET, "data-flags"),
+                  Input(ids.RESYNC, "data"), Input(ids.FLAG_VERSION, "data"),
+                  State(ids.OVERDUE_NEWLY, "data"), State(ids.LANG, "data"))
+    def update_overdue_grids(*args: Any) -> tuple[Any, ...]:
+        filters, (_tick, pushed, _flags, _resync, _version, memory, lang) = args[:6], args[6:]
+        reg_nos = (pushed or {}).get("reg_nos") or [] if ctx.triggered_id == ids.SOCKET else []
+        return refresh_overdue(request_context(), filters, [str(r) for r in reg_nos], memory,
+                               lang)
+
+    @app.callback(Output(ids.FLAG_SELECTED, "children"), Output(ids.FLAG_BUTTON, "disabled"),
+                  Input(ids.OVERDUE_TABS, "active_tab"), Input(ids.OVERDUE_GRID, "selectedRows"),
+                  Input(ids.DUE_SOON_GRID, "selectedRows"), State(ids.LANG, "data"))
+    def show_flag_selection(tab: Any, overdue_rows: Any, soon_rows: Any,
+                            lang: str) -> tuple[str, bool]:
+        return describe_selection(selected_case(tab, overdue_rows, soon_rows), lang)
+
+    @app.callback(Output(ids.FLAG_RESULT, "children"), Output(ids.FLAG_VERSION, "data"),
+                  Output(ids.FLAG_COMMENT, "value"), Input(ids.FLAG_BUTTON, "n_clicks"),
+                  State(ids.FLAG_COMMENT, "value"), State(ids.OVERDUE_TABS, "active_tab"),
+                  State(ids.OVERDUE_GRID, "selectedRows"),
+                  State(ids.DUE_SOON_GRID, "selectedRows"), State(ids.FLAG_VERSION, "data"),
+                  State(ids.LANG, "data"), prevent_initial_call=True)
+    def set_flag(_clicks: Any, comment: Any, tab: Any, overdue_rows: Any, soon_rows: Any,
+                 version: Any, lang: str) -> tuple[Any, Any, Any]:
+        message, done = flag_case(request_context(), selected_case(tab, overdue_rows,
+                                                                   soon_rows), comment, lang)
+        return message, ((version or 0) + 1 if done else no_update), ("" if done else
+                                                                      no_update)
+
+    @app.callback(Output(ids.OVERDUE_DOWNLOAD, "data"), Input(ids.OVERDUE_EXPORT, "n_clicks"),
+                  State(ids.OVERDUE_TABS, "active_tab"), *filter_states,
+                  prevent_initial_call=True)
+    def download_overdue(_clicks: Any, tab: Any, *filters: Any) -> dict:
+        return export_overdue(request_context(), tab, filters)
+
+    @app.callback(Output(ids.URL, "pathname", allow_duplicate=True),
+                  Input(ids.OVERDUE_GRID, "cellClicked"), Input(ids.DUE_SOON_GRID, "cellClicked"),
+                  prevent_initial_call=True)
+    def open_overdue_case(overdue_cell: Any, soon_cell: Any) -> str:
+        return open_clicked_case(soon_cell if ctx.triggered_id == ids.DUE_SOON_GRID
+                                 else overdue_cell)
+

@@ -1,0 +1,170 @@
+"""Callbacks of the workload page: the drill-down table (or an officer's cases), the intake vs
+decisions chart, row clicks that drill down, CSV export (audit-logged)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dash import Dash, Input, Output, State, dcc
+from dash.exceptions import PreventUpdate
+
+from callbacks.context import Context, request_context
+from components import ids
+from components.export import cases_csv, export_filename, to_csv
+from components.formatting import zone
+from components.i18n import grid_locale, t
+from components.overdue import case_rows
+from components.workload import (COUNT_COLUMNS, Drill, breadcrumb_bar, build_intake_figure,
+                                 child, drill_search, grid_rows, parse_drill, total_grid_row,
+                                 workload_columns)
+from data import aggregates, audit
+from data.queries import CaseFilter
+from data.reference import load_geography
+
+CASE_LIMIT = 2000
+TOTAL_KEY = "__total__"
+SHOWN = {"display": "block"}
+HIDDEN = {"display": "none"}
+
+
+@dataclass(frozen=True)
+class WorkloadView:
+    """Everything the page shows at one drill-down point."""
+
+    drill: Drill
+    level: str
+    rows: list[dict[str, object]]  # group rows, or case rows at the "cases" level
+    total: int
+    series: list[dict[str, object]]
+
+
+def drill_filter(context: Context, drill: Drill, status: str = "all") -> CaseFilter:
+    """The drill-down point as a CaseFilter, scoped to the viewer's region."""
+    return context.case_filter(status=status, region=drill.region, district=drill.district,
+                               unit=drill.unit, officer=drill.officer)
+
+
+def load_view(context: Context, search: str | None, lang: str) -> WorkloadView:
+    """Query the rows and the chart of the drill-down point in `search`."""
+    drill = parse_drill(search)
+    level = drill.level
+    with context.sessions() as session:
+        if level == "cases":
+            cases, total = aggregates.case_list(session, drill_filter(context, drill, "open"),
+                                                context.now, context.due_soon, CASE_LIMIT)
+            rows = case_rows(cases, lang, context.tz, context.now)
+        else:
+            flt = drill_filter(context, drill)
+            if level == "districts":
+                found = aggregates.district_workload(session, flt, context.now,
+                                                     context.due_soon)
+            else:
+                group = "unit" if level == "units" else "officer"
+                found = list(aggregates.workload_rows(session, flt, context.now,
+                                                      context.due_soon, group).values())
+            rows = grid_rows(found, level, lang)
+            total = len(rows)
+        series = aggregates.intake_vs_decisions(session, drill_filter(context, drill),
+                                                context.now, context.due_soon,
+                                                zone(context.tz))
+    return WorkloadView(drill, level, rows, total, series)
+
+
+def level_title(view: WorkloadView, lang: str) -> str:
+    if view.level == "cases":
+        return (f"{t('workload.cases', lang)} · "
+                f"{t('overdue.shown', lang, shown=len(view.rows), total=view.total)}")
+    return t("workload.hint", lang)
+
+
+def grid_options(rows: Sequence[Mapping[str, object]], lang: str) -> dict[str, object]:
+    total = total_grid_row(rows, lang)
+    total["key"] = TOTAL_KEY
+    return {"animateRows": False, "suppressCellFocus": True,
+            "localeText": grid_locale(lang, "workload.empty"),
+            "pinnedBottomRowData": [total] if rows else []}
+
+
+def update_workload(context: Context, search: str | None, theme: str | None,
+                    lang: str) -> tuple[Any, ...]:
+    """Breadcrumbs, title, the group grid (rows, columns, options) or the cases grid, which
+    of the two shows, and the chart."""
+    view = load_view(context, search, lang)
+    figure = build_intake_figure(view.series, lang, dark=theme == "dark")
+    crumbs = breadcrumb_bar(view.drill, context.viewer.region, lang)
+    if view.level == "cases":
+        return (crumbs, level_title(view, lang), [], workload_columns("units", lang),
+                grid_options([], lang), view.rows, HIDDEN, SHOWN, figure)
+    return (crumbs, level_title(view, lang), view.rows, workload_columns(view.level, lang),
+            grid_options(view.rows, lang), [], SHOWN, HIDDEN, figure)
+
+
+def drill_into(search: str | None, cell: Mapping[str, Any] | None,
+               rows: Sequence[Mapping[str, Any]] | None) -> str:
+    """The query string one level below the clicked row (the region column of a district
+    row goes to its region instead)."""
+    if not cell:
+        raise PreventUpdate
+    key = str(cell.get("rowId") or "")
+    if key == TOTAL_KEY or key not in {str(r.get("key")) for r in rows or []}:
+        raise PreventUpdate
+    drill = parse_drill(search)
+    if cell.get("colId") == "region" and drill.level == "districts":
+        district = load_geography().districts.get(key)
+        if district is None:
+            raise PreventUpdate
+        return drill_search(Drill(region=district.region))
+    return drill_search(child(drill, key))
+
+
+def export_workload(context: Context, search: str | None, lang: str) -> dict:
+    """CSV of the current level (groups with their counts, or the officer's cases)."""
+    view = load_view(context, search, lang)
+    if view.level == "cases":
+        with context.sessions() as session:
+            cases, _ = aggregates.case_list(session, drill_filter(context, view.drill, "open"),
+                                            context.now, context.due_soon, 200_000)
+        text = cases_csv(cases, context.tz)
+    else:
+        text = to_csv(view.rows, ("key", "name", *(("region",) if view.level == "districts"
+                                                   else ()), *COUNT_COLUMNS), context.tz)
+    with context.writer.begin() as session:
+        audit.record(session, context.viewer.username, "export", f"ui:workload:{view.level}",
+                     {"rows": len(view.rows), "drill": drill_search(view.drill)}, context.now)
+    return dcc.send_string(text, export_filename(f"workload-{view.level}", context.now,
+                                                 context.tz))
+
+
+def register(app: Dash) -> None:
+    @app.callback(Output(ids.WORKLOAD_BREADCRUMB, "children"),
+                  Output(ids.WORKLOAD_TITLE, "children"),
+                  Output(ids.WORKLOAD_GRID, "rowData"), Output(ids.WORKLOAD_GRID, "columnDefs"),
+                  Output(ids.WORKLOAD_GRID, "dashGridOptions"),
+                  Output(ids.WORKLOAD_CASES, "rowData"),
+                  Output(ids.WORKLOAD_GRID_BOX, "style"), Output(ids.WORKLOAD_CASES_BOX, "style"),
+                  Output(ids.WORKLOAD_CHART, "figure"),
+                  Input(ids.URL, "search"), Input(ids.THEME, "data"), Input(ids.RESYNC, "data"),
+                  Input(ids.WORKLOAD_TICK, "n_intervals"), State(ids.LANG, "data"))
+    def show_workload(search: Any, theme: Any, _resync: Any, _tick: Any,
+                      lang: str) -> tuple[Any, ...]:
+        return update_workload(request_context(), search, theme, lang)
+
+    @app.callback(Output(ids.URL, "search", allow_duplicate=True),
+                  Input(ids.WORKLOAD_GRID, "cellClicked"), State(ids.URL, "search"),
+                  State(ids.WORKLOAD_GRID, "rowData"), prevent_initial_call=True)
+    def drill_down(cell: Any, search: Any, rows: Any) -> str:
+        return drill_into(search, cell, rows)
+
+    @app.callback(Output(ids.URL, "pathname", allow_duplicate=True),
+                  Input(ids.WORKLOAD_CASES, "cellClicked"), prevent_initial_call=True)
+    def open_workload_case(cell: Any) -> str:
+        if not cell or cell.get("colId") != "reg_no" or not cell.get("value"):
+            raise PreventUpdate
+        return f"/cases/{cell['value']}"
+
+    @app.callback(Output(ids.WORKLOAD_DOWNLOAD, "data"), Input(ids.WORKLOAD_EXPORT, "n_clicks"),
+                  State(ids.URL, "search"), State(ids.LANG, "data"), prevent_initial_call=True)
+    def download_workload(_clicks: Any, search: Any, lang: str) -> dict:
+        return export_workload(request_context(), search, lang)

@@ -1,0 +1,85 @@
+"""Component ids, in one place (callbacks and browser tests import these, never literals)."""
+
+from __future__ import annotations
+
+# Shell: present on every page.
+URL = "url"
+LANG = "lang-store"
+THEME = "theme-store"
+CLIENT = "client-store"  # what clientside code needs: timezone, language, banner texts
+SOCKET = "socket"
+CONNECTION = "connection-store"  # {"connected": bool, "synced_at": epoch ms of the last data}
+RESYNC = "resync-store"  # bumped when the socket reconnects: pages re-query the store
+NAVBAR = "navbar"
+NAV_USER = "nav-user"
+LANG_SELECT = "lang-select"
+THEME_SWITCH = "theme-switch"
+BANNER = "connection-banner"
+BANNER_TEXT = "connection-banner-text"
+LIVE_BADGE = "live-badge"
+PAGE = "page"
+
+# Live page.
+LIVE_REGION = "live-region"
+LIVE_DISTRICT = "live-district"
+LIVE_CATEGORY = "live-category"
+LIVE_KIND = "live-kind"
+LIVE_OPENED = "live-opened-store"  # ISO instant the page opened
+LIVE_FEED = "live-feed"
+LIVE_NEW_COUNT = "live-new-count"
+LIVE_STRIP = "live-strip"
+LIVE_MAP = "live-map"
+LIVE_MEASURE = "live-measure"
+LIVE_MAP_TICK = "live-map-tick"
+LIVE_MAP_KEY = "live-map-key-store"  # what the full figure on screen was built for
+
+# Overdue page.
+OVERDUE_REGION = "overdue-region"
+OVERDUE_DISTRICT = "overdue-district"
+OVERDUE_CATEGORY = "overdue-category"
+OVERDUE_KIND = "overdue-kind"
+OVERDUE_UNIT = "overdue-unit"
+OVERDUE_FLAGGED = "overdue-flagged"
+OVERDUE_TABS = "overdue-tabs"
+OVERDUE_GRID = "overdue-grid"
+OVERDUE_COUNT = "overdue-count"
+DUE_SOON_GRID = "due-soon-grid"
+DUE_SOON_COUNT = "due-soon-count"
+OVERDUE_NEWLY = "overdue-newly-store"  # reg_nos that crossed their deadline while watching
+OVERDUE_NEWLY_TEXT = "overdue-newly-text"
+OVERDUE_TICK = "overdue-tick"
+OVERDUE_EXPORT = "overdue-export"
+OVERDUE_DOWNLOAD = "overdue-download"
+FLAG_PANEL = "flag-panel"
+FLAG_SELECTED = "flag-selected"
+FLAG_COMMENT = "flag-comment"
+FLAG_BUTTON = "flag-button"
+FLAG_RESULT = "flag-result"
+FLAG_VERSION = "flag-version-store"  # bumped after a flag change: grids re-query
+
+# Workload page.
+WORKLOAD_BREADCRUMB = "workload-breadcrumb"
+WORKLOAD_TITLE = "workload-title"
+WORKLOAD_GRID = "workload-grid"
+WORKLOAD_GRID_BOX = "workload-grid-box"
+WORKLOAD_CASES_BOX = "workload-cases-box"
+WORKLOAD_CASES = "workload-cases-grid"
+WORKLOAD_CHART = "workload-chart"
+WORKLOAD_TICK = "workload-tick"
+WORKLOAD_EXPORT = "workload-export"
+WORKLOAD_DOWNLOAD = "workload-download"
+
+# Case page.
+CASE_REG_NO = "case-reg-no-store"
+CASE_BODY = "case-body"
+CASE_FLAG_COMMENT = "case-flag-comment"
+CASE_FLAG_BUTTON = "case-flag-button"
+CASE_FLAG_RESULT = "case-flag-result"
+CASE_FLAGS = "case-flags"
+CASE_FLAG_VERSION = "case-flag-version-store"  # bumped after a flag change: body re-renders
+CLEAR_FLAG_TYPE = "case-clear-flag"
+
+
+def clear_flag_button(flag_id: int) -> dict[str, object]:
+    """Pattern-matching id of the "clear" button of one flag on the case page."""
+    return {"type": CLEAR_FLAG_TYPE, "flag": flag_id}

@@ -1,0 +1,141 @@
+"""The application shell (navbar, connection banner, socket, stores) and the page router.
+
+`app_layout` is the zero-argument layout function given to Dash: it runs for each page load
+inside the request, reading the user, language and theme; outside a request (Dash validating
+callbacks at start-up) it returns every page at once so that callbacks of pages rendered later
+validate against real components.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from urllib.parse import unquote
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+from dash.development.base_component import Component
+from dash_socketio import DashSocketIO
+
+from components import case as case_page
+from components import ids
+from components import live, overdue, workload
+from components.common import empty_state
+from components.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, label, normalize_lang, t
+from console.domain.access import Viewer
+
+SOCKET_EVENTS = ["changes", "overdue", "flags", "resync", "status"]
+THEME_COOKIE = "kup_theme"
+THEMES = ("light", "dark")
+PAGES = ("/", "/overdue", "/workload")
+CASE_PREFIX = "/cases/"
+
+
+def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
+    """Page links, connection badge, language and theme switches, the user and log out."""
+    def link(key: str, href: str) -> dbc.NavItem:
+        return dbc.NavItem(dbc.NavLink(t(key, lang), href=href,
+                                       active="exact" if href == "/" else "partial"))
+
+    user: list[Component] = []
+    if viewer is not None:
+        scope = viewer.region or t("nav.scope_country", lang)
+        user = [html.Span([html.Span(viewer.username, className="fw-semibold"),
+                           f" · {label('role', viewer.role, lang)} · {scope}"],
+                          id=ids.NAV_USER, className="text-light small text-nowrap"),
+                html.A(t("nav.logout", lang), href="/logout",
+                       className="btn btn-outline-light btn-sm text-nowrap")]
+    return dbc.Navbar(dbc.Container([
+        dbc.NavbarBrand(t("app.brand", lang), href="/", className="fw-bold"),
+        dbc.Nav([link("nav.live", "/"), link("nav.overdue", "/overdue"),
+                 link("nav.workload", "/workload")], navbar=True, className="me-auto"),
+        html.Div([
+            dbc.Badge(t("conn.connecting", lang), id=ids.LIVE_BADGE, color="secondary",
+                      className="kup-live-badge", pill=True),
+            dbc.Select(id=ids.LANG_SELECT, value=lang, size="sm", style={"width": "auto"},
+                       options=[{"label": LANGUAGE_NAMES[c], "value": c} for c in LANGUAGES]),
+            dbc.Switch(id=ids.THEME_SWITCH, value=theme == "dark", label=t("nav.dark", lang),
+                       className="text-light mb-0 text-nowrap", input_class_name="me-1"),
+            *user,
+        ], className="d-flex align-items-center gap-3 flex-wrap"),
+    ], fluid=True), color="dark", dark=True, className="py-1")
+
+
+def shell(viewer: Viewer | None, lang: str = DEFAULT_LANG, theme: str = "light",
+          tz: str = "Asia/Bishkek") -> html.Div:
+    """Everything around the page: stores, the socket, the navbar, the banner, the page slot."""
+    lang = normalize_lang(lang)
+    theme = theme if theme in THEMES else "light"
+    client = {"tz": tz, "lang": lang, "lost": t("conn.lost", lang, time="{time}"),
+              "live": t("conn.live", lang), "connecting": t("conn.connecting", lang)}
+    return html.Div([
+        dcc.Location(id=ids.URL, refresh=False),
+        dcc.Store(id=ids.LANG, data=lang),
+        dcc.Store(id=ids.THEME, data=theme),
+        dcc.Store(id=ids.CLIENT, data=client),
+        dcc.Store(id=ids.CONNECTION, data={"connected": None, "since": None}),
+        dcc.Store(id=ids.RESYNC, data=0),
+        DashSocketIO(id=ids.SOCKET, eventNames=SOCKET_EVENTS),
+        navbar(viewer, lang, theme),
+        dbc.Alert(html.Span(id=ids.BANNER_TEXT), id=ids.BANNER, color="warning",
+                  is_open=False, className="rounded-0 mb-0 text-center fw-semibold py-2"),
+        dbc.Container(id=ids.PAGE, fluid=True, className="py-3",
+                      children=empty_state(t("loading", lang))),
+    ], className="kup-app")
+
+
+def not_found(lang: str) -> html.Div:
+    return html.Div([html.H1(t("not_found.title", lang), className="h3"),
+                     html.P(t("not_found.body", lang)),
+                     dcc.Link(t("case.back", lang), href="/")], className="py-5 text-center")
+
+
+def case_reg_no(pathname: str | None) -> str | None:
+    """The registration number in a /cases/<reg_no> path (None for other paths)."""
+    if not pathname or not pathname.startswith(CASE_PREFIX):
+        return None
+    reg_no = unquote(pathname[len(CASE_PREFIX):]).strip("/")
+    return reg_no or None
+
+
+def page_for(pathname: str | None, viewer: Viewer, lang: str, now: datetime) -> Component:
+    """The skeleton of the page at `pathname` (its data callbacks fill it in)."""
+    lang = normalize_lang(lang)
+    path = (pathname or "/").rstrip("/") or "/"
+    if path == "/":
+        return live.live_page(viewer, lang, now)
+    if path == "/overdue":
+        return overdue.overdue_page(viewer, lang)
+    if path == "/workload":
+        return workload.workload_page(viewer, lang)
+    reg_no = case_reg_no(path)
+    if reg_no:
+        return case_page.case_page(reg_no, lang)
+    return not_found(lang)
+
+
+def validation_layout() -> html.Div:
+    """The shell with every page in it (for Dash's callback validation only)."""
+    viewer = Viewer("validation", "admin")
+    return html.Div([shell(viewer), live.live_page(viewer, DEFAULT_LANG, datetime.now(timezone.utc)),
+                     overdue.overdue_page(viewer, DEFAULT_LANG),
+                     workload.workload_page(viewer, DEFAULT_LANG),
+                     case_page.case_page("KUP-VALIDATION", DEFAULT_LANG),
+                     case_page.flag_controls(DEFAULT_LANG)])
+
+
+def app_layout() -> Component:
+    """Dash's layout function: the shell for this request's user, language and theme."""
+    from flask import has_request_context, request
+    from werkzeug.exceptions import Unauthorized
+
+    if not has_request_context():
+        return validation_layout()
+    from console.web.auth import current_viewer, select_locale
+    from console.web.state import web_state
+
+    try:
+        viewer: Viewer | None = current_viewer()
+    except Unauthorized:  # the login gate answers before Dash in practice
+        viewer = None
+    theme = request.cookies.get(THEME_COOKIE, "light")
+    return shell(viewer, select_locale(), theme, web_state().settings.tz)

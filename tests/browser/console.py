@@ -1,0 +1,134 @@
+"""A real console for browser tests and screenshots: the app from create_app served by a
+threaded WSGI server on a free port (WebSockets included), the push task, an IngestWorker
+reading the stream, users of every role, and a Chromium logged in through the /login form."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from werkzeug.serving import make_server
+
+from console.config import Settings
+from console.domain.simulator import Simulator
+from console.web.app import WebApp, create_app
+from data import streams, users
+from data.consumer import IngestWorker, intake_rules
+from data.db import make_sessionmaker, writer_engine
+from data.intake import StreamEntry, apply_batch
+from data.reference import load_geography
+from tests.support.servers import free_port
+
+PASSWORD = "browser-test-password"
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CHROMIUM = "/usr/bin/chromium"
+# name -> (role, region)
+USERS = {"duty": ("duty", None), "manager": ("manager", None),
+         "manager-osh": ("manager", "KG-GO"), "prosecutor": ("prosecutor", None),
+         "admin": ("admin", None)}
+
+
+def add_users(engine: Engine, names: Iterable[str] = USERS) -> None:
+    with make_sessionmaker(writer_engine(engine)).begin() as session:
+        for name in names:
+            role, region = USERS[name]
+            users.add_user(session, name, PASSWORD, role, region, enforce_strength=False)
+
+
+def store(engine: Engine, events: Iterable[dict[str, str]], now: datetime | None = None,
+          chunk: int = 2000) -> int:
+    """Apply events straight to the store (history that need not go through the stream)."""
+    sessions = make_sessionmaker(writer_engine(engine))
+    rules = intake_rules(Settings())
+    batch: list[StreamEntry] = []
+    count = 0
+
+    def flush() -> None:
+        with sessions.begin() as session:
+            apply_batch(session, batch, rules, now=now)
+        batch.clear()
+
+    for event in events:
+        count += 1
+        batch.append(StreamEntry(f"1600000000000-{count}", event))
+        if len(batch) >= chunk:
+            flush()
+    if batch:
+        flush()
+    return count
+
+
+def simulated_history(engine: Engine, days: float, per_day: float, seed: int = 11,
+                      now: datetime | None = None) -> Simulator:
+    """`days` of simulated history up to `now`, stored; returns the simulator (for more)."""
+    now = now or datetime.now(timezone.utc)
+    sim = Simulator(load_geography(), seed=seed, tz=ZoneInfo("Asia/Bishkek"),
+                    registrations_per_day=per_day, duplicate_rate=0)
+    store(engine, sim.backfill(now - timedelta(days=days), now), now=now)
+    return sim
+
+
+@dataclass
+class RunningConsole:
+    """The served console and its background workers."""
+
+    web: WebApp
+    url: str
+    settings: Settings
+    engine: Engine
+    threads: list[threading.Thread] = field(default_factory=list)
+    stops: list = field(default_factory=list)  # type: ignore[type-arg]
+
+    def xadd(self, events: Iterable[dict[str, str]]) -> int:
+        """Append events to the console's stream (as the registry would)."""
+        client = streams.connect(self.web.state.redis_url)
+        try:
+            return streams.append_events(client, self.settings.stream, events)
+        finally:
+            client.close()
+
+
+@contextmanager
+def running_console(settings: Settings, engine: Engine, redis_url: str,
+                    ingest: bool = True) -> Iterator[RunningConsole]:
+    """Serve the console (and run an ingest worker) until the block ends."""
+    settings = settings.with_overrides(secret_key="browser-tests-secret-key-0123456789")
+    web = create_app(settings, engine=engine, redis_url=redis_url, start_push=True)
+    port = free_port()
+    httpd = make_server("127.0.0.1", port, web.server, threaded=True)
+    console = RunningConsole(web, f"http://127.0.0.1:{port}", settings, engine)
+    server_thread = threading.Thread(target=httpd.serve_forever, name="kup-web-test",
+                                     daemon=True)
+    server_thread.start()
+    worker = None
+    if ingest:
+        worker = IngestWorker(settings, engine, redis_url)
+        worker_thread = threading.Thread(target=worker.run, name="kup-ingest-test",
+                                         daemon=True)
+        worker_thread.start()
+        console.threads.append(worker_thread)
+    try:
+        yield console
+    finally:
+        if worker is not None:
+            worker.stop.set()
+        for thread in console.threads:
+            thread.join(timeout=10)
+        httpd.shutdown()
+        server_thread.join(timeout=10)
+        web.state.pusher.stop()
+
+
+def log_in(page, base_url: str, username: str, password: str = PASSWORD,  # type: ignore[no-untyped-def]
+           next_path: str = "/") -> None:
+    """Log in through the plain /login form, as a person would."""
+    page.goto(f"{base_url}/login?next={next_path}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}{next_path}")

@@ -1,0 +1,266 @@
+"""Layout builders without a browser: the shell and router, feed items (summaries as text),
+grid rows, drill-down navigation, the case page, CSV exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from dash import dcc, html
+from dash._validate import validate_layout
+from dash.development.base_component import Component
+
+from components import ids
+from components.case import case_body, case_not_found, field_text
+from components.common import status_badge
+from components.export import cases_csv, export_filename, to_csv
+from components.layout import case_reg_no, not_found, page_for, shell, validation_layout
+from components.live import feed, feed_item, status_strip
+from components.overdue import case_rows, overdue_page
+from components.workload import (Drill, breadcrumbs, child, drill_search, grid_rows,
+                                 parse_drill, total_grid_row, workload_columns)
+from console.domain.access import Viewer
+from data.aggregates import UNASSIGNED, CaseDetail, WorkloadRow
+
+NOW = datetime(2026, 3, 11, 6, 0, tzinfo=timezone.utc)  # 12:00 in Bishkek
+BISHKEK, OSH_CITY = "41711000000000", "41721000000000"
+MARKUP = "<img src=x onerror=alert(1)>"
+PROSECUTOR = Viewer("pros", "prosecutor")
+DUTY = Viewer("duty", "duty")
+
+
+def walk(node: object) -> Iterator[Component]:
+    """Every component in a layout tree."""
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            yield from walk(item)
+    elif isinstance(node, Component):
+        yield node
+        for name in getattr(node, "_children_props", []) + ["children"]:
+            yield from walk(getattr(node, name, None))
+
+
+def ids_in(node: object) -> set[object]:
+    return {c.id if isinstance(c.id, str) else str(c.id)
+            for c in walk(node) if getattr(c, "id", None) is not None}
+
+
+def texts(node: object) -> list[str]:
+    return [c.children for c in walk(node) if isinstance(getattr(c, "children", None), str)]
+
+
+def test_shell_has_everything_the_callbacks_need() -> None:
+    layout = shell(PROSECUTOR, "en", "dark", "Asia/Bishkek")
+    present = ids_in(layout)
+    for needed in (ids.URL, ids.LANG, ids.THEME, ids.CLIENT, ids.SOCKET, ids.CONNECTION,
+                   ids.RESYNC, ids.BANNER, ids.BANNER_TEXT, ids.LIVE_BADGE, ids.LANG_SELECT,
+                   ids.THEME_SWITCH, ids.PAGE, ids.NAV_USER):
+        assert needed in present, needed
+    socket = next(c for c in walk(layout) if getattr(c, "id", None) == ids.SOCKET)
+    assert {"changes", "overdue"} <= set(socket.eventNames)
+    client = next(c for c in walk(layout) if getattr(c, "id", None) == ids.CLIENT)
+    assert client.data["tz"] == "Asia/Bishkek" and "{time}" in client.data["lost"]
+    assert next(c for c in walk(layout) if getattr(c, "id", None) == ids.THEME).data == "dark"
+    assert "Log out" in texts(layout) and "pros" in texts(layout)
+
+
+def test_shell_defaults_to_russian_and_light() -> None:
+    layout = shell(DUTY)
+    assert "Выйти" in texts(layout) and "Просроченные" in texts(layout)
+    assert next(c for c in walk(layout) if getattr(c, "id", None) == ids.LANG).data == "ru"
+    assert shell(DUTY, "xx", "neon").children[2].data == "light"
+
+
+def test_validation_layout_holds_every_page_once() -> None:
+    layout = validation_layout()
+    validate_layout(layout, layout)  # raises on duplicate ids
+    for needed in (ids.LIVE_FEED, ids.LIVE_MAP, ids.OVERDUE_GRID, ids.DUE_SOON_GRID,
+                   ids.FLAG_BUTTON, ids.WORKLOAD_GRID, ids.WORKLOAD_CASES, ids.CASE_BODY,
+                   ids.CASE_FLAG_BUTTON, ids.CASE_FLAG_COMMENT):
+        assert needed in ids_in(layout), needed
+
+
+@pytest.mark.parametrize("path, marker", [
+    ("/", ids.LIVE_FEED), ("/overdue", ids.OVERDUE_GRID), ("/overdue/", ids.OVERDUE_GRID),
+    ("/workload", ids.WORKLOAD_GRID), ("/cases/KUP-41711000000000-2026-000001", ids.CASE_BODY)])
+def test_router(path: str, marker: str) -> None:
+    assert marker in ids_in(page_for(path, PROSECUTOR, "ru", NOW))
+
+
+def test_router_unknown_path_and_case_numbers() -> None:
+    assert "Страница не найдена" in texts(page_for("/nope", DUTY, "ru", NOW))
+    assert case_reg_no("/cases/KUP-1%2F2") == "KUP-1/2"
+    assert case_reg_no("/cases/") is None and case_reg_no("/overdue") is None
+    assert "Page not found" in texts(not_found("en"))
+
+
+def test_flag_panel_only_for_prosecutors_and_admins() -> None:
+    assert ids.FLAG_BUTTON in ids_in(overdue_page(PROSECUTOR, "ru"))
+    assert ids.FLAG_BUTTON in ids_in(overdue_page(Viewer("a", "admin"), "ru"))
+    for role in ("duty", "manager"):
+        page = overdue_page(Viewer("x", role), "ru")
+        assert ids.FLAG_BUTTON not in ids_in(page) and ids.FLAG_COMMENT not in ids_in(page)
+
+
+def test_regional_viewer_is_offered_only_their_region() -> None:
+    page = page_for("/", Viewer("m", "manager", "KG-GO"), "ru", NOW)
+    region = next(c for c in walk(page) if getattr(c, "id", None) == ids.LIVE_REGION)
+    district = next(c for c in walk(page) if getattr(c, "id", None) == ids.LIVE_DISTRICT)
+    assert [o["value"] for o in region.options] == ["KG-GO"]
+    assert [o["value"] for o in district.options] == [OSH_CITY]
+
+
+def feed_row(**changes: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "reg_no": "KUP-41711000000000-2026-000001", "district": BISHKEK, "region": "KG-GB",
+        "category": "robbery", "kind": "crime", "registered_at": NOW, "summary": MARKUP,
+        "priority": "normal"}
+    row.update(changes)
+    return row
+
+
+def test_feed_item_shows_markup_as_text() -> None:
+    item = feed_item(feed_row(), "ru", "Asia/Bishkek")
+    assert MARKUP in texts(item)  # a plain string child: React renders it as text
+    for component in walk(item):
+        assert not isinstance(component, dcc.Markdown)
+        assert "dangerously_allow_html" not in component.to_plotly_json()["props"]
+    link = next(c for c in walk(item) if isinstance(c, dcc.Link))
+    assert link.href == "/cases/KUP-41711000000000-2026-000001"
+    assert {"12:00", "грабёж"} <= set(texts(item))
+    assert any(t.startswith("г.Бишкек") or "Бишкек" in t for t in texts(item))
+
+
+def test_feed_empty_state_and_priority() -> None:
+    assert "Пока нет регистраций по выбранным фильтрам." in texts(feed([], "ru", "UTC"))
+    urgent = feed_item(feed_row(priority="high"), "en", "Asia/Bishkek")
+    assert "! high" in texts(urgent)
+
+
+def test_status_strip_and_badges_say_it_in_words() -> None:
+    strip = status_strip({"open": 12345, "overdue": 7, "due_soon": 2}, "ru")
+    words = texts(strip)
+    assert {"12 345", "7", "2", "В работе", "Просрочено", "Срок истекает"} <= set(words)
+    badge = status_badge("overdue", "en")
+    assert badge.children == "⚠ Overdue" and badge.color == "danger"
+
+
+def case_summary(reg_no: str, deadline: datetime, **changes: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "reg_no": reg_no, "district": OSH_CITY, "region": "KG-GO", "category": "fraud",
+        "kind": "appeal", "status": "overdue", "received_at": deadline - timedelta(days=3),
+        "registered_at": deadline - timedelta(days=3), "deadline": deadline,
+        "decision": None, "decided_at": None, "unit": None, "officer": "4411",
+        "flagged": False, "priority": "normal", "late_registration": False,
+        "summary": MARKUP, "flag_comment": None, "flag_by": None, "flag_at": None}
+    row.update(changes)
+    return row
+
+
+def test_case_rows_for_the_grids() -> None:
+    overdue = case_summary("KUP-A", NOW - timedelta(days=1, hours=2), flagged=True,
+                           flag_comment="проверить", flag_by="pros",
+                           flag_at=NOW - timedelta(hours=1))
+    soon = case_summary("KUP-B", NOW + timedelta(hours=5), status="due_soon")
+    rows = case_rows([overdue, soon], "ru", "Asia/Bishkek", NOW, newly={"KUP-A"})
+    assert rows[0]["overdue_by"] == "1 д 2 ч" and rows[0]["time_left"] == ""
+    assert rows[0]["newly"] is True and rows[0]["new"] == "●"
+    assert rows[0]["deadline"] == "2026-03-10 10:00"
+    assert rows[0]["flag"] == "проверить — pros, 11.03.2026 11:00"
+    assert rows[0]["category"] == "мошенничество" and rows[0]["kind"] == "обращение"
+    assert rows[0]["summary"] == MARKUP and rows[0]["unit"] == ""
+    assert rows[1]["time_left"] == "5 ч 0 мин" and rows[1]["newly"] is False
+
+
+def test_drill_down_navigation() -> None:
+    assert parse_drill("?district=41711000000000&unit=OVD-1") == Drill(
+        None, BISHKEK, "OVD-1", None)
+    assert parse_drill("") == Drill() and Drill().level == "districts"
+    top = Drill()
+    district = child(top, BISHKEK)
+    assert district == Drill(region="KG-GB", district=BISHKEK) and district.level == "units"
+    unit = child(district, "OVD-1")
+    officer = child(unit, "10442")
+    assert (unit.level, officer.level) == ("officers", "cases")
+    assert parse_drill(drill_search(officer)) == officer
+    assert drill_search(top) == ""
+    assert parse_drill("?unit=" + "x" * 500).unit == "x" * 64  # bounded
+
+
+def test_breadcrumbs_start_at_what_the_viewer_may_see() -> None:
+    here = Drill(district=BISHKEK, unit=UNASSIGNED)
+    country = breadcrumbs(here, None, "ru")
+    assert [c[0] for c in country] == ["Вся республика", "г. Бишкек", "г.Бишкек",
+                                       "не назначено"]
+    assert country[-1][1] is None and country[0][1] == ""
+    assert country[2][1] == "?region=KG-GB&district=41711000000000"
+    regional = breadcrumbs(Drill(), "KG-GO", "en")
+    assert [c[0] for c in regional] == ["Osh (city)"]
+
+
+def test_workload_grid_rows_busiest_first_with_total() -> None:
+    rows = [WorkloadRow(BISHKEK, open=10, overdue=1), WorkloadRow(OSH_CITY, open=5, overdue=3)]
+    grid = grid_rows(rows, "districts", "ru")
+    assert [r["key"] for r in grid] == [OSH_CITY, BISHKEK]
+    assert grid[0]["region"] == "г. Ош" and grid[0]["region_code"] == "KG-GO"
+    total = total_grid_row(grid, "ru")
+    assert (total["open"], total["overdue"], total["name"]) == (15, 4, "Итого")
+    units = grid_rows([WorkloadRow(UNASSIGNED, open=2)], "units", "en")
+    assert units[0]["name"] == "unassigned"
+    fields = [c.get("field") for c in workload_columns("districts", "ru")]
+    assert fields[:2] == ["name", "region"]
+    assert "region" not in [c.get("field") for c in workload_columns("units", "ru")]
+
+
+def test_case_page_body() -> None:
+    detail = CaseDetail(
+        case=case_summary("KUP-A", NOW - timedelta(hours=1), flagged=True, source="statement",
+                          address="ул. Ленина", article=None, period_days=3,
+                          period_unit="calendar", extensions=0, reopenings=0,
+                          transferred_to=None, lat=None, lon=None),
+        events=[{"type": "registered", "occurred_at": NOW - timedelta(days=3),
+                 "actor": "10442", "applied": True, "event_id": "e1",
+                 "fields": {"schema": "1", "type": "registered", "category": "fraud",
+                            "received_at": "2026-03-08T09:00:00+06:00", "summary": MARKUP,
+                            "unit": MARKUP}},
+                {"type": "assigned", "occurred_at": NOW - timedelta(days=2), "actor": None,
+                 "applied": False, "event_id": "e2", "fields": {"officer": "4411"}}],
+        deadlines=[{"set_at": NOW - timedelta(days=3), "deadline": NOW - timedelta(hours=1),
+                    "period_days": 14, "period_unit": "working", "reason": "registered"}],
+        flags=[{"id": 7, "comment": MARKUP, "by": "pros", "at": NOW, "cleared_by": None,
+                "cleared_at": None}])
+    body = case_body(detail, "ru", "Asia/Bishkek", can_flag=True)
+    words = texts(body)
+    assert MARKUP in words  # summary and flag comment as text
+    assert "⚠ Просрочено" in words and "Регистрация" in words and "ожидает регистрации" in words
+    assert f"подразделение: {MARKUP}" in " ".join(words)
+    assert "регистрация" in words  # deadline history reason, translated
+    assert str(ids.clear_flag_button(7)) in ids_in(body) and ids.CASE_FLAG_BUTTON in ids_in(body)
+    duty_body = case_body(detail, "ru", "Asia/Bishkek", can_flag=False)
+    assert ids.CASE_FLAG_BUTTON not in ids_in(duty_body)
+    assert str(ids.clear_flag_button(7)) not in ids_in(duty_body)
+    assert "Материал не найден" in texts(case_not_found("KUP-X", "ru"))
+    assert field_text("received_at", "2026-03-08T09:00:00+06:00", "en", "Asia/Bishkek") == (
+        "received: 08.03.2026 09:00")
+    assert field_text("decision", "refused", "ru", "UTC") == "решение: отказано в возбуждении"
+    assert field_text("received_at", "not a time", "ru", "UTC") == "поступило: not a time"
+
+
+def test_csv_exports() -> None:
+    rows = [case_summary("KUP-A", NOW, summary="x", officer="=HYPERLINK(1)")]
+    text = cases_csv(rows, "Asia/Bishkek")
+    parsed = list(csv.DictReader(io.StringIO(text)))
+    assert parsed[0]["reg_no"] == "KUP-A" and parsed[0]["deadline"] == "2026-03-11T12:00:00+06:00"
+    assert parsed[0]["officer"] == "'=HYPERLINK(1)"  # no formula in a spreadsheet
+    assert "flag_comment" in parsed[0] and "summary" not in parsed[0]
+    assert to_csv([{"a": 1, "b": None}], ["a", "b"], "UTC") == "a,b\n1,\n"
+    assert export_filename("overdue", NOW, "Asia/Bishkek") == "kup-overdue-20260311-1200.csv"
+
+
+def test_no_component_renders_html_from_data() -> None:
+    for component in walk(validation_layout()):
+        assert not isinstance(component, dcc.Markdown)
+        assert not (isinstance(component, html.Iframe))
