@@ -26,6 +26,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import (DBAPIError, DisconnectionError, IntegrityError, InterfaceError,
                             OperationalError, SQLAlchemyError)
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session
 
 from console.config import Settings
 from console.domain.contract import ContractError, decode_fields, validate_event
@@ -141,21 +142,22 @@ class IngestWorker:
                 self.process(entries)
             return len(entries)
         entries = self._claim_if_due()
-        backlog = 0
+        view = None
         if not entries:
             batch = streams.read_new(self.redis, self.settings, self.consumer)
             if batch.group_missing or batch.identity != self.identity:
                 self._read_pending = True  # Redis lost data or the stream changed: re-check
                 return 0
-            assert batch.view is not None
-            self._check_trim(batch.view)
+            view = batch.view
+            assert view is not None
+            self._check_trim(view)
             entries = batch.entries
-            backlog = self._backlog_after(batch)
             if not entries:
+                view = None
                 entries = streams.read_group(self.redis, self.settings, self.consumer,
                                              pending=False)
         if entries:
-            self.process(entries, backlog)
+            self.process(entries, view)
         return len(entries)
 
     # --- the stream's identity and gaps ----------------------------------------------------
@@ -170,11 +172,14 @@ class IngestWorker:
         with self.sessions.begin() as session:
             lock_writers(session)
             state = ingest_state.load_state(session, self.settings.stream)
-            if self._vanished(state, found, view):
+            vanished = self._vanished(state, found, view)
+            if vanished:
                 gap = ingest_state.vanish_gap(state, now)
                 if ingest_state.record_gap(session, gap):
                     self._gap_found(gap)
             if state.identity != token:
+                if vanished or (found is not None and state.identity is not None):
+                    state.read_count = state.backlog = 0  # they counted the stream that was
                 state.identity = token
                 ingest_state.save_state(session, state)
         self.identity = token
@@ -196,9 +201,10 @@ class IngestWorker:
         loss = streams.trimmed_unread(view)
         if loss is None:
             return
-        gap = ingest_state.trim_gap(self.settings.stream, loss, datetime.now(timezone.utc))
         with self.sessions.begin() as session:
             lock_writers(session)
+            state = ingest_state.load_state(session, self.settings.stream)
+            gap = ingest_state.trim_gap(state, loss, view, datetime.now(timezone.utc))
             if ingest_state.record_gap(session, gap):
                 self._gap_found(gap)
 
@@ -206,15 +212,6 @@ class IngestWorker:
         self.stats.gaps += 1
         log.error("gap in stream %s: %s (after entry %s)", gap.stream, gap.message,
                   gap.after_id)
-
-    def _backlog_after(self, batch: streams.Batch) -> int:
-        """A floor on the entries still unread once `batch` is stored (kept with the batch: the
-        loss to report should the stream vanish before they are read)."""
-        view = batch.view
-        if view is None or view.last_id is None or not batch.entries:
-            return 0
-        newest = batch.entries[-1].stream_id
-        return 1 if streams.parse_id(view.last_id) > streams.parse_id(newest) else 0
 
     def _claim_if_due(self) -> list[StreamEntry]:
         now = time.monotonic()
@@ -228,37 +225,40 @@ class IngestWorker:
 
     # --- storing ---------------------------------------------------------------------------
 
-    def process(self, entries: list[StreamEntry], backlog: int = 0) -> BatchOutcome:
-        """Store one batch (one transaction), then dead-letter and acknowledge it atomically."""
-        outcome = self._store(entries, backlog)
+    def process(self, entries: list[StreamEntry],
+                view: streams.StreamView | None = None) -> BatchOutcome:
+        """Store one batch (one transaction), then dead-letter and acknowledge it atomically.
+        `view`: the stream as it was when the batch was read (for the backlog floor)."""
+        outcome = self._store(entries, view)
         streams.dead_letter_and_ack(self.redis, self.settings, outcome.rejected, entries)
         self._count(outcome)
         self._announce(outcome)
         return outcome
 
-    def _store(self, entries: Sequence[StreamEntry], backlog: int) -> BatchOutcome:
+    def _store(self, entries: Sequence[StreamEntry],
+               view: streams.StreamView | None) -> BatchOutcome:
         """Commit the batch; if the store refuses it for a reason that is not an outage, split
         it until the entry responsible is alone, and dead-letter that entry."""
         try:
-            return self._commit(entries, backlog)
+            return self._commit(entries, view)
         except Exception as exc:
             if is_outage(exc):
                 raise
             if len(entries) == 1:
-                return self._isolate(entries[0], exc, backlog)
+                return self._isolate(entries[0], exc, view)
             log.warning("a batch of %d entries failed (%s); isolating the entry responsible",
                         len(entries), type(exc).__name__)
             middle = len(entries) // 2
-            return _merge(self._store(entries[:middle], backlog),
-                          self._store(entries[middle:], backlog))
+            return _merge(self._store(entries[:middle], view),
+                          self._store(entries[middle:], view))
 
-    def _commit(self, entries: Sequence[StreamEntry], backlog: int) -> BatchOutcome:
+    def _commit(self, entries: Sequence[StreamEntry],
+                view: streams.StreamView | None) -> BatchOutcome:
         for attempt in range(STORE_ATTEMPTS):
             try:
                 with self.sessions.begin() as session:
                     outcome = apply_batch(session, entries, self.rules)
-                    ingest_state.note_batch(session, self.settings.stream,
-                                            [e.stream_id for e in entries], backlog)
+                    self._note(session, entries, view)
                     return outcome
             except (IntegrityError, OperationalError) as exc:
                 # Another worker stored the same event_id first, or SQLite is busy: retry.
@@ -268,7 +268,15 @@ class IngestWorker:
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
-    def _isolate(self, entry: StreamEntry, exc: Exception, backlog: int) -> BatchOutcome:
+    def _note(self, session: Session, entries: Sequence[StreamEntry],
+              view: streams.StreamView | None) -> None:
+        more = view is not None and view.last_id is not None and (
+            streams.parse_id(view.last_id) > streams.parse_id(entries[-1].stream_id))
+        ingest_state.note_batch(session, self.settings.stream, [e.stream_id for e in entries],
+                                view, more=more)
+
+    def _isolate(self, entry: StreamEntry, exc: Exception,
+                 view: streams.StreamView | None) -> BatchOutcome:
         """Dead-letter an entry the store refused: with its contract error if it breaks the
         contract, else naming the failure (the fields themselves stay out of the log)."""
         log.error("entry %s could not be stored (%s); dead-lettered", entry.stream_id,
@@ -286,8 +294,7 @@ class IngestWorker:
                             "source_id": entry.stream_id, "stream": "",
                             "error": rejection.error, "field": "entry", "fields": fields,
                             "received_at": datetime.now(timezone.utc)}])
-                    ingest_state.note_batch(session, self.settings.stream,
-                                            [entry.stream_id], backlog)
+                    self._note(session, [entry], view)
                 break
             except Exception as second:
                 if is_outage(second) or fields is fields_options[-1]:

@@ -37,13 +37,15 @@ def _instant(value: str | None) -> datetime | None:
 @dataclass
 class IngestState:
     """How far ingest got on one stream: the stream's identity token when last seen, the newest
-    entry stored, when the last batch was committed, and how many entries were then known to be
-    waiting (a floor: what is lost if the stream vanishes before they are read)."""
+    entry stored, when the last batch was committed, how many entries were committed since the
+    stream got its identity, and how many were then known to be waiting (a floor: what is lost
+    if the stream vanishes before they are read)."""
 
     stream: str
     identity: str | None = None
     last_id: str | None = None
     last_stored_at: datetime | None = None
+    read_count: int = 0
     backlog: int = 0
 
     def as_json(self) -> str:
@@ -78,14 +80,21 @@ def save_state(session: Session, state: IngestState) -> None:
     session.flush()
 
 
-def note_batch(session: Session, stream: str, stream_ids: list[str], backlog: int,
+def note_batch(session: Session, stream: str, stream_ids: list[str],
+               view: streams.StreamView | None = None, *, more: bool = False,
                now: datetime | None = None) -> IngestState:
-    """Record, with the batch it belongs to, the newest entry stored and the known backlog."""
+    """Record, with the batch it belongs to, the newest entry stored and a floor on the entries
+    still waiting: of the `view.length` entries the stream held when the batch was read, the
+    group can have read at most `read_count` (all committed so far) plus those delivered but
+    not acknowledged (`view.pending`); the rest wait. `more`: the stream held entries after the
+    batch (so at least one waits)."""
     state = load_state(session, stream)
     newest = max(stream_ids, key=streams.parse_id) if stream_ids else None
     state.last_id = streams.later_id(state.last_id, newest)
     state.last_stored_at = now or datetime.now(timezone.utc)
-    state.backlog = backlog
+    state.read_count += len(stream_ids)
+    if view is not None:
+        state.backlog = max(int(more), view.length - state.read_count - view.pending)
     save_state(session, state)
     return state
 
@@ -177,11 +186,16 @@ def read_gaps(session: Session, stream: str | None = None) -> list[StreamGap]:
     return sorted(gaps, key=lambda g: (g.detected_at, g.key))
 
 
-def trim_gap(stream: str, loss: streams.TrimLoss, now: datetime) -> StreamGap:
-    """The gap a `TrimLoss` describes."""
+def trim_gap(state: IngestState, loss: streams.TrimLoss, view: streams.StreamView,
+             now: datetime) -> StreamGap:
+    """The gap a `TrimLoss` describes. Where Redis cannot count (6.2), the floor comes from the
+    backlog known at the last batch: of those entries, at most the `view.length` entries now in
+    the stream and the `view.pending` ones delivered meanwhile survive."""
+    at_least = max(loss.at_least, state.backlog - view.length - view.pending)
+    stream = state.stream
     return StreamGap(key=gap_key(stream, "trimmed", loss.after_id), stream=stream,
                      kind="trimmed", detected_at=now, after_id=loss.after_id,
-                     before_id=loss.before_id, lost=loss.lost, lost_at_least=loss.at_least,
+                     before_id=loss.before_id, lost=loss.lost, lost_at_least=at_least,
                      since=streams.id_time(loss.after_id),
                      until=streams.id_time(loss.before_id) if loss.before_id else now)
 

@@ -235,3 +235,65 @@ def with_application_name(url: str, name: str) -> str:
 def chunks(items: list[T], size: int) -> Iterable[list[T]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def consumer_pending(client: redis.Redis, stream: str, group: str, consumer: str) -> int:
+    """Entries delivered to `consumer` and not acknowledged."""
+    try:
+        consumers = client.xinfo_consumers(stream, group)
+    except redis.ResponseError:
+        return 0
+    return next((int(c["pending"]) for c in consumers if _text(c["name"]) == consumer), 0)
+
+
+def drained(client: redis.Redis, stream: str, group: str) -> bool:
+    """The group has been given the stream's last entry and acknowledged everything."""
+    ids = client.xrevrange(stream, count=1)
+    if not ids:
+        return True
+    return (last_delivered(client, stream, group) == _text(ids[0][0])
+            and pending_count(client, stream, group) == 0)
+
+
+def acknowledged_but_not_stored(client: redis.Redis, engine: Engine, stream: str,
+                                group: str) -> set[str]:
+    """Entries the group acknowledged that the store has neither stored, dead-lettered, nor
+    holds as a duplicate: must always be empty. Redis is read first (the group's progress, then
+    its pending list), the store after: the store only grows, so no false alarm."""
+    upto = _parse(last_delivered(client, stream, group))
+    pending = pending_ids(client, stream, group)
+    entries = stream_entries(client, stream)
+    store = store_contents(engine)
+    stored, dead, event_ids = (set(store.event_stream_ids), set(store.dead_source_ids),
+                               set(store.event_ids))
+    missing = set()
+    for stream_id, fields in entries.items():
+        if _parse(stream_id) > upto or stream_id in pending:
+            continue  # not acknowledged
+        if stream_id in stored or stream_id in dead:
+            continue
+        if fields.get(b"event_id", b"").decode("utf-8", "replace") in event_ids:
+            continue  # a duplicate of a stored event
+        missing.add(stream_id)
+    return missing
+
+
+def _parse(stream_id: str) -> tuple[int, int]:
+    ms, _, seq = stream_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def batch_in_flight(client: redis.Redis, engine: Engine, stream: str, group: str,
+                    consumer: str, sample: int = 20) -> bool:
+    """`consumer` holds delivered entries none of which the store has yet: a batch is being
+    worked on, not merely waiting for its acknowledgement."""
+    rows = client.xpending_range(stream, group, "-", "+", count=sample, consumername=consumer)
+    ids = [_text(row["message_id"]) for row in rows]
+    if not ids:
+        return False
+    with engine.connect() as conn:
+        stored = conn.scalar(select(func.count()).select_from(EventRow).where(
+            EventRow.stream_id.in_(ids)))
+        dead = conn.scalar(select(func.count()).select_from(DeadLetter).where(
+            DeadLetter.source_id.in_(ids)))
+    return not stored and not dead
