@@ -30,6 +30,33 @@ PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "auth.set_language", "obs.
                               "obs.metrics", "_dash_assets.static"})
 PUBLIC_PREFIXES = ("/_dash-component-suites/", "/_favicon.ico")
 JSON_PREFIXES = ("/api/", "/_dash-", "/_reload-hash")
+# The words of the server-rendered pages (login, logout): (ru, ky, en).
+WORDS: dict[str, tuple[str, str, str]] = {
+    "title": ("КУП — оперативная консоль", "КУП — оперативдик консоль",
+              "KUP operations console"),
+    "login": ("Войти", "Кирүү", "Log in"),
+    "username": ("Имя пользователя", "Колдонуучунун аты", "Username"),
+    "password": ("Пароль", "Сырсөз", "Password"),
+    "language": ("Язык", "Тил", "Language"),
+    "logout": ("Выйти", "Чыгуу", "Log out"),
+    "logout_question": ("Выйти из консоли?", "Консолдон чыгасызбы?", "Log out of the console?"),
+    "back": ("Вернуться в консоль", "Консолго кайтуу", "Back to the console"),
+    "refused": ("Неверное имя пользователя или пароль, либо учётная запись временно "
+                "заблокирована после повторных неудачных попыток.",
+                "Колдонуучунун аты же сырсөз туура эмес, же аккаунт бир нече ийгиликсиз "
+                "аракеттен кийин убактылуу бөгөттөлгөн.",
+                "Wrong username or password, or the account is locked after repeated "
+                "failures."),
+    "missing": ("Введите имя пользователя и пароль.",
+                "Колдонуучунун атын жана сырсөздү киргизиңиз.",
+                "Enter your username and password."),
+    "expired": ("Форма устарела; попробуйте ещё раз.",
+                "Форманын мөөнөтү бүттү; кайра аракет кылыңыз.",
+                "The form has expired; please try again."),
+    "throttled": ("Слишком много попыток входа; подождите минуту и попробуйте снова.",
+                  "Кирүү аракеттери өтө көп; бир мүнөт күтүп, кайра аракет кылыңыз.",
+                  "Too many login attempts; wait a minute and try again."),
+}
 
 bp = Blueprint("auth", __name__)
 
@@ -138,24 +165,30 @@ def _requested_path() -> str:
 
 def _csrf_refused(error: CSRFError) -> tuple[Response | str, int]:
     if request.endpoint == "auth.login":
-        return _login_page(error="The form has expired; please try again.", status=400)
+        return _login_page(error="expired", status=400)
     return jsonify(error=f"CSRF check failed: {error.description}"), 400
 
 
 def _throttled(error: TooManyRequests) -> tuple[Response | str, int]:
     if request.endpoint == "auth.login":
-        return _login_page(error="Too many login attempts; wait a minute and try again.",
-                           status=429)
+        return _login_page(error="throttled", status=429)
     return jsonify(error="too many requests"), 429
+
+
+def words(lang: str) -> dict[str, str]:
+    """The server-rendered pages' words in `lang`."""
+    column = LANGUAGES.index(lang) if lang in LANGUAGES else 0
+    return {key: texts[column] for key, texts in WORDS.items()}
 
 
 def _login_page(error: str | None = None, status: int = 200,
                 next_url: str | None = None) -> tuple[str, int]:
-    from flask_babel import gettext
-
-    return render_template("login.html", error=gettext(error) if error else None,
+    """The login form; `error` is a key of WORDS."""
+    lang = select_locale()
+    w = words(lang)
+    return render_template("login.html", error=w[error] if error else None, w=w,
                            next_url=safe_next(next_url or request.values.get("next")),
-                           languages=LANGUAGES, lang=select_locale()), status
+                           languages=LANGUAGES, lang=lang), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -169,7 +202,7 @@ def login() -> Response | tuple[str, int]:
     username = request.form.get("username", "")[:200].strip()
     password = request.form.get("password", "")
     if not username or not password:
-        return _login_page(error="Enter your username and password.", status=400)
+        return _login_page(error="missing", status=400)
     state = web_state()
     with state.writer.begin() as s:
         outcome = users.authenticate(s, username, password)
@@ -177,12 +210,12 @@ def login() -> Response | tuple[str, int]:
                      {"reason": outcome.reason, "ip": request.remote_addr or ""})
     if outcome.user is None:
         log.info("login refused (%s)", outcome.reason)
-        return _login_page(error="Wrong username or password, or the account is locked "
-                           "after repeated failures.", status=401)
+        return _login_page(error="refused", status=401)
     language = session.get("lang")
     session.clear()  # a fresh session (and CSRF token) at every login: no session fixation
     if language:
         session["lang"] = language
+    session.permanent = True  # expires PERMANENT_SESSION_LIFETIME after the last request
     login_user(LoginUser(outcome.user))
     g.kup_auth = "session"
     return redirect(next_url)
@@ -193,7 +226,8 @@ def logout() -> Response | str:
     """GET asks for confirmation (a form, so that no link elsewhere can log you out); POST
     logs out."""
     if request.method == "GET":
-        return render_template("logout.html", lang=select_locale())
+        lang = select_locale()
+        return render_template("logout.html", lang=lang, w=words(lang))
     viewer = current_viewer()
     with web_state().writer.begin() as s:
         audit.record(s, viewer.username, "logout", "session", {})

@@ -68,6 +68,7 @@ def init_security(server: Flask, dash_app: dash.Dash, settings: Settings) -> CSR
     )
     csrf = CSRFProtect(server)
     server.after_request(_set_csrf_cookie)
+    server.after_request(_no_store)
     return csrf
 
 
@@ -83,10 +84,20 @@ def csrf_token() -> str:
     return generate_csrf()
 
 
+def _is_static() -> bool:
+    return request.path.startswith(("/_dash-component-suites/", "/assets/", "/static/"))
+
+
+def _no_store(response: Response) -> Response:
+    """Case data is not kept in browser or proxy caches (shared duty-room machines)."""
+    if g.get("kup_auth") is not None and not _is_static():
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _set_csrf_cookie(response: Response) -> Response:
     """Give the logged-in browser the readable `_csrf_token` cookie that dash-renderer echoes."""
-    if g.get("kup_auth") != "session" or request.path.startswith(
-            ("/_dash-component-suites/", "/assets/", "/static/")):
+    if g.get("kup_auth") != "session" or _is_static():
         return response
     response.set_cookie(CSRF_COOKIE, generate_csrf(), httponly=False, samesite="Lax",
                         secure=current_app.config.get("SESSION_COOKIE_SECURE", False), path="/")

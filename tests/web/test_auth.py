@@ -93,6 +93,7 @@ def test_session_cookie_flags(web) -> None:  # type: ignore[no-untyped-def]
     response = login(client, "duty")
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("kup_session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    assert "Expires=" in cookie  # a session that ends, not one for ever
     page = client.get("/")
     csrf_cookie = next(h for h in page.headers.getlist("Set-Cookie")
                        if h.startswith("_csrf_token="))
@@ -183,6 +184,8 @@ def test_security_headers(client_for, path) -> None:  # type: ignore[no-untyped-
     assert "'unsafe-eval'" not in csp and "script-src 'self' 'sha256-" in csp
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    if path != "/login" and path != "/healthz":
+        assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_csp_allows_the_dash_renderer_inline_script(client_for, web) -> None:  # type: ignore[no-untyped-def]
