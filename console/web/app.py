@@ -150,6 +150,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     auth.init_auth(server, csrf)
     server.register_blueprint(api.bp)
     server.register_blueprint(observability.bp)
+    for endpoint in ("obs.healthz", "obs.metrics"):  # probes may speak plain HTTP
+        server.view_functions[endpoint] = security.plain_http_allowed(
+            server.view_functions[endpoint])
     server.register_error_handler(HTTPException, api.api_http_error)
 
     state.metrics = observability.Metrics(state)

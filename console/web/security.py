@@ -12,6 +12,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import dash
 from flask import Flask, Response, current_app, g, request
 from flask_talisman import Talisman
@@ -70,6 +74,18 @@ def init_security(server: Flask, dash_app: dash.Dash, settings: Settings) -> CSR
     server.after_request(_set_csrf_cookie)
     server.after_request(_no_store)
     return csrf
+
+
+def plain_http_allowed(view: Callable[..., Any]) -> Callable[..., Any]:
+    """This app's copy of `view`, exempt from the HTTPS redirect (health probes and metric
+    scrapers reach the process directly). A new function per app: Talisman keeps per-view
+    options on the function object."""
+    @functools.wraps(view)
+    def exempt(*args: Any, **kwargs: Any) -> Any:
+        return view(*args, **kwargs)
+
+    exempt.talisman_view_options = {"force_https": False}  # type: ignore[attr-defined]
+    return exempt
 
 
 def check_csrf(csrf: CSRFProtect) -> None:

@@ -104,6 +104,7 @@ def test_https_mode_secures_cookies_and_redirects(make_web, web_settings) -> Non
     web = make_web(settings=web_settings.with_overrides(https=True))
     client = web.server.test_client()
     assert client.get("/login").status_code == 302  # http -> https
+    assert client.get("/healthz").status_code == 200  # probes may use plain HTTP
     page = client.get("/login", base_url="https://localhost")
     assert "max-age" in page.headers["Strict-Transport-Security"]
     assert web.server.config["SESSION_COOKIE_SECURE"] is True
