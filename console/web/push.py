@@ -230,7 +230,9 @@ class Pusher:
                     self._stop.wait(min(1.0, self.leader_ttl / 3))
                     continue
                 self._listen(timeout=min(0.1, self.flush_interval / 2))
-                if time.monotonic() >= next_flush:
+                # Leading edge: what arrives after a quiet interval goes out at once; what
+                # follows within the interval waits for the next flush (one emit per room).
+                if self.coalescer and time.monotonic() >= next_flush:
                     self.flush()
                     next_flush = time.monotonic() + self.flush_interval
                 if time.monotonic() >= next_overdue:
