@@ -30,7 +30,9 @@ def ping(session: Session) -> None:
 
 
 def last_ingest_at(session: Session) -> datetime | None:
-    return session.scalar(select(func.max(EventRow.ingested_at)))
+    """When the newest stored event was ingested (the highest id: one index lookup, where
+    max(ingested_at) would read the whole table)."""
+    return session.scalar(select(EventRow.ingested_at).order_by(EventRow.id.desc()).limit(1))
 
 
 def store_figures(session: Session, now: datetime, due_soon: timedelta) -> StoreFigures:
