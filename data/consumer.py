@@ -281,7 +281,7 @@ class IngestWorker:
         contract, else naming the failure (the fields themselves stay out of the log)."""
         log.error("entry %s could not be stored (%s); dead-lettered", entry.stream_id,
                   type(exc).__name__)
-        rejection = Rejection(entry, _safe(_isolation_error(entry, exc, self.rules)), "entry")
+        rejection = Rejection(entry, *_isolation_error(entry, exc, self.rules))
         fields_options = (printable_fields(entry.fields), UNSTORABLE_FIELDS)
         for fields in fields_options:
             try:
@@ -292,7 +292,7 @@ class IngestWorker:
                     if known is None:
                         session.execute(insert(DeadLetter), [{
                             "source_id": entry.stream_id, "stream": "",
-                            "error": rejection.error, "field": "entry", "fields": fields,
+                            "error": rejection.error, "field": rejection.field, "fields": fields,
                             "received_at": datetime.now(timezone.utc)}])
                     self._note(session, [entry], view)
                 break
@@ -339,17 +339,19 @@ def _merge(first: BatchOutcome, second: BatchOutcome) -> BatchOutcome:
                         changed=first.changed | second.changed)
 
 
-def _isolation_error(entry: StreamEntry, exc: Exception, rules: IntakeRules) -> str:
+def _isolation_error(entry: StreamEntry, exc: Exception,
+                     rules: IntakeRules) -> tuple[str, str]:
+    """(error, field) of an entry the store refused: its contract error if it has one."""
     source = f"(source_id {entry.stream_id})"
     if not entry.fields:
-        return f"entry: no fields {source}"
+        return f"entry: no fields {source}", "entry"
     try:
         validate_event(decode_fields(entry.fields), rules.districts)
     except ContractError as contract:
-        return f"{contract} {source}"
+        return _safe(f"{contract} {source}"), _safe(contract.field)[:80]
     except Exception:  # noqa: S110 - fall through to the storage failure
         pass
-    return f"entry: the store refused it ({type(exc).__name__}) {source}"
+    return f"entry: the store refused it ({type(exc).__name__}) {source}", "entry"
 
 
 def _safe(text: str) -> str:
