@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 
@@ -300,7 +301,9 @@ def test_sigterm_finishes_the_batch_and_exits_cleanly(db_url: str, engine: Engin
                            batch_size=1500).start()
     try:
         wait_until(lambda: event_count(engine), "the first batch to be committed", interval=0.01)
+        signalled = time.monotonic()
         assert worker.terminate() == 0
+        print(f"FIGURE {engine.dialect.name}: SIGTERM to exit {time.monotonic() - signalled:.2f} s")
         assert pending_count(redis_client, settings.stream, settings.group) == 0
         stopped_at = event_count(engine)
         assert "stopped" in worker.log()

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import Engine
 
 from console.config import Settings
@@ -219,6 +221,21 @@ def test_redis_losing_its_data_under_a_worker_is_detected(settings: Settings, en
     worker.redis.close()
 
 
+def test_identity_token_deleted_alone_is_no_gap(settings: Settings, engine: Engine,
+                                               redis_client: redis.Redis) -> None:
+    """The stream and the group stand where ingest left them: nothing was lost."""
+    worker = IngestWorker(settings.with_overrides(block_ms=10), engine, settings.redis_url)
+    redis_client.xadd(settings.stream, ev.registered(unique_reg_no(), T0))
+    drain(worker)
+    redis_client.delete(streams.identity_key(settings))
+    redis_client.xadd(settings.stream, ev.registered(unique_reg_no(), T0))
+    drain(worker)
+    with make_sessionmaker(engine)() as session:
+        assert read_gaps(session) == []
+    assert event_count(engine) == 2 and redis_client.get(streams.identity_key(settings))
+    worker.redis.close()
+
+
 # --- 3. the stream trimmed past entries the group has not read --------------------------------
 
 def _redis7() -> str | None:
@@ -371,7 +388,8 @@ def test_freshness_shows_stale_data_and_since_when(settings: Settings, engine: E
     assert not not_yet.stale  # within the threshold a moment after the writes
     assert stale.as_dict()["stale_since"] == streams.id_time(waiting[0]).isoformat()
 
-    dead = redis.Redis(port=1, protocol=2, socket_connect_timeout=0.2)
+    dead = redis.Redis(port=1, protocol=2, socket_connect_timeout=0.2,
+                       retry=Retry(NoBackoff(), 0))  # nothing listens on port 1
     with make_sessionmaker(engine)() as session:
         unreachable = ingest_freshness(session, dead, settings)
     assert (unreachable.redis_ok, unreachable.stale, unreachable.lag) == (False, True, None)
