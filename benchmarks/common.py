@@ -67,8 +67,16 @@ def ms(seconds: float) -> float:
     return seconds * 1000.0
 
 
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process, in MB."""
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """Peak resident set size of a process (VmHWM), in MB. Not ru_maxrss: on Linux a child
+    inherits its parent's peak through fork and exec."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -11,6 +11,7 @@ COMMAND_MODULES = (
     "console.commands.core",
     "console.commands.deadletters",
     "console.commands.web",
+    "console.commands.seed",
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer,
-                        String, Text)
+                        String, Text, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from data.db import UTCDateTime
@@ -49,8 +49,15 @@ class Case(Base):
         Index("ix_cases_open_deadline", "decision", "deadline"),
         Index("ix_cases_district_decision", "district", "decision"),
         Index("ix_cases_region_decision_deadline", "region", "decision", "deadline"),
-        Index("ix_cases_registered_at", "registered_at"),
-        Index("ix_cases_decided_at", "decided_at"),
+        # Covering indexes of the month-long counts, and a partial one of the open cases
+        # (migration 0002).
+        Index("ix_cases_registered", "registered_at", "region", "district", "unit", "officer",
+              "late_registration"),
+        Index("ix_cases_decided", "decided_at", "decision", "region", "district", "unit",
+              "officer"),
+        Index("ix_cases_open", "deadline", "region", "district", "unit", "officer",
+              "received_at", sqlite_where=text("decision IS NULL"),
+              postgresql_where=text("decision IS NULL")),
     )
 
     reg_no: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -1,0 +1,398 @@
+"""A fast bulk seeder: a store with many realistic cases, written directly (no stream, no
+ingest), for benchmarks and demonstrations at scale.
+
+The cases follow the simulator's distributions (districts by population, categories, kinds,
+sources, the daily rhythm, the lag of registration, assignments, extensions, decisions mostly
+in time and some late or still pending), so the share of open, due-soon and overdue cases looks
+like a real register's. Each case gets the events a registry would have sent (with their
+contract fields, for the case page) and its deadline history. Rows are written in chunks: Core
+executemany on SQLite, COPY on PostgreSQL; on an empty store the secondary indexes are dropped
+first and rebuilt at the end (one sort instead of a million random index inserts).
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+import itertools
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, Table, func, insert, select, text
+
+from console.domain.contract import SCHEMA_VERSION
+from console.domain.deadlines import get_rule_set, is_working_day, period_end
+from console.domain.simulator import (AGENCIES, BISHKEK_UNITS, CARS, CATEGORY_WEIGHTS, DECISIONS,
+                                      HOURLY, ITEMS, LATE_DECISION_SHARE,
+                                      LATE_REGISTRATION_SHARE, MISDEMEANOR_PRONE, SOURCES,
+                                      STREETS, SUMMARIES, URGENT)
+from data.db import json_text
+from data.models import Case, DeadlineChangeRow, EventRow
+from data.reference import District, load_geography
+
+CHUNK = 20_000
+DAY_OFF_WEIGHT = 0.7
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_cases, _events, _changes = Case.__table__, EventRow.__table__, DeadlineChangeRow.__table__
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """What a seeding run wrote and how long it took."""
+
+    cases: int
+    events: int
+    deadline_changes: int
+    open: int
+    overdue: int
+    seconds: float
+
+
+def seed_cases(engine: Engine, count: int, *, seed: int | None = None,
+               now: datetime | None = None, per_day: float = 2000.0, events: bool = True,
+               tz: ZoneInfo = ZoneInfo("Asia/Bishkek"), rule_set: str = "kg-default",
+               chunk: int = CHUNK,
+               progress: Callable[[int, int], None] | None = None) -> SeedReport:
+    """Write `count` cases received over the last `count / per_day` days (up to `now`), with
+    their events and deadline history unless `events` is False. Existing cases are kept (the
+    new numbers follow theirs)."""
+    if count < 0:
+        raise ValueError("the number of cases cannot be negative")
+    if per_day <= 0:
+        raise ValueError("cases per day must be positive")
+    started = time.perf_counter()
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    with engine.connect() as conn:
+        existing = int(conn.scalar(select(func.count()).select_from(_cases)) or 0)
+    # The same seed on the same store gives the same cases; on a fuller store, other ones.
+    rng = random.Random(None if seed is None else f"{seed}:{existing}")
+    maker = _CaseMaker(rng, now, tz, rule_set, first_number=existing + 1)
+    days = max(count / per_day, 1 / 24)
+    written = [0, 0, 0]
+    open_cases = overdue = 0
+    with engine.begin() as conn:
+        rebuild = _drop_secondary_indexes(conn) if existing == 0 else []
+    try:
+        batch: list[_Seeded] = []
+        for item in maker.cases(count, days):
+            batch.append(item)
+            open_cases += item.case["decision"] is None
+            overdue += item.case["decision"] is None and item.case["deadline"] <= now
+            if len(batch) >= chunk:
+                _write(engine, batch, events, written)
+                batch = []
+                if progress:
+                    progress(written[0], count)
+        if batch:
+            _write(engine, batch, events, written)
+            if progress:
+                progress(written[0], count)
+    finally:
+        with engine.begin() as conn:
+            for statement in rebuild:
+                conn.exec_driver_sql(statement)
+            if conn.dialect.name == "postgresql":  # what autovacuum would do shortly after
+                conn.exec_driver_sql("ANALYZE cases, events, deadline_changes")
+    return SeedReport(written[0], written[1], written[2], open_cases, overdue,
+                      time.perf_counter() - started)
+
+
+@dataclass
+class _Seeded:
+    case: dict[str, Any]
+    events: list[dict[str, Any]]
+    changes: list[dict[str, Any]]
+
+
+def _write(engine: Engine, batch: list[_Seeded], with_events: bool, written: list[int]) -> None:
+    """One transaction per chunk: cases, then (optionally) their events and deadlines."""
+    cases = [item.case for item in batch]
+    events = [e for item in batch for e in item.events] if with_events else []
+    changes = [c for item in batch for c in item.changes] if with_events else []
+    with engine.begin() as conn:
+        for table, rows in ((_cases, cases), (_events, events), (_changes, changes)):
+            if rows:
+                _insert_rows(conn, table, rows)
+    written[0] += len(cases)
+    written[1] += len(events)
+    written[2] += len(changes)
+
+
+def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    if conn.dialect.name == "postgresql":
+        _copy_rows(conn, table, rows)
+    else:
+        conn.execute(insert(table), rows)
+
+
+def _copy_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """COPY ... FROM STDIN in PostgreSQL's text format (the fastest way in)."""
+    columns = list(rows[0])
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(_copy_value(row[c]) for c in columns))
+        buffer.write("\n")
+    buffer.seek(0)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.copy_expert(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN", buffer)
+    finally:
+        cursor.close()
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):  # stored as naive UTC, like UTCDateTime does
+        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ")
+    if isinstance(value, dict):
+        return json_text(value).translate(_COPY_ESCAPES)
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return str(value)  # numbers, dates
+
+
+def _drop_secondary_indexes(conn: Connection) -> list[str]:
+    """Drop the plain (non-constraint) indexes of the seeded tables; return how to rebuild
+    them, exactly as they were defined (whatever migration made them)."""
+    if conn.dialect.name == "postgresql":
+        found = conn.execute(text(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+            "WHERE i.schemaname = current_schema() AND i.tablename IN ('cases', 'events', "
+            "'deadline_changes') AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+            "WHERE c.conname = i.indexname)")).all()
+    elif conn.dialect.name == "sqlite":
+        found = conn.execute(text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "AND tbl_name IN ('cases', 'events', 'deadline_changes')")).all()
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported stores
+        return []
+    for name, _ in found:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [definition for _, definition in found]
+
+
+class _CaseMaker:
+    """Draws cases and their histories (pure Python, about 20 µs a case)."""
+
+    def __init__(self, rng: random.Random, now: datetime, tz: ZoneInfo, rule_set: str,
+                 first_number: int) -> None:
+        self.rng, self.now, self.tz = rng, now, tz
+        self.rules = get_rule_set(rule_set)
+        geo = load_geography()
+        self.districts: list[District] = sorted(geo.districts.values(), key=lambda d: d.soate)
+        self.district_cum = list(itertools.accumulate(max(d.population, 1)
+                                                      for d in self.districts))
+        self.region_of = {d.soate: d.region for d in self.districts}
+        self.categories = list(CATEGORY_WEIGHTS)
+        self.category_cum = list(itertools.accumulate(CATEGORY_WEIGHTS.values()))
+        self.sources = list(SOURCES)
+        self.source_cum = list(itertools.accumulate(SOURCES.values()))
+        self.decisions = {k: (list(v), list(itertools.accumulate(v.values())))
+                          for k, v in DECISIONS.items()}
+        self.officers = {d.soate: [str(rng.randint(10000, 99999))
+                                   for _ in range(3 + d.population // 40000)]
+                         for d in self.districts}
+        self.numbers: dict[tuple[str, int], int] = {}
+        self.first_number = first_number
+
+    # -- receipt instants -------------------------------------------------------------------
+
+    def _instants(self, count: int, days: float) -> list[float]:
+        """`count` receipt times (epoch seconds) over the last `days`, following the daily and
+        weekly rhythm, sorted."""
+        rng = self.rng
+        end = self.now.timestamp()
+        start = end - days * 86400
+        first_day = datetime.fromtimestamp(start, self.tz).date()
+        last_day = datetime.fromtimestamp(end, self.tz).date()
+        day_list = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
+        day_cum = list(itertools.accumulate(1.0 if is_working_day(d) else DAY_OFF_WEIGHT
+                                            for d in day_list))
+        hour_cum = list(itertools.accumulate(HOURLY))
+        midnight = {d: datetime(d.year, d.month, d.day, tzinfo=self.tz).timestamp()
+                    for d in day_list}
+        out: list[float] = []
+        while len(out) < count:
+            day = day_list[bisect.bisect(day_cum, rng.random() * day_cum[-1])]
+            hour = bisect.bisect(hour_cum, rng.random() * hour_cum[-1])
+            t = midnight[day] + hour * 3600 + rng.random() * 3600
+            if start <= t < end:
+                out.append(float(int(t)))
+        out.sort()
+        return out
+
+    # -- cases ------------------------------------------------------------------------------
+
+    def cases(self, count: int, days: float) -> Iterator[_Seeded]:
+        for received in self._instants(count, days):
+            yield self._case(received)
+
+    def _pick(self, items: list, cum: list[float]) -> Any:
+        return items[bisect.bisect(cum, self.rng.random() * cum[-1])]
+
+    def _case(self, received_ts: float) -> _Seeded:
+        rng, now = self.rng, self.now
+        district = self._pick(self.districts, self.district_cum)
+        category = self._pick(self.categories, self.category_cum)
+        kind = "appeal" if rng.random() < 0.15 else (
+            "misdemeanor" if category in MISDEMEANOR_PRONE and rng.random() < 0.3 else "crime")
+        received = EPOCH + timedelta(seconds=received_ts)
+        lag = (timedelta(hours=rng.uniform(25, 60)) if rng.random() < LATE_REGISTRATION_SHARE
+               else timedelta(minutes=2 + rng.expovariate(1 / 12)))
+        registered = _second(min(received + lag, now))
+        reg_local = registered.astimezone(self.tz)
+        key = (district.soate, reg_local.year)
+        number = self.numbers.get(key, self.first_number - 1) + 1
+        self.numbers[key] = number
+        reg_no = f"KUP-{district.soate}-{reg_local.year}-{number:06d}"
+        start = received.astimezone(self.tz).date()
+        days, unit = self.rules.initial_period(kind)
+        deadline = self._period_end(start, days, unit)
+        officer_pool = self.officers[district.soate]
+        officer = officer_pool[int(rng.random() * len(officer_pool))]
+        unit_name = self._unit(district)
+        summary = self._summary(category, kind)
+        lat = lon = None
+        if rng.random() < 0.9:
+            spread = 0.03 if district.type.startswith("city") else 0.12
+            lat = round(min(max(rng.gauss(district.lat, spread), 39.1), 43.3), 5)
+            lon = round(min(max(rng.gauss(district.lon, spread), 69.2), 80.3), 5)
+        address = (f"{district.label_ru}, ул. {STREETS[int(rng.random() * len(STREETS))]}, "
+                   f"{rng.randint(1, 180)}") if rng.random() < 0.85 else None
+        priority = "high" if rng.random() < (0.7 if category in URGENT else 0.03) else "normal"
+        source = self._pick(self.sources, self.source_cum)
+        case = {
+            "reg_no": reg_no, "district": district.soate, "region": district.region,
+            "category": category, "kind": kind, "source": source, "priority": priority,
+            "article": None, "lat": lat, "lon": lon, "address": address, "summary": summary,
+            "unit": unit_name, "officer": None, "received_at": received,
+            "registered_at": registered, "period_start": start, "period_days": days,
+            "period_unit": unit, "deadline": deadline, "decision": None, "decided_at": None,
+            "transferred_to": None, "extensions": 0, "reopenings": 0,
+            "last_event_at": registered,
+            "late_registration": registered - received > timedelta(hours=24), "flagged": False,
+        }
+        reg_fields = {"received_at": _iso(received, self.tz), "district": district.soate,
+                      "category": category, "kind": kind, "source": source, "unit": unit_name,
+                      "priority": priority, "summary": summary}
+        if address:
+            reg_fields["address"] = address
+        if lat is not None:
+            reg_fields.update(lat=f"{lat:.5f}", lon=f"{lon:.5f}")
+        item = _Seeded(case, [], [])
+        self._event(item, "registered", registered, officer_pool[0], reg_fields)
+        self._change(item, registered, deadline, days, unit, "registered")
+
+        t = _second(registered + timedelta(minutes=5 + rng.expovariate(1 / 100)))
+        if t > now:
+            return item
+        case["officer"] = officer
+        self._event(item, "assigned", t, None, {"unit": unit_name, "officer": officer})
+        if deadline > t + timedelta(hours=2) and rng.random() < (0.05 if kind == "appeal"
+                                                                  else 0.2):
+            ext_days = 30 if kind == "appeal" or rng.random() < 0.25 else 10
+            at = _second(t + (deadline - t) * rng.uniform(0.05, 0.95))
+            if at > now:
+                return item
+            t = at
+            deadline = self._period_end(start, ext_days, "calendar")
+            authority = "prosecutor" if ext_days == 30 and kind != "appeal" else "head"
+            reason = f"extended by {authority}"
+            case.update(period_days=ext_days, period_unit="calendar", deadline=deadline,
+                        extensions=1)
+            self._event(item, "extended", t, officer, {
+                "days": str(ext_days), "authority": authority,
+                "reason": "Требуется проведение экспертизы" if ext_days == 30
+                else "Сбор материалов"})
+            self._change(item, t, deadline, ext_days, "calendar", reason)
+        if deadline > t + timedelta(hours=1) and rng.random() >= LATE_DECISION_SHARE:
+            decided = _second(t + (deadline - t) * rng.betavariate(2, 1.5))
+        else:
+            delay = rng.uniform(10, 60) if rng.random() < 0.4 else rng.expovariate(1 / 3)
+            decided = _second(max(deadline, t) + timedelta(days=delay, minutes=5))
+        if decided > now:
+            return item
+        names, cum = self.decisions["appeal" if kind == "appeal" else "crime"]
+        decision = self._pick(names, cum)
+        decided_at = decided - timedelta(minutes=rng.randint(0, 15))
+        transferred = self._transfer_target() if decision == "transferred" else None
+        case.update(decision=decision, decided_at=decided_at, transferred_to=transferred)
+        fields = {"decision": decision, "decided_at": _iso(decided_at, self.tz)}
+        if transferred:
+            fields["transferred_to"] = transferred
+        self._event(item, "decided", decided, officer, fields)
+        return item
+
+    def _event(self, item: _Seeded, type_: str, at: datetime, actor: str | None,
+               data: dict[str, str]) -> None:
+        event_id = f"{self.rng.getrandbits(128):032x}"
+        fields = {"schema": SCHEMA_VERSION, "type": type_, "event_id": event_id,
+                  "reg_no": item.case["reg_no"], "occurred_at": _iso(at, self.tz)}
+        if actor is not None:
+            fields["actor"] = actor
+        fields.update(data)
+        ms = int(at.timestamp() * 1000)
+        item.events.append({
+            "event_id": event_id, "stream_id": f"{ms}-{len(item.events)}",
+            "reg_no": item.case["reg_no"], "type": type_, "occurred_at": at,
+            "ingested_at": min(at + timedelta(seconds=1), self.now), "actor": actor,
+            "fields": fields, "applied": True})
+        item.case["last_event_at"] = at
+
+    @staticmethod
+    def _change(item: _Seeded, at: datetime, deadline: datetime, days: int, unit: str,
+                reason: str) -> None:
+        item.changes.append({"reg_no": item.case["reg_no"],
+                             "event_id": item.events[-1]["event_id"], "set_at": at,
+                             "deadline": deadline, "period_days": days, "period_unit": unit,
+                             "reason": reason})
+
+    @lru_cache(maxsize=8192)  # noqa: B019 - one maker per run; days repeat a lot
+    def _period_end(self, start: date, days: int, unit: str) -> datetime:
+        return period_end(start, days, unit, self.tz, self.rules)  # type: ignore[arg-type]
+
+    def _unit(self, district: District) -> str:
+        if district.soate == "41711000000000":
+            return BISHKEK_UNITS[int(self.rng.random() * len(BISHKEK_UNITS))]
+        name = district.name_en.replace(" (city)", "")
+        return f"{'ROVD' if district.type == 'district' else 'OVD'}-{name}"
+
+    def _transfer_target(self) -> str:
+        if self.rng.random() < 0.4:
+            return AGENCIES[int(self.rng.random() * len(AGENCIES))]
+        return self._unit(self._pick(self.districts, self.district_cum))
+
+    def _summary(self, category: str, kind: str) -> str:
+        rng = self.rng
+        templates = SUMMARIES[category]
+        summary = templates[int(rng.random() * len(templates))]
+        if "{" in summary:
+            summary = summary.format(
+                route=rng.randint(100, 299), item=ITEMS[int(rng.random() * len(ITEMS))],
+                n=rng.randint(2, 6), car=CARS[int(rng.random() * len(CARS))],
+                street=STREETS[int(rng.random() * len(STREETS))], age=rng.randint(18, 80),
+                teen=rng.randint(12, 17), amount=rng.randrange(20000, 500000, 1000))
+        if kind == "appeal":
+            first = summary[0] if summary[1:2].isupper() else summary[0].lower()
+            summary = f"Обращение гражданина: {first}{summary[1:]}"
+        return summary
+
+
+def _second(instant: datetime) -> datetime:
+    return instant.replace(microsecond=0)
+
+
+def _iso(instant: datetime, tz: ZoneInfo) -> str:
+    return instant.astimezone(tz).isoformat(timespec="seconds")
