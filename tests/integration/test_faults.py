@@ -31,8 +31,7 @@ from tests.support.processes import (IngestProcess, acknowledged_but_not_stored,
                                      batch_in_flight, case_rows,
                                      check_exactly_once, consumer_pending, drained,
                                      event_count, pending_count, simulated_events,
-                                     store_contents, stream_entries, stream_ids,
-                                     terminate_backends,
+                                     store_contents, stream_entries, terminate_backends,
                                      wait_until, with_application_name)
 from tests.support.servers import RedisServer, redis_executable
 
