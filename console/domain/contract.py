@@ -69,7 +69,8 @@ def decode_fields(raw: Mapping[bytes | str, bytes | str]) -> dict[str, str]:
             try:
                 value = value.decode("utf-8")
             except UnicodeDecodeError:
-                raise ContractError(key[:64], "value is not valid UTF-8") from None
+                raise ContractError(key[:64] or "(empty field name)",
+                                    "value is not valid UTF-8") from None
         decoded[key] = value
     return decoded
 

@@ -296,3 +296,8 @@ def test_decode_fields_rejects_non_utf8_value_naming_the_field() -> None:
 def test_decode_fields_rejects_non_utf8_field_name() -> None:
     with pytest.raises(ContractError, match="field name is not valid UTF-8"):
         decode_fields({b"\xff": b"1"})
+
+
+def test_non_utf8_value_under_an_empty_field_name_is_named() -> None:
+    with pytest.raises(ContractError, match=r"^\(empty field name\): value is not valid UTF-8"):
+        decode_fields({b"": b"\xff"})
