@@ -12,7 +12,7 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 from console.runtime import Runtime, stop_on_signals
-from console.web.app import create_app
+from console.web.app import create_app, secret_key
 
 log = logging.getLogger("kup.web")
 
@@ -37,6 +37,7 @@ def serve(runtime: Runtime, host: str = "127.0.0.1", port: int = 8050, demo: boo
     if demo:
         settings = settings.with_overrides(
             demo=True, secret_key=settings.secret_key or demo_secret(settings.data_dir))
+    secret_key(settings, testing=False)  # refuse a missing key before touching the stores
     web = create_app(settings, engine=runtime.engine, redis_url=runtime.redis_url,
                      start_push=True)
     if not log.isEnabledFor(logging.DEBUG):

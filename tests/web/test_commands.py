@@ -74,3 +74,9 @@ def test_audit_verify_detects_tampering(cli, db_url, tamper) -> None:  # type: i
     code, _, err = cli("audit", "verify")
     assert code == 1
     assert "TAMPERED at entry" in err and ("edited" if tamper == "edit" else "deleted") in err
+
+
+def test_serve_refuses_to_start_without_a_secret_key(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("KUP_SECRET_KEY", raising=False)
+    code, _, err = cli("serve", "--port", "1")
+    assert code == 2 and "KUP_SECRET_KEY is not set" in err
