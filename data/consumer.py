@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -322,6 +323,7 @@ class IngestWorker:
         message = {"at": datetime.now(timezone.utc).isoformat(), "registered": feed,
                    "registered_count": len(outcome.registered),
                    "changed": len(outcome.changed), "rejected": len(outcome.rejected),
+                   "changed_regions": outcome.changed_regions,
                    "regions": sorted({self.rules.region_of[c.district]
                                       for c in outcome.registered})}
         try:
@@ -336,7 +338,9 @@ def _merge(first: BatchOutcome, second: BatchOutcome) -> BatchOutcome:
                         waiting=first.waiting + second.waiting,
                         rejected=first.rejected + second.rejected,
                         registered=first.registered + second.registered,
-                        changed=first.changed | second.changed)
+                        changed=first.changed | second.changed,
+                        changed_regions=dict(Counter(first.changed_regions)
+                                             + Counter(second.changed_regions)))
 
 
 def _isolation_error(entry: StreamEntry, exc: Exception,

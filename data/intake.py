@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
@@ -54,6 +55,7 @@ class BatchOutcome:
     rejected: list[Rejection] = field(default_factory=list)
     registered: list[CaseState] = field(default_factory=list)
     changed: set[str] = field(default_factory=set)
+    changed_regions: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,8 @@ def apply_batch(session: Session, entries: Sequence[StreamEntry], rules: IntakeR
             event_rows[event.event_id] = _event_row(item, now, applied=False)
     outcome.stored = len(event_rows)
     outcome.waiting = sum(1 for row in event_rows.values() if not row["applied"])
+    outcome.changed_regions = dict(Counter(
+        rules.region_of[states[r].district] for r in outcome.changed))
 
     _write(conn, list(event_rows.values()), [waiting_rows[eid]["id"] for eid in applied_later],
            [_case_row(states[r], rules) for r in outcome.changed if r not in loaded],

@@ -160,3 +160,12 @@ def test_nothing_is_written_when_the_transaction_rolls_back(engine: Engine) -> N
         apply_batch(session, entries(ev.registered(reg, T0)), RULES)
         session.rollback()
     assert case(engine, reg) is None and count(engine, EventRow) == 0
+
+
+def test_changed_cases_are_counted_per_region(engine: Engine) -> None:
+    bishkek, osh = ev.next_reg_no(), ev.next_reg_no(ev.OSH_CITY)
+    run(engine, ev.registered(bishkek, T0))
+    outcome = run(engine, ev.assigned(bishkek, T0 + timedelta(hours=1)),
+                  ev.registered(osh, T0, district=ev.OSH_CITY),
+                  ev.assigned(osh, T0 + timedelta(hours=1)))
+    assert outcome.changed_regions == {"KG-GB": 1, "KG-GO": 1}
