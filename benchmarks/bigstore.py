@@ -295,9 +295,9 @@ def run_store(store: str, url: str, cases: int, repeat: int, processes: bool,
 
 
 def run(quick: bool = False, cases: int | None = None) -> list[Table]:
-    count = cases or (50_000 if quick else 1_000_000)
-    repeat = 10 if quick else 30
-    ingest_events = 5_000 if quick else 20_000
+    count = cases or (20_000 if quick else 1_000_000)
+    repeat = 5 if quick else 30
+    ingest_events = 3_000 if quick else 20_000
     results: list[StoreResult] = []
     with redis_server() as server, workdir("kup-bench-big-") as tmp:
         results.append(run_store("SQLite", f"sqlite:///{tmp / 'big.db'}", count, repeat, True,

@@ -1,0 +1,219 @@
+"""End-to-end latency: from XADD to the registration visible in a real browser page.
+
+The whole console runs as in production (`kup-console ingest` and `kup-console serve` as their
+own processes, a private Redis, a store with seeded history); headless Chromium is logged in on
+the live page, where a MutationObserver notes when each registration number first appears in
+the feed. Registrations are XADDed at a steady rate, then in a burst. The same events are timed
+at two earlier points of the pipeline, as the baseline the browser figure is compared with:
+the ingest worker's announcement (Redis pub/sub, after the commit) and the Socket.IO push
+received by a plain client.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+
+import socketio
+
+from benchmarks.common import Table, percentile
+from benchmarks.stack import (BROWSER_ARGS, CHROMIUM, STREAM, Registrations, Stack,
+                              console_stack, log_in, sleep_until)
+from components import ids
+from data import streams
+
+OBSERVER_JS = """(feedId) => {
+  window.__kupSeen = {}; window.__kupUpdates = [];
+  const note = () => {
+    const now = Date.now();
+    window.__kupUpdates.push(now);
+    const feed = document.getElementById(feedId);
+    if (!feed) return;
+    for (const el of feed.querySelectorAll('[data-reg-no]')) {
+      const reg = el.getAttribute('data-reg-no');
+      if (!(reg in window.__kupSeen)) window.__kupSeen[reg] = now;
+    }
+  };
+  new MutationObserver(note).observe(document.getElementById(feedId),
+                                     {childList: true, subtree: true});
+}"""
+P95_TARGET_MS, P99_TARGET_MS, BURST_TARGET_S = 500.0, 1000.0, 5.0
+
+
+@dataclass
+class Arrivals:
+    """First time (epoch ms) each registration number was seen at one point of the pipeline."""
+
+    seen: dict[str, float] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def note(self, items: object) -> None:
+        now = time.time() * 1000
+        if not isinstance(items, list):
+            return
+        with self.lock:
+            for item in items:
+                if isinstance(item, dict) and isinstance(item.get("reg_no"), str):
+                    self.seen.setdefault(item["reg_no"], now)
+
+
+def listen_announcements(stack: Stack, arrivals: Arrivals, stop: threading.Event) -> None:
+    """What the ingest worker announces after each commit (the web servers' input)."""
+    client = stack.redis()
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(f"{STREAM}:changes")
+    while not stop.is_set():
+        message = pubsub.get_message(timeout=0.2)
+        if message:
+            arrivals.note(json.loads(message["data"]).get("registered"))
+    pubsub.close()
+    client.close()
+
+
+def socket_client(stack: Stack, arrivals: Arrivals) -> socketio.Client:
+    """A plain Socket.IO client of the console (logged in with the API token)."""
+    client = socketio.Client(reconnection=False)
+    client.on("changes", lambda data: arrivals.note((data or {}).get("registered")))
+    client.connect(stack.base_url, headers={"Authorization": f"Bearer {stack.token}"},
+                   transports=["websocket"], wait_timeout=30)
+    return client
+
+
+def steady(stack: Stack, rate: float, seconds: float) -> dict[str, float]:
+    """XADD registrations one by one at `rate` per second; when each was sent (epoch ms)."""
+    client = stack.redis()
+    regs = Registrations("LIVE")
+    sent: dict[str, float] = {}
+    start = time.perf_counter()
+    for i in range(int(rate * seconds)):
+        sleep_until(start + i / rate)
+        event = regs.next()
+        sent[event["reg_no"]] = time.time() * 1000
+        client.xadd(STREAM, event)
+    client.close()
+    return sent
+
+
+def _stage_row(table: Table, name: str, sent: dict[str, float], seen: dict[str, float],
+               reference_p95: float | None) -> float:
+    latencies = [seen[r] - t for r, t in sent.items() if r in seen]
+    p95 = percentile(latencies, 95)
+    table.add(name, f"{len(latencies):,}/{len(sent):,}", percentile(latencies, 50), p95,
+              percentile(latencies, 99), max(latencies) if latencies else float("nan"),
+              p95 / reference_p95 if reference_p95 else 1.0)
+    return p95
+
+
+def run(quick: bool = False) -> list[Table]:
+    from playwright.sync_api import sync_playwright
+
+    rate, seconds = 20.0, (5.0 if quick else 60.0)
+    history = 5_000 if quick else 50_000
+    burst = 10_000
+    announced, pushed = Arrivals(), Arrivals()
+    stop = threading.Event()
+    with console_stack(history) as stack, sync_playwright() as pw:
+        listener = threading.Thread(target=listen_announcements, args=(stack, announced, stop),
+                                    daemon=True)
+        listener.start()
+        sock = socket_client(stack, pushed)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            log_in(page, stack.base_url)
+            page.wait_for_selector(f"#{ids.LIVE_FEED} [data-reg-no]", timeout=60_000)
+            page.wait_for_timeout(1500)  # let the first round of callbacks settle
+            page.evaluate(OBSERVER_JS, ids.LIVE_FEED)
+
+            sent = steady(stack, rate, seconds)
+            deadline = time.time() + 15
+            while time.time() < deadline:
+                seen = page.evaluate("window.__kupSeen")
+                if all(r in seen for r in sent):
+                    break
+                page.wait_for_timeout(200)
+            seen = page.evaluate("window.__kupSeen")
+            errors_steady = len(errors)
+
+            burst_result = _burst(stack, page, burst)
+            errors_total = len(errors)
+            feed_items = page.evaluate(
+                f"document.querySelectorAll('#{ids.LIVE_FEED} [data-reg-no]').length")
+        finally:
+            browser.close()
+            sock.disconnect()
+            stop.set()
+            listener.join(timeout=5)
+
+    table = Table(f"End-to-end latency: {rate:.0f} registrations/s for {seconds:.0f} s "
+                  "(XADD → ...), ms", ["stage", "seen", "p50", "p95", "p99", "max",
+                                       "p95 × announce"])
+    base = _stage_row(table, "stored and announced by ingest (pub/sub)", sent,
+                      announced.seen, None)
+    _stage_row(table, "pushed to a Socket.IO client", sent, pushed.seen, base)
+    browser_p95 = _stage_row(table, "visible in Chromium's live feed", sent, seen, base)
+    latencies = sorted(seen[r] - t for r, t in sent.items() if r in seen)
+    p99 = percentile(latencies, 99)
+    table.notes.append(
+        f"targets in the browser: p95 ≤ {P95_TARGET_MS:.0f} ms "
+        f"({'met' if browser_p95 <= P95_TARGET_MS else 'NOT met'}), p99 ≤ "
+        f"{P99_TARGET_MS:.0f} ms ({'met' if p99 <= P99_TARGET_MS else 'NOT met'}); "
+        f"browser errors during the steady run: {errors_steady}")
+    table.notes.append(f"store: {history:,} seeded cases (SQLite); one ingest worker and one "
+                       "web process (`kup-console ingest`, `kup-console serve`)")
+
+    burst_table = Table(f"Burst: {burst:,} registrations XADDed at once",
+                        ["measure", "value", "target"])
+    burst_table.add("XADD of the whole burst, s", burst_result["xadd_s"], "≤ 1")
+    burst_table.add("last registration visible after the burst, s", burst_result["last_s"],
+                    f"≤ {BURST_TARGET_S:.0f}")
+    burst_table.add("feed updates in the busiest second", burst_result["max_updates"],
+                    "a few")
+    burst_table.add("feed updates per second over the burst", burst_result["mean_updates"],
+                    "a few")
+    burst_table.add("browser errors (whole run)", errors_total, "0")
+    burst_table.add("feed items shown after the burst", feed_items, "50")
+    return [table, burst_table]
+
+
+def _burst(stack: Stack, page, count: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    regs = Registrations("BURST", seed=9)
+    events = [regs.next() for _ in range(count)]  # one instant: the last is the newest
+    last = events[-1]["reg_no"]
+    client = stack.redis()
+    started = time.time()
+    streams.append_events(client, STREAM, events)
+    sent_at = time.time()
+    client.close()
+    deadline = sent_at + 60
+    last_seen = float("nan")
+    while time.time() < deadline:
+        seen = page.evaluate(f"window.__kupSeen[{json.dumps(last)}] || null")
+        if seen:
+            last_seen = seen / 1000
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(1000)
+    updates = [u / 1000 for u in page.evaluate("window.__kupUpdates")
+               if started * 1000 <= u]
+    window_end = (last_seen if last_seen == last_seen else time.time()) + 1
+    per_second: dict[int, int] = {}
+    for u in updates:
+        if u <= window_end:
+            per_second[int(u - started)] = per_second.get(int(u - started), 0) + 1
+    span = max(window_end - started, 1.0)
+    return {"xadd_s": sent_at - started, "last_s": last_seen - sent_at,
+            "max_updates": max(per_second.values(), default=0),
+            "mean_updates": sum(per_second.values()) / span}
+
+
+if __name__ == "__main__":
+    import sys
+
+    for t in run(quick="--quick" in sys.argv):
+        print(t.render())

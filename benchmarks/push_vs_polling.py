@@ -1,0 +1,373 @@
+"""Push vs. polling: 50 simulated viewers of the live page, kup-console's push against the Dash
+page a team would otherwise build (a `dcc.Interval` re-querying the store every second).
+
+A simulated viewer does over HTTP exactly what the browser's Dash renderer would: a kup viewer
+holds a Socket.IO connection and, on each "changes" push, makes the two callback requests the
+live page makes (feed and counters; map points); a polling viewer makes the polling page's
+callback request every second. Both servers run in their own process on the same store with the
+same ingest worker, and count the SQL statements they run. Measured per event rate: statements
+per second, the server's CPU, callback requests per second, and the latency from XADD to the
+registration in a viewer's response.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import requests
+import socketio
+
+from benchmarks.common import Table, percentile, wait_until
+from benchmarks.stack import STREAM, Registrations, Stack, answers, console_stack, sleep_until
+from components import ids
+from tests.support.servers import free_port
+
+REG_NO = re.compile(r'"data-reg-no":\s*"([A-Z0-9-]+)"')
+VIEWERS = 50
+QUICK_VIEWERS = 20
+
+
+@dataclass
+class Sightings:
+    """First time (epoch ms) each viewer saw each registration, and how many requests ran."""
+
+    seen: list[dict[str, float]]
+    requests: int = 0
+    errors: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def note(self, viewer: int, response: requests.Response) -> None:
+        now = time.time() * 1000
+        with self.lock:
+            self.requests += 1
+            if response.status_code not in (200, 204):
+                self.errors += 1
+                return
+            mine = self.seen[viewer]
+            for reg_no in REG_NO.findall(response.text):
+                mine.setdefault(reg_no, now)
+
+
+# --- Dash callback requests, built from the app's own /_dash-dependencies ------------------
+
+@dataclass
+class CallbackSpec:
+    output: str
+    outputs: Any
+    inputs: list[dict[str, str]]
+    state: list[dict[str, str]]
+
+    def body(self, values: dict[tuple[str, str], Any], changed: str) -> dict[str, Any]:
+        def filled(items: list[dict[str, str]]) -> list[dict[str, Any]]:
+            return [{**i, "value": values.get((i["id"], i["property"]))} for i in items]
+
+        return {"output": self.output, "outputs": self.outputs, "inputs": filled(self.inputs),
+                "state": filled(self.state), "changedPropIds": [changed]}
+
+
+def callback_specs(http: requests.Session, base: str, wanted: list[str]) -> list[CallbackSpec]:
+    """The callbacks whose output string contains each of `wanted` (e.g. 'live-feed.children')."""
+    deps = http.get(f"{base}/_dash-dependencies", timeout=30)
+    deps.raise_for_status()
+    specs = []
+    for want in wanted:
+        cb = next(c for c in deps.json() if want in c["output"])
+        parts = cb["output"].strip(".").split("...") if cb["output"].startswith("..") else [
+            cb["output"]]
+        outs = [{"id": p.rsplit(".", 1)[0].split("@")[0], "property": p.rsplit(".", 1)[1]}
+                for p in parts]
+        specs.append(CallbackSpec(cb["output"], outs if len(outs) > 1 else outs[0],
+                                  [{"id": i["id"], "property": i["property"]}
+                                   for i in cb["inputs"]],
+                                  [{"id": s["id"], "property": s["property"]}
+                                   for s in cb["state"]]))
+    return specs
+
+
+# --- the two kinds of viewers --------------------------------------------------------------
+
+class KupViewer:
+    """A Socket.IO connection; on a push, the live page's two callback requests. Like Dash's
+    renderer, a viewer has one round of requests in flight at a time: pushes that arrive
+    meanwhile are merged into the next round (the latest payload)."""
+
+    def __init__(self, index: int, base: str, token: str, specs: list[CallbackSpec],
+                 values: dict[tuple[str, str], Any], sightings: Sightings) -> None:
+        self.index, self.base, self.specs, self.sightings = index, base, specs, sightings
+        self.values = dict(values)
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {token}"
+        self.latest: dict | None = None
+        self.wake = threading.Condition()
+        self.closed = False
+        self.worker = threading.Thread(target=self._work, daemon=True)
+        self.worker.start()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("changes", self.on_changes)
+        self.sio.connect(base, headers={"Authorization": f"Bearer {token}"},
+                         transports=["websocket"], wait_timeout=30)
+
+    def on_changes(self, payload: dict) -> None:
+        with self.wake:
+            self.latest = payload
+            self.wake.notify()
+
+    def _work(self) -> None:
+        while True:
+            with self.wake:
+                while self.latest is None and not self.closed:
+                    self.wake.wait()
+                if self.closed:
+                    return
+                payload, self.latest = self.latest, None
+            self.values[(ids.SOCKET, "data-changes")] = payload
+            for spec in self.specs:
+                try:
+                    response = self.http.post(
+                        f"{self.base}/_dash-update-component",
+                        json=spec.body(self.values, f"{ids.SOCKET}.data-changes"), timeout=60)
+                except requests.RequestException:
+                    if self.closed:
+                        return
+                    raise
+                self.sightings.note(self.index, response)
+
+    def close(self) -> None:
+        with self.wake:
+            self.closed = True
+            self.wake.notify()
+        self.sio.disconnect()
+        self.worker.join(timeout=10)
+        self.http.close()
+
+
+def polling_viewer(index: int, base: str, specs: list[CallbackSpec], sightings: Sightings,
+                   stop: threading.Event, viewers: int) -> None:
+    """The polling page's callbacks every second (viewers' timers spread over the second; a
+    tick missed while the previous round was running is skipped, as dcc.Interval's would be
+    queued behind it)."""
+    http = requests.Session()
+    tick = 0
+    next_at = time.perf_counter() + index / viewers
+    while not stop.is_set():
+        sleep_until(next_at)
+        tick += 1
+        for spec in specs:
+            try:
+                response = http.post(f"{base}/_dash-update-component", timeout=60,
+                                     json=spec.body({("tick", "n_intervals"): tick},
+                                                    "tick.n_intervals"))
+            except requests.RequestException:
+                if stop.is_set():
+                    return
+                raise
+            sightings.note(index, response)
+        while next_at <= time.perf_counter():
+            next_at += 1.0
+    http.close()
+
+
+# --- servers --------------------------------------------------------------------------------
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    port: int
+    stats: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def statements(self) -> int:
+        try:
+            return int(self.stats.read_text() or 0)
+        except (OSError, ValueError):
+            return 0
+
+    def cpu_seconds(self) -> float:
+        with open(f"/proc/{self.proc.pid}/stat", encoding="ascii") as fh:
+            fields_ = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def app_server(stack: Stack, app: str) -> Iterator[Server]:
+    port = free_port()
+    stats = stack.dir / f"{app}-statements"
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.servers", app, "--port",
+                             str(port), "--stats", str(stats)], env=stack.env(),
+                            stdout=subprocess.DEVNULL, stderr=open(stack.dir / f"{app}.log", "w"))
+    try:
+        if not wait_until(lambda: answers(port, "/_dash-layout") or proc.poll() is not None,
+                          120, 0.1) or proc.poll() is not None:
+            raise RuntimeError(f"the {app} server did not start")
+        yield Server(proc, port, stats)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+@dataclass
+class Measure:
+    app: str
+    scenario: str
+    rate: float
+    statements_per_s: float
+    cpu_percent: float
+    requests_per_s: float
+    latencies: list[float]
+    sent: int
+    errors: int
+
+
+def drive(stack: Stack, server: Server, sightings: Sightings, app: str, scenario: str,
+          rate: float, window: float, prefix: str) -> Measure:
+    """XADD registrations at `rate` for `window` seconds; what the server did meanwhile."""
+    client = stack.redis()
+    regs = Registrations(prefix)
+    sent: dict[str, float] = {}
+    statements, cpu, requests_before = server.statements(), server.cpu_seconds(), \
+        sightings.requests
+    started = time.perf_counter()
+    count = max(1, int(rate * window))
+    for i in range(count):
+        sleep_until(started + (i + 0.5) / rate)
+        event = regs.next()
+        sent[event["reg_no"]] = time.time() * 1000
+        client.xadd(STREAM, event)
+    sleep_until(started + window)
+    elapsed = time.perf_counter() - started
+    statements = server.statements() - statements
+    cpu = server.cpu_seconds() - cpu
+    served = sightings.requests - requests_before
+    time.sleep(2.5)  # stragglers: the last registrations reach the viewers
+    client.close()
+    latencies = [seen[r] - t for seen in sightings.seen for r, t in sent.items() if r in seen]
+    return Measure(app, scenario, rate, statements / elapsed, 100 * cpu / elapsed,
+                   served / elapsed, latencies, len(sent) * len(sightings.seen), sightings.errors)
+
+
+def run(quick: bool = False) -> list[Table]:
+    window = 3.0 if quick else 30.0
+    scenarios = [("quiet", 0.2), ("busy", 20.0)]
+    history = 5_000 if quick else 50_000
+    count = QUICK_VIEWERS if quick else VIEWERS
+    results: list[Measure] = []
+    with console_stack(history, web=False) as stack:
+        for app in ("kup", "polling"):
+            sightings = Sightings([{} for _ in range(count)])
+            with app_server(stack, app) as server:
+                stop = threading.Event()
+                viewers: list[KupViewer] = []
+                threads: list[threading.Thread] = []
+                http = requests.Session()
+                http.headers["Authorization"] = f"Bearer {stack.token}"
+                if app == "kup":
+                    specs = callback_specs(http, server.base,
+                                           [f"{ids.LIVE_FEED}.children", f"{ids.LIVE_MAP}.figure"])
+                    values = _kup_values()
+                    viewers = [KupViewer(i, server.base, stack.token, specs, values, sightings)
+                               for i in range(count)]
+                else:
+                    specs = callback_specs(http, server.base, ["feed.children", "map.figure"])
+                    threads = [threading.Thread(target=polling_viewer,
+                                                args=(i, server.base, specs, sightings, stop,
+                                                      count),
+                                                daemon=True) for i in range(count)]
+                    for t in threads:
+                        t.start()
+                http.close()
+                time.sleep(1.0)  # connected and settled
+                for scenario, rate in scenarios:
+                    results.append(drive(stack, server, sightings, app, scenario, rate,
+                                         window, f"{app.upper()}-{scenario.upper()}"))
+                    _settle(sightings, app)
+                stop.set()
+                closing = [threading.Thread(target=v.close) for v in viewers]
+                for t in closing:  # a Socket.IO disconnect takes seconds: all at once
+                    t.start()
+                for t in closing:
+                    t.join(timeout=30)
+                for t in threads:
+                    t.join(timeout=10)
+    return [_table(results, window, count)]
+
+
+def _settle(sightings: Sightings, app: str, limit: float = 30.0) -> None:
+    """Let the push viewers finish what the last scenario started (polling never settles)."""
+    if app != "kup":
+        return
+    deadline = time.perf_counter() + limit
+    last = -1
+    while time.perf_counter() < deadline and sightings.requests != last:
+        last = sightings.requests
+        time.sleep(1.0)
+
+
+def _kup_values() -> dict[tuple[str, str], Any]:
+    """What the live page's inputs hold in a browser that just opened it (default filters)."""
+    from callbacks.live import map_key
+    from components.i18n import DEFAULT_LANG
+    from components.live import DEFAULT_MEASURE
+
+    return {(ids.RESYNC, "data"): 0, (ids.LANG, "data"): DEFAULT_LANG,
+            (ids.LIVE_OPENED, "data"): datetime.now(timezone.utc).isoformat(),
+            (ids.LIVE_MEASURE, "value"): DEFAULT_MEASURE, (ids.THEME, "data"): "light",
+            (ids.LIVE_MAP_TICK, "n_intervals"): 0,
+            (ids.LIVE_MAP_KEY, "data"): map_key(None, None, None, None, DEFAULT_MEASURE,
+                                                "light", DEFAULT_LANG)}
+
+
+def _table(results: list[Measure], window: float, viewers: int) -> Table:
+    table = Table(f"Push vs. polling: {viewers} viewers of the live page, {window:.0f} s per rate",
+                  ["page", "registrations/s", "SQL statements/s", "web CPU %",
+                   "callback requests/s", "latency p50 ms", "latency p95 ms", "seen",
+                   "statements × push"])
+    push = {m.scenario: m for m in results if m.app == "kup"}
+    for m in results:
+        base = push.get(m.scenario)
+        name = "kup-console (push)" if m.app == "kup" else "Dash dcc.Interval 1 s (polling)"
+        table.add(name, m.rate, m.statements_per_s, m.cpu_percent, m.requests_per_s,
+                  percentile(m.latencies, 50), percentile(m.latencies, 95),
+                  f"{len(m.latencies):,}/{m.sent:,}",
+                  m.statements_per_s / base.statements_per_s if base and
+                  base.statements_per_s >= 1 else "n/a (push ≈ 0)")
+    for scenario in ("quiet", "busy"):
+        kup = push.get(scenario)
+        poll = next((m for m in results if m.app == "polling" and m.scenario == scenario), None)
+        if kup and poll:
+            table.notes.append(
+                f"{scenario} ({kup.rate:g} registrations/s): polling {poll.statements_per_s:,.0f} "
+                f"statements/s and {poll.cpu_percent:.0f}% CPU, push "
+                f"{kup.statements_per_s:,.0f} statements/s and {kup.cpu_percent:.0f}% CPU")
+    table.notes.append("latency: XADD → the registration in a viewer's callback response "
+                       "(feed); a push costs each viewer two callbacks (feed + counters, map "
+                       "points), a poll one (the same four queries)")
+    errors = sum(m.errors for m in results)
+    if errors:
+        table.notes.append(f"{errors} callback requests failed")
+    return table
+
+
+if __name__ == "__main__":
+    for t in run(quick="--quick" in sys.argv):
+        print(t.render())
+    _ = json

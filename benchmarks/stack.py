@@ -1,0 +1,177 @@
+"""A running kup-console for the benchmarks that need the whole system: a private Redis, a
+store (SQLite file or a private PostgreSQL schema) with seeded history, a user with a password
+and an API token, and the real processes (`kup-console ingest`, `kup-console serve`)."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import redis
+
+from benchmarks.common import peak_rss_mb, redis_server, wait_until, workdir
+from console.domain.contract import SCHEMA_VERSION
+from data import streams
+from data.db import make_engine, make_sessionmaker, writer_engine
+from data.reference import load_geography
+from data.schema import upgrade
+from data.seed import seed_cases
+from data.users import add_user, issue_token
+from tests.support.servers import free_port
+
+USERNAME = "bench"
+PASSWORD = "bench-password-0123"
+SECRET = "bench-secret-key-" + "0" * 32
+STREAM = "kup:events"
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CHROMIUM = "/usr/bin/chromium"
+_CATEGORIES = ("theft", "fraud", "hooliganism", "traffic", "assault", "drugs")
+
+
+@dataclass
+class Stack:
+    """Where the running console is and how to reach it."""
+
+    dir: Path
+    database_url: str
+    redis_url: str
+    token: str
+    web_port: int = 0
+    web_ports: list[int] = field(default_factory=list)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return dict(os.environ, DATABASE_URL=self.database_url, REDIS_URL=self.redis_url,
+                    KUP_DATA_DIR=str(self.dir), KUP_SECRET_KEY=SECRET, KUP_STREAM=STREAM,
+                    PYTHONFAULTHANDLER="1", **extra)
+
+    def redis(self) -> redis.Redis:
+        return streams.connect(self.redis_url)
+
+    def rss_mb(self, name: str) -> float:
+        return peak_rss_mb(self.processes[name].pid)
+
+    def cpu_seconds(self, name: str) -> float:
+        """User + system CPU time used so far by one of the processes."""
+        with open(f"/proc/{self.processes[name].pid}/stat", encoding="ascii") as fh:
+            fields_ = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def console_stack(cases: int, database_url: str | None = None, web: bool = True,
+                  ingest_workers: int = 1, web_processes: int = 1) -> Iterator[Stack]:
+    """A console with `cases` seeded cases, its ingest worker(s) and web process(es)."""
+    with ExitStack() as stack:
+        tmp = stack.enter_context(workdir("kup-bench-stack-"))
+        server = stack.enter_context(redis_server())
+        url = database_url or f"sqlite:///{tmp / 'kup.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        if cases:
+            seed_cases(engine, cases, seed=5)
+        with make_sessionmaker(writer_engine(engine)).begin() as session:
+            add_user(session, USERNAME, PASSWORD, "admin", enforce_strength=False)
+        with make_sessionmaker(writer_engine(engine)).begin() as session:
+            token = issue_token(session, USERNAME)
+        engine.dispose()
+        console = Stack(tmp, url, server.url, token)
+        try:
+            for i in range(ingest_workers):
+                console.processes[f"ingest-{i}"] = subprocess.Popen(
+                    [sys.executable, "-m", "console.cli", "ingest", "--consumer", f"bench-{i}"],
+                    env=console.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for i in range(web_processes if web else 0):
+                port = free_port()
+                console.processes[f"web-{i}"] = subprocess.Popen(
+                    [sys.executable, "-m", "console.cli", "serve", "--port", str(port)],
+                    env=console.env(), stdout=subprocess.DEVNULL,
+                    stderr=open(tmp / f"web-{i}.log", "w"))
+                if i == 0:
+                    console.web_port = port
+                console.web_ports.append(port)
+                if not wait_until(lambda: answers(port), 120, 0.1):
+                    raise RuntimeError("the web console did not start")
+            if ingest_workers:
+                client = console.redis()
+                ok = wait_until(lambda: _consumers(client) >= ingest_workers, 120, 0.05)
+                client.close()
+                if not ok:
+                    raise RuntimeError("the ingest workers did not start")
+            yield console
+        finally:
+            for proc in console.processes.values():
+                proc.terminate()
+            for proc in console.processes.values():
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+def answers(port: int, path: str = "/healthz") -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2):
+            return True
+    except OSError as exc:
+        return getattr(exc, "code", None) is not None  # an HTTP error: it is up
+
+
+def _consumers(client: redis.Redis) -> int:
+    try:
+        return sum(int(g["consumers"]) for g in client.xinfo_groups(STREAM))
+    except redis.ResponseError:
+        return 0
+
+
+class Registrations:
+    """Contract-valid `registered` events happening now, numbered PREFIX-000001, ... in order
+    (so the newest is also the highest number, as the live feed sorts them)."""
+
+    def __init__(self, prefix: str, seed: int = 3) -> None:
+        self.prefix = prefix
+        self.rng = random.Random(f"{prefix}:{seed}")  # event ids of their own per prefix
+        self.count = 0
+        self.districts = sorted(load_geography().districts)
+
+    def next(self, at: datetime | None = None) -> dict[str, str]:
+        self.count += 1
+        at = (at or datetime.now(timezone.utc)).replace(microsecond=0)
+        return {"schema": SCHEMA_VERSION, "type": "registered",
+                "event_id": uuid.UUID(int=self.rng.getrandbits(128), version=4).hex,
+                "reg_no": f"{self.prefix}-{self.count:06d}",
+                "occurred_at": at.isoformat(),
+                "received_at": (at - timedelta(minutes=10)).isoformat(),
+                "district": self.rng.choice(self.districts),
+                "category": self.rng.choice(_CATEGORIES), "source": "statement",
+                "summary": "Кража телефона в маршрутке"}
+
+
+def log_in(page, base_url: str, next_path: str = "/") -> None:  # type: ignore[no-untyped-def]
+    """Log in through the /login form, as a person would."""
+    page.goto(f"{base_url}/login?next={next_path}")
+    page.fill("input[name=username]", USERNAME)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}{next_path}")
+
+
+def sleep_until(deadline: float) -> None:
+    """Sleep until time.perf_counter() reaches `deadline`."""
+    left = deadline - time.perf_counter()
+    if left > 0:
+        time.sleep(left)

@@ -1,0 +1,137 @@
+"""The benchmarks run and report (their quick mode, as CI runs it); no speed is asserted here.
+
+Also checks what the figures rest on: the bulk seeder writes cases that are what the
+lifecycle makes of their own stored events, so the big-store figures are about real data.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from console.domain.contract import validate_event
+from console.domain.deadlines import get_rule_set
+from console.domain.lifecycle import CaseState, apply_event, register_case
+from data.db import make_sessionmaker
+from data.intake import STATE_COLUMNS
+from data.models import Case, DeadlineChangeRow, EventRow
+from data.reference import load_geography
+from data.seed import seed_cases
+
+ROOT = Path(__file__).resolve().parents[2]
+TZ = ZoneInfo("Asia/Bishkek")
+# Each benchmark's tables, by the start of their titles.
+EXPECTED_TABLES = {
+    "ingest": ["Ingest throughput"],
+    "bigstore": ["Big store: 20,000 cases", "Big store: peak memory", "Big store: query plans"],
+    "e2e": ["End-to-end latency", "Burst"],
+    "push": ["Push vs. polling"],
+    "viewers": ["Viewers: Socket.IO fan-out", "Viewers: API clients"],
+}
+NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
+
+
+@pytest.fixture(scope="module")
+def quick_report(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """`python -m benchmarks.run --quick`, run once for the module; its Markdown report."""
+    out = tmp_path_factory.mktemp("bench") / "report.md"
+    done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--markdown",
+                           str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = out.read_text(encoding="utf-8")
+    assert report.splitlines()[0] in done.stdout  # printed as well as written
+    return report
+
+
+def tables(report: str) -> dict[str, list[list[str]]]:
+    """Title -> rows of cells of every Markdown table in the report."""
+    found: dict[str, list[list[str]]] = {}
+    title = None
+    for line in report.splitlines():
+        if line.startswith("### "):
+            title = line[4:]
+            found[title] = []
+        elif title and line.startswith("|") and not line.startswith("|-"):
+            found[title].append([c.strip() for c in line.strip("|").split("|")])
+    return {t: rows[1:] for t, rows in found.items()}  # without the header row
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("benchmark", list(EXPECTED_TABLES))
+def test_quick_benchmark_reports_its_tables(quick_report: str, benchmark: str) -> None:
+    assert f"{benchmark}: FAILED" not in quick_report
+    found = tables(quick_report)
+    for prefix in EXPECTED_TABLES[benchmark]:
+        matching = [t for t in found if t.startswith(prefix)]
+        assert matching, f"no table {prefix!r} in the report"
+        rows = found[matching[0]]
+        assert rows, f"table {matching[0]!r} is empty"
+        numbers = [c for row in rows for c in row[1:] if NUMBER.match(c)]
+        if "plans" not in prefix:
+            assert numbers, f"table {matching[0]!r} has no figures"
+        for cell in numbers:
+            assert math.isfinite(float(cell.replace(",", ""))), cell
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_ingest_report_compares_with_the_bare_loop_and_checks_the_store(
+        quick_report: str) -> None:
+    rows = next(r for t, r in tables(quick_report).items() if t.startswith("Ingest"))
+    bare = next(r for r in rows if r[0].startswith("bare"))
+    assert bare[5] == "1.00"  # the baseline's own ratio
+    kup = [r for r in rows if r[0].startswith("kup-console")]
+    assert {(r[1], r[2]) for r in kup} >= {("SQLite", "1"), ("SQLite", "2")}
+    checks = re.findall(r"store check (\S+) workers: ([\d,]+) cases, ([\d,]+) events",
+                        quick_report)
+    assert checks and len({(c, e) for _, c, e in checks}) == 1  # every run stored the same
+
+
+def test_seeded_cases_are_what_their_events_make_them(engine: Engine) -> None:
+    now = datetime.now(timezone.utc)
+    report = seed_cases(engine, 400, seed=21, now=now, per_day=40)
+    assert report.cases == 400 and report.events > 400
+    rules = get_rule_set("kg-default")
+    districts = frozenset(load_geography().districts)
+    with make_sessionmaker(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 400
+        cases = session.scalars(select(Case)).all()
+        statuses = {"open": 0, "decided": 0}
+        for case in cases:
+            rows = session.scalars(select(EventRow).where(EventRow.reg_no == case.reg_no)
+                                   .order_by(EventRow.occurred_at, EventRow.id)).all()
+            assert rows[0].type == "registered" and all(r.applied for r in rows)
+            state: CaseState | None = None
+            for row in rows:
+                event = validate_event(row.fields, districts, now + timedelta(minutes=1))
+                if state is None:
+                    state, _ = register_case(event, TZ, rules)
+                else:
+                    state, _ = apply_event(state, event, TZ, rules)
+            assert state is not None
+            stored = {name: getattr(case, name) for name in STATE_COLUMNS}
+            assert {name: getattr(state, name) for name in STATE_COLUMNS} == stored
+            assert case.region == load_geography().districts[case.district].region
+            deadlines = session.scalars(select(DeadlineChangeRow.deadline).where(
+                DeadlineChangeRow.reg_no == case.reg_no).order_by(DeadlineChangeRow.set_at)).all()
+            assert deadlines and deadlines[-1] == case.deadline
+            statuses["open" if case.decision is None else "decided"] += 1
+    assert statuses["open"] and statuses["decided"]  # ten days of history: both kinds
+
+
+def test_seeding_again_adds_cases_with_numbers_of_their_own(engine: Engine) -> None:
+    seed_cases(engine, 50, seed=1, per_day=50)
+    seed_cases(engine, 50, seed=1, per_day=50)
+    with make_sessionmaker(engine)() as session:
+        assert session.scalar(select(func.count(func.distinct(Case.reg_no)))) == 100
+        assert session.scalar(select(func.count(func.distinct(EventRow.event_id)))) == \
+            session.scalar(select(func.count()).select_from(EventRow))
