@@ -99,3 +99,13 @@ def engine(db_url: str) -> Iterator[Engine]:
 def settings(tmp_path: Path, db_url: str, redis_server: RedisServer) -> Settings:
     return Settings(data_dir=tmp_path, database_url=db_url, redis_url=redis_server.url,
                     consumer="test-1", batch_size=100, block_ms=100, claim_idle_ms=500)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Flask-SocketIO's Redis listener threads (daemons) outlive the tests' Redis servers and
+    would log reconnection attempts into pytest's closed capture streams: silence them."""
+    import logging
+
+    for name in list(logging.root.manager.loggerDict):
+        if name.split(".")[0] in ("socketio", "engineio"):
+            logging.getLogger(name).disabled = True
