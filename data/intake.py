@@ -140,7 +140,7 @@ def apply_batch(session: Session, entries: Sequence[StreamEntry], rules: IntakeR
     states = _load_states(conn, {v.event.reg_no for v in fresh})
     loaded = dict(states)  # as stored: updates write only the columns that changed
     newly_registered = {v.event.reg_no for v in fresh if v.event.type == "registered"} - set(loaded)
-    waiting_rows = _load_waiting(conn, newly_registered)
+    waiting_rows = _load_events(conn, newly_registered, applied=False)
     waiting: dict[str, list[tuple[str, Event]]] = {}
     for row in waiting_rows.values():
         waiting.setdefault(row["reg_no"], []).append(
@@ -150,12 +150,23 @@ def apply_batch(session: Session, entries: Sequence[StreamEntry], rules: IntakeR
     applied_later: list[str] = []
     changes: list[dict[str, Any]] = []
 
-    def apply(event: Event) -> None:
-        state, change = apply_event(states[event.reg_no], event, rules.tz, rules.rules)
+    def apply(event: Event, stream_id: str, *, replay_if_late: bool = True) -> None:
+        state = states[event.reg_no]
+        if replay_if_late and state.last_event_at and event.occurred_at < state.last_event_at:
+            # Older than what the case already shows (an entry reclaimed from a dead consumer,
+            # or a neighbouring batch of another worker committed first): replay in time order.
+            state, change = _replay(_history(event.reg_no) + [(event, stream_id)], event, rules)
+        else:
+            state, change = apply_event(state, event, rules.tz, rules.rules)
         states[event.reg_no] = state
         outcome.changed.add(event.reg_no)
         if change:
             changes.append(_change_row(event, change, now))
+
+    def _history(reg_no: str) -> list[tuple[Event, str]]:
+        rows = list(_load_events(conn, {reg_no}, applied=True).values()) + [
+            row for row in event_rows.values() if row["reg_no"] == reg_no and row["applied"]]
+        return [(_event_of(row, rules, now), row["stream_id"]) for row in rows]
 
     for item in fresh:
         event = item.event
@@ -170,9 +181,9 @@ def apply_batch(session: Session, entries: Sequence[StreamEntry], rules: IntakeR
             outcome.changed.add(event.reg_no)
             changes.append(_change_row(event, change, now))
             event_rows[event.event_id] = _event_row(item, now, applied=True)
-            for _, early in sorted(waiting.pop(event.reg_no, []),
-                                   key=lambda pair: (pair[1].occurred_at, pair[0])):
-                apply(early)
+            for stream_id, early in sorted(waiting.pop(event.reg_no, []), key=lambda pair: (
+                    pair[1].occurred_at, stream_order(pair[0]))):
+                apply(early, stream_id, replay_if_late=False)  # already in time order
                 if early.event_id in waiting_rows:
                     applied_later.append(early.event_id)
                 else:
@@ -180,7 +191,7 @@ def apply_batch(session: Session, entries: Sequence[StreamEntry], rules: IntakeR
             outcome.registered.append(states[event.reg_no])
         elif event.reg_no in states:
             try:
-                apply(event)
+                apply(event, item.stream_id)
             except CaseConflict as exc:  # pragma: no cover - only "registered" conflicts
                 outcome.rejected.append(Rejection(item.entry, str(exc), "type"))
                 continue
@@ -215,14 +226,38 @@ def _load_states(conn: Connection, reg_nos: set[str]) -> dict[str, CaseState]:
     return {row.reg_no: CaseState(*row) for row in conn.execute(query)}
 
 
-def _load_waiting(conn: Connection, reg_nos: set[str]) -> dict[str, dict[str, Any]]:
-    """Stored events of these cases that wait for their registration, by event_id."""
+def _load_events(conn: Connection, reg_nos: set[str], *,
+                 applied: bool) -> dict[str, dict[str, Any]]:
+    """Stored events of these cases, by event_id: those applied, or those that wait for their
+    registration."""
     if not reg_nos:
         return {}
     query = select(_events.c.id, _events.c.event_id, _events.c.stream_id, _events.c.reg_no,
                    _events.c.fields, _events.c.ingested_at).where(
-        _events.c.reg_no.in_(reg_nos), _events.c.applied.is_(False))
+        _events.c.reg_no.in_(reg_nos), _events.c.applied.is_(applied))
     return {row.event_id: row._asdict() for row in conn.execute(query)}
+
+
+def stream_order(stream_id: str) -> tuple[int, int]:
+    """Sort key of a stream entry id ("<ms>-<seq>"), numeric, not textual."""
+    ms, _, seq = stream_id.partition("-")
+    return (int(ms), int(seq or 0)) if ms.isdigit() and (seq or "0").isdigit() else (0, 0)
+
+
+def _replay(history: list[tuple[Event, str]], late: Event, rules: IntakeRules
+            ) -> tuple[CaseState, DeadlineChange | None]:
+    """Rebuild a case from all its events in time order, the late one included; return the
+    state and the deadline change the late event made in that order."""
+    ordered = sorted(history, key=lambda pair: (pair[0].occurred_at, stream_order(pair[1])))
+    registration = next(event for event, _ in ordered if event.type == "registered")
+    state, _ = register_case(registration, rules.tz, rules.rules)
+    late_change = None
+    for event, _ in ordered:
+        if event is not registration:
+            state, change = apply_event(state, event, rules.tz, rules.rules)
+            if event is late:
+                late_change = change
+    return state, late_change
 
 
 _MARK_APPLIED = update(_events).where(_events.c.id == bindparam("key")).values(applied=True)

@@ -169,3 +169,27 @@ def test_changed_cases_are_counted_per_region(engine: Engine) -> None:
                   ev.registered(osh, T0, district=ev.OSH_CITY),
                   ev.assigned(osh, T0 + timedelta(hours=1)))
     assert outcome.changed_regions == {"KG-GB": 1, "KG-GO": 1}
+
+
+def test_an_older_event_arriving_late_is_replayed_in_time_order(engine: Engine) -> None:
+    reg = ev.next_reg_no()
+    first = ev.assigned(reg, T0 + timedelta(hours=1), officer="111")
+    second = ev.assigned(reg, T0 + timedelta(hours=2), officer="222")
+    refused = ev.decided(reg, T0 + timedelta(days=1), "refused")
+    reopened = ev.reopened(reg, T0 + timedelta(days=2), 5)
+    run(engine, ev.registered(reg, T0), second, reopened)
+    # A worker that crashed held these older entries; they are reclaimed and applied late.
+    outcome = run(engine, first, refused)
+    stored = case(engine, reg)
+    assert not outcome.rejected and stored is not None
+    assert stored.officer == "222"  # not the older assignment that arrived last
+    assert stored.decision is None and stored.reopenings == 1  # the reopening still wins
+    assert stored.period_days == 5
+
+
+def test_stream_ids_sort_numerically() -> None:
+    from data.intake import stream_order
+
+    ids = ["1700000000000-10", "1700000000000-9", "999999999999-99"]
+    assert sorted(ids, key=stream_order) == ["999999999999-99", "1700000000000-9",
+                                             "1700000000000-10"]
