@@ -8,7 +8,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Connection, DateTime, Dialect, Engine, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Dialect, Engine, String, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -174,3 +174,20 @@ def lock_writers(session: Session) -> None:
     a transaction-level advisory lock; SQLite already holds its write lock from BEGIN IMMEDIATE)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(4171100)"))
+
+
+NUL_STAND_IN = "\u2400"  # ␀ SYMBOL FOR NULL
+
+
+class FreeText(TypeDecorator[str]):
+    """Free text from outside (the stream's fields): PostgreSQL text cannot hold NUL, so there a
+    NUL is stored as ␀ (the original bytes stay in the event's JSON fields); SQLite keeps it.
+    The column's SQL type comes from the migrations; this only adapts the values bound."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: object) -> str | None:
+        if value is not None and "\x00" in value and getattr(dialect, "name", "") == "postgresql":
+            return value.replace("\x00", NUL_STAND_IN)
+        return value

@@ -8,7 +8,7 @@ from sqlalchemy import (JSON, BigInteger, Boolean, Date, Float, ForeignKey, Inde
                         String, Text, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from data.db import UTCDateTime
+from data.db import FreeText, UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -67,13 +67,13 @@ class Case(Base):
     kind: Mapped[str] = mapped_column(String(12))
     source: Mapped[str] = mapped_column(String(16))
     priority: Mapped[str] = mapped_column(String(8))
-    article: Mapped[str | None] = mapped_column(String(16))
+    article: Mapped[str | None] = mapped_column(FreeText(16))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
-    address: Mapped[str | None] = mapped_column(String(200))
-    summary: Mapped[str | None] = mapped_column(Text)
-    unit: Mapped[str | None] = mapped_column(String(64), index=True)
-    officer: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(FreeText(200))
+    summary: Mapped[str | None] = mapped_column(FreeText)
+    unit: Mapped[str | None] = mapped_column(FreeText(64), index=True)
+    officer: Mapped[str | None] = mapped_column(FreeText(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     period_start: Mapped[date] = mapped_column(Date)
@@ -82,7 +82,7 @@ class Case(Base):
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     decision: Mapped[str | None] = mapped_column(String(16))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    transferred_to: Mapped[str | None] = mapped_column(String(64))
+    transferred_to: Mapped[str | None] = mapped_column(FreeText(64))
     extensions: Mapped[int] = mapped_column(Integer, default=0)
     reopenings: Mapped[int] = mapped_column(Integer, default=0)
     last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -104,7 +104,7 @@ class EventRow(Base):
     type: Mapped[str] = mapped_column(String(16))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    actor: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str | None] = mapped_column(FreeText(64))
     fields: Mapped[dict] = mapped_column(JSON)
     applied: Mapped[bool] = mapped_column(Boolean)
 
@@ -132,8 +132,8 @@ class DeadLetter(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     source_id: Mapped[str] = mapped_column(String(40), unique=True)
     stream: Mapped[str] = mapped_column(String(120))
-    error: Mapped[str] = mapped_column(Text)
-    field: Mapped[str] = mapped_column(String(80))
+    error: Mapped[str] = mapped_column(FreeText)
+    field: Mapped[str] = mapped_column(FreeText(80))
     fields: Mapped[dict] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     retried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

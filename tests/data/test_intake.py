@@ -193,3 +193,18 @@ def test_stream_ids_sort_numerically() -> None:
     ids = ["1700000000000-10", "1700000000000-9", "999999999999-99"]
     assert sorted(ids, key=stream_order) == ["999999999999-99", "1700000000000-9",
                                              "1700000000000-10"]
+
+
+def test_nul_characters_are_accepted_on_every_store(engine: Engine) -> None:
+    """A summary may contain anything, NUL included (PostgreSQL text cannot hold it)."""
+    reg = ev.next_reg_no()
+    outcome = run(engine, ev.registered(reg, T0, summary="до\x00после", unit="ОВД\x00"),
+                  {"sch\x00ema": "1", "type": "registered"})
+    stored = case(engine, reg)
+    assert outcome.stored == 1 and len(outcome.rejected) == 1
+    assert stored is not None and stored.summary in ("до\x00после", "до\u2400после")
+    with make_sessionmaker(engine)() as session:
+        fields = session.scalars(select(EventRow.fields).where(EventRow.reg_no == reg)).one()
+        dead = session.scalars(select(DeadLetter)).one()
+    assert fields["summary"] == "до\x00после"  # the original, exactly
+    assert "schema" in dead.error
