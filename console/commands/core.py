@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import getpass
 import json
 import logging
 import os
@@ -18,9 +19,9 @@ from zoneinfo import ZoneInfo
 from console.config import load_settings
 from console.domain.simulator import Simulator
 from console.runtime import Runtime, stop_on_signals
-from data import streams
+from data import audit, streams
 from data.consumer import IngestWorker
-from data.db import make_sessionmaker
+from data.db import make_sessionmaker, writer_engine
 from data.queries import EXPORT_FIELDS, STATUSES, CaseFilter, iter_cases
 from data.reference import load_geography
 
@@ -134,15 +135,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     flt = CaseFilter(status=args.status, district=args.district, region=args.region)
     now = datetime.now(timezone.utc)
     due_soon = timedelta(hours=settings.due_soon_hours)
+    exported = 0
     with make_sessionmaker(runtime.engine)() as session:
         rows = (_exportable(row, tz) for row in iter_cases(session, flt, now, due_soon))
         if args.format == "csv":
             writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_FIELDS)
             writer.writeheader()
-            writer.writerows(rows)
-        else:
-            for row in rows:
+        for row in rows:
+            exported += 1
+            if args.format == "csv":
+                writer.writerow(row)
+            else:
                 sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with make_sessionmaker(writer_engine(runtime.engine)).begin() as session:
+        audit.record(session, f"cli:{getpass.getuser()}", "export", "cli export",
+                     {"status": args.status, "district": args.district, "region": args.region,
+                      "format": args.format, "rows": exported})
     return 0
 
 

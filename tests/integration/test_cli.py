@@ -21,7 +21,7 @@ from console.cli import main
 from console.config import load_settings
 from data.consumer import IngestWorker
 from data.db import make_engine
-from data.models import Case, EventRow
+from data.models import AuditEntry, Case, EventRow
 from data.schema import upgrade
 from tests.support import events as ev
 
@@ -92,6 +92,13 @@ def test_export_statuses_and_formats(env_store, redis_client: redis.Redis, capsy
 
     assert main(["export", "--district", ev.OSH_CITY]) == 0
     assert [json.loads(x)["reg_no"] for x in capsys.readouterr().out.splitlines()] == [done]
+
+    engine = make_engine(env_store.database_url)
+    with engine.connect() as conn:
+        audited = conn.execute(select(AuditEntry.action, AuditEntry.actor, AuditEntry.detail)
+                               .order_by(AuditEntry.id)).all()
+    assert [a.action for a in audited] == ["export"] * 4
+    assert audited[0].actor.startswith("cli:") and '"rows":1' in audited[0].detail.replace(" ", "")
 
 
 def test_export_rejects_unknown_status(env_store) -> None:  # type: ignore[no-untyped-def]
