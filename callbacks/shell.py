@@ -24,10 +24,14 @@ function(dark, client) {
 }
 """
 
-# The language lives in the server session (/lang/<code> sets it and comes back here).
+# The chosen language goes into the `kup_lang` cookie (what the pages read: a cookie set here
+# cannot be overwritten by a late response of another request, as a session value can) and
+# into the server session through /lang/<code> (what the login page reads), which comes back.
 SWITCH_LANGUAGE = """
 function(lang) {
     if (!lang) { return window.dash_clientside.no_update; }
+    document.cookie = 'kup_lang=' + encodeURIComponent(lang) +
+        '; path=/; max-age=31536000; SameSite=Lax';
     var here = window.location.pathname + window.location.search;
     window.location.assign('/lang/' + encodeURIComponent(lang) + '?next=' +
                            encodeURIComponent(here));

@@ -82,7 +82,7 @@ def level_title(view: WorkloadView, lang: str) -> str:
 def grid_options(rows: Sequence[Mapping[str, object]], lang: str) -> dict[str, object]:
     total = total_grid_row(rows, lang)
     total["key"] = TOTAL_KEY
-    return {"animateRows": False, "suppressCellFocus": True,
+    return {"animateRows": False, "suppressColumnVirtualisation": True, "suppressCellFocus": True,
             "localeText": grid_locale(lang, "workload.empty"),
             "pinnedBottomRowData": [total] if rows else []}
 

@@ -25,6 +25,7 @@ from console.domain.access import Viewer
 
 SOCKET_EVENTS = ["changes", "overdue", "flags", "resync", "status"]
 THEME_COOKIE = "kup_theme"
+LANG_COOKIE = "kup_lang"
 THEMES = ("light", "dark")
 PAGES = ("/", "/overdue", "/workload")
 CASE_PREFIX = "/cases/"
@@ -138,4 +139,6 @@ def app_layout() -> Component:
     except Unauthorized:  # the login gate answers before Dash in practice
         viewer = None
     theme = request.cookies.get(THEME_COOKIE, "light")
-    return shell(viewer, select_locale(), theme, web_state().settings.tz)
+    chosen = request.cookies.get(LANG_COOKIE)
+    lang = chosen if chosen in LANGUAGES else select_locale()
+    return shell(viewer, lang, theme, web_state().settings.tz)

@@ -107,7 +107,7 @@ def case_grid(component_id: str, lang: str, due_soon: bool = False) -> dag.AgGri
             "style": {"backgroundColor": "rgba(220, 53, 69, 0.18)", "fontWeight": "600"}}]},
         dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False,
                                           "enableClickSelection": True},
-                         "tooltipShowDelay": 300, "animateRows": False,
+                         "tooltipShowDelay": 300, "animateRows": False, "suppressColumnVirtualisation": True,
                          "localeText": grid_locale(lang, "overdue.empty_soon" if due_soon
                                                    else "overdue.empty")},
         style={"height": "560px", "width": "100%"}, className="kup-grid",

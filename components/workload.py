@@ -217,7 +217,7 @@ def workload_page(viewer: Viewer, lang: str) -> html.Div:
         defaultColDef={"resizable": True, "sortable": True, "wrapHeaderText": True,
                        "autoHeaderHeight": True},
         getRowId="params.data.key",
-        dashGridOptions={"animateRows": False, "suppressCellFocus": True,
+        dashGridOptions={"animateRows": False, "suppressColumnVirtualisation": True, "suppressCellFocus": True,
                          "localeText": grid_locale(lang, "workload.empty")},
         style={"height": "520px", "width": "100%"}, className="kup-grid")
     cases = dag.AgGrid(
@@ -225,7 +225,7 @@ def workload_page(viewer: Viewer, lang: str) -> html.Div:
         defaultColDef={"resizable": True, "sortable": True, "filter": True,
                        "wrapHeaderText": True, "autoHeaderHeight": True},
         getRowId="params.data.reg_no",
-        dashGridOptions={"animateRows": False,
+        dashGridOptions={"animateRows": False, "suppressColumnVirtualisation": True,
                          "localeText": grid_locale(lang, "workload.empty")},
         style={"height": "520px", "width": "100%"}, className="kup-grid")
     return html.Div([

@@ -7,12 +7,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from urllib.parse import quote
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from console.config import Settings
 from console.domain.simulator import Simulator
@@ -21,7 +22,9 @@ from data import streams, users
 from data.consumer import IngestWorker, intake_rules
 from data.db import make_sessionmaker, writer_engine
 from data.intake import StreamEntry, apply_batch
+from data.models import Case
 from data.reference import load_geography
+from tests.support.processes import wait_until
 from tests.support.servers import free_port
 
 PASSWORD = "browser-test-password"
@@ -78,11 +81,46 @@ class RunningConsole:
     """The served console and its background workers."""
 
     web: WebApp
-    url: str
+    port: int
     settings: Settings
     engine: Engine
     threads: list[threading.Thread] = field(default_factory=list)
-    stops: list = field(default_factory=list)  # type: ignore[type-arg]
+    httpd: BaseWSGIServer | None = None
+    http_thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start_http(self) -> None:
+        """Serve the app on the console's port (again, after stop_http)."""
+        self.httpd = make_server("127.0.0.1", self.port, self.web.server, threaded=True)
+        self.http_thread = threading.Thread(target=self.httpd.serve_forever,
+                                            name="kup-web-test", daemon=True)
+        self.http_thread.start()
+
+    def stop_http(self) -> None:
+        """An outage as the browser sees it: stop listening and drop every socket."""
+        if self.httpd is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.httpd = None
+        if self.http_thread is not None:
+            self.http_thread.join(timeout=10)
+        engine_io = self.web.socketio.server.eio
+        for socket in list(engine_io.sockets.values()):
+            socket.close(wait=False)  # the browser may be gone: do not wait for it to read
+        engine_io.sockets = {}
+
+    def wait_stored(self, reg_no: str, timeout: float = 30.0) -> None:
+        """Wait until the ingest worker has stored the case `reg_no`."""
+        sessions = make_sessionmaker(self.engine)
+
+        def stored() -> bool:
+            with sessions() as session:
+                return session.get(Case, reg_no) is not None
+
+        wait_until(stored, f"case {reg_no} stored", timeout)
 
     def xadd(self, events: Iterable[dict[str, str]]) -> int:
         """Append events to the console's stream (as the registry would)."""
@@ -99,12 +137,8 @@ def running_console(settings: Settings, engine: Engine, redis_url: str,
     """Serve the console (and run an ingest worker) until the block ends."""
     settings = settings.with_overrides(secret_key="browser-tests-secret-key-0123456789")
     web = create_app(settings, engine=engine, redis_url=redis_url, start_push=True)
-    port = free_port()
-    httpd = make_server("127.0.0.1", port, web.server, threaded=True)
-    console = RunningConsole(web, f"http://127.0.0.1:{port}", settings, engine)
-    server_thread = threading.Thread(target=httpd.serve_forever, name="kup-web-test",
-                                     daemon=True)
-    server_thread.start()
+    console = RunningConsole(web, free_port(), settings, engine)
+    console.start_http()
     worker = None
     if ingest:
         worker = IngestWorker(settings, engine, redis_url)
@@ -119,15 +153,14 @@ def running_console(settings: Settings, engine: Engine, redis_url: str,
             worker.stop.set()
         for thread in console.threads:
             thread.join(timeout=10)
-        httpd.shutdown()
-        server_thread.join(timeout=10)
+        console.stop_http()
         web.state.pusher.stop()
 
 
 def log_in(page, base_url: str, username: str, password: str = PASSWORD,  # type: ignore[no-untyped-def]
            next_path: str = "/") -> None:
     """Log in through the plain /login form, as a person would."""
-    page.goto(f"{base_url}/login?next={next_path}")
+    page.goto(f"{base_url}/login?next={quote(next_path, safe='/')}")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
