@@ -51,13 +51,10 @@ class Case(Base):
         Index("ix_cases_region_decision_deadline", "region", "decision", "deadline"),
         # Covering indexes of the month-long counts, and a partial one of the open cases
         # (migration 0002).
-        Index("ix_cases_registered", "registered_at", "region", "district", "unit", "officer",
-              "late_registration"),
-        Index("ix_cases_decided", "decided_at", "decision", "region", "district", "unit",
-              "officer"),
-        Index("ix_cases_open", "deadline", "region", "district", "unit", "officer",
-              "received_at", sqlite_where=text("decision IS NULL"),
-              postgresql_where=text("decision IS NULL")),
+        Index("ix_cases_registered", "registered_at", "region", "district", "late_registration"),
+        Index("ix_cases_decided", "decided_at", "decision", "region", "district"),
+        Index("ix_cases_open", "deadline", "region", "district", "received_at",
+              sqlite_where=text("decision IS NULL"), postgresql_where=text("decision IS NULL")),
     )
 
     reg_no: Mapped[str] = mapped_column(String(32), primary_key=True)
