@@ -180,8 +180,9 @@ def _store_counts(url: str) -> tuple[int, int, int]:
 
 
 def run(quick: bool = False, events: int | None = None) -> list[Table]:
-    """Run the ingest benchmark and return its table."""
+    """Run the ingest benchmark and return its table (SQLite: best of 1 round quick, 3 full)."""
     count = events or (10_000 if quick else 100_000)
+    rounds = 1 if quick else 3
     t0 = time.perf_counter()
     entries = make_events(count)
     generated = time.perf_counter() - t0
@@ -195,30 +196,45 @@ def run(quick: bool = False, events: int | None = None) -> list[Table]:
         loaded = time.perf_counter() - t0
         client.close()
 
-        def bare() -> None:
-            db = tmp / "bare.db"
-            elapsed, res = consume(bare_worker, str(db), server.url, "bare", 1, BATCH_SIZE)
-            runs.append(Run("bare XREADGROUP + sqlite3.executemany", "SQLite", 1, elapsed,
-                            max(r["rss_mb"] for r in res), sum(r["stored"] for r in res)))
+        def keep(run: Run) -> None:  # the best of the rounds for each configuration
+            same = [r for r in runs if (r.name, r.store, r.workers) ==
+                    (run.name, run.store, run.workers)]
+            if not same:
+                runs.append(run)
+            elif run.seconds < same[0].seconds:
+                runs[runs.index(same[0])] = run
 
-        def kup(store: str, url: str, workers: int) -> None:
+        def bare(round_: int) -> None:
+            db = tmp / f"bare-{round_}.db"
+            elapsed, res = consume(bare_worker, str(db), server.url, f"bare-{round_}", 1,
+                                   BATCH_SIZE)
+            keep(Run("bare XREADGROUP + sqlite3.executemany", "SQLite", 1, elapsed,
+                     max(r["rss_mb"] for r in res), sum(r["stored"] for r in res)))
+
+        def kup(store: str, url: str, workers: int, round_: int) -> None:
             engine = make_engine(url)
             upgrade(engine)
             engine.dispose()
-            group = f"kup-{store.lower()}-{workers}"
+            group = f"kup-{store.lower()}-{workers}-{round_}"
             elapsed, res = consume(kup_worker, url, server.url, group, workers, BATCH_SIZE)
-            runs.append(Run("kup-console IngestWorker", store, workers, elapsed,
-                            max(r["rss_mb"] for r in res), sum(r["stored"] for r in res)))
+            keep(Run("kup-console IngestWorker", store, workers, elapsed,
+                     max(r["rss_mb"] for r in res), sum(r["stored"] for r in res)))
             counts[f"{store}/{workers}"] = _store_counts(url)
 
-        bare()
-        for workers in (1, 2):
-            kup("SQLite", f"sqlite:///{tmp / f'kup-{workers}.db'}", workers)
+        for round_ in range(rounds):  # interleaved, so that a busy moment hits all alike
+            bare(round_)
+            for workers in (1, 2):
+                kup("SQLite", f"sqlite:///{tmp / f'kup-{workers}-{round_}.db'}", workers,
+                    round_)
         if postgres_ok():
             for workers in (1, 2):
                 with postgres_schema() as url:
-                    kup("PostgreSQL", url, workers)
-    return [_table(runs, count, registrations, counts, generated, loaded)]
+                    kup("PostgreSQL", url, workers, 0)
+    table = _table(runs, count, registrations, counts, generated, loaded)
+    if rounds > 1:
+        table.notes.insert(0, f"SQLite rows: the best of {rounds} interleaved rounds (bare, 1 "
+                              "worker, 2 workers, again); PostgreSQL: one round")
+    return [table]
 
 
 def _table(runs: list[Run], count: int, registrations: int,
