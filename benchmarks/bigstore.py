@@ -24,13 +24,22 @@ from typing import Any
 import redis
 from sqlalchemy import Engine, func, select, text
 
-from benchmarks.common import (Table, ms, peak_rss_mb, percentile, postgres_ok, postgres_schema,
-                               redis_server, wait_until, workdir)
+from benchmarks.common import (
+    Table,
+    ms,
+    peak_rss_mb,
+    percentile,
+    postgres_ok,
+    postgres_schema,
+    redis_server,
+    wait_until,
+    workdir,
+)
 from benchmarks.ingest import make_events
 from console.config import Settings
 from data import aggregates, streams
 from data.db import make_engine, make_sessionmaker
-from data.models import Case, EventRow
+from data.models import Case
 from data.queries import CaseFilter, list_cases
 from data.schema import upgrade
 from data.seed import seed_cases

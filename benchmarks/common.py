@@ -33,7 +33,7 @@ class Table:
     def render(self) -> str:
         cells = [[_cell(c) for c in row] for row in self.rows]
         widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(self.columns)]
-        line = lambda values: "| " + " | ".join(  # noqa: E731
+        line = lambda values: "| " + " | ".join(
             v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths))) + " |"
         out = [f"### {self.title}", "", line(list(self.columns)),
                "|" + "|".join("-" * (w + 2) for w in widths) + "|"]

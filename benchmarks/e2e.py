@@ -12,6 +12,7 @@ received by a plain client.
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,8 +20,16 @@ from dataclasses import dataclass, field
 import socketio
 
 from benchmarks.common import Table, percentile
-from benchmarks.stack import (BROWSER_ARGS, CHROMIUM, STREAM, Registrations, Stack,
-                              console_stack, log_in, sleep_until)
+from benchmarks.stack import (
+    BROWSER_ARGS,
+    CHROMIUM,
+    STREAM,
+    Registrations,
+    Stack,
+    console_stack,
+    log_in,
+    sleep_until,
+)
 from components import ids
 from data import streams
 
@@ -201,7 +210,7 @@ def _burst(stack: Stack, page, count: int) -> dict[str, float]:  # type: ignore[
     page.wait_for_timeout(1000)
     updates = [u / 1000 for u in page.evaluate("window.__kupUpdates")
                if started * 1000 <= u]
-    window_end = (last_seen if last_seen == last_seen else time.time()) + 1
+    window_end = (time.time() if math.isnan(last_seen) else last_seen) + 1
     per_second: dict[int, int] = {}
     for u in updates:
         if u <= window_end:

@@ -15,13 +15,18 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import redis
 from sqlalchemy import func, select
 
-from benchmarks.common import (Table, peak_rss_mb, postgres_ok, postgres_schema, redis_server,
-                               workdir)
+from benchmarks.common import (
+    Table,
+    peak_rss_mb,
+    postgres_ok,
+    postgres_schema,
+    redis_server,
+    workdir,
+)
 from console.config import Settings
 from console.domain.simulator import Simulator
 from data import streams

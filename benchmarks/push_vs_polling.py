@@ -207,9 +207,10 @@ class Server:
 def app_server(stack: Stack, app: str) -> Iterator[Server]:
     port = free_port()
     stats = stack.dir / f"{app}-statements"
-    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.servers", app, "--port",
-                             str(port), "--stats", str(stats)], env=stack.env(),
-                            stdout=subprocess.DEVNULL, stderr=open(stack.dir / f"{app}.log", "w"))
+    with open(stack.dir / f"{app}.log", "w", encoding="utf-8") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "benchmarks.servers", app, "--port",
+                                 str(port), "--stats", str(stats)], env=stack.env(),
+                                stdout=subprocess.DEVNULL, stderr=log)
     try:
         if not wait_until(lambda: answers(port, "/_dash-layout") or proc.poll() is not None,
                           120, 0.1) or proc.poll() is not None:

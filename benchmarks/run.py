@@ -21,6 +21,8 @@ from datetime import datetime, timezone
 
 from benchmarks.common import Table
 
+log = logging.getLogger("benchmarks")
+
 # name -> module with run(quick: bool) -> list[Table]; in the order they run.
 BENCHMARKS = {
     "ingest": "benchmarks.ingest",
@@ -33,13 +35,13 @@ BENCHMARKS = {
 
 def environment() -> str:
     """One line on the machine and the servers the figures come from."""
+    import subprocess
+
     from benchmarks.common import postgres_ok
     from tests.support.servers import redis_executable
 
-    import subprocess
-
     redis_version = subprocess.run([redis_executable(), "--version"], capture_output=True,
-                                   text=True).stdout.split()[2].removeprefix("v=")
+                                   text=True, check=True).stdout.split()[2].removeprefix("v=")
     pg = "unavailable"
     if postgres_ok():
         from sqlalchemy import text
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             tables: list[Table] = importlib.import_module(BENCHMARKS[name]).run(quick=args.quick)
         except Exception as exc:  # report and go on with the others
-            logging.exception("benchmark %s failed", name)
+            log.exception("benchmark %s failed", name)
             failed.append(name)
             text_out = f"### {name}: FAILED ({type(exc).__name__}: {exc})\n"
         else:

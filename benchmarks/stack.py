@@ -97,14 +97,14 @@ def console_stack(cases: int, database_url: str | None = None, web: bool = True,
                     env=console.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for i in range(web_processes if web else 0):
                 port = free_port()
+                log = stack.enter_context(open(tmp / f"web-{i}.log", "w", encoding="utf-8"))
                 console.processes[f"web-{i}"] = subprocess.Popen(
                     [sys.executable, "-m", "console.cli", "serve", "--port", str(port)],
-                    env=console.env(), stdout=subprocess.DEVNULL,
-                    stderr=open(tmp / f"web-{i}.log", "w"))
+                    env=console.env(), stdout=subprocess.DEVNULL, stderr=log)
                 if i == 0:
                     console.web_port = port
                 console.web_ports.append(port)
-                if not wait_until(lambda: answers(port), 120, 0.1):
+                if not wait_until(lambda port=port: answers(port), 120, 0.1):
                     raise RuntimeError("the web console did not start")
             if ingest_workers:
                 client = console.redis()

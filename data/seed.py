@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,10 +27,22 @@ from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
 from console.domain.contract import SCHEMA_VERSION
 from console.domain.deadlines import get_rule_set, is_working_day, period_end
-from console.domain.simulator import (AGENCIES, BISHKEK_UNITS, CARS, CATEGORY_WEIGHTS, DECISIONS,
-                                      HOURLY, ITEMS, LATE_DECISION_SHARE,
-                                      LATE_REGISTRATION_SHARE, MISDEMEANOR_PRONE, SOURCES,
-                                      STREETS, SUMMARIES, URGENT)
+from console.domain.simulator import (
+    AGENCIES,
+    BISHKEK_UNITS,
+    CARS,
+    CATEGORY_WEIGHTS,
+    DECISIONS,
+    HOURLY,
+    ITEMS,
+    LATE_DECISION_SHARE,
+    LATE_REGISTRATION_SHARE,
+    MISDEMEANOR_PRONE,
+    SOURCES,
+    STREETS,
+    SUMMARIES,
+    URGENT,
+)
 from data.db import json_text
 from data.models import Case, DeadlineChangeRow, EventRow
 from data.reference import District, load_geography
@@ -39,6 +50,7 @@ from data.reference import District, load_geography
 CHUNK = 20_000
 DAY_OFF_WEIGHT = 0.7
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+BISHKEK = ZoneInfo("Asia/Bishkek")
 _cases, _events, _changes = Case.__table__, EventRow.__table__, DeadlineChangeRow.__table__
 
 
@@ -56,7 +68,7 @@ class SeedReport:
 
 def seed_cases(engine: Engine, count: int, *, seed: int | None = None,
                now: datetime | None = None, per_day: float = 2000.0, events: bool = True,
-               tz: ZoneInfo = ZoneInfo("Asia/Bishkek"), rule_set: str = "kg-default",
+               tz: ZoneInfo = BISHKEK, rule_set: str = "kg-default",
                chunk: int = CHUNK,
                progress: Callable[[int, int], None] | None = None) -> SeedReport:
     """Write `count` cases received over the last `count / per_day` days (up to `now`), with
@@ -205,6 +217,7 @@ class _CaseMaker:
                                    for _ in range(3 + d.population // 40000)]
                          for d in self.districts}
         self.numbers: dict[tuple[str, int], int] = {}
+        self._period_ends: dict[tuple[date, int, str], datetime] = {}
         self.first_number = first_number
 
     # -- receipt instants -------------------------------------------------------------------
@@ -359,9 +372,13 @@ class _CaseMaker:
                              "deadline": deadline, "period_days": days, "period_unit": unit,
                              "reason": reason})
 
-    @lru_cache(maxsize=8192)  # noqa: B019 - one maker per run; days repeat a lot
     def _period_end(self, start: date, days: int, unit: str) -> datetime:
-        return period_end(start, days, unit, self.tz, self.rules)  # type: ignore[arg-type]
+        key = (start, days, unit)
+        end = self._period_ends.get(key)  # a few thousand distinct ones in a run
+        if end is None:
+            end = period_end(start, days, unit, self.tz, self.rules)  # type: ignore[arg-type]
+            self._period_ends[key] = end
+        return end
 
     def _unit(self, district: District) -> str:
         if district.soate == "41711000000000":
