@@ -30,7 +30,7 @@ def show_case(context: Context, reg_no: str | None, lang: str, record_view: bool
         with context.writer.begin() as session:
             audit.record(session, context.viewer.username, "case_view", reg_no, {},
                          context.now)
-    return case_body(detail, lang, context.tz, context.viewer.can_flag)
+    return case_body(detail, lang, context.tz, context.viewer.can_flag, context.now)
 
 
 def change_flag(context: Context, reg_no: str | None, action: str, comment: str | None,

@@ -47,16 +47,39 @@ def update_district_options(context: Context, region: Any, lang: str) -> list[di
     return district_options(value_or_none(region), context.viewer.region, lang)
 
 
+def pushed_matching(payload: Mapping[str, Any], region: Any, district: Any, category: Any,
+                    kind: Any) -> int:
+    """How many registrations of one push match the page's filters (the push is already
+    limited to the viewer's region; its item list may be cut short, its count is not)."""
+    wanted = {k: v for k, v in (("region", region), ("district", district),
+                                ("category", category), ("kind", kind)) if v}
+    items = payload.get("registered") or []
+    if not wanted:
+        return max(int(payload.get("registered_count") or 0), len(items))
+    return sum(all(item.get(k) == v for k, v in wanted.items()) for item in items)
+
+
 def refresh_feed(context: Context, region: Any, district: Any, category: Any, kind: Any,
-                 opened: str | None, lang: str) -> tuple[Any, Any, Any]:
-    """Feed items, the "new since the page opened" counter and the status strip."""
+                 opened: str | None, lang: str, payload: Mapping[str, Any] | None = None,
+                 counted: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
+    """Feed items, the "new since the page opened" counter (and its memory) and the status
+    strip. The counter adds up what the pushes brought (`payload`: the push that triggered
+    this, if one did) and never shows less than the store's count of registrations since
+    the page opened, which also covers what was missed while disconnected; new filters
+    start it again from the store."""
     flt = _filter(context, region, district, category, kind)
     since = instant(opened) or context.now
     with context.sessions() as session:
         rows = aggregates.recent_registrations(session, flt, FEED_SIZE)
-        fresh = aggregates.registered_since(session, flt, since)
+        stored = aggregates.registered_since(session, flt, since)
         counts = aggregates.status_counts(session, flt, context.now, context.due_soon)
-    return feed(rows, lang, context.tz), new_count(fresh, lang), status_strip(counts, lang)
+    key = json.dumps([region, district, category, kind])
+    count = stored
+    if counted and counted.get("key") == key:
+        pushed = pushed_matching(payload, region, district, category, kind) if payload else 0
+        count = max(int(counted.get("count") or 0) + pushed, stored)
+    return (feed(rows, lang, context.tz), new_count(count, lang), status_strip(counts, lang),
+            {"key": key, "count": count})
 
 
 def map_key(region: Any, district: Any, category: Any, kind: Any, measure: Any, theme: Any,
@@ -110,15 +133,18 @@ def register(app: Dash) -> None:
         return update_district_options(request_context(), region, lang)
 
     @app.callback(Output(ids.LIVE_FEED, "children"), Output(ids.LIVE_NEW_COUNT, "children"),
-                  Output(ids.LIVE_STRIP, "children"), *filters,
+                  Output(ids.LIVE_STRIP, "children"), Output(ids.LIVE_NEW, "data"), *filters,
                   Input(ids.SOCKET, "data-changes"), Input(ids.RESYNC, "data"),
-                  State(ids.LIVE_OPENED, "data"), State(ids.LANG, "data"))
+                  State(ids.LIVE_OPENED, "data"), State(ids.LIVE_NEW, "data"),
+                  State(ids.LANG, "data"))
     def update_live_feed(region: Any, district: Any, category: Any, kind: Any,
-                         payload: Mapping[str, Any] | None, _resync: int,
-                         opened: str | None, lang: str) -> tuple[Any, Any, Any]:
-        if ctx.triggered_id == ids.SOCKET and pushed_nothing(payload):
+                         payload: Mapping[str, Any] | None, _resync: int, opened: str | None,
+                         counted: Any, lang: str) -> tuple[Any, ...]:
+        pushed = ctx.triggered_id == ids.SOCKET
+        if pushed and pushed_nothing(payload):
             raise PreventUpdate
-        return refresh_feed(request_context(), region, district, category, kind, opened, lang)
+        return refresh_feed(request_context(), region, district, category, kind, opened, lang,
+                            payload if pushed else None, counted)
 
     @app.callback(Output(ids.LIVE_MAP, "figure"), Output(ids.LIVE_MAP_KEY, "data"), *filters,
                   Input(ids.LIVE_MEASURE, "value"), Input(ids.THEME, "data"),

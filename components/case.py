@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
 from components.common import card, empty_state, loading, status_badge
-from components.formatting import local_datetime
-from components.i18n import district_name, has, label, region_name, t
+from components.formatting import instant, local_datetime
+from components.i18n import district_name, duration_text, has, label, region_name, t
 from data.aggregates import CaseDetail
 
 HIDDEN_FIELDS = frozenset({"schema", "type", "event_id", "reg_no", "occurred_at", "actor",
@@ -102,15 +103,28 @@ def flag_list(flags: list[Mapping[str, object]], lang: str, tz: str,
     return [dbc.ListGroup(items, flush=True)]
 
 
-def case_body(detail: CaseDetail, lang: str, tz: str, can_flag: bool) -> list:
-    """The case's page content from its CaseDetail."""
+def deadline_text(case: Mapping[str, object], lang: str, tz: str,
+                  now: datetime | None) -> str:
+    """The deadline in local time, with how long is left or how long it is overdue."""
+    shown = local_datetime(case["deadline"], tz)  # type: ignore[arg-type]
+    deadline = instant(case["deadline"])  # type: ignore[arg-type]
+    if now is None or deadline is None or case.get("decision"):
+        return shown
+    left = deadline - now
+    key = "col.time_left" if left.total_seconds() > 0 else "col.overdue_by"
+    return f"{shown} ({t(key, lang).lower()} {duration_text(left, lang)})"
+
+
+def case_body(detail: CaseDetail, lang: str, tz: str, can_flag: bool,
+              now: datetime | None = None) -> list:
+    """The case's page content from its CaseDetail (`now` for the time left)."""
     case = detail.case
     status = str(case["status"])
     badges = [status_badge(status, lang),
               dbc.Badge(label("category", str(case["category"]), lang), color="info",
                         text_color="dark"),
               dbc.Badge(label("kind", str(case["kind"]), lang), color="light",
-                        text_color="dark")]
+                        text_color="dark", className="border")]
     if case.get("priority") == "high":
         badges.append(dbc.Badge(f"! {label('priority', 'high', lang)}", color="danger"))
     if case.get("late_registration"):
@@ -123,7 +137,7 @@ def case_body(detail: CaseDetail, lang: str, tz: str, can_flag: bool) -> list:
         (t("col.region", lang), region_name(str(case["region"]), lang)),
         (t("case.received_at", lang), local_datetime(case["received_at"], tz)),  # type: ignore[arg-type]
         (t("case.registered_at", lang), local_datetime(case["registered_at"], tz)),  # type: ignore[arg-type]
-        (t("case.deadline", lang), local_datetime(case["deadline"], tz)),  # type: ignore[arg-type]
+        (t("case.deadline", lang), deadline_text(case, lang, tz, now)),
         (t("case.decision", lang), (f"{label('decision', str(decision), lang)}, "
                                     f"{local_datetime(case['decided_at'], tz)}")  # type: ignore[arg-type]
          if decision else None),

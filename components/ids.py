@@ -27,6 +27,7 @@ LIVE_KIND = "live-kind"
 LIVE_OPENED = "live-opened-store"  # ISO instant the page opened
 LIVE_FEED = "live-feed"
 LIVE_NEW_COUNT = "live-new-count"
+LIVE_NEW = "live-new-store"  # {"key": filters, "count": n} behind the counter
 LIVE_STRIP = "live-strip"
 LIVE_MAP = "live-map"
 LIVE_MEASURE = "live-measure"

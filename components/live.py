@@ -44,7 +44,8 @@ def feed_item(row: Mapping[str, object], lang: str, tz: str) -> dbc.ListGroupIte
     The summary is a plain string child, so Dash renders it as text, never as markup."""
     reg_no = str(row["reg_no"])
     extras = [label("kind", str(row.get("kind") or "crime"), lang)]
-    head = [dcc.Link(reg_no, href=f"/cases/{reg_no}", className="fw-semibold font-monospace"),
+    head = [dcc.Link(reg_no, href=f"/cases/{reg_no}",
+                     className="fw-semibold font-monospace text-nowrap"),
             html.Span(local_time(row.get("registered_at"), tz),  # type: ignore[arg-type]
                       className="text-body-secondary"),
             dbc.Badge(label("category", str(row.get("category")), lang), color="info",
@@ -75,6 +76,7 @@ def live_page(viewer: Viewer, lang: str, opened: datetime) -> html.Div:
                          persistence_type="session")
     return html.Div([
         dcc.Store(id=ids.LIVE_OPENED, data=opened.isoformat()),
+        dcc.Store(id=ids.LIVE_NEW),
         dcc.Store(id=ids.LIVE_MAP_KEY),
         dcc.Interval(id=ids.LIVE_MAP_TICK, interval=MAP_TICK_MS),
         dbc.Row([

@@ -26,6 +26,7 @@ CATEGORY_COLORS = dict(zip(CATEGORIES, (
     "#F0E442", "#AA4499", "#44AA99", "#661100", "#332288", "#999933", "#888888"), strict=True))
 MEASURE_SCALES = {"open": "Blues", "overdue": "Reds", "overdue_share": "OrRd",
                   "received_24h": "Greens"}
+DARK_SCALE = "Plasma"  # on a dark wall screen, more is brighter
 POINTS_TRACE_OFFSET = 1
 
 
@@ -153,11 +154,12 @@ def build_map_figure(district_stats: Sequence[Mapping[str, object]],
     figure.add_trace(shape_trace(
         geojson=district_outlines(), featureidkey="id", **extra,
         locations=arrays["locations"], z=arrays["z"], customdata=arrays["customdata"],
-        colorscale=MEASURE_SCALES[measure], zmin=0,
+        colorscale=DARK_SCALE if dark else MEASURE_SCALES[measure], zmin=0,
         zmax=100 if measure == "overdue_share" else None,
         marker={"line": {"color": line, "width": 0.6}},
-        colorbar={"title": {"text": t(f"measure.{measure}", lang)}, "thickness": 12,
-                  "len": 0.8, "ticksuffix": suffix},
+        colorbar={"title": {"text": t(f"measure.{measure}", lang), "side": "right"},
+                  "thickness": 12, "len": 0.75, "ticksuffix": suffix, "x": 0,
+                  "xanchor": "left", "y": 0.5},
         name=t(f"measure.{measure}", lang), showlegend=False,
         hovertemplate=(
             "<b>%{customdata[1]}</b><br>"
@@ -184,13 +186,14 @@ def build_map_figure(district_stats: Sequence[Mapping[str, object]],
         lon_range, lat_range = view_ranges(arrays["locations"])
         figure.update_geos(visible=False, projection_type="mercator", bgcolor="rgba(0,0,0,0)",
                            lonaxis_range=lon_range, lataxis_range=lat_range,
-                           domain={"x": [0, 0.9], "y": [0, 1]})
+                           domain={"x": [0.1, 0.8], "y": [0, 1]})
     figure.update_layout(
         margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=480, uirevision="map",
         paper_bgcolor="rgba(0,0,0,0)", clickmode="event",
         font={"color": "#E6E6E6" if dark else "#212529"},
-        legend={"orientation": "h", "y": 0, "yanchor": "top", "x": 0,
-                "title": {"text": t("map.points", lang) + ":"}, "font": {"size": 11}},
+        legend={"orientation": "v", "y": 1, "yanchor": "top", "x": 1, "xanchor": "right",
+                "title": {"text": t("map.points", lang)}, "font": {"size": 11},
+                "itemsizing": "constant", "bgcolor": "rgba(0,0,0,0)"},
     )
     return figure
 

@@ -172,7 +172,7 @@ def workload_columns(level: str, lang: str) -> list[dict[str, object]]:
                       "cellClass": "kup-link"})
     return [
         *first,
-        num("open", "col.open"), num("overdue", "col.overdue"),
+        num("open", "col.open", 100), num("overdue", "col.overdue", 115),
         num("due_soon", "col.due_soon", 120),
         {"headerName": t("col.age", lang), "children": [
             num("age_0_3", "col.age_0_3", 85), num("age_3_10", "col.age_3_10", 85),

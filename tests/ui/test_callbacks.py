@@ -84,30 +84,57 @@ def flags_of(engine: Engine, reg_no: str) -> list[Flag]:
 
 def test_feed_counters_and_strip(engine: Engine, cases: dict[str, str]) -> None:
     opened = (NOW - timedelta(minutes=45)).isoformat()
-    items, new, strip = live_cb.refresh_feed(context(engine, "duty"), None, None, None, None,
-                                             opened, "ru")
+    items, new, strip, counted = live_cb.refresh_feed(context(engine, "duty"), None, None,
+                                                      None, None, opened, "ru")
     words = texts(items)
     assert [w for w in words if w.startswith("KUP-")] == [cases["A"], cases["F"], cases["I"],
                                                            cases["B"]]
     assert MARKUP in words  # the summary, as text
     assert texts(new)[0] == "1"  # A registered after the page opened, F before
     assert {"4", "2", "1"} <= set(texts(strip))  # open, overdue (B, F), due soon (I)
+    assert counted == {"key": "[null, null, null, null]", "count": 1}
+
+
+def test_new_counter_adds_pushes_and_never_falls_below_the_store(
+        engine: Engine, cases: dict[str, str]) -> None:
+    ctx = context(engine, "duty")
+    opened = (NOW - timedelta(minutes=45)).isoformat()
+    push = {"registered_count": 3, "changed": 3, "registered": [
+        {"reg_no": "X1", "region": "KG-GB", "district": ev.BISHKEK, "category": "theft",
+         "kind": "crime"},
+        {"reg_no": "X2", "region": "KG-GO", "district": ev.OSH_CITY, "category": "fraud",
+         "kind": "crime"}]}
+    *_, counted = live_cb.refresh_feed(ctx, None, None, None, None, opened, "ru")
+    _, new, _, counted = live_cb.refresh_feed(ctx, None, None, None, None, opened, "ru", push,
+                                              counted)
+    assert texts(new)[0] == "4" and counted["count"] == 4  # 1 stored before + 3 pushed
+    _, new, _, _ = live_cb.refresh_feed(ctx, None, None, None, None, opened, "ru", None,
+                                        {"key": counted["key"], "count": 0})
+    assert texts(new)[0] == "1"  # never below the store (e.g. after a reconnect)
+    *_, theft = live_cb.refresh_feed(ctx, None, None, "theft", None, opened, "ru", push,
+                                     counted)
+    assert theft["count"] == 1  # new filters: counted again from the store
+    *_, theft = live_cb.refresh_feed(ctx, None, None, "theft", None, opened, "ru", push, theft)
+    assert theft["count"] == 2  # one of the pushed registrations is a theft
+    assert live_cb.pushed_matching(push, "KG-GO", None, None, None) == 1
+    assert live_cb.pushed_matching({"registered_count": 250, "registered": []}, None, None,
+                                   None, None) == 250
 
 
 def test_feed_is_scoped_to_the_viewers_region(engine: Engine, cases: dict[str, str]) -> None:
-    items, _, strip = live_cb.refresh_feed(context(engine, "manager-osh"), None, None, None,
-                                           None, None, "ru")
+    items, _, strip, _ = live_cb.refresh_feed(context(engine, "manager-osh"), None, None,
+                                              None, None, None, "ru")
     assert [w for w in texts(items) if w.startswith("KUP-")] == [cases["F"]]
     # Asking for another region's cases gives nothing, not that region.
-    items, _, _ = live_cb.refresh_feed(context(engine, "manager-osh"), "KG-GB", None, None,
-                                       None, None, "en")
+    items, *_ = live_cb.refresh_feed(context(engine, "manager-osh"), "KG-GB", None, None,
+                                     None, None, "en")
     assert "No registrations match the filters yet." in texts(items)
     assert live_cb.update_district_options(context(engine, "manager-osh"), "KG-GB", "ru") == []
 
 
 def test_feed_filters(engine: Engine, cases: dict[str, str]) -> None:
-    items, _, _ = live_cb.refresh_feed(context(engine, "duty"), None, None, "fraud", None,
-                                       None, "ru")
+    items, *_ = live_cb.refresh_feed(context(engine, "duty"), None, None, "fraud", None,
+                                     None, "ru")
     assert [w for w in texts(items) if w.startswith("KUP-")] == [cases["B"]]
 
 

@@ -232,8 +232,9 @@ def test_case_page_body() -> None:
                     "period_days": 14, "period_unit": "working", "reason": "registered"}],
         flags=[{"id": 7, "comment": MARKUP, "by": "pros", "at": NOW, "cleared_by": None,
                 "cleared_at": None}])
-    body = case_body(detail, "ru", "Asia/Bishkek", can_flag=True)
+    body = case_body(detail, "ru", "Asia/Bishkek", can_flag=True, now=NOW)
     words = texts(body)
+    assert "11.03.2026 11:00 (просрочено на 1 ч 0 мин)" in words
     assert MARKUP in words  # summary and flag comment as text
     assert "⚠ Просрочено" in words and "Регистрация" in words and "ожидает регистрации" in words
     assert f"подразделение: {MARKUP}" in " ".join(words)

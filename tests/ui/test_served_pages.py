@@ -108,6 +108,7 @@ def test_feed_callback_scoped_over_http(web: WebApp, client_for, two_cases) -> N
     inputs += [{"id": ids.SOCKET, "property": "data-changes", "value": None},
                {"id": ids.RESYNC, "property": "data", "value": 0}]
     state = [{"id": ids.LIVE_OPENED, "property": "data", "value": None},
+             {"id": ids.LIVE_NEW, "property": "data", "value": None},
              {"id": ids.LANG, "property": "data", "value": "ru"}]
     osh = json.dumps(call(web, client_for("manager-osh"), ids.LIVE_FEED, inputs, state))
     everyone = json.dumps(call(web, client_for("duty"), ids.LIVE_FEED, inputs, state))

@@ -1,0 +1,142 @@
+"""Take the README's screenshots of every page from a console with realistic demo data.
+
+    python docs/screenshots/take.py [--out docs/screenshots]
+
+Builds a throw-away console (SQLite in a temporary folder, a private redis-server, 30 days of
+simulated history at 600 registrations a day, demo users of every role), serves it, feeds a few
+live registrations through the stream while the live page is open, flags two overdue cases as a
+prosecutor, and photographs each page in headless Chromium (no network needed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from components import ids  # noqa: E402
+from console.config import Settings  # noqa: E402
+from console.domain.access import Viewer  # noqa: E402
+from data import flags  # noqa: E402
+from data.db import make_engine, make_sessionmaker, writer_engine  # noqa: E402
+from data.models import Case  # noqa: E402
+from data.schema import upgrade  # noqa: E402
+from tests.browser.console import (BROWSER_ARGS, CHROMIUM, add_users, log_in,  # noqa: E402
+                                   running_console, simulated_history)
+from tests.support.servers import RedisServer  # noqa: E402
+
+WALL = (1920, 1080)
+LAPTOP = (1440, 900)
+COMMENTS = ("Срок нарушен более чем на 5 суток: запросить объяснение у начальника ОВД.",
+            "Проверить законность отказа в возбуждении, истребовать материал.")
+
+
+def flag_examples(engine, now: datetime) -> str:  # type: ignore[no-untyped-def]
+    """Flag the two most overdue Bishkek cases as a prosecutor; returns the first."""
+    prosecutor = Viewer("prosecutor", "prosecutor")
+    with make_sessionmaker(engine)() as session:
+        worst = list(session.scalars(
+            select(Case.reg_no).where(Case.decision.is_(None), Case.deadline <= now,
+                                      Case.region == "KG-GB")
+            .order_by(Case.deadline).limit(2)))
+    with make_sessionmaker(writer_engine(engine)).begin() as session:
+        for reg_no, comment in zip(worst, COMMENTS, strict=False):
+            flags.add_flag(session, prosecutor, reg_no, comment, now)
+    return worst[0]
+
+
+def shoot(page, path: Path, settle_ms: int = 2500) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_timeout(settle_ms)  # let plotly and ag-grid finish drawing
+    page.screenshot(path=str(path))
+    print(f"wrote {path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args(argv)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    args.out.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="kup-screens-"))
+    url = f"sqlite:///{folder / 'kup.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    add_users(engine)
+    now = datetime.now(timezone.utc)
+    sim = simulated_history(engine, days=30, per_day=600, seed=2026, now=now)
+    flagged = flag_examples(engine, now)
+    redis = RedisServer().start()
+    settings = Settings(data_dir=folder, database_url=url, redis_url=redis.url,
+                        consumer="screens-1")
+    try:
+        with running_console(settings, engine, redis.url) as console, \
+                sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+
+            def page_as(user: str, path: str, size: tuple[int, int], theme: str = "light"):  # type: ignore[no-untyped-def]
+                context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+                context.add_cookies([{"name": "kup_theme", "value": theme,
+                                      "url": console.url}])
+                page = context.new_page()
+                log_in(page, console.url, user, next_path=path)
+                return page
+
+            live = page_as("duty", "/", LAPTOP)
+            live.locator(f"#{ids.LIVE_FEED} [data-reg-no]").first.wait_for(timeout=30000)
+            for _ in range(4):  # the page moves by itself
+                console.xadd(sim.live(datetime.now(timezone.utc), 2))
+                time.sleep(1.5)
+            shoot(live, args.out / "live.png")
+
+            wall = page_as("duty", "/", WALL, theme="dark")
+            wall.locator(f"#{ids.LIVE_FEED} [data-reg-no]").first.wait_for(timeout=30000)
+            shoot(wall, args.out / "live-dark-wall.png")
+
+            overdue = page_as("prosecutor", "/overdue", LAPTOP)
+            row = overdue.locator(f"#{ids.OVERDUE_GRID} .ag-center-cols-container .ag-row")
+            row.first.wait_for(timeout=30000)
+            row.first.locator("[col-id='district']").click()
+            overdue.fill(f"#{ids.FLAG_COMMENT}", "Запросить материал для проверки")
+            shoot(overdue, args.out / "overdue.png")
+
+            workload = page_as("manager", "/workload", LAPTOP)
+            workload.locator(f"#{ids.WORKLOAD_GRID} .ag-row").first.wait_for(timeout=30000)
+            shoot(workload, args.out / "workload.png")
+
+            district = page_as("manager", "/workload?district=41711000000000", LAPTOP)
+            district.locator(f"#{ids.WORKLOAD_GRID} .ag-row").first.wait_for(timeout=30000)
+            shoot(district, args.out / "workload-district.png")
+
+            case = page_as("manager", f"/cases/{flagged}", LAPTOP)
+            case.locator(f"#{ids.CASE_FLAGS}").wait_for(timeout=30000)
+            shoot(case, args.out / "case.png")
+
+            regional = page_as("manager-osh", "/", LAPTOP)
+            regional.locator(f"#{ids.LIVE_FEED} [data-reg-no]").first.wait_for(timeout=30000)
+            shoot(regional, args.out / "live-regional-manager.png")
+
+            banner = page_as("duty", "/", LAPTOP)
+            banner.locator(f"#{ids.LIVE_FEED} [data-reg-no]").first.wait_for(timeout=30000)
+            console.stop_http()
+            banner.locator(f"#{ids.BANNER}").wait_for(state="visible", timeout=30000)
+            shoot(banner, args.out / "connection-lost.png", settle_ms=500)
+            console.start_http()
+            browser.close()
+    finally:
+        redis.close()
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
