@@ -55,7 +55,15 @@ def environment() -> str:
         engine.dispose()
     return (f"{os.cpu_count()} CPUs, {_memory_gb():.0f} GB RAM, Python "
             f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}, PostgreSQL {pg}, "
-            f"Redis {redis_version}")
+            f"Redis {redis_version}; {load_average()}")
+
+
+def load_average() -> str:
+    """The machine's 1-minute load average (other work running beside the benchmarks)."""
+    try:
+        return f"load average {os.getloadavg()[0]:.1f}"
+    except OSError:  # pragma: no cover
+        return "load average unknown"
 
 
 def _memory_gb() -> float:
@@ -95,10 +103,10 @@ def main(argv: list[str] | None = None) -> int:
             text_out = f"### {name}: FAILED ({type(exc).__name__}: {exc})\n"
         else:
             text_out = "\n".join(t.render() for t in tables)
-        text_out += f"\n_{name}: {time.perf_counter() - t0:.0f} s_\n"
+        text_out += f"\n_{name}: {time.perf_counter() - t0:.0f} s; {load_average()}_\n"
         print(text_out, flush=True)
         out.append(text_out)
-    footer = f"_total: {time.perf_counter() - started:.0f} s_\n"
+    footer = f"_total: {time.perf_counter() - started:.0f} s; {load_average()} at the end_\n"
     print(footer)
     out.append(footer)
     if args.markdown:
