@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from components import ids
+from data.reference import load_geography
 from tests.browser.console import RunningConsole, store
 from tests.support import events as ev
 
@@ -193,3 +194,14 @@ def test_language_and_theme_switches(open_as) -> None:  # type: ignore[no-untype
     expect(page.locator("html")).to_have_attribute("data-bs-theme", "dark", timeout=PUSHED)
     page.select_option(f"#{ids.LANG_SELECT}", "ru")
     expect(page.locator("nav")).to_contain_text("Просроченные", timeout=PUSHED)
+
+
+def test_clicking_a_district_on_the_map_opens_its_workload(open_as) -> None:  # type: ignore[no-untyped-def]
+    page = open_as("manager").page
+    shapes = page.locator(f"#{ids.LIVE_MAP} .choroplethlocation")
+    expect(shapes.first).to_be_attached(timeout=PUSHED)
+    first = sorted(load_geography().districts)[0]  # the map lists districts by SOATE code
+    shapes.first.click(force=True)
+    expect(page).to_have_url(re.compile(rf"/workload\?district={first}$"), timeout=PUSHED)
+    expect(page.locator(f"#{ids.WORKLOAD_BREADCRUMB}")).to_contain_text(
+        load_geography().districts[first].name_ru, timeout=PUSHED)
