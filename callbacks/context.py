@@ -45,4 +45,4 @@ def request_context() -> Context:
     state = web_state()
     return Context(viewer=current_viewer(), sessions=state.sessions, writer=state.writer,
                    tz=state.settings.tz, due_soon=state.due_soon, now=state.now(),
-                   map_tiles=str(getattr(state.settings, "map_tiles", "") or ""))
+                   map_tiles=state.settings.map_tiles)

@@ -34,6 +34,7 @@ class Settings:
     block_ms: int = 1000
     claim_idle_ms: int = 60_000
     demo: bool = False
+    map_tiles: str = ""  # raster tile URL template for the live map; empty: outlines only
 
     @property
     def dead_stream(self) -> str:
@@ -99,4 +100,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         batch_size=int(_env(env, "KUP_BATCH_SIZE", "500")),
         block_ms=int(_env(env, "KUP_BLOCK_MS", "1000")),
         claim_idle_ms=int(_env(env, "KUP_CLAIM_IDLE_MS", "60000")),
+        map_tiles=env.get("KUP_MAP_TILES", "").strip(),
     )

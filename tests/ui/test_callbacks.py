@@ -389,3 +389,15 @@ def test_router_renders_for_the_viewer(engine: Engine) -> None:
     assert ids.OVERDUE_GRID in ids_in(page) and ids.FLAG_BUTTON not in ids_in(page)
     assert ids.FLAG_BUTTON in ids_in(shell_cb.render_page(context(engine, "prosecutor"),
                                                           "/overdue", None))
+
+
+def test_map_uses_tiles_only_when_configured(engine: Engine, cases: dict[str, str]) -> None:
+    from dataclasses import replace
+
+    tiled = replace(context(engine, "duty"), map_tiles="https://tiles.example/{z}/{x}/{y}.png")
+    figure, _ = live_cb.update_map(tiled, None, None, None, None, None, "open", "light", None,
+                                   None, "ru")
+    assert figure.data[0].type == "choroplethmap"
+    plain, _ = live_cb.update_map(context(engine, "duty"), None, None, None, None, None, "open",
+                                  "light", None, None, "ru")
+    assert plain.data[0].type == "choropleth"
