@@ -138,10 +138,12 @@ def workload_rows(session: Session, flt: CaseFilter, now: datetime, due_soon: ti
         target.received_30d, target.received_7d, target.received_24h = int(d30), int(d7), int(d1)
         target.late_30d = int(late)
 
+    # decided_at is set exactly while a decision stands (a reopening clears both), so the
+    # decided_at range alone selects decisions; a separate decision test would lead SQLite to
+    # walk a district's every decided case instead of the month's range.
     decided_query = select(column, func.count(), _count_if(Case.decided_at > now - 7 * DAY),
                            _count_if(Case.decided_at > now - DAY)).where(
-        Case.decided_at > month, Case.decided_at <= now,
-        Case.decision.is_not(None)).group_by(column)
+        Case.decided_at > month, Case.decided_at <= now).group_by(column)
     for key, d30, d7, d1 in session.execute(_scoped(decided_query, flt, now, due_soon)):
         target = row(key)
         target.decided_30d, target.decided_7d, target.decided_24h = int(d30), int(d7), int(d1)
@@ -224,13 +226,12 @@ def _bisect_case(column, ends: list[datetime], low: int,  # type: ignore[no-unty
 
 
 def _daily(session: Session, column, flt: CaseFilter, now: datetime,  # type: ignore[no-untyped-def]
-           due_soon: timedelta, bounds: list[tuple[date, datetime, datetime]],
-           *where: ColumnElement[bool]) -> list[int]:
+           due_soon: timedelta, bounds: list[tuple[date, datetime, datetime]]) -> list[int]:
     """Count rows per day of `bounds` by `column` (one range scan; the day index is a CASE
     that bisects the day boundaries, so each row costs a handful of comparisons)."""
     day_index = _bisect_case(column, [end for _, _, end in bounds], 0, len(bounds))
     inner = select(day_index.label("day")).where(
-        column >= bounds[0][1], column < bounds[-1][2], *where)
+        column >= bounds[0][1], column < bounds[-1][2])
     inner = _scoped(inner.select_from(Case), _everything(flt), now, due_soon).subquery()
     counts = [0] * len(bounds)
     for index, n in session.execute(select(inner.c.day, func.count()).group_by(inner.c.day)):
@@ -244,8 +245,7 @@ def intake_vs_decisions(session: Session, flt: CaseFilter, now: datetime, due_so
     """Registrations and decisions per local day over the last `days` days (today included)."""
     bounds = local_days(now, tz, days)
     intake = _daily(session, Case.registered_at, flt, now, due_soon, bounds)
-    decided = _daily(session, Case.decided_at, flt, now, due_soon, bounds,
-                     Case.decision.is_not(None))
+    decided = _daily(session, Case.decided_at, flt, now, due_soon, bounds)
     return [{"day": day.isoformat(), "intake": i, "decided": d}
             for (day, _, _), i, d in zip(bounds, intake, decided, strict=True)]
 
@@ -317,9 +317,10 @@ def case_list(session: Session, flt: CaseFilter, now: datetime, due_soon: timede
 def distinct_units(session: Session, flt: CaseFilter, now: datetime,
                    due_soon: timedelta, limit: int = 500) -> list[str]:
     """Units that hold undecided cases in scope (the unit filter's options)."""
-    query = select(Case.unit).where(Case.decision.is_(None), Case.unit.is_not(None)).distinct()
+    # No "unit IS NOT NULL" in SQL: that range would lead SQLite to walk the whole unit index.
+    query = select(Case.unit).where(Case.decision.is_(None)).distinct()
     query = _scoped(query, replace(flt, status="all", unit=None), now, due_soon)
-    return sorted(u for u in session.scalars(query.limit(limit)) if u)
+    return sorted(u for u in session.scalars(query.limit(limit + 1)) if u)[:limit]
 
 
 @dataclass(frozen=True)
