@@ -136,7 +136,9 @@ def running_console(settings: Settings, engine: Engine, redis_url: str,
                     ingest: bool = True) -> Iterator[RunningConsole]:
     """Serve the console (and run an ingest worker) until the block ends."""
     settings = settings.with_overrides(secret_key="browser-tests-secret-key-0123456789")
-    web = create_app(settings, engine=engine, redis_url=redis_url, start_push=True)
+    # Many logins from one address in a minute: the login throttle is for people, not tests.
+    web = create_app(settings, engine=engine, redis_url=redis_url, start_push=True,
+                     config={"KUP_LOGIN_RATE": "1000 per minute"})
     console = RunningConsole(web, free_port(), settings, engine)
     console.start_http()
     worker = None

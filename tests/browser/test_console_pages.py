@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -205,3 +206,14 @@ def test_clicking_a_district_on_the_map_opens_its_workload(open_as) -> None:  # 
     expect(page).to_have_url(re.compile(rf"/workload\?district={first}$"), timeout=PUSHED)
     expect(page.locator(f"#{ids.WORKLOAD_BREADCRUMB}")).to_contain_text(
         load_geography().districts[first].name_ru, timeout=PUSHED)
+
+
+def test_csv_export_of_the_overdue_list(open_as, overdue_cases: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    page = open_as("manager-osh", "/overdue").page
+    expect(page.locator(f"#{ids.OVERDUE_COUNT}")).to_contain_text("Показано", timeout=PUSHED)
+    with page.expect_download(timeout=PUSHED) as download:
+        page.click(f"#{ids.OVERDUE_EXPORT}")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("reg_no,district,region,category,kind,status,")
+    assert overdue_cases["bishkek"] not in text  # another region's case is not exported
+    assert download.value.suggested_filename.startswith("kup-overdue-")
