@@ -379,7 +379,7 @@ def group_status(client: redis.Redis, settings: Settings) -> GroupStatus | None:
     view = stream_view(client, settings)
     if view is None or not view.group_exists:
         return None
-    backlog = unread_entries(client, settings, view, cap=100_000)
+    backlog = unread_entries(client, settings, view, cap=10_000)
     return GroupStatus(length=view.length, lag=backlog[0], pending=view.pending,
                        last_delivered=view.last_delivered_id, first_entry=view.first_id,
                        consumers=view.consumers)

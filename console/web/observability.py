@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from console.web.state import WebState, web_state
 from data import streams
+from data.ingest_state import IngestFreshness, StreamGap, ingest_freshness, read_gaps
 from data.monitoring import StoreFigures, last_ingest_at, ping, store_figures
 
 log = logging.getLogger("kup.web.health")
@@ -46,6 +47,8 @@ class _Scrape:
     store: StoreFigures | None
     group: streams.GroupStatus | None
     redis_ok: bool
+    gaps: list[StreamGap]
+    freshness: IngestFreshness | None
 
 
 class StoreCollector:
@@ -61,11 +64,14 @@ class StoreCollector:
         with self._lock:
             if self._cached is not None and time.monotonic() - self._cached.at < SCRAPE_CACHE_S:
                 return self._cached
-            store = group = None
+            store = group = freshness = None
+            gaps: list[StreamGap] = []
             redis_ok = True
             try:
                 with self.state.sessions() as session:
                     store = store_figures(session, self.state.now(), self.state.due_soon)
+                    gaps = read_gaps(session, self.state.settings.stream)
+                    freshness = ingest_freshness(session, self.client, self.state.settings)
             except SQLAlchemyError as exc:
                 log.warning("metrics: database unavailable (%s)", type(exc).__name__)
             try:
@@ -73,7 +79,7 @@ class StoreCollector:
             except (redis.RedisError, OSError) as exc:
                 log.warning("metrics: Redis unavailable (%s)", type(exc).__name__)
                 redis_ok = False
-            self._cached = _Scrape(time.monotonic(), store, group, redis_ok)
+            self._cached = _Scrape(time.monotonic(), store, group, redis_ok, gaps, freshness)
             return self._cached
 
     def collect(self) -> Iterator[Metric]:
@@ -103,6 +109,20 @@ class StoreCollector:
                 for region, value in sorted(values.items()):
                     family.add_metric([region], value)
                 yield family
+        yield GaugeMetricFamily("kup_stream_gaps", "Gaps detected in the input stream (entries "
+                                "trimmed or lost before the console read them)",
+                                value=len(scrape.gaps))
+        yield GaugeMetricFamily("kup_stream_entries_lost", "Entries known lost in those gaps "
+                                "(a floor where Redis cannot count them)",
+                                value=sum(g.lost if g.lost is not None else g.lost_at_least
+                                          for g in scrape.gaps))
+        fresh = scrape.freshness
+        if fresh is not None and fresh.behind_s is not None:
+            yield GaugeMetricFamily("kup_ingest_behind_seconds", "Age of the oldest stream "
+                                    "entry not stored yet (0 when caught up)",
+                                    value=fresh.behind_s)
+            yield GaugeMetricFamily("kup_ingest_stale", "1 when the console's data is stale",
+                                    value=1 if fresh.stale else 0)
         if scrape.group is not None:
             group = scrape.group
             for name, text, value in (
@@ -167,6 +187,10 @@ def healthz() -> tuple[Response, int]:
             body["database"] = {"ok": True,
                                 "ms": round((time.perf_counter() - started) * 1000, 1)}
             last = last_ingest_at(session)
+            gaps = read_gaps(session, state.settings.stream)
+            body["gaps"] = [gap.as_dict() for gap in gaps]
+            freshness = ingest_freshness(session, client, state.settings)
+            body["freshness"] = freshness.as_dict()
         body["last_ingest_at"] = _iso(last, state)
         if last is not None:
             body["last_ingest_age_s"] = round(
@@ -178,5 +202,8 @@ def healthz() -> tuple[Response, int]:
         "leader": pusher.is_leader, "redis": pusher.redis_ok,
         "last_emit_at": _iso(pusher.last_emit_at, state)}
     ok = body["redis"]["ok"] and body["database"]["ok"]
-    body["status"] = "ok" if ok else "down"
+    # Stale data or a gap is worth a look but the console still serves: 200 with a status.
+    stale = bool(body.get("freshness", {}).get("stale"))
+    body["status"] = "down" if not ok else "data_lost" if body.get("gaps") else (
+        "stale" if stale else "ok")
     return jsonify(body), 200 if ok else 503

@@ -85,3 +85,47 @@ def test_each_app_has_its_own_registry(make_web, web) -> None:  # type: ignore[n
     web.state.metrics.push_latency.observe(1.0)
     assert other.state.metrics.registry.get_sample_value("kup_push_latency_seconds_count") == 0
     assert web.state.metrics.registry.get_sample_value("kup_push_latency_seconds_count") == 1
+
+
+def _metric(text: str, name: str) -> float:
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name:
+                return sample.value
+    raise AssertionError(f"{name} not in /metrics")
+
+
+def test_a_gap_in_the_stream_shows_in_healthz_and_metrics(web, engine, redis_client) -> None:  # type: ignore[no-untyped-def]
+    settings = web.state.settings
+    worker = IngestWorker(settings, engine, settings.redis_url)
+    now = datetime.now(timezone.utc)
+    streams.append_events(redis_client, settings.stream, [ev.registered(ev.next_reg_no(), now)])
+    for _ in range(3):
+        worker.step()  # reads the first entry
+    streams.append_events(redis_client, settings.stream, [
+        ev.registered(ev.next_reg_no(), now) for _ in range(20)])
+    redis_client.xtrim(settings.stream, maxlen=5, approximate=False)  # 15 unread entries gone
+    for _ in range(3):
+        worker.step()
+    client = web.server.test_client()
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "data_lost"
+    assert [g["kind"] for g in body["gaps"]] == ["trimmed"]
+    assert "trimmed from the stream" in body["gaps"][0]["message"]
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert _metric(metrics, "kup_stream_gaps") == 1
+
+
+def test_stale_data_shows_in_healthz_and_metrics(web, engine, redis_client) -> None:  # type: ignore[no-untyped-def]
+    settings = web.state.settings
+    streams.ensure_group(redis_client, settings.stream, settings.group)
+    five_minutes_ago = int(datetime.now(timezone.utc).timestamp() * 1000) - 300_000
+    redis_client.xadd(settings.stream, ev.registered(ev.next_reg_no(), datetime.now(
+        timezone.utc)), id=f"{five_minutes_ago}-0")  # written 5 minutes ago, ingest stopped
+    client = web.server.test_client()
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "stale" and body["freshness"]["stale"] is True
+    assert body["freshness"]["behind_s"] >= 290 and body["freshness"]["lag"] == 1
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert _metric(metrics, "kup_ingest_stale") == 1
+    assert _metric(metrics, "kup_ingest_behind_seconds") >= 290
