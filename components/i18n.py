@@ -33,6 +33,15 @@ _TABLE: dict[str, tuple[str, str, str]] = {
                   "No connection — data as of {time}"),
     "conn.connecting": ("Подключение…", "Туташууда…", "Connecting…"),
     "conn.live": ("В эфире", "Түз эфир", "Live"),
+    "health.stale": ("Данные устарели: не обработано записей потока — {lag}, старейшая с {since}"
+                     " ({minutes} мин назад)", "",
+                     "Data is stale: {lag} stream entries not stored yet, the oldest since "
+                     "{since} ({minutes} min ago)"),
+    "health.gap": ("Потеряны записи потока: {lost} (с {since}) — обрезаны или удалены до "
+                   "чтения консолью", "",
+                   "Stream entries lost: {lost} (since {since}) — trimmed or deleted before "
+                   "the console read them"),
+    "health.unknown": ("неизвестно", "белгисиз", "unknown"),
     "loading": ("Загрузка данных…", "Маалымат жүктөлүүдө…", "Loading data…"),
     "not_found.title": ("Страница не найдена", "Барак табылган жок", "Page not found"),
     "not_found.body": ("Такой страницы нет. Вернитесь к ленте.", "",

@@ -16,6 +16,8 @@ LANG_SELECT = "lang-select"
 THEME_SWITCH = "theme-switch"
 BANNER = "connection-banner"
 BANNER_TEXT = "connection-banner-text"
+HEALTH_ALERT = "data-health-alert"
+HEALTH_INTERVAL = "data-health-interval"
 LIVE_BADGE = "live-badge"
 PAGE = "page"
 

@@ -61,6 +61,9 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
     ], fluid=True), color="dark", dark=True, className="py-1")
 
 
+HEALTH_CHECK_MS = 30_000  # stale data and stream gaps: a slow check, not the live path
+
+
 def shell(viewer: Viewer | None, lang: str = DEFAULT_LANG, theme: str = "light",
           tz: str = "Asia/Bishkek") -> html.Div:
     """Everything around the page: stores, the socket, the navbar, the banner, the page slot."""
@@ -79,6 +82,9 @@ def shell(viewer: Viewer | None, lang: str = DEFAULT_LANG, theme: str = "light",
         navbar(viewer, lang, theme),
         dbc.Alert(html.Span(id=ids.BANNER_TEXT), id=ids.BANNER, color="warning",
                   is_open=False, className="rounded-0 mb-0 text-center fw-semibold py-2"),
+        dbc.Alert(id=ids.HEALTH_ALERT, color="danger", is_open=False,
+                  className="rounded-0 mb-0 text-center py-2"),
+        dcc.Interval(id=ids.HEALTH_INTERVAL, interval=HEALTH_CHECK_MS),
         dbc.Container(id=ids.PAGE, fluid=True, className="py-3",
                       children=empty_state(t("loading", lang))),
     ], className="kup-app")
