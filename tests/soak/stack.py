@@ -1,0 +1,234 @@
+"""The console as real processes, for whole-stack tests: `kup-console serve` and
+`kup-console ingest` run as subprocesses on a private Redis stream and an SQLite (or
+PostgreSQL) store, users to log in as, logged-in HTTP sessions and Socket.IO clients, the
+resident memory of a process, and what a log holds that it should not."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+import requests
+import socketio
+from sqlalchemy import Engine
+
+from data import users
+from data.db import make_engine, make_sessionmaker, writer_engine
+from data.schema import upgrade
+from tests.support.processes import REPO, IngestProcess, wait_until
+from tests.support.servers import free_port
+
+PASSWORD = "stack-test-password-1"
+SECRET_KEY = "stack-tests-secret-key-0123456789abcdef"
+# name -> (role, region)
+USERS = {"duty": ("duty", None), "manager": ("manager", None),
+         "manager-osh": ("manager", "KG-GO"), "manager-chui": ("manager", "KG-C"),
+         "prosecutor": ("prosecutor", None), "admin": ("admin", None)}
+# Lines of a log that mean something went wrong (the log format is "<time> LEVEL name: ...").
+LOG_PROBLEM = re.compile(r"Traceback|\bERROR\b|\bCRITICAL\b")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process, in MB (from /proc)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    assert match, f"no VmRSS for process {pid}"
+    return int(match.group(1)) / 1024
+
+
+def log_problems(text: str, allowed: Iterable[str] = ()) -> list[str]:
+    """Lines of a log naming an error or a traceback (except those with an `allowed` part)."""
+    allowed = tuple(allowed)
+    return [line for line in text.splitlines()
+            if LOG_PROBLEM.search(line) and not any(a in line for a in allowed)]
+
+
+def add_users(engine: Engine, names: Iterable[str] = USERS) -> None:
+    with make_sessionmaker(writer_engine(engine)).begin() as session:
+        for name in names:
+            role, region = USERS[name]
+            users.add_user(session, name, PASSWORD, role, region)
+
+
+class ServeProcess:
+    """`python -m console.cli serve` on a fixed port, configured through its environment
+    like an operator would; killed, terminated and restarted at will (same port, same
+    KUP_SECRET_KEY: sessions survive a restart)."""
+
+    def __init__(self, *, db_url: str, redis_url: str, stream: str, workdir: Path,
+                 port: int | None = None, extra_env: dict[str, str] | None = None) -> None:
+        self.port = port or free_port()
+        self.workdir = workdir
+        self.env = dict(os.environ)
+        self.env.update({
+            "DATABASE_URL": db_url, "REDIS_URL": redis_url, "KUP_STREAM": stream,
+            "KUP_SECRET_KEY": SECRET_KEY, "KUP_DATA_DIR": str(workdir),
+            "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"})
+        self.env.update(extra_env or {})
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "serve.log"
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, timeout: float = 60.0) -> "ServeProcess":
+        """Start (or restart) the server and wait until /healthz answers."""
+        assert not self.running, "already running"
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it open
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "console.cli", "serve", "--port", str(self.port)],
+                cwd=REPO, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT)
+        finally:
+            log.close()
+        self.starts += 1
+        wait_until(self._answers, f"the web console on port {self.port}", timeout, 0.1)
+        return self
+
+    def _answers(self) -> bool:
+        assert self.running, f"serve exited:\n{self.log()[-3000:]}"
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=2).status_code in (200, 503)
+        except requests.RequestException:
+            return False
+
+    def kill(self) -> None:
+        """SIGKILL: every connection dropped at once, nothing flushed."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def terminate(self, timeout: float = 60.0) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def close(self) -> None:
+        if self.running:
+            self.terminate(timeout=30)
+
+
+def login_session(base_url: str, username: str, password: str = PASSWORD) -> requests.Session:
+    """A requests session logged in through the /login form (CSRF field included), with the
+    `_csrf_token` cookie set by a page load."""
+    http = requests.Session()
+    form = http.get(f"{base_url}/login", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token, "no CSRF field on the login form"
+    response = http.post(f"{base_url}/login", timeout=10, allow_redirects=False, data={
+        "username": username, "password": password, "csrf_token": token.group(1)})
+    assert response.status_code == 302, response.text[:500]
+    assert http.get(f"{base_url}/", timeout=10).status_code == 200
+    return http
+
+
+def csrf_headers(http: requests.Session) -> dict[str, str]:
+    """What dash-renderer sends with a callback POST: the `_csrf_token` cookie as a header."""
+    return {"X-CSRFToken": http.cookies["_csrf_token"]}
+
+
+@dataclass
+class SocketWatcher:
+    """A logged-in Socket.IO client (as a page's DashSocketIO is) counting what it hears."""
+
+    username: str
+    http: requests.Session
+    client: socketio.Client
+    events: dict[str, int] = field(default_factory=dict)
+    connects: int = 0
+    disconnects: int = 0
+    last_changes: dict | None = None
+    last_changes_at: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(cls, base_url: str, username: str,
+             http: requests.Session | None = None) -> "SocketWatcher":
+        """Connect as `username` (logging in, unless given that user's logged-in `http`:
+        several tabs of one browser share a session)."""
+        http = http or login_session(base_url, username)
+        client = socketio.Client(reconnection=True, reconnection_delay=0.5,
+                                 reconnection_delay_max=2)
+        watcher = cls(username, http, client)
+        for name in ("hello", "changes", "overdue", "flags", "status", "resync"):
+            client.on(name, lambda data, name=name: watcher._heard(name, data))
+        client.on("connect", watcher._connected)
+        client.on("disconnect", watcher._disconnected)
+        cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+        client.connect(base_url, transports=["websocket"], headers={"Cookie": cookie},
+                       wait_timeout=15)
+        return watcher
+
+    def _heard(self, name: str, data: object) -> None:
+        with self.lock:
+            self.events[name] = self.events.get(name, 0) + 1
+            if name == "changes" and isinstance(data, dict):
+                self.last_changes, self.last_changes_at = data, time.monotonic()
+
+    def _connected(self) -> None:
+        self.connects += 1
+
+    def _disconnected(self, *_: object) -> None:
+        self.disconnects += 1
+
+    def count(self, name: str) -> int:
+        with self.lock:
+            return self.events.get(name, 0)
+
+    def close(self) -> None:
+        try:
+            self.client.disconnect()
+        except Exception:  # noqa: BLE001 - closing a client that may already be gone
+            pass
+
+
+def sqlite_store(folder: Path) -> tuple[str, Engine]:
+    """An SQLite store in `folder`, migrated, with the users of USERS."""
+    url = f"sqlite:///{folder / 'kup.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    add_users(engine)
+    return url, engine
+
+
+def ingest_process(db_url: str, redis_url: str, stream: str, consumer: str = "stack-1",
+                   batch_size: int = 200) -> IngestProcess:
+    """`kup-console ingest` for the stack (its log in a folder of its own)."""
+    return IngestProcess(db_url=db_url, redis_url=redis_url, consumer=consumer, stream=stream,
+                         batch_size=batch_size, block_ms=200)
+
+
+def scratch_dir(prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+def redis_client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, protocol=2)
