@@ -267,6 +267,11 @@ class Pusher:
             # Deadlines may have passed while nobody watched: look back one interval.
             self.last_overdue_check = min(self.last_overdue_check, datetime.fromtimestamp(
                 time.time() - self.overdue_interval, timezone.utc))
+            # Announcements made while no process led (e.g. the old leader died and its key
+            # had not expired) reached nobody: every page re-queries the store.
+            self.socketio.emit("resync", {"reason": "push leader changed",
+                                          "at": _iso(datetime.now(timezone.utc))})
+            self._count("resync")
 
     def _release(self) -> None:
         self._unsubscribe()

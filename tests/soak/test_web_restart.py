@@ -4,9 +4,9 @@ Chromium page on the live feed; the server is killed (SIGKILL) and started again
 port. The page shows the connection loss, reconnects by itself and catches up, without a
 reload, with a registration that was written to the stream and stored during the outage.
 
-Two defects of the web core found here are pinned by strict xfail tests below: the restarted
-server can crash when several callbacks serialise figures at once, and registrations announced
-before it takes over the push never reach the pages."""
+Two defects found here stay covered below: a restarted server must not crash when several
+callbacks serialise figures at once (serve warms plotly up first), and registrations announced
+before it takes over the push must still reach the pages (the new push leader sends "resync")."""
 
 from __future__ import annotations
 
@@ -38,12 +38,6 @@ LIVE = 30_000  # ms: a bound on liveness (reconnect back-off, ingest, push), not
 OUTAGE_NOISE = ("ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "ERR_EMPTY_RESPONSE",
                 "WebSocket connection to", "socket.io",
                 "Callback failed: the server did not respond")
-CRASH_BUG = (
-    "web core bug: a freshly started `kup-console serve` dies with SIGILL when several Dash "
-    "callbacks serialise plotly figures at once (plotly's orjson encoder runs with "
-    "OPT_SERIALIZE_NUMPY while another thread is still importing numpy for the first time); "
-    "numpy imported (or one figure serialised) before serving prevents it")
-
 
 @pytest.fixture(scope="module")
 def stack(redis_server) -> Iterator[tuple[ServeProcess, object, object]]:  # type: ignore[no-untyped-def]
@@ -140,11 +134,6 @@ def test_web_server_restart_page_reconnects_and_catches_up(stack) -> None:  # ty
     assert log_problems(web.log()) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "web core bug (console/web/push.py): the killed process's push-leader key lives on for "
-    "LEADER_TTL_S (15 s); until the restarted process wins it nobody is subscribed to the "
-    "changes channel, so ingest's announcements of that window are lost for good and the "
-    "new leader sends no resync: open pages never hear of those registrations"))
 def test_registration_right_after_a_restart_reaches_open_pages(stack) -> None:  # type: ignore[no-untyped-def]
     """A page connected to the restarted server hears of a registration stored in the first
     seconds after the restart (as a "changes" item, or a "resync" telling it to re-query)."""
@@ -173,7 +162,6 @@ def test_registration_right_after_a_restart_reaches_open_pages(stack) -> None:  
         client.close()
 
 
-@pytest.mark.xfail(strict=True, reason=CRASH_BUG)
 def test_concurrent_first_callbacks_do_not_crash_a_fresh_server(stack) -> None:  # type: ignore[no-untyped-def]
     """Pages reconnecting to a restarted server resync at once: six live-map callbacks
     arrive together at a fresh process (three restarts); it must stay up and answer them."""
