@@ -42,6 +42,20 @@ _TABLE: dict[str, tuple[str, str, str]] = {
                    "Stream entries lost: {lost} (since {since}) — trimmed or deleted before "
                    "the console read them"),
     "health.unknown": ("неизвестно", "белгисиз", "unknown"),
+    "nav.deadletters": ("Отклонённые", "Четке кагылгандар", "Dead letters"),
+    "dead.title": ("Отклонённые записи потока", "", "Rejected stream entries"),
+    "dead.summary": ("Всего: {total}, ожидают повторной отправки: {waiting}. Показаны последние "
+                     "{shown}. Повторная отправка: kup-console deadletters retry.", "",
+                     "Total: {total}, waiting to be re-driven: {waiting}. Newest {shown} shown. "
+                     "Re-drive with: kup-console deadletters retry."),
+    "dead.empty": ("Отклонённых записей нет.", "", "No rejected entries."),
+    "dead.forbidden": ("Этот список доступен только администраторам.", "",
+                       "Only administrators see this list."),
+    "dead.received": ("Получено", "", "Received"),
+    "dead.source_id": ("ID записи", "", "Entry id"),
+    "dead.field": ("Поле", "", "Field"),
+    "dead.error": ("Причина", "", "Reason"),
+    "dead.retried": ("Отправлено повторно", "", "Re-driven"),
     "loading": ("Загрузка данных…", "Маалымат жүктөлүүдө…", "Loading data…"),
     "not_found.title": ("Страница не найдена", "Барак табылган жок", "Page not found"),
     "not_found.body": ("Такой страницы нет. Вернитесь к ленте.", "",

@@ -18,6 +18,8 @@ BANNER = "connection-banner"
 BANNER_TEXT = "connection-banner-text"
 HEALTH_ALERT = "data-health-alert"
 HEALTH_INTERVAL = "data-health-interval"
+DEAD_GRID = "dead-letters-grid"
+DEAD_SUMMARY = "dead-letters-summary"
 LIVE_BADGE = "live-badge"
 PAGE = "page"
 

@@ -18,7 +18,7 @@ from dash_socketio import DashSocketIO
 
 from components import case as case_page
 from components import ids
-from components import live, overdue, workload
+from components import deadletters, live, overdue, workload
 from components.common import empty_state
 from components.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, label, normalize_lang, t
 from console.domain.access import Viewer
@@ -27,7 +27,7 @@ SOCKET_EVENTS = ["changes", "overdue", "flags", "resync", "status"]
 THEME_COOKIE = "kup_theme"
 LANG_COOKIE = "kup_lang"
 THEMES = ("light", "dark")
-PAGES = ("/", "/overdue", "/workload")
+PAGES = ("/", "/overdue", "/workload", "/deadletters")
 CASE_PREFIX = "/cases/"
 
 
@@ -48,7 +48,10 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
     return dbc.Navbar(dbc.Container([
         dbc.NavbarBrand(t("app.brand", lang), href="/", className="fw-bold"),
         dbc.Nav([link("nav.live", "/"), link("nav.overdue", "/overdue"),
-                 link("nav.workload", "/workload")], navbar=True, className="me-auto"),
+                 link("nav.workload", "/workload"),
+                 *([link("nav.deadletters", deadletters.PATH)]
+                   if viewer is not None and viewer.is_admin else [])],
+                navbar=True, className="me-auto"),
         html.Div([
             dbc.Badge(t("conn.connecting", lang), id=ids.LIVE_BADGE, color="secondary",
                       className="kup-live-badge", pill=True),
@@ -114,6 +117,9 @@ def page_for(pathname: str | None, viewer: Viewer, lang: str, now: datetime) -> 
         return overdue.overdue_page(viewer, lang)
     if path == "/workload":
         return workload.workload_page(viewer, lang)
+    if path == deadletters.PATH:
+        return (deadletters.dead_letters_page(lang) if viewer.is_admin
+                else deadletters.forbidden(lang))
     reg_no = case_reg_no(path)
     if reg_no:
         return case_page.case_page(reg_no, lang)
@@ -127,6 +133,7 @@ def validation_layout() -> html.Div:
                      overdue.overdue_page(viewer, DEFAULT_LANG),
                      workload.workload_page(viewer, DEFAULT_LANG),
                      case_page.case_page("KUP-VALIDATION", DEFAULT_LANG),
+                     deadletters.dead_letters_page(DEFAULT_LANG),
                      case_page.flag_controls(DEFAULT_LANG)])
 
 
