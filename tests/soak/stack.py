@@ -66,8 +66,10 @@ class ServeProcess:
     KUP_SECRET_KEY: sessions survive a restart)."""
 
     def __init__(self, *, db_url: str, redis_url: str, stream: str, workdir: Path,
-                 port: int | None = None, extra_env: dict[str, str] | None = None) -> None:
+                 port: int | None = None, extra_env: dict[str, str] | None = None,
+                 verbose: bool = False) -> None:
         self.port = port or free_port()
+        self.verbose = verbose  # `kup-console -v`: debug logging
         self.workdir = workdir
         self.env = dict(os.environ)
         self.env.update({
@@ -101,7 +103,8 @@ class ServeProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it open
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "console.cli", "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "console.cli", *(["-v"] if self.verbose else []),
+                 "serve", "--port", str(self.port)],
                 cwd=REPO, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT)
         finally:
