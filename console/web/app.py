@@ -16,11 +16,12 @@ from typing import Any, NamedTuple
 
 import dash
 import socketio as python_socketio
+from dash.exceptions import DependencyException
 from flask import Flask
 from flask_babel import Babel
 from flask_socketio import SocketIO
 from sqlalchemy import Engine
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from console.config import Settings
@@ -154,6 +155,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         server.view_functions[endpoint] = security.plain_http_allowed(
             server.view_functions[endpoint])
     server.register_error_handler(HTTPException, api.api_http_error)
+    # Dash raises DependencyException for a file it does not serve: a 404, not a 500.
+    server.register_error_handler(DependencyException, lambda _: (NotFound().get_response()))
 
     state.metrics = observability.Metrics(state)
     state.pusher = push.Pusher(socketio, settings, state.sessions, redis_url, state.metrics,

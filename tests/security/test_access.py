@@ -281,10 +281,6 @@ def test_login_is_the_only_thing_an_anonymous_socket_gets(console: WebApp) -> No
     assert login(console.server.test_client(), "nobody", "wrong").status_code == 401
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "web core bug: a request (no login needed) for a file Dash does not know under "
-    "/_dash-component-suites/ raises dash.exceptions.DependencyException: a 500 with a "
-    "traceback logged at ERROR for each such request, instead of a 404"))
 def test_unknown_static_files_are_404_not_500(settings, engine, redis_client) -> None:  # type: ignore[no-untyped-def]
     from console.web.app import create_app
 
