@@ -50,9 +50,10 @@ class Case(Base):
         Index("ix_cases_district_decision", "district", "decision"),
         Index("ix_cases_region_decision_deadline", "region", "decision", "deadline"),
         # Covering indexes of the month-long counts, and a partial one of the open cases
-        # (migration 0002).
+        # (migrations 0002, 0003).
         Index("ix_cases_registered", "registered_at", "region", "district", "late_registration"),
         Index("ix_cases_decided", "decided_at", "decision", "region", "district"),
+        Index("ix_cases_district_decided", "district", "decided_at", "decision", "region"),
         Index("ix_cases_open", "deadline", "region", "district", "received_at",
               sqlite_where=text("decision IS NULL"), postgresql_where=text("decision IS NULL")),
     )
