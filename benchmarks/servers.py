@@ -94,11 +94,10 @@ def polling_app(engine: Engine):  # type: ignore[no-untyped-def]
 
 
 def warm_up_orjson() -> None:
-    """Work around orjson 3.8's race (ijl/orjson#369): the first OPT_SERIALIZE_NUMPY calls
-    made at the same time by several threads kill the process with SIGILL, and Dash serialises
-    every callback response that way (through plotly) when orjson is installed. One call from
-    the main thread first makes the later ones safe. (kup-console's own create_app needs the
-    same; reported.)"""
+    """Work around orjson 3.8's race (ijl/orjson#369): the first OPT_SERIALIZE_NUMPY calls made
+    at the same time by several threads kill the process with SIGILL, and Dash serialises every
+    callback response that way (through plotly) when orjson is installed. One call from the main
+    thread first makes the later ones safe (`kup-console serve` does the same for its app)."""
     try:
         import orjson
     except ImportError:
