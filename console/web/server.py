@@ -31,9 +31,9 @@ def demo_secret(data_dir: Path) -> str:
 
 
 def warm_up_figures() -> None:
-    """Serialise one figure before serving: plotly's first serialisation imports numpy, and
-    doing that from several request threads at once crashed a fresh server (SIGILL)."""
-    import numpy  # noqa: F401
+    """Serialise one figure before serving: the first serialisation initialises the JSON
+    engine's numpy support (orjson, where installed), and doing that from several request
+    threads at once crashed a fresh server (SIGILL)."""
     import plotly.graph_objects as go
 
     go.Figure(go.Scatter(x=[0.5], y=[1.5])).to_json()
