@@ -56,7 +56,8 @@ def record(session: Session, actor: str, action: str, target: str,
     at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
     detail_text = canonical(detail or {})
-    actor, target = actor[:64], target[:120]
+    # What is hashed is what is stored: no NUL (PostgreSQL text cannot hold it).
+    actor, target = actor.replace("\x00", "\u2400")[:64], target.replace("\x00", "\u2400")[:120]
     entry = AuditEntry(at=at, actor=actor, action=action, target=target, detail=detail_text,
                        prev_hash=prev or GENESIS,
                        hash=entry_hash(prev or GENESIS, at, actor, action, target, detail_text))

@@ -199,7 +199,8 @@ def login() -> Response | tuple[str, int]:
         if current_user.is_authenticated:
             return redirect(next_url)
         return _login_page(next_url=next_url)
-    username = request.form.get("username", "")[:200].strip()
+    # A NUL cannot be in any user name, and PostgreSQL refuses it in a query: shown as ␀.
+    username = request.form.get("username", "")[:200].strip().replace("\x00", "\u2400")
     password = request.form.get("password", "")
     if not username or not password:
         return _login_page(error="missing", status=400)

@@ -28,10 +28,6 @@ FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
                                        HealthCheck.too_slow])
 # For properties pinned as known failures: report the first failure without shrinking it.
 FUZZ_KNOWN_BAD = settings(FUZZ, phases=[Phase.explicit, Phase.generate])
-LOGIN_NUL_BUG = (
-    "web core bug (console/web/auth.py login): the username of a refused login is written to "
-    "the audit log as it came; one with a NUL character makes PostgreSQL refuse the INSERT "
-    "(psycopg2 ValueError) and the login form answers 500 instead of the refusal")
 CALLBACK_BUG = (
     "pages bug (callbacks/, components/): callbacks trust the type and form of their inputs; "
     "a forged callback POST with e.g. lang-store.data = [] or {} (components/i18n.py), "
@@ -158,8 +154,6 @@ def test_any_flag_body_is_stored_as_sent_or_refused_clearly(console: WebApp, cas
 
 # --- the login form --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.xfail(
-    strict=True, reason=LOGIN_NUL_BUG))], indirect=True)
 @FUZZ_KNOWN_BAD
 @given(username=some_text, password=some_text, token=st.sampled_from(["valid", "none", "junk"]),
        extra=st.dictionaries(any_text, any_text, max_size=3))
