@@ -84,6 +84,21 @@ def default_pages() -> Pages:
     return layout, register
 
 
+def warm_up_figures() -> None:
+    """Serialise one figure and one numpy array before serving, where orjson and numpy are
+    installed: orjson loads its table of numpy types lazily, on the first array it meets, and
+    two request threads doing that at once killed a fresh server (SIGILL)."""
+    import plotly.graph_objects as go
+
+    go.Figure(go.Scatter(x=[0.5], y=[1.5])).to_json()
+    try:
+        import numpy
+        import orjson
+    except ImportError:  # plotly then uses the standard json module: nothing to warm up
+        return
+    orjson.dumps(numpy.arange(2), option=orjson.OPT_SERIALIZE_NUMPY)
+
+
 def create_app(settings: Settings, *, engine: Engine | None = None,
                redis_url: str | None = None, testing: bool = False,
                pages: Pages | None = None, config: Mapping[str, Any] | None = None,
@@ -103,6 +118,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         upgrade(engine)
     redis_url = redis_url or streams.redis_url(settings)
 
+    warm_up_figures()
     server = Flask("console.web", static_folder=str(STATIC_DIR), static_url_path="/static",
                    template_folder=str(WEB_DIR / "templates"))
     server.config.update(

@@ -30,15 +30,6 @@ def demo_secret(data_dir: Path) -> str:
     return key
 
 
-def warm_up_figures() -> None:
-    """Serialise one figure before serving: the first serialisation initialises the JSON
-    engine's numpy support (orjson, where installed), and doing that from several request
-    threads at once crashed a fresh server (SIGILL)."""
-    import plotly.graph_objects as go
-
-    go.Figure(go.Scatter(x=[0.5], y=[1.5])).to_json()
-
-
 def serve(runtime: Runtime, host: str = "127.0.0.1", port: int = 8050, demo: bool = False,
           stop: threading.Event | None = None, ready: threading.Event | None = None) -> None:
     """Serve the console on host:port until `stop` is set; `ready` is set once listening."""
@@ -47,7 +38,6 @@ def serve(runtime: Runtime, host: str = "127.0.0.1", port: int = 8050, demo: boo
         settings = settings.with_overrides(
             demo=True, secret_key=settings.secret_key or demo_secret(settings.data_dir))
     secret_key(settings, testing=False)  # refuse a missing key before touching the stores
-    warm_up_figures()
     web = create_app(settings, engine=runtime.engine, redis_url=runtime.redis_url,
                      start_push=True)
     if not log.isEnabledFor(logging.DEBUG):

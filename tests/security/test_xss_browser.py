@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
-import numpy  # noqa: F401 - see below
 import pytest
 
 from components import ids
@@ -19,9 +18,6 @@ from tests.browser.conftest import chromium, live_console, open_as  # noqa: F401
 from tests.browser.console import RunningConsole
 from tests.support import events as ev
 
-# numpy is imported before the console serves from this process: a first import racing
-# with plotly's orjson encoder in another request thread kills the process with SIGILL (a web
-# core defect, pinned in tests/soak/test_web_restart.py), and here it would take pytest down.
 pytestmark = pytest.mark.browser
 SHOWN = 30_000  # ms: a bound on liveness (ingest, push, callbacks), not a speed requirement
 PAYLOADS = {  # (unit and officer: at most 64 characters by the contract)

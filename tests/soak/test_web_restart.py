@@ -5,7 +5,7 @@ port. The page shows the connection loss, reconnects by itself and catches up, w
 reload, with a registration that was written to the stream and stored during the outage.
 
 Two defects found here stay covered below: a restarted server must not crash when several
-callbacks serialise figures at once (still failing: pinned as a strict xfail), and
+callbacks serialise figures at once (create_app warms orjson's numpy support up), and
 registrations announced before it takes over the push must still reach the pages (the new push
 leader sends "resync")."""
 
@@ -163,15 +163,6 @@ def test_registration_right_after_a_restart_reaches_open_pages(stack) -> None:  
         client.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "web core bug, not yet fixed by warm_up_figures() in console/web/server.py: the fresh "
-    "process still dies with SIGILL (4 restarts of 4) in orjson.dumps(..., "
-    "OPT_SERIALIZE_NUMPY) called by plotly from two request threads at once: orjson loads its "
-    "table of numpy types lazily, on the first numpy array it meets, and that is not "
-    "thread-safe. The warm-up figure holds plain lists, so the table is still unloaded; "
-    "serialising a numpy array once before serving (e.g. plotly.io.json.to_json_plotly("
-    "{'x': numpy.arange(2)}) or orjson.dumps(numpy.arange(2), "
-    "option=orjson.OPT_SERIALIZE_NUMPY)) stopped the crash: 0 of 8 restarts"))
 def test_concurrent_first_callbacks_do_not_crash_a_fresh_server(stack) -> None:  # type: ignore[no-untyped-def]
     """Pages reconnecting to a restarted server resync at once: six live-map callbacks
     arrive together at a fresh process (three restarts); it must stay up and answer them."""
