@@ -18,6 +18,7 @@ import socketio
 
 from benchmarks.common import Table, percentile
 from benchmarks.stack import STREAM, Registrations, Stack, console_stack, sleep_until
+from console.web.push import FLUSH_INTERVAL_S
 
 FANOUT_P99_MS = 1000.0
 
@@ -157,8 +158,8 @@ def run(quick: bool = False) -> list[Table]:
     push.notes.append(f"target: fan-out p99 ≤ {FANOUT_P99_MS:.0f} ms with {sockets} clients; "
                       "two web processes share pushes through Socket.IO's Redis message queue "
                       "(one of them, the elected leader, reads ingest's announcements)")
-    push.notes.append("pushes are coalesced by the server (at most one per room every 0.5 s), "
-                      "so the latency includes up to half a second of waiting by design")
+    push.notes.append(f"pushes are coalesced by the server (at most one per room every "
+                      f"{FLUSH_INTERVAL_S:g} s; what follows a quiet interval goes out at once)")
     api.notes.append(f"store: {history:,} seeded cases (SQLite); one web process (threaded "
                      f"WSGI server); peak RSS of the web processes {web_rss:.0f} MB")
     return [push, api]
