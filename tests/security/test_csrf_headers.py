@@ -119,9 +119,9 @@ def _cookie(response, name: str) -> str:  # type: ignore[no-untyped-def]
 
 def test_cookies_are_secure_over_https(settings, engine, redis_client) -> None:  # type: ignore[no-untyped-def]
     from console.web.app import create_app
-    from tests.security.conftest import USERS
     from data import users
     from data.db import make_sessionmaker, writer_engine
+    from tests.security.conftest import USERS
 
     https = create_app(settings.with_overrides(https=True, stream="kup:sec:https"),
                        engine=engine, redis_url=settings.redis_url, testing=True,
