@@ -46,10 +46,23 @@ def rss_mb(pid: int) -> float:
     return int(match.group(1)) / 1024
 
 
+_LOG_ENTRY_START = re.compile(r"(?m)^(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ )")
+
+
+def _client_went_away(entry: str) -> bool:
+    """werkzeug's "Error on request" for a browser that closed its WebSocket (1001, going away)
+    while the server was sending to it: the client left; no fault of the console."""
+    return ("Error on request" in entry
+            and "simple_websocket.errors.ConnectionClosed: Connection closed: 1001" in entry)
+
+
 def log_problems(text: str, allowed: Iterable[str] = ()) -> list[str]:
-    """Lines of a log naming an error or a traceback (except those with an `allowed` part)."""
+    """Lines of a log naming an error or a traceback (except those with an `allowed` part, and
+    the entries of clients that went away)."""
     allowed = tuple(allowed)
-    return [line for line in text.splitlines()
+    kept = "".join(entry for entry in _LOG_ENTRY_START.split(text)
+                   if not _client_went_away(entry))
+    return [line for line in kept.splitlines()
             if LOG_PROBLEM.search(line) and not any(a in line for a in allowed)]
 
 
