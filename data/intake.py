@@ -15,8 +15,13 @@ from sqlalchemy.orm import Session
 
 from console.domain.contract import ContractError, Event, decode_fields, validate_event
 from console.domain.deadlines import RuleSet
-from console.domain.lifecycle import (CaseConflict, CaseState, DeadlineChange, apply_event,
-                                      register_case)
+from console.domain.lifecycle import (
+    CaseConflict,
+    CaseState,
+    DeadlineChange,
+    apply_event,
+    register_case,
+)
 from data.db import lock_writers
 from data.models import Case, DeadLetter, DeadlineChangeRow, EventRow
 
@@ -164,7 +169,11 @@ def apply_batch(session: Session, entries: Sequence[StreamEntry], rules: IntakeR
             changes.append(_change_row(event, change, now))
 
     def _history(reg_no: str) -> list[tuple[Event, str]]:
+        """Every event of the case applied so far: stored, waiting ones applied in this batch,
+        and this batch's own."""
         rows = list(_load_events(conn, {reg_no}, applied=True).values()) + [
+            waiting_rows[eid] for eid in applied_later
+            if waiting_rows[eid]["reg_no"] == reg_no] + [
             row for row in event_rows.values() if row["reg_no"] == reg_no and row["applied"]]
         return [(_event_of(row, rules, now), row["stream_id"]) for row in rows]
 

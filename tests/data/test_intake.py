@@ -208,3 +208,15 @@ def test_nul_characters_are_accepted_on_every_store(engine: Engine) -> None:
         dead = session.scalars(select(DeadLetter)).one()
     assert fields["summary"] == "до\x00после"  # the original, exactly
     assert "schema" in dead.error
+
+
+def test_late_registration_batch_keeps_the_waiting_events_it_applied(engine: Engine) -> None:
+    """A worker crashed holding a registration and its assignment; the newer extension and
+    decision were stored meanwhile as waiting. The reclaimed batch applies all four in order."""
+    reg = ev.next_reg_no()
+    run(engine, ev.extended(reg, T0 + timedelta(days=1), 10),
+        ev.decided(reg, T0 + timedelta(days=2), "initiated"))
+    run(engine, ev.registered(reg, T0), ev.assigned(reg, T0 + timedelta(hours=1), officer="7"))
+    stored = case(engine, reg)
+    assert stored is not None and stored.decision == "initiated"
+    assert stored.period_days == 10 and stored.extensions == 1 and stored.officer == "7"
