@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from console.config import Settings
 from data.db import make_engine
-from data.models import Base
 from data.schema import upgrade
 from tests.support.servers import POSTGRES_URL, RedisServer, postgres_available
+from tests.support.stores import postgres_schema, store_url
 
 # In CI (CI=true) nothing may be skipped for want of a server: a missing one fails the run.
 IN_CI = os.environ.get("CI") == "true"
@@ -53,38 +52,14 @@ def _postgres_or_skip() -> None:
 def _postgres_schema_url() -> Iterator[str]:
     """A private schema per test session, so parallel runs don't meet."""
     _postgres_or_skip()
-    schema = f"kup_test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
-def _truncate(engine: Engine) -> None:
-    keep = {"regions", "districts", "alembic_version"}
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in keep]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
+    with postgres_schema("kup_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The store's URL, once on an SQLite file and once on PostgreSQL (emptied)."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'kup.db'}"
-    url = request.getfixturevalue("_postgres_schema_url")
-    engine = make_engine(url)
-    upgrade(engine)
-    _truncate(engine)
-    engine.dispose()
-    return url
+    return store_url(request, tmp_path)
 
 
 @pytest.fixture

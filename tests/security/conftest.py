@@ -3,10 +3,12 @@ and callbacks (not a stand-in), users of every role from tests/web/conftest.py, 
 clients, and cases in two regions carrying markers that must never reach the other region.
 
 Most of these tests do not depend on the store and run on SQLite only (`db_url` below); the
-property-based tests and the audit-tampering tests run on PostgreSQL too (`both_stores`)."""
+property-based tests and the audit-tampering tests run on PostgreSQL too: their modules
+override `db_url` with params=["sqlite", "postgresql"] and `both_stores_url`."""
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Callable, Iterator
@@ -16,40 +18,24 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from console.config import Settings
 from console.web.app import WebApp, create_app
-from data.db import make_engine, make_sessionmaker, writer_engine
-from data.models import User
-from data.schema import upgrade
 from tests.support import events as ev
-from tests.web.conftest import (PASSWORD, USERS, _password_hash, csrf_header, login,
+from tests.support.stores import sqlite_url
+from tests.support.stores import store_url as both_stores_url
+from tests.web.conftest import (PASSWORD, USERS, add_users, csrf_header, logged_in, login,
                                 store_events)
 
-__all__ = ["PASSWORD", "USERS", "csrf_header", "login", "callback", "Cases"]
+__all__ = ["PASSWORD", "USERS", "csrf_header", "login", "callback", "Cases", "both_stores_url"]
 OSH_UNIT, OSH_OFFICER = "ROVD-Osh-City", "20777"
 
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     """SQLite only: these tests are about the web layer, not the store."""
-    return f"sqlite:///{tmp_path / 'kup.db'}"
-
-
-def both_stores_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The store on SQLite or (emptied) PostgreSQL, as tests/conftest.py's `db_url` gives it;
-    for modules that override `db_url` with params=["sqlite", "postgresql"]."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'kup.db'}"
-    from tests.conftest import _truncate
-
-    url = request.getfixturevalue("_postgres_schema_url")
-    engine = make_engine(url)
-    upgrade(engine)
-    _truncate(engine)
-    engine.dispose()
-    return url
+    return sqlite_url(tmp_path)
 
 
 @pytest.fixture
@@ -59,11 +45,7 @@ def console(settings: Settings, engine: Engine, redis_client) -> Iterator[WebApp
     app = create_app(settings, engine=engine, redis_url=settings.redis_url, testing=True,
                      message_queue=False,  # (throttling is tested on its own)
                      config={"KUP_LOGIN_RATE": "1000 per minute"})
-    with make_sessionmaker(writer_engine(engine)).begin() as s:
-        s.execute(insert(User), [  # one real scrypt hash for all (computing it is slow)
-            {"username": name, "password_hash": _password_hash(), "role": role,
-             "region": region, "disabled": False, "failed_logins": 0,
-             "created_at": datetime.now(timezone.utc)} for name, (role, region) in USERS.items()])
+    add_users(engine)
     yield app
     app.state.pusher.stop()
 
@@ -71,13 +53,7 @@ def console(settings: Settings, engine: Engine, redis_client) -> Iterator[WebApp
 @pytest.fixture
 def client_for(console: WebApp) -> Callable[[str], FlaskClient]:
     """A test client logged in through the form, with the `_csrf_token` cookie set."""
-    def make(username: str) -> FlaskClient:
-        client = console.server.test_client()
-        assert login(client, username).status_code == 302
-        assert client.get("/").status_code == 200
-        return client
-
-    return make
+    return functools.partial(logged_in, console)
 
 
 @dataclass(frozen=True)

@@ -79,12 +79,17 @@ def make_web(web_settings: Settings, engine: Engine, redis_client) -> Iterator[C
 @pytest.fixture
 def web(make_web, engine: Engine) -> WebApp:  # type: ignore[no-untyped-def]
     app = make_web()
+    add_users(engine)
+    return app
+
+
+def add_users(engine: Engine) -> None:
+    """Store the users of USERS, all with PASSWORD."""
     with make_sessionmaker(writer_engine(engine)).begin() as s:
         s.execute(insert(User), [  # one real scrypt hash for all, computed once (it is slow)
             {"username": name, "password_hash": _password_hash(), "role": role,
              "region": region, "disabled": False, "failed_logins": 0,
              "created_at": datetime.now(timezone.utc)} for name, (role, region) in USERS.items()])
-    return app
 
 
 @functools.cache
@@ -107,17 +112,20 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD,
     return client.post("/login", data=data)
 
 
+def logged_in(web: WebApp, username: str) -> FlaskClient:
+    """A test client logged in as one of USERS through the form (its CSRF cookie set by a page
+    load)."""
+    client = web.server.test_client()
+    response = login(client, username)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert client.get("/").status_code == 200
+    return client
+
+
 @pytest.fixture
 def client_for(web: WebApp) -> Callable[[str], FlaskClient]:
-    """A test client logged in as one of USERS (its CSRF cookie set by a page load)."""
-    def make(username: str) -> FlaskClient:
-        client = web.server.test_client()
-        response = login(client, username)
-        assert response.status_code == 302, response.get_data(as_text=True)
-        assert client.get("/").status_code == 200
-        return client
-
-    return make
+    """`logged_in` on this test's app."""
+    return functools.partial(logged_in, web)
 
 
 def csrf_header(client: FlaskClient) -> dict[str, str]:
