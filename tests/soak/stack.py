@@ -5,12 +5,7 @@ resident memory of a process, and what a log holds that it should not."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterable
@@ -25,8 +20,10 @@ from sqlalchemy import Engine
 from data import users
 from data.db import make_engine, make_sessionmaker, writer_engine
 from data.schema import upgrade
-from tests.support.processes import REPO, IngestProcess, wait_until
+from tests.support.processes import CliProcess, IngestProcess, wait_until
+from tests.support.processes import scratch_dir  # noqa: F401 (the stack tests' folders)
 from tests.support.servers import free_port
+from tests.support.stores import sqlite_url
 
 PASSWORD = "stack-test-password-1"
 SECRET_KEY = "stack-tests-secret-key-0123456789abcdef"
@@ -73,56 +70,28 @@ def add_users(engine: Engine, names: Iterable[str] = USERS) -> None:
             users.add_user(session, name, PASSWORD, role, region)
 
 
-class ServeProcess:
-    """`python -m console.cli serve` on a fixed port, configured through its environment
-    like an operator would; killed, terminated and restarted at will (same port, same
-    KUP_SECRET_KEY: sessions survive a restart)."""
+class ServeProcess(CliProcess):
+    """`kup-console serve` on a fixed port, configured like an operator would (same port, same
+    KUP_SECRET_KEY on every start: sessions survive a restart)."""
+
+    log_name = "serve.log"
 
     def __init__(self, *, db_url: str, redis_url: str, stream: str, workdir: Path,
                  port: int | None = None, extra_env: dict[str, str] | None = None,
                  verbose: bool = False) -> None:
+        super().__init__(workdir, {
+            "DATABASE_URL": db_url, "REDIS_URL": redis_url, "KUP_STREAM": stream,
+            "KUP_SECRET_KEY": SECRET_KEY, "PYTHONFAULTHANDLER": "1"}, extra_env)
         self.port = port or free_port()
         self.verbose = verbose  # `kup-console -v`: debug logging
-        self.workdir = workdir
-        self.env = dict(os.environ)
-        self.env.update({
-            "DATABASE_URL": db_url, "REDIS_URL": redis_url, "KUP_STREAM": stream,
-            "KUP_SECRET_KEY": SECRET_KEY, "KUP_DATA_DIR": str(workdir),
-            "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"})
-        self.env.update(extra_env or {})
-        self.process: subprocess.Popen | None = None
-        self.starts = 0
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def log_path(self) -> Path:
-        return self.workdir / "serve.log"
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
     def start(self, timeout: float = 60.0) -> "ServeProcess":
         """Start (or restart) the server and wait until /healthz answers."""
-        assert not self.running, "already running"
-        log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it open
-        try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "console.cli", *(["-v"] if self.verbose else []),
-                 "serve", "--port", str(self.port)],
-                cwd=REPO, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT)
-        finally:
-            log.close()
-        self.starts += 1
+        self._spawn(*(["-v"] if self.verbose else []), "serve", "--port", str(self.port))
         wait_until(self._answers, f"the web console on port {self.port}", timeout, 0.1)
         return self
 
@@ -132,20 +101,6 @@ class ServeProcess:
             return requests.get(f"{self.url}/healthz", timeout=2).status_code in (200, 503)
         except requests.RequestException:
             return False
-
-    def kill(self) -> None:
-        """SIGKILL: every connection dropped at once, nothing flushed."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def terminate(self, timeout: float = 60.0) -> int:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=timeout)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def close(self) -> None:
         if self.running:
@@ -228,7 +183,7 @@ class SocketWatcher:
 
 def sqlite_store(folder: Path) -> tuple[str, Engine]:
     """An SQLite store in `folder`, migrated, with the users of USERS."""
-    url = f"sqlite:///{folder / 'kup.db'}"
+    url = sqlite_url(folder)
     engine = make_engine(url)
     upgrade(engine)
     add_users(engine)
@@ -240,10 +195,6 @@ def ingest_process(db_url: str, redis_url: str, stream: str, consumer: str = "st
     """`kup-console ingest` for the stack (its log in a folder of its own)."""
     return IngestProcess(db_url=db_url, redis_url=redis_url, consumer=consumer, stream=stream,
                          batch_size=batch_size, block_ms=200)
-
-
-def scratch_dir(prefix: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=prefix))
 
 
 def redis_client(url: str) -> redis.Redis:

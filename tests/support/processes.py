@@ -1,5 +1,5 @@
-"""Real processes and probes for fault tests: `kup-console ingest` run as a subprocess (killed,
-terminated, restarted at will), waiting for a condition, and what the store and the stream hold
+"""Real processes and probes for fault tests: `kup-console` commands run as subprocesses
+(killed, terminated, restarted at will), waiting for a condition, and what the store and the stream hold
 (to check that every entry ended in exactly one place)."""
 
 from __future__ import annotations
@@ -41,54 +41,58 @@ def wait_until(probe: Callable[[], T], what: str, timeout: float = 60.0,
         time.sleep(interval)
 
 
-class IngestProcess:
-    """`python -m console.cli ingest` as a real process, configured through its environment."""
+def scratch_dir(prefix: str) -> Path:
+    """A new folder of its own under the system's temporary folder (kept afterwards)."""
+    return Path(tempfile.mkdtemp(prefix=prefix))
 
-    def __init__(self, *, db_url: str, redis_url: str, consumer: str = "proc-1",
-                 stream: str = "kup:events", group: str = "kup-console", batch_size: int = 500,
-                 block_ms: int = 200, claim_idle_ms: int = 60_000,
+
+class CliProcess:
+    """`python -m console.cli ARGS` as a real process, configured through its environment (the
+    repository on PYTHONPATH, `workdir` as KUP_DATA_DIR) and its output appended to `log_path`;
+    killed, terminated and restarted at will."""
+
+    log_name = "cli.log"
+
+    def __init__(self, workdir: Path, env: dict[str, str],
                  extra_env: dict[str, str] | None = None) -> None:
-        self.workdir = Path(tempfile.mkdtemp(prefix="kup-ingest-"))
-        self.env = dict(os.environ)
-        self.env.update({
-            "DATABASE_URL": db_url, "REDIS_URL": redis_url, "KUP_STREAM": stream,
-            "KUP_GROUP": group, "KUP_CONSUMER": consumer, "KUP_BATCH_SIZE": str(batch_size),
-            "KUP_BLOCK_MS": str(block_ms), "KUP_CLAIM_IDLE_MS": str(claim_idle_ms),
-            "KUP_DATA_DIR": str(self.workdir), "PYTHONPATH": str(REPO),
-            "PYTHONUNBUFFERED": "1"})
-        self.env.update(extra_env or {})
-        self.consumer = consumer
+        self.workdir = workdir
+        self.env = {**os.environ, **env, "KUP_DATA_DIR": str(workdir), "PYTHONPATH": str(REPO),
+                    "PYTHONUNBUFFERED": "1", **(extra_env or {})}
         self.process: subprocess.Popen | None = None
         self.starts = 0
 
     @property
     def log_path(self) -> Path:
-        return self.workdir / "ingest.log"
+        return self.workdir / self.log_name
 
-    def start(self) -> "IngestProcess":
-        """Start (or restart) the worker; its log is appended to `log_path`."""
-        assert not self.running, "already running"
-        log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it open
-        try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "console.cli", "ingest"], cwd=REPO, env=self.env,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        finally:
-            log.close()
-        self.starts += 1
-        return self
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
 
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def _spawn(self, *args: str) -> None:
+        """Start (or restart) `console.cli ARGS`."""
+        assert not self.running, "already running"
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it open
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "console.cli", *args], cwd=REPO, env=self.env,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        finally:
+            log.close()
+        self.starts += 1
+
     def kill(self) -> None:
-        """SIGKILL: no chance to finish anything."""
+        """SIGKILL: no chance to finish anything (connections dropped, nothing flushed)."""
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=30)
 
-    def terminate(self, timeout: float = 60) -> int:
+    def terminate(self, timeout: float = 60.0) -> int:
         """SIGTERM, then wait for the exit code."""
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
@@ -96,6 +100,27 @@ class IngestProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class IngestProcess(CliProcess):
+    """`kup-console ingest` (its data folder of its own)."""
+
+    log_name = "ingest.log"
+
+    def __init__(self, *, db_url: str, redis_url: str, consumer: str = "proc-1",
+                 stream: str = "kup:events", group: str = "kup-console", batch_size: int = 500,
+                 block_ms: int = 200, claim_idle_ms: int = 60_000,
+                 extra_env: dict[str, str] | None = None) -> None:
+        super().__init__(scratch_dir("kup-ingest-"), {
+            "DATABASE_URL": db_url, "REDIS_URL": redis_url, "KUP_STREAM": stream,
+            "KUP_GROUP": group, "KUP_CONSUMER": consumer, "KUP_BATCH_SIZE": str(batch_size),
+            "KUP_BLOCK_MS": str(block_ms), "KUP_CLAIM_IDLE_MS": str(claim_idle_ms)}, extra_env)
+        self.consumer = consumer
+
+    def start(self) -> "IngestProcess":
+        """Start (or restart) the worker."""
+        self._spawn("ingest")
+        return self
 
     def close(self) -> None:
         if self.running:
