@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from console.domain.deadlines import end_of_local_day, local_date
 from data.models import Case, DeadlineChangeRow, EventRow, Flag
-from data.queries import CaseFilter, case_summary, filtered
+from data.queries import CaseFilter, case_summary, filtered, matches
 from data.reference import load_geography
 
 GROUPS = ("region", "district", "unit", "officer")
@@ -336,7 +336,7 @@ class CaseDetail:
 def case_detail(session: Session, reg_no: str, scope_region: str | None, now: datetime,
                 due_soon: timedelta) -> CaseDetail | None:
     """Everything about one case, or None if it does not exist or lies outside the scope."""
-    item = session.get(Case, reg_no)
+    item = session.scalar(select(Case).where(matches(Case.reg_no, reg_no)))
     if item is None or (scope_region and item.region != scope_region):
         return None
     state = case_summary(item, now, due_soon)

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, false, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from console.domain.deadlines import case_status
+from data.db import FreeText
 from data.models import Case
 
 STATUSES = ("open", "due_soon", "overdue", "decided", "all")
@@ -50,6 +51,15 @@ def status_clause(status: str, now: datetime, due_soon: timedelta):  # type: ign
     }.get(status)
 
 
+def matches(column: InstrumentedAttribute[str | None], value: str) -> ColumnElement[bool]:
+    """`column == value`, where a NUL in a code (reg_no, region, district, category, kind)
+    matches nothing: no stored code holds one, and PostgreSQL refuses it in a query. Free-text
+    columns (unit, officer) bind it as they store it (data.db.FreeText: ␀ on PostgreSQL)."""
+    if "\x00" in value and not isinstance(column.type, FreeText):
+        return false()
+    return column == value
+
+
 def filtered(query: Select, flt: CaseFilter, now: datetime, due_soon: timedelta) -> Select:
     """Apply a CaseFilter (and the reader's region scope) to a select over Case."""
     clause = status_clause(flt.status, now, due_soon)
@@ -60,7 +70,7 @@ def filtered(query: Select, flt: CaseFilter, now: datetime, due_soon: timedelta)
                           (Case.kind, flt.kind), (Case.unit, flt.unit),
                           (Case.officer, flt.officer)):
         if value:
-            query = query.where(column == value)
+            query = query.where(matches(column, value))
     if flt.flagged is not None:
         query = query.where(Case.flagged.is_(flt.flagged))
     return query
