@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
+from callbacks import inputs
 from callbacks.context import Context, request_context
 from components import ids
 from components.case import case_body, case_not_found
@@ -16,9 +17,10 @@ from components.i18n import t
 from data import aggregates, audit, flags
 
 
-def show_case(context: Context, reg_no: str | None, lang: str, record_view: bool) -> Any:
+def show_case(context: Context, reg_no: Any, lang: Any, record_view: bool) -> Any:
     """The case's page content, or the not-found state (also for other regions' cases).
     The first render of a found case is written to the audit log."""
+    reg_no, lang = inputs.text(reg_no), inputs.language(lang)
     if not reg_no:
         raise PreventUpdate
     with context.sessions() as session:
@@ -33,9 +35,12 @@ def show_case(context: Context, reg_no: str | None, lang: str, record_view: bool
     return case_body(detail, lang, context.tz, context.viewer.can_flag, context.now)
 
 
-def change_flag(context: Context, reg_no: str | None, action: str, comment: str | None,
-                flag_id: int | None, lang: str) -> tuple[Any, bool]:
-    """Set (`action` "flag") or clear ("clear") a flag; data.flags checks role and region."""
+def change_flag(context: Context, reg_no: Any, action: str, comment: Any, flag_id: Any,
+                lang: Any) -> tuple[Any, bool]:
+    """Set (`action` "flag") or clear ("clear") a flag, from the case page or the overdue
+    page; data.flags checks role and region. Returns the message and whether it was done."""
+    reg_no, comment, lang = inputs.reg_no(reg_no), inputs.text(comment), inputs.language(lang)
+    flag = inputs.number(flag_id)
     if not reg_no:
         raise PreventUpdate
     if action == "flag" and not (comment or "").strip():
@@ -45,8 +50,7 @@ def change_flag(context: Context, reg_no: str | None, action: str, comment: str 
             if action == "flag":
                 flags.add_flag(session, context.viewer, reg_no, comment, context.now)
             else:
-                flags.clear_flag(session, context.viewer, reg_no, int(flag_id or 0),
-                                 context.now)
+                flags.clear_flag(session, context.viewer, reg_no, flag, context.now)
     except PermissionError:
         return dbc.Alert(t("flag.denied", lang), color="danger"), False
     except LookupError:
@@ -62,9 +66,9 @@ def register(app: Dash) -> None:
                   Input(ids.CASE_FLAG_VERSION, "data"), Input(ids.SOCKET, "data-flags"),
                   Input(ids.RESYNC, "data"), State(ids.LANG, "data"))
     def update_case_body(reg_no: Any, _version: Any, pushed: Any, _resync: Any,
-                         lang: str) -> Any:
+                         lang: Any) -> Any:
         trigger = ctx.triggered_id
-        if trigger == ids.SOCKET and (pushed or {}).get("reg_no") != reg_no:
+        if trigger == ids.SOCKET and inputs.mapping(pushed).get("reg_no") != reg_no:
             raise PreventUpdate
         return show_case(request_context(), reg_no, lang, record_view=trigger in (
             None, ids.CASE_REG_NO))
@@ -77,13 +81,13 @@ def register(app: Dash) -> None:
                   State(ids.CASE_FLAG_VERSION, "data"), State(ids.LANG, "data"),
                   prevent_initial_call=True)
     def update_case_flags(flag_clicks: Any, clear_clicks: Any, comment: Any, reg_no: Any,
-                          version: Any, lang: str) -> tuple[Any, Any]:
+                          version: Any, lang: Any) -> tuple[Any, Any]:
         trigger = ctx.triggered_id
-        if trigger == ids.CASE_FLAG_BUTTON and flag_clicks:
+        if trigger == ids.CASE_FLAG_BUTTON and inputs.number(flag_clicks):
             message, done = change_flag(request_context(), reg_no, "flag", comment, None, lang)
-        elif isinstance(trigger, dict) and any(clear_clicks or []):
+        elif isinstance(trigger, dict) and any(inputs.numbers(clear_clicks)):
             message, done = change_flag(request_context(), reg_no, "clear", None,
                                         trigger.get("flag"), lang)
         else:
             raise PreventUpdate
-        return message, ((version or 0) + 1 if done else no_update)
+        return message, (inputs.number(version) + 1 if done else no_update)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, State
 
+from callbacks import inputs
 from callbacks.context import Context, request_context
 from components import ids
 from components.deadletters import SHOWN, dead_letter_rows
@@ -11,8 +12,9 @@ from components.i18n import t
 from data.deadletters import count_dead_letters, list_dead_letters
 
 
-def load_dead_letters(ctx: Context, lang: str) -> tuple[str, list[dict[str, object]]]:
+def load_dead_letters(ctx: Context, lang: object) -> tuple[str, list[dict[str, object]]]:
     """(counts line, rows) for an admin; refuses anyone else."""
+    lang = inputs.language(lang)
     if not ctx.viewer.is_admin:
         return t("dead.forbidden", lang), []
     with ctx.sessions() as session:
@@ -26,5 +28,5 @@ def register(app: Dash) -> None:
     @app.callback(Output(ids.DEAD_SUMMARY, "children"), Output(ids.DEAD_GRID, "rowData"),
                   Input(ids.DEAD_GRID, "id"), Input(ids.SOCKET, "data-changes"),
                   State(ids.LANG, "data"))
-    def update_dead_letters(_: str, __: object, lang: str | None) -> tuple[str, list]:
-        return load_dead_letters(request_context(), lang or "ru")
+    def update_dead_letters(_: object, __: object, lang: object) -> tuple[str, list]:
+        return load_dead_letters(request_context(), lang)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, State
 
+from callbacks import inputs
 from components import ids
 from components.health import health_alert_children, health_messages
 from data.ingest_state import ingest_freshness, read_gaps
 
 
-def check_health(lang: str | None) -> tuple[bool, list]:
+def check_health(lang: object) -> tuple[bool, list]:
     """(is_open, children) of the alert for the current request's console."""
     from console.web.auth import current_viewer
     from console.web.state import web_state
@@ -19,12 +20,13 @@ def check_health(lang: str | None) -> tuple[bool, list]:
     with state.sessions() as session:
         gaps = [gap.as_dict() for gap in read_gaps(session, state.settings.stream)]
         freshness = ingest_freshness(session, state.metrics.store.client, state.settings)
-    messages = health_messages(freshness.as_dict(), gaps, lang or "ru", state.settings.tz)
+    messages = health_messages(freshness.as_dict(), gaps, inputs.language(lang),
+                               state.settings.tz)
     return bool(messages), health_alert_children(messages)
 
 
 def register(app: Dash) -> None:
     @app.callback(Output(ids.HEALTH_ALERT, "is_open"), Output(ids.HEALTH_ALERT, "children"),
                   Input(ids.HEALTH_INTERVAL, "n_intervals"), State(ids.LANG, "data"))
-    def update_health_alert(_: int | None, lang: str | None) -> tuple[bool, list]:
+    def update_health_alert(_: object, lang: object) -> tuple[bool, list]:
         return check_health(lang)

@@ -16,90 +16,103 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
 
+from callbacks import inputs
 from callbacks.context import Context, request_context
 from components import ids
-from components.common import district_options, value_or_none
-from components.formatting import instant
+from components.common import district_options
 from components.live import feed, new_count, status_strip
-from components.live_map import build_map_figure, clicked_target, map_patch
+from components.live_map import (DEFAULT_MEASURE, MEASURES, build_map_figure, clicked_target,
+                                 map_patch)
 from components.workload import Drill, drill_search
 from data import aggregates
+from data.queries import CaseFilter
 
 FEED_SIZE = 50
 POINT_HOURS = 24
 
 
-def _filter(context: Context, region: Any, district: Any, category: Any, kind: Any):  # type: ignore[no-untyped-def]
-    return context.case_filter(region=value_or_none(region), district=value_or_none(district),
-                               category=value_or_none(category), kind=value_or_none(kind))
+Filters = tuple[str | None, str | None, str | None, str | None]
 
 
-def pushed_nothing(payload: Mapping[str, Any] | None) -> bool:
+def page_filters(region: Any, district: Any, category: Any, kind: Any) -> Filters:
+    """The page's filters (region, district, category, kind): text each, None for "all"."""
+    return (inputs.text(region), inputs.text(district), inputs.text(category),
+            inputs.text(kind))
+
+
+def _filter(context: Context, filters: Filters) -> CaseFilter:
+    region, district, category, kind = filters
+    return context.case_filter(region=region, district=district, category=category, kind=kind)
+
+
+def pushed_nothing(payload: Any) -> bool:
     """True for a push that says nothing changed that a page could show."""
+    payload = inputs.mapping(payload)
     if not payload:
         return False
     changed = payload.get("changed")
     return not payload.get("registered_count") and changed is not None and not changed
 
 
-def update_district_options(context: Context, region: Any, lang: str) -> list[dict]:
+def update_district_options(context: Context, region: Any, lang: Any) -> list[dict]:
     """Districts to choose from: the viewer's scope, narrowed by the chosen region."""
-    return district_options(value_or_none(region), context.viewer.region, lang)
+    return district_options(inputs.text(region), context.viewer.region, inputs.language(lang))
 
 
-def pushed_matching(payload: Mapping[str, Any], region: Any, district: Any, category: Any,
-                    kind: Any) -> int:
+def pushed_matching(payload: Mapping[str, Any], filters: Filters) -> int:
     """How many registrations of one push match the page's filters (the push is already
     limited to the viewer's region; its item list may be cut short, its count is not)."""
-    wanted = {k: v for k, v in (("region", region), ("district", district),
-                                ("category", category), ("kind", kind)) if v}
-    items = payload.get("registered") or []
+    wanted = {k: v for k, v in zip(("region", "district", "category", "kind"), filters) if v}
+    items = inputs.rows(payload.get("registered"))
     if not wanted:
-        return max(int(payload.get("registered_count") or 0), len(items))
+        return max(inputs.number(payload.get("registered_count")), len(items))
     return sum(all(item.get(k) == v for k, v in wanted.items()) for item in items)
 
 
 def refresh_feed(context: Context, region: Any, district: Any, category: Any, kind: Any,
-                 opened: str | None, lang: str, payload: Mapping[str, Any] | None = None,
-                 counted: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
+                 opened: Any, lang: Any, payload: Any = None,
+                 counted: Any = None) -> tuple[Any, ...]:
     """Feed items, the "new since the page opened" counter (and its memory) and the status
     strip. The counter adds up what the pushes brought (`payload`: the push that triggered
     this, if one did) and never shows less than the store's count of registrations since
     the page opened, which also covers what was missed while disconnected; new filters
     start it again from the store."""
-    flt = _filter(context, region, district, category, kind)
-    since = instant(opened) or context.now
+    filters = page_filters(region, district, category, kind)
+    lang, payload, counted = inputs.language(lang), inputs.mapping(payload), inputs.mapping(counted)
+    flt = _filter(context, filters)
+    since = inputs.instant(opened) or context.now
     with context.sessions() as session:
         rows = aggregates.recent_registrations(session, flt, FEED_SIZE)
         stored = aggregates.registered_since(session, flt, since)
         counts = aggregates.status_counts(session, flt, context.now, context.due_soon)
-    key = json.dumps([region, district, category, kind])
+    key = json.dumps(filters)
     count = stored
-    if counted and counted.get("key") == key:
-        pushed = pushed_matching(payload, region, district, category, kind) if payload else 0
-        count = max(int(counted.get("count") or 0) + pushed, stored)
+    if counted.get("key") == key:
+        pushed = pushed_matching(payload, filters) if payload else 0
+        count = max(inputs.number(counted.get("count")) + pushed, stored)
     return (feed(rows, lang, context.tz), new_count(count, lang), status_strip(counts, lang),
             {"key": key, "count": count})
 
 
-def map_key(region: Any, district: Any, category: Any, kind: Any, measure: Any, theme: Any,
-            lang: str) -> str:
+def map_key(filters: Filters, measure: str, dark: bool, lang: str) -> str:
     """What a full map figure depends on (a patch applies only to a figure built for it)."""
-    return json.dumps([region, district, category, kind, measure, theme, lang])
+    return json.dumps([*filters, measure, "dark" if dark else "light", lang])
 
 
 def update_map(context: Context, trigger: str | None, region: Any, district: Any,
-               category: Any, kind: Any, measure: str | None, theme: str | None,
-               payload: Mapping[str, Any] | None, built: str | None,
-               lang: str) -> tuple[Any, str]:
+               category: Any, kind: Any, measure: Any, theme: Any, payload: Any, built: Any,
+               lang: Any) -> tuple[Any, str]:
     """The map: a full figure when what it shows changed, else a patch of its arrays
     (points on a push, shading and points on the timer or after a reconnect)."""
-    measure = measure or "open"
-    key = map_key(region, district, category, kind, measure, theme, lang)
-    flt = _filter(context, region, district, category, kind)
-    patching = built == key and trigger in (ids.LIVE_MAP_TICK, ids.SOCKET, ids.RESYNC)
-    if patching and trigger == ids.SOCKET and (pushed_nothing(payload) or (
-            payload is not None and not payload.get("registered_count"))):
+    filters = page_filters(region, district, category, kind)
+    measure = inputs.choice(measure, MEASURES, DEFAULT_MEASURE)
+    dark, lang = inputs.text(theme) == "dark", inputs.language(lang)
+    key = map_key(filters, measure, dark, lang)
+    flt = _filter(context, filters)
+    patching = inputs.text(built) == key and trigger in (ids.LIVE_MAP_TICK, ids.SOCKET,
+                                                         ids.RESYNC)
+    if patching and trigger == ids.SOCKET and (payload is not None and not inputs.mapping(
+            payload).get("registered_count")):
         raise PreventUpdate
     with context.sessions() as session:
         points = aggregates.recent_points(session, flt, context.now, POINT_HOURS)
@@ -108,13 +121,20 @@ def update_map(context: Context, trigger: str | None, region: Any, district: Any
     if patching:
         return map_patch(stats, points, measure, lang, context.tz), key
     figure: go.Figure = build_map_figure(stats or [], points, measure, lang, context.tz,
-                                         dark=theme == "dark", tile_url=context.map_tiles)
+                                         dark=dark, tile_url=context.map_tiles)
     return figure, key
 
 
-def open_map_target(click: Mapping[str, Any] | None) -> tuple[str, str]:
+def open_map_target(click: Any) -> tuple[str, str]:
     """Where a click on the map leads: a district's workload or a registration's case."""
-    target = clicked_target(click)
+    points = inputs.rows(inputs.mapping(click).get("points"))
+    if not points:
+        raise PreventUpdate
+    point = points[0]
+    custom = point.get("customdata")  # the point's row of its trace's customdata: [reg_no, …]
+    first = inputs.text(custom[0] if isinstance(custom, list) and custom else custom)
+    target = clicked_target(inputs.number(point.get("curveNumber")),
+                            inputs.text(point.get("location")), first)
     if target is None:
         raise PreventUpdate
     what, key = target
@@ -129,7 +149,7 @@ def register(app: Dash) -> None:
 
     @app.callback(Output(ids.LIVE_DISTRICT, "options"), Input(ids.LIVE_REGION, "value"),
                   State(ids.LANG, "data"))
-    def live_district_options(region: Any, lang: str) -> list[dict]:
+    def live_district_options(region: Any, lang: Any) -> list[dict]:
         return update_district_options(request_context(), region, lang)
 
     @app.callback(Output(ids.LIVE_FEED, "children"), Output(ids.LIVE_NEW_COUNT, "children"),
@@ -138,8 +158,8 @@ def register(app: Dash) -> None:
                   State(ids.LIVE_OPENED, "data"), State(ids.LIVE_NEW, "data"),
                   State(ids.LANG, "data"))
     def update_live_feed(region: Any, district: Any, category: Any, kind: Any,
-                         payload: Mapping[str, Any] | None, _resync: int, opened: str | None,
-                         counted: Any, lang: str) -> tuple[Any, ...]:
+                         payload: Any, _resync: Any, opened: Any, counted: Any,
+                         lang: Any) -> tuple[Any, ...]:
         pushed = ctx.triggered_id == ids.SOCKET
         if pushed and pushed_nothing(payload):
             raise PreventUpdate
@@ -153,7 +173,7 @@ def register(app: Dash) -> None:
                   State(ids.LANG, "data"))
     def update_live_map(region: Any, district: Any, category: Any, kind: Any, measure: Any,
                         theme: Any, _tick: Any, payload: Any, _resync: Any, built: Any,
-                        lang: str) -> tuple[Any, str]:
+                        lang: Any) -> tuple[Any, str]:
         return update_map(request_context(), ctx.triggered_id, region, district, category,
                           kind, measure, theme, payload, built, lang)
 

@@ -3,7 +3,7 @@ flagging (checked again on the server by data.flags), CSV export (audit-logged).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -11,39 +11,45 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
+from callbacks import inputs
+from callbacks.case import change_flag
 from callbacks.context import Context, request_context
 from components import ids
-from components.common import district_options, value_or_none
+from components.common import district_options
 from components.export import cases_csv, export_filename
 from components.i18n import t
 from components.overdue import case_rows
-from data import aggregates, audit, flags
+from data import aggregates, audit
 from data.queries import CaseFilter
 
 GRID_LIMIT = 2000
 EXPORT_LIMIT = 200_000
 NEWLY_KEPT = 500
+FLAGGED = {"yes": True, "no": False}  # the flagged filter's choices
 
 
 def overdue_filter(context: Context, status: str, region: Any, district: Any, category: Any,
                    kind: Any, unit: Any, flagged: Any) -> CaseFilter:
     """The page's filters as a CaseFilter scoped to the viewer."""
-    flag = {"yes": True, "no": False}.get(flagged) if isinstance(flagged, str) else None
-    flt = context.case_filter(status=status, region=value_or_none(region),
-                              district=value_or_none(district),
-                              category=value_or_none(category), kind=value_or_none(kind),
-                              unit=value_or_none(unit))
-    return replace(flt, flagged=flag)
+    flt = context.case_filter(status=status, region=inputs.text(region),
+                              district=inputs.text(district), category=inputs.text(category),
+                              kind=inputs.text(kind), unit=inputs.text(unit))
+    return replace(flt, flagged=FLAGGED.get(inputs.text(flagged) or ""))
 
 
-def refresh_overdue(context: Context, filters: Sequence[Any], pushed: Sequence[str],
-                    memory: Mapping[str, Any] | None, lang: str) -> tuple[Any, ...]:
+def pushed_overdue(payload: Any) -> list[str]:
+    """The registration numbers an "overdue" push names."""
+    return inputs.texts(inputs.mapping(payload).get("reg_nos"))
+
+
+def refresh_overdue(context: Context, filters: Sequence[Any], pushed: Any, memory: Any,
+                    lang: Any) -> tuple[Any, ...]:
     """Both grids, their counts and the newly-overdue memory. A case is "newly overdue" when
     the server said so (`pushed`, from the "overdue" event) or when it was due soon at the
     previous refresh and is overdue now: deadlines pass without any event arriving."""
-    memory = dict(memory or {})
-    previous_soon = set(memory.get("due_soon") or [])
-    newly = list(memory.get("newly") or [])
+    memory, lang = inputs.mapping(memory), inputs.language(lang)
+    previous_soon = set(inputs.texts(memory.get("due_soon")))
+    newly = list(inputs.texts(memory.get("newly")))
     with context.sessions() as session:
         overdue, overdue_total = aggregates.case_list(
             session, overdue_filter(context, "overdue", *filters), context.now,
@@ -52,7 +58,7 @@ def refresh_overdue(context: Context, filters: Sequence[Any], pushed: Sequence[s
             session, overdue_filter(context, "due_soon", *filters), context.now,
             context.due_soon, GRID_LIMIT)
     overdue_now = {str(c["reg_no"]) for c in overdue}
-    for reg_no in [*pushed, *sorted(previous_soon & overdue_now)]:
+    for reg_no in [*inputs.texts(pushed), *sorted(previous_soon & overdue_now)]:
         if reg_no in overdue_now and reg_no not in newly:
             newly.append(reg_no)
     newly = [r for r in newly if r in overdue_now][-NEWLY_KEPT:]
@@ -69,49 +75,44 @@ def refresh_overdue(context: Context, filters: Sequence[Any], pushed: Sequence[s
 
 def unit_options(context: Context, region: Any, district: Any) -> list[dict[str, str]]:
     """Units holding undecided cases within the viewer's scope and the chosen area."""
-    flt = context.case_filter(region=value_or_none(region), district=value_or_none(district))
+    flt = context.case_filter(region=inputs.text(region), district=inputs.text(district))
     with context.sessions() as session:
         units = aggregates.distinct_units(session, flt, context.now, context.due_soon)
     return [{"label": u, "value": u} for u in units]
 
 
-def selected_case(tab: str | None, overdue_rows: list | None,
-                  soon_rows: list | None) -> str | None:
+def active_status(tab: Any) -> str:
+    """The status listed by the active tab: "due_soon" or "overdue"."""
+    return inputs.choice(tab, ("overdue", "due_soon"), "overdue")
+
+
+def selected_case(tab: Any, overdue_rows: Any, soon_rows: Any) -> str | None:
     """The reg_no selected in the grid of the active tab."""
-    rows = soon_rows if tab == "due_soon" else overdue_rows
-    return str(rows[0]["reg_no"]) if rows else None
+    overdue, soon = inputs.rows(overdue_rows), inputs.rows(soon_rows)
+    rows = soon if active_status(tab) == "due_soon" else overdue
+    return inputs.reg_no(rows[0].get("reg_no")) if rows else None
 
 
-def describe_selection(reg_no: str | None, lang: str) -> tuple[str, bool]:
+def describe_selection(reg_no: str | None, lang: Any) -> tuple[str, bool]:
     """The flag panel's "Selected: …" text and whether its button stays disabled."""
+    lang = inputs.language(lang)
     if not reg_no:
         return t("flag.select", lang), True
     return t("flag.selected", lang, reg_no=reg_no), False
 
 
-def flag_case(context: Context, reg_no: str | None, comment: str | None,
-              lang: str) -> tuple[Any, bool]:
-    """Set a flag through data.flags (which refuses anyone but prosecutors and admins, and
-    cases outside their region). Returns the message and whether the flag was set."""
+def flag_case(context: Context, reg_no: str | None, comment: Any,
+              lang: Any) -> tuple[Any, bool]:
+    """Flag the selected case (as the case page does). Returns the message and whether the
+    flag was set."""
     if not reg_no:
-        return dbc.Alert(t("flag.select", lang), color="secondary"), False
-    if not (comment or "").strip():
-        return dbc.Alert(t("flag.need_comment", lang), color="warning"), False
-    try:
-        with context.writer.begin() as session:
-            flags.add_flag(session, context.viewer, reg_no, comment, context.now)
-    except PermissionError:
-        return dbc.Alert(t("flag.denied", lang), color="danger"), False
-    except LookupError:
-        return dbc.Alert(t("case.not_found_body", lang, reg_no=reg_no), color="danger"), False
-    except ValueError as exc:
-        return dbc.Alert(t("flag.error", lang, error=str(exc)), color="danger"), False
-    return dbc.Alert(t("flag.done", lang, reg_no=reg_no), color="success"), True
+        return dbc.Alert(t("flag.select", inputs.language(lang)), color="secondary"), False
+    return change_flag(context, reg_no, "flag", comment, None, lang)
 
 
-def export_overdue(context: Context, tab: str | None, filters: Sequence[Any]) -> dict:
+def export_overdue(context: Context, tab: Any, filters: Sequence[Any]) -> dict:
     """CSV of the active tab's filtered list (within the viewer's scope), audit-logged."""
-    status = "due_soon" if tab == "due_soon" else "overdue"
+    status = active_status(tab)
     flt = overdue_filter(context, status, *filters)
     with context.sessions() as session:
         rows, total = aggregates.case_list(session, flt, context.now, context.due_soon,
@@ -128,11 +129,13 @@ def _described(flt: CaseFilter) -> dict[str, object]:
     return {k: v for k, v in vars(flt).items() if v not in (None, "")}
 
 
-def open_clicked_case(cell: Mapping[str, Any] | None) -> str:
-    """A click on a registration number opens that case."""
-    if not cell or cell.get("colId") != "reg_no" or not cell.get("value"):
+def open_clicked_case(cell: Any) -> str:
+    """A click on a registration number (in any grid of cases) opens that case."""
+    cell = inputs.mapping(cell)
+    reg_no = inputs.text(cell.get("value"))
+    if inputs.text(cell.get("colId")) != "reg_no" or reg_no is None:
         raise PreventUpdate
-    return f"/cases/{cell['value']}"
+    return f"/cases/{reg_no}"
 
 
 def register(app: Dash) -> None:
@@ -143,8 +146,9 @@ def register(app: Dash) -> None:
 
     @app.callback(Output(ids.OVERDUE_DISTRICT, "options"), Input(ids.OVERDUE_REGION, "value"),
                   State(ids.LANG, "data"))
-    def overdue_district_options(region: Any, lang: str) -> list[dict]:
-        return district_options(value_or_none(region), request_context().viewer.region, lang)
+    def overdue_district_options(region: Any, lang: Any) -> list[dict]:
+        return district_options(inputs.text(region), request_context().viewer.region,
+                                inputs.language(lang))
 
     @app.callback(Output(ids.OVERDUE_UNIT, "options"), Input(ids.OVERDUE_REGION, "value"),
                   Input(ids.OVERDUE_DISTRICT, "value"))
@@ -160,15 +164,14 @@ def register(app: Dash) -> None:
                   State(ids.OVERDUE_NEWLY, "data"), State(ids.LANG, "data"))
     def update_overdue_grids(*args: Any) -> tuple[Any, ...]:
         filters, (_tick, pushed, _flags, _resync, _version, memory, lang) = args[:6], args[6:]
-        reg_nos = (pushed or {}).get("reg_nos") or [] if ctx.triggered_id == ids.SOCKET else []
-        return refresh_overdue(request_context(), filters, [str(r) for r in reg_nos], memory,
-                               lang)
+        reg_nos = pushed_overdue(pushed) if ctx.triggered_id == ids.SOCKET else []
+        return refresh_overdue(request_context(), filters, reg_nos, memory, lang)
 
     @app.callback(Output(ids.FLAG_SELECTED, "children"), Output(ids.FLAG_BUTTON, "disabled"),
                   Input(ids.OVERDUE_TABS, "active_tab"), Input(ids.OVERDUE_GRID, "selectedRows"),
                   Input(ids.DUE_SOON_GRID, "selectedRows"), State(ids.LANG, "data"))
     def show_flag_selection(tab: Any, overdue_rows: Any, soon_rows: Any,
-                            lang: str) -> tuple[str, bool]:
+                            lang: Any) -> tuple[str, bool]:
         return describe_selection(selected_case(tab, overdue_rows, soon_rows), lang)
 
     @app.callback(Output(ids.FLAG_RESULT, "children"), Output(ids.FLAG_VERSION, "data"),
@@ -178,11 +181,11 @@ def register(app: Dash) -> None:
                   State(ids.DUE_SOON_GRID, "selectedRows"), State(ids.FLAG_VERSION, "data"),
                   State(ids.LANG, "data"), prevent_initial_call=True)
     def set_flag(_clicks: Any, comment: Any, tab: Any, overdue_rows: Any, soon_rows: Any,
-                 version: Any, lang: str) -> tuple[Any, Any, Any]:
+                 version: Any, lang: Any) -> tuple[Any, Any, Any]:
         message, done = flag_case(request_context(), selected_case(tab, overdue_rows,
                                                                    soon_rows), comment, lang)
-        return message, ((version or 0) + 1 if done else no_update), ("" if done else
-                                                                      no_update)
+        return message, (inputs.number(version) + 1 if done else no_update), ("" if done else
+                                                                             no_update)
 
     @app.callback(Output(ids.OVERDUE_DOWNLOAD, "data"), Input(ids.OVERDUE_EXPORT, "n_clicks"),
                   State(ids.OVERDUE_TABS, "active_tab"), *filter_states,

@@ -3,9 +3,12 @@ banner (and the catch-up after a reconnect)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import Dash, Input, Output, State
 from dash.development.base_component import Component
 
+from callbacks import inputs
 from callbacks.context import Context, request_context
 from components import ids
 from components.layout import page_for
@@ -76,15 +79,15 @@ function(connected, status, resyncEvent, state, client, resync) {
 """.replace("__SOCKET__", ids.SOCKET)
 
 
-def render_page(ctx: Context, pathname: str | None, lang: str | None) -> Component:
+def render_page(ctx: Context, pathname: Any, lang: Any) -> Component:
     """The router: the skeleton of the page at `pathname` for this viewer."""
-    return page_for(pathname, ctx.viewer, lang or "ru", ctx.now)
+    return page_for(inputs.text(pathname), ctx.viewer, inputs.language(lang), ctx.now)
 
 
 def register(app: Dash) -> None:
     @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"),
                   State(ids.LANG, "data"))
-    def route(pathname: str | None, lang: str | None) -> Component:
+    def route(pathname: Any, lang: Any) -> Component:
         return render_page(request_context(), pathname, lang)
 
     app.clientside_callback(APPLY_THEME, Output(ids.THEME, "data"),

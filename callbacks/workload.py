@@ -10,7 +10,9 @@ from typing import Any
 from dash import Dash, Input, Output, State, dcc
 from dash.exceptions import PreventUpdate
 
+from callbacks import inputs
 from callbacks.context import Context, request_context
+from callbacks.overdue import open_clicked_case
 from components import ids
 from components.export import cases_csv, export_filename, to_csv
 from components.formatting import zone
@@ -46,9 +48,9 @@ def drill_filter(context: Context, drill: Drill, status: str = "all") -> CaseFil
                                unit=drill.unit, officer=drill.officer)
 
 
-def load_view(context: Context, search: str | None, lang: str) -> WorkloadView:
+def load_view(context: Context, search: Any, lang: Any) -> WorkloadView:
     """Query the rows and the chart of the drill-down point in `search`."""
-    drill = parse_drill(search)
+    drill, lang = parse_drill(inputs.text(search)), inputs.language(lang)
     level = drill.level
     with context.sessions() as session:
         if level == "cases":
@@ -87,12 +89,12 @@ def grid_options(rows: Sequence[Mapping[str, object]], lang: str) -> dict[str, o
             "pinnedBottomRowData": [total] if rows else []}
 
 
-def update_workload(context: Context, search: str | None, theme: str | None,
-                    lang: str) -> tuple[Any, ...]:
+def update_workload(context: Context, search: Any, theme: Any, lang: Any) -> tuple[Any, ...]:
     """Breadcrumbs, title, the group grid (rows, columns, options) or the cases grid, which
     of the two shows, and the chart."""
+    lang = inputs.language(lang)
     view = load_view(context, search, lang)
-    figure = build_intake_figure(view.series, lang, dark=theme == "dark")
+    figure = build_intake_figure(view.series, lang, dark=inputs.text(theme) == "dark")
     crumbs = breadcrumb_bar(view.drill, context.viewer.region, lang)
     if view.level == "cases":
         return (crumbs, level_title(view, lang), [], workload_columns("units", lang),
@@ -101,17 +103,15 @@ def update_workload(context: Context, search: str | None, theme: str | None,
             grid_options(view.rows, lang), [], SHOWN, HIDDEN, figure)
 
 
-def drill_into(search: str | None, cell: Mapping[str, Any] | None,
-               rows: Sequence[Mapping[str, Any]] | None) -> str:
+def drill_into(search: Any, cell: Any, rows: Any) -> str:
     """The query string one level below the clicked row (the region column of a district
     row goes to its region instead)."""
-    if not cell:
+    cell = inputs.mapping(cell)
+    key = inputs.text(cell.get("rowId"))
+    if key is None or key == TOTAL_KEY or key not in [r.get("key") for r in inputs.rows(rows)]:
         raise PreventUpdate
-    key = str(cell.get("rowId") or "")
-    if key == TOTAL_KEY or key not in {str(r.get("key")) for r in rows or []}:
-        raise PreventUpdate
-    drill = parse_drill(search)
-    if cell.get("colId") == "region" and drill.level == "districts":
+    drill = parse_drill(inputs.text(search))
+    if inputs.text(cell.get("colId")) == "region" and drill.level == "districts":
         district = load_geography().districts.get(key)
         if district is None:
             raise PreventUpdate
@@ -119,7 +119,7 @@ def drill_into(search: str | None, cell: Mapping[str, Any] | None,
     return drill_search(child(drill, key))
 
 
-def export_workload(context: Context, search: str | None, lang: str) -> dict:
+def export_workload(context: Context, search: Any, lang: Any) -> dict:
     """CSV of the current level (groups with their counts, or the officer's cases)."""
     view = load_view(context, search, lang)
     if view.level == "cases":
@@ -148,7 +148,7 @@ def register(app: Dash) -> None:
                   Input(ids.URL, "search"), Input(ids.THEME, "data"), Input(ids.RESYNC, "data"),
                   Input(ids.WORKLOAD_TICK, "n_intervals"), State(ids.LANG, "data"))
     def show_workload(search: Any, theme: Any, _resync: Any, _tick: Any,
-                      lang: str) -> tuple[Any, ...]:
+                      lang: Any) -> tuple[Any, ...]:
         return update_workload(request_context(), search, theme, lang)
 
     @app.callback(Output(ids.URL, "search", allow_duplicate=True),
@@ -160,11 +160,9 @@ def register(app: Dash) -> None:
     @app.callback(Output(ids.URL, "pathname", allow_duplicate=True),
                   Input(ids.WORKLOAD_CASES, "cellClicked"), prevent_initial_call=True)
     def open_workload_case(cell: Any) -> str:
-        if not cell or cell.get("colId") != "reg_no" or not cell.get("value"):
-            raise PreventUpdate
-        return f"/cases/{cell['value']}"
+        return open_clicked_case(cell)
 
     @app.callback(Output(ids.WORKLOAD_DOWNLOAD, "data"), Input(ids.WORKLOAD_EXPORT, "n_clicks"),
                   State(ids.URL, "search"), State(ids.LANG, "data"), prevent_initial_call=True)
-    def download_workload(_clicks: Any, search: Any, lang: str) -> dict:
+    def download_workload(_clicks: Any, search: Any, lang: Any) -> dict:
         return export_workload(request_context(), search, lang)

@@ -88,8 +88,3 @@ def card(title: str, body: Component | list, *, header_extra: Component | None =
         header.append(html.Div(header_extra, className="ms-auto"))
     return dbc.Card([dbc.CardHeader(header, className="d-flex align-items-center gap-2"),
                      dbc.CardBody(body)], className=f"shadow-sm {class_name}".strip())
-
-
-def value_or_none(value: object) -> str | None:
-    """A dropdown's value as a filter value (None for "all")."""
-    return value if isinstance(value, str) and value else None

@@ -218,14 +218,12 @@ def map_patch(district_stats: Sequence[Mapping[str, object]] | None,
     return patch
 
 
-def clicked_target(click_data: Mapping | None) -> tuple[str, str] | None:
-    """What a map click points at: ("district", soate) or ("case", reg_no); None otherwise."""
-    if not click_data or not click_data.get("points"):
-        return None
-    point = click_data["points"][0]
-    if point.get("curveNumber") == 0 and point.get("location"):
-        return "district", str(point["location"])
-    custom = point.get("customdata")
-    if point.get("curveNumber", 0) >= POINTS_TRACE_OFFSET and custom:
-        return "case", str(custom[0])
+def clicked_target(curve: int, location: str | None,
+                   first_custom: str | None) -> tuple[str, str] | None:
+    """What a clicked map point (its trace, location and first custom value) points at:
+    ("district", soate) or ("case", reg_no); None otherwise."""
+    if curve == 0 and location:
+        return "district", location
+    if curve >= POINTS_TRACE_OFFSET and first_custom:
+        return "case", first_custom
     return None

@@ -8,6 +8,7 @@ from `components.layout.app_layout` (a function, called for every page load) and
 from __future__ import annotations
 
 import importlib
+import logging
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -17,13 +18,14 @@ from typing import Any, NamedTuple
 import dash
 import socketio as python_socketio
 from dash.exceptions import DependencyException
-from flask import Flask
+from flask import Flask, Response, jsonify, request
 from flask_babel import Babel
 from flask_socketio import SocketIO
 from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from callbacks.inputs import InvalidCallbackInput
 from console.config import Settings
 from console.web import api, auth, observability, push, security
 from console.web.state import EXTENSION_KEY, WebState
@@ -39,6 +41,7 @@ BOOTSTRAP_CSS = "/static/vendor/bootstrap-5.3.6.min.css"
 ASSETS_DIR = ROOT / "components" / "assets"  # the pages' own CSS and JS (Dash assets)
 TRANSLATIONS_DIR = ROOT / "console" / "translations"
 MIN_SECRET_LENGTH = 16
+log = logging.getLogger("kup.web")
 
 
 class ConfigurationError(ValueError):
@@ -97,6 +100,15 @@ def warm_up_figures() -> None:
     except ImportError:  # plotly then uses the standard json module: nothing to warm up
         return
     orjson.dumps(numpy.arange(2), option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def refuse_callback_input(exc: InvalidCallbackInput) -> tuple[Response, int]:
+    """A callback input of a form the page never sends (callbacks/inputs.py): 400 with what was
+    expected; logged at WARNING without the value or a traceback."""
+    body = request.get_json(silent=True)
+    output = str(body.get("output", ""))[:300] if isinstance(body, dict) else ""
+    log.warning("callback input refused (%s): %s", output, exc)
+    return jsonify(error=f"invalid input to callback {output}: {exc}"), 400
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None,
@@ -173,6 +185,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     server.register_error_handler(HTTPException, api.api_http_error)
     # Dash raises DependencyException for a file it does not serve: a 404, not a 500.
     server.register_error_handler(DependencyException, lambda _: (NotFound().get_response()))
+    server.register_error_handler(InvalidCallbackInput, refuse_callback_input)
 
     state.metrics = observability.Metrics(state)
     state.pusher = push.Pusher(socketio, settings, state.sessions, redis_url, state.metrics,

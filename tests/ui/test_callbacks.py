@@ -116,9 +116,9 @@ def test_new_counter_adds_pushes_and_never_falls_below_the_store(
     assert theft["count"] == 1  # new filters: counted again from the store
     *_, theft = live_cb.refresh_feed(ctx, None, None, "theft", None, opened, "ru", push, theft)
     assert theft["count"] == 2  # one of the pushed registrations is a theft
-    assert live_cb.pushed_matching(push, "KG-GO", None, None, None) == 1
-    assert live_cb.pushed_matching({"registered_count": 250, "registered": []}, None, None,
-                                   None, None) == 250
+    assert live_cb.pushed_matching(push, ("KG-GO", None, None, None)) == 1
+    assert live_cb.pushed_matching({"registered_count": 250, "registered": []},
+                                   (None, None, None, None)) == 250
 
 
 def test_feed_is_scoped_to_the_viewers_region(engine: Engine, cases: dict[str, str]) -> None:
@@ -261,9 +261,38 @@ def test_regional_prosecutor_cannot_flag_another_regions_case(
     assert flags_of(engine, cases["B"]) == []
 
 
+def test_filter_text_with_a_nul_matches_nothing_and_free_text_matches_as_stored(
+        engine: Engine, cases: dict[str, str]) -> None:
+    """A NUL in a code (region, district, category, kind, reg_no) names nothing; on PostgreSQL,
+    which refuses NUL in a query, that is no SQL error. A unit is free text: one holding a NUL
+    (stored as ␀ on PostgreSQL) is found by its own text on both stores."""
+    store(engine, ev.assigned(cases["F"], NOW - timedelta(hours=1), unit="OVD\x00Osh",
+                              officer="444"))
+    ctx = context(engine, "prosecutor")
+    for filters in (("KG-GO\x00", None, None, None, None, None),
+                    (None, f"{ev.OSH_CITY}\x00", None, None, None, None),
+                    (None, None, "\x00", "crime\x00", None, None)):
+        overdue, soon, *_ = overdue_cb.refresh_overdue(ctx, filters, [], None, "en")
+        assert overdue == [] and soon == [], filters
+    by_unit, *_ = overdue_cb.refresh_overdue(ctx, (None, None, None, None, "OVD\x00Osh", None),
+                                             [], None, "en")
+    assert [r["reg_no"] for r in by_unit] == [cases["F"]]
+    items, *_ = live_cb.refresh_feed(ctx, None, None, "theft\x00", None, None, "en")
+    assert "No registrations match the filters yet." in texts(items)
+    _, _, rows, *_ = workload_cb.update_workload(ctx, "?region=KG-GO%00", "light", "en")
+    assert rows == []
+    missing = case_cb.show_case(ctx, f"{cases['F']}\x00", "en", record_view=True)
+    assert "Case not found" in " ".join(texts(missing)) and audit_actions(engine) == []
+
+
 def test_selection_text() -> None:
-    assert overdue_cb.selected_case("due_soon", [{"reg_no": "A"}], [{"reg_no": "B"}]) == "B"
-    assert overdue_cb.selected_case("overdue", [{"reg_no": "A"}], None) == "A"
+    a, b = [{"reg_no": "KUP-A-000001"}], [{"reg_no": "KUP-B-000002"}]
+    assert overdue_cb.selected_case("due_soon", a, b) == "KUP-B-000002"
+    assert overdue_cb.selected_case("overdue", a, None) == "KUP-A-000001"
+    assert overdue_cb.selected_case("no such tab", a, b) == "KUP-A-000001"  # the first tab
+    # A row whose number is no registration number selects nothing (it names no case).
+    assert overdue_cb.selected_case(None, [{"reg_no": "KUP\x00-1"}], None) is None
+    assert overdue_cb.selected_case(None, [{"key": "x"}], None) is None
     assert overdue_cb.describe_selection(None, "ru") == ("Выберите материал в таблице.", True)
     assert overdue_cb.describe_selection("A", "en") == ("Selected: A", False)
 

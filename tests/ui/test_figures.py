@@ -107,11 +107,10 @@ def test_patch_updates_arrays_in_place() -> None:
 
 
 def test_clicks_lead_to_a_district_or_a_case() -> None:
-    assert clicked_target({"points": [{"curveNumber": 0, "location": BISHKEK}]}) == (
-        "district", BISHKEK)
-    assert clicked_target({"points": [{"curveNumber": 3, "customdata": ["KUP-A", "11:30"]}]}
-                          ) == ("case", "KUP-A")
-    assert clicked_target(None) is None and clicked_target({"points": []}) is None
+    assert clicked_target(0, BISHKEK, BISHKEK) == ("district", BISHKEK)
+    assert clicked_target(POINTS_TRACE_OFFSET, None, "KUP-A") == ("case", "KUP-A")
+    assert clicked_target(0, None, "KUP-A") is None  # the outline, off any district
+    assert clicked_target(POINTS_TRACE_OFFSET, None, None) is None
 
 
 def test_dark_theme_changes_outline_and_font_colours() -> None:
