@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -32,10 +30,15 @@ from benchmarks.common import (
     postgres_ok,
     postgres_schema,
     redis_server,
+    run_alone,
+    serving,
+    spawn,
+    stop,
     wait_until,
     workdir,
 )
 from benchmarks.ingest import make_events
+from benchmarks.stack import api_user
 from console.config import Settings
 from data import aggregates, streams
 from data.db import make_engine, make_sessionmaker
@@ -43,8 +46,8 @@ from data.models import Case
 from data.queries import CaseFilter, list_cases
 from data.schema import upgrade
 from data.seed import seed_cases
-from data.users import add_user, issue_token
 from tests.support.servers import free_port
+from tests.support.stores import sqlite_url
 
 DUE_SOON = timedelta(hours=24)
 TARGET_MS = 150.0
@@ -182,34 +185,9 @@ def web_process(url: str, redis_url: str, data_dir: Path) -> Iterator[tuple[int,
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, REDIS_URL=redis_url, KUP_DATA_DIR=str(data_dir),
                KUP_SECRET_KEY="bench-" + "x" * 40)
-    proc = subprocess.Popen([sys.executable, "-m", "console.cli", "serve", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        if not wait_until(lambda: _answers(port) or proc.poll() is not None, 120, 0.1) or \
-                proc.poll() is not None:
-            raise RuntimeError("the web console did not start")
+    with serving(["console.cli", "serve", "--port", str(port)], env, port,
+                 "web console") as proc:
         yield proc.pid, port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def _answers(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-            return True
-    except OSError as exc:
-        return getattr(exc, "code", None) is not None  # an HTTP error still means it is up
-
-
-def api_token(engine: Engine) -> str:
-    with make_sessionmaker(engine).begin() as session:
-        add_user(session, "bench", "bench-password-123", "admin", enforce_strength=False)
-    with make_sessionmaker(engine).begin() as session:
-        return issue_token(session, "bench")
 
 
 def http_get(port: int, path: str, token: str) -> float:
@@ -245,8 +223,7 @@ def ingest_on_store(url: str, redis_url: str, data_dir: Path, count: int) -> tup
     last = client.xinfo_stream(settings.stream)["last-generated-id"]
     env = dict(os.environ, DATABASE_URL=url, REDIS_URL=redis_url, KUP_DATA_DIR=str(data_dir),
                KUP_STREAM=settings.stream, KUP_GROUP="bench-big")
-    proc = subprocess.Popen([sys.executable, "-m", "console.cli", "ingest", "--consumer", "big"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = spawn(["console.cli", "ingest", "--consumer", "big"], env)
     try:
         wait_until(lambda: _group_started(client, settings.stream), 120, 0.005)
         started = time.perf_counter()
@@ -258,8 +235,7 @@ def ingest_on_store(url: str, redis_url: str, data_dir: Path, count: int) -> tup
         elapsed = time.perf_counter() - started
         rss = peak_rss_mb(proc.pid)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
         client.close()
     return count / elapsed, rss
 
@@ -293,7 +269,7 @@ def run_store(store: str, url: str, cases: int, repeat: int, processes: bool,
     result.timings = measure_queries(engine, ctx, repeat)
     result.plans = query_plans(engine, ctx)
     if processes:
-        token = api_token(engine)
+        token = api_user(engine)
         with web_process(url, redis_url, tmp) as (pid, port):
             result.http = measure_http(port, token, ctx, repeat)
             result.web_rss = peak_rss_mb(pid)
@@ -309,7 +285,7 @@ def run(quick: bool = False, cases: int | None = None) -> list[Table]:
     ingest_events = 3_000 if quick else 20_000
     results: list[StoreResult] = []
     with redis_server() as server, workdir("kup-bench-big-") as tmp:
-        results.append(run_store("SQLite", f"sqlite:///{tmp / 'big.db'}", count, repeat, True,
+        results.append(run_store("SQLite", sqlite_url(tmp, "big.db"), count, repeat, True,
                                  tmp, server.url, ingest_events))
         if postgres_ok():
             with postgres_schema() as url:
@@ -373,5 +349,4 @@ def _plan_table(results: list[StoreResult]) -> Table:
 
 
 if __name__ == "__main__":
-    for t in run(quick="--quick" in sys.argv):
-        print(t.render())
+    run_alone(run)

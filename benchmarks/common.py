@@ -1,21 +1,22 @@
-"""Shared tools of the benchmarks: result tables, percentiles, private servers and stores."""
+"""Shared tools of the benchmarks: result tables, percentiles, private servers and stores, the
+console's processes."""
 
 from __future__ import annotations
 
 import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text
-
-from data.db import make_engine
-from tests.support.servers import POSTGRES_URL, RedisServer, postgres_available
+from tests.support import stores
+from tests.support.servers import RedisServer, postgres_available
 
 
 @dataclass
@@ -40,6 +41,12 @@ class Table:
         out += [line(r) for r in cells]
         out += [""] + [f"- {n}" for n in self.notes] if self.notes else []
         return "\n".join(out) + "\n"
+
+
+def run_alone(run: Callable[..., list[Table]]) -> None:
+    """`python -m benchmarks.NAME [--quick]`: one benchmark's `run`, its tables printed."""
+    for table in run(quick="--quick" in sys.argv):
+        print(table.render())
 
 
 def _cell(value: object) -> str:
@@ -100,19 +107,9 @@ def postgres_ok() -> bool:
     return postgres_available()
 
 
-@contextmanager
-def postgres_schema(prefix: str = "kup_bench") -> Iterator[str]:
+def postgres_schema(prefix: str = "kup_bench") -> AbstractContextManager[str]:
     """The URL of a private, dropped-afterwards schema on the PostgreSQL server."""
-    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    return stores.postgres_schema(prefix)
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.01) -> bool:  # type: ignore[no-untyped-def]
@@ -127,3 +124,60 @@ def wait_until(predicate, timeout: float, interval: float = 0.01) -> bool:  # ty
 
 def cpu_count() -> int:
     return os.cpu_count() or 1
+
+
+# --- the console's processes ------------------------------------------------------------------
+
+def spawn(args: Sequence[str], env: dict[str, str], log: Path | None = None) -> subprocess.Popen:
+    """`python -m ARGS` with `env`; its stderr to the file `log` (else discarded)."""
+    with open(log or os.devnull, "w", encoding="utf-8") as err:
+        return subprocess.Popen([sys.executable, "-m", *args], env=env,
+                                stdout=subprocess.DEVNULL, stderr=err)
+
+
+def answers(port: int, path: str = "/healthz") -> bool:
+    """Whether a web server on `port` answers `path` (an HTTP error status counts)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2):
+            return True
+    except OSError as exc:
+        return getattr(exc, "code", None) is not None  # an HTTP error: it is up
+
+
+def await_answer(proc: subprocess.Popen, port: int, what: str, path: str = "/healthz") -> None:
+    """Wait (up to 120 s) until the server `proc` answers `path` on `port`; RuntimeError if it
+    does not, or exits first."""
+    if not wait_until(lambda: answers(port, path) or proc.poll() is not None, 120, 0.1) or \
+            proc.poll() is not None:
+        raise RuntimeError(f"the {what} did not start")
+
+
+def stop(*procs: subprocess.Popen) -> None:
+    """SIGTERM every process, then wait for each (SIGKILL after 30 s)."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextmanager
+def serving(args: Sequence[str], env: dict[str, str], port: int, what: str,
+            path: str = "/healthz", log: Path | None = None) -> Iterator[subprocess.Popen]:
+    """A web server `python -m ARGS` listening on `port`, from when it answers `path` until the
+    block ends (then stopped)."""
+    proc = spawn(args, env, log)
+    try:
+        await_answer(proc, port, what, path)
+        yield proc
+    finally:
+        stop(proc)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        fields_ = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")

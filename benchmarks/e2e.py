@@ -17,9 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-import socketio
-
-from benchmarks.common import Table, percentile
+from benchmarks.common import Table, percentile, run_alone
 from benchmarks.stack import (
     BROWSER_ARGS,
     CHROMIUM,
@@ -28,7 +26,7 @@ from benchmarks.stack import (
     Stack,
     console_stack,
     log_in,
-    sleep_until,
+    push_client,
 )
 from components import ids
 from data import streams
@@ -81,30 +79,6 @@ def listen_announcements(stack: Stack, arrivals: Arrivals, stop: threading.Event
     client.close()
 
 
-def socket_client(stack: Stack, arrivals: Arrivals) -> socketio.Client:
-    """A plain Socket.IO client of the console (logged in with the API token)."""
-    client = socketio.Client(reconnection=False)
-    client.on("changes", lambda data: arrivals.note((data or {}).get("registered")))
-    client.connect(stack.base_url, headers={"Authorization": f"Bearer {stack.token}"},
-                   transports=["websocket"], wait_timeout=30)
-    return client
-
-
-def steady(stack: Stack, rate: float, seconds: float) -> dict[str, float]:
-    """XADD registrations one by one at `rate` per second; when each was sent (epoch ms)."""
-    client = stack.redis()
-    regs = Registrations("LIVE")
-    sent: dict[str, float] = {}
-    start = time.perf_counter()
-    for i in range(int(rate * seconds)):
-        sleep_until(start + i / rate)
-        event = regs.next()
-        sent[event["reg_no"]] = time.time() * 1000
-        client.xadd(STREAM, event)
-    client.close()
-    return sent
-
-
 def _stage_row(table: Table, name: str, sent: dict[str, float], seen: dict[str, float],
                reference_p95: float | None) -> float:
     latencies = [seen[r] - t for r, t in sent.items() if r in seen]
@@ -127,7 +101,8 @@ def run(quick: bool = False) -> list[Table]:
         listener = threading.Thread(target=listen_announcements, args=(stack, announced, stop),
                                     daemon=True)
         listener.start()
-        sock = socket_client(stack, pushed)
+        sock = push_client(stack.base_url, stack.token,  # a plain Socket.IO client
+                           lambda data: pushed.note((data or {}).get("registered")))
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
             page = browser.new_page()
@@ -139,7 +114,7 @@ def run(quick: bool = False) -> list[Table]:
             page.wait_for_timeout(1500)  # let the first round of callbacks settle
             page.evaluate(OBSERVER_JS, ids.LIVE_FEED)
 
-            sent = steady(stack, rate, seconds)
+            sent = stack.send_at_rate("LIVE", rate, int(rate * seconds))
             deadline = time.time() + 15
             while time.time() < deadline:
                 seen = page.evaluate("window.__kupSeen")
@@ -222,7 +197,4 @@ def _burst(stack: Stack, page, count: int) -> dict[str, float]:  # type: ignore[
 
 
 if __name__ == "__main__":
-    import sys
-
-    for t in run(quick="--quick" in sys.argv):
-        print(t.render())
+    run_alone(run)

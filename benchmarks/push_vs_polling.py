@@ -12,11 +12,8 @@ registration in a viewer's response.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,10 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import requests
-import socketio
 
-from benchmarks.common import Table, percentile, wait_until
-from benchmarks.stack import STREAM, Registrations, Stack, answers, console_stack, sleep_until
+from benchmarks.common import Table, cpu_seconds, percentile, run_alone, serving
+from benchmarks.stack import Stack, api_session, console_stack, push_client, sleep_until
 from components import ids
 from tests.support.servers import free_port
 
@@ -107,17 +103,13 @@ class KupViewer:
                  values: dict[tuple[str, str], Any], sightings: Sightings) -> None:
         self.index, self.base, self.specs, self.sightings = index, base, specs, sightings
         self.values = dict(values)
-        self.http = requests.Session()
-        self.http.headers["Authorization"] = f"Bearer {token}"
+        self.http = api_session(token)
         self.latest: dict | None = None
         self.wake = threading.Condition()
         self.closed = False
         self.worker = threading.Thread(target=self._work, daemon=True)
         self.worker.start()
-        self.sio = socketio.Client(reconnection=False)
-        self.sio.on("changes", self.on_changes)
-        self.sio.connect(base, headers={"Authorization": f"Bearer {token}"},
-                         transports=["websocket"], wait_timeout=30)
+        self.sio = push_client(base, token, self.on_changes)
 
     def on_changes(self, payload: dict) -> None:
         with self.wake:
@@ -198,30 +190,17 @@ class Server:
             return 0
 
     def cpu_seconds(self) -> float:
-        with open(f"/proc/{self.proc.pid}/stat", encoding="ascii") as fh:
-            fields_ = fh.read().rsplit(")", 1)[1].split()
-        return (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.proc.pid)
 
 
 @contextmanager
 def app_server(stack: Stack, app: str) -> Iterator[Server]:
     port = free_port()
     stats = stack.dir / f"{app}-statements"
-    with open(stack.dir / f"{app}.log", "w", encoding="utf-8") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "benchmarks.servers", app, "--port",
-                                 str(port), "--stats", str(stats)], env=stack.env(),
-                                stdout=subprocess.DEVNULL, stderr=log)
-    try:
-        if not wait_until(lambda: answers(port, "/_dash-layout") or proc.poll() is not None,
-                          120, 0.1) or proc.poll() is not None:
-            raise RuntimeError(f"the {app} server did not start")
+    with serving(["benchmarks.servers", app, "--port", str(port), "--stats", str(stats)],
+                 stack.env(), port, f"{app} server", "/_dash-layout",
+                 stack.dir / f"{app}.log") as proc:
         yield Server(proc, port, stats)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -242,25 +221,16 @@ class Measure:
 def drive(stack: Stack, server: Server, sightings: Sightings, app: str, scenario: str,
           rate: float, window: float, prefix: str) -> Measure:
     """XADD registrations at `rate` for `window` seconds; what the server did meanwhile."""
-    client = stack.redis()
-    regs = Registrations(prefix)
-    sent: dict[str, float] = {}
     statements, cpu, requests_before = server.statements(), server.cpu_seconds(), \
         sightings.requests
     started = time.perf_counter()
-    count = max(1, int(rate * window))
-    for i in range(count):
-        sleep_until(started + (i + 0.5) / rate)
-        event = regs.next()
-        sent[event["reg_no"]] = time.time() * 1000
-        client.xadd(STREAM, event)
+    sent = stack.send_at_rate(prefix, rate, max(1, int(rate * window)), started, phase=0.5)
     sleep_until(started + window)
     elapsed = time.perf_counter() - started
     statements = server.statements() - statements
     cpu = server.cpu_seconds() - cpu
     served = sightings.requests - requests_before
     time.sleep(2.5)  # stragglers: the last registrations reach the viewers
-    client.close()
     latencies = [seen[r] - t for seen in sightings.seen for r, t in sent.items() if r in seen]
     return Measure(app, scenario, rate, statements / elapsed, 100 * cpu / elapsed,
                    served / elapsed, latencies, len(sent) * len(sightings.seen), sightings.errors)
@@ -279,8 +249,7 @@ def run(quick: bool = False) -> list[Table]:
                 stop = threading.Event()
                 viewers: list[KupViewer] = []
                 threads: list[threading.Thread] = []
-                http = requests.Session()
-                http.headers["Authorization"] = f"Bearer {stack.token}"
+                http = api_session(stack.token)
                 if app == "kup":
                     specs = callback_specs(http, server.base,
                                            [f"{ids.LIVE_FEED}.children", f"{ids.LIVE_MAP}.figure"])
@@ -369,6 +338,4 @@ def _table(results: list[Measure], window: float, viewers: int) -> Table:
 
 
 if __name__ == "__main__":
-    for t in run(quick="--quick" in sys.argv):
-        print(t.render())
-    _ = json
+    run_alone(run)

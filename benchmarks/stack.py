@@ -7,19 +7,29 @@ from __future__ import annotations
 import os
 import random
 import subprocess
-import sys
 import time
-import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import redis
+import requests
+import socketio
+from sqlalchemy import Engine
 
-from benchmarks.common import peak_rss_mb, redis_server, wait_until, workdir
+from benchmarks.common import (
+    await_answer,
+    peak_rss_mb,
+    redis_server,
+    spawn,
+    stop,
+    wait_until,
+    workdir,
+)
 from console.domain.contract import SCHEMA_VERSION
 from data import streams
 from data.db import make_engine, make_sessionmaker, writer_engine
@@ -28,6 +38,7 @@ from data.schema import upgrade
 from data.seed import seed_cases
 from data.users import add_user, issue_token
 from tests.support.servers import free_port
+from tests.support.stores import sqlite_url
 
 USERNAME = "bench"
 PASSWORD = "bench-password-0123"
@@ -65,11 +76,21 @@ class Stack:
     def rss_mb(self, name: str) -> float:
         return peak_rss_mb(self.processes[name].pid)
 
-    def cpu_seconds(self, name: str) -> float:
-        """User + system CPU time used so far by one of the processes."""
-        with open(f"/proc/{self.processes[name].pid}/stat", encoding="ascii") as fh:
-            fields_ = fh.read().rsplit(")", 1)[1].split()
-        return (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")
+    def send_at_rate(self, prefix: str, rate: float, count: int, started: float | None = None,
+                     phase: float = 0.0) -> dict[str, float]:
+        """XADD `count` registrations PREFIX-000001, ..., the i-th `(i + phase) / rate` s after
+        `started` (a time.perf_counter(); now by default); when each was sent (epoch ms)."""
+        client = self.redis()
+        regs = Registrations(prefix)
+        sent: dict[str, float] = {}
+        started = time.perf_counter() if started is None else started
+        for i in range(count):
+            sleep_until(started + (i + phase) / rate)
+            event = regs.next()
+            sent[event["reg_no"]] = time.time() * 1000
+            client.xadd(STREAM, event)
+        client.close()
+        return sent
 
 
 @contextmanager
@@ -79,33 +100,27 @@ def console_stack(cases: int, database_url: str | None = None, web: bool = True,
     with ExitStack() as stack:
         tmp = stack.enter_context(workdir("kup-bench-stack-"))
         server = stack.enter_context(redis_server())
-        url = database_url or f"sqlite:///{tmp / 'kup.db'}"
+        url = database_url or sqlite_url(tmp)
         engine = make_engine(url)
         upgrade(engine)
         if cases:
             seed_cases(engine, cases, seed=5)
-        with make_sessionmaker(writer_engine(engine)).begin() as session:
-            add_user(session, USERNAME, PASSWORD, "admin", enforce_strength=False)
-        with make_sessionmaker(writer_engine(engine)).begin() as session:
-            token = issue_token(session, USERNAME)
+        token = api_user(engine)
         engine.dispose()
         console = Stack(tmp, url, server.url, token)
         try:
             for i in range(ingest_workers):
-                console.processes[f"ingest-{i}"] = subprocess.Popen(
-                    [sys.executable, "-m", "console.cli", "ingest", "--consumer", f"bench-{i}"],
-                    env=console.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                console.processes[f"ingest-{i}"] = spawn(
+                    ["console.cli", "ingest", "--consumer", f"bench-{i}"], console.env())
             for i in range(web_processes if web else 0):
                 port = free_port()
-                log = stack.enter_context(open(tmp / f"web-{i}.log", "w", encoding="utf-8"))
-                console.processes[f"web-{i}"] = subprocess.Popen(
-                    [sys.executable, "-m", "console.cli", "serve", "--port", str(port)],
-                    env=console.env(), stdout=subprocess.DEVNULL, stderr=log)
+                proc = console.processes[f"web-{i}"] = spawn(
+                    ["console.cli", "serve", "--port", str(port)], console.env(),
+                    tmp / f"web-{i}.log")
                 if i == 0:
                     console.web_port = port
                 console.web_ports.append(port)
-                if not wait_until(lambda port=port: answers(port), 120, 0.1):
-                    raise RuntimeError("the web console did not start")
+                await_answer(proc, port, "web console")
             if ingest_workers:
                 client = console.redis()
                 ok = wait_until(lambda: _consumers(client) >= ingest_workers, 120, 0.05)
@@ -114,21 +129,15 @@ def console_stack(cases: int, database_url: str | None = None, web: bool = True,
                     raise RuntimeError("the ingest workers did not start")
             yield console
         finally:
-            for proc in console.processes.values():
-                proc.terminate()
-            for proc in console.processes.values():
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop(*console.processes.values())
 
 
-def answers(port: int, path: str = "/healthz") -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2):
-            return True
-    except OSError as exc:
-        return getattr(exc, "code", None) is not None  # an HTTP error: it is up
+def api_user(engine: Engine) -> str:
+    """Add the admin USERNAME (PASSWORD) to the store; an API token of theirs."""
+    with make_sessionmaker(writer_engine(engine)).begin() as session:
+        add_user(session, USERNAME, PASSWORD, "admin", enforce_strength=False)
+    with make_sessionmaker(writer_engine(engine)).begin() as session:
+        return issue_token(session, USERNAME)
 
 
 def _consumers(client: redis.Redis) -> int:
@@ -159,6 +168,23 @@ class Registrations:
                 "district": self.rng.choice(self.districts),
                 "category": self.rng.choice(_CATEGORIES), "source": "statement",
                 "summary": "Кража телефона в маршрутке"}
+
+
+def api_session(token: str) -> requests.Session:
+    """An HTTP session sending the API `token`."""
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {token}"
+    return http
+
+
+def push_client(url: str, token: str, on_changes: Callable[[Any], object]) -> socketio.Client:
+    """A Socket.IO client of the console at `url` (logged in with the API `token`, no
+    reconnection) handing every "changes" push to `on_changes`."""
+    client = socketio.Client(reconnection=False)
+    client.on("changes", on_changes)
+    client.connect(url, headers={"Authorization": f"Bearer {token}"}, transports=["websocket"],
+                   wait_timeout=30)
+    return client
 
 
 def log_in(page, base_url: str, next_path: str = "/") -> None:  # type: ignore[no-untyped-def]

@@ -14,10 +14,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-import socketio
 
-from benchmarks.common import Table, percentile
-from benchmarks.stack import STREAM, Registrations, Stack, console_stack, sleep_until
+from benchmarks.common import Table, percentile, run_alone
+from benchmarks.stack import Stack, api_session, console_stack, push_client
 from console.web.push import FLUSH_INTERVAL_S
 
 FANOUT_P99_MS = 1000.0
@@ -28,10 +27,7 @@ class Listener:
 
     def __init__(self, url: str, token: str) -> None:
         self.seen: dict[str, float] = {}
-        self.client = socketio.Client(reconnection=False)
-        self.client.on("changes", self._changes)
-        self.client.connect(url, headers={"Authorization": f"Bearer {token}"},
-                            transports=["websocket"], wait_timeout=30)
+        self.client = push_client(url, token, self._changes)
 
     def _changes(self, data: dict) -> None:
         now = time.time() * 1000
@@ -52,16 +48,7 @@ def fan_out(stack: Stack, clients: int, ports: list[int], rate: float, seconds: 
             range(clients)))
     try:
         time.sleep(1.0)
-        client = stack.redis()
-        regs = Registrations(prefix)
-        sent: dict[str, float] = {}
-        started = time.perf_counter()
-        for i in range(int(rate * seconds)):
-            sleep_until(started + i / rate)
-            event = regs.next()
-            sent[event["reg_no"]] = time.time() * 1000
-            client.xadd(STREAM, event)
-        client.close()
+        sent = stack.send_at_rate(prefix, rate, int(rate * seconds))
         deadline = time.time() + 10
         while time.time() < deadline and not all(
                 all(r in lst.seen for r in sent) for lst in listeners):
@@ -86,8 +73,7 @@ def api_load(stack: Stack, clients: int, seconds: float,
 
     def work(index: int) -> None:
         rng = random.Random(index)
-        http = requests.Session()
-        http.headers["Authorization"] = f"Bearer {stack.token}"
+        http = api_session(stack.token)
         mine = []
         failed = 0
         n = index
@@ -115,8 +101,7 @@ def api_load(stack: Stack, clients: int, seconds: float,
 
 
 def _sample_reg_nos(stack: Stack) -> list[str]:
-    http = requests.Session()
-    http.headers["Authorization"] = f"Bearer {stack.token}"
+    http = api_session(stack.token)
     rows = http.get(f"{stack.base_url}/api/v1/cases?limit=200", timeout=60).json()
     http.close()
     return [r["reg_no"] for r in rows] or ["KUP-000000"]
@@ -166,7 +151,4 @@ def run(quick: bool = False) -> list[Table]:
 
 
 if __name__ == "__main__":
-    import sys
-
-    for t in run(quick="--quick" in sys.argv):
-        print(t.render())
+    run_alone(run)
