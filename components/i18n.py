@@ -29,6 +29,27 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "nav.language": ("Язык", "Тил", "Language"),
     "nav.dark": ("Тёмная тема", "Караңгы тема", "Dark theme"),
     "nav.scope_country": ("вся республика", "бүт республика", "whole country"),
+    # the server-rendered login and logout pages (console/web/auth.py)
+    "login.submit": ("Войти", "Кирүү", "Log in"),
+    "login.username": ("Имя пользователя", "Колдонуучунун аты", "Username"),
+    "login.password": ("Пароль", "Сырсөз", "Password"),
+    "login.refused": ("Неверное имя пользователя или пароль, либо учётная запись временно "
+                      "заблокирована после повторных неудачных попыток.",
+                      "Колдонуучунун аты же сырсөз туура эмес, же аккаунт бир нече ийгиликсиз "
+                      "аракеттен кийин убактылуу бөгөттөлгөн.",
+                      "Wrong username or password, or the account is locked after repeated "
+                      "failures."),
+    "login.missing": ("Введите имя пользователя и пароль.",
+                      "Колдонуучунун атын жана сырсөздү киргизиңиз.",
+                      "Enter your username and password."),
+    "login.expired": ("Форма устарела; попробуйте ещё раз.",
+                      "Форманын мөөнөтү бүттү; кайра аракет кылыңыз.",
+                      "The form has expired; please try again."),
+    "login.throttled": ("Слишком много попыток входа; подождите минуту и попробуйте снова.",
+                        "Кирүү аракеттери өтө көп; бир мүнөт күтүп, кайра аракет кылыңыз.",
+                        "Too many login attempts; wait a minute and try again."),
+    "logout.question": ("Выйти из консоли?", "Консолдон чыгасызбы?", "Log out of the console?"),
+    "logout.back": ("Вернуться в консоль", "Консолго кайтуу", "Back to the console"),
     "conn.lost": ("Нет связи — данные на {time}", "Байланыш жок — маалымат {time} абалында",
                   "No connection — data as of {time}"),
     "conn.connecting": ("Подключение…", "Туташууда…", "Connecting…"),

@@ -15,14 +15,14 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import TooManyRequests, Unauthorized
 
+from components.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, t
 from console.domain.access import Viewer
 from console.web.security import CSRF_COOKIE, check_csrf
 from console.web.state import web_state
 from data import audit, users
 
 log = logging.getLogger("kup.web.auth")
-LANGUAGES = ("ru", "ky", "en")
-DEFAULT_LANGUAGE = "ru"
+DEFAULT_LANGUAGE = DEFAULT_LANG
 LOGIN_RATE = "10 per minute"
 # Reachable without logging in: the login form, language choice, health and metrics, and the
 # static files the login page and Dash's renderer load (no case data in any of them).
@@ -30,34 +30,6 @@ PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "auth.set_language", "obs.
                               "obs.metrics", "_dash_assets.static"})
 PUBLIC_PREFIXES = ("/_dash-component-suites/", "/_favicon.ico")
 JSON_PREFIXES = ("/api/", "/_dash-", "/_reload-hash")
-# The words of the server-rendered pages (login, logout): (ru, ky, en).
-WORDS: dict[str, tuple[str, str, str]] = {
-    "title": ("КУП — оперативная консоль", "КУП — оперативдик консоль",
-              "KUP operations console"),
-    "login": ("Войти", "Кирүү", "Log in"),
-    "username": ("Имя пользователя", "Колдонуучунун аты", "Username"),
-    "password": ("Пароль", "Сырсөз", "Password"),
-    "language": ("Язык", "Тил", "Language"),
-    "logout": ("Выйти", "Чыгуу", "Log out"),
-    "logout_question": ("Выйти из консоли?", "Консолдон чыгасызбы?", "Log out of the console?"),
-    "back": ("Вернуться в консоль", "Консолго кайтуу", "Back to the console"),
-    "refused": ("Неверное имя пользователя или пароль, либо учётная запись временно "
-                "заблокирована после повторных неудачных попыток.",
-                "Колдонуучунун аты же сырсөз туура эмес, же аккаунт бир нече ийгиликсиз "
-                "аракеттен кийин убактылуу бөгөттөлгөн.",
-                "Wrong username or password, or the account is locked after repeated "
-                "failures."),
-    "missing": ("Введите имя пользователя и пароль.",
-                "Колдонуучунун атын жана сырсөздү киргизиңиз.",
-                "Enter your username and password."),
-    "expired": ("Форма устарела; попробуйте ещё раз.",
-                "Форманын мөөнөтү бүттү; кайра аракет кылыңыз.",
-                "The form has expired; please try again."),
-    "throttled": ("Слишком много попыток входа; подождите минуту и попробуйте снова.",
-                  "Кирүү аракеттери өтө көп; бир мүнөт күтүп, кайра аракет кылыңыз.",
-                  "Too many login attempts; wait a minute and try again."),
-}
-
 bp = Blueprint("auth", __name__)
 
 
@@ -175,20 +147,20 @@ def _throttled(error: TooManyRequests) -> tuple[Response | str, int]:
     return jsonify(error="too many requests"), 429
 
 
-def words(lang: str) -> dict[str, str]:
-    """The server-rendered pages' words in `lang`."""
-    column = LANGUAGES.index(lang) if lang in LANGUAGES else 0
-    return {key: texts[column] for key, texts in WORDS.items()}
+def _page(template: str, **context: object) -> str:
+    """A server-rendered page (login, logout) in the session's language: its words come from
+    components.i18n, through `t(key)` in the template."""
+    lang = select_locale()
+    return render_template(template, lang=lang, t=lambda key, **params: t(key, lang, **params),
+                           **context)
 
 
 def _login_page(error: str | None = None, status: int = 200,
                 next_url: str | None = None) -> tuple[str, int]:
-    """The login form; `error` is a key of WORDS."""
-    lang = select_locale()
-    w = words(lang)
-    return render_template("login.html", error=w[error] if error else None, w=w,
-                           next_url=safe_next(next_url or request.values.get("next")),
-                           languages=LANGUAGES, lang=lang), status
+    """The login form; `error` names its message (refused, missing, expired, throttled)."""
+    return _page("login.html", error=f"login.{error}" if error else None,
+                 next_url=safe_next(next_url or request.values.get("next")),
+                 languages=LANGUAGE_NAMES), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -227,8 +199,7 @@ def logout() -> Response | str:
     """GET asks for confirmation (a form, so that no link elsewhere can log you out); POST
     logs out."""
     if request.method == "GET":
-        lang = select_locale()
-        return render_template("logout.html", lang=lang, w=words(lang))
+        return _page("logout.html")
     viewer = current_viewer()
     with web_state().writer.begin() as s:
         audit.record(s, viewer.username, "logout", "session", {})

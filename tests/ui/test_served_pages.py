@@ -154,3 +154,44 @@ def test_case_page_of_another_region_over_http(web: WebApp, client_for, two_case
     assert "Case not found" in body(osh, two_cases["bishkek"])
     assert "bishkek case" not in body(osh, two_cases["bishkek"])
     assert "osh case" in body(osh, two_cases["osh"])
+
+
+@pytest.mark.parametrize("lang", ["ru", "ky", "en"])
+def test_login_and_logout_pages_speak_the_consoles_language(web: WebApp, client_for,  # type: ignore[no-untyped-def]
+                                                            lang: str) -> None:
+    """The server-rendered pages take their words from components/i18n.py (one table), in the
+    language chosen at /lang/<code>, as plain HTML forms (no script needed)."""
+    from components.i18n import LANGUAGE_NAMES, t
+
+    client = web.server.test_client()
+    assert client.get(f"/lang/{lang}?next=/login").status_code == 302
+    page = client.get("/login").get_data(as_text=True)
+    for key in ("app.title", "login.submit", "login.username", "login.password"):
+        assert html_text(t(key, lang)) in page, key
+    assert all(name in page for name in LANGUAGE_NAMES.values())
+    assert f'<html lang="{lang}">' in page and "<script" not in page
+    assert '<form method="post" action="/login"' in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    refused = client.post("/login", data={"username": "duty", "password": "wrong",
+                                          "csrf_token": token.group(1)})
+    assert refused.status_code == 401
+    assert html_text(t("login.refused", lang)) in refused.get_data(as_text=True)
+    missing = client.post("/login", data={"username": "", "csrf_token": token.group(1)})
+    assert html_text(t("login.missing", lang)) in missing.get_data(as_text=True)
+    expired = client.post("/login", data={"username": "duty", "password": "x"})
+    assert expired.status_code == 400
+    assert html_text(t("login.expired", lang)) in expired.get_data(as_text=True)
+
+    user = client_for("duty")
+    assert user.get(f"/lang/{lang}?next=/logout").status_code == 302
+    logout = user.get("/logout").get_data(as_text=True)
+    for key in ("logout.question", "nav.logout", "logout.back"):
+        assert html_text(t(key, lang)) in logout, key
+
+
+def html_text(text: str) -> str:
+    """`text` as Jinja's autoescaping writes it into a page."""
+    from markupsafe import escape
+
+    return str(escape(text))
