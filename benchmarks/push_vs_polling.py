@@ -302,8 +302,8 @@ def _kup_values() -> dict[tuple[str, str], Any]:
             (ids.LIVE_OPENED, "data"): datetime.now(timezone.utc).isoformat(),
             (ids.LIVE_MEASURE, "value"): DEFAULT_MEASURE, (ids.THEME, "data"): "light",
             (ids.LIVE_MAP_TICK, "n_intervals"): 0,
-            (ids.LIVE_MAP_KEY, "data"): map_key(None, None, None, None, DEFAULT_MEASURE,
-                                                "light", DEFAULT_LANG)}
+            (ids.LIVE_MAP_KEY, "data"): map_key((None, None, None, None), DEFAULT_MEASURE,
+                                                False, DEFAULT_LANG)}
 
 
 def _table(results: list[Measure], window: float, viewers: int) -> Table:
