@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import redis
 from sqlalchemy import func, select
@@ -25,15 +25,15 @@ from benchmarks.common import (
     postgres_ok,
     postgres_schema,
     redis_server,
+    run_alone,
     workdir,
 )
 from console.config import Settings
-from console.domain.simulator import Simulator
 from data import streams
 from data.db import make_engine
 from data.models import Case, DeadLetter, EventRow
-from data.reference import load_geography
 from data.schema import upgrade
+from tests.support.processes import simulated_events
 
 STREAM = "bench:events"
 BATCH_SIZE = 500
@@ -44,14 +44,8 @@ SIM_END = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
 def make_events(count: int, seed: int = 4) -> list[dict[str, str]]:
     """`count` entries of simulated history: every event type, ~0.5% duplicates, ~0.2% bad."""
-    sim = Simulator(load_geography(), seed=seed, bad_rate=0.002, duplicate_rate=0.005,
-                    registrations_per_day=max(count / 8, 100))
-    events: list[dict[str, str]] = []
-    for fields in sim.backfill(SIM_END - timedelta(days=30), SIM_END):
-        events.append(fields)
-        if len(events) >= count:
-            break
-    return events
+    return simulated_events(count, seed=seed, bad_rate=0.002, duplicate_rate=0.005,
+                            end=SIM_END)
 
 
 @dataclass
@@ -267,7 +261,4 @@ def _table(runs: list[Run], count: int, registrations: int,
 
 
 if __name__ == "__main__":
-    import sys
-
-    for t in run(quick="--quick" in sys.argv):
-        print(t.render())
+    run_alone(run)

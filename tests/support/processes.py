@@ -226,10 +226,11 @@ def check_exactly_once(client: redis.Redis, engine: Engine, stream: str,
 
 
 def simulated_events(count: int, seed: int = 7, bad_rate: float = 0.01,
-                     duplicate_rate: float = 0.01) -> list[dict[str, str]]:
+                     duplicate_rate: float = 0.01,
+                     end: datetime | None = None) -> list[dict[str, str]]:
     """`count` realistic entries (every event type, some duplicates and malformed ones) of
-    the month before now."""
-    end = datetime.now(timezone.utc) - timedelta(hours=1)
+    the month before `end` (default: an hour ago)."""
+    end = end or datetime.now(timezone.utc) - timedelta(hours=1)
     sim = Simulator(load_geography(), seed=seed, bad_rate=bad_rate,
                     duplicate_rate=duplicate_rate, registrations_per_day=max(count / 8, 100))
     events: list[dict[str, str]] = []
