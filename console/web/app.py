@@ -8,6 +8,7 @@ from `components.layout.app_layout` (a function, called for every page load) and
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import secrets
 from collections.abc import Callable, Mapping
@@ -102,6 +103,60 @@ def warm_up_figures() -> None:
     orjson.dumps(numpy.arange(2), option=orjson.OPT_SERIALIZE_NUMPY)
 
 
+DASH_UPDATE_PATH = "/_dash-update-component"
+
+
+def _dependency(item: object) -> bool:
+    """An input, state or output as dash-renderer names it: {id, property[, value]}."""
+    return (isinstance(item, dict) and isinstance(item.get("id"), (str, dict))
+            and isinstance(item.get("property"), str))
+
+
+def _dependencies(items: object, count: int) -> bool:
+    """`count` dependencies, each one or (a pattern's) a list of them."""
+    return isinstance(items, list) and len(items) == count and all(
+        _dependency(item) or (isinstance(item, list) and all(map(_dependency, item)))
+        for item in items)
+
+
+def callback_request_problem(body: object, callback_map: Mapping[str, Any]) -> str | None:
+    """Why a POST to /_dash-update-component is not one dash-renderer sends (None when it
+    is): an object naming a registered callback, with its inputs and states in their number,
+    its outputs, and changed props Dash can read. Dash trusts all of this (a forged
+    envelope raised KeyError or AttributeError in Dash: a 500); the values inside are the
+    callbacks' to check (callbacks/inputs.py)."""
+    if not isinstance(body, dict):
+        return "the body must be an object"
+    output = body.get("output")
+    spec = callback_map.get(output) if isinstance(output, str) else None
+    if spec is None:
+        return "no such callback"
+    for part in ("inputs", "state"):
+        if not _dependencies(body.get(part, []), len(spec.get(part, []))):
+            return f"{part} must name the callback's {len(spec.get(part, []))} {part}"
+    outputs = body.get("outputs")
+    if not (_dependencies(outputs, output.count("...") + 1) if output.startswith("..")
+            else _dependency(outputs)):
+        return "outputs must name the callback's outputs"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(map(_prop_id, changed)):
+        return "changedPropIds must be \"<id>.<property>\" texts"
+    return None
+
+
+def _prop_id(value: object) -> bool:
+    """A changed prop as Dash reads it: "<id>.<property>", a pattern's id a JSON object."""
+    if not isinstance(value, str):
+        return False
+    component = value.rpartition(".")[0]
+    if not component.startswith("{"):
+        return True
+    try:
+        return isinstance(json.loads(component), dict)
+    except ValueError:
+        return False
+
+
 def refuse_callback_input(exc: InvalidCallbackInput) -> tuple[Response, int]:
     """A callback input of a form the page never sends (callbacks/inputs.py): 400 with what was
     expected; logged at WARNING without the value or a traceback."""
@@ -177,6 +232,19 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
 
     csrf = security.init_security(server, dash_app, settings)
     auth.init_auth(server, csrf)
+
+    @server.before_request
+    def refuse_forged_callback_requests() -> tuple[Response, int] | None:
+        """(After the login and CSRF checks.) A 400, not Dash's 500, for a callback request
+        of a form dash-renderer never sends; logged at WARNING without the body."""
+        if request.path != DASH_UPDATE_PATH or request.method != "POST":
+            return None
+        problem = callback_request_problem(request.get_json(silent=True),
+                                           dash_app.callback_map)
+        if problem is None:
+            return None
+        log.warning("callback request refused: %s", problem)
+        return jsonify(error=f"not a callback request: {problem}"), 400
     server.register_blueprint(api.bp)
     server.register_blueprint(observability.bp)
     for endpoint in ("obs.healthz", "obs.metrics"):  # probes may speak plain HTTP

@@ -22,7 +22,7 @@ from console.web.api import CASE_PARAMS
 from console.web.app import WebApp
 from data import users
 from data.models import Flag
-from tests.security.conftest import Cases, both_stores_url, callback
+from tests.security.conftest import Cases, both_stores_url, callback, csrf_header
 
 FUZZ = settings(max_examples=30, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -225,6 +225,80 @@ def test_any_callback_input_gets_an_answer_not_an_error(console: WebApp, cases: 
     feed = next(k for k in _server_callbacks(console) if f"{ids.LIVE_FEED}." in k)
     still = callback(console, client, feed, {f"{ids.LANG}.data": "en"})  # still working
     assert still.status_code == 200 and cases.osh in still.get_data(as_text=True)
+
+
+def _valid_parts(console: WebApp, key: str) -> dict[str, object]:
+    """The parts of a well-formed request for callback `key`, every value null."""
+    spec = console.dash_app.callback_map[key]
+    named = {part: [{"id": i["id"], "property": i["property"], "value": None}
+                    for i in spec.get(part, [])] for part in ("inputs", "state")}
+    outputs = [dict(zip(("id", "property"), o.rsplit(".", 1)))
+               for o in key.strip(".").split("...")]
+    first = spec["inputs"][0]
+    return {"output": key, "outputs": outputs if key.startswith("..") else outputs[0],
+            **named, "changedPropIds": [f"{first['id']}.{first['property']}"]}
+
+
+@FUZZ
+@given(data=st.data())
+def test_any_callback_request_gets_an_answer_not_an_error(console: WebApp, cases: Cases,  # type: ignore[no-untyped-def]
+                                                          osh_client, caplog, data) -> None:
+    """The envelope around the values (which callback, its inputs, states, outputs, what
+    changed), each part well formed or anything at all: an answer or a clear 400."""
+    caplog.clear()
+    key = data.draw(st.sampled_from(_server_callbacks(console)), label="callback")
+    body = {part: data.draw(st.one_of(st.just(valid), json_values), label=part)
+            for part, valid in _valid_parts(console, key).items()}
+    raw = data.draw(st.one_of(st.just(json.dumps(body)), json_values.map(json.dumps)),
+                    label="body")
+    try:
+        response = osh_client.post("/_dash-update-component", data=raw,
+                                   content_type="application/json",
+                                   headers=csrf_header(osh_client))
+    except Exception as exc:  # noqa: BLE001 - what a served console would answer with a 500
+        pytest.fail(f"{key} raised {type(exc).__name__}: {exc}"[:2000])
+    event(f"answer {response.status_code}")
+    answer = response.get_data(as_text=True)
+    assert response.status_code in (200, 204, 400), (response.status_code, answer[:300])
+    if response.status_code == 400:
+        assert response.get_json()["error"].startswith(("not a callback request: ",
+                                                        "invalid input to callback "))
+    assert not any(leak in answer for leak in cases.leaks)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+# Envelopes Dash itself once answered with a 500 (KeyError, AttributeError, JSONDecodeError).
+BAD_ENVELOPES = {
+    "a list": lambda parts: [], "null": lambda parts: None, "an empty object": lambda parts: {},
+    "an unknown callback": lambda parts: {**parts, "output": "nope.children"},
+    "a number as callback": lambda parts: {**parts, "output": 5},
+    "no inputs": lambda parts: {k: v for k, v in parts.items() if k != "inputs"},
+    "an input too many": lambda parts: {**parts, "inputs": [*parts["inputs"], parts["inputs"][0]]},
+    "an input not an object": lambda parts: {**parts, "inputs": ["x", *parts["inputs"][1:]]},
+    "state as an object": lambda parts: {**parts, "state": {}},
+    "no outputs": lambda parts: {**parts, "outputs": []},
+    "a changed prop not an input": lambda parts: {**parts, "changedPropIds": ["{bad.n_clicks"]},
+    "changed props as text": lambda parts: {**parts, "changedPropIds": "page.children"},
+}
+
+
+@pytest.mark.parametrize("what", sorted(BAD_ENVELOPES))
+def test_each_forged_envelope_is_refused_clearly(console: WebApp, osh_client, caplog,  # type: ignore[no-untyped-def]
+                                                 what: str) -> None:
+    key = next(k for k in _server_callbacks(console) if k.startswith(f"..{ids.CASE_FLAG_RESULT}"))
+    parts = _valid_parts(console, key)
+
+    def post(body: object):  # type: ignore[no-untyped-def]
+        return osh_client.post("/_dash-update-component", data=json.dumps(body),
+                               content_type="application/json",
+                               headers=csrf_header(osh_client))
+
+    refused = post(BAD_ENVELOPES[what](parts))
+    assert refused.status_code == 400, refused.get_data(as_text=True)[:300]
+    assert refused.get_json()["error"].startswith("not a callback request: ")
+    assert [r.levelno for r in caplog.records if "refused" in r.getMessage()] == [
+        logging.WARNING]
+    assert post(parts).status_code == 204  # the well-formed request: no click, no update
 
 
 # Each place that once answered 500 (issue #5), with the answer it gets now: a value of a JSON

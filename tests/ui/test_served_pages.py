@@ -16,8 +16,9 @@ from sqlalchemy import Engine, select
 
 from components import ids
 from console.config import Settings
+from console.domain.access import Viewer
 from console.web.app import WebApp, create_app
-from data import users
+from data import flags, users
 from data.db import make_sessionmaker, writer_engine
 from data.models import Flag
 from tests.support import events as ev
@@ -75,16 +76,17 @@ def store_now(engine: Engine, *events: dict[str, str]) -> None:
         assert not apply_batch(session, entries, intake_rules(Settings())).rejected
 
 
-def call(web: WebApp, client: FlaskClient, output_id: str, inputs: list[dict],
-         state: list[dict] | None = None) -> dict:
-    """POST one callback as dash-renderer does (CSRF header from the cookie)."""
+def call(web: WebApp, client: FlaskClient, output_id: str, inputs: list,
+         state: list[dict] | None = None, changed: str | None = None) -> dict:
+    """POST one callback as dash-renderer does (CSRF header from the cookie); `changed` is
+    the prop that fired (default: the first input)."""
     key = next(k for k in web.dash_app.callback_map if f"{output_id}." in k)
     spec = web.dash_app.callback_map[key]
     outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]}
                for o in key.strip(".").split("...")]
     body = {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0],
             "inputs": inputs, "state": state or [],
-            "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"]}
+            "changedPropIds": [changed or f"{inputs[0]['id']}.{inputs[0]['property']}"]}
     assert len(spec["inputs"]) == len(inputs)
     cookie = client.get_cookie("_csrf_token")
     assert cookie is not None
@@ -139,6 +141,28 @@ def test_duty_officer_forging_the_flag_callback_is_refused(  # type: ignore[no-u
     with make_sessionmaker(engine)() as s:
         assert [(f.reg_no, f.created_by) for f in s.scalars(select(Flag))] == [
             (two_cases["bishkek"], "prosecutor")]
+
+
+def test_clearing_a_flag_through_the_pattern_callback_over_http(  # type: ignore[no-untyped-def]
+        web: WebApp, client_for, two_cases, engine: Engine) -> None:
+    """The case page's "clear flag" buttons are a pattern (ALL) input: dash-renderer sends
+    them as a list of dict ids and names the clicked one, as JSON, in changedPropIds."""
+    osh = two_cases["osh"]
+    with make_sessionmaker(writer_engine(engine)).begin() as s:
+        flag = flags.add_flag(s, Viewer("prosecutor", "prosecutor"), osh, "check")
+    button = {"flag": flag.id, "type": ids.CLEAR_FLAG_TYPE}
+    inputs = [{"id": ids.CASE_FLAG_BUTTON, "property": "n_clicks", "value": None},
+              [{"id": button, "property": "n_clicks", "value": 1}]]
+    state = [{"id": ids.CASE_FLAG_COMMENT, "property": "value", "value": None},
+             {"id": ids.CASE_REG_NO, "property": "data", "value": osh},
+             {"id": ids.CASE_FLAG_VERSION, "property": "data", "value": 2},
+             {"id": ids.LANG, "property": "data", "value": "en"}]
+    changed = f'{{"flag":{flag.id},"type":"{ids.CLEAR_FLAG_TYPE}"}}.n_clicks'
+    answer = call(web, client_for("prosecutor"), ids.CASE_FLAG_RESULT, inputs, state, changed)
+    assert f"Flag cleared: {osh}" in json.dumps(answer)
+    assert answer["response"][ids.CASE_FLAG_VERSION]["data"] == 3
+    with make_sessionmaker(engine)() as s:
+        assert s.get(Flag, flag.id).cleared_by == "prosecutor"
 
 
 def test_case_page_of_another_region_over_http(web: WebApp, client_for, two_cases) -> None:  # type: ignore[no-untyped-def]
