@@ -5,24 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    DateTime,
-    Dialect,
-    Engine,
-    String,
-    Table,
-    create_engine,
-    event,
-    insert,
-    text,
-)
+from sqlalchemy import Connection, DateTime, Dialect, Engine, String, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -188,51 +174,6 @@ def lock_writers(session: Session) -> None:
     a transaction-level advisory lock; SQLite already holds its write lock from BEGIN IMMEDIATE)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(4171100)"))
-
-
-def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """INSERT many rows (mappings with the same keys) in one statement execution.
-
-    On SQLite the rows go straight to the driver's executemany, each column's bind processing
-    (UTC instants, JSON, free text) applied once per value: SQLAlchemy's own per-row parameter
-    building costs about as much as SQLite's insert itself. Elsewhere a Core executemany, which
-    psycopg2 sends as pages of INSERT ... VALUES. Errors are SQLAlchemy's either way."""
-    if not rows:
-        return
-    if unknown := set(rows[0]) - set(table.c.keys()):
-        raise ValueError(f"bulk_insert into {table.name}: no column {sorted(unknown)}")
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
-        return
-    statement, columns = _driver_insert(table, frozenset(rows[0]), conn.dialect)
-    conn.exec_driver_sql(statement, [
-        tuple(default if name is None else row[name] if process is None else
-              process(row[name]) for name, process, default in columns)
-        for row in rows])
-
-
-# A column of a driver-level INSERT: the row key it takes its value from (None: a column left
-# out of the rows, which gets its scalar default), its bind processor, that default.
-_DriverColumn = tuple[str | None, Callable[[Any], Any] | None, Any]
-
-
-@lru_cache(maxsize=64)
-def _driver_insert(table: Table, keys: frozenset[str], dialect: Dialect
-                   ) -> tuple[str, tuple[_DriverColumn, ...]]:
-    """The driver-level INSERT of rows with these keys, and how to fill each parameter."""
-    compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
-    columns: list[_DriverColumn] = []
-    for name in compiled.positiontup or ():
-        column = table.c[name]
-        process = column.type.dialect_impl(dialect).bind_processor(dialect)
-        if name in keys:
-            columns.append((name, process, None))
-        elif column.default is not None and column.default.is_scalar:
-            default = column.default.arg  # type: ignore[attr-defined]
-            columns.append((None, None, process(default) if process else default))
-        else:
-            raise ValueError(f"bulk_insert into {table.name}: no value for {name}")
-    return compiled.string, tuple(columns)
 
 
 NUL_STAND_IN = "\u2400"  # ␀ SYMBOL FOR NULL

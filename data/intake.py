@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from console.domain.contract import ContractError, Event, decode_fields, validate_event
@@ -22,7 +22,7 @@ from console.domain.lifecycle import (
     apply_event,
     register_case,
 )
-from data.db import bulk_insert, lock_writers
+from data.db import lock_writers
 from data.models import Case, DeadLetter, DeadlineChangeRow, EventRow
 
 RawFields = dict[bytes, bytes] | dict[str, str]
@@ -277,16 +277,16 @@ def _write(conn: Connection, event_rows: list[dict[str, Any]], applied_ids: list
            changes: list[dict[str, Any]]) -> None:
     """All writes of a batch, one executemany per table and kind."""
     if event_rows:
-        bulk_insert(conn, _events, event_rows)
+        conn.execute(insert(_events), event_rows)
     if applied_ids:
         conn.execute(_MARK_APPLIED, [{"key": i} for i in applied_ids])
     if new_cases:
-        bulk_insert(conn, _cases, new_cases)
+        conn.execute(insert(_cases), new_cases)
     for columns, rows in _case_updates(updated_cases).items():
         conn.execute(update(_cases).where(_cases.c.reg_no == bindparam("key")).values(
             {name: bindparam(name) for name in columns}), rows)
     if changes:
-        bulk_insert(conn, _changes, changes)
+        conn.execute(insert(_changes), changes)
 
 
 def _case_updates(pairs: Iterable[tuple[CaseState, CaseState]],
@@ -318,7 +318,7 @@ def _record_rejections(conn: Connection, rejected: Iterable[Rejection], now: dat
                      "error": rejection.error, "field": rejection.field[:80],
                      "fields": printable_fields(rejection.entry.fields), "received_at": now})
     if rows:
-        bulk_insert(conn, _dead, rows)
+        conn.execute(insert(_dead), rows)
 
 
 def _event_row(item: _Valid, now: datetime, applied: bool) -> dict[str, Any]:

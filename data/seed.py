@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, Table, func, select, text
+from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
 from console.domain.contract import SCHEMA_VERSION
 from console.domain.deadlines import get_rule_set, is_working_day, period_end
@@ -43,7 +43,7 @@ from console.domain.simulator import (
     SUMMARIES,
     URGENT,
 )
-from data.db import bulk_insert, json_text
+from data.db import json_text
 from data.models import Case, DeadlineChangeRow, EventRow
 from data.reference import District, load_geography
 
@@ -143,7 +143,7 @@ def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
     if conn.dialect.name == "postgresql":
         _copy_rows(conn, table, rows)
     else:
-        bulk_insert(conn, table, rows)
+        conn.execute(insert(table), rows)
 
 
 def _copy_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
