@@ -126,3 +126,16 @@ def instant(value: object) -> datetime | None:
         return moment.astimezone(timezone.utc) if moment is not None else None
     except (ValueError, OverflowError):
         return None
+
+
+def record(value: object, fields: Collection[str]) -> dict[str, str | None]:
+    """An object's `fields` as text or None (a pushed row; other keys dropped); null counts
+    as an empty object."""
+    given = mapping(value)
+    return {name: text(given.get(name)) for name in fields}
+
+
+def counts(value: object, names: Collection[str]) -> dict[str, int]:
+    """An object of whole numbers (pushed counters): `names` each, 0 when null or missing."""
+    given = mapping(value)
+    return {name: number(given.get(name)) for name in names}

@@ -1,15 +1,24 @@
 """Callbacks of the live page: feed, counters, map, map clicks, district choices.
 
-Each "changes" push (already coalesced by the server) costs three cheap queries: the newest
-registrations (registered_at index, LIMIT), the open/overdue/due-soon counts ((decision,
-deadline) index) and the count since the page opened; the map's points are patched in place.
-The map's shading (two GROUP BYs) is refreshed on a timer, not per push.
+A "changes" push (already coalesced by the server) carries the live view the push leader read
+once for the whole room (console/web/push.py): a page with its default filters (no district,
+category or kind; no region or the viewer's own) renders its feed, status strip and "new since
+opened" counter from it without opening a session. The counter is the view's `total` (the
+room's registrations since its `anchor`) plus the page's own offset, counted once per anchor
+(two counts, every ten minutes). Any other page, a push without a view, a resync and the first
+load query the store: the newest registrations (registered_at index, LIMIT), the
+open/overdue/due-soon counts ((decision, deadline) index) and the count since the page opened.
+The map's points are re-queried and patched in place on every push (the 24 h of points would
+make the push, which the browser sends back with both callbacks, ten times bigger); its shading
+(two GROUP BYs) is refreshed on a timer, not per push.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import plotly.graph_objects as go
@@ -20,14 +29,14 @@ from callbacks import inputs
 from callbacks.context import Context, request_context
 from components import ids
 from components.common import district_options
-from components.live import feed, new_count, status_strip
+from components.live import STRIP_KEYS, feed, new_count, status_strip
 from components.live_map import (DEFAULT_MEASURE, MEASURES, build_map_figure, clicked_target,
                                  map_patch)
 from components.workload import Drill, drill_search
 from data import aggregates
 from data.queries import CaseFilter
 
-FEED_SIZE = 50
+FEED_SIZE = aggregates.LIVE_FEED_SIZE
 POINT_HOURS = 24
 
 
@@ -69,23 +78,79 @@ def pushed_matching(payload: Mapping[str, Any], filters: Filters) -> int:
     return sum(all(item.get(k) == v for k, v in wanted.items()) for item in items)
 
 
+@dataclass(frozen=True)
+class PushedView:
+    """The part of a push's live view a page renders (parsed, kept to the viewer's region)."""
+
+    anchor: datetime
+    total: int
+    counts: dict[str, int]
+    rows: list[dict[str, Any]]
+
+
+def pushed_view(context: Context, filters: Filters, payload: Mapping[str, Any]
+                ) -> PushedView | None:
+    """The push's live view if this page may show it instead of querying: its filters are the
+    defaults and the view is of the viewer's own scope; else None. The view comes from the
+    browser like any input: a field of another JSON type is refused (InvalidCallbackInput),
+    rows without a number or outside the viewer's region are dropped, and nothing in it
+    makes the server read anything."""
+    if payload.get("view") is None:
+        return None
+    view = inputs.mapping(payload.get("view"))
+    scope, anchor = inputs.text(view.get("scope")), inputs.instant(view.get("anchor"))
+    total, counts = inputs.number(view.get("total")), inputs.counts(view.get("counts"), STRIP_KEYS)
+    rows = [inputs.record(row, aggregates.LIVE_FEED_FIELDS)
+            for row in inputs.rows(view.get("feed"))]
+    own = context.viewer.region
+    region, *others = filters
+    if any(others) or region not in (None, own) or scope != own or anchor is None:
+        return None
+    rows = [{**row, "registered_at": inputs.instant(row["registered_at"])} for row in rows
+            if row.get("reg_no") and (own is None or row.get("region") == own)]
+    return PushedView(anchor, total, counts, rows[:FEED_SIZE])
+
+
+def _view_count(context: Context, view: PushedView, flt: CaseFilter, since: datetime,
+                counted: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """The counter's memory after a push with a view: the view's total plus this page's
+    offset (its registrations between the page's opening and the view's anchor, counted
+    when the anchor is new to the page); never less than it showed."""
+    anchor = view.anchor.isoformat()
+    mine = counted.get("key") == key
+    if mine and inputs.text(counted.get("anchor")) == anchor and counted.get("offset") is not None:
+        offset = inputs.number(counted.get("offset"))
+    else:
+        with context.sessions() as session:
+            offset = (aggregates.registered_since(session, flt, since)
+                      - aggregates.registered_since(session, flt, view.anchor))
+    count = max(view.total + offset, inputs.number(counted.get("count")) if mine else 0, 0)
+    return {"key": key, "count": count, "anchor": anchor, "offset": offset}
+
+
 def refresh_feed(context: Context, region: Any, district: Any, category: Any, kind: Any,
                  opened: Any, lang: Any, payload: Any = None,
                  counted: Any = None) -> tuple[Any, ...]:
     """Feed items, the "new since the page opened" counter (and its memory) and the status
-    strip. The counter adds up what the pushes brought (`payload`: the push that triggered
-    this, if one did) and never shows less than the store's count of registrations since
-    the page opened, which also covers what was missed while disconnected; new filters
-    start it again from the store."""
+    strip. From the push's live view when the page may show it (see pushed_view), else from
+    the store. On the store path the counter adds up what the pushes brought (`payload`: the
+    push that triggered this, if one did) and never shows less than the store's count of
+    registrations since the page opened, which also covers what was missed while
+    disconnected; new filters start it again from the store."""
     filters = page_filters(region, district, category, kind)
     lang, payload, counted = inputs.language(lang), inputs.mapping(payload), inputs.mapping(counted)
     flt = _filter(context, filters)
     since = inputs.instant(opened) or context.now
+    key = json.dumps(filters)
+    view = pushed_view(context, filters, payload)
+    if view is not None:
+        memory = _view_count(context, view, flt, since, counted, key)
+        return (feed(view.rows, lang, context.tz), new_count(memory["count"], lang),
+                status_strip(view.counts, lang), memory)
     with context.sessions() as session:
         rows = aggregates.recent_registrations(session, flt, FEED_SIZE)
         stored = aggregates.registered_since(session, flt, since)
         counts = aggregates.status_counts(session, flt, context.now, context.due_soon)
-    key = json.dumps(filters)
     count = stored
     if counted.get("key") == key:
         pushed = pushed_matching(payload, filters) if payload else 0

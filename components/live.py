@@ -19,12 +19,13 @@ from console.domain.access import Viewer
 MAP_CONFIG = {"displaylogo": False, "scrollZoom": True, "topojsonURL": "/_kup-no-topojson/",
               "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"]}
 MAP_TICK_MS = 30_000
+STRIP_KEYS = ("open", "overdue", "due_soon")
 
 
 def status_strip(counts: Mapping[str, int], lang: str) -> list[dbc.Col]:
     """Open, overdue and due-soon counts as tiles; the two alarming ones link to /overdue."""
-    tiles = (("open", "primary", "/workload"), ("overdue", "danger", "/overdue"),
-             ("due_soon", "warning", "/overdue"))
+    tiles = zip(STRIP_KEYS, ("primary", "danger", "warning"), ("/workload", "/overdue",
+                                                                "/overdue"), strict=True)
     return [dbc.Col(dcc.Link(html.Div([
         html.Div(f"{counts.get(key, 0):,}".replace(",", " "),
                  className="fs-3 fw-bold lh-1", id=f"strip-{key}"),

@@ -360,3 +360,58 @@ def case_detail(session: Session, reg_no: str, scope_region: str | None, now: da
              for f in session.scalars(select(Flag).where(Flag.reg_no == reg_no)
                                       .order_by(Flag.created_at.desc(), Flag.id.desc()))]
     return CaseDetail(state, events, deadlines, flags)
+
+
+LIVE_FEED_SIZE = 50
+LIVE_FEED_FIELDS = ("reg_no", "district", "region", "category", "kind", "registered_at",
+                    "summary", "priority")
+LIVE_ANCHOR = timedelta(minutes=10)
+
+
+def live_anchor(now: datetime) -> datetime:
+    """The instant a live view's `total` counts from: `now` floored to LIVE_ANCHOR (UTC), the
+    same for every flush of those ten minutes and for every web process."""
+    step = int(LIVE_ANCHOR.total_seconds())
+    return datetime.fromtimestamp(int(now.timestamp()) // step * step, timezone.utc)
+
+
+def _json_row(row: dict) -> dict[str, object]:
+    """A feed row with the live view's fields, its time as ISO 8601 UTC text."""
+    out = {name: row.get(name) for name in LIVE_FEED_FIELDS}
+    at = row.get("registered_at")
+    out["registered_at"] = at.astimezone(timezone.utc).isoformat() if at is not None else None
+    return out
+
+
+def live_views(session: Session, scopes: Sequence[str | None], now: datetime,
+               due_soon: timedelta, feed_size: int = LIVE_FEED_SIZE
+               ) -> dict[str | None, dict[str, object]]:
+    """What a live page with its default filters shows in each scope (a region, None for the
+    whole country), as JSON-ready plain data: the newest `feed_size` registrations (the feed's
+    fields, ISO times), the status counts at `now`, and `total`, the registrations since
+    `anchor` (live_anchor(now)), from which a page derives its "new since opened" counter.
+    One feed query per scope, plus one GROUP BY region each for the counts and the totals,
+    whatever the number of scopes."""
+    wanted = list(dict.fromkeys(scopes))
+    if not wanted:
+        return {}
+    anchor = live_anchor(now)
+    status = select(Case.region, func.count(), _count_if(Case.deadline <= now),
+                    _count_if(and_(Case.deadline > now, Case.deadline <= now + due_soon))
+                    ).where(Case.decision.is_(None)).group_by(Case.region)
+    by_region = {r: (int(t), int(o), int(s)) for r, t, o, s in session.execute(status)}
+    since = select(Case.region, func.count()).where(Case.registered_at >= anchor
+                                                    ).group_by(Case.region)
+    totals = {r: int(n) for r, n in session.execute(since)}
+    views: dict[str | None, dict[str, object]] = {}
+    for scope in wanted:
+        regions = [scope] if scope else list(by_region)
+        counts = [sum(by_region.get(r, (0, 0, 0))[i] for r in regions) for i in range(3)]
+        rows = recent_registrations(session, CaseFilter(scope_region=scope), feed_size)
+        views[scope] = {
+            "scope": scope, "as_of": now.astimezone(timezone.utc).isoformat(),
+            "anchor": anchor.isoformat(),
+            "total": totals.get(scope, 0) if scope else sum(totals.values()),
+            "counts": dict(zip(("open", "overdue", "due_soon"), counts, strict=True)),
+            "feed": [_json_row(row) for row in rows]}
+    return views

@@ -13,13 +13,21 @@ connection is refused.
 Events (server → client), all JSON objects with "at" (ISO 8601 UTC):
   hello    {"room", "redis": bool}                     on connect, to that client only
   changes  {"registered": [items], "registered_count", "changed", "rejected", "messages",
-            "truncated", "since"}                       at most one per room every flush
+            "truncated", "since", "view"}               at most one per room every flush
   overdue  {"reg_nos": [...], "count", "truncated"}    cases whose deadline just passed
   flags    {"reg_no", "flagged", "flag_id"}            a flag was set or cleared
   status   {"redis": bool}                             this server lost/regained Redis
   resync   {"reason"}                                  pushes may have been missed: re-query
 In a region room, "changed" is that region's count when ingest reports `changed_regions`, else
 null (something changed somewhere: re-query); "rejected" is sent to "country" only.
+
+"view" is what the room's live page shows with its default filters, computed once per flush
+by the leader (data.aggregates.live_views: one read session for every room of the flush), so
+that such pages render it instead of re-querying the store: {"scope", "as_of", "anchor",
+"total", "counts": {"open", "overdue", "due_soon"}, "feed": [the newest 50 registrations:
+reg_no, district, region, category, kind, registered_at, summary, priority]}. About 150 bytes
+plus the summary per feed row: 10-25 KB per push with the simulator's summaries. It is null when
+the store could not be read (the pages then query as before).
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import redis
@@ -40,7 +48,7 @@ from flask_socketio import SocketIO, join_room
 from sqlalchemy.exc import SQLAlchemyError
 
 from console.config import Settings
-from data import streams
+from data import aggregates, streams
 from data.overdue import newly_overdue
 
 log = logging.getLogger("kup.web.push")
@@ -344,12 +352,15 @@ class Pusher:
             self.metrics.push_emits.labels(event).inc()
 
     def flush(self, now: datetime | None = None) -> dict[str, dict[str, object]]:
-        """Emit what has been coalesced since the last flush; returns it, by room."""
+        """Emit what has been coalesced since the last flush, each room's payload with its
+        live view; returns it, by room."""
         rooms, times = self.coalescer.drain()
         if not rooms:
             return rooms
         now = now or datetime.now(timezone.utc)
+        views = self._views(rooms, now)
         for room, payload in rooms.items():
+            payload["view"] = views.get(room)
             self.socketio.emit("changes", payload, to=room)
             self._count("changes")
         self.last_emit_at = now
@@ -357,6 +368,26 @@ class Pusher:
             for at in times:
                 self.metrics.push_latency.observe(max(0.0, (now - at).total_seconds()))
         return rooms
+
+    def _views(self, rooms: dict[str, dict[str, object]], now: datetime
+               ) -> dict[str, dict[str, object]]:
+        """The live view of each room of a flush (regions ingest does not know are left out),
+        read in one session; none if the store cannot be read."""
+        known = self.coalescer.regions
+        scopes: dict[str, str | None] = {COUNTRY_ROOM: None} if COUNTRY_ROOM in rooms else {}
+        prefix = region_room("")
+        scopes.update({room: region for room in rooms if room.startswith(prefix)
+                       and (region := room.removeprefix(prefix))
+                       and (not known or region in known)})
+        try:
+            with self.sessions() as session:
+                views = aggregates.live_views(
+                    session, list(scopes.values()), now,
+                    timedelta(hours=self.settings.due_soon_hours))
+        except SQLAlchemyError as exc:
+            log.warning("live views not computed (%s); pages re-query", type(exc).__name__)
+            return {}
+        return {room: views[scope] for room, scope in scopes.items()}
 
     def check_overdue(self, now: datetime | None = None) -> dict[str, dict[str, object]]:
         """Emit "overdue" for the cases whose deadline passed since the last check."""

@@ -1,0 +1,171 @@
+"""The live page rendered from the push leader's live view (data.aggregates.live_views, sent in
+the "changes" push) against a real store (SQLite and PostgreSQL): the same feed, strip and
+counter as the store path, no SQL statement on a push, the view read as untrusted input and
+kept to the viewer's scope."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+import plotly
+import pytest
+from sqlalchemy import Engine, event
+
+from callbacks import live as live_cb
+from callbacks.inputs import InvalidCallbackInput
+from data import aggregates
+from data.db import make_sessionmaker
+from data.queries import CaseFilter
+from tests.support import events as ev
+from tests.ui.test_callbacks import NOW, cases, context, store, texts  # noqa: F401 (fixture)
+
+DUE_SOON = timedelta(hours=24)
+OPENED = (NOW - timedelta(minutes=45)).isoformat()
+
+
+def views(engine: Engine, now: datetime = NOW) -> dict[str | None, dict]:
+    """The leader's views of the country and of Osh, as the browser hands them back (JSON)."""
+    with make_sessionmaker(engine)() as session:
+        found = aggregates.live_views(session, [None, "KG-GO", None], now, DUE_SOON)
+    return {scope: json.loads(json.dumps(view)) for scope, view in found.items()}
+
+
+def push(view: object) -> dict[str, object]:
+    return {"registered_count": 1, "changed": 1, "registered": [], "view": view}
+
+
+def rendered(output: object) -> str:
+    return json.dumps(output, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True)
+
+
+def selects(seen: list[str]) -> int:
+    return sum(s.lstrip().upper().startswith("SELECT") for s in seen)
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements run on `engine` meanwhile."""
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def test_live_views_hold_what_the_store_queries_give(engine: Engine,
+                                                     cases: dict[str, str]) -> None:
+    found = views(engine)
+    assert set(found) == {None, "KG-GO"}
+    anchor = aggregates.live_anchor(NOW)
+    with make_sessionmaker(engine)() as session:
+        for scope, view in found.items():
+            flt = CaseFilter(scope_region=scope)
+            assert view["counts"] == aggregates.status_counts(session, flt, NOW, DUE_SOON)
+            assert view["total"] == aggregates.registered_since(session, flt, anchor)
+            assert [r["reg_no"] for r in view["feed"]] == [
+                r["reg_no"] for r in aggregates.recent_registrations(session, flt, 50)]
+            assert view["anchor"] == anchor.isoformat() and view["scope"] == scope
+    assert [r["reg_no"] for r in found["KG-GO"]["feed"]] == [cases["F"]]
+    assert found[None]["feed"][0]["registered_at"] == (NOW - timedelta(minutes=30)).isoformat()
+
+
+@pytest.mark.parametrize("who, scope", [("duty", None), ("manager-osh", "KG-GO")])
+def test_a_push_with_a_view_renders_what_the_store_path_does(
+        engine: Engine, cases: dict[str, str], who: str, scope: str | None) -> None:
+    ctx = context(engine, who)
+    view = views(engine)[scope]
+    queried = live_cb.refresh_feed(ctx, None, None, None, None, OPENED, "ru")
+    with statements(engine) as first:
+        pushed = live_cb.refresh_feed(ctx, None, None, None, None, OPENED, "ru", push(view),
+                                      queried[3])
+    assert selects(first) == 2  # a new anchor: the page's offset, counted once
+    for mine, theirs in zip(pushed[:3], queried[:3], strict=True):
+        assert rendered(mine) == rendered(theirs)  # feed, counter, strip
+    assert pushed[3]["count"] == queried[3]["count"]
+    with statements(engine) as second:
+        again = live_cb.refresh_feed(ctx, scope, None, None, None, OPENED, "ru", push(view),
+                                     {**pushed[3], "key": json.dumps([scope, None, None, None])})
+    assert second == []  # no SQL at all (its own region chosen counts as the default)
+    assert rendered(again[:3]) == rendered(pushed[:3])
+
+
+def test_the_counter_follows_the_views_total_without_the_store(
+        engine: Engine, cases: dict[str, str]) -> None:
+    ctx = context(engine, "duty")
+    *_, counted = live_cb.refresh_feed(ctx, None, None, None, None, OPENED, "ru",
+                                       push(views(engine)[None]), None)
+    assert counted["count"] == 1  # A registered after the page opened
+    for minutes in (1, 2, 3):  # new registrations after the anchor
+        store(engine, ev.registered(ev.next_reg_no(ev.BISHKEK),
+                                    NOW + timedelta(minutes=minutes)))
+    later = NOW + timedelta(minutes=4)
+    view = views(engine, later)[None]
+    # Pushes the page never saw (merged while a callback ran) are still counted: the total is.
+    with statements(engine) as seen:
+        items, new, strip, counted = live_cb.refresh_feed(ctx.at(later), None, None, None, None,
+                                                          OPENED, "ru", push(view), counted)
+    assert seen == [] and counted["count"] == 4 and texts(new)[0] == "4"
+    stored = live_cb.refresh_feed(ctx.at(later), None, None, None, None, OPENED, "ru", None,
+                                  {"key": counted["key"], "count": 0})
+    assert stored[3]["count"] == 4  # the store agrees
+    assert rendered(items) == rendered(stored[0]) and rendered(strip) == rendered(stored[2])
+
+
+def test_pages_that_may_not_show_the_view_query_the_store(
+        engine: Engine, cases: dict[str, str]) -> None:
+    found = views(engine)
+    # Filters set: the store, with those filters.
+    with statements(engine) as seen:
+        items, *_ = live_cb.refresh_feed(context(engine, "duty"), None, None, "fraud", None,
+                                         OPENED, "ru", push(found[None]))
+    assert selects(seen) == 3 and [w for w in texts(items) if w.startswith("KUP-")] == [cases["B"]]
+    # A country view (or a forged one) on a regional page: the store, in the page's scope.
+    osh = context(engine, "manager-osh")
+    with statements(engine) as seen:
+        items, *_ = live_cb.refresh_feed(osh, None, None, None, None, OPENED, "ru",
+                                         push(found[None]))
+    assert selects(seen) == 3 and [w for w in texts(items) if w.startswith("KUP-")] == [cases["F"]]
+    # No view, or one without an anchor: the store too.
+    for payload in (push(None), push({**found["KG-GO"], "anchor": "soon"})):
+        with statements(engine) as seen:
+            live_cb.refresh_feed(osh, None, None, None, None, OPENED, "ru", payload)
+        assert selects(seen) == 3
+
+
+def test_rows_outside_the_viewers_region_are_not_rendered(
+        engine: Engine, cases: dict[str, str]) -> None:
+    forged = views(engine)["KG-GO"]
+    forged["feed"] = [*views(engine)[None]["feed"], {"reg_no": None, "region": "KG-GO"}]
+    items, *_ = live_cb.refresh_feed(context(engine, "manager-osh"), None, None, None, None,
+                                     OPENED, "ru", push(forged))
+    assert [w for w in texts(items) if w.startswith("KUP-")] == [cases["F"]]
+
+
+@pytest.mark.parametrize("change", [
+    {"view": []}, {"feed": "rows"}, {"feed": [["KUP-1"]]}, {"counts": {"open": "5"}},
+    {"counts": [1, 2, 3]}, {"total": "12"}, {"scope": 5}, {"anchor": 10},
+    {"feed": [{"reg_no": "KUP-1", "summary": 5}]},
+])
+def test_a_view_of_another_json_type_is_refused(engine: Engine, cases: dict[str, str],
+                                                change: dict[str, object]) -> None:
+    view = [] if "view" in change else {**views(engine)[None], **change}
+    with pytest.raises(InvalidCallbackInput):
+        live_cb.refresh_feed(context(engine, "duty"), None, None, None, None, OPENED, "ru",
+                             push(view))
+
+
+def test_unknown_or_missing_view_values_degrade(engine: Engine, cases: dict[str, str]) -> None:
+    view = {"scope": None, "anchor": NOW.isoformat(), "feed": [
+        {"reg_no": "KUP-X", "registered_at": "not a time", "region": "KG-GB"}]}
+    items, new, strip, counted = live_cb.refresh_feed(
+        context(engine, "duty"), None, None, None, None, OPENED, "ru", push(view))
+    assert "KUP-X" in texts(items) and "0" in texts(strip)
+    assert counted["count"] == 1  # no total: the page's own offset (A) alone
