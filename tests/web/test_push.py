@@ -1,6 +1,6 @@
 """Live push: coalescing (pure), socket login and room scoping with the Socket.IO test client,
 ingest → pub/sub → push end to end, deadlines passing with no event, flags, leader election,
-and a Redis outage announced to the pages."""
+a Redis outage announced to the pages, and the live view each room's push carries."""
 
 from __future__ import annotations
 
@@ -269,3 +269,43 @@ def test_announcement_json_shape_matches_ingest(redis_client, web_settings) -> N
     coalescer.add(json.loads(message["data"]))
     assert coalescer.drain()[0]["region:KG-GB"]["registered"][0]["reg_no"] == "R1"
     pubsub.close()
+
+
+def test_flush_sends_each_room_its_live_view(local, socket_for, engine) -> None:  # type: ignore[no-untyped-def]
+    country, osh = socket_for("duty"), socket_for("manager-osh")
+    bishkek_no, osh_no = (new_case(engine, district, age=timedelta(0))
+                          for district in (ev.BISHKEK, ev.OSH_CITY))
+    for client in (country, osh):
+        client.get_received()
+    pusher: Pusher = local.state.pusher
+    pusher.coalescer.add(_message(_item(bishkek_no, "KG-GB"), _item(osh_no, "KG-GO"),
+                                  changed_regions={"KG-GB": 1, "KG-GO": 1}))
+    pusher.coalescer.add(_message(_item("R-forged", "KG-NOWHERE")))  # a region nobody has
+    rooms = pusher.flush()
+    assert rooms["region:KG-NOWHERE"]["view"] is None
+    (sent_country,), (sent_osh,) = _events(country, "changes"), _events(osh, "changes")
+    views = {"country": sent_country["view"], "osh": sent_osh["view"],
+             "bishkek": rooms[region_room("KG-GB")]["view"]}
+    assert views["country"]["scope"] is None and views["osh"]["scope"] == "KG-GO"
+    assert [r["reg_no"] for r in views["country"]["feed"]] == [osh_no, bishkek_no]
+    assert [r["reg_no"] for r in views["osh"]["feed"]] == [osh_no]
+    assert [r["reg_no"] for r in views["bishkek"]["feed"]] == [bishkek_no]
+    assert views["country"]["counts"]["open"] == 2 and views["osh"]["counts"]["open"] == 1
+    assert views["country"]["total"] == 2 and views["osh"]["total"] == 1  # since the anchor
+    assert isinstance(views["osh"]["feed"][0]["registered_at"], str)  # ISO, JSON as sent
+    assert json.loads(json.dumps(sent_osh)) == sent_osh
+
+
+def test_flush_without_a_store_sends_no_view(make_web, engine) -> None:  # type: ignore[no-untyped-def]
+    app = make_web(message_queue=False)
+    pusher: Pusher = app.state.pusher
+    engine.dispose()
+    with engine.begin() as conn:  # the store is unreadable: its table is gone
+        conn.exec_driver_sql("ALTER TABLE cases RENAME TO cases_away")
+    try:
+        pusher.coalescer.add(_message(_item("R1", "KG-GB")))
+        rooms = pusher.flush()
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE cases_away RENAME TO cases")
+    assert rooms[COUNTRY_ROOM]["view"] is None and rooms[COUNTRY_ROOM]["registered_count"] == 1
