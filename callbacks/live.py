@@ -8,17 +8,22 @@ room's registrations since its `anchor`) plus the page's own offset, counted onc
 (two counts, every ten minutes). Any other page, a push without a view, a resync and the first
 load query the store: the newest registrations (registered_at index, LIMIT), the
 open/overdue/due-soon counts ((decision, deadline) index) and the count since the page opened.
-The map's points are re-queried and patched in place on every push (the 24 h of points would
-make the push, which the browser sends back with both callbacks, ten times bigger); its shading
-(two GROUP BYs) is refreshed on a timer, not per push.
+The map's points are patched in place on every push. They are not in the push (the last 24 h
+of points would make it, which the browser sends back with both callbacks, ten times bigger):
+a page that may show the view takes them from a small memory of this process, keyed by the
+view's instant (one flush) and scope, so the points are read once per flush, room and web
+process, not once per page. The map's shading (two GROUP BYs) is refreshed on a timer, not per
+push.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -31,13 +36,15 @@ from components import ids
 from components.common import district_options
 from components.live import STRIP_KEYS, feed, new_count, status_strip
 from components.live_map import (DEFAULT_MEASURE, MEASURES, build_map_figure, clicked_target,
-                                 map_patch)
+                                 map_patch, points_arrays)
 from components.workload import Drill, drill_search
 from data import aggregates
 from data.queries import CaseFilter
 
 FEED_SIZE = aggregates.LIVE_FEED_SIZE
 POINT_HOURS = 24
+SHARED_POINTS = 32  # point arrays of the latest flushes (scopes × languages) kept per process
+SHARED_POINTS_SKEW = timedelta(seconds=60)  # a view older or newer than this: query as before
 
 
 Filters = tuple[str | None, str | None, str | None, str | None]
@@ -83,6 +90,7 @@ class PushedView:
     """The part of a push's live view a page renders (parsed, kept to the viewer's region)."""
 
     anchor: datetime
+    as_of: datetime | None
     total: int
     counts: dict[str, int]
     rows: list[dict[str, Any]]
@@ -99,6 +107,7 @@ def pushed_view(context: Context, filters: Filters, payload: Mapping[str, Any]
         return None
     view = inputs.mapping(payload.get("view"))
     scope, anchor = inputs.text(view.get("scope")), inputs.instant(view.get("anchor"))
+    as_of = inputs.instant(view.get("as_of"))
     total, counts = inputs.number(view.get("total")), inputs.counts(view.get("counts"), STRIP_KEYS)
     rows = [inputs.record(row, aggregates.LIVE_FEED_FIELDS)
             for row in inputs.rows(view.get("feed"))]
@@ -108,7 +117,7 @@ def pushed_view(context: Context, filters: Filters, payload: Mapping[str, Any]
         return None
     rows = [{**row, "registered_at": inputs.instant(row["registered_at"])} for row in rows
             if row.get("reg_no") and (own is None or row.get("region") == own)]
-    return PushedView(anchor, total, counts, rows[:FEED_SIZE])
+    return PushedView(anchor, as_of, total, counts, rows[:FEED_SIZE])
 
 
 def _view_count(context: Context, view: PushedView, flt: CaseFilter, since: datetime,
@@ -164,6 +173,26 @@ def map_key(filters: Filters, measure: str, dark: bool, lang: str) -> str:
     return json.dumps([*filters, measure, "dark" if dark else "light", lang])
 
 
+_shared_points: OrderedDict[tuple[Any, ...], list[dict[str, list]]] = OrderedDict()
+_shared_lock = threading.Lock()
+
+
+def shared_point_arrays(context: Context, flt: CaseFilter, as_of: datetime,
+                        lang: str) -> list[dict[str, list]]:
+    """The map's point arrays of `flt` at `as_of` (a flush's instant), read and built once per
+    process for every page of that flush, scope and language (not to be modified)."""
+    key = (context.sessions, flt, as_of, lang, context.tz)
+    with _shared_lock:  # held while reading: the other pages of the flush wait, then share
+        found = _shared_points.get(key)
+        if found is None:
+            with context.sessions() as session:
+                points = aggregates.recent_points(session, flt, as_of, POINT_HOURS)
+            found = _shared_points[key] = points_arrays(points, lang, context.tz)
+            while len(_shared_points) > SHARED_POINTS:
+                _shared_points.popitem(last=False)
+        return found
+
+
 def update_map(context: Context, trigger: str | None, region: Any, district: Any,
                category: Any, kind: Any, measure: Any, theme: Any, payload: Any, built: Any,
                lang: Any) -> tuple[Any, str]:
@@ -179,6 +208,12 @@ def update_map(context: Context, trigger: str | None, region: Any, district: Any
     if patching and trigger == ids.SOCKET and (payload is not None and not inputs.mapping(
             payload).get("registered_count")):
         raise PreventUpdate
+    view = pushed_view(context, filters, inputs.mapping(payload)) if (
+        patching and trigger == ids.SOCKET) else None
+    if view is not None and view.as_of is not None and (
+            abs(view.as_of - context.now) <= SHARED_POINTS_SKEW):
+        return map_patch(None, None, measure, lang, context.tz, point_arrays=shared_point_arrays(
+            context, flt, view.as_of, lang)), key
     with context.sessions() as session:
         points = aggregates.recent_points(session, flt, context.now, POINT_HOURS)
         stats = None if patching and trigger == ids.SOCKET else aggregates.district_map_stats(

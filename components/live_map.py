@@ -200,8 +200,10 @@ def build_map_figure(district_stats: Sequence[Mapping[str, object]],
 
 def map_patch(district_stats: Sequence[Mapping[str, object]] | None,
               points: Iterable[Mapping[str, object]] | None, measure: str, lang: str,
-              tz: str | None):  # type: ignore[no-untyped-def]
-    """A dash Patch updating the shading and/or points of a figure from build_map_figure."""
+              tz: str | None, *, point_arrays: Sequence[Mapping[str, list]] | None = None
+              ):  # type: ignore[no-untyped-def]
+    """A dash Patch updating the shading and/or points of a figure from build_map_figure; the
+    points as `points` or as their points_arrays already built (only read)."""
     from dash import Patch
 
     patch = Patch()
@@ -209,8 +211,10 @@ def map_patch(district_stats: Sequence[Mapping[str, object]] | None,
         arrays = choropleth_arrays(district_stats, measure, lang)
         for key, values in arrays.items():
             patch["data"][0][key] = values
-    if points is not None:
-        for offset, data in enumerate(points_arrays(points, lang, tz)):
+    if point_arrays is None and points is not None:
+        point_arrays = points_arrays(points, lang, tz)
+    if point_arrays is not None:
+        for offset, data in enumerate(point_arrays):
             trace = patch["data"][POINTS_TRACE_OFFSET + offset]
             trace["lat"], trace["lon"] = data["lat"], data["lon"]
             trace["customdata"] = data["customdata"]

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, event
 
 from callbacks import live as live_cb
 from callbacks.inputs import InvalidCallbackInput
+from components import ids
 from data import aggregates
 from data.db import make_sessionmaker
 from data.queries import CaseFilter
@@ -169,3 +170,43 @@ def test_unknown_or_missing_view_values_degrade(engine: Engine, cases: dict[str,
         context(engine, "duty"), None, None, None, None, OPENED, "ru", push(view))
     assert "KUP-X" in texts(items) and "0" in texts(strip)
     assert counted["count"] == 1  # no total: the page's own offset (A) alone
+
+
+def map_push(ctx, view: dict, payload_filters=(None, None, None, None)):  # type: ignore[no-untyped-def]
+    key = live_cb.map_key(payload_filters, "open", False, "ru")
+    return live_cb.update_map(ctx, ids.SOCKET, *payload_filters, "open", "light", push(view),
+                              key, "ru")
+
+
+@pytest.mark.parametrize("who, scope", [("duty", None), ("manager-osh", "KG-GO")])
+def test_map_points_are_read_once_per_flush_and_scope(
+        engine: Engine, cases: dict[str, str], who: str, scope: str | None) -> None:
+    ctx = context(engine, who)
+    view = views(engine)[scope]
+    key = live_cb.map_key((None, None, None, None), "open", False, "ru")
+    queried, _ = live_cb.update_map(ctx, ids.SOCKET, None, None, None, None, "open", "light",
+                                    push(None), key, "ru")
+    with statements(engine) as first:
+        shared, same = map_push(ctx, view)
+    assert selects(first) == 1 and same == key
+    assert rendered(shared) == rendered(queried)  # the same points as the page's own query
+    with statements(engine) as again:
+        assert rendered(map_push(ctx, view)[0]) == rendered(queried)
+    assert again == []  # the next page of the flush reads nothing
+
+
+def test_map_pages_that_may_not_share_query_their_own(engine: Engine,
+                                                      cases: dict[str, str]) -> None:
+    ctx = context(engine, "manager-osh")
+    found = views(engine)
+    stale = {**found["KG-GO"], "as_of": (NOW - timedelta(minutes=5)).isoformat()}
+    for view, filters in ((found[None], (None, None, None, None)),  # not its scope
+                          (found["KG-GO"], (None, None, "theft", None)),  # a filter set
+                          (stale, (None, None, None, None))):  # not of this moment
+        with statements(engine) as seen:
+            patch, _ = map_push(ctx, view, filters)
+        assert selects(seen) == 1
+        operations = patch.to_plotly_json()["operations"]
+        lats = [lat for op in operations if op["location"][-1] == "lat"
+                for lat in op["params"]["value"]]
+        assert lats in ([], [40.51])  # Osh's own point, or none (a theft filter)
