@@ -23,7 +23,10 @@ null (something changed somewhere: re-query); "rejected" is sent to "country" on
 
 "view" is what the room's live page shows with its default filters, computed once per flush
 by the leader (data.aggregates.live_views: one read session for every room of the flush), so
-that such pages render it instead of re-querying the store: {"scope", "as_of", "anchor",
+that such pages render it instead of re-querying the store. Only for rooms someone watches: the
+country room always, a region room when some web process has a client in it (each process
+lists its rooms in a Redis sorted set every few seconds and on each connect; a room expires
+from it LEADER_TTL_S after it was last listed). The view: {"scope", "as_of", "anchor",
 "total", "counts": {"open", "overdue", "due_soon"}, "feed": [the newest 50 registrations:
 reg_no, district, region, category, kind, registered_at, summary, priority]}. About 150 bytes
 plus the summary per feed row: 10-25 KB per push with the simulator's summaries. It is null when
@@ -198,6 +201,8 @@ class Pusher:
         self.coalescer = Coalescer(regions)
         self.identity = uuid.uuid4().hex
         self.leader_key = f"{settings.stream}:push-leader"
+        self.rooms_key = f"{settings.stream}:push-rooms"
+        self._watched: tuple[float, set[str] | None] = (0.0, None)
         self.is_leader = False
         self.redis_ok = True
         self.last_emit_at: datetime | None = None
@@ -230,6 +235,7 @@ class Pusher:
             try:
                 now = time.monotonic()
                 if now >= next_lead:
+                    self.advertise_rooms()
                     self._lead()
                     next_lead = now + self.leader_ttl / 3
                     self._redis_back()
@@ -262,6 +268,36 @@ class Pusher:
             self._client = streams.connect(self.redis_url, socket_timeout=5,
                                            socket_connect_timeout=5)
         return self._client
+
+    def advertise_rooms(self, rooms: set[str] | None = None) -> None:
+        """List `rooms` (by default every room this process has clients in) in the rooms
+        the leader computes live views for, until LEADER_TTL_S from now."""
+        if rooms is None:
+            server = getattr(self.socketio, "server", None)
+            rooms = {room for room, members in list(server.manager.rooms.get("/", {}).items())
+                     if isinstance(room, str) and members
+                     and (room == COUNTRY_ROOM or room.startswith(region_room("")))
+                     } if server is not None else set()
+        if rooms:
+            until = time.time() + self.leader_ttl
+            self._redis().zadd(self.rooms_key, dict.fromkeys(rooms, until))
+
+    def watched_rooms(self) -> set[str] | None:
+        """The rooms some web process has clients in (read at most once a second); None when
+        Redis cannot tell (then every room gets its view)."""
+        at, rooms = self._watched
+        now = time.time()
+        if now - at < 1.0:
+            return rooms
+        try:
+            client = self._redis()
+            client.zremrangebyscore(self.rooms_key, "-inf", now)
+            rooms = {r.decode() if isinstance(r, bytes) else str(r)
+                     for r in client.zrangebyscore(self.rooms_key, now, "+inf")}
+        except (redis.RedisError, OSError):
+            rooms = None
+        self._watched = (now, rooms)
+        return rooms
 
     def _lead(self) -> None:
         client = self._redis()
@@ -371,14 +407,16 @@ class Pusher:
 
     def _views(self, rooms: dict[str, dict[str, object]], now: datetime
                ) -> dict[str, dict[str, object]]:
-        """The live view of each room of a flush (regions ingest does not know are left out),
-        read in one session; none if the store cannot be read."""
-        known = self.coalescer.regions
+        """The live view of each room of a flush that someone watches (the country room
+        always; regions ingest does not know are left out), read in one session; none if the
+        store cannot be read."""
+        known, watched = self.coalescer.regions, self.watched_rooms()
         scopes: dict[str, str | None] = {COUNTRY_ROOM: None} if COUNTRY_ROOM in rooms else {}
         prefix = region_room("")
         scopes.update({room: region for room in rooms if room.startswith(prefix)
                        and (region := room.removeprefix(prefix))
-                       and (not known or region in known)})
+                       and (not known or region in known)
+                       and (watched is None or room in watched)})
         try:
             with self.sessions() as session:
                 views = aggregates.live_views(
@@ -433,6 +471,11 @@ def register_socket_handlers(socketio: SocketIO, pusher_of) -> None:  # type: ig
         viewer = current_user.viewer
         join_room(viewer.room)
         pusher = pusher_of()
+        if pusher is not None and pusher.redis_ok:
+            try:  # its pushes carry the room's live view from now on
+                pusher.advertise_rooms({viewer.room})
+            except (redis.RedisError, OSError):
+                pass
         socketio.emit("hello", {"room": viewer.room,
                                 "redis": pusher.redis_ok if pusher is not None else True,
                                 "at": _iso(datetime.now(timezone.utc))},

@@ -281,19 +281,38 @@ def test_flush_sends_each_room_its_live_view(local, socket_for, engine) -> None:
     pusher.coalescer.add(_message(_item(bishkek_no, "KG-GB"), _item(osh_no, "KG-GO"),
                                   changed_regions={"KG-GB": 1, "KG-GO": 1}))
     pusher.coalescer.add(_message(_item("R-forged", "KG-NOWHERE")))  # a region nobody has
+    assert pusher.watched_rooms() == {COUNTRY_ROOM, region_room("KG-GO")}  # listed on connect
     rooms = pusher.flush()
     assert rooms["region:KG-NOWHERE"]["view"] is None
+    assert rooms[region_room("KG-GB")]["view"] is None  # nobody watches Bishkek alone
     (sent_country,), (sent_osh,) = _events(country, "changes"), _events(osh, "changes")
-    views = {"country": sent_country["view"], "osh": sent_osh["view"],
-             "bishkek": rooms[region_room("KG-GB")]["view"]}
+    views = {"country": sent_country["view"], "osh": sent_osh["view"]}
     assert views["country"]["scope"] is None and views["osh"]["scope"] == "KG-GO"
     assert [r["reg_no"] for r in views["country"]["feed"]] == [osh_no, bishkek_no]
     assert [r["reg_no"] for r in views["osh"]["feed"]] == [osh_no]
-    assert [r["reg_no"] for r in views["bishkek"]["feed"]] == [bishkek_no]
     assert views["country"]["counts"]["open"] == 2 and views["osh"]["counts"]["open"] == 1
     assert views["country"]["total"] == 2 and views["osh"]["total"] == 1  # since the anchor
     assert isinstance(views["osh"]["feed"][0]["registered_at"], str)  # ISO, JSON as sent
     assert json.loads(json.dumps(sent_osh)) == sent_osh
+    second_osh = socket_for("manager-osh")  # a second page of Osh: no new room
+    pusher.advertise_rooms()  # what each process lists every few seconds
+    pusher._watched = (0.0, None)  # read again, not from the last second's memory
+    assert pusher.watched_rooms() == {COUNTRY_ROOM, region_room("KG-GO")}
+    second_osh.disconnect()
+
+
+def test_rooms_no_process_lists_again_expire(local, socket_for) -> None:  # type: ignore[no-untyped-def]
+    pusher: Pusher = local.state.pusher
+    pusher.leader_ttl = 0.3
+    osh = socket_for("manager-osh")
+    assert pusher.watched_rooms() == {region_room("KG-GO")}
+    time.sleep(0.4)
+    pusher._watched = (0.0, None)
+    assert pusher.watched_rooms() == set()  # the page left no trace: nobody listed it again
+    pusher.advertise_rooms()  # the process lists its clients' rooms: Osh is back
+    pusher._watched = (0.0, None)
+    assert pusher.watched_rooms() == {region_room("KG-GO")}
+    osh.disconnect()
 
 
 def test_flush_without_a_store_sends_no_view(make_web, engine) -> None:  # type: ignore[no-untyped-def]
