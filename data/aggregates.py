@@ -388,7 +388,7 @@ def _in_scope(query: Select, scope: str | None) -> Select:
     as recent_registrations and registered_since match it, but no index of the region's can
     serve it. SQLite, without a histogram of dates, would otherwise read every case of the
     region through its region index, where the newest entries of the time index hold the
-    answer (10 ms against 0.3 ms per region on 50,000 cases)."""
+    answer (on 50,000 cases, 2–10 ms against well under 1 ms per read and region)."""
     if scope is None:
         return query
     return query.where((Case.region + literal("")) == scope if "\x00" not in scope else false())

@@ -28,9 +28,10 @@ country room always, a region room when some web process has a client in it (eac
 lists its rooms in a Redis sorted set every few seconds and on each connect; a room expires
 from it LEADER_TTL_S after it was last listed). The view: {"scope", "as_of", "anchor",
 "total", "counts": {"open", "overdue", "due_soon"}, "feed": [the newest 50 registrations:
-reg_no, district, region, category, kind, registered_at, summary, priority]}. About 150 bytes
-plus the summary per feed row: 10-25 KB per push with the simulator's summaries. It is null when
-the store could not be read (the pages then query as before).
+reg_no, district, region, category, kind, registered_at, summary, priority]}: about 470 bytes
+a row with the simulator's Russian summaries (JSON escapes a Cyrillic letter in 6 bytes), 23 KB
+for 50 rows. It is null for a room nobody watches and when the store could not be read (the
+pages then query as before).
 """
 
 from __future__ import annotations
