@@ -128,13 +128,6 @@ def instant(value: object) -> datetime | None:
         return None
 
 
-def record(value: object, fields: Collection[str]) -> dict[str, str | None]:
-    """An object's `fields` as text or None (a pushed row; other keys dropped); null counts
-    as an empty object."""
-    given = mapping(value)
-    return {name: text(given.get(name)) for name in fields}
-
-
 def counts(value: object, names: Collection[str]) -> dict[str, int]:
     """An object of whole numbers (pushed counters): `names` each, 0 when null or missing."""
     given = mapping(value)

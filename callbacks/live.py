@@ -1,19 +1,17 @@
 """Callbacks of the live page: feed, counters, map, map clicks, district choices.
 
-A "changes" push (already coalesced by the server) carries the live view the push leader read
-once for the whole room (console/web/push.py): a page with its default filters (no district,
-category or kind; no region or the viewer's own) renders its feed, status strip and "new since
-opened" counter from it without opening a session. The counter is the view's `total` (the
-room's registrations since its `anchor`) plus the page's own offset, counted once per anchor
-(two counts, every ten minutes). Any other page, a push without a view, a resync and the first
-load query the store: the newest registrations (registered_at index, LIMIT), the
-open/overdue/due-soon counts ((decision, deadline) index) and the count since the page opened.
-The map's points are patched in place on every push. They are not in the push (the last 24 h
-of points would make it, which the browser sends back with both callbacks, ten times bigger):
-a page that may show the view takes them from a small memory of this process, keyed by the
-view's instant (one flush) and scope, so the points are read once per flush, room and web
-process, not once per page. The map's shading (two GROUP BYs) is refreshed on a timer, not per
-push.
+A "changes" push (already coalesced by the server) carries the counts the push leader read once
+for the whole room (console/web/push.py): a page with its default filters (no district,
+category or kind; no region or the viewer's own) shows its status strip and "new since opened"
+counter from them without opening a session. The counter is the view's `total` (the room's
+registrations since its `anchor`) plus the page's own offset, counted once per anchor (two
+counts, every ten minutes). Its feed rows and the map's points are not in the push (they would
+make it some 20 KB for every page, four times a second): such a page takes them from a small
+memory of this process, keyed by the view's instant (one flush) and scope, so they are read
+once per flush, room and web process, not once per page. Any other page, a push without a
+view, a resync and the first load query the store: the newest registrations (registered_at
+index, LIMIT), the open/overdue/due-soon counts ((decision, deadline) index) and the count since
+the page opened. The map's shading (two GROUP BYs) is refreshed on a timer, not per push.
 """
 
 from __future__ import annotations
@@ -21,10 +19,10 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, ctx
@@ -35,16 +33,23 @@ from callbacks.context import Context, request_context
 from components import ids
 from components.common import district_options
 from components.live import STRIP_KEYS, feed, new_count, status_strip
-from components.live_map import (DEFAULT_MEASURE, MEASURES, build_map_figure, clicked_target,
-                                 map_patch, points_arrays)
+from components.live_map import (
+    DEFAULT_MEASURE,
+    MEASURES,
+    build_map_figure,
+    clicked_target,
+    map_patch,
+    points_arrays,
+)
 from components.workload import Drill, drill_search
 from data import aggregates
 from data.queries import CaseFilter
 
 FEED_SIZE = aggregates.LIVE_FEED_SIZE
 POINT_HOURS = 24
-SHARED_POINTS = 32  # point arrays of the latest flushes (scopes × languages) kept per process
-SHARED_POINTS_SKEW = timedelta(seconds=60)  # a view older or newer than this: query as before
+SHARED_READS = 64  # feeds and point arrays of the latest flushes (scopes, languages) kept
+SHARED_SKEW = timedelta(seconds=60)  # a view older or newer than this: query as before
+T = TypeVar("T")
 
 
 Filters = tuple[str | None, str | None, str | None, str | None]
@@ -87,37 +92,60 @@ def pushed_matching(payload: Mapping[str, Any], filters: Filters) -> int:
 
 @dataclass(frozen=True)
 class PushedView:
-    """The part of a push's live view a page renders (parsed, kept to the viewer's region)."""
+    """The part of a push's live view a page shows (parsed; of the viewer's own scope)."""
 
+    scope: str | None
     anchor: datetime
-    as_of: datetime | None
+    as_of: datetime
     total: int
     counts: dict[str, int]
-    rows: list[dict[str, Any]]
 
 
 def pushed_view(context: Context, filters: Filters, payload: Mapping[str, Any]
                 ) -> PushedView | None:
     """The push's live view if this page may show it instead of querying: its filters are the
-    defaults and the view is of the viewer's own scope; else None. The view comes from the
-    browser like any input: a field of another JSON type is refused (InvalidCallbackInput),
-    rows without a number or outside the viewer's region are dropped, and nothing in it
-    makes the server read anything."""
+    defaults, the view is of the viewer's own scope and of this moment (`as_of` within
+    SHARED_SKEW); else None. The view comes from the browser like any input: a field of
+    another JSON type is refused (InvalidCallbackInput), and nothing in it makes the server
+    read anything outside the viewer's scope."""
     if payload.get("view") is None:
         return None
     view = inputs.mapping(payload.get("view"))
     scope, anchor = inputs.text(view.get("scope")), inputs.instant(view.get("anchor"))
     as_of = inputs.instant(view.get("as_of"))
     total, counts = inputs.number(view.get("total")), inputs.counts(view.get("counts"), STRIP_KEYS)
-    rows = [inputs.record(row, aggregates.LIVE_FEED_FIELDS)
-            for row in inputs.rows(view.get("feed"))]
     own = context.viewer.region
     region, *others = filters
-    if any(others) or region not in (None, own) or scope != own or anchor is None:
+    if any(others) or region not in (None, own) or scope != own or anchor is None or (
+            as_of is None or abs(as_of - context.now) > SHARED_SKEW):
         return None
-    rows = [{**row, "registered_at": inputs.instant(row["registered_at"])} for row in rows
-            if row.get("reg_no") and (own is None or row.get("region") == own)]
-    return PushedView(anchor, as_of, total, counts, rows[:FEED_SIZE])
+    return PushedView(own, anchor, as_of, total, counts)
+
+
+_shared: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_shared_lock = threading.Lock()
+
+
+def shared_read(key: tuple[Any, ...], read: Callable[[], T]) -> T:
+    """`read()` once per process for every page asking with the same key (what it reads, a
+    flush's instant, the scope, ...): the other pages of the flush wait, then share it (not to
+    be modified). The last SHARED_READS results are kept."""
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = read()
+            while len(_shared) > SHARED_READS:
+                _shared.popitem(last=False)
+        return _shared[key]
+
+
+def _shared_feed(context: Context, view: PushedView) -> list[Any]:
+    """The feed rows of the view's scope, read once per flush for every page of this process."""
+    def read() -> list[Any]:
+        with context.sessions() as session:
+            return aggregates.recent_registrations(
+                session, CaseFilter(scope_region=view.scope), FEED_SIZE)
+
+    return shared_read(("feed", context.sessions, view.scope, view.as_of), read)
 
 
 def _view_count(context: Context, view: PushedView, flt: CaseFilter, since: datetime,
@@ -154,8 +182,8 @@ def refresh_feed(context: Context, region: Any, district: Any, category: Any, ki
     view = pushed_view(context, filters, payload)
     if view is not None:
         memory = _view_count(context, view, flt, since, counted, key)
-        return (feed(view.rows, lang, context.tz), new_count(memory["count"], lang),
-                status_strip(view.counts, lang), memory)
+        return (feed(_shared_feed(context, view), lang, context.tz),
+                new_count(memory["count"], lang), status_strip(view.counts, lang), memory)
     with context.sessions() as session:
         rows = aggregates.recent_registrations(session, flt, FEED_SIZE)
         stored = aggregates.registered_since(session, flt, since)
@@ -173,24 +201,16 @@ def map_key(filters: Filters, measure: str, dark: bool, lang: str) -> str:
     return json.dumps([*filters, measure, "dark" if dark else "light", lang])
 
 
-_shared_points: OrderedDict[tuple[Any, ...], list[dict[str, list]]] = OrderedDict()
-_shared_lock = threading.Lock()
-
-
 def shared_point_arrays(context: Context, flt: CaseFilter, as_of: datetime,
                         lang: str) -> list[dict[str, list]]:
     """The map's point arrays of `flt` at `as_of` (a flush's instant), read and built once per
     process for every page of that flush, scope and language (not to be modified)."""
-    key = (context.sessions, flt, as_of, lang, context.tz)
-    with _shared_lock:  # held while reading: the other pages of the flush wait, then share
-        found = _shared_points.get(key)
-        if found is None:
-            with context.sessions() as session:
-                points = aggregates.recent_points(session, flt, as_of, POINT_HOURS)
-            found = _shared_points[key] = points_arrays(points, lang, context.tz)
-            while len(_shared_points) > SHARED_POINTS:
-                _shared_points.popitem(last=False)
-        return found
+    def read() -> list[dict[str, list]]:
+        with context.sessions() as session:
+            points = aggregates.recent_points(session, flt, as_of, POINT_HOURS)
+        return points_arrays(points, lang, context.tz)
+
+    return shared_read(("points", context.sessions, flt, as_of, lang, context.tz), read)
 
 
 def update_map(context: Context, trigger: str | None, region: Any, district: Any,
@@ -210,8 +230,7 @@ def update_map(context: Context, trigger: str | None, region: Any, district: Any
         raise PreventUpdate
     view = pushed_view(context, filters, inputs.mapping(payload)) if (
         patching and trigger == ids.SOCKET) else None
-    if view is not None and view.as_of is not None and (
-            abs(view.as_of - context.now) <= SHARED_POINTS_SKEW):
+    if view is not None:
         return map_patch(None, None, measure, lang, context.tz, point_arrays=shared_point_arrays(
             context, flt, view.as_of, lang)), key
     with context.sessions() as session:

@@ -363,8 +363,6 @@ def case_detail(session: Session, reg_no: str, scope_region: str | None, now: da
 
 
 LIVE_FEED_SIZE = 50
-LIVE_FEED_FIELDS = ("reg_no", "district", "region", "category", "kind", "registered_at",
-                    "summary", "priority")
 LIVE_ANCHOR = timedelta(minutes=10)
 
 
@@ -373,14 +371,6 @@ def live_anchor(now: datetime) -> datetime:
     same for every flush of those ten minutes and for every web process."""
     step = int(LIVE_ANCHOR.total_seconds())
     return datetime.fromtimestamp(int(now.timestamp()) // step * step, timezone.utc)
-
-
-def _json_row(row: dict) -> dict[str, object]:
-    """A feed row with the live view's fields, its time as ISO 8601 UTC text."""
-    out = {name: row.get(name) for name in LIVE_FEED_FIELDS}
-    at = row.get("registered_at")
-    out["registered_at"] = at.astimezone(timezone.utc).isoformat() if at is not None else None
-    return out
 
 
 def _in_scope(query: Select, scope: str | None) -> Select:
@@ -395,26 +385,20 @@ def _in_scope(query: Select, scope: str | None) -> Select:
 
 
 def live_views(session: Session, scopes: Sequence[str | None], now: datetime,
-               due_soon: timedelta, feed_size: int = LIVE_FEED_SIZE
-               ) -> dict[str | None, dict[str, object]]:
-    """What a live page with its default filters shows in each scope (a region, None for the
-    whole country), as JSON-ready plain data: the newest `feed_size` registrations (the feed's
-    fields, ISO times), the status counts at `now`, and `total`, the registrations since
-    `anchor` (live_anchor(now)), from which a page derives its "new since opened" counter.
-    The rows and counts of recent_registrations, status_counts and registered_since in the
-    scope, in three short index reads per scope."""
+               due_soon: timedelta) -> dict[str | None, dict[str, object]]:
+    """What a live page with its default filters counts in each scope (a region, None for the
+    whole country), as JSON-ready plain data: the status counts at `now`, and `total`, the
+    registrations since `anchor` (live_anchor(now)), from which a page derives its "new since
+    opened" counter; `as_of` is `now`. The counts of status_counts and registered_since in the
+    scope, in two short index reads per scope. (The feed's rows are not in it: 50 rows with
+    their summaries would make every push to every page some 20 KB.)"""
     anchor = live_anchor(now)
-    columns = [getattr(Case, f) for f in LIVE_FEED_FIELDS]
     views: dict[str | None, dict[str, object]] = {}
     for scope in dict.fromkeys(scopes):
-        feed = _in_scope(select(*columns), scope).order_by(
-            Case.registered_at.desc(), Case.reg_no.desc()).limit(feed_size)
         total = _in_scope(select(func.count()).select_from(Case).where(
             Case.registered_at >= anchor), scope)
         views[scope] = {
             "scope": scope, "as_of": now.astimezone(timezone.utc).isoformat(),
             "anchor": anchor.isoformat(), "total": int(session.scalar(total) or 0),
-            "counts": status_counts(session, CaseFilter(scope_region=scope), now, due_soon),
-            "feed": [_json_row(dict(zip(LIVE_FEED_FIELDS, row, strict=True)))
-                     for row in session.execute(feed)]}
+            "counts": status_counts(session, CaseFilter(scope_region=scope), now, due_soon)}
     return views

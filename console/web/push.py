@@ -21,17 +21,17 @@ Events (server → client), all JSON objects with "at" (ISO 8601 UTC):
 In a region room, "changed" is that region's count when ingest reports `changed_regions`, else
 null (something changed somewhere: re-query); "rejected" is sent to "country" only.
 
-"view" is what the room's live page shows with its default filters, computed once per flush
+"view" is what the room's live page counts with its default filters, computed once per flush
 by the leader (data.aggregates.live_views: one read session for every room of the flush), so
-that such pages render it instead of re-querying the store. Only for rooms someone watches: the
+that such pages show it instead of re-querying the store. Only for rooms someone watches: the
 country room always, a region room when some web process has a client in it (each process
 lists its rooms in a Redis sorted set every few seconds and on each connect; a room expires
 from it LEADER_TTL_S after it was last listed). The view: {"scope", "as_of", "anchor",
-"total", "counts": {"open", "overdue", "due_soon"}, "feed": [the newest 50 registrations:
-reg_no, district, region, category, kind, registered_at, summary, priority]}: about 470 bytes
-a row with the simulator's Russian summaries (JSON escapes a Cyrillic letter in 6 bytes), 23 KB
-for 50 rows. It is null for a room nobody watches and when the store could not be read (the
-pages then query as before).
+"total", "counts": {"open", "overdue", "due_soon"}}, about 200 bytes. The feed's rows are not
+in it (50 rows with their summaries, some 23 KB, sent to every page of the room four times a
+second, made the fan-out to 200 sockets ten times slower): each web process reads them once
+per flush and scope for all its pages (callbacks/live.py). It is null for a room nobody
+watches and when the store could not be read (the pages then query as before).
 """
 
 from __future__ import annotations

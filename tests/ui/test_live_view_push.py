@@ -1,7 +1,8 @@
 """The live page rendered from the push leader's live view (data.aggregates.live_views, sent in
 the "changes" push) against a real store (SQLite and PostgreSQL): the same feed, strip and
-counter as the store path, no SQL statement on a push, the view read as untrusted input and
-kept to the viewer's scope."""
+counter as the store path, the feed and the map's points read once per flush for every page of
+the process (no SQL for the next page), the view read as untrusted input and kept to the
+viewer's scope."""
 
 from __future__ import annotations
 
@@ -71,11 +72,10 @@ def test_live_views_hold_what_the_store_queries_give(engine: Engine,
             flt = CaseFilter(scope_region=scope)
             assert view["counts"] == aggregates.status_counts(session, flt, NOW, DUE_SOON)
             assert view["total"] == aggregates.registered_since(session, flt, anchor)
-            assert [r["reg_no"] for r in view["feed"]] == [
-                r["reg_no"] for r in aggregates.recent_registrations(session, flt, 50)]
             assert view["anchor"] == anchor.isoformat() and view["scope"] == scope
-    assert [r["reg_no"] for r in found["KG-GO"]["feed"]] == [cases["F"]]
-    assert found[None]["feed"][0]["registered_at"] == (NOW - timedelta(minutes=30)).isoformat()
+            assert view["as_of"] == NOW.isoformat()
+    assert found["KG-GO"]["counts"]["open"] == 1
+    assert len(json.dumps(found[None])) < 300  # no rows: a small push to every page
 
 
 @pytest.mark.parametrize("who, scope", [("duty", None), ("manager-osh", "KG-GO")])
@@ -87,14 +87,15 @@ def test_a_push_with_a_view_renders_what_the_store_path_does(
     with statements(engine) as first:
         pushed = live_cb.refresh_feed(ctx, None, None, None, None, OPENED, "ru", push(view),
                                       queried[3])
-    assert selects(first) == 2  # a new anchor: the page's offset, counted once
+    assert selects(first) == 3  # the page's offset (a new anchor), the flush's feed
     for mine, theirs in zip(pushed[:3], queried[:3], strict=True):
         assert rendered(mine) == rendered(theirs)  # feed, counter, strip
     assert pushed[3]["count"] == queried[3]["count"]
     with statements(engine) as second:
         again = live_cb.refresh_feed(ctx, scope, None, None, None, OPENED, "ru", push(view),
                                      {**pushed[3], "key": json.dumps([scope, None, None, None])})
-    assert second == []  # no SQL at all (its own region chosen counts as the default)
+    assert second == []  # no SQL: its own region chosen counts as the default, and the
+    # feed of this flush was read by the first page
     assert rendered(again[:3]) == rendered(pushed[:3])
 
 
@@ -113,7 +114,8 @@ def test_the_counter_follows_the_views_total_without_the_store(
     with statements(engine) as seen:
         items, new, strip, counted = live_cb.refresh_feed(ctx.at(later), None, None, None, None,
                                                           OPENED, "ru", push(view), counted)
-    assert seen == [] and counted["count"] == 4 and texts(new)[0] == "4"
+    assert selects(seen) == 1  # the new flush's feed (the anchor, and the offset, stayed)
+    assert counted["count"] == 4 and texts(new)[0] == "4"
     stored = live_cb.refresh_feed(ctx.at(later), None, None, None, None, OPENED, "ru", None,
                                   {"key": counted["key"], "count": 0})
     assert stored[3]["count"] == 4  # the store agrees
@@ -141,19 +143,18 @@ def test_pages_that_may_not_show_the_view_query_the_store(
         assert selects(seen) == 3
 
 
-def test_rows_outside_the_viewers_region_are_not_rendered(
-        engine: Engine, cases: dict[str, str]) -> None:
-    forged = views(engine)["KG-GO"]
-    forged["feed"] = [*views(engine)[None]["feed"], {"reg_no": None, "region": "KG-GO"}]
+def test_rows_in_a_push_are_not_rendered(engine: Engine, cases: dict[str, str]) -> None:
+    """The feed comes from the store in the viewer's scope, whatever rows a push carries."""
+    forged = {**views(engine)["KG-GO"], "feed": [
+        {"reg_no": cases["A"], "region": "KG-GO"}, {"reg_no": "KUP-FORGED", "summary": "x"}]}
     items, *_ = live_cb.refresh_feed(context(engine, "manager-osh"), None, None, None, None,
                                      OPENED, "ru", push(forged))
     assert [w for w in texts(items) if w.startswith("KUP-")] == [cases["F"]]
 
 
 @pytest.mark.parametrize("change", [
-    {"view": []}, {"feed": "rows"}, {"feed": [["KUP-1"]]}, {"counts": {"open": "5"}},
-    {"counts": [1, 2, 3]}, {"total": "12"}, {"scope": 5}, {"anchor": 10},
-    {"feed": [{"reg_no": "KUP-1", "summary": 5}]},
+    {"view": []}, {"counts": {"open": "5"}}, {"counts": [1, 2, 3]}, {"total": "12"},
+    {"scope": 5}, {"anchor": 10}, {"as_of": ["now"]},
 ])
 def test_a_view_of_another_json_type_is_refused(engine: Engine, cases: dict[str, str],
                                                 change: dict[str, object]) -> None:
@@ -164,12 +165,14 @@ def test_a_view_of_another_json_type_is_refused(engine: Engine, cases: dict[str,
 
 
 def test_unknown_or_missing_view_values_degrade(engine: Engine, cases: dict[str, str]) -> None:
-    view = {"scope": None, "anchor": NOW.isoformat(), "feed": [
-        {"reg_no": "KUP-X", "registered_at": "not a time", "region": "KG-GB"}]}
-    items, new, strip, counted = live_cb.refresh_feed(
-        context(engine, "duty"), None, None, None, None, OPENED, "ru", push(view))
-    assert "KUP-X" in texts(items) and "0" in texts(strip)
+    ctx = context(engine, "duty")
+    view = {"scope": None, "anchor": NOW.isoformat(), "as_of": NOW.isoformat()}
+    items, new, strip, counted = live_cb.refresh_feed(ctx, None, None, None, None, OPENED, "ru",
+                                                      push(view))
+    assert "0" in texts(strip)  # no counts: zeros, not the store's
     assert counted["count"] == 1  # no total: the page's own offset (A) alone
+    queried = live_cb.refresh_feed(ctx, None, None, None, None, OPENED, "ru")
+    assert rendered(items) == rendered(queried[0])  # the feed, from the store
 
 
 def map_push(ctx, view: dict, payload_filters=(None, None, None, None)):  # type: ignore[no-untyped-def]
