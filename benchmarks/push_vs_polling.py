@@ -347,10 +347,10 @@ def _table(results: list[Measure], window: float, viewers: int) -> Table:
                 f"statements/s and {poll.cpu_percent:.0f}% CPU, push "
                 f"{kup.statements_per_s:,.0f} statements/s and {kup.cpu_percent:.0f}% CPU")
     table.notes.append("latency: XADD → the registration in a viewer's callback response "
-                       "(feed); a push costs each viewer two callbacks (feed + counters from the "
-                       "push's live view; map points read once per flush and room), no query, "
-                       "and the push leader one read of each room's view per flush; a poll one "
-                       "callback (four queries)")
+                       "(feed); a push costs each viewer two callbacks (counters from the "
+                       "push's live view; feed rows and map points read once per flush, room and "
+                       "web process), no query of its own, and the push leader one read of each "
+                       "room's counts per flush; a poll one callback (four queries)")
     errors = sum(m.errors for m in results)
     if errors:
         table.notes.append(f"{errors} callback requests failed")
