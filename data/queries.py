@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, false, select
+from sqlalchemy import ColumnElement, Select, and_, false, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from console.domain.deadlines import case_status
@@ -51,7 +51,8 @@ def status_clause(status: str, now: datetime, due_soon: timedelta):  # type: ign
     }.get(status)
 
 
-def matches(column: InstrumentedAttribute[str | None], value: str) -> ColumnElement[bool]:
+def matches(column: InstrumentedAttribute[str | None] | ColumnElement[str], value: str
+            ) -> ColumnElement[bool]:
     """`column == value`, where a NUL in a code (reg_no, region, district, category, kind)
     matches nothing: no stored code holds one, and PostgreSQL refuses it in a query. Free-text
     columns (unit, officer) bind it as they store it (data.db.FreeText: ␀ on PostgreSQL)."""
@@ -60,13 +61,24 @@ def matches(column: InstrumentedAttribute[str | None], value: str) -> ColumnElem
     return column == value
 
 
-def filtered(query: Select, flt: CaseFilter, now: datetime, due_soon: timedelta) -> Select:
-    """Apply a CaseFilter (and the reader's region scope) to a select over Case."""
+# The region as a time-ordered read matches it: `region || ''` holds the same value, but no index
+# of the region's can serve it. SQLite, without a histogram of dates, would otherwise read every
+# case of a region through its region index to find the newest few, which the registration-time
+# index holds (on 50,000 cases, 2-10 ms against well under 1 ms per read and region).
+REGION_BY_TIME = Case.region + literal("")
+
+
+def filtered(query: Select, flt: CaseFilter, now: datetime, due_soon: timedelta, *,
+             by_time: bool = False) -> Select:
+    """Apply a CaseFilter (and the reader's region scope) to a select over Case. `by_time`: the
+    query reads by registration time (newest, or since an instant): its region conditions
+    leave the registration-time index to the planner (REGION_BY_TIME)."""
     clause = status_clause(flt.status, now, due_soon)
     if clause is not None:
         query = query.where(clause)
-    for column, value in ((Case.district, flt.district), (Case.region, flt.region),
-                          (Case.region, flt.scope_region), (Case.category, flt.category),
+    region = REGION_BY_TIME if by_time else Case.region
+    for column, value in ((Case.district, flt.district), (region, flt.region),
+                          (region, flt.scope_region), (Case.category, flt.category),
                           (Case.kind, flt.kind), (Case.unit, flt.unit),
                           (Case.officer, flt.officer)):
         if value:
