@@ -83,50 +83,44 @@ def main(argv: list[str] | None = None) -> int:
                 sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
 
-            def page_as(user: str, path: str, size: tuple[int, int], theme: str = "light"):  # type: ignore[no-untyped-def]
+            def page_as(user: str, path: str, size: tuple[int, int], ready: str,  # type: ignore[no-untyped-def]
+                        theme: str = "light"):
+                """`user`'s page at `path`, once the first element matching `ready` shows."""
                 context = browser.new_context(viewport={"width": size[0], "height": size[1]})
                 context.add_cookies([{"name": "kup_theme", "value": theme,
                                       "url": console.url}])
                 page = context.new_page()
                 log_in(page, console.url, user, next_path=path)
+                page.locator(ready).first.wait_for(timeout=30000)
                 return page
 
-            live = page_as("duty", "/", LAPTOP)
-            live.locator(f"#{ids.LIVE_FEED} [data-reg-no]").first.wait_for(timeout=30000)
+            feed_item = f"#{ids.LIVE_FEED} [data-reg-no]"
+            workload_row = f"#{ids.WORKLOAD_GRID} .ag-row"
+            live = page_as("duty", "/", LAPTOP, feed_item)
             for _ in range(4):  # the page moves by itself
                 console.xadd(sim.live(datetime.now(timezone.utc), 2))
                 time.sleep(1.5)
             shoot(live, args.out / "live.png")
 
-            wall = page_as("duty", "/", WALL, theme="dark")
-            wall.locator(f"#{ids.LIVE_FEED} [data-reg-no]").first.wait_for(timeout=30000)
-            shoot(wall, args.out / "live-dark-wall.png")
+            shoot(page_as("duty", "/", WALL, feed_item, theme="dark"),
+                  args.out / "live-dark-wall.png")
 
-            overdue = page_as("prosecutor", "/overdue", LAPTOP)
-            row = overdue.locator(f"#{ids.OVERDUE_GRID} .ag-center-cols-container .ag-row")
-            row.first.wait_for(timeout=30000)
-            row.first.locator("[col-id='district']").click()
+            row = f"#{ids.OVERDUE_GRID} .ag-center-cols-container .ag-row"
+            overdue = page_as("prosecutor", "/overdue", LAPTOP, row)
+            overdue.locator(row).first.locator("[col-id='district']").click()
             overdue.fill(f"#{ids.FLAG_COMMENT}", "Запросить материал для проверки")
             shoot(overdue, args.out / "overdue.png")
 
-            workload = page_as("manager", "/workload", LAPTOP)
-            workload.locator(f"#{ids.WORKLOAD_GRID} .ag-row").first.wait_for(timeout=30000)
-            shoot(workload, args.out / "workload.png")
+            shoot(page_as("manager", "/workload", LAPTOP, workload_row),
+                  args.out / "workload.png")
+            shoot(page_as("manager", "/workload?district=41711000000000", LAPTOP, workload_row),
+                  args.out / "workload-district.png")
+            shoot(page_as("manager", f"/cases/{flagged}", LAPTOP, f"#{ids.CASE_FLAGS}"),
+                  args.out / "case.png")
+            shoot(page_as("manager-osh", "/", LAPTOP, feed_item),
+                  args.out / "live-regional-manager.png")
 
-            district = page_as("manager", "/workload?district=41711000000000", LAPTOP)
-            district.locator(f"#{ids.WORKLOAD_GRID} .ag-row").first.wait_for(timeout=30000)
-            shoot(district, args.out / "workload-district.png")
-
-            case = page_as("manager", f"/cases/{flagged}", LAPTOP)
-            case.locator(f"#{ids.CASE_FLAGS}").wait_for(timeout=30000)
-            shoot(case, args.out / "case.png")
-
-            regional = page_as("manager-osh", "/", LAPTOP)
-            regional.locator(f"#{ids.LIVE_FEED} [data-reg-no]").first.wait_for(timeout=30000)
-            shoot(regional, args.out / "live-regional-manager.png")
-
-            banner = page_as("duty", "/", LAPTOP)
-            banner.locator(f"#{ids.LIVE_FEED} [data-reg-no]").first.wait_for(timeout=30000)
+            banner = page_as("duty", "/", LAPTOP, feed_item)
             console.stop_http()
             banner.locator(f"#{ids.BANNER}").wait_for(state="visible", timeout=30000)
             shoot(banner, args.out / "connection-lost.png", settle_ms=500)
