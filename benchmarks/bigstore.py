@@ -15,7 +15,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -71,28 +71,56 @@ class Context:
 Query = Callable[[Any, Context], object]
 
 QUERIES: list[tuple[str, Query]] = [
-    ("workload API (55 districts)", lambda s, c: aggregates.district_workload(
-        s, CaseFilter(), c.now, DUE_SOON)),
-    ("workload, one region's scope", lambda s, c: aggregates.district_workload(
-        s, CaseFilter(scope_region="KG-C"), c.now, DUE_SOON)),
-    ("overdue list, first page sorted", lambda s, c: list_cases(
-        s, CaseFilter(status="overdue"), c.now, DUE_SOON, limit=PAGE)),
-    ("overdue page grid (2,000 + count)", lambda s, c: aggregates.case_list(
-        s, CaseFilter(status="overdue"), c.now, DUE_SOON, GRID)),
-    ("map aggregation (districts)", lambda s, c: aggregates.district_map_stats(
-        s, CaseFilter(), c.now, DUE_SOON)),
-    ("live page counters + feed", lambda s, c: (
-        aggregates.status_counts(s, CaseFilter(), c.now, DUE_SOON),
-        aggregates.recent_registrations(s, CaseFilter(), 50),
-        aggregates.recent_points(s, CaseFilter(), c.now, 24))),
-    ("case page (events, deadlines, flags)", lambda s, c: aggregates.case_detail(
-        s, c.rng.choice(c.reg_nos), None, c.now, DUE_SOON)),
-    ("drill-down: units of Bishkek", lambda s, c: aggregates.workload_rows(
-        s, CaseFilter(district=c.district), c.now, DUE_SOON, "unit")),
-    ("drill-down: open cases of a unit", lambda s, c: aggregates.case_list(
-        s, CaseFilter(status="open", district=c.district, unit=c.unit), c.now, DUE_SOON, GRID)),
-    ("30-day intake vs decisions chart", lambda s, c: aggregates.intake_vs_decisions(
-        s, CaseFilter(), c.now, DUE_SOON, _tz())),
+    (
+        "workload API (55 districts)",
+        lambda s, c: aggregates.district_workload(s, CaseFilter(), c.now, DUE_SOON),
+    ),
+    (
+        "workload, one region's scope",
+        lambda s, c: aggregates.district_workload(
+            s, CaseFilter(scope_region="KG-C"), c.now, DUE_SOON
+        ),
+    ),
+    (
+        "overdue list, first page sorted",
+        lambda s, c: list_cases(s, CaseFilter(status="overdue"), c.now, DUE_SOON, limit=PAGE),
+    ),
+    (
+        "overdue page grid (2,000 + count)",
+        lambda s, c: aggregates.case_list(s, CaseFilter(status="overdue"), c.now, DUE_SOON, GRID),
+    ),
+    (
+        "map aggregation (districts)",
+        lambda s, c: aggregates.district_map_stats(s, CaseFilter(), c.now, DUE_SOON),
+    ),
+    (
+        "live page counters + feed",
+        lambda s, c: (
+            aggregates.status_counts(s, CaseFilter(), c.now, DUE_SOON),
+            aggregates.recent_registrations(s, CaseFilter(), 50),
+            aggregates.recent_points(s, CaseFilter(), c.now, 24),
+        ),
+    ),
+    (
+        "case page (events, deadlines, flags)",
+        lambda s, c: aggregates.case_detail(s, c.rng.choice(c.reg_nos), None, c.now, DUE_SOON),
+    ),
+    (
+        "drill-down: units of Bishkek",
+        lambda s, c: aggregates.workload_rows(
+            s, CaseFilter(district=c.district), c.now, DUE_SOON, "unit"
+        ),
+    ),
+    (
+        "drill-down: open cases of a unit",
+        lambda s, c: aggregates.case_list(
+            s, CaseFilter(status="open", district=c.district, unit=c.unit), c.now, DUE_SOON, GRID
+        ),
+    ),
+    (
+        "30-day intake vs decisions chart",
+        lambda s, c: aggregates.intake_vs_decisions(s, CaseFilter(), c.now, DUE_SOON, _tz()),
+    ),
 ]
 
 
@@ -139,60 +167,81 @@ def context(engine: Engine, now: datetime) -> Context:
     """A sample of case numbers and the busiest unit of Bishkek (the heaviest drill-down)."""
     with engine.connect() as conn:
         reg_nos = list(conn.scalars(select(Case.reg_no).order_by(func.random()).limit(200)))
-        unit = conn.scalar(select(Case.unit).where(Case.district == BISHKEK,
-                                                   Case.decision.is_(None))
-                           .group_by(Case.unit).order_by(func.count().desc()).limit(1))
+        unit = conn.scalar(
+            select(Case.unit)
+            .where(Case.district == BISHKEK, Case.decision.is_(None))
+            .group_by(Case.unit)
+            .order_by(func.count().desc())
+            .limit(1)
+        )
     return Context(now, reg_nos, BISHKEK, unit or "OVD-Pervomaisky")
 
 
 def query_plans(engine: Engine, ctx: Context) -> dict[str, str]:
     """The plans of the main statements (EXPLAIN QUERY PLAN / EXPLAIN), for the notes."""
     statements = {
-        "overdue list": ("SELECT * FROM cases WHERE decision IS NULL AND deadline <= :now "
-                         "ORDER BY deadline, reg_no LIMIT 50"),
-        "open cases by district": ("SELECT district, count(*) FROM cases WHERE decision IS NULL "
-                                   "GROUP BY district"),
+        "overdue list": (
+            "SELECT * FROM cases WHERE decision IS NULL AND deadline <= :now "
+            "ORDER BY deadline, reg_no LIMIT 50"
+        ),
+        "open cases by district": (
+            "SELECT district, count(*) FROM cases WHERE decision IS NULL GROUP BY district"
+        ),
         "registrations in 30 days by district": (
             "SELECT district, count(*) FROM cases WHERE registered_at > :month "
-            "AND registered_at <= :now GROUP BY district"),
+            "AND registered_at <= :now GROUP BY district"
+        ),
         "decisions in 30 days by district": (
             "SELECT district, count(*) FROM cases WHERE decided_at > :month "
-            "AND decided_at <= :now AND decision IS NOT NULL GROUP BY district"),
+            "AND decided_at <= :now AND decision IS NOT NULL GROUP BY district"
+        ),
         "a case's events": "SELECT * FROM events WHERE reg_no = :reg ORDER BY occurred_at, id",
-        "open cases of a unit": ("SELECT * FROM cases WHERE decision IS NULL AND district = :d "
-                                 "AND unit = :u ORDER BY deadline, reg_no LIMIT 2000"),
+        "open cases of a unit": (
+            "SELECT * FROM cases WHERE decision IS NULL AND district = :d "
+            "AND unit = :u ORDER BY deadline, reg_no LIMIT 2000"
+        ),
     }
     sqlite = engine.dialect.name == "sqlite"
     now = ctx.now.replace(tzinfo=None)
-    params = {"now": now.isoformat(" ") if sqlite else now,
-              "month": (now - timedelta(days=30)).isoformat(" ") if sqlite
-              else now - timedelta(days=30),
-              "reg": ctx.reg_nos[0], "d": ctx.district, "u": ctx.unit}
+    params = {
+        "now": now.isoformat(" ") if sqlite else now,
+        "month": (now - timedelta(days=30)).isoformat(" ") if sqlite else now - timedelta(days=30),
+        "reg": ctx.reg_nos[0],
+        "d": ctx.district,
+        "u": ctx.unit,
+    }
     plans = {}
     with engine.connect() as conn:
         for name, sql in statements.items():
-            rows = conn.execute(text(("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + sql),
-                                params).all()
+            rows = conn.execute(
+                text(("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + sql), params
+            ).all()
             plans[name] = "; ".join(str(r[-1]).strip() for r in rows)
     return plans
 
 
 # --- the web and ingest processes on the big store ------------------------------------------
 
+
 @contextmanager
 def web_process(url: str, redis_url: str, data_dir: Path) -> Iterator[tuple[int, int]]:
     """`kup-console serve` on the store; yields (pid, port) once it answers."""
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=url, REDIS_URL=redis_url, KUP_DATA_DIR=str(data_dir),
-               KUP_SECRET_KEY="bench-" + "x" * 40)
-    with serving(["console.cli", "serve", "--port", str(port)], env, port,
-                 "web console") as proc:
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        REDIS_URL=redis_url,
+        KUP_DATA_DIR=str(data_dir),
+        KUP_SECRET_KEY="bench-" + "x" * 40,
+    )
+    with serving(["console.cli", "serve", "--port", str(port)], env, port, "web console") as proc:
         yield proc.pid, port
 
 
 def http_get(port: int, path: str, token: str) -> float:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
-                                     headers={"Authorization": f"Bearer {token}"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {token}"}
+    )
     started = time.perf_counter()
     with urllib.request.urlopen(request, timeout=60) as response:
         response.read()
@@ -200,10 +249,13 @@ def http_get(port: int, path: str, token: str) -> float:
 
 
 def measure_http(port: int, token: str, ctx: Context, repeat: int) -> dict[str, list[float]]:
-    paths = {"GET /api/v1/workload": lambda: "/api/v1/workload",
-             "GET /api/v1/cases?status=overdue&limit=50":
-                 lambda: "/api/v1/cases?status=overdue&limit=50",
-             "GET /api/v1/cases/<reg_no>": lambda: f"/api/v1/cases/{ctx.rng.choice(ctx.reg_nos)}"}
+    paths = {
+        "GET /api/v1/workload": lambda: "/api/v1/workload",
+        "GET /api/v1/cases?status=overdue&limit=50": lambda: (
+            "/api/v1/cases?status=overdue&limit=50"
+        ),
+        "GET /api/v1/cases/<reg_no>": lambda: f"/api/v1/cases/{ctx.rng.choice(ctx.reg_nos)}",
+    }
     out: dict[str, list[float]] = {}
     for name, path in paths.items():
         http_get(port, path(), token)
@@ -221,8 +273,14 @@ def ingest_on_store(url: str, redis_url: str, data_dir: Path, count: int) -> tup
     client = redis.Redis.from_url(redis_url, protocol=2)
     streams.append_events(client, settings.stream, entries)
     last = client.xinfo_stream(settings.stream)["last-generated-id"]
-    env = dict(os.environ, DATABASE_URL=url, REDIS_URL=redis_url, KUP_DATA_DIR=str(data_dir),
-               KUP_STREAM=settings.stream, KUP_GROUP="bench-big")
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        REDIS_URL=redis_url,
+        KUP_DATA_DIR=str(data_dir),
+        KUP_STREAM=settings.stream,
+        KUP_GROUP="bench-big",
+    )
     proc = spawn(["console.cli", "ingest", "--consumer", "big"], env)
     try:
         wait_until(lambda: _group_started(client, settings.stream), 120, 0.005)
@@ -254,18 +312,28 @@ def _group_done(client: redis.Redis, stream: str, last: bytes) -> bool:
 
 # --- the run -----------------------------------------------------------------------------------
 
-def run_store(store: str, url: str, cases: int, repeat: int, processes: bool,
-              tmp: Path, redis_url: str, ingest_events: int) -> StoreResult:
+
+def run_store(
+    store: str,
+    url: str,
+    cases: int,
+    repeat: int,
+    processes: bool,
+    tmp: Path,
+    redis_url: str,
+    ingest_events: int,
+) -> StoreResult:
     engine = make_engine(url)
     upgrade(engine)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     report = seed_cases(engine, cases, seed=7, now=now)
-    result = StoreResult(store, report.cases, report.seconds, report.events, report.open,
-                         report.overdue)
+    result = StoreResult(
+        store, report.cases, report.seconds, report.events, report.open, report.overdue
+    )
     engine.dispose()  # new connections, as a web process starting on this store would make
     engine = make_engine(url)
     ctx = context(engine, now)
-    ctx.now = datetime.now(timezone.utc)
+    ctx.now = datetime.now(UTC)
     result.timings = measure_queries(engine, ctx, repeat)
     result.plans = query_plans(engine, ctx)
     if processes:
@@ -273,8 +341,7 @@ def run_store(store: str, url: str, cases: int, repeat: int, processes: bool,
         with web_process(url, redis_url, tmp) as (pid, port):
             result.http = measure_http(port, token, ctx, repeat)
             result.web_rss = peak_rss_mb(pid)
-        result.ingest_rate, result.ingest_rss = ingest_on_store(url, redis_url, tmp,
-                                                                ingest_events)
+        result.ingest_rate, result.ingest_rss = ingest_on_store(url, redis_url, tmp, ingest_events)
     engine.dispose()
     return result
 
@@ -285,14 +352,30 @@ def run(quick: bool = False, cases: int | None = None) -> list[Table]:
     ingest_events = 3_000 if quick else 20_000
     results: list[StoreResult] = []
     with redis_server() as server, workdir("kup-bench-big-") as tmp:
-        results.append(run_store("SQLite", sqlite_url(tmp, "big.db"), count, repeat, True,
-                                 tmp, server.url, ingest_events))
+        results.append(
+            run_store(
+                "SQLite",
+                sqlite_url(tmp, "big.db"),
+                count,
+                repeat,
+                True,
+                tmp,
+                server.url,
+                ingest_events,
+            )
+        )
         if postgres_ok():
             with postgres_schema() as url:
-                results.append(run_store("PostgreSQL", url, count, repeat, not quick, tmp,
-                                         server.url, ingest_events))
-    return [_query_table(results, count), _process_table(results, ingest_events),
-            _plan_table(results)]
+                results.append(
+                    run_store(
+                        "PostgreSQL", url, count, repeat, not quick, tmp, server.url, ingest_events
+                    )
+                )
+    return [
+        _query_table(results, count),
+        _process_table(results, ingest_events),
+        _plan_table(results),
+    ]
 
 
 def _query_table(results: list[StoreResult], count: int) -> Table:
@@ -300,8 +383,7 @@ def _query_table(results: list[StoreResult], count: int) -> Table:
     for r in results:
         columns += [f"{r.store} p50 ms", f"{r.store} p95 ms"]
     columns.append(f"p95 ≤ {TARGET_MS:.0f} ms")
-    table = Table(f"Big store: {count:,} cases — read queries of the pages and the API",
-                  columns)
+    table = Table(f"Big store: {count:,} cases — read queries of the pages and the API", columns)
     names = [name for name, _ in QUERIES] + list(results[0].http)
     for name in names:
         cells: list[object] = [name]
@@ -319,24 +401,37 @@ def _query_table(results: list[StoreResult], count: int) -> Table:
     for r in results:
         table.notes.append(
             f"{r.store}: seeded {r.cases:,} cases ({r.open:,} open, {r.overdue:,} overdue) "
-            f"and {r.events:,} events in {r.seed_s:.0f} s ({r.cases / r.seed_s:,.0f} cases/s)")
-    table.notes.append("each query in a fresh session, after one warm-up; HTTP rows: the real "
-                       "web process (`kup-console serve`) with an API token, one client")
+            f"and {r.events:,} events in {r.seed_s:.0f} s ({r.cases / r.seed_s:,.0f} cases/s)"
+        )
+    table.notes.append(
+        "each query in a fresh session, after one warm-up; HTTP rows: the real "
+        "web process (`kup-console serve`) with an API token, one client"
+    )
     return table
 
 
 def _process_table(results: list[StoreResult], events: int) -> Table:
-    table = Table("Big store: peak memory of the processes",
-                  ["process", "store", "peak RSS MB", f"≤ {RSS_TARGET_MB:.0f} MB", "note"])
+    table = Table(
+        "Big store: peak memory of the processes",
+        ["process", "store", "peak RSS MB", f"≤ {RSS_TARGET_MB:.0f} MB", "note"],
+    )
     for r in results:
         if r.web_rss is not None:
-            table.add("web (`kup-console serve`)", r.store, r.web_rss,
-                      "yes" if r.web_rss <= RSS_TARGET_MB else "NO",
-                      "after the API requests above")
+            table.add(
+                "web (`kup-console serve`)",
+                r.store,
+                r.web_rss,
+                "yes" if r.web_rss <= RSS_TARGET_MB else "NO",
+                "after the API requests above",
+            )
         if r.ingest_rss is not None:
-            table.add("ingest (`kup-console ingest`)", r.store, r.ingest_rss,
-                      "yes" if r.ingest_rss <= RSS_TARGET_MB else "NO",
-                      f"{events:,} new events at {r.ingest_rate:,.0f}/s into the big store")
+            table.add(
+                "ingest (`kup-console ingest`)",
+                r.store,
+                r.ingest_rss,
+                "yes" if r.ingest_rss <= RSS_TARGET_MB else "NO",
+                f"{events:,} new events at {r.ingest_rate:,.0f}/s into the big store",
+            )
     return table
 
 

@@ -34,10 +34,19 @@ class Table:
     def render(self) -> str:
         cells = [[_cell(c) for c in row] for row in self.rows]
         widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(self.columns)]
-        line = lambda values: "| " + " | ".join(
-            v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths))) + " |"
-        out = [f"### {self.title}", "", line(list(self.columns)),
-               "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+
+        def line(values: list[str]) -> str:
+            padded = (
+                v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths))
+            )
+            return "| " + " | ".join(padded) + " |"
+
+        out = [
+            f"### {self.title}",
+            "",
+            line(list(self.columns)),
+            "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+        ]
         out += [line(r) for r in cells]
         out += [""] + [f"- {n}" for n in self.notes] if self.notes else []
         return "\n".join(out) + "\n"
@@ -128,11 +137,13 @@ def cpu_count() -> int:
 
 # --- the console's processes ------------------------------------------------------------------
 
+
 def spawn(args: Sequence[str], env: dict[str, str], log: Path | None = None) -> subprocess.Popen:
     """`python -m ARGS` with `env`; its stderr to the file `log` (else discarded)."""
     with open(log or os.devnull, "w", encoding="utf-8") as err:
-        return subprocess.Popen([sys.executable, "-m", *args], env=env,
-                                stdout=subprocess.DEVNULL, stderr=err)
+        return subprocess.Popen(
+            [sys.executable, "-m", *args], env=env, stdout=subprocess.DEVNULL, stderr=err
+        )
 
 
 def answers(port: int, path: str = "/healthz") -> bool:
@@ -147,8 +158,10 @@ def answers(port: int, path: str = "/healthz") -> bool:
 def await_answer(proc: subprocess.Popen, port: int, what: str, path: str = "/healthz") -> None:
     """Wait (up to 120 s) until the server `proc` answers `path` on `port`; RuntimeError if it
     does not, or exits first."""
-    if not wait_until(lambda: answers(port, path) or proc.poll() is not None, 120, 0.1) or \
-            proc.poll() is not None:
+    if (
+        not wait_until(lambda: answers(port, path) or proc.poll() is not None, 120, 0.1)
+        or proc.poll() is not None
+    ):
         raise RuntimeError(f"the {what} did not start")
 
 
@@ -164,8 +177,14 @@ def stop(*procs: subprocess.Popen) -> None:
 
 
 @contextmanager
-def serving(args: Sequence[str], env: dict[str, str], port: int, what: str,
-            path: str = "/healthz", log: Path | None = None) -> Iterator[subprocess.Popen]:
+def serving(
+    args: Sequence[str],
+    env: dict[str, str],
+    port: int,
+    what: str,
+    path: str = "/healthz",
+    log: Path | None = None,
+) -> Iterator[subprocess.Popen]:
     """A web server `python -m ARGS` listening on `port`, from when it answers `path` until the
     block ends (then stopped)."""
     proc = spawn(args, env, log)

@@ -79,13 +79,24 @@ def listen_announcements(stack: Stack, arrivals: Arrivals, stop: threading.Event
     client.close()
 
 
-def _stage_row(table: Table, name: str, sent: dict[str, float], seen: dict[str, float],
-               reference_p95: float | None) -> float:
+def _stage_row(
+    table: Table,
+    name: str,
+    sent: dict[str, float],
+    seen: dict[str, float],
+    reference_p95: float | None,
+) -> float:
     latencies = [seen[r] - t for r, t in sent.items() if r in seen]
     p95 = percentile(latencies, 95)
-    table.add(name, f"{len(latencies):,}/{len(sent):,}", percentile(latencies, 50), p95,
-              percentile(latencies, 99), max(latencies) if latencies else float("nan"),
-              p95 / reference_p95 if reference_p95 else 1.0)
+    table.add(
+        name,
+        f"{len(latencies):,}/{len(sent):,}",
+        percentile(latencies, 50),
+        p95,
+        percentile(latencies, 99),
+        max(latencies) if latencies else float("nan"),
+        p95 / reference_p95 if reference_p95 else 1.0,
+    )
     return p95
 
 
@@ -98,11 +109,15 @@ def run(quick: bool = False) -> list[Table]:
     announced, pushed = Arrivals(), Arrivals()
     stop = threading.Event()
     with console_stack(history) as stack, sync_playwright() as pw:
-        listener = threading.Thread(target=listen_announcements, args=(stack, announced, stop),
-                                    daemon=True)
+        listener = threading.Thread(
+            target=listen_announcements, args=(stack, announced, stop), daemon=True
+        )
         listener.start()
-        sock = push_client(stack.base_url, stack.token,  # a plain Socket.IO client
-                           lambda data: pushed.note((data or {}).get("registered")))
+        sock = push_client(
+            stack.base_url,
+            stack.token,  # a plain Socket.IO client
+            lambda data: pushed.note((data or {}).get("registered")),
+        )
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
             page = browser.new_page()
@@ -127,18 +142,19 @@ def run(quick: bool = False) -> list[Table]:
             burst_result = _burst(stack, page, burst)
             errors_total = len(errors)
             feed_items = page.evaluate(
-                f"document.querySelectorAll('#{ids.LIVE_FEED} [data-reg-no]').length")
+                f"document.querySelectorAll('#{ids.LIVE_FEED} [data-reg-no]').length"
+            )
         finally:
             browser.close()
             sock.disconnect()
             stop.set()
             listener.join(timeout=5)
 
-    table = Table(f"End-to-end latency: {rate:.0f} registrations/s for {seconds:.0f} s "
-                  "(XADD → ...), ms", ["stage", "seen", "p50", "p95", "p99", "max",
-                                       "p95 × announce"])
-    base = _stage_row(table, "stored and announced by ingest (pub/sub)", sent,
-                      announced.seen, None)
+    table = Table(
+        f"End-to-end latency: {rate:.0f} registrations/s for {seconds:.0f} s (XADD → ...), ms",
+        ["stage", "seen", "p50", "p95", "p99", "max", "p95 × announce"],
+    )
+    base = _stage_row(table, "stored and announced by ingest (pub/sub)", sent, announced.seen, None)
     _stage_row(table, "pushed to a Socket.IO client", sent, pushed.seen, base)
     browser_p95 = _stage_row(table, "visible in Chromium's live feed", sent, seen, base)
     latencies = sorted(seen[r] - t for r, t in sent.items() if r in seen)
@@ -147,19 +163,24 @@ def run(quick: bool = False) -> list[Table]:
         f"targets in the browser: p95 ≤ {P95_TARGET_MS:.0f} ms "
         f"({'met' if browser_p95 <= P95_TARGET_MS else 'NOT met'}), p99 ≤ "
         f"{P99_TARGET_MS:.0f} ms ({'met' if p99 <= P99_TARGET_MS else 'NOT met'}); "
-        f"browser errors during the steady run: {errors_steady}")
-    table.notes.append(f"store: {history:,} seeded cases (SQLite); one ingest worker and one "
-                       "web process (`kup-console ingest`, `kup-console serve`)")
+        f"browser errors during the steady run: {errors_steady}"
+    )
+    table.notes.append(
+        f"store: {history:,} seeded cases (SQLite); one ingest worker and one "
+        "web process (`kup-console ingest`, `kup-console serve`)"
+    )
 
-    burst_table = Table(f"Burst: {burst:,} registrations XADDed at once",
-                        ["measure", "value", "target"])
+    burst_table = Table(
+        f"Burst: {burst:,} registrations XADDed at once", ["measure", "value", "target"]
+    )
     burst_table.add("XADD of the whole burst, s", burst_result["xadd_s"], "≤ 1")
-    burst_table.add("last registration visible after the burst, s", burst_result["last_s"],
-                    f"≤ {BURST_TARGET_S:.0f}")
-    burst_table.add("feed updates in the busiest second", burst_result["max_updates"],
-                    "a few")
-    burst_table.add("feed updates per second over the burst", burst_result["mean_updates"],
-                    "a few")
+    burst_table.add(
+        "last registration visible after the burst, s",
+        burst_result["last_s"],
+        f"≤ {BURST_TARGET_S:.0f}",
+    )
+    burst_table.add("feed updates in the busiest second", burst_result["max_updates"], "a few")
+    burst_table.add("feed updates per second over the burst", burst_result["mean_updates"], "a few")
     burst_table.add("browser errors (whole run)", errors_total, "0")
     burst_table.add("feed items shown after the burst", feed_items, "50")
     return [table, burst_table]
@@ -183,17 +204,19 @@ def _burst(stack: Stack, page, count: int) -> dict[str, float]:  # type: ignore[
             break
         page.wait_for_timeout(100)
     page.wait_for_timeout(1000)
-    updates = [u / 1000 for u in page.evaluate("window.__kupUpdates")
-               if started * 1000 <= u]
+    updates = [u / 1000 for u in page.evaluate("window.__kupUpdates") if started * 1000 <= u]
     window_end = (time.time() if math.isnan(last_seen) else last_seen) + 1
     per_second: dict[int, int] = {}
     for u in updates:
         if u <= window_end:
             per_second[int(u - started)] = per_second.get(int(u - started), 0) + 1
     span = max(window_end - started, 1.0)
-    return {"xadd_s": sent_at - started, "last_s": last_seen - sent_at,
-            "max_updates": max(per_second.values(), default=0),
-            "mean_updates": sum(per_second.values()) / span}
+    return {
+        "xadd_s": sent_at - started,
+        "last_s": last_seen - sent_at,
+        "max_updates": max(per_second.values(), default=0),
+        "mean_updates": sum(per_second.values()) / span,
+    }
 
 
 if __name__ == "__main__":

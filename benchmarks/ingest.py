@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import redis
 from sqlalchemy import func, select
@@ -37,15 +37,28 @@ from tests.support.processes import simulated_events
 
 STREAM = "bench:events"
 BATCH_SIZE = 500
-BARE_COLUMNS = ("event_id", "reg_no", "occurred_at", "received_at", "district", "category",
-                "kind", "source", "priority", "lat", "lon", "address", "summary", "unit")
-SIM_END = datetime(2026, 11, 1, tzinfo=timezone.utc)
+BARE_COLUMNS = (
+    "event_id",
+    "reg_no",
+    "occurred_at",
+    "received_at",
+    "district",
+    "category",
+    "kind",
+    "source",
+    "priority",
+    "lat",
+    "lon",
+    "address",
+    "summary",
+    "unit",
+)
+SIM_END = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def make_events(count: int, seed: int = 4) -> list[dict[str, str]]:
     """`count` entries of simulated history: every event type, ~0.5% duplicates, ~0.2% bad."""
-    return simulated_events(count, seed=seed, bad_rate=0.002, duplicate_rate=0.005,
-                            end=SIM_END)
+    return simulated_events(count, seed=seed, bad_rate=0.002, duplicate_rate=0.005, end=SIM_END)
 
 
 @dataclass
@@ -65,15 +78,31 @@ def _wait_for(event: threading.Event | object, timeout: float = 120) -> None:
         raise TimeoutError("benchmark worker did not get ready")
 
 
-def kup_worker(db_url: str, redis_url: str, group: str, consumer: str, batch_size: int,
-               ready, go, stop, results) -> None:  # type: ignore[no-untyped-def]
+def kup_worker(
+    db_url: str,
+    redis_url: str,
+    group: str,
+    consumer: str,
+    batch_size: int,
+    ready,
+    go,
+    stop,
+    results,
+) -> None:  # type: ignore[no-untyped-def]
     """A process running the real IngestWorker (as `kup-console ingest` does)."""
-    from data.consumer import IngestWorker
+    from console.runtime import ingest_worker
 
-    settings = Settings(database_url=db_url, redis_url=redis_url, stream=STREAM, group=group,
-                        consumer=consumer, batch_size=batch_size, block_ms=100)
+    settings = Settings(
+        database_url=db_url,
+        redis_url=redis_url,
+        stream=STREAM,
+        group=group,
+        consumer=consumer,
+        batch_size=batch_size,
+        block_ms=100,
+    )
     engine = make_engine(db_url)
-    worker = IngestWorker(settings, engine, redis_url)
+    worker = ingest_worker(settings, engine, redis_url)
     worker.redis.ping()
     with engine.connect():
         pass
@@ -85,21 +114,32 @@ def kup_worker(db_url: str, redis_url: str, group: str, consumer: str, batch_siz
     worker.stop.set()
     thread.join()
     engine.dispose()
-    results.put({"stored": worker.stats.stored, "errors": worker.stats.errors,
-                 "rss_mb": peak_rss_mb()})
+    results.put(
+        {"stored": worker.stats.stored, "errors": worker.stats.errors, "rss_mb": peak_rss_mb()}
+    )
 
 
-def bare_worker(db_path: str, redis_url: str, group: str, consumer: str, batch_size: int,
-                ready, go, stop, results) -> None:  # type: ignore[no-untyped-def]
+def bare_worker(
+    db_path: str,
+    redis_url: str,
+    group: str,
+    consumer: str,
+    batch_size: int,
+    ready,
+    go,
+    stop,
+    results,
+) -> None:  # type: ignore[no-untyped-def]
     """The bare baseline: XREADGROUP, insert the registrations' fields, commit, XACK."""
     client = redis.Redis.from_url(redis_url, protocol=2, decode_responses=True)
     db = sqlite3.connect(db_path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
-    db.execute(f"CREATE TABLE IF NOT EXISTS registrations ({', '.join(BARE_COLUMNS)}, "
-               "PRIMARY KEY (event_id))")
-    insert = (f"INSERT OR IGNORE INTO registrations VALUES "
-              f"({', '.join('?' * len(BARE_COLUMNS))})")
+    db.execute(
+        f"CREATE TABLE IF NOT EXISTS registrations ({', '.join(BARE_COLUMNS)}, "
+        "PRIMARY KEY (event_id))"
+    )
+    insert = f"INSERT OR IGNORE INTO registrations VALUES ({', '.join('?' * len(BARE_COLUMNS))})"
     client.ping()
     ready.set()
     _wait_for(go)
@@ -109,8 +149,11 @@ def bare_worker(db_path: str, redis_url: str, group: str, consumer: str, batch_s
         if not reply:
             continue
         entries = reply[0][1]
-        rows = [tuple(fields.get(c) for c in BARE_COLUMNS) for _, fields in entries
-                if fields.get("type") == "registered"]
+        rows = [
+            tuple(fields.get(c) for c in BARE_COLUMNS)
+            for _, fields in entries
+            if fields.get("type") == "registered"
+        ]
         db.execute("BEGIN")
         db.executemany(insert, rows)
         db.execute("COMMIT")
@@ -125,8 +168,15 @@ def _drained(client: redis.Redis, group: str, last_id: bytes) -> bool:
     return info["pending"] == 0 and info["last-delivered-id"] == last_id
 
 
-def consume(target, store_url: str, redis_url: str, group: str, workers: int,  # type: ignore[no-untyped-def]
-            batch_size: int, timeout: float = 1800) -> tuple[float, list[dict]]:
+def consume(
+    target,
+    store_url: str,
+    redis_url: str,
+    group: str,
+    workers: int,  # type: ignore[no-untyped-def]
+    batch_size: int,
+    timeout: float = 1800,
+) -> tuple[float, list[dict]]:
     """Start `workers` processes running `target`, release them together, time the drain."""
     client = redis.Redis.from_url(redis_url, protocol=2)
     streams.ensure_group(client, STREAM, group)
@@ -136,8 +186,20 @@ def consume(target, store_url: str, redis_url: str, group: str, workers: int,  #
     procs, readies = [], []
     for i in range(workers):
         ready = ctx.Event()
-        proc = ctx.Process(target=target, args=(store_url, redis_url, group, f"{group}-{i}",
-                                                batch_size, ready, go, stop, results))
+        proc = ctx.Process(
+            target=target,
+            args=(
+                store_url,
+                redis_url,
+                group,
+                f"{group}-{i}",
+                batch_size,
+                ready,
+                go,
+                stop,
+                results,
+            ),
+        )
         proc.start()
         procs.append(proc)
         readies.append(ready)
@@ -172,8 +234,9 @@ def consume(target, store_url: str, redis_url: str, group: str, workers: int,  #
 def _store_counts(url: str) -> tuple[int, int, int]:
     engine = make_engine(url)
     with engine.connect() as conn:
-        counts = tuple(conn.scalar(select(func.count()).select_from(t))
-                       for t in (Case, EventRow, DeadLetter))
+        counts = tuple(
+            conn.scalar(select(func.count()).select_from(t)) for t in (Case, EventRow, DeadLetter)
+        )
     engine.dispose()
     return counts  # type: ignore[return-value]
 
@@ -196,8 +259,11 @@ def run(quick: bool = False, events: int | None = None) -> list[Table]:
         client.close()
 
         def keep(run: Run) -> None:  # the best of the rounds for each configuration
-            same = [r for r in runs if (r.name, r.store, r.workers) ==
-                    (run.name, run.store, run.workers)]
+            same = [
+                r
+                for r in runs
+                if (r.name, r.store, r.workers) == (run.name, run.store, run.workers)
+            ]
             if not same:
                 runs.append(run)
             elif run.seconds < same[0].seconds:
@@ -205,10 +271,19 @@ def run(quick: bool = False, events: int | None = None) -> list[Table]:
 
         def bare(round_: int) -> None:
             db = tmp / f"bare-{round_}.db"
-            elapsed, res = consume(bare_worker, str(db), server.url, f"bare-{round_}", 1,
-                                   BATCH_SIZE)
-            keep(Run("bare XREADGROUP + sqlite3.executemany", "SQLite", 1, elapsed,
-                     max(r["rss_mb"] for r in res), sum(r["stored"] for r in res)))
+            elapsed, res = consume(
+                bare_worker, str(db), server.url, f"bare-{round_}", 1, BATCH_SIZE
+            )
+            keep(
+                Run(
+                    "bare XREADGROUP + sqlite3.executemany",
+                    "SQLite",
+                    1,
+                    elapsed,
+                    max(r["rss_mb"] for r in res),
+                    sum(r["stored"] for r in res),
+                )
+            )
 
         def kup(store: str, url: str, workers: int, round_: int) -> None:
             engine = make_engine(url)
@@ -216,47 +291,81 @@ def run(quick: bool = False, events: int | None = None) -> list[Table]:
             engine.dispose()
             group = f"kup-{store.lower()}-{workers}-{round_}"
             elapsed, res = consume(kup_worker, url, server.url, group, workers, BATCH_SIZE)
-            keep(Run("kup-console IngestWorker", store, workers, elapsed,
-                     max(r["rss_mb"] for r in res), sum(r["stored"] for r in res)))
+            keep(
+                Run(
+                    "kup-console IngestWorker",
+                    store,
+                    workers,
+                    elapsed,
+                    max(r["rss_mb"] for r in res),
+                    sum(r["stored"] for r in res),
+                )
+            )
             counts[f"{store}/{workers}"] = _store_counts(url)
 
         for round_ in range(rounds):  # interleaved, so that a busy moment hits all alike
             bare(round_)
             for workers in (1, 2):
-                kup("SQLite", f"sqlite:///{tmp / f'kup-{workers}-{round_}.db'}", workers,
-                    round_)
+                kup("SQLite", f"sqlite:///{tmp / f'kup-{workers}-{round_}.db'}", workers, round_)
         if postgres_ok():
             for workers in (1, 2):
                 with postgres_schema() as url:
                     kup("PostgreSQL", url, workers, 0)
     table = _table(runs, count, registrations, counts, generated, loaded)
     if rounds > 1:
-        table.notes.insert(0, f"SQLite rows: the best of {rounds} interleaved rounds (bare, 1 "
-                              "worker, 2 workers, again); PostgreSQL: one round")
+        table.notes.insert(
+            0,
+            f"SQLite rows: the best of {rounds} interleaved rounds (bare, 1 "
+            "worker, 2 workers, again); PostgreSQL: one round",
+        )
     return [table]
 
 
-def _table(runs: list[Run], count: int, registrations: int,
-           counts: dict[str, tuple[int, int, int]], generated: float, loaded: float) -> Table:
+def _table(
+    runs: list[Run],
+    count: int,
+    registrations: int,
+    counts: dict[str, tuple[int, int, int]],
+    generated: float,
+    loaded: float,
+) -> Table:
     bare = runs[0]
     bare_rate = count / bare.seconds
-    table = Table(f"Ingest throughput: {count:,} stream entries (batch {BATCH_SIZE})",
-                  ["consumer", "store", "workers", "seconds", "entries/s", "× bare",
-                   "peak RSS MB"])
+    table = Table(
+        f"Ingest throughput: {count:,} stream entries (batch {BATCH_SIZE})",
+        ["consumer", "store", "workers", "seconds", "entries/s", "× bare", "peak RSS MB"],
+    )
     for r in runs:
-        table.add(r.name, r.store, r.workers, r.seconds, count / r.seconds,
-                  (count / r.seconds) / bare_rate, r.rss_mb)
-    table.notes.append(f"entries: simulated history ({registrations:,} registrations and their "
-                       "assignments, extensions, decisions, reopenings; ~0.5% duplicates, "
-                       "~0.2% contract violations); generated in "
-                       f"{generated:.1f} s, XADDed in {loaded:.1f} s (pipelined)")
-    table.notes.append("target: kup-console on SQLite ≥ 0.5 × bare "
-                       + ("(met)" if any(r.store == "SQLite" and r.workers == 1 and
-                                         count / r.seconds >= 0.5 * bare_rate
-                                         for r in runs[1:]) else "(NOT met)"))
+        table.add(
+            r.name,
+            r.store,
+            r.workers,
+            r.seconds,
+            count / r.seconds,
+            (count / r.seconds) / bare_rate,
+            r.rss_mb,
+        )
+    table.notes.append(
+        f"entries: simulated history ({registrations:,} registrations and their "
+        "assignments, extensions, decisions, reopenings; ~0.5% duplicates, "
+        "~0.2% contract violations); generated in "
+        f"{generated:.1f} s, XADDed in {loaded:.1f} s (pipelined)"
+    )
+    table.notes.append(
+        "target: kup-console on SQLite ≥ 0.5 × bare "
+        + (
+            "(met)"
+            if any(
+                r.store == "SQLite" and r.workers == 1 and count / r.seconds >= 0.5 * bare_rate
+                for r in runs[1:]
+            )
+            else "(NOT met)"
+        )
+    )
     for key, (cases, events, dead) in counts.items():
-        table.notes.append(f"store check {key} workers: {cases:,} cases, {events:,} events, "
-                           f"{dead:,} dead letters")
+        table.notes.append(
+            f"store check {key} workers: {cases:,} cases, {events:,} events, {dead:,} dead letters"
+        )
     return table
 
 

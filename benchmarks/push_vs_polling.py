@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,7 @@ class Sightings:
 
 # --- Dash callback requests, built from the app's own /_dash-dependencies ------------------
 
+
 @dataclass
 class CallbackSpec:
     output: str
@@ -86,8 +87,13 @@ class CallbackSpec:
         def filled(items: list[dict[str, str]]) -> list[dict[str, Any]]:
             return [{**i, "value": values.get((i["id"], i["property"]))} for i in items]
 
-        return {"output": self.output, "outputs": self.outputs, "inputs": filled(self.inputs),
-                "state": filled(self.state), "changedPropIds": [changed]}
+        return {
+            "output": self.output,
+            "outputs": self.outputs,
+            "inputs": filled(self.inputs),
+            "state": filled(self.state),
+            "changedPropIds": [changed],
+        }
 
 
 def callback_specs(http: requests.Session, base: str, wanted: list[str]) -> list[CallbackSpec]:
@@ -97,27 +103,43 @@ def callback_specs(http: requests.Session, base: str, wanted: list[str]) -> list
     specs = []
     for want in wanted:
         cb = next(c for c in deps.json() if want in c["output"])
-        parts = cb["output"].strip(".").split("...") if cb["output"].startswith("..") else [
-            cb["output"]]
-        outs = [{"id": p.rsplit(".", 1)[0].split("@")[0], "property": p.rsplit(".", 1)[1]}
-                for p in parts]
-        specs.append(CallbackSpec(cb["output"], outs if len(outs) > 1 else outs[0],
-                                  [{"id": i["id"], "property": i["property"]}
-                                   for i in cb["inputs"]],
-                                  [{"id": s["id"], "property": s["property"]}
-                                   for s in cb["state"]]))
+        parts = (
+            cb["output"].strip(".").split("...")
+            if cb["output"].startswith("..")
+            else [cb["output"]]
+        )
+        outs = [
+            {"id": p.rsplit(".", 1)[0].split("@")[0], "property": p.rsplit(".", 1)[1]}
+            for p in parts
+        ]
+        specs.append(
+            CallbackSpec(
+                cb["output"],
+                outs if len(outs) > 1 else outs[0],
+                [{"id": i["id"], "property": i["property"]} for i in cb["inputs"]],
+                [{"id": s["id"], "property": s["property"]} for s in cb["state"]],
+            )
+        )
     return specs
 
 
 # --- the two kinds of viewers --------------------------------------------------------------
+
 
 class KupViewer:
     """A Socket.IO connection; on a push, the live page's two callback requests. Like Dash's
     renderer, a viewer has one round of requests in flight at a time: pushes that arrive
     meanwhile are merged into the next round (the latest payload)."""
 
-    def __init__(self, index: int, base: str, token: str, specs: list[CallbackSpec],
-                 values: dict[tuple[str, str], Any], sightings: Sightings) -> None:
+    def __init__(
+        self,
+        index: int,
+        base: str,
+        token: str,
+        specs: list[CallbackSpec],
+        values: dict[tuple[str, str], Any],
+        sightings: Sightings,
+    ) -> None:
         self.index, self.base, self.specs, self.sightings = index, base, specs, sightings
         self.values = dict(values)
         self.http = api_session(token)
@@ -146,7 +168,9 @@ class KupViewer:
                 try:
                     response = self.http.post(
                         f"{self.base}/_dash-update-component",
-                        json=spec.body(self.values, f"{ids.SOCKET}.data-changes"), timeout=60)
+                        json=spec.body(self.values, f"{ids.SOCKET}.data-changes"),
+                        timeout=60,
+                    )
                 except requests.RequestException:
                     if self.closed:
                         return
@@ -163,8 +187,14 @@ class KupViewer:
         self.http.close()
 
 
-def polling_viewer(index: int, base: str, specs: list[CallbackSpec], sightings: Sightings,
-                   stop: threading.Event, viewers: int) -> None:
+def polling_viewer(
+    index: int,
+    base: str,
+    specs: list[CallbackSpec],
+    sightings: Sightings,
+    stop: threading.Event,
+    viewers: int,
+) -> None:
     """The polling page's callbacks every second (viewers' timers spread over the second; a
     tick missed while the previous round was running is skipped, as dcc.Interval's would be
     queued behind it)."""
@@ -176,9 +206,11 @@ def polling_viewer(index: int, base: str, specs: list[CallbackSpec], sightings: 
         tick += 1
         for spec in specs:
             try:
-                response = http.post(f"{base}/_dash-update-component", timeout=60,
-                                     json=spec.body({("tick", "n_intervals"): tick},
-                                                    "tick.n_intervals"))
+                response = http.post(
+                    f"{base}/_dash-update-component",
+                    timeout=60,
+                    json=spec.body({("tick", "n_intervals"): tick}, "tick.n_intervals"),
+                )
             except requests.RequestException:
                 if stop.is_set():
                     return
@@ -190,6 +222,7 @@ def polling_viewer(index: int, base: str, specs: list[CallbackSpec], sightings: 
 
 
 # --- servers --------------------------------------------------------------------------------
+
 
 @dataclass
 class Server:
@@ -215,13 +248,19 @@ class Server:
 def app_server(stack: Stack, app: str) -> Iterator[Server]:
     port = free_port()
     stats = stack.dir / f"{app}-statements"
-    with serving(["benchmarks.servers", app, "--port", str(port), "--stats", str(stats)],
-                 stack.env(), port, f"{app} server", "/_dash-layout",
-                 stack.dir / f"{app}.log") as proc:
+    with serving(
+        ["benchmarks.servers", app, "--port", str(port), "--stats", str(stats)],
+        stack.env(),
+        port,
+        f"{app} server",
+        "/_dash-layout",
+        stack.dir / f"{app}.log",
+    ) as proc:
         yield Server(proc, port, stats)
 
 
 # --- the run ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Measure:
@@ -236,11 +275,18 @@ class Measure:
     errors: int
 
 
-def drive(stack: Stack, server: Server, sightings: Sightings, app: str, scenario: str,
-          rate: float, window: float, prefix: str) -> Measure:
+def drive(
+    stack: Stack,
+    server: Server,
+    sightings: Sightings,
+    app: str,
+    scenario: str,
+    rate: float,
+    window: float,
+    prefix: str,
+) -> Measure:
     """XADD registrations at `rate` for `window` seconds; what the server did meanwhile."""
-    statements, cpu, requests_before = server.statements(), server.cpu_seconds(), \
-        sightings.requests
+    statements, cpu, requests_before = server.statements(), server.cpu_seconds(), sightings.requests
     started = time.perf_counter()
     sent = stack.send_at_rate(prefix, rate, max(1, int(rate * window)), started, phase=0.5)
     sleep_until(started + window)
@@ -250,8 +296,17 @@ def drive(stack: Stack, server: Server, sightings: Sightings, app: str, scenario
     served = sightings.requests - requests_before
     time.sleep(2.5)  # stragglers: the last registrations reach the viewers
     latencies = [seen[r] - t for seen in sightings.seen for r, t in sent.items() if r in seen]
-    return Measure(app, scenario, rate, statements / elapsed, 100 * cpu / elapsed,
-                   served / elapsed, latencies, len(sent) * len(sightings.seen), sightings.errors)
+    return Measure(
+        app,
+        scenario,
+        rate,
+        statements / elapsed,
+        100 * cpu / elapsed,
+        served / elapsed,
+        latencies,
+        len(sent) * len(sightings.seen),
+        sightings.errors,
+    )
 
 
 def run(quick: bool = False) -> list[Table]:
@@ -269,24 +324,41 @@ def run(quick: bool = False) -> list[Table]:
                 threads: list[threading.Thread] = []
                 http = api_session(stack.token)
                 if app == "kup":
-                    specs = callback_specs(http, server.base,
-                                           [f"{ids.LIVE_FEED}.children", f"{ids.LIVE_MAP}.figure"])
+                    specs = callback_specs(
+                        http, server.base, [f"{ids.LIVE_FEED}.children", f"{ids.LIVE_MAP}.figure"]
+                    )
                     values = _kup_values()
-                    viewers = [KupViewer(i, server.base, stack.token, specs, values, sightings)
-                               for i in range(count)]
+                    viewers = [
+                        KupViewer(i, server.base, stack.token, specs, values, sightings)
+                        for i in range(count)
+                    ]
                 else:
                     specs = callback_specs(http, server.base, ["feed.children", "map.figure"])
-                    threads = [threading.Thread(target=polling_viewer,
-                                                args=(i, server.base, specs, sightings, stop,
-                                                      count),
-                                                daemon=True) for i in range(count)]
+                    threads = [
+                        threading.Thread(
+                            target=polling_viewer,
+                            args=(i, server.base, specs, sightings, stop, count),
+                            daemon=True,
+                        )
+                        for i in range(count)
+                    ]
                     for t in threads:
                         t.start()
                 http.close()
                 time.sleep(1.0)  # connected and settled
                 for scenario, rate in scenarios:
-                    results.append(drive(stack, server, sightings, app, scenario, rate,
-                                         window, f"{app.upper()}-{scenario.upper()}"))
+                    results.append(
+                        drive(
+                            stack,
+                            server,
+                            sightings,
+                            app,
+                            scenario,
+                            rate,
+                            window,
+                            f"{app.upper()}-{scenario.upper()}",
+                        )
+                    )
                     _settle(sightings, app)
                 stop.set()
                 closing = [threading.Thread(target=v.close) for v in viewers]
@@ -316,28 +388,51 @@ def _kup_values() -> dict[tuple[str, str], Any]:
     from components.i18n import DEFAULT_LANG
     from components.live import DEFAULT_MEASURE
 
-    return {(ids.RESYNC, "data"): 0, (ids.LANG, "data"): DEFAULT_LANG,
-            (ids.LIVE_OPENED, "data"): datetime.now(timezone.utc).isoformat(),
-            (ids.LIVE_MEASURE, "value"): DEFAULT_MEASURE, (ids.THEME, "data"): "light",
-            (ids.LIVE_MAP_TICK, "n_intervals"): 0,
-            (ids.LIVE_MAP_KEY, "data"): map_key((None, None, None, None), DEFAULT_MEASURE,
-                                                False, DEFAULT_LANG)}
+    return {
+        (ids.RESYNC, "data"): 0,
+        (ids.LANG, "data"): DEFAULT_LANG,
+        (ids.LIVE_OPENED, "data"): datetime.now(UTC).isoformat(),
+        (ids.LIVE_MEASURE, "value"): DEFAULT_MEASURE,
+        (ids.THEME, "data"): "light",
+        (ids.LIVE_MAP_TICK, "n_intervals"): 0,
+        (ids.LIVE_MAP_KEY, "data"): map_key(
+            (None, None, None, None), DEFAULT_MEASURE, False, DEFAULT_LANG
+        ),
+    }
 
 
 def _table(results: list[Measure], window: float, viewers: int) -> Table:
-    table = Table(f"Push vs. polling: {viewers} viewers of the live page, {window:.0f} s per rate",
-                  ["page", "registrations/s", "SQL statements/s", "web CPU %",
-                   "callback requests/s", "latency p50 ms", "latency p95 ms", "seen",
-                   "statements × push"])
+    table = Table(
+        f"Push vs. polling: {viewers} viewers of the live page, {window:.0f} s per rate",
+        [
+            "page",
+            "registrations/s",
+            "SQL statements/s",
+            "web CPU %",
+            "callback requests/s",
+            "latency p50 ms",
+            "latency p95 ms",
+            "seen",
+            "statements × push",
+        ],
+    )
     push = {m.scenario: m for m in results if m.app == "kup"}
     for m in results:
         base = push.get(m.scenario)
         name = "kup-console (push)" if m.app == "kup" else "Dash dcc.Interval 1 s (polling)"
-        table.add(name, m.rate, m.statements_per_s, m.cpu_percent, m.requests_per_s,
-                  percentile(m.latencies, 50), percentile(m.latencies, 95),
-                  f"{len(m.latencies):,}/{m.sent:,}",
-                  m.statements_per_s / base.statements_per_s if base and
-                  base.statements_per_s >= 1 else "n/a (push ≈ 0)")
+        table.add(
+            name,
+            m.rate,
+            m.statements_per_s,
+            m.cpu_percent,
+            m.requests_per_s,
+            percentile(m.latencies, 50),
+            percentile(m.latencies, 95),
+            f"{len(m.latencies):,}/{m.sent:,}",
+            m.statements_per_s / base.statements_per_s
+            if base and base.statements_per_s >= 1
+            else "n/a (push ≈ 0)",
+        )
     for scenario in ("quiet", "busy"):
         kup = push.get(scenario)
         poll = next((m for m in results if m.app == "polling" and m.scenario == scenario), None)
@@ -345,12 +440,15 @@ def _table(results: list[Measure], window: float, viewers: int) -> Table:
             table.notes.append(
                 f"{scenario} ({kup.rate:g} registrations/s): polling {poll.statements_per_s:,.0f} "
                 f"statements/s and {poll.cpu_percent:.0f}% CPU, push "
-                f"{kup.statements_per_s:,.0f} statements/s and {kup.cpu_percent:.0f}% CPU")
-    table.notes.append("latency: XADD → the registration in a viewer's callback response "
-                       "(feed); a push costs each viewer two callbacks (counters from the "
-                       "push's live view; feed rows and map points read once per flush, room and "
-                       "web process), no query of its own, and the push leader one read of each "
-                       "room's counts per flush; a poll one callback (four queries)")
+                f"{kup.statements_per_s:,.0f} statements/s and {kup.cpu_percent:.0f}% CPU"
+            )
+    table.notes.append(
+        "latency: XADD → the registration in a viewer's callback response "
+        "(feed); a push costs each viewer two callbacks (counters from the "
+        "push's live view; feed rows and map points read once per flush, room and "
+        "web process), no query of its own, and the push leader one read of each "
+        "room's counts per flush; a poll one callback (four queries)"
+    )
     errors = sum(m.errors for m in results)
     if errors:
         table.notes.append(f"{errors} callback requests failed")

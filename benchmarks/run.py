@@ -17,7 +17,7 @@ import platform
 import sqlite3
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from benchmarks.common import Table
 
@@ -40,8 +40,13 @@ def environment() -> str:
     from benchmarks.common import postgres_ok
     from tests.support.servers import redis_executable
 
-    redis_version = subprocess.run([redis_executable(), "--version"], capture_output=True,
-                                   text=True, check=True).stdout.split()[2].removeprefix("v=")
+    redis_version = (
+        subprocess.run(
+            [redis_executable(), "--version"], capture_output=True, text=True, check=True
+        )
+        .stdout.split()[2]
+        .removeprefix("v=")
+    )
     pg = "unavailable"
     if postgres_ok():
         from sqlalchemy import text
@@ -53,9 +58,11 @@ def environment() -> str:
         with engine.connect() as conn:
             pg = str(conn.scalar(text("SHOW server_version"))).split()[0]
         engine.dispose()
-    return (f"{os.cpu_count()} CPUs, {_memory_gb():.0f} GB RAM, Python "
-            f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}, PostgreSQL {pg}, "
-            f"Redis {redis_version}; {load_average()}")
+    return (
+        f"{os.cpu_count()} CPUs, {_memory_gb():.0f} GB RAM, Python "
+        f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}, PostgreSQL {pg}, "
+        f"Redis {redis_version}; {load_average()}"
+    )
 
 
 def load_average() -> str:
@@ -74,21 +81,35 @@ def _memory_gb() -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--quick", action="store_true", help="small scale (CI)")
-    parser.add_argument("--only", action="append", choices=list(BENCHMARKS), metavar="NAME",
-                        help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=list(BENCHMARKS),
+        metavar="NAME",
+        help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}",
+    )
     parser.add_argument("--markdown", metavar="FILE", help="also write the report to FILE")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     names = args.only or list(BENCHMARKS)
-    command = "python -m benchmarks.run" + (" --quick" if args.quick else "") + "".join(
-        f" --only {n}" for n in args.only or [])
-    header = [f"# kup-console benchmarks{' (quick)' if args.quick else ''}", "",
-              f"- command: `{command}`",
-              f"- run at {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {environment()}",
-              ""]
+    command = (
+        "python -m benchmarks.run"
+        + (" --quick" if args.quick else "")
+        + "".join(f" --only {n}" for n in args.only or [])
+    )
+    header = [
+        f"# kup-console benchmarks{' (quick)' if args.quick else ''}",
+        "",
+        f"- command: `{command}`",
+        f"- run at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {environment()}",
+        "",
+    ]
     out = ["\n".join(header)]
     print(out[0], flush=True)
     failed = []

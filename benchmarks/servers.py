@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, event
@@ -68,24 +68,38 @@ def polling_app(engine: Engine):  # type: ignore[no-untyped-def]
     settings = load_settings()
     due_soon = timedelta(hours=settings.due_soon_hours)
     app = dash.Dash(__name__, serve_locally=True, update_title=None)
-    app.layout = html.Div([dcc.Interval(id="tick", interval=POLL_MS), html.Div(id="counters"),
-                           html.Div(id="fresh"), html.Div(id="feed"), dcc.Graph(id="map")])
-    opened = datetime.now(timezone.utc)
+    app.layout = html.Div(
+        [
+            dcc.Interval(id="tick", interval=POLL_MS),
+            html.Div(id="counters"),
+            html.Div(id="fresh"),
+            html.Div(id="feed"),
+            dcc.Graph(id="map"),
+        ]
+    )
+    opened = datetime.now(UTC)
 
-    @app.callback(Output("feed", "children"), Output("fresh", "children"),
-                  Output("counters", "children"), Input("tick", "n_intervals"))
+    @app.callback(
+        Output("feed", "children"),
+        Output("fresh", "children"),
+        Output("counters", "children"),
+        Input("tick", "n_intervals"),
+    )
     def refresh_feed(_n: int | None):  # type: ignore[no-untyped-def]
-        now, flt = datetime.now(timezone.utc), CaseFilter()
+        now, flt = datetime.now(UTC), CaseFilter()
         with sessions() as session:
             rows = aggregates.recent_registrations(session, flt, FEED_SIZE)
             fresh = aggregates.registered_since(session, flt, opened)
             counts = aggregates.status_counts(session, flt, now, due_soon)
-        return (feed(rows, DEFAULT_LANG, settings.tz), new_count(fresh, DEFAULT_LANG),
-                status_strip(counts, DEFAULT_LANG))
+        return (
+            feed(rows, DEFAULT_LANG, settings.tz),
+            new_count(fresh, DEFAULT_LANG),
+            status_strip(counts, DEFAULT_LANG),
+        )
 
     @app.callback(Output("map", "figure"), Input("tick", "n_intervals"))
     def refresh_points(_n: int | None):  # type: ignore[no-untyped-def]
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with sessions() as session:
             points = aggregates.recent_points(session, CaseFilter(), now, POINT_HOURS)
         return map_patch(None, points, DEFAULT_MEASURE, DEFAULT_LANG, settings.tz)

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +30,13 @@ from benchmarks.common import (
     wait_until,
     workdir,
 )
-from console.domain.contract import SCHEMA_VERSION
 from data import streams
 from data.db import make_engine, make_sessionmaker, writer_engine
 from data.reference import load_geography
 from data.schema import upgrade
 from data.seed import seed_cases
 from data.users import add_user, issue_token
+from rules.contract import SCHEMA_VERSION
 from tests.support.servers import free_port
 from tests.support.stores import sqlite_url
 
@@ -66,9 +66,16 @@ class Stack:
         return f"http://127.0.0.1:{self.web_port}"
 
     def env(self, **extra: str) -> dict[str, str]:
-        return dict(os.environ, DATABASE_URL=self.database_url, REDIS_URL=self.redis_url,
-                    KUP_DATA_DIR=str(self.dir), KUP_SECRET_KEY=SECRET, KUP_STREAM=STREAM,
-                    PYTHONFAULTHANDLER="1", **extra)
+        return dict(
+            os.environ,
+            DATABASE_URL=self.database_url,
+            REDIS_URL=self.redis_url,
+            KUP_DATA_DIR=str(self.dir),
+            KUP_SECRET_KEY=SECRET,
+            KUP_STREAM=STREAM,
+            PYTHONFAULTHANDLER="1",
+            **extra,
+        )
 
     def redis(self) -> redis.Redis:
         return streams.connect(self.redis_url)
@@ -76,8 +83,9 @@ class Stack:
     def rss_mb(self, name: str) -> float:
         return peak_rss_mb(self.processes[name].pid)
 
-    def send_at_rate(self, prefix: str, rate: float, count: int, started: float | None = None,
-                     phase: float = 0.0) -> dict[str, float]:
+    def send_at_rate(
+        self, prefix: str, rate: float, count: int, started: float | None = None, phase: float = 0.0
+    ) -> dict[str, float]:
         """XADD `count` registrations PREFIX-000001, ..., the i-th `(i + phase) / rate` s after
         `started` (a time.perf_counter(); now by default); when each was sent (epoch ms)."""
         client = self.redis()
@@ -94,8 +102,13 @@ class Stack:
 
 
 @contextmanager
-def console_stack(cases: int, database_url: str | None = None, web: bool = True,
-                  ingest_workers: int = 1, web_processes: int = 1) -> Iterator[Stack]:
+def console_stack(
+    cases: int,
+    database_url: str | None = None,
+    web: bool = True,
+    ingest_workers: int = 1,
+    web_processes: int = 1,
+) -> Iterator[Stack]:
     """A console with `cases` seeded cases, its ingest worker(s) and web process(es)."""
     with ExitStack() as stack:
         tmp = stack.enter_context(workdir("kup-bench-stack-"))
@@ -111,12 +124,15 @@ def console_stack(cases: int, database_url: str | None = None, web: bool = True,
         try:
             for i in range(ingest_workers):
                 console.processes[f"ingest-{i}"] = spawn(
-                    ["console.cli", "ingest", "--consumer", f"bench-{i}"], console.env())
+                    ["console.cli", "ingest", "--consumer", f"bench-{i}"], console.env()
+                )
             for i in range(web_processes if web else 0):
                 port = free_port()
                 proc = console.processes[f"web-{i}"] = spawn(
-                    ["console.cli", "serve", "--port", str(port)], console.env(),
-                    tmp / f"web-{i}.log")
+                    ["console.cli", "serve", "--port", str(port)],
+                    console.env(),
+                    tmp / f"web-{i}.log",
+                )
                 if i == 0:
                     console.web_port = port
                 console.web_ports.append(port)
@@ -159,15 +175,19 @@ class Registrations:
 
     def next(self, at: datetime | None = None) -> dict[str, str]:
         self.count += 1
-        at = (at or datetime.now(timezone.utc)).replace(microsecond=0)
-        return {"schema": SCHEMA_VERSION, "type": "registered",
-                "event_id": uuid.UUID(int=self.rng.getrandbits(128), version=4).hex,
-                "reg_no": f"{self.prefix}-{self.count:06d}",
-                "occurred_at": at.isoformat(),
-                "received_at": (at - timedelta(minutes=10)).isoformat(),
-                "district": self.rng.choice(self.districts),
-                "category": self.rng.choice(_CATEGORIES), "source": "statement",
-                "summary": "Кража телефона в маршрутке"}
+        at = (at or datetime.now(UTC)).replace(microsecond=0)
+        return {
+            "schema": SCHEMA_VERSION,
+            "type": "registered",
+            "event_id": uuid.UUID(int=self.rng.getrandbits(128), version=4).hex,
+            "reg_no": f"{self.prefix}-{self.count:06d}",
+            "occurred_at": at.isoformat(),
+            "received_at": (at - timedelta(minutes=10)).isoformat(),
+            "district": self.rng.choice(self.districts),
+            "category": self.rng.choice(_CATEGORIES),
+            "source": "statement",
+            "summary": "Кража телефона в маршрутке",
+        }
 
 
 def api_session(token: str) -> requests.Session:
@@ -182,8 +202,9 @@ def push_client(url: str, token: str, on_changes: Callable[[Any], object]) -> so
     reconnection) handing every "changes" push to `on_changes`."""
     client = socketio.Client(reconnection=False)
     client.on("changes", on_changes)
-    client.connect(url, headers={"Authorization": f"Bearer {token}"}, transports=["websocket"],
-                   wait_timeout=30)
+    client.connect(
+        url, headers={"Authorization": f"Bearer {token}"}, transports=["websocket"], wait_timeout=30
+    )
     return client
 
 

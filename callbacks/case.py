@@ -24,19 +24,20 @@ def show_case(context: Context, reg_no: Any, lang: Any, record_view: bool) -> An
     if not reg_no:
         raise PreventUpdate
     with context.sessions() as session:
-        detail = aggregates.case_detail(session, reg_no, context.viewer.region, context.now,
-                                        context.due_soon)
+        detail = aggregates.case_detail(
+            session, reg_no, context.viewer.region, context.now, context.due_soon
+        )
     if detail is None:
         return case_not_found(reg_no, lang)
     if record_view:
         with context.writer.begin() as session:
-            audit.record(session, context.viewer.username, "case_view", reg_no, {},
-                         context.now)
+            audit.record(session, context.viewer.username, "case_view", reg_no, {}, context.now)
     return case_body(detail, lang, context.tz, context.viewer.can_flag, context.now)
 
 
-def change_flag(context: Context, reg_no: Any, action: str, comment: Any, flag_id: Any,
-                lang: Any) -> tuple[Any, bool]:
+def change_flag(
+    context: Context, reg_no: Any, action: str, comment: Any, flag_id: Any, lang: Any
+) -> tuple[Any, bool]:
     """Set (`action` "flag") or clear ("clear") a flag, from the case page or the overdue
     page; data.flags checks role and region. Returns the message and whether it was done."""
     reg_no, comment, lang = inputs.reg_no(reg_no), inputs.text(comment), inputs.language(lang)
@@ -62,32 +63,43 @@ def change_flag(context: Context, reg_no: Any, action: str, comment: Any, flag_i
 
 
 def register(app: Dash) -> None:
-    @app.callback(Output(ids.CASE_BODY, "children"), Input(ids.CASE_REG_NO, "data"),
-                  Input(ids.CASE_FLAG_VERSION, "data"), Input(ids.SOCKET, "data-flags"),
-                  Input(ids.RESYNC, "data"), State(ids.LANG, "data"))
-    def update_case_body(reg_no: Any, _version: Any, pushed: Any, _resync: Any,
-                         lang: Any) -> Any:
+    @app.callback(
+        Output(ids.CASE_BODY, "children"),
+        Input(ids.CASE_REG_NO, "data"),
+        Input(ids.CASE_FLAG_VERSION, "data"),
+        Input(ids.SOCKET, "data-flags"),
+        Input(ids.RESYNC, "data"),
+        State(ids.LANG, "data"),
+    )
+    def update_case_body(reg_no: Any, _version: Any, pushed: Any, _resync: Any, lang: Any) -> Any:
         trigger = ctx.triggered_id
         if trigger == ids.SOCKET and inputs.mapping(pushed).get("reg_no") != reg_no:
             raise PreventUpdate
-        return show_case(request_context(), reg_no, lang, record_view=trigger in (
-            None, ids.CASE_REG_NO))
+        return show_case(
+            request_context(), reg_no, lang, record_view=trigger in (None, ids.CASE_REG_NO)
+        )
 
-    @app.callback(Output(ids.CASE_FLAG_RESULT, "children"),
-                  Output(ids.CASE_FLAG_VERSION, "data"),
-                  Input(ids.CASE_FLAG_BUTTON, "n_clicks"),
-                  Input({"type": ids.CLEAR_FLAG_TYPE, "flag": ALL}, "n_clicks"),
-                  State(ids.CASE_FLAG_COMMENT, "value"), State(ids.CASE_REG_NO, "data"),
-                  State(ids.CASE_FLAG_VERSION, "data"), State(ids.LANG, "data"),
-                  prevent_initial_call=True)
-    def update_case_flags(flag_clicks: Any, clear_clicks: Any, comment: Any, reg_no: Any,
-                          version: Any, lang: Any) -> tuple[Any, Any]:
+    @app.callback(
+        Output(ids.CASE_FLAG_RESULT, "children"),
+        Output(ids.CASE_FLAG_VERSION, "data"),
+        Input(ids.CASE_FLAG_BUTTON, "n_clicks"),
+        Input({"type": ids.CLEAR_FLAG_TYPE, "flag": ALL}, "n_clicks"),
+        State(ids.CASE_FLAG_COMMENT, "value"),
+        State(ids.CASE_REG_NO, "data"),
+        State(ids.CASE_FLAG_VERSION, "data"),
+        State(ids.LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def update_case_flags(
+        flag_clicks: Any, clear_clicks: Any, comment: Any, reg_no: Any, version: Any, lang: Any
+    ) -> tuple[Any, Any]:
         trigger = ctx.triggered_id
         if trigger == ids.CASE_FLAG_BUTTON and inputs.number(flag_clicks):
             message, done = change_flag(request_context(), reg_no, "flag", comment, None, lang)
         elif isinstance(trigger, dict) and any(inputs.numbers(clear_clicks)):
-            message, done = change_flag(request_context(), reg_no, "clear", None,
-                                        trigger.get("flag"), lang)
+            message, done = change_flag(
+                request_context(), reg_no, "clear", None, trigger.get("flag"), lang
+            )
         else:
             raise PreventUpdate
         return message, (inputs.number(version) + 1 if done else no_update)

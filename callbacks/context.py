@@ -7,13 +7,19 @@ request and pass it on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
+import redis
+from flask import current_app
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.domain.access import Viewer
 from data.queries import CaseFilter
+from data.streams import StreamConfig
+from rules.access import Viewer
+
+CONTEXT_PROVIDER = "kup.callback_context"  # app.extensions key: () -> Context
 
 
 @dataclass(frozen=True)
@@ -25,24 +31,23 @@ class Context:
     writer: sessionmaker[Session]  # flags and audit entries
     tz: str = "Asia/Bishkek"
     due_soon: timedelta = timedelta(hours=24)
-    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
     map_tiles: str = ""  # optional tile URL template; empty: outlines only, no network
+    streams: StreamConfig = field(default_factory=StreamConfig)
+    redis: redis.Redis | None = None  # the stream's server (health checks)
 
     def case_filter(self, **criteria: object) -> CaseFilter:
         """A CaseFilter always scoped to the viewer's region (empty criteria dropped)."""
         given = {k: v for k, v in criteria.items() if v not in (None, "")}
         return CaseFilter(scope_region=self.viewer.region, **given)  # type: ignore[arg-type]
 
-    def at(self, now: datetime) -> "Context":
+    def at(self, now: datetime) -> Context:
         return replace(self, now=now)
 
 
 def request_context() -> Context:
-    """The Context of the current request (inside a Dash callback)."""
-    from console.web.auth import current_viewer
-    from console.web.state import web_state
-
-    state = web_state()
-    return Context(viewer=current_viewer(), sessions=state.sessions, writer=state.writer,
-                   tz=state.settings.tz, due_soon=state.due_soon, now=state.now(),
-                   map_tiles=state.settings.map_tiles)
+    """The Context of the current request (inside a Dash callback), built by the provider the
+    app factory installed (`CONTEXT_PROVIDER` in the app's extensions): callbacks sit below the
+    web server and never import it."""
+    provider: Callable[[], Context] = current_app.extensions[CONTEXT_PROVIDER]
+    return provider()

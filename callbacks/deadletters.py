@@ -25,8 +25,12 @@ def load_dead_letters(ctx: Context, lang: object) -> tuple[str, list[dict[str, o
 
 
 def register(app: Dash) -> None:
-    @app.callback(Output(ids.DEAD_SUMMARY, "children"), Output(ids.DEAD_GRID, "rowData"),
-                  Input(ids.DEAD_GRID, "id"), Input(ids.SOCKET, "data-changes"),
-                  State(ids.LANG, "data"))
+    @app.callback(
+        Output(ids.DEAD_SUMMARY, "children"),
+        Output(ids.DEAD_GRID, "rowData"),
+        Input(ids.DEAD_GRID, "id"),
+        Input(ids.SOCKET, "data-changes"),
+        State(ids.LANG, "data"),
+    )
     def update_dead_letters(_: object, __: object, lang: object) -> tuple[str, list]:
         return load_dead_letters(request_context(), lang)

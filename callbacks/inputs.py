@@ -24,17 +24,23 @@ scoped to the viewer's region and every flag is checked by data.flags, whatever 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from components.formatting import instant as parse_instant
 from components.i18n import DEFAULT_LANG, LANGUAGES
-from console.domain.contract import REG_NO_RE
+from rules.contract import REG_NO_RE
 
 MAX_SAFE_INTEGER = 2**53 - 1  # JavaScript's Number.MAX_SAFE_INTEGER
 
-_JSON_NAMES = {str: "text", int: "a number", float: "a number", bool: "true or false",
-               list: "a list", dict: "an object"}
+_JSON_NAMES = {
+    str: "text",
+    int: "a number",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+    dict: "an object",
+}
 
 
 class InvalidCallbackInput(Exception):
@@ -70,8 +76,11 @@ def number(value: object, default: int = 0) -> int:
     exactly (within ±2**53); `default` for null."""
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-            -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER):  # NaN fails this too
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
+    ):  # NaN fails this too
         raise InvalidCallbackInput("a number (within ±2**53) or null", value)
     return int(value)
 
@@ -123,7 +132,7 @@ def instant(value: object) -> datetime | None:
         return None
     try:
         moment = parse_instant(given)
-        return moment.astimezone(timezone.utc) if moment is not None else None
+        return moment.astimezone(UTC) if moment is not None else None
     except (ValueError, OverflowError):
         return None
 

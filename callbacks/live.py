@@ -57,8 +57,7 @@ Filters = tuple[str | None, str | None, str | None, str | None]
 
 def page_filters(region: Any, district: Any, category: Any, kind: Any) -> Filters:
     """The page's filters (region, district, category, kind): text each, None for "all"."""
-    return (inputs.text(region), inputs.text(district), inputs.text(category),
-            inputs.text(kind))
+    return (inputs.text(region), inputs.text(district), inputs.text(category), inputs.text(kind))
 
 
 def _filter(context: Context, filters: Filters) -> CaseFilter:
@@ -101,8 +100,9 @@ class PushedView:
     counts: dict[str, int]
 
 
-def pushed_view(context: Context, filters: Filters, payload: Mapping[str, Any]
-                ) -> PushedView | None:
+def pushed_view(
+    context: Context, filters: Filters, payload: Mapping[str, Any]
+) -> PushedView | None:
     """The push's live view if this page may show it instead of querying: its filters are the
     defaults, the view is of the viewer's own scope and of this moment (`as_of` within
     SHARED_SKEW); else None. The view comes from the browser like any input: a field of
@@ -116,8 +116,13 @@ def pushed_view(context: Context, filters: Filters, payload: Mapping[str, Any]
     total, counts = inputs.number(view.get("total")), inputs.counts(view.get("counts"), STRIP_KEYS)
     own = context.viewer.region
     region, *others = filters
-    if any(others) or region not in (None, own) or scope != own or anchor is None or (
-            as_of is None or abs(as_of - context.now) > SHARED_SKEW):
+    if (
+        any(others)
+        or region not in (None, own)
+        or scope != own
+        or anchor is None
+        or (as_of is None or abs(as_of - context.now) > SHARED_SKEW)
+    ):
         return None
     return PushedView(own, anchor, as_of, total, counts)
 
@@ -140,16 +145,24 @@ def shared_read(key: tuple[Any, ...], read: Callable[[], T]) -> T:
 
 def _shared_feed(context: Context, view: PushedView) -> list[Any]:
     """The feed rows of the view's scope, read once per flush for every page of this process."""
+
     def read() -> list[Any]:
         with context.sessions() as session:
             return aggregates.recent_registrations(
-                session, CaseFilter(scope_region=view.scope), FEED_SIZE)
+                session, CaseFilter(scope_region=view.scope), FEED_SIZE
+            )
 
     return shared_read(("feed", context.sessions, view.scope, view.as_of), read)
 
 
-def _view_count(context: Context, view: PushedView, flt: CaseFilter, since: datetime,
-                counted: Mapping[str, Any], key: str) -> dict[str, Any]:
+def _view_count(
+    context: Context,
+    view: PushedView,
+    flt: CaseFilter,
+    since: datetime,
+    counted: Mapping[str, Any],
+    key: str,
+) -> dict[str, Any]:
     """The counter's memory after a push with a view: the view's total plus this page's
     offset (its registrations between the page's opening and the view's anchor, counted
     when the anchor is new to the page); never less than it showed."""
@@ -159,15 +172,24 @@ def _view_count(context: Context, view: PushedView, flt: CaseFilter, since: date
         offset = inputs.number(counted.get("offset"))
     else:
         with context.sessions() as session:
-            offset = (aggregates.registered_since(session, flt, since)
-                      - aggregates.registered_since(session, flt, view.anchor))
+            offset = aggregates.registered_since(session, flt, since) - aggregates.registered_since(
+                session, flt, view.anchor
+            )
     count = max(view.total + offset, inputs.number(counted.get("count")) if mine else 0, 0)
     return {"key": key, "count": count, "anchor": anchor, "offset": offset}
 
 
-def refresh_feed(context: Context, region: Any, district: Any, category: Any, kind: Any,
-                 opened: Any, lang: Any, payload: Any = None,
-                 counted: Any = None) -> tuple[Any, ...]:
+def refresh_feed(
+    context: Context,
+    region: Any,
+    district: Any,
+    category: Any,
+    kind: Any,
+    opened: Any,
+    lang: Any,
+    payload: Any = None,
+    counted: Any = None,
+) -> tuple[Any, ...]:
     """Feed items, the "new since the page opened" counter (and its memory) and the status
     strip. From the push's live view when the page may show it (see pushed_view), else from
     the store. On the store path the counter adds up what the pushes brought (`payload`: the
@@ -182,8 +204,12 @@ def refresh_feed(context: Context, region: Any, district: Any, category: Any, ki
     view = pushed_view(context, filters, payload)
     if view is not None:
         memory = _view_count(context, view, flt, since, counted, key)
-        return (feed(_shared_feed(context, view), lang, context.tz),
-                new_count(memory["count"], lang), status_strip(view.counts, lang), memory)
+        return (
+            feed(_shared_feed(context, view), lang, context.tz),
+            new_count(memory["count"], lang),
+            status_strip(view.counts, lang),
+            memory,
+        )
     with context.sessions() as session:
         rows = aggregates.recent_registrations(session, flt, FEED_SIZE)
         stored = aggregates.registered_since(session, flt, since)
@@ -192,8 +218,12 @@ def refresh_feed(context: Context, region: Any, district: Any, category: Any, ki
     if counted.get("key") == key:
         pushed = pushed_matching(payload, filters) if payload else 0
         count = max(inputs.number(counted.get("count")) + pushed, stored)
-    return (feed(rows, lang, context.tz), new_count(count, lang), status_strip(counts, lang),
-            {"key": key, "count": count})
+    return (
+        feed(rows, lang, context.tz),
+        new_count(count, lang),
+        status_strip(counts, lang),
+        {"key": key, "count": count},
+    )
 
 
 def map_key(filters: Filters, measure: str, dark: bool, lang: str) -> str:
@@ -201,10 +231,12 @@ def map_key(filters: Filters, measure: str, dark: bool, lang: str) -> str:
     return json.dumps([*filters, measure, "dark" if dark else "light", lang])
 
 
-def shared_point_arrays(context: Context, flt: CaseFilter, as_of: datetime,
-                        lang: str) -> list[dict[str, list]]:
+def shared_point_arrays(
+    context: Context, flt: CaseFilter, as_of: datetime, lang: str
+) -> list[dict[str, list]]:
     """The map's point arrays of `flt` at `as_of` (a flush's instant), read and built once per
     process for every page of that flush, scope and language (not to be modified)."""
+
     def read() -> list[dict[str, list]]:
         with context.sessions() as session:
             points = aggregates.recent_points(session, flt, as_of, POINT_HOURS)
@@ -213,9 +245,19 @@ def shared_point_arrays(context: Context, flt: CaseFilter, as_of: datetime,
     return shared_read(("points", context.sessions, flt, as_of, lang, context.tz), read)
 
 
-def update_map(context: Context, trigger: str | None, region: Any, district: Any,
-               category: Any, kind: Any, measure: Any, theme: Any, payload: Any, built: Any,
-               lang: Any) -> tuple[Any, str]:
+def update_map(
+    context: Context,
+    trigger: str | None,
+    region: Any,
+    district: Any,
+    category: Any,
+    kind: Any,
+    measure: Any,
+    theme: Any,
+    payload: Any,
+    built: Any,
+    lang: Any,
+) -> tuple[Any, str]:
     """The map: a full figure when what it shows changed, else a patch of its arrays
     (points on a push, shading and points on the timer or after a reconnect)."""
     filters = page_filters(region, district, category, kind)
@@ -223,24 +265,39 @@ def update_map(context: Context, trigger: str | None, region: Any, district: Any
     dark, lang = inputs.text(theme) == "dark", inputs.language(lang)
     key = map_key(filters, measure, dark, lang)
     flt = _filter(context, filters)
-    patching = inputs.text(built) == key and trigger in (ids.LIVE_MAP_TICK, ids.SOCKET,
-                                                         ids.RESYNC)
-    if patching and trigger == ids.SOCKET and (payload is not None and not inputs.mapping(
-            payload).get("registered_count")):
+    patching = inputs.text(built) == key and trigger in (ids.LIVE_MAP_TICK, ids.SOCKET, ids.RESYNC)
+    if (
+        patching
+        and trigger == ids.SOCKET
+        and (payload is not None and not inputs.mapping(payload).get("registered_count"))
+    ):
         raise PreventUpdate
-    view = pushed_view(context, filters, inputs.mapping(payload)) if (
-        patching and trigger == ids.SOCKET) else None
+    view = (
+        pushed_view(context, filters, inputs.mapping(payload))
+        if (patching and trigger == ids.SOCKET)
+        else None
+    )
     if view is not None:
-        return map_patch(None, None, measure, lang, context.tz, point_arrays=shared_point_arrays(
-            context, flt, view.as_of, lang)), key
+        return map_patch(
+            None,
+            None,
+            measure,
+            lang,
+            context.tz,
+            point_arrays=shared_point_arrays(context, flt, view.as_of, lang),
+        ), key
     with context.sessions() as session:
         points = aggregates.recent_points(session, flt, context.now, POINT_HOURS)
-        stats = None if patching and trigger == ids.SOCKET else aggregates.district_map_stats(
-            session, flt, context.now, context.due_soon)
+        stats = (
+            None
+            if patching and trigger == ids.SOCKET
+            else aggregates.district_map_stats(session, flt, context.now, context.due_soon)
+        )
     if patching:
         return map_patch(stats, points, measure, lang, context.tz), key
-    figure: go.Figure = build_map_figure(stats or [], points, measure, lang, context.tz,
-                                         dark=dark, tile_url=context.map_tiles)
+    figure: go.Figure = build_map_figure(
+        stats or [], points, measure, lang, context.tz, dark=dark, tile_url=context.map_tiles
+    )
     return figure, key
 
 
@@ -252,8 +309,9 @@ def open_map_target(click: Any) -> tuple[str, str]:
     point = points[0]
     custom = point.get("customdata")  # the point's row of its trace's customdata: [reg_no, …]
     first = inputs.text(custom[0] if isinstance(custom, list) and custom else custom)
-    target = clicked_target(inputs.number(point.get("curveNumber")),
-                            inputs.text(point.get("location")), first)
+    target = clicked_target(
+        inputs.number(point.get("curveNumber")), inputs.text(point.get("location")), first
+    )
     if target is None:
         raise PreventUpdate
     what, key = target
@@ -263,42 +321,103 @@ def open_map_target(click: Any) -> tuple[str, str]:
 
 
 def register(app: Dash) -> None:
-    filters = [Input(ids.LIVE_REGION, "value"), Input(ids.LIVE_DISTRICT, "value"),
-               Input(ids.LIVE_CATEGORY, "value"), Input(ids.LIVE_KIND, "value")]
+    filters = [
+        Input(ids.LIVE_REGION, "value"),
+        Input(ids.LIVE_DISTRICT, "value"),
+        Input(ids.LIVE_CATEGORY, "value"),
+        Input(ids.LIVE_KIND, "value"),
+    ]
 
-    @app.callback(Output(ids.LIVE_DISTRICT, "options"), Input(ids.LIVE_REGION, "value"),
-                  State(ids.LANG, "data"))
+    @app.callback(
+        Output(ids.LIVE_DISTRICT, "options"),
+        Input(ids.LIVE_REGION, "value"),
+        State(ids.LANG, "data"),
+    )
     def live_district_options(region: Any, lang: Any) -> list[dict]:
         return update_district_options(request_context(), region, lang)
 
-    @app.callback(Output(ids.LIVE_FEED, "children"), Output(ids.LIVE_NEW_COUNT, "children"),
-                  Output(ids.LIVE_STRIP, "children"), Output(ids.LIVE_NEW, "data"), *filters,
-                  Input(ids.SOCKET, "data-changes"), Input(ids.RESYNC, "data"),
-                  State(ids.LIVE_OPENED, "data"), State(ids.LIVE_NEW, "data"),
-                  State(ids.LANG, "data"))
-    def update_live_feed(region: Any, district: Any, category: Any, kind: Any,
-                         payload: Any, _resync: Any, opened: Any, counted: Any,
-                         lang: Any) -> tuple[Any, ...]:
+    @app.callback(
+        Output(ids.LIVE_FEED, "children"),
+        Output(ids.LIVE_NEW_COUNT, "children"),
+        Output(ids.LIVE_STRIP, "children"),
+        Output(ids.LIVE_NEW, "data"),
+        *filters,
+        Input(ids.SOCKET, "data-changes"),
+        Input(ids.RESYNC, "data"),
+        State(ids.LIVE_OPENED, "data"),
+        State(ids.LIVE_NEW, "data"),
+        State(ids.LANG, "data"),
+    )
+    def update_live_feed(
+        region: Any,
+        district: Any,
+        category: Any,
+        kind: Any,
+        payload: Any,
+        _resync: Any,
+        opened: Any,
+        counted: Any,
+        lang: Any,
+    ) -> tuple[Any, ...]:
         pushed = ctx.triggered_id == ids.SOCKET
         if pushed and pushed_nothing(payload):
             raise PreventUpdate
-        return refresh_feed(request_context(), region, district, category, kind, opened, lang,
-                            payload if pushed else None, counted)
+        return refresh_feed(
+            request_context(),
+            region,
+            district,
+            category,
+            kind,
+            opened,
+            lang,
+            payload if pushed else None,
+            counted,
+        )
 
-    @app.callback(Output(ids.LIVE_MAP, "figure"), Output(ids.LIVE_MAP_KEY, "data"), *filters,
-                  Input(ids.LIVE_MEASURE, "value"), Input(ids.THEME, "data"),
-                  Input(ids.LIVE_MAP_TICK, "n_intervals"), Input(ids.SOCKET, "data-changes"),
-                  Input(ids.RESYNC, "data"), State(ids.LIVE_MAP_KEY, "data"),
-                  State(ids.LANG, "data"))
-    def update_live_map(region: Any, district: Any, category: Any, kind: Any, measure: Any,
-                        theme: Any, _tick: Any, payload: Any, _resync: Any, built: Any,
-                        lang: Any) -> tuple[Any, str]:
-        return update_map(request_context(), ctx.triggered_id, region, district, category,
-                          kind, measure, theme, payload, built, lang)
+    @app.callback(
+        Output(ids.LIVE_MAP, "figure"),
+        Output(ids.LIVE_MAP_KEY, "data"),
+        *filters,
+        Input(ids.LIVE_MEASURE, "value"),
+        Input(ids.THEME, "data"),
+        Input(ids.LIVE_MAP_TICK, "n_intervals"),
+        Input(ids.SOCKET, "data-changes"),
+        Input(ids.RESYNC, "data"),
+        State(ids.LIVE_MAP_KEY, "data"),
+        State(ids.LANG, "data"),
+    )
+    def update_live_map(
+        region: Any,
+        district: Any,
+        category: Any,
+        kind: Any,
+        measure: Any,
+        theme: Any,
+        _tick: Any,
+        payload: Any,
+        _resync: Any,
+        built: Any,
+        lang: Any,
+    ) -> tuple[Any, str]:
+        return update_map(
+            request_context(),
+            ctx.triggered_id,
+            region,
+            district,
+            category,
+            kind,
+            measure,
+            theme,
+            payload,
+            built,
+            lang,
+        )
 
-    @app.callback(Output(ids.URL, "pathname", allow_duplicate=True),
-                  Output(ids.URL, "search", allow_duplicate=True),
-                  Input(ids.LIVE_MAP, "clickData"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.URL, "pathname", allow_duplicate=True),
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.LIVE_MAP, "clickData"),
+        prevent_initial_call=True,
+    )
     def follow_map_click(click: Any) -> tuple[str, str]:
         return open_map_target(click)
-

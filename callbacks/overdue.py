@@ -28,12 +28,25 @@ NEWLY_KEPT = 500
 FLAGGED = {"yes": True, "no": False}  # the flagged filter's choices
 
 
-def overdue_filter(context: Context, status: str, region: Any, district: Any, category: Any,
-                   kind: Any, unit: Any, flagged: Any) -> CaseFilter:
+def overdue_filter(
+    context: Context,
+    status: str,
+    region: Any,
+    district: Any,
+    category: Any,
+    kind: Any,
+    unit: Any,
+    flagged: Any,
+) -> CaseFilter:
     """The page's filters as a CaseFilter scoped to the viewer."""
-    flt = context.case_filter(status=status, region=inputs.text(region),
-                              district=inputs.text(district), category=inputs.text(category),
-                              kind=inputs.text(kind), unit=inputs.text(unit))
+    flt = context.case_filter(
+        status=status,
+        region=inputs.text(region),
+        district=inputs.text(district),
+        category=inputs.text(category),
+        kind=inputs.text(kind),
+        unit=inputs.text(unit),
+    )
     return replace(flt, flagged=FLAGGED.get(inputs.text(flagged) or ""))
 
 
@@ -42,8 +55,9 @@ def pushed_overdue(payload: Any) -> list[str]:
     return inputs.texts(inputs.mapping(payload).get("reg_nos"))
 
 
-def refresh_overdue(context: Context, filters: Sequence[Any], pushed: Any, memory: Any,
-                    lang: Any) -> tuple[Any, ...]:
+def refresh_overdue(
+    context: Context, filters: Sequence[Any], pushed: Any, memory: Any, lang: Any
+) -> tuple[Any, ...]:
     """Both grids, their counts and the newly-overdue memory. A case is "newly overdue" when
     the server said so (`pushed`, from the "overdue" event) or when it was due soon at the
     previous refresh and is overdue now: deadlines pass without any event arriving."""
@@ -52,11 +66,19 @@ def refresh_overdue(context: Context, filters: Sequence[Any], pushed: Any, memor
     newly = list(inputs.texts(memory.get("newly")))
     with context.sessions() as session:
         overdue, overdue_total = aggregates.case_list(
-            session, overdue_filter(context, "overdue", *filters), context.now,
-            context.due_soon, GRID_LIMIT)
+            session,
+            overdue_filter(context, "overdue", *filters),
+            context.now,
+            context.due_soon,
+            GRID_LIMIT,
+        )
         soon, soon_total = aggregates.case_list(
-            session, overdue_filter(context, "due_soon", *filters), context.now,
-            context.due_soon, GRID_LIMIT)
+            session,
+            overdue_filter(context, "due_soon", *filters),
+            context.now,
+            context.due_soon,
+            GRID_LIMIT,
+        )
     overdue_now = {str(c["reg_no"]) for c in overdue}
     for reg_no in [*inputs.texts(pushed), *sorted(previous_soon & overdue_now)]:
         if reg_no in overdue_now and reg_no not in newly:
@@ -64,13 +86,19 @@ def refresh_overdue(context: Context, filters: Sequence[Any], pushed: Any, memor
     newly = [r for r in newly if r in overdue_now][-NEWLY_KEPT:]
     memory = {"newly": newly, "due_soon": [str(c["reg_no"]) for c in soon]}
     newly_set = set(newly)
-    notice = (dbc.Badge(t("overdue.newly", lang, count=len(newly)), color="danger",
-                        className="fs-6") if newly else None)
-    return (case_rows(overdue, lang, context.tz, context.now, newly_set),
-            case_rows(soon, lang, context.tz, context.now),
-            t("overdue.shown", lang, shown=len(overdue), total=overdue_total),
-            t("overdue.shown", lang, shown=len(soon), total=soon_total),
-            memory, notice)
+    notice = (
+        dbc.Badge(t("overdue.newly", lang, count=len(newly)), color="danger", className="fs-6")
+        if newly
+        else None
+    )
+    return (
+        case_rows(overdue, lang, context.tz, context.now, newly_set),
+        case_rows(soon, lang, context.tz, context.now),
+        t("overdue.shown", lang, shown=len(overdue), total=overdue_total),
+        t("overdue.shown", lang, shown=len(soon), total=soon_total),
+        memory,
+        notice,
+    )
 
 
 def unit_options(context: Context, region: Any, district: Any) -> list[dict[str, str]]:
@@ -101,8 +129,7 @@ def describe_selection(reg_no: str | None, lang: Any) -> tuple[str, bool]:
     return t("flag.selected", lang, reg_no=reg_no), False
 
 
-def flag_case(context: Context, reg_no: str | None, comment: Any,
-              lang: Any) -> tuple[Any, bool]:
+def flag_case(context: Context, reg_no: str | None, comment: Any, lang: Any) -> tuple[Any, bool]:
     """Flag the selected case (as the case page does). Returns the message and whether the
     flag was set."""
     if not reg_no:
@@ -115,14 +142,22 @@ def export_overdue(context: Context, tab: Any, filters: Sequence[Any]) -> dict:
     status = active_status(tab)
     flt = overdue_filter(context, status, *filters)
     with context.sessions() as session:
-        rows, total = aggregates.case_list(session, flt, context.now, context.due_soon,
-                                           EXPORT_LIMIT)
+        rows, total = aggregates.case_list(
+            session, flt, context.now, context.due_soon, EXPORT_LIMIT
+        )
     with context.writer.begin() as session:
-        audit.record(session, context.viewer.username, "export", f"ui:{status}",
-                     {"rows": len(rows), "total": total, "filter": _described(flt)},
-                     context.now)
-    return dcc.send_string(cases_csv(rows, context.tz),
-                           export_filename(status.replace("_", "-"), context.now, context.tz))
+        audit.record(
+            session,
+            context.viewer.username,
+            "export",
+            f"ui:{status}",
+            {"rows": len(rows), "total": total, "filter": _described(flt)},
+            context.now,
+        )
+    return dcc.send_string(
+        cases_csv(rows, context.tz),
+        export_filename(status.replace("_", "-"), context.now, context.tz),
+    )
 
 
 def _described(flt: CaseFilter) -> dict[str, object]:
@@ -139,64 +174,117 @@ def open_clicked_case(cell: Any) -> str:
 
 
 def register(app: Dash) -> None:
-    filter_ids = (ids.OVERDUE_REGION, ids.OVERDUE_DISTRICT, ids.OVERDUE_CATEGORY,
-                  ids.OVERDUE_KIND, ids.OVERDUE_UNIT, ids.OVERDUE_FLAGGED)
+    filter_ids = (
+        ids.OVERDUE_REGION,
+        ids.OVERDUE_DISTRICT,
+        ids.OVERDUE_CATEGORY,
+        ids.OVERDUE_KIND,
+        ids.OVERDUE_UNIT,
+        ids.OVERDUE_FLAGGED,
+    )
     filter_inputs = [Input(i, "value") for i in filter_ids]
     filter_states = [State(i, "value") for i in filter_ids]
 
-    @app.callback(Output(ids.OVERDUE_DISTRICT, "options"), Input(ids.OVERDUE_REGION, "value"),
-                  State(ids.LANG, "data"))
+    @app.callback(
+        Output(ids.OVERDUE_DISTRICT, "options"),
+        Input(ids.OVERDUE_REGION, "value"),
+        State(ids.LANG, "data"),
+    )
     def overdue_district_options(region: Any, lang: Any) -> list[dict]:
-        return district_options(inputs.text(region), request_context().viewer.region,
-                                inputs.language(lang))
+        return district_options(
+            inputs.text(region), request_context().viewer.region, inputs.language(lang)
+        )
 
-    @app.callback(Output(ids.OVERDUE_UNIT, "options"), Input(ids.OVERDUE_REGION, "value"),
-                  Input(ids.OVERDUE_DISTRICT, "value"))
+    @app.callback(
+        Output(ids.OVERDUE_UNIT, "options"),
+        Input(ids.OVERDUE_REGION, "value"),
+        Input(ids.OVERDUE_DISTRICT, "value"),
+    )
     def overdue_unit_options(region: Any, district: Any) -> list[dict]:
         return unit_options(request_context(), region, district)
 
-    @app.callback(Output(ids.OVERDUE_GRID, "rowData"), Output(ids.DUE_SOON_GRID, "rowData"),
-                  Output(ids.OVERDUE_COUNT, "children"), Output(ids.DUE_SOON_COUNT, "children"),
-                  Output(ids.OVERDUE_NEWLY, "data"), Output(ids.OVERDUE_NEWLY_TEXT, "children"),
-                  *filter_inputs, Input(ids.OVERDUE_TICK, "n_intervals"),
-                  Input(ids.SOCKET, "data-overdue"), Input(ids.SOCKET, "data-flags"),
-                  Input(ids.RESYNC, "data"), Input(ids.FLAG_VERSION, "data"),
-                  State(ids.OVERDUE_NEWLY, "data"), State(ids.LANG, "data"))
+    @app.callback(
+        Output(ids.OVERDUE_GRID, "rowData"),
+        Output(ids.DUE_SOON_GRID, "rowData"),
+        Output(ids.OVERDUE_COUNT, "children"),
+        Output(ids.DUE_SOON_COUNT, "children"),
+        Output(ids.OVERDUE_NEWLY, "data"),
+        Output(ids.OVERDUE_NEWLY_TEXT, "children"),
+        *filter_inputs,
+        Input(ids.OVERDUE_TICK, "n_intervals"),
+        Input(ids.SOCKET, "data-overdue"),
+        Input(ids.SOCKET, "data-flags"),
+        Input(ids.RESYNC, "data"),
+        Input(ids.FLAG_VERSION, "data"),
+        State(ids.OVERDUE_NEWLY, "data"),
+        State(ids.LANG, "data"),
+    )
     def update_overdue_grids(*args: Any) -> tuple[Any, ...]:
         filters, (_tick, pushed, _flags, _resync, _version, memory, lang) = args[:6], args[6:]
         reg_nos = pushed_overdue(pushed) if ctx.triggered_id == ids.SOCKET else []
         return refresh_overdue(request_context(), filters, reg_nos, memory, lang)
 
-    @app.callback(Output(ids.FLAG_SELECTED, "children"), Output(ids.FLAG_BUTTON, "disabled"),
-                  Input(ids.OVERDUE_TABS, "active_tab"), Input(ids.OVERDUE_GRID, "selectedRows"),
-                  Input(ids.DUE_SOON_GRID, "selectedRows"), State(ids.LANG, "data"))
-    def show_flag_selection(tab: Any, overdue_rows: Any, soon_rows: Any,
-                            lang: Any) -> tuple[str, bool]:
+    @app.callback(
+        Output(ids.FLAG_SELECTED, "children"),
+        Output(ids.FLAG_BUTTON, "disabled"),
+        Input(ids.OVERDUE_TABS, "active_tab"),
+        Input(ids.OVERDUE_GRID, "selectedRows"),
+        Input(ids.DUE_SOON_GRID, "selectedRows"),
+        State(ids.LANG, "data"),
+    )
+    def show_flag_selection(
+        tab: Any, overdue_rows: Any, soon_rows: Any, lang: Any
+    ) -> tuple[str, bool]:
         return describe_selection(selected_case(tab, overdue_rows, soon_rows), lang)
 
-    @app.callback(Output(ids.FLAG_RESULT, "children"), Output(ids.FLAG_VERSION, "data"),
-                  Output(ids.FLAG_COMMENT, "value"), Input(ids.FLAG_BUTTON, "n_clicks"),
-                  State(ids.FLAG_COMMENT, "value"), State(ids.OVERDUE_TABS, "active_tab"),
-                  State(ids.OVERDUE_GRID, "selectedRows"),
-                  State(ids.DUE_SOON_GRID, "selectedRows"), State(ids.FLAG_VERSION, "data"),
-                  State(ids.LANG, "data"), prevent_initial_call=True)
-    def set_flag(_clicks: Any, comment: Any, tab: Any, overdue_rows: Any, soon_rows: Any,
-                 version: Any, lang: Any) -> tuple[Any, Any, Any]:
-        message, done = flag_case(request_context(), selected_case(tab, overdue_rows,
-                                                                   soon_rows), comment, lang)
-        return message, (inputs.number(version) + 1 if done else no_update), ("" if done else
-                                                                             no_update)
+    @app.callback(
+        Output(ids.FLAG_RESULT, "children"),
+        Output(ids.FLAG_VERSION, "data"),
+        Output(ids.FLAG_COMMENT, "value"),
+        Input(ids.FLAG_BUTTON, "n_clicks"),
+        State(ids.FLAG_COMMENT, "value"),
+        State(ids.OVERDUE_TABS, "active_tab"),
+        State(ids.OVERDUE_GRID, "selectedRows"),
+        State(ids.DUE_SOON_GRID, "selectedRows"),
+        State(ids.FLAG_VERSION, "data"),
+        State(ids.LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def set_flag(
+        _clicks: Any,
+        comment: Any,
+        tab: Any,
+        overdue_rows: Any,
+        soon_rows: Any,
+        version: Any,
+        lang: Any,
+    ) -> tuple[Any, Any, Any]:
+        message, done = flag_case(
+            request_context(), selected_case(tab, overdue_rows, soon_rows), comment, lang
+        )
+        return (
+            message,
+            (inputs.number(version) + 1 if done else no_update),
+            ("" if done else no_update),
+        )
 
-    @app.callback(Output(ids.OVERDUE_DOWNLOAD, "data"), Input(ids.OVERDUE_EXPORT, "n_clicks"),
-                  State(ids.OVERDUE_TABS, "active_tab"), *filter_states,
-                  prevent_initial_call=True)
+    @app.callback(
+        Output(ids.OVERDUE_DOWNLOAD, "data"),
+        Input(ids.OVERDUE_EXPORT, "n_clicks"),
+        State(ids.OVERDUE_TABS, "active_tab"),
+        *filter_states,
+        prevent_initial_call=True,
+    )
     def download_overdue(_clicks: Any, tab: Any, *filters: Any) -> dict:
         return export_overdue(request_context(), tab, filters)
 
-    @app.callback(Output(ids.URL, "pathname", allow_duplicate=True),
-                  Input(ids.OVERDUE_GRID, "cellClicked"), Input(ids.DUE_SOON_GRID, "cellClicked"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output(ids.URL, "pathname", allow_duplicate=True),
+        Input(ids.OVERDUE_GRID, "cellClicked"),
+        Input(ids.DUE_SOON_GRID, "cellClicked"),
+        prevent_initial_call=True,
+    )
     def open_overdue_case(overdue_cell: Any, soon_cell: Any) -> str:
-        return open_clicked_case(soon_cell if ctx.triggered_id == ids.DUE_SOON_GRID
-                                 else overdue_cell)
-
+        return open_clicked_case(
+            soon_cell if ctx.triggered_id == ids.DUE_SOON_GRID else overdue_cell
+        )

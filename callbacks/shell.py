@@ -85,20 +85,34 @@ def render_page(ctx: Context, pathname: Any, lang: Any) -> Component:
 
 
 def register(app: Dash) -> None:
-    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"),
-                  State(ids.LANG, "data"))
+    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), State(ids.LANG, "data"))
     def route(pathname: Any, lang: Any) -> Component:
         return render_page(request_context(), pathname, lang)
 
-    app.clientside_callback(APPLY_THEME, Output(ids.THEME, "data"),
-                            Input(ids.THEME_SWITCH, "value"), State(ids.CLIENT, "data"))
-    app.clientside_callback(SWITCH_LANGUAGE, Output(ids.LANG, "data"),
-                            Input(ids.LANG_SELECT, "value"), prevent_initial_call=True)
+    app.clientside_callback(
+        APPLY_THEME,
+        Output(ids.THEME, "data"),
+        Input(ids.THEME_SWITCH, "value"),
+        State(ids.CLIENT, "data"),
+    )
+    app.clientside_callback(
+        SWITCH_LANGUAGE,
+        Output(ids.LANG, "data"),
+        Input(ids.LANG_SELECT, "value"),
+        prevent_initial_call=True,
+    )
     app.clientside_callback(
         WATCH_CONNECTION,
-        Output(ids.BANNER, "is_open"), Output(ids.BANNER_TEXT, "children"),
-        Output(ids.LIVE_BADGE, "children"), Output(ids.LIVE_BADGE, "color"),
-        Output(ids.CONNECTION, "data"), Output(ids.RESYNC, "data"),
-        Input(ids.SOCKET, "connected"), Input(ids.SOCKET, "data-status"),
+        Output(ids.BANNER, "is_open"),
+        Output(ids.BANNER_TEXT, "children"),
+        Output(ids.LIVE_BADGE, "children"),
+        Output(ids.LIVE_BADGE, "color"),
+        Output(ids.CONNECTION, "data"),
+        Output(ids.RESYNC, "data"),
+        Input(ids.SOCKET, "connected"),
+        Input(ids.SOCKET, "data-status"),
         Input(ids.SOCKET, "data-resync"),
-        State(ids.CONNECTION, "data"), State(ids.CLIENT, "data"), State(ids.RESYNC, "data"))
+        State(ids.CONNECTION, "data"),
+        State(ids.CLIENT, "data"),
+        State(ids.RESYNC, "data"),
+    )

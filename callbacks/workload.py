@@ -18,9 +18,18 @@ from components.export import cases_csv, export_filename, to_csv
 from components.formatting import zone
 from components.i18n import grid_locale, t
 from components.overdue import case_rows
-from components.workload import (COUNT_COLUMNS, Drill, breadcrumb_bar, build_intake_figure,
-                                 child, drill_search, grid_rows, parse_drill, total_grid_row,
-                                 workload_columns)
+from components.workload import (
+    COUNT_COLUMNS,
+    Drill,
+    breadcrumb_bar,
+    build_intake_figure,
+    child,
+    drill_search,
+    grid_rows,
+    parse_drill,
+    total_grid_row,
+    workload_columns,
+)
 from data import aggregates, audit
 from data.queries import CaseFilter
 from data.reference import load_geography
@@ -44,8 +53,13 @@ class WorkloadView:
 
 def drill_filter(context: Context, drill: Drill, status: str = "all") -> CaseFilter:
     """The drill-down point as a CaseFilter, scoped to the viewer's region."""
-    return context.case_filter(status=status, region=drill.region, district=drill.district,
-                               unit=drill.unit, officer=drill.officer)
+    return context.case_filter(
+        status=status,
+        region=drill.region,
+        district=drill.district,
+        unit=drill.unit,
+        officer=drill.officer,
+    )
 
 
 def load_view(context: Context, search: Any, lang: Any) -> WorkloadView:
@@ -54,39 +68,52 @@ def load_view(context: Context, search: Any, lang: Any) -> WorkloadView:
     level = drill.level
     with context.sessions() as session:
         if level == "cases":
-            cases, total = aggregates.case_list(session, drill_filter(context, drill, "open"),
-                                                context.now, context.due_soon, CASE_LIMIT)
+            cases, total = aggregates.case_list(
+                session,
+                drill_filter(context, drill, "open"),
+                context.now,
+                context.due_soon,
+                CASE_LIMIT,
+            )
             rows = case_rows(cases, lang, context.tz, context.now)
         else:
             flt = drill_filter(context, drill)
             if level == "districts":
-                found = aggregates.district_workload(session, flt, context.now,
-                                                     context.due_soon)
+                found = aggregates.district_workload(session, flt, context.now, context.due_soon)
             else:
                 group = "unit" if level == "units" else "officer"
-                found = list(aggregates.workload_rows(session, flt, context.now,
-                                                      context.due_soon, group).values())
+                found = list(
+                    aggregates.workload_rows(
+                        session, flt, context.now, context.due_soon, group
+                    ).values()
+                )
             rows = grid_rows(found, level, lang)
             total = len(rows)
-        series = aggregates.intake_vs_decisions(session, drill_filter(context, drill),
-                                                context.now, context.due_soon,
-                                                zone(context.tz))
+        series = aggregates.intake_vs_decisions(
+            session, drill_filter(context, drill), context.now, context.due_soon, zone(context.tz)
+        )
     return WorkloadView(drill, level, rows, total, series)
 
 
 def level_title(view: WorkloadView, lang: str) -> str:
     if view.level == "cases":
-        return (f"{t('workload.cases', lang)} · "
-                f"{t('overdue.shown', lang, shown=len(view.rows), total=view.total)}")
+        return (
+            f"{t('workload.cases', lang)} · "
+            f"{t('overdue.shown', lang, shown=len(view.rows), total=view.total)}"
+        )
     return t("workload.hint", lang)
 
 
 def grid_options(rows: Sequence[Mapping[str, object]], lang: str) -> dict[str, object]:
     total = total_grid_row(rows, lang)
     total["key"] = TOTAL_KEY
-    return {"animateRows": False, "suppressColumnVirtualisation": True, "suppressCellFocus": True,
-            "localeText": grid_locale(lang, "workload.empty"),
-            "pinnedBottomRowData": [total] if rows else []}
+    return {
+        "animateRows": False,
+        "suppressColumnVirtualisation": True,
+        "suppressCellFocus": True,
+        "localeText": grid_locale(lang, "workload.empty"),
+        "pinnedBottomRowData": [total] if rows else [],
+    }
 
 
 def update_workload(context: Context, search: Any, theme: Any, lang: Any) -> tuple[Any, ...]:
@@ -97,10 +124,28 @@ def update_workload(context: Context, search: Any, theme: Any, lang: Any) -> tup
     figure = build_intake_figure(view.series, lang, dark=inputs.text(theme) == "dark")
     crumbs = breadcrumb_bar(view.drill, context.viewer.region, lang)
     if view.level == "cases":
-        return (crumbs, level_title(view, lang), [], workload_columns("units", lang),
-                grid_options([], lang), view.rows, HIDDEN, SHOWN, figure)
-    return (crumbs, level_title(view, lang), view.rows, workload_columns(view.level, lang),
-            grid_options(view.rows, lang), [], SHOWN, HIDDEN, figure)
+        return (
+            crumbs,
+            level_title(view, lang),
+            [],
+            workload_columns("units", lang),
+            grid_options([], lang),
+            view.rows,
+            HIDDEN,
+            SHOWN,
+            figure,
+        )
+    return (
+        crumbs,
+        level_title(view, lang),
+        view.rows,
+        workload_columns(view.level, lang),
+        grid_options(view.rows, lang),
+        [],
+        SHOWN,
+        HIDDEN,
+        figure,
+    )
 
 
 def drill_into(search: Any, cell: Any, rows: Any) -> str:
@@ -124,45 +169,78 @@ def export_workload(context: Context, search: Any, lang: Any) -> dict:
     view = load_view(context, search, lang)
     if view.level == "cases":
         with context.sessions() as session:
-            cases, _ = aggregates.case_list(session, drill_filter(context, view.drill, "open"),
-                                            context.now, context.due_soon, 200_000)
+            cases, _ = aggregates.case_list(
+                session,
+                drill_filter(context, view.drill, "open"),
+                context.now,
+                context.due_soon,
+                200_000,
+            )
         text = cases_csv(cases, context.tz)
     else:
-        text = to_csv(view.rows, ("key", "name", *(("region",) if view.level == "districts"
-                                                   else ()), *COUNT_COLUMNS), context.tz)
+        text = to_csv(
+            view.rows,
+            ("key", "name", *(("region",) if view.level == "districts" else ()), *COUNT_COLUMNS),
+            context.tz,
+        )
     with context.writer.begin() as session:
-        audit.record(session, context.viewer.username, "export", f"ui:workload:{view.level}",
-                     {"rows": len(view.rows), "drill": drill_search(view.drill)}, context.now)
-    return dcc.send_string(text, export_filename(f"workload-{view.level}", context.now,
-                                                 context.tz))
+        audit.record(
+            session,
+            context.viewer.username,
+            "export",
+            f"ui:workload:{view.level}",
+            {"rows": len(view.rows), "drill": drill_search(view.drill)},
+            context.now,
+        )
+    return dcc.send_string(text, export_filename(f"workload-{view.level}", context.now, context.tz))
 
 
 def register(app: Dash) -> None:
-    @app.callback(Output(ids.WORKLOAD_BREADCRUMB, "children"),
-                  Output(ids.WORKLOAD_TITLE, "children"),
-                  Output(ids.WORKLOAD_GRID, "rowData"), Output(ids.WORKLOAD_GRID, "columnDefs"),
-                  Output(ids.WORKLOAD_GRID, "dashGridOptions"),
-                  Output(ids.WORKLOAD_CASES, "rowData"),
-                  Output(ids.WORKLOAD_GRID_BOX, "style"), Output(ids.WORKLOAD_CASES_BOX, "style"),
-                  Output(ids.WORKLOAD_CHART, "figure"),
-                  Input(ids.URL, "search"), Input(ids.THEME, "data"), Input(ids.RESYNC, "data"),
-                  Input(ids.WORKLOAD_TICK, "n_intervals"), State(ids.LANG, "data"))
-    def show_workload(search: Any, theme: Any, _resync: Any, _tick: Any,
-                      lang: Any) -> tuple[Any, ...]:
+    @app.callback(
+        Output(ids.WORKLOAD_BREADCRUMB, "children"),
+        Output(ids.WORKLOAD_TITLE, "children"),
+        Output(ids.WORKLOAD_GRID, "rowData"),
+        Output(ids.WORKLOAD_GRID, "columnDefs"),
+        Output(ids.WORKLOAD_GRID, "dashGridOptions"),
+        Output(ids.WORKLOAD_CASES, "rowData"),
+        Output(ids.WORKLOAD_GRID_BOX, "style"),
+        Output(ids.WORKLOAD_CASES_BOX, "style"),
+        Output(ids.WORKLOAD_CHART, "figure"),
+        Input(ids.URL, "search"),
+        Input(ids.THEME, "data"),
+        Input(ids.RESYNC, "data"),
+        Input(ids.WORKLOAD_TICK, "n_intervals"),
+        State(ids.LANG, "data"),
+    )
+    def show_workload(
+        search: Any, theme: Any, _resync: Any, _tick: Any, lang: Any
+    ) -> tuple[Any, ...]:
         return update_workload(request_context(), search, theme, lang)
 
-    @app.callback(Output(ids.URL, "search", allow_duplicate=True),
-                  Input(ids.WORKLOAD_GRID, "cellClicked"), State(ids.URL, "search"),
-                  State(ids.WORKLOAD_GRID, "rowData"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.WORKLOAD_GRID, "cellClicked"),
+        State(ids.URL, "search"),
+        State(ids.WORKLOAD_GRID, "rowData"),
+        prevent_initial_call=True,
+    )
     def drill_down(cell: Any, search: Any, rows: Any) -> str:
         return drill_into(search, cell, rows)
 
-    @app.callback(Output(ids.URL, "pathname", allow_duplicate=True),
-                  Input(ids.WORKLOAD_CASES, "cellClicked"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.URL, "pathname", allow_duplicate=True),
+        Input(ids.WORKLOAD_CASES, "cellClicked"),
+        prevent_initial_call=True,
+    )
     def open_workload_case(cell: Any) -> str:
         return open_clicked_case(cell)
 
-    @app.callback(Output(ids.WORKLOAD_DOWNLOAD, "data"), Input(ids.WORKLOAD_EXPORT, "n_clicks"),
-                  State(ids.URL, "search"), State(ids.LANG, "data"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.WORKLOAD_DOWNLOAD, "data"),
+        Input(ids.WORKLOAD_EXPORT, "n_clicks"),
+        State(ids.URL, "search"),
+        State(ids.LANG, "data"),
+        prevent_initial_call=True,
+    )
     def download_workload(_clicks: Any, search: Any, lang: Any) -> dict:
         return export_workload(request_context(), search, lang)

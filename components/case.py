@@ -14,11 +14,18 @@ from components.formatting import instant, local_datetime
 from components.i18n import district_name, duration_text, has, label, region_name, t
 from data.aggregates import CaseDetail
 
-HIDDEN_FIELDS = frozenset({"schema", "type", "event_id", "reg_no", "occurred_at", "actor",
-                           "summary"})
+HIDDEN_FIELDS = frozenset(
+    {"schema", "type", "event_id", "reg_no", "occurred_at", "actor", "summary"}
+)
 TIME_FIELDS = frozenset({"received_at", "decided_at"})
-CODED_FIELDS = {"category": "category", "kind": "kind", "source": "source",
-                "priority": "priority", "decision": "decision", "authority": "authority"}
+CODED_FIELDS = {
+    "category": "category",
+    "kind": "kind",
+    "source": "source",
+    "priority": "priority",
+    "decision": "decision",
+    "authority": "authority",
+}
 
 
 def field_text(name: str, value: object, lang: str, tz: str) -> str:
@@ -42,19 +49,34 @@ def field_text(name: str, value: object, lang: str, tz: str) -> str:
 def event_item(event: Mapping[str, object], lang: str, tz: str) -> dbc.ListGroupItem:
     """One event of the timeline: local time, what happened, who, its fields (as text)."""
     fields = event.get("fields") or {}
-    details = [field_text(k, v, lang, tz) for k, v in fields.items()  # type: ignore[union-attr]
-               if k not in HIDDEN_FIELDS and v not in (None, "")]
-    head = [html.Span(local_datetime(event.get("occurred_at"), tz),  # type: ignore[arg-type]
-                      className="font-monospace text-body-secondary"),
-            dbc.Badge(label("event", str(event.get("type")), lang), color="secondary")]
+    details = [
+        field_text(k, v, lang, tz)
+        for k, v in fields.items()  # type: ignore[union-attr]
+        if k not in HIDDEN_FIELDS and v not in (None, "")
+    ]
+    head = [
+        html.Span(
+            local_datetime(event.get("occurred_at"), tz),  # type: ignore[arg-type]
+            className="font-monospace text-body-secondary",
+        ),
+        dbc.Badge(label("event", str(event.get("type")), lang), color="secondary"),
+    ]
     if event.get("actor"):
         head.append(html.Span(f"{t('case.actor', lang)}: {event['actor']}", className="small"))
     if not event.get("applied", True):
         head.append(dbc.Badge(t("case.pending", lang), color="warning", text_color="dark"))
-    return dbc.ListGroupItem(html.Div([
-        html.Div(head, className="d-flex align-items-center gap-2 flex-wrap"),
-        html.Div("; ".join(details), className="small text-break mt-1") if details else None,
-    ], **{"data-type": str(event.get("type"))}), className="kup-event")
+    return dbc.ListGroupItem(
+        html.Div(
+            [
+                html.Div(head, className="d-flex align-items-center gap-2 flex-wrap"),
+                html.Div("; ".join(details), className="small text-break mt-1")
+                if details
+                else None,
+            ],
+            **{"data-type": str(event.get("type"))},
+        ),
+        className="kup-event",
+    )
 
 
 def facts(rows: list[tuple[str, object]]) -> html.Dl:
@@ -63,48 +85,81 @@ def facts(rows: list[tuple[str, object]]) -> html.Dl:
     for title, value in rows:
         if value in (None, ""):
             continue
-        children += [html.Dt(title, className="col-sm-5 fw-normal text-body-secondary"),
-                     html.Dd(str(value), className="col-sm-7 mb-1")]
+        children += [
+            html.Dt(title, className="col-sm-5 fw-normal text-body-secondary"),
+            html.Dd(str(value), className="col-sm-7 mb-1"),
+        ]
     return html.Dl(children, className="row mb-0")
 
 
 def flag_controls(lang: str) -> html.Div:
     """Comment box and Flag button of the case page (prosecutors and admins)."""
-    return html.Div([
-        dbc.Textarea(id=ids.CASE_FLAG_COMMENT, maxLength=2000, rows=2,
-                     placeholder=t("flag.comment", lang), className="mb-2"),
-        dbc.Button(t("flag.button", lang), id=ids.CASE_FLAG_BUTTON, color="danger", size="sm"),
-    ], className="mt-3")
+    return html.Div(
+        [
+            dbc.Textarea(
+                id=ids.CASE_FLAG_COMMENT,
+                maxLength=2000,
+                rows=2,
+                placeholder=t("flag.comment", lang),
+                className="mb-2",
+            ),
+            dbc.Button(t("flag.button", lang), id=ids.CASE_FLAG_BUTTON, color="danger", size="sm"),
+        ],
+        className="mt-3",
+    )
 
 
-def flag_list(flags: list[Mapping[str, object]], lang: str, tz: str,
-              can_flag: bool) -> list:
+def flag_list(flags: list[Mapping[str, object]], lang: str, tz: str, can_flag: bool) -> list:
     """Every flag (active first as stored), who set it and when; clear buttons if allowed."""
     if not flags:
         return [empty_state(t("flag.none", lang))]
     items = []
     for flag in flags:
         active = flag.get("cleared_at") is None
-        status = (dbc.Badge(t("flag.active", lang), color="danger") if active else
-                  html.Span(t("flag.cleared_by", lang, by=flag.get("cleared_by"),
-                              at=local_datetime(flag.get("cleared_at"), tz)),  # type: ignore[arg-type]
-                            className="small text-body-secondary"))
-        head = [html.Span(t("flag.by", lang, by=flag.get("by"),
-                            at=local_datetime(flag.get("at"), tz)),  # type: ignore[arg-type]
-                          className="fw-semibold"), status]
+        status = (
+            dbc.Badge(t("flag.active", lang), color="danger")
+            if active
+            else html.Span(
+                t(
+                    "flag.cleared_by",
+                    lang,
+                    by=flag.get("cleared_by"),
+                    at=local_datetime(flag.get("cleared_at"), tz),
+                ),  # type: ignore[arg-type]
+                className="small text-body-secondary",
+            )
+        )
+        head = [
+            html.Span(
+                t("flag.by", lang, by=flag.get("by"), at=local_datetime(flag.get("at"), tz)),  # type: ignore[arg-type]
+                className="fw-semibold",
+            ),
+            status,
+        ]
         if active and can_flag:
-            head.append(dbc.Button(t("flag.clear", lang), id=ids.clear_flag_button(
-                int(flag["id"])), color="secondary", outline=True, size="sm",  # type: ignore[call-overload]
-                className="ms-auto"))
-        items.append(dbc.ListGroupItem([
-            html.Div(head, className="d-flex align-items-center gap-2 flex-wrap"),
-            html.Div(str(flag.get("comment") or ""), className="text-break mt-1"),
-        ], className="kup-flag" + (" kup-flag-active" if active else "")))
+            head.append(
+                dbc.Button(
+                    t("flag.clear", lang),
+                    id=ids.clear_flag_button(int(flag["id"])),
+                    color="secondary",
+                    outline=True,
+                    size="sm",  # type: ignore[call-overload]
+                    className="ms-auto",
+                )
+            )
+        items.append(
+            dbc.ListGroupItem(
+                [
+                    html.Div(head, className="d-flex align-items-center gap-2 flex-wrap"),
+                    html.Div(str(flag.get("comment") or ""), className="text-break mt-1"),
+                ],
+                className="kup-flag" + (" kup-flag-active" if active else ""),
+            )
+        )
     return [dbc.ListGroup(items, flush=True)]
 
 
-def deadline_text(case: Mapping[str, object], lang: str, tz: str,
-                  now: datetime | None) -> str:
+def deadline_text(case: Mapping[str, object], lang: str, tz: str, now: datetime | None) -> str:
     """The deadline in local time, with how long is left or how long it is overdue."""
     shown = local_datetime(case["deadline"], tz)  # type: ignore[arg-type]
     deadline = instant(case["deadline"])  # type: ignore[arg-type]
@@ -115,16 +170,22 @@ def deadline_text(case: Mapping[str, object], lang: str, tz: str,
     return f"{shown} ({t(key, lang).lower()} {duration_text(left, lang)})"
 
 
-def case_body(detail: CaseDetail, lang: str, tz: str, can_flag: bool,
-              now: datetime | None = None) -> list:
+def case_body(
+    detail: CaseDetail, lang: str, tz: str, can_flag: bool, now: datetime | None = None
+) -> list:
     """The case's page content from its CaseDetail (`now` for the time left)."""
     case = detail.case
     status = str(case["status"])
-    badges = [status_badge(status, lang),
-              dbc.Badge(label("category", str(case["category"]), lang), color="info",
-                        text_color="dark"),
-              dbc.Badge(label("kind", str(case["kind"]), lang), color="light",
-                        text_color="dark", className="border")]
+    badges = [
+        status_badge(status, lang),
+        dbc.Badge(label("category", str(case["category"]), lang), color="info", text_color="dark"),
+        dbc.Badge(
+            label("kind", str(case["kind"]), lang),
+            color="light",
+            text_color="dark",
+            className="border",
+        ),
+    ]
     if case.get("priority") == "high":
         badges.append(dbc.Badge(f"! {label('priority', 'high', lang)}", color="danger"))
     if case.get("late_registration"):
@@ -132,72 +193,133 @@ def case_body(detail: CaseDetail, lang: str, tz: str, can_flag: bool,
     if case.get("flagged"):
         badges.append(dbc.Badge(f"⚑ {t('flag.title', lang)}", color="danger"))
     decision = case.get("decision")
-    details = facts([
-        (t("col.district", lang), district_name(str(case["district"]), lang)),
-        (t("col.region", lang), region_name(str(case["region"]), lang)),
-        (t("case.received_at", lang), local_datetime(case["received_at"], tz)),  # type: ignore[arg-type]
-        (t("case.registered_at", lang), local_datetime(case["registered_at"], tz)),  # type: ignore[arg-type]
-        (t("case.deadline", lang), deadline_text(case, lang, tz, now)),
-        (t("case.decision", lang), (f"{label('decision', str(decision), lang)}, "
-                                    f"{local_datetime(case['decided_at'], tz)}")  # type: ignore[arg-type]
-         if decision else None),
-        (t("field.transferred_to", lang), case.get("transferred_to")),
-        (t("case.source", lang), label("source", str(case.get("source") or ""), lang)),
-        (t("field.article", lang), case.get("article")),
-        (t("case.address", lang), case.get("address")),
-    ])
-    assignment = facts([
-        (t("col.unit", lang), case.get("unit") or t("workload.unassigned", lang)),
-        (t("col.officer", lang), case.get("officer") or t("workload.unassigned", lang)),
-        (t("case.period", lang), case.get("period_days")),
-        (t("event.extended", lang), case.get("extensions") or None),
-        (t("event.reopened", lang), case.get("reopenings") or None),
-    ])
-    timeline = (dbc.ListGroup([event_item(e, lang, tz) for e in detail.events], flush=True)
-                if detail.events else empty_state(t("case.no_events", lang)))
-    history = dbc.Table([
-        html.Thead(html.Tr([html.Th(t("case.set_at", lang)), html.Th(t("col.deadline", lang)),
-                            html.Th(t("case.period", lang)), html.Th(t("case.reason", lang))])),
-        html.Tbody([html.Tr([
-            html.Td(local_datetime(d["set_at"], tz)),  # type: ignore[arg-type]
-            html.Td(local_datetime(d["deadline"], tz)),  # type: ignore[arg-type]
-            html.Td(str(d["period_days"])),
-            html.Td(label("reason", str(d["reason"]), lang)),
-        ]) for d in detail.deadlines]),
-    ], size="sm", striped=True, className="mb-0")
+    details = facts(
+        [
+            (t("col.district", lang), district_name(str(case["district"]), lang)),
+            (t("col.region", lang), region_name(str(case["region"]), lang)),
+            (t("case.received_at", lang), local_datetime(case["received_at"], tz)),  # type: ignore[arg-type]
+            (t("case.registered_at", lang), local_datetime(case["registered_at"], tz)),  # type: ignore[arg-type]
+            (t("case.deadline", lang), deadline_text(case, lang, tz, now)),
+            (
+                t("case.decision", lang),
+                (
+                    f"{label('decision', str(decision), lang)}, "
+                    f"{local_datetime(case['decided_at'], tz)}"
+                )  # type: ignore[arg-type]
+                if decision
+                else None,
+            ),
+            (t("field.transferred_to", lang), case.get("transferred_to")),
+            (t("case.source", lang), label("source", str(case.get("source") or ""), lang)),
+            (t("field.article", lang), case.get("article")),
+            (t("case.address", lang), case.get("address")),
+        ]
+    )
+    assignment = facts(
+        [
+            (t("col.unit", lang), case.get("unit") or t("workload.unassigned", lang)),
+            (t("col.officer", lang), case.get("officer") or t("workload.unassigned", lang)),
+            (t("case.period", lang), case.get("period_days")),
+            (t("event.extended", lang), case.get("extensions") or None),
+            (t("event.reopened", lang), case.get("reopenings") or None),
+        ]
+    )
+    timeline = (
+        dbc.ListGroup([event_item(e, lang, tz) for e in detail.events], flush=True)
+        if detail.events
+        else empty_state(t("case.no_events", lang))
+    )
+    history = dbc.Table(
+        [
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(t("case.set_at", lang)),
+                        html.Th(t("col.deadline", lang)),
+                        html.Th(t("case.period", lang)),
+                        html.Th(t("case.reason", lang)),
+                    ]
+                )
+            ),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [
+                            html.Td(local_datetime(d["set_at"], tz)),  # type: ignore[arg-type]
+                            html.Td(local_datetime(d["deadline"], tz)),  # type: ignore[arg-type]
+                            html.Td(str(d["period_days"])),
+                            html.Td(label("reason", str(d["reason"]), lang)),
+                        ]
+                    )
+                    for d in detail.deadlines
+                ]
+            ),
+        ],
+        size="sm",
+        striped=True,
+        className="mb-0",
+    )
     flags = flag_list(detail.flags, lang, tz, can_flag)
     if can_flag:
         flags.append(flag_controls(lang))
     return [
-        html.Div([html.H1(t("case.title", lang, reg_no=case["reg_no"]),
-                          className="h3 mb-0 font-monospace"), *badges],
-                 className="d-flex align-items-center gap-2 flex-wrap mb-2"),
+        html.Div(
+            [
+                html.H1(
+                    t("case.title", lang, reg_no=case["reg_no"]), className="h3 mb-0 font-monospace"
+                ),
+                *badges,
+            ],
+            className="d-flex align-items-center gap-2 flex-wrap mb-2",
+        ),
         html.P(str(case.get("summary") or ""), className="lead text-break kup-summary"),
-        dbc.Row([
-            dbc.Col([card(t("case.details", lang), details, class_name="mb-3"),
-                     card(t("case.assignment", lang), assignment, class_name="mb-3"),
-                     card(t("case.flags", lang), html.Div(flags, id=ids.CASE_FLAGS),
-                          class_name="mb-3")], lg=5),
-            dbc.Col([card(t("case.timeline", lang), timeline, class_name="mb-3"),
-                     card(t("case.deadlines", lang), history, class_name="mb-3")], lg=7),
-        ], className="g-3"),
+        dbc.Row(
+            [
+                dbc.Col(
+                    [
+                        card(t("case.details", lang), details, class_name="mb-3"),
+                        card(t("case.assignment", lang), assignment, class_name="mb-3"),
+                        card(
+                            t("case.flags", lang),
+                            html.Div(flags, id=ids.CASE_FLAGS),
+                            class_name="mb-3",
+                        ),
+                    ],
+                    lg=5,
+                ),
+                dbc.Col(
+                    [
+                        card(t("case.timeline", lang), timeline, class_name="mb-3"),
+                        card(t("case.deadlines", lang), history, class_name="mb-3"),
+                    ],
+                    lg=7,
+                ),
+            ],
+            className="g-3",
+        ),
     ]
 
 
 def case_not_found(reg_no: str, lang: str) -> html.Div:
     """The same answer for a missing case and one outside the viewer's region."""
-    return html.Div([html.H1(t("case.not_found", lang), className="h3"),
-                     html.P(t("case.not_found_body", lang, reg_no=reg_no)),
-                     dcc.Link(t("case.back", lang), href="/")],
-                    className="py-5 text-center kup-not-found")
+    return html.Div(
+        [
+            html.H1(t("case.not_found", lang), className="h3"),
+            html.P(t("case.not_found_body", lang, reg_no=reg_no)),
+            dcc.Link(t("case.back", lang), href="/"),
+        ],
+        className="py-5 text-center kup-not-found",
+    )
 
 
 def case_page(reg_no: str, lang: str) -> html.Div:
     """The skeleton of the case page (its body is filled by a callback)."""
-    return html.Div([
-        dcc.Store(id=ids.CASE_REG_NO, data=reg_no),
-        dcc.Store(id=ids.CASE_FLAG_VERSION, data=0),
-        dcc.Link(t("case.back", lang), href="/", className="small"),
-        html.Div(id=ids.CASE_FLAG_RESULT, className="my-2"),
-        loading(html.Div(empty_state(t("loading", lang)), id=ids.CASE_BODY), lang),
-    ])
+    return html.Div(
+        [
+            dcc.Store(id=ids.CASE_REG_NO, data=reg_no),
+            dcc.Store(id=ids.CASE_FLAG_VERSION, data=0),
+            dcc.Link(t("case.back", lang), href="/", className="small"),
+            html.Div(id=ids.CASE_FLAG_RESULT, className="my-2"),
+            loading(html.Div(empty_state(t("loading", lang)), id=ids.CASE_BODY), lang),
+        ]
+    )

@@ -10,31 +10,41 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from components.i18n import district_name, label, region_name, t
-from console.domain.contract import CATEGORIES, KINDS
 from data.reference import load_geography
+from rules.contract import CATEGORIES, KINDS
 
 # Bootstrap colour and a symbol per status: the text says it, the colour only repeats it.
-STATUS_STYLE = {"overdue": ("danger", "⚠"), "due_soon": ("warning", "⏳"),
-                "open": ("primary", "●"), "decided": ("success", "✓")}
+STATUS_STYLE = {
+    "overdue": ("danger", "⚠"),
+    "due_soon": ("warning", "⏳"),
+    "open": ("primary", "●"),
+    "decided": ("success", "✓"),
+}
 ALL = ""  # the "all" choice of a filter dropdown
 
 
 def region_options(scope_region: str | None, lang: str) -> list[dict[str, str]]:
     """Regions the viewer may filter by (only their own when they have one), by name."""
     codes = [scope_region] if scope_region else list(load_geography().regions)
-    return sorted(({"label": region_name(c, lang), "value": c} for c in codes),
-                  key=lambda o: o["label"])
+    return sorted(
+        ({"label": region_name(c, lang), "value": c} for c in codes), key=lambda o: o["label"]
+    )
 
 
-def district_options(region: str | None, scope_region: str | None,
-                     lang: str) -> list[dict[str, str]]:
+def district_options(
+    region: str | None, scope_region: str | None, lang: str
+) -> list[dict[str, str]]:
     """Districts within the viewer's scope (and the chosen region), by name."""
     districts = load_geography().districts.values()
-    chosen = [d for d in districts
-              if (not scope_region or d.region == scope_region) and (not region or
-                                                                     d.region == region)]
-    return sorted(({"label": district_name(d.soate, lang), "value": d.soate} for d in chosen),
-                  key=lambda o: o["label"])
+    chosen = [
+        d
+        for d in districts
+        if (not scope_region or d.region == scope_region) and (not region or d.region == region)
+    ]
+    return sorted(
+        ({"label": district_name(d.soate, lang), "value": d.soate} for d in chosen),
+        key=lambda o: o["label"],
+    )
 
 
 def category_options(lang: str) -> list[dict[str, str]]:
@@ -45,46 +55,77 @@ def kind_options(lang: str) -> list[dict[str, str]]:
     return [{"label": label("kind", k, lang), "value": k} for k in KINDS]
 
 
-def filter_dropdown(component_id: str, title: str, options: Sequence[dict[str, str]],
-                    lang: str, value: str | None = None, width: int = 3) -> dbc.Col:
+def filter_dropdown(
+    component_id: str,
+    title: str,
+    options: Sequence[dict[str, str]],
+    lang: str,
+    value: str | None = None,
+    width: int = 3,
+) -> dbc.Col:
     """A labelled, clearable single-choice dropdown (empty = all)."""
-    return dbc.Col([
-        dbc.Label(title, html_for=component_id, className="small mb-1"),
-        dcc.Dropdown(id=component_id, options=list(options), value=value, clearable=True,
-                     placeholder=t("filter.all", lang), className="kup-dropdown"),
-    ], xs=12, sm=6, lg=width)
+    return dbc.Col(
+        [
+            dbc.Label(title, html_for=component_id, className="small mb-1"),
+            dcc.Dropdown(
+                id=component_id,
+                options=list(options),
+                value=value,
+                clearable=True,
+                placeholder=t("filter.all", lang),
+                className="kup-dropdown",
+            ),
+        ],
+        xs=12,
+        sm=6,
+        lg=width,
+    )
 
 
 def status_badge(status: str, lang: str) -> dbc.Badge:
     """A status as coloured badge with its name and a symbol (never colour alone)."""
     color, symbol = STATUS_STYLE.get(status, ("secondary", "•"))
-    return dbc.Badge(f"{symbol} {label('status', status, lang)}", color=color,
-                     text_color="dark" if color == "warning" else None,
-                     className=f"kup-status kup-status-{status}")
+    return dbc.Badge(
+        f"{symbol} {label('status', status, lang)}",
+        color=color,
+        text_color="dark" if color == "warning" else None,
+        className=f"kup-status kup-status-{status}",
+    )
 
 
 def empty_state(text: str, component_id: str | None = None) -> html.Div:
     """What a list shows when it has nothing: a sentence, not a blank space."""
     props = {"id": component_id} if component_id else {}
-    return html.Div(text, className="text-body-secondary fst-italic py-4 text-center",
-                    **props)
+    return html.Div(text, className="text-body-secondary fst-italic py-4 text-center", **props)
 
 
 def loading(child: Component | list, lang: str, component_id: str | None = None) -> dcc.Loading:
     """A dcc.Loading that says what it is doing while its child is being fetched."""
     props = {"id": component_id} if component_id else {}
-    return dcc.Loading(child, type="default", delay_show=250,
-                       custom_spinner=html.Div([dbc.Spinner(size="sm"),
-                                                html.Span(t("loading", lang), className="ms-2")],
-                                               className="d-flex align-items-center py-3"),
-                       **props)
+    return dcc.Loading(
+        child,
+        type="default",
+        delay_show=250,
+        custom_spinner=html.Div(
+            [dbc.Spinner(size="sm"), html.Span(t("loading", lang), className="ms-2")],
+            className="d-flex align-items-center py-3",
+        ),
+        **props,
+    )
 
 
-def card(title: str, body: Component | list, *, header_extra: Component | None = None,
-         class_name: str = "") -> dbc.Card:
+def card(
+    title: str,
+    body: Component | list,
+    *,
+    header_extra: Component | None = None,
+    class_name: str = "",
+) -> dbc.Card:
     """A titled card."""
     header = [html.Span(title, className="fw-semibold")]
     if header_extra is not None:
         header.append(html.Div(header_extra, className="ms-auto"))
-    return dbc.Card([dbc.CardHeader(header, className="d-flex align-items-center gap-2"),
-                     dbc.CardBody(body)], className=f"shadow-sm {class_name}".strip())
+    return dbc.Card(
+        [dbc.CardHeader(header, className="d-flex align-items-center gap-2"), dbc.CardBody(body)],
+        className=f"shadow-sm {class_name}".strip(),
+    )

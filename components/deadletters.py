@@ -15,29 +15,49 @@ SHOWN = 500
 
 def dead_letter_rows(views: list[dict[str, object]], tz: str) -> list[dict[str, object]]:
     """Grid rows from dead letters' `as_dict()` forms, times in local time."""
-    return [{"id": v["id"], "received": local_datetime(v["received_at"], tz),  # type: ignore[arg-type]
-             "source_id": v["source_id"], "field": v["field"], "error": v["error"],
-             "retried": local_datetime(v["retried_at"], tz) if v["retried_at"] else ""}  # type: ignore[arg-type]
-            for v in views]
+    return [
+        {
+            "id": v["id"],
+            "received": local_datetime(v["received_at"], tz),  # type: ignore[arg-type]
+            "source_id": v["source_id"],
+            "field": v["field"],
+            "error": v["error"],
+            "retried": local_datetime(v["retried_at"], tz) if v["retried_at"] else "",
+        }  # type: ignore[arg-type]
+        for v in views
+    ]
 
 
 def dead_letters_page(lang: str) -> html.Div:
     """Title, counts line and the grid (filled by its callback)."""
-    columns = [{"field": "received", "headerName": t("dead.received", lang), "width": 150},
-               {"field": "source_id", "headerName": t("dead.source_id", lang), "width": 190},
-               {"field": "field", "headerName": t("dead.field", lang), "width": 130},
-               {"field": "error", "headerName": t("dead.error", lang), "flex": 1,
-                "wrapText": True, "autoHeight": True},
-               {"field": "retried", "headerName": t("dead.retried", lang), "width": 150}]
-    return html.Div([
-        html.H1(t("dead.title", lang), className="h3"),
-        html.P(t("loading", lang), id=ids.DEAD_SUMMARY, className="text-body-secondary"),
-        dag.AgGrid(id=ids.DEAD_GRID, rowData=[], columnDefs=columns,
-                   defaultColDef={"resizable": True, "sortable": True, "filter": True},
-                   getRowId="params.data.id", dashGridOptions={
-                       "localeText": grid_locale(lang, "dead.empty")},
-                   style={"height": "70vh"}),
-    ])
+    columns = [
+        {"field": "received", "headerName": t("dead.received", lang), "width": 150},
+        {"field": "source_id", "headerName": t("dead.source_id", lang), "width": 190},
+        {"field": "field", "headerName": t("dead.field", lang), "width": 130},
+        {
+            "field": "error",
+            "headerName": t("dead.error", lang),
+            "flex": 1,
+            "wrapText": True,
+            "autoHeight": True,
+        },
+        {"field": "retried", "headerName": t("dead.retried", lang), "width": 150},
+    ]
+    return html.Div(
+        [
+            html.H1(t("dead.title", lang), className="h3"),
+            html.P(t("loading", lang), id=ids.DEAD_SUMMARY, className="text-body-secondary"),
+            dag.AgGrid(
+                id=ids.DEAD_GRID,
+                rowData=[],
+                columnDefs=columns,
+                defaultColDef={"resizable": True, "sortable": True, "filter": True},
+                getRowId="params.data.id",
+                dashGridOptions={"localeText": grid_locale(lang, "dead.empty")},
+                style={"height": "70vh"},
+            ),
+        ]
+    )
 
 
 def forbidden(lang: str) -> html.Div:

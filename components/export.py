@@ -26,8 +26,9 @@ def _cell(value: object, tz: str) -> object:
 def to_csv(rows: Iterable[Mapping[str, object]], fields: Sequence[str], tz: str) -> str:
     """CSV text with a header; times as local ISO 8601, formula-like text defused."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(fields), extrasaction="ignore",
-                            lineterminator="\n")
+    writer = csv.DictWriter(
+        out, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n"
+    )
     writer.writeheader()
     for row in rows:
         writer.writerow({f: _cell(row.get(f), tz) for f in fields})
@@ -40,6 +41,6 @@ def cases_csv(rows: Iterable[Mapping[str, object]], tz: str) -> str:
 
 
 def export_filename(kind: str, now: datetime, tz: str) -> str:
-    """"kup-overdue-20260311-1200.csv" (local time)."""
+    """ "kup-overdue-20260311-1200.csv" (local time)."""
     stamp = iso_local(now, tz)[:16].replace("-", "").replace("T", "-").replace(":", "")
     return f"kup-{kind}-{stamp}.csv"

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from functools import lru_cache
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-DEFAULT_TZ = "Asia/Bishkek"
-
-
-@lru_cache(maxsize=8)
-def zone(name: str | None) -> ZoneInfo:
-    """The ZoneInfo of `name` (the console's default for an empty name)."""
-    return ZoneInfo(name or DEFAULT_TZ)
-
-
-def instant(value: datetime | str | None) -> datetime | None:
-    """An aware instant from a datetime or an ISO string (naive values are taken as UTC)."""
-    if value is None or value == "":
-        return None
-    parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+from rules.clock import instant, zone
 
 
 def local_time(value: datetime | str | None, tz: str | None, seconds: bool = False) -> str:
-    """"HH:MM" (or "HH:MM:SS") in `tz`; "" for no value."""
+    """ "HH:MM" (or "HH:MM:SS") in `tz`; "" for no value."""
     moment = instant(value)
     if moment is None:
         return ""
@@ -32,7 +16,7 @@ def local_time(value: datetime | str | None, tz: str | None, seconds: bool = Fal
 
 
 def local_datetime(value: datetime | str | None, tz: str | None) -> str:
-    """"DD.MM.YYYY HH:MM" in `tz`; "" for no value."""
+    """ "DD.MM.YYYY HH:MM" in `tz`; "" for no value."""
     moment = instant(value)
     if moment is None:
         return ""

@@ -8,17 +8,30 @@ from components.formatting import local_datetime
 from components.i18n import t
 
 
-def health_messages(freshness: dict[str, object] | None, gaps: list[dict[str, object]],
-                    lang: str, tz: str) -> list[str]:
+def health_messages(
+    freshness: dict[str, object] | None, gaps: list[dict[str, object]], lang: str, tz: str
+) -> list[str]:
     """Sentences for what is wrong with the data shown, in `lang` (empty when all is well)."""
-    messages = [t("health.gap", lang, lost=_lost(gap, lang),
-                  since=local_datetime(gap.get("since"), tz) or t("health.unknown", lang))
-                for gap in gaps]
+    messages = [
+        t(
+            "health.gap",
+            lang,
+            lost=_lost(gap, lang),
+            since=local_datetime(gap.get("since"), tz) or t("health.unknown", lang),
+        )
+        for gap in gaps
+    ]
     if freshness and freshness.get("stale") and freshness.get("stale_since"):
         behind = float(freshness.get("behind_s") or 0)
-        messages.append(t("health.stale", lang, lag=freshness.get("lag", "?"),
-                          since=local_datetime(freshness["stale_since"], tz),
-                          minutes=int(behind // 60)))
+        messages.append(
+            t(
+                "health.stale",
+                lang,
+                lag=freshness.get("lag", "?"),
+                since=local_datetime(freshness["stale_since"], tz),
+                minutes=int(behind // 60),
+            )
+        )
     return messages
 
 

@@ -1,14 +1,14 @@
 """The application shell (navbar, connection banner, socket, stores) and the page router.
 
-`app_layout` is the zero-argument layout function given to Dash: it runs for each page load
-inside the request, reading the user, language and theme; outside a request (Dash validating
-callbacks at start-up) it returns every page at once so that callbacks of pages rendered later
-validate against real components.
+`shell` builds the page around the content for one viewer, language and theme;
+`validation_layout` is every page at once, for Dash validating callbacks at start-up (so that
+callbacks of pages rendered later validate against real components). The request-bound layout
+function given to Dash is `console.web.pages.app_layout`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
 import dash_bootstrap_components as dbc
@@ -17,11 +17,10 @@ from dash.development.base_component import Component
 from dash_socketio import DashSocketIO
 
 from components import case as case_page
-from components import ids
-from components import deadletters, live, overdue, workload
+from components import deadletters, ids, live, overdue, workload
 from components.common import empty_state
 from components.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, label, normalize_lang, t
-from console.domain.access import Viewer
+from rules.access import Viewer
 
 SOCKET_EVENTS = ["changes", "overdue", "flags", "resync", "status"]
 THEME_COOKIE = "kup_theme"
@@ -33,77 +32,148 @@ CASE_PREFIX = "/cases/"
 
 def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
     """Page links, connection badge, language and theme switches, the user and log out."""
+
     def link(key: str, href: str) -> dbc.NavItem:
-        return dbc.NavItem(dbc.NavLink(t(key, lang), href=href,
-                                       active="exact" if href == "/" else "partial"))
+        return dbc.NavItem(
+            dbc.NavLink(t(key, lang), href=href, active="exact" if href == "/" else "partial")
+        )
 
     user: list[Component] = []
     if viewer is not None:
         scope = viewer.region or t("nav.scope_country", lang)
-        user = [html.Span([html.Span(viewer.username, className="fw-semibold"),
-                           f" · {label('role', viewer.role, lang)} · {scope}"],
-                          id=ids.NAV_USER, className="text-light small text-nowrap"),
-                html.A(t("nav.logout", lang), href="/logout",
-                       className="btn btn-outline-light btn-sm text-nowrap")]
-    return dbc.Navbar(dbc.Container([
-        dbc.NavbarBrand(t("app.brand", lang), href="/", className="fw-bold"),
-        dbc.Nav([link("nav.live", "/"), link("nav.overdue", "/overdue"),
-                 link("nav.workload", "/workload"),
-                 *([link("nav.deadletters", deadletters.PATH)]
-                   if viewer is not None and viewer.is_admin else [])],
-                navbar=True, className="me-auto"),
-        html.Div([
-            dbc.Badge(t("conn.connecting", lang), id=ids.LIVE_BADGE, color="secondary",
-                      className="kup-live-badge", pill=True),
-            dbc.Select(id=ids.LANG_SELECT, value=lang, size="sm", style={"width": "auto"},
-                       options=[{"label": LANGUAGE_NAMES[c], "value": c} for c in LANGUAGES]),
-            dbc.Switch(id=ids.THEME_SWITCH, value=theme == "dark", label=t("nav.dark", lang),
-                       className="text-light mb-0 text-nowrap", input_class_name="me-1"),
-            *user,
-        ], className="d-flex align-items-center gap-3 flex-wrap"),
-    ], fluid=True), color="dark", dark=True, className="py-1")
+        user = [
+            html.Span(
+                [
+                    html.Span(viewer.username, className="fw-semibold"),
+                    f" · {label('role', viewer.role, lang)} · {scope}",
+                ],
+                id=ids.NAV_USER,
+                className="text-light small text-nowrap",
+            ),
+            html.A(
+                t("nav.logout", lang),
+                href="/logout",
+                className="btn btn-outline-light btn-sm text-nowrap",
+            ),
+        ]
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand(t("app.brand", lang), href="/", className="fw-bold"),
+                dbc.Nav(
+                    [
+                        link("nav.live", "/"),
+                        link("nav.overdue", "/overdue"),
+                        link("nav.workload", "/workload"),
+                        *(
+                            [link("nav.deadletters", deadletters.PATH)]
+                            if viewer is not None and viewer.is_admin
+                            else []
+                        ),
+                    ],
+                    navbar=True,
+                    className="me-auto",
+                ),
+                html.Div(
+                    [
+                        dbc.Badge(
+                            t("conn.connecting", lang),
+                            id=ids.LIVE_BADGE,
+                            color="secondary",
+                            className="kup-live-badge",
+                            pill=True,
+                        ),
+                        dbc.Select(
+                            id=ids.LANG_SELECT,
+                            value=lang,
+                            size="sm",
+                            style={"width": "auto"},
+                            options=[{"label": LANGUAGE_NAMES[c], "value": c} for c in LANGUAGES],
+                        ),
+                        dbc.Switch(
+                            id=ids.THEME_SWITCH,
+                            value=theme == "dark",
+                            label=t("nav.dark", lang),
+                            className="text-light mb-0 text-nowrap",
+                            input_class_name="me-1",
+                        ),
+                        *user,
+                    ],
+                    className="d-flex align-items-center gap-3 flex-wrap",
+                ),
+            ],
+            fluid=True,
+        ),
+        color="dark",
+        dark=True,
+        className="py-1",
+    )
 
 
 HEALTH_CHECK_MS = 30_000  # stale data and stream gaps: a slow check, not the live path
 
 
-def shell(viewer: Viewer | None, lang: str = DEFAULT_LANG, theme: str = "light",
-          tz: str = "Asia/Bishkek") -> html.Div:
+def shell(
+    viewer: Viewer | None, lang: str = DEFAULT_LANG, theme: str = "light", tz: str = "Asia/Bishkek"
+) -> html.Div:
     """Everything around the page: stores, the socket, the navbar, the banner, the page slot."""
     lang = normalize_lang(lang)
     theme = theme if theme in THEMES else "light"
-    client = {"tz": tz, "lang": lang, "lost": t("conn.lost", lang, time="{time}"),
-              "live": t("conn.live", lang), "connecting": t("conn.connecting", lang)}
-    return html.Div([
-        dcc.Location(id=ids.URL, refresh=False),
-        dcc.Store(id=ids.LANG, data=lang),
-        dcc.Store(id=ids.THEME, data=theme),
-        dcc.Store(id=ids.CLIENT, data=client),
-        dcc.Store(id=ids.CONNECTION, data={"connected": None, "since": None}),
-        dcc.Store(id=ids.RESYNC, data=0),
-        DashSocketIO(id=ids.SOCKET, eventNames=SOCKET_EVENTS),
-        navbar(viewer, lang, theme),
-        dbc.Alert(html.Span(id=ids.BANNER_TEXT), id=ids.BANNER, color="warning",
-                  is_open=False, className="rounded-0 mb-0 text-center fw-semibold py-2"),
-        dbc.Alert(id=ids.HEALTH_ALERT, color="danger", is_open=False,
-                  className="rounded-0 mb-0 text-center py-2"),
-        dcc.Interval(id=ids.HEALTH_INTERVAL, interval=HEALTH_CHECK_MS),
-        dbc.Container(id=ids.PAGE, fluid=True, className="py-3",
-                      children=empty_state(t("loading", lang))),
-    ], className="kup-app")
+    client = {
+        "tz": tz,
+        "lang": lang,
+        "lost": t("conn.lost", lang, time="{time}"),
+        "live": t("conn.live", lang),
+        "connecting": t("conn.connecting", lang),
+    }
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Store(id=ids.LANG, data=lang),
+            dcc.Store(id=ids.THEME, data=theme),
+            dcc.Store(id=ids.CLIENT, data=client),
+            dcc.Store(id=ids.CONNECTION, data={"connected": None, "since": None}),
+            dcc.Store(id=ids.RESYNC, data=0),
+            DashSocketIO(id=ids.SOCKET, eventNames=SOCKET_EVENTS),
+            navbar(viewer, lang, theme),
+            dbc.Alert(
+                html.Span(id=ids.BANNER_TEXT),
+                id=ids.BANNER,
+                color="warning",
+                is_open=False,
+                className="rounded-0 mb-0 text-center fw-semibold py-2",
+            ),
+            dbc.Alert(
+                id=ids.HEALTH_ALERT,
+                color="danger",
+                is_open=False,
+                className="rounded-0 mb-0 text-center py-2",
+            ),
+            dcc.Interval(id=ids.HEALTH_INTERVAL, interval=HEALTH_CHECK_MS),
+            dbc.Container(
+                id=ids.PAGE, fluid=True, className="py-3", children=empty_state(t("loading", lang))
+            ),
+        ],
+        className="kup-app",
+    )
 
 
 def not_found(lang: str) -> html.Div:
-    return html.Div([html.H1(t("not_found.title", lang), className="h3"),
-                     html.P(t("not_found.body", lang)),
-                     dcc.Link(t("case.back", lang), href="/")], className="py-5 text-center")
+    return html.Div(
+        [
+            html.H1(t("not_found.title", lang), className="h3"),
+            html.P(t("not_found.body", lang)),
+            dcc.Link(t("case.back", lang), href="/"),
+        ],
+        className="py-5 text-center",
+    )
 
 
 def case_reg_no(pathname: str | None) -> str | None:
     """The registration number in a /cases/<reg_no> path (None for other paths)."""
     if not pathname or not pathname.startswith(CASE_PREFIX):
         return None
-    reg_no = unquote(pathname[len(CASE_PREFIX):]).strip("/")
+    reg_no = unquote(pathname[len(CASE_PREFIX) :]).strip("/")
     return reg_no or None
 
 
@@ -118,8 +188,9 @@ def page_for(pathname: str | None, viewer: Viewer, lang: str, now: datetime) -> 
     if path == "/workload":
         return workload.workload_page(viewer, lang)
     if path == deadletters.PATH:
-        return (deadletters.dead_letters_page(lang) if viewer.is_admin
-                else deadletters.forbidden(lang))
+        return (
+            deadletters.dead_letters_page(lang) if viewer.is_admin else deadletters.forbidden(lang)
+        )
     reg_no = case_reg_no(path)
     if reg_no:
         return case_page.case_page(reg_no, lang)
@@ -129,29 +200,14 @@ def page_for(pathname: str | None, viewer: Viewer, lang: str, now: datetime) -> 
 def validation_layout() -> html.Div:
     """The shell with every page in it (for Dash's callback validation only)."""
     viewer = Viewer("validation", "admin")
-    return html.Div([shell(viewer), live.live_page(viewer, DEFAULT_LANG, datetime.now(timezone.utc)),
-                     overdue.overdue_page(viewer, DEFAULT_LANG),
-                     workload.workload_page(viewer, DEFAULT_LANG),
-                     case_page.case_page("KUP-VALIDATION", DEFAULT_LANG),
-                     deadletters.dead_letters_page(DEFAULT_LANG),
-                     case_page.flag_controls(DEFAULT_LANG)])
-
-
-def app_layout() -> Component:
-    """Dash's layout function: the shell for this request's user, language and theme."""
-    from flask import has_request_context, request
-    from werkzeug.exceptions import Unauthorized
-
-    if not has_request_context():
-        return validation_layout()
-    from console.web.auth import current_viewer, select_locale
-    from console.web.state import web_state
-
-    try:
-        viewer: Viewer | None = current_viewer()
-    except Unauthorized:  # the login gate answers before Dash in practice
-        viewer = None
-    theme = request.cookies.get(THEME_COOKIE, "light")
-    chosen = request.cookies.get(LANG_COOKIE)
-    lang = chosen if chosen in LANGUAGES else select_locale()
-    return shell(viewer, lang, theme, web_state().settings.tz)
+    return html.Div(
+        [
+            shell(viewer),
+            live.live_page(viewer, DEFAULT_LANG, datetime.now(UTC)),
+            overdue.overdue_page(viewer, DEFAULT_LANG),
+            workload.workload_page(viewer, DEFAULT_LANG),
+            case_page.case_page("KUP-VALIDATION", DEFAULT_LANG),
+            deadletters.dead_letters_page(DEFAULT_LANG),
+            case_page.flag_controls(DEFAULT_LANG),
+        ]
+    )

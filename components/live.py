@@ -9,34 +9,65 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.common import (card, category_options, district_options, empty_state,
-                               filter_dropdown, kind_options, loading, region_options)
+from components.common import (
+    card,
+    category_options,
+    district_options,
+    empty_state,
+    filter_dropdown,
+    kind_options,
+    loading,
+    region_options,
+)
 from components.formatting import local_time
 from components.i18n import district_name, label, t
 from components.live_map import DEFAULT_MEASURE, MEASURES
-from console.domain.access import Viewer
+from rules.access import Viewer
 
-MAP_CONFIG = {"displaylogo": False, "scrollZoom": True, "topojsonURL": "/_kup-no-topojson/",
-              "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"]}
+MAP_CONFIG = {
+    "displaylogo": False,
+    "scrollZoom": True,
+    "topojsonURL": "/_kup-no-topojson/",
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
+}
 MAP_TICK_MS = 30_000
 STRIP_KEYS = ("open", "overdue", "due_soon")
 
 
 def status_strip(counts: Mapping[str, int], lang: str) -> list[dbc.Col]:
     """Open, overdue and due-soon counts as tiles; the two alarming ones link to /overdue."""
-    tiles = zip(STRIP_KEYS, ("primary", "danger", "warning"), ("/workload", "/overdue",
-                                                                "/overdue"), strict=True)
-    return [dbc.Col(dcc.Link(html.Div([
-        html.Div(f"{counts.get(key, 0):,}".replace(",", " "),
-                 className="fs-3 fw-bold lh-1", id=f"strip-{key}"),
-        html.Div(t(f"strip.{key}", lang), className="small"),
-    ], className=f"kup-tile border border-2 border-{color} rounded px-3 py-2 text-center"),
-        href=href, className="text-reset text-decoration-none"), width="auto")
-        for key, color, href in tiles]
+    tiles = zip(
+        STRIP_KEYS,
+        ("primary", "danger", "warning"),
+        ("/workload", "/overdue", "/overdue"),
+        strict=True,
+    )
+    return [
+        dbc.Col(
+            dcc.Link(
+                html.Div(
+                    [
+                        html.Div(
+                            f"{counts.get(key, 0):,}".replace(",", " "),
+                            className="fs-3 fw-bold lh-1",
+                            id=f"strip-{key}",
+                        ),
+                        html.Div(t(f"strip.{key}", lang), className="small"),
+                    ],
+                    className=f"kup-tile border border-2 border-{color} rounded px-3 py-2 "
+                    "text-center",
+                ),
+                href=href,
+                className="text-reset text-decoration-none",
+            ),
+            width="auto",
+        )
+        for key, color, href in tiles
+    ]
 
 
 def new_count(count: int, lang: str) -> list:
-    """"12 new since this page opened"."""
+    """ "12 new since this page opened"."""
     return [html.Strong(str(count), className="fs-5 me-1"), t("live.new_since", lang)]
 
 
@@ -45,20 +76,37 @@ def feed_item(row: Mapping[str, object], lang: str, tz: str) -> dbc.ListGroupIte
     The summary is a plain string child, so Dash renders it as text, never as markup."""
     reg_no = str(row["reg_no"])
     extras = [label("kind", str(row.get("kind") or "crime"), lang)]
-    head = [dcc.Link(reg_no, href=f"/cases/{reg_no}",
-                     className="fw-semibold font-monospace text-nowrap"),
-            html.Span(local_time(row.get("registered_at"), tz),  # type: ignore[arg-type]
-                      className="text-body-secondary"),
-            dbc.Badge(label("category", str(row.get("category")), lang), color="info",
-                      text_color="dark", className="ms-auto")]
+    head = [
+        dcc.Link(
+            reg_no, href=f"/cases/{reg_no}", className="fw-semibold font-monospace text-nowrap"
+        ),
+        html.Span(
+            local_time(row.get("registered_at"), tz),  # type: ignore[arg-type]
+            className="text-body-secondary",
+        ),
+        dbc.Badge(
+            label("category", str(row.get("category")), lang),
+            color="info",
+            text_color="dark",
+            className="ms-auto",
+        ),
+    ]
     if row.get("priority") == "high":
         head.insert(2, dbc.Badge(f"! {label('priority', 'high', lang)}", color="danger"))
-    return dbc.ListGroupItem(html.Div([
-        html.Div(head, className="d-flex align-items-center gap-2"),
-        html.Div(" · ".join([district_name(str(row.get("district")), lang), *extras]),
-                 className="small text-body-secondary"),
-        html.Div(str(row.get("summary") or ""), className="kup-summary text-break"),
-    ], **{"data-reg-no": reg_no}), className="kup-feed-item py-2")
+    return dbc.ListGroupItem(
+        html.Div(
+            [
+                html.Div(head, className="d-flex align-items-center gap-2"),
+                html.Div(
+                    " · ".join([district_name(str(row.get("district")), lang), *extras]),
+                    className="small text-body-secondary",
+                ),
+                html.Div(str(row.get("summary") or ""), className="kup-summary text-break"),
+            ],
+            **{"data-reg-no": reg_no},
+        ),
+        className="kup-feed-item py-2",
+    )
 
 
 def feed(rows: Sequence[Mapping[str, object]], lang: str, tz: str) -> list | html.Div:
@@ -71,40 +119,100 @@ def feed(rows: Sequence[Mapping[str, object]], lang: str, tz: str) -> list | htm
 def live_page(viewer: Viewer, lang: str, opened: datetime) -> html.Div:
     """The skeleton of the live page; `opened` starts the "new since" counter."""
     scope = viewer.region
-    measure = dbc.Select(id=ids.LIVE_MEASURE, value=DEFAULT_MEASURE, size="sm",
-                         options=[{"label": t(f"measure.{m}", lang), "value": m}
-                                  for m in MEASURES], persistence=True,
-                         persistence_type="session")
-    return html.Div([
-        dcc.Store(id=ids.LIVE_OPENED, data=opened.isoformat()),
-        dcc.Store(id=ids.LIVE_NEW),
-        dcc.Store(id=ids.LIVE_MAP_KEY),
-        dcc.Interval(id=ids.LIVE_MAP_TICK, interval=MAP_TICK_MS),
-        dbc.Row([
-            dbc.Col(html.H1(t("live.title", lang), className="h3 mb-0"), width="auto"),
-            dbc.Col(html.Div(new_count(0, lang), id=ids.LIVE_NEW_COUNT,
-                             className="text-body-secondary"), width="auto"),
-            dbc.Col(dbc.Row(status_strip({}, lang), id=ids.LIVE_STRIP, className="g-2"),
-                    className="ms-lg-auto", width="auto"),
-        ], className="align-items-center g-3 mb-3"),
-        dbc.Row([
-            filter_dropdown(ids.LIVE_REGION, t("filter.region", lang),
-                            region_options(scope, lang), lang),
-            filter_dropdown(ids.LIVE_DISTRICT, t("filter.district", lang),
-                            district_options(None, scope, lang), lang),
-            filter_dropdown(ids.LIVE_CATEGORY, t("filter.category", lang),
-                            category_options(lang), lang),
-            filter_dropdown(ids.LIVE_KIND, t("filter.kind", lang), kind_options(lang), lang),
-        ], className="g-2 mb-3"),
-        dbc.Row([
-            dbc.Col(card(t("live.map", lang), [
-                loading(dcc.Graph(id=ids.LIVE_MAP, config=MAP_CONFIG,
-                                  style={"height": "460px"}), lang),
-                html.Div(t("map.hint", lang), className="small text-body-secondary mt-1"),
-            ], header_extra=measure), lg=7, className="mb-3"),
-            dbc.Col(card(t("live.feed", lang), loading(
-                html.Div(empty_state(t("loading", lang)), id=ids.LIVE_FEED,
-                         className="kup-feed overflow-auto", style={"maxHeight": "540px"}),
-                lang)), lg=5, className="mb-3"),
-        ], className="g-3"),
-    ])
+    measure = dbc.Select(
+        id=ids.LIVE_MEASURE,
+        value=DEFAULT_MEASURE,
+        size="sm",
+        options=[{"label": t(f"measure.{m}", lang), "value": m} for m in MEASURES],
+        persistence=True,
+        persistence_type="session",
+    )
+    return html.Div(
+        [
+            dcc.Store(id=ids.LIVE_OPENED, data=opened.isoformat()),
+            dcc.Store(id=ids.LIVE_NEW),
+            dcc.Store(id=ids.LIVE_MAP_KEY),
+            dcc.Interval(id=ids.LIVE_MAP_TICK, interval=MAP_TICK_MS),
+            dbc.Row(
+                [
+                    dbc.Col(html.H1(t("live.title", lang), className="h3 mb-0"), width="auto"),
+                    dbc.Col(
+                        html.Div(
+                            new_count(0, lang),
+                            id=ids.LIVE_NEW_COUNT,
+                            className="text-body-secondary",
+                        ),
+                        width="auto",
+                    ),
+                    dbc.Col(
+                        dbc.Row(status_strip({}, lang), id=ids.LIVE_STRIP, className="g-2"),
+                        className="ms-lg-auto",
+                        width="auto",
+                    ),
+                ],
+                className="align-items-center g-3 mb-3",
+            ),
+            dbc.Row(
+                [
+                    filter_dropdown(
+                        ids.LIVE_REGION, t("filter.region", lang), region_options(scope, lang), lang
+                    ),
+                    filter_dropdown(
+                        ids.LIVE_DISTRICT,
+                        t("filter.district", lang),
+                        district_options(None, scope, lang),
+                        lang,
+                    ),
+                    filter_dropdown(
+                        ids.LIVE_CATEGORY, t("filter.category", lang), category_options(lang), lang
+                    ),
+                    filter_dropdown(
+                        ids.LIVE_KIND, t("filter.kind", lang), kind_options(lang), lang
+                    ),
+                ],
+                className="g-2 mb-3",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        card(
+                            t("live.map", lang),
+                            [
+                                loading(
+                                    dcc.Graph(
+                                        id=ids.LIVE_MAP,
+                                        config=MAP_CONFIG,
+                                        style={"height": "460px"},
+                                    ),
+                                    lang,
+                                ),
+                                html.Div(
+                                    t("map.hint", lang), className="small text-body-secondary mt-1"
+                                ),
+                            ],
+                            header_extra=measure,
+                        ),
+                        lg=7,
+                        className="mb-3",
+                    ),
+                    dbc.Col(
+                        card(
+                            t("live.feed", lang),
+                            loading(
+                                html.Div(
+                                    empty_state(t("loading", lang)),
+                                    id=ids.LIVE_FEED,
+                                    className="kup-feed overflow-auto",
+                                    style={"maxHeight": "540px"},
+                                ),
+                                lang,
+                            ),
+                        ),
+                        lg=5,
+                        className="mb-3",
+                    ),
+                ],
+                className="g-3",
+            ),
+        ]
+    )

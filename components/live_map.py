@@ -15,17 +15,41 @@ import plotly.graph_objects as go
 
 from components.formatting import local_time
 from components.i18n import district_name, label, t
-from console.domain.contract import CATEGORIES
 from data.reference import load_boundaries
+from rules.contract import CATEGORIES
 
 MEASURES = ("open", "overdue", "overdue_share", "received_24h")
 DEFAULT_MEASURE = "open"
 # Colour-blind-safe first (Okabe–Ito), then distinct extras; order follows CATEGORIES.
-CATEGORY_COLORS = dict(zip(CATEGORIES, (
-    "#E69F00", "#D55E00", "#0072B2", "#CC79A7", "#000000", "#882255", "#009E73", "#56B4E9",
-    "#F0E442", "#AA4499", "#44AA99", "#661100", "#332288", "#999933", "#888888"), strict=True))
-MEASURE_SCALES = {"open": "Blues", "overdue": "Reds", "overdue_share": "OrRd",
-                  "received_24h": "Greens"}
+CATEGORY_COLORS = dict(
+    zip(
+        CATEGORIES,
+        (
+            "#E69F00",
+            "#D55E00",
+            "#0072B2",
+            "#CC79A7",
+            "#000000",
+            "#882255",
+            "#009E73",
+            "#56B4E9",
+            "#F0E442",
+            "#AA4499",
+            "#44AA99",
+            "#661100",
+            "#332288",
+            "#999933",
+            "#888888",
+        ),
+        strict=True,
+    )
+)
+MEASURE_SCALES = {
+    "open": "Blues",
+    "overdue": "Reds",
+    "overdue_share": "OrRd",
+    "received_24h": "Greens",
+}
 DARK_SCALE = "Plasma"  # on a dark wall screen, more is brighter
 POINTS_TRACE_OFFSET = 1
 
@@ -46,11 +70,21 @@ def _round(coords: list) -> list:  # type: ignore[type-arg]
 def district_outlines() -> dict:
     """The shipped district boundaries, lightened for the browser (id = SOATE)."""
     source = load_boundaries("districts")
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": f["id"], "properties": {},
-         "geometry": {"type": f["geometry"]["type"],
-                      "coordinates": _round(f["geometry"]["coordinates"])}}
-        for f in source["features"]]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": f["id"],
+                "properties": {},
+                "geometry": {
+                    "type": f["geometry"]["type"],
+                    "coordinates": _round(f["geometry"]["coordinates"]),
+                },
+            }
+            for f in source["features"]
+        ],
+    }
 
 
 def _points_of(coords: list):  # type: ignore[no-untyped-def,type-arg]
@@ -88,55 +122,81 @@ def measure_value(stats: Mapping[str, object], measure: str) -> float:
     return round(value * 100, 1) if measure == "overdue_share" else value
 
 
-def choropleth_arrays(district_stats: Sequence[Mapping[str, object]], measure: str,
-                      lang: str) -> dict[str, list]:
+def choropleth_arrays(
+    district_stats: Sequence[Mapping[str, object]], measure: str, lang: str
+) -> dict[str, list]:
     """locations / z / customdata of the district trace (also used to patch it live)."""
     return {
         "locations": [s["district"] for s in district_stats],
         "z": [measure_value(s, measure) for s in district_stats],
-        "customdata": [[s["district"], district_name(str(s["district"]), lang), s["open"],
-                        s["overdue"], round(float(s["overdue_share"]) * 100, 1),  # type: ignore[arg-type]
-                        s["received_24h"]] for s in district_stats],
+        "customdata": [
+            [
+                s["district"],
+                district_name(str(s["district"]), lang),
+                s["open"],
+                s["overdue"],
+                round(float(s["overdue_share"]) * 100, 1),  # type: ignore[arg-type]
+                s["received_24h"],
+            ]
+            for s in district_stats
+        ],
     }
 
 
-def points_arrays(points: Iterable[Mapping[str, object]], lang: str,
-                  tz: str | None) -> list[dict[str, list]]:
+def points_arrays(
+    points: Iterable[Mapping[str, object]], lang: str, tz: str | None
+) -> list[dict[str, list]]:
     """Per category (in CATEGORIES order): lat / lon / customdata of its points trace."""
     by_category: dict[str, dict[str, list]] = {
-        c: {"lat": [], "lon": [], "customdata": []} for c in CATEGORIES}
+        c: {"lat": [], "lon": [], "customdata": []} for c in CATEGORIES
+    }
     for point in points:
         bucket = by_category.get(str(point.get("category")), by_category["other"])
         if point.get("lat") is None or point.get("lon") is None:
             continue
         bucket["lat"].append(point["lat"])
         bucket["lon"].append(point["lon"])
-        bucket["customdata"].append([point["reg_no"], local_time(point.get("registered_at"), tz),
-                                     district_name(str(point.get("district")), lang)])
+        bucket["customdata"].append(
+            [
+                point["reg_no"],
+                local_time(point.get("registered_at"), tz),
+                district_name(str(point.get("district")), lang),
+            ]
+        )
     return [by_category[c] for c in CATEGORIES]
 
 
 def tile_style(tile_url: str) -> dict:
     """A MapLibre style drawing raster tiles from `tile_url` (".../{z}/{x}/{y}.png")."""
-    return {"version": 8, "sources": {"tiles": {"type": "raster", "tiles": [tile_url],
-                                                "tileSize": 256}},
-            "layers": [{"id": "tiles", "type": "raster", "source": "tiles"}]}
+    return {
+        "version": 8,
+        "sources": {"tiles": {"type": "raster", "tiles": [tile_url], "tileSize": 256}},
+        "layers": [{"id": "tiles", "type": "raster", "source": "tiles"}],
+    }
 
 
 def _centre(district_stats: Sequence[Mapping[str, object]]) -> dict[str, float]:
     from data.reference import load_geography
 
     districts = load_geography().districts
-    shown = [districts[str(s["district"])] for s in district_stats
-             if str(s["district"]) in districts] or list(districts.values())
-    return {"lat": sum(d.lat for d in shown) / len(shown),
-            "lon": sum(d.lon for d in shown) / len(shown)}
+    shown = [
+        districts[str(s["district"])] for s in district_stats if str(s["district"]) in districts
+    ] or list(districts.values())
+    return {
+        "lat": sum(d.lat for d in shown) / len(shown),
+        "lon": sum(d.lon for d in shown) / len(shown),
+    }
 
 
-def build_map_figure(district_stats: Sequence[Mapping[str, object]],
-                     points: Iterable[Mapping[str, object]], measure: str, lang: str,
-                     tz: str | None = None, dark: bool = False,
-                     tile_url: str = "") -> go.Figure:
+def build_map_figure(
+    district_stats: Sequence[Mapping[str, object]],
+    points: Iterable[Mapping[str, object]],
+    measure: str,
+    lang: str,
+    tz: str | None = None,
+    dark: bool = False,
+    tile_url: str = "",
+) -> go.Figure:
     """The map: one shaded polygon per district in `district_stats` (its dicts carry
     district, open, overdue, overdue_share, received_24h) and the `points` (reg_no, category,
     lat, lon, registered_at, district) coloured by category. Without `tile_url` nothing is
@@ -151,57 +211,105 @@ def build_map_figure(district_stats: Sequence[Mapping[str, object]],
     point_trace = go.Scattermap if tiles else go.Scattergeo
     extra = {"marker_opacity": 0.7} if tiles else {"locationmode": "geojson-id"}
     figure = go.Figure()
-    figure.add_trace(shape_trace(
-        geojson=district_outlines(), featureidkey="id", **extra,
-        locations=arrays["locations"], z=arrays["z"], customdata=arrays["customdata"],
-        colorscale=DARK_SCALE if dark else MEASURE_SCALES[measure], zmin=0,
-        zmax=100 if measure == "overdue_share" else None,
-        marker={"line": {"color": line, "width": 0.6}},
-        colorbar={"title": {"text": t(f"measure.{measure}", lang), "side": "right"},
-                  "thickness": 12, "len": 0.75, "ticksuffix": suffix, "x": 0,
-                  "xanchor": "left", "y": 0.5},
-        name=t(f"measure.{measure}", lang), showlegend=False,
-        hovertemplate=(
-            "<b>%{customdata[1]}</b><br>"
-            f"{t('strip.open', lang)}: %{{customdata[2]}}<br>"
-            f"{t('strip.overdue', lang)}: %{{customdata[3]}} (%{{customdata[4]}} %)<br>"
-            f"{t('measure.received_24h', lang)}: %{{customdata[5]}}<extra></extra>"),
-    ))
+    figure.add_trace(
+        shape_trace(
+            geojson=district_outlines(),
+            featureidkey="id",
+            **extra,
+            locations=arrays["locations"],
+            z=arrays["z"],
+            customdata=arrays["customdata"],
+            colorscale=DARK_SCALE if dark else MEASURE_SCALES[measure],
+            zmin=0,
+            zmax=100 if measure == "overdue_share" else None,
+            marker={"line": {"color": line, "width": 0.6}},
+            colorbar={
+                "title": {"text": t(f"measure.{measure}", lang), "side": "right"},
+                "thickness": 12,
+                "len": 0.75,
+                "ticksuffix": suffix,
+                "x": 0,
+                "xanchor": "left",
+                "y": 0.5,
+            },
+            name=t(f"measure.{measure}", lang),
+            showlegend=False,
+            hovertemplate=(
+                "<b>%{customdata[1]}</b><br>"
+                f"{t('strip.open', lang)}: %{{customdata[2]}}<br>"
+                f"{t('strip.overdue', lang)}: %{{customdata[3]}} (%{{customdata[4]}} %)<br>"
+                f"{t('measure.received_24h', lang)}: %{{customdata[5]}}<extra></extra>"
+            ),
+        )
+    )
     for category, data in zip(CATEGORIES, points_arrays(points, lang, tz), strict=True):
-        marker = {"size": 7 if not tiles else 9, "color": CATEGORY_COLORS[category],
-                  "opacity": 0.9}
+        marker = {"size": 7 if not tiles else 9, "color": CATEGORY_COLORS[category], "opacity": 0.9}
         if not tiles:
             marker["line"] = {"width": 0.5, "color": "#FFFFFF" if not dark else "#000000"}
-        figure.add_trace(point_trace(
-            lat=data["lat"], lon=data["lon"], customdata=data["customdata"], mode="markers",
-            name=label("category", category, lang), showlegend=bool(data["lat"]),
-            marker=marker,
-            hovertemplate=("<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]}"
-                           f"<br>{label('category', category, lang)}<extra></extra>"),
-        ))
+        figure.add_trace(
+            point_trace(
+                lat=data["lat"],
+                lon=data["lon"],
+                customdata=data["customdata"],
+                mode="markers",
+                name=label("category", category, lang),
+                showlegend=bool(data["lat"]),
+                marker=marker,
+                hovertemplate=(
+                    "<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]}"
+                    f"<br>{label('category', category, lang)}<extra></extra>"
+                ),
+            )
+        )
     if tiles:
-        figure.update_layout(map={"style": tile_style(tile_url), "center": _centre(
-            district_stats), "zoom": 5.2 if len(district_stats) > 15 else 6.5})
+        figure.update_layout(
+            map={
+                "style": tile_style(tile_url),
+                "center": _centre(district_stats),
+                "zoom": 5.2 if len(district_stats) > 15 else 6.5,
+            }
+        )
     else:
         lon_range, lat_range = view_ranges(arrays["locations"])
-        figure.update_geos(visible=False, projection_type="mercator", bgcolor="rgba(0,0,0,0)",
-                           lonaxis_range=lon_range, lataxis_range=lat_range,
-                           domain={"x": [0.1, 0.8], "y": [0, 1]})
+        figure.update_geos(
+            visible=False,
+            projection_type="mercator",
+            bgcolor="rgba(0,0,0,0)",
+            lonaxis_range=lon_range,
+            lataxis_range=lat_range,
+            domain={"x": [0.1, 0.8], "y": [0, 1]},
+        )
     figure.update_layout(
-        margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=480, uirevision="map",
-        paper_bgcolor="rgba(0,0,0,0)", clickmode="event",
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        height=480,
+        uirevision="map",
+        paper_bgcolor="rgba(0,0,0,0)",
+        clickmode="event",
         font={"color": "#E6E6E6" if dark else "#212529"},
-        legend={"orientation": "v", "y": 1, "yanchor": "top", "x": 1, "xanchor": "right",
-                "title": {"text": t("map.points", lang)}, "font": {"size": 11},
-                "itemsizing": "constant", "bgcolor": "rgba(0,0,0,0)"},
+        legend={
+            "orientation": "v",
+            "y": 1,
+            "yanchor": "top",
+            "x": 1,
+            "xanchor": "right",
+            "title": {"text": t("map.points", lang)},
+            "font": {"size": 11},
+            "itemsizing": "constant",
+            "bgcolor": "rgba(0,0,0,0)",
+        },
     )
     return figure
 
 
-def map_patch(district_stats: Sequence[Mapping[str, object]] | None,
-              points: Iterable[Mapping[str, object]] | None, measure: str, lang: str,
-              tz: str | None, *, point_arrays: Sequence[Mapping[str, list]] | None = None
-              ):  # type: ignore[no-untyped-def]
+def map_patch(
+    district_stats: Sequence[Mapping[str, object]] | None,
+    points: Iterable[Mapping[str, object]] | None,
+    measure: str,
+    lang: str,
+    tz: str | None,
+    *,
+    point_arrays: Sequence[Mapping[str, list]] | None = None,
+):  # type: ignore[no-untyped-def]
     """A dash Patch updating the shading and/or points of a figure from build_map_figure; the
     points as `points` or as their points_arrays already built (only read)."""
     from dash import Patch
@@ -222,8 +330,9 @@ def map_patch(district_stats: Sequence[Mapping[str, object]] | None,
     return patch
 
 
-def clicked_target(curve: int, location: str | None,
-                   first_custom: str | None) -> tuple[str, str] | None:
+def clicked_target(
+    curve: int, location: str | None, first_custom: str | None
+) -> tuple[str, str] | None:
     """What a clicked map point (its trace, location and first custom value) points at:
     ("district", soate) or ("case", reg_no); None otherwise."""
     if curve == 0 and location:

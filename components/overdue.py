@@ -10,12 +10,18 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.common import (card, category_options, district_options, filter_dropdown,
-                               kind_options, loading, region_options)
+from components.common import (
+    card,
+    category_options,
+    district_options,
+    filter_dropdown,
+    kind_options,
+    loading,
+    region_options,
+)
 from components.formatting import instant, local_datetime, zone
-from components.i18n import (district_name, duration_text, grid_locale, label, region_name,
-                             t)
-from console.domain.access import Viewer
+from components.i18n import district_name, duration_text, grid_locale, label, region_name, t
+from rules.access import Viewer
 
 TICK_MS = 60_000
 NEW_MARK = "●"
@@ -29,142 +35,270 @@ def grid_time(value: object, tz: str) -> str:
 
 
 def flag_text(row: Mapping[str, object], tz: str, lang: str) -> str:
-    """"comment — who, when" of a case's active flag ("" when not flagged)."""
+    """ "comment — who, when" of a case's active flag ("" when not flagged)."""
     if not row.get("flag_comment"):
         return ""
-    return (f"{row['flag_comment']} — "
-            f"{t('flag.by', lang, by=row.get('flag_by'), at=local_datetime(row.get('flag_at'), tz))}")  # type: ignore[arg-type]
+    return (
+        f"{row['flag_comment']} — "
+        f"{t('flag.by', lang, by=row.get('flag_by'), at=local_datetime(row.get('flag_at'), tz))}"
+    )  # type: ignore[arg-type]
 
 
-def case_rows(cases: Sequence[Mapping[str, object]], lang: str, tz: str, now: datetime,
-              newly: Collection[str] = ()) -> list[dict[str, object]]:
+def case_rows(
+    cases: Sequence[Mapping[str, object]],
+    lang: str,
+    tz: str,
+    now: datetime,
+    newly: Collection[str] = (),
+) -> list[dict[str, object]]:
     """Grid rows of overdue or due-soon cases: labels translated, times local, how long
     overdue (or how long left) as text, and whether the case just crossed its deadline."""
     rows = []
     for case in cases:
         deadline = instant(case.get("deadline"))  # type: ignore[arg-type]
         delta = (deadline - now) if deadline else None
-        rows.append({
-            "reg_no": case["reg_no"],
-            "new": NEW_MARK if case["reg_no"] in newly else "",
-            "newly": case["reg_no"] in newly,
-            "status": label("status", str(case.get("status")), lang),
-            "overdue_by": duration_text(delta, lang) if delta is not None and
-            delta.total_seconds() <= 0 else "",
-            "time_left": duration_text(delta, lang) if delta is not None and
-            delta.total_seconds() > 0 else "",
-            "deadline": grid_time(deadline, tz),
-            "registered_at": grid_time(case.get("registered_at"), tz),
-            "district": district_name(str(case.get("district")), lang),
-            "region": region_name(str(case.get("region")), lang),
-            "category": label("category", str(case.get("category")), lang),
-            "kind": label("kind", str(case.get("kind")), lang),
-            "unit": case.get("unit") or "",
-            "officer": case.get("officer") or "",
-            "flagged": bool(case.get("flagged")),
-            "flag": flag_text(case, tz, lang),
-            "summary": case.get("summary") or "",
-        })
+        rows.append(
+            {
+                "reg_no": case["reg_no"],
+                "new": NEW_MARK if case["reg_no"] in newly else "",
+                "newly": case["reg_no"] in newly,
+                "status": label("status", str(case.get("status")), lang),
+                "overdue_by": duration_text(delta, lang)
+                if delta is not None and delta.total_seconds() <= 0
+                else "",
+                "time_left": duration_text(delta, lang)
+                if delta is not None and delta.total_seconds() > 0
+                else "",
+                "deadline": grid_time(deadline, tz),
+                "registered_at": grid_time(case.get("registered_at"), tz),
+                "district": district_name(str(case.get("district")), lang),
+                "region": region_name(str(case.get("region")), lang),
+                "category": label("category", str(case.get("category")), lang),
+                "kind": label("kind", str(case.get("kind")), lang),
+                "unit": case.get("unit") or "",
+                "officer": case.get("officer") or "",
+                "flagged": bool(case.get("flagged")),
+                "flag": flag_text(case, tz, lang),
+                "summary": case.get("summary") or "",
+            }
+        )
     return rows
 
 
 def column_defs(lang: str, due_soon: bool = False) -> list[dict[str, object]]:
     """Columns of the overdue (or due-soon) grid; rows arrive sorted by deadline."""
-    timing = ({"field": "time_left", "headerName": t("col.time_left", lang), "width": 120,
-               "sortable": False} if due_soon else
-              {"field": "overdue_by", "headerName": t("col.overdue_by", lang), "width": 130,
-               "sortable": False})
+    timing = (
+        {
+            "field": "time_left",
+            "headerName": t("col.time_left", lang),
+            "width": 120,
+            "sortable": False,
+        }
+        if due_soon
+        else {
+            "field": "overdue_by",
+            "headerName": t("col.overdue_by", lang),
+            "width": 130,
+            "sortable": False,
+        }
+    )
     return [
-        {"field": "new", "headerName": "", "width": 44, "sortable": False, "filter": False,
-         "resizable": False, "suppressHeaderMenuButton": True, "pinned": "left",
-         "cellStyle": {"color": "var(--bs-danger)", "fontWeight": "bold"}},
-        {"field": "reg_no", "headerName": t("col.reg_no", lang), "width": 300,
-         "cellClass": "font-monospace kup-link", "pinned": "left"},
+        {
+            "field": "new",
+            "headerName": "",
+            "width": 44,
+            "sortable": False,
+            "filter": False,
+            "resizable": False,
+            "suppressHeaderMenuButton": True,
+            "pinned": "left",
+            "cellStyle": {"color": "var(--bs-danger)", "fontWeight": "bold"},
+        },
+        {
+            "field": "reg_no",
+            "headerName": t("col.reg_no", lang),
+            "width": 300,
+            "cellClass": "font-monospace kup-link",
+            "pinned": "left",
+        },
         timing,
-        {"field": "deadline", "headerName": t("col.deadline", lang), "width": 150,
-         "sort": "asc"},
+        {"field": "deadline", "headerName": t("col.deadline", lang), "width": 150, "sort": "asc"},
         {"field": "district", "headerName": t("col.district", lang), "width": 170},
         {"field": "category", "headerName": t("col.category", lang), "width": 150},
         {"field": "kind", "headerName": t("col.kind", lang), "width": 120},
         {"field": "unit", "headerName": t("col.unit", lang), "width": 150},
         {"field": "officer", "headerName": t("col.officer", lang), "width": 110},
-        {"field": "flag", "headerName": t("col.flag", lang), "width": 220,
-         "tooltipField": "flag"},
-        {"field": "summary", "headerName": t("col.summary", lang), "flex": 1,
-         "minWidth": 240, "tooltipField": "summary"},
+        {"field": "flag", "headerName": t("col.flag", lang), "width": 220, "tooltipField": "flag"},
+        {
+            "field": "summary",
+            "headerName": t("col.summary", lang),
+            "flex": 1,
+            "minWidth": 240,
+            "tooltipField": "summary",
+        },
     ]
 
 
 def case_grid(component_id: str, lang: str, due_soon: bool = False) -> dag.AgGrid:
     """A grid of cases; single-row selection (for flagging), reg_no clicks open the case."""
     return dag.AgGrid(
-        id=component_id, rowData=[], columnDefs=column_defs(lang, due_soon),
-        defaultColDef={"resizable": True, "sortable": True, "filter": True,
-                       "wrapHeaderText": True, "autoHeaderHeight": True},
+        id=component_id,
+        rowData=[],
+        columnDefs=column_defs(lang, due_soon),
+        defaultColDef={
+            "resizable": True,
+            "sortable": True,
+            "filter": True,
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+        },
         getRowId="params.data.reg_no",
-        getRowStyle={"styleConditions": [{
-            "condition": "params.data.newly",
-            "style": {"backgroundColor": "rgba(220, 53, 69, 0.18)", "fontWeight": "600"}}]},
-        dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False,
-                                          "enableClickSelection": True},
-                         "tooltipShowDelay": 300, "animateRows": False, "suppressColumnVirtualisation": True,
-                         "localeText": grid_locale(lang, "overdue.empty_soon" if due_soon
-                                                   else "overdue.empty")},
-        style={"height": "560px", "width": "100%"}, className="kup-grid",
+        getRowStyle={
+            "styleConditions": [
+                {
+                    "condition": "params.data.newly",
+                    "style": {"backgroundColor": "rgba(220, 53, 69, 0.18)", "fontWeight": "600"},
+                }
+            ]
+        },
+        dashGridOptions={
+            "rowSelection": {
+                "mode": "singleRow",
+                "checkboxes": False,
+                "enableClickSelection": True,
+            },
+            "tooltipShowDelay": 300,
+            "animateRows": False,
+            "suppressColumnVirtualisation": True,
+            "localeText": grid_locale(lang, "overdue.empty_soon" if due_soon else "overdue.empty"),
+        },
+        style={"height": "560px", "width": "100%"},
+        className="kup-grid",
     )
 
 
 def flag_panel(lang: str) -> dbc.Card:
     """Comment box and Flag button (rendered for prosecutors and admins only; the server
     checks the role again when the button is used)."""
-    return card(t("flag.title", lang), [
-        html.Div(t("flag.select", lang), id=ids.FLAG_SELECTED, className="mb-2"),
-        dbc.Textarea(id=ids.FLAG_COMMENT, maxLength=2000, rows=3,
-                     placeholder=t("flag.comment", lang), className="mb-2"),
-        dbc.Button(t("flag.button", lang), id=ids.FLAG_BUTTON, color="danger", disabled=True),
-        html.Div(id=ids.FLAG_RESULT, className="mt-2"),
-    ], class_name="mb-3")
+    return card(
+        t("flag.title", lang),
+        [
+            html.Div(t("flag.select", lang), id=ids.FLAG_SELECTED, className="mb-2"),
+            dbc.Textarea(
+                id=ids.FLAG_COMMENT,
+                maxLength=2000,
+                rows=3,
+                placeholder=t("flag.comment", lang),
+                className="mb-2",
+            ),
+            dbc.Button(t("flag.button", lang), id=ids.FLAG_BUTTON, color="danger", disabled=True),
+            html.Div(id=ids.FLAG_RESULT, className="mt-2"),
+        ],
+        class_name="mb-3",
+    )
 
 
 def overdue_page(viewer: Viewer, lang: str) -> html.Div:
     """The skeleton of the overdue page."""
     scope = viewer.region
-    flagged_options = [{"label": t("filter.flagged.yes", lang), "value": "yes"},
-                       {"label": t("filter.flagged.no", lang), "value": "no"}]
-    grids = dbc.Tabs([
-        dbc.Tab(loading([html.Div(id=ids.OVERDUE_COUNT, className="small mb-1"),
-                         case_grid(ids.OVERDUE_GRID, lang)], lang),
-                label=t("overdue.tab_overdue", lang), tab_id="overdue"),
-        dbc.Tab(loading([html.Div(id=ids.DUE_SOON_COUNT, className="small mb-1"),
-                         case_grid(ids.DUE_SOON_GRID, lang, due_soon=True)], lang),
-                label=t("overdue.tab_due_soon", lang), tab_id="due_soon"),
-    ], id=ids.OVERDUE_TABS, active_tab="overdue", className="mb-2")
+    flagged_options = [
+        {"label": t("filter.flagged.yes", lang), "value": "yes"},
+        {"label": t("filter.flagged.no", lang), "value": "no"},
+    ]
+    grids = dbc.Tabs(
+        [
+            dbc.Tab(
+                loading(
+                    [
+                        html.Div(id=ids.OVERDUE_COUNT, className="small mb-1"),
+                        case_grid(ids.OVERDUE_GRID, lang),
+                    ],
+                    lang,
+                ),
+                label=t("overdue.tab_overdue", lang),
+                tab_id="overdue",
+            ),
+            dbc.Tab(
+                loading(
+                    [
+                        html.Div(id=ids.DUE_SOON_COUNT, className="small mb-1"),
+                        case_grid(ids.DUE_SOON_GRID, lang, due_soon=True),
+                    ],
+                    lang,
+                ),
+                label=t("overdue.tab_due_soon", lang),
+                tab_id="due_soon",
+            ),
+        ],
+        id=ids.OVERDUE_TABS,
+        active_tab="overdue",
+        className="mb-2",
+    )
     side = [flag_panel(lang)] if viewer.can_flag else []
-    return html.Div([
-        dcc.Store(id=ids.OVERDUE_NEWLY, data={"newly": [], "due_soon": []}),
-        dcc.Store(id=ids.FLAG_VERSION, data=0),
-        dcc.Interval(id=ids.OVERDUE_TICK, interval=TICK_MS),
-        dcc.Download(id=ids.OVERDUE_DOWNLOAD),
-        dbc.Row([
-            dbc.Col(html.H1(t("overdue.title", lang), className="h3 mb-0"), width="auto"),
-            dbc.Col(html.Div(id=ids.OVERDUE_NEWLY_TEXT), width="auto"),
-            dbc.Col(dbc.Button(t("export.csv", lang), id=ids.OVERDUE_EXPORT,
-                               color="secondary", outline=True, size="sm"),
-                    width="auto", className="ms-auto"),
-        ], className="align-items-center g-3 mb-3"),
-        dbc.Row([
-            filter_dropdown(ids.OVERDUE_REGION, t("filter.region", lang),
-                            region_options(scope, lang), lang, width=2),
-            filter_dropdown(ids.OVERDUE_DISTRICT, t("filter.district", lang),
-                            district_options(None, scope, lang), lang, width=2),
-            filter_dropdown(ids.OVERDUE_CATEGORY, t("filter.category", lang),
-                            category_options(lang), lang, width=2),
-            filter_dropdown(ids.OVERDUE_KIND, t("filter.kind", lang), kind_options(lang), lang,
-                            width=2),
-            filter_dropdown(ids.OVERDUE_UNIT, t("filter.unit", lang), [], lang, width=2),
-            filter_dropdown(ids.OVERDUE_FLAGGED, t("filter.flagged", lang), flagged_options,
-                            lang, width=2),
-        ], className="g-2 mb-3"),
-        dbc.Row([dbc.Col(grids, lg=9 if side else 12), *(
-            [dbc.Col(side, lg=3)] if side else [])], className="g-3"),
-    ])
+    return html.Div(
+        [
+            dcc.Store(id=ids.OVERDUE_NEWLY, data={"newly": [], "due_soon": []}),
+            dcc.Store(id=ids.FLAG_VERSION, data=0),
+            dcc.Interval(id=ids.OVERDUE_TICK, interval=TICK_MS),
+            dcc.Download(id=ids.OVERDUE_DOWNLOAD),
+            dbc.Row(
+                [
+                    dbc.Col(html.H1(t("overdue.title", lang), className="h3 mb-0"), width="auto"),
+                    dbc.Col(html.Div(id=ids.OVERDUE_NEWLY_TEXT), width="auto"),
+                    dbc.Col(
+                        dbc.Button(
+                            t("export.csv", lang),
+                            id=ids.OVERDUE_EXPORT,
+                            color="secondary",
+                            outline=True,
+                            size="sm",
+                        ),
+                        width="auto",
+                        className="ms-auto",
+                    ),
+                ],
+                className="align-items-center g-3 mb-3",
+            ),
+            dbc.Row(
+                [
+                    filter_dropdown(
+                        ids.OVERDUE_REGION,
+                        t("filter.region", lang),
+                        region_options(scope, lang),
+                        lang,
+                        width=2,
+                    ),
+                    filter_dropdown(
+                        ids.OVERDUE_DISTRICT,
+                        t("filter.district", lang),
+                        district_options(None, scope, lang),
+                        lang,
+                        width=2,
+                    ),
+                    filter_dropdown(
+                        ids.OVERDUE_CATEGORY,
+                        t("filter.category", lang),
+                        category_options(lang),
+                        lang,
+                        width=2,
+                    ),
+                    filter_dropdown(
+                        ids.OVERDUE_KIND, t("filter.kind", lang), kind_options(lang), lang, width=2
+                    ),
+                    filter_dropdown(ids.OVERDUE_UNIT, t("filter.unit", lang), [], lang, width=2),
+                    filter_dropdown(
+                        ids.OVERDUE_FLAGGED,
+                        t("filter.flagged", lang),
+                        flagged_options,
+                        lang,
+                        width=2,
+                    ),
+                ],
+                className="g-2 mb-3",
+            ),
+            dbc.Row(
+                [dbc.Col(grids, lg=9 if side else 12), *([dbc.Col(side, lg=3)] if side else [])],
+                className="g-3",
+            ),
+        ]
+    )

@@ -16,15 +16,26 @@ from components import ids
 from components.common import card, loading
 from components.i18n import district_name, grid_locale, region_name, t
 from components.overdue import column_defs as case_columns
-from console.domain.access import Viewer
 from data.aggregates import UNASSIGNED, WorkloadRow
 from data.reference import load_geography
+from rules.access import Viewer
 
 LEVELS = ("districts", "units", "officers", "cases")
 TICK_MS = 120_000
-COUNT_COLUMNS = ("open", "overdue", "due_soon", "age_0_3", "age_3_10", "age_10_30",
-                 "age_30_plus", "received_7d", "received_30d", "decided_7d", "decided_30d",
-                 "late_30d")
+COUNT_COLUMNS = (
+    "open",
+    "overdue",
+    "due_soon",
+    "age_0_3",
+    "age_3_10",
+    "age_10_30",
+    "age_30_plus",
+    "received_7d",
+    "received_30d",
+    "decided_7d",
+    "decided_30d",
+    "late_30d",
+)
 
 
 @dataclass(frozen=True)
@@ -61,8 +72,16 @@ def parse_drill(search: str | None) -> Drill:
 
 def drill_search(drill: Drill) -> str:
     """The query string of a drill-down point ("" at the top)."""
-    pairs = [(k, v) for k, v in (("region", drill.region), ("district", drill.district),
-                                 ("unit", drill.unit), ("officer", drill.officer)) if v]
+    pairs = [
+        (k, v)
+        for k, v in (
+            ("region", drill.region),
+            ("district", drill.district),
+            ("unit", drill.unit),
+            ("officer", drill.officer),
+        )
+        if v
+    ]
     return f"?{urlencode(pairs)}" if pairs else ""
 
 
@@ -92,8 +111,7 @@ def unit_label(key: str, lang: str) -> str:
     return t("workload.unassigned", lang) if key == UNASSIGNED else key
 
 
-def breadcrumbs(drill: Drill, scope_region: str | None,
-                lang: str) -> list[tuple[str, str | None]]:
+def breadcrumbs(drill: Drill, scope_region: str | None, lang: str) -> list[tuple[str, str | None]]:
     """(label, query string) from the top of what the viewer may see down to here; the last
     one, where we are, has no link."""
     crumbs: list[tuple[str, str]] = []
@@ -103,24 +121,37 @@ def breadcrumbs(drill: Drill, scope_region: str | None,
     if region:
         crumbs.append((region_name(region, lang), drill_search(Drill(region=region))))
     if drill.district:
-        crumbs.append((district_name(drill.district, lang),
-                       drill_search(Drill(region=region, district=drill.district))))
+        crumbs.append(
+            (
+                district_name(drill.district, lang),
+                drill_search(Drill(region=region, district=drill.district)),
+            )
+        )
     if drill.unit:
-        crumbs.append((unit_label(drill.unit, lang), drill_search(replace(
-            drill, region=region, officer=None))))
+        crumbs.append(
+            (
+                unit_label(drill.unit, lang),
+                drill_search(replace(drill, region=region, officer=None)),
+            )
+        )
     if drill.officer:
-        crumbs.append((unit_label(drill.officer, lang), drill_search(replace(
-            drill, region=region))))
-    return [(text, None if i == len(crumbs) - 1 else search)
-            for i, (text, search) in enumerate(crumbs)]
+        crumbs.append(
+            (unit_label(drill.officer, lang), drill_search(replace(drill, region=region)))
+        )
+    return [
+        (text, None if i == len(crumbs) - 1 else search) for i, (text, search) in enumerate(crumbs)
+    ]
 
 
 def breadcrumb_bar(drill: Drill, scope_region: str | None, lang: str) -> html.Nav:
     items = []
     for text, search in breadcrumbs(drill, scope_region, lang):
-        items.append(html.Li(dcc.Link(text, href=f"/workload{search}") if search is not None
-                             else text, className="breadcrumb-item" + (
-                                 "" if search is not None else " active")))
+        items.append(
+            html.Li(
+                dcc.Link(text, href=f"/workload{search}") if search is not None else text,
+                className="breadcrumb-item" + ("" if search is not None else " active"),
+            )
+        )
     return html.Nav(html.Ol(items, className="breadcrumb mb-2"), **{"aria-label": "breadcrumb"})
 
 
@@ -158,53 +189,95 @@ def total_grid_row(rows: Sequence[Mapping[str, object]], lang: str) -> dict[str,
 
 def workload_columns(level: str, lang: str) -> list[dict[str, object]]:
     """Column groups: name (and region), status now, aging, intake, decisions, late."""
-    def num(field: str, key: str, width: int = 95) -> dict[str, object]:
-        return {"field": field, "headerName": t(key, lang), "width": width,
-                "type": "numericColumn"}
 
-    name_key = {"districts": "level.district", "units": "level.unit",
-                "officers": "level.officer"}.get(level, "level.district")
-    first: list[dict[str, object]] = [{"field": "name", "headerName": t(name_key, lang),
-                                       "pinned": "left", "width": 220,
-                                       "cellClass": "kup-link"}]
+    def num(field: str, key: str, width: int = 95) -> dict[str, object]:
+        return {"field": field, "headerName": t(key, lang), "width": width, "type": "numericColumn"}
+
+    name_key = {
+        "districts": "level.district",
+        "units": "level.unit",
+        "officers": "level.officer",
+    }.get(level, "level.district")
+    first: list[dict[str, object]] = [
+        {
+            "field": "name",
+            "headerName": t(name_key, lang),
+            "pinned": "left",
+            "width": 220,
+            "cellClass": "kup-link",
+        }
+    ]
     if level == "districts":
-        first.append({"field": "region", "headerName": t("col.region", lang), "width": 170,
-                      "cellClass": "kup-link"})
+        first.append(
+            {
+                "field": "region",
+                "headerName": t("col.region", lang),
+                "width": 170,
+                "cellClass": "kup-link",
+            }
+        )
     return [
         *first,
-        num("open", "col.open", 100), num("overdue", "col.overdue", 115),
+        num("open", "col.open", 100),
+        num("overdue", "col.overdue", 115),
         num("due_soon", "col.due_soon", 120),
-        {"headerName": t("col.age", lang), "children": [
-            num("age_0_3", "col.age_0_3", 85), num("age_3_10", "col.age_3_10", 85),
-            num("age_10_30", "col.age_10_30", 90), num("age_30_plus", "col.age_30_plus", 85)]},
-        {"headerName": t("col.received", lang), "children": [
-            num("received_7d", "col.7d", 80), num("received_30d", "col.30d", 85)]},
-        {"headerName": t("col.decided", lang), "children": [
-            num("decided_7d", "col.7d", 80), num("decided_30d", "col.30d", 85)]},
+        {
+            "headerName": t("col.age", lang),
+            "children": [
+                num("age_0_3", "col.age_0_3", 85),
+                num("age_3_10", "col.age_3_10", 85),
+                num("age_10_30", "col.age_10_30", 90),
+                num("age_30_plus", "col.age_30_plus", 85),
+            ],
+        },
+        {
+            "headerName": t("col.received", lang),
+            "children": [num("received_7d", "col.7d", 80), num("received_30d", "col.30d", 85)],
+        },
+        {
+            "headerName": t("col.decided", lang),
+            "children": [num("decided_7d", "col.7d", 80), num("decided_30d", "col.30d", 85)],
+        },
         num("late_30d", "col.late_30d", 150),
     ]
 
 
-def build_intake_figure(series: Sequence[Mapping[str, object]], lang: str,
-                        dark: bool = False) -> go.Figure:
+def build_intake_figure(
+    series: Sequence[Mapping[str, object]], lang: str, dark: bool = False
+) -> go.Figure:
     """Daily intake (bars) and decisions (line) over the series' days."""
     days = [p["day"] for p in series]
-    figure = go.Figure([
-        go.Bar(x=days, y=[p["intake"] for p in series], name=t("workload.intake", lang),
-               marker_color="#0072B2",
-               hovertemplate="%{x|%d.%m}: %{y}<extra>" + t("workload.intake", lang) +
-               "</extra>"),
-        go.Scatter(x=days, y=[p["decided"] for p in series], name=t("workload.decided", lang),
-                   mode="lines+markers", line={"color": "#E69F00", "width": 3},
-                   hovertemplate="%{x|%d.%m}: %{y}<extra>" + t("workload.decided", lang) +
-                   "</extra>"),
-    ])
+    figure = go.Figure(
+        [
+            go.Bar(
+                x=days,
+                y=[p["intake"] for p in series],
+                name=t("workload.intake", lang),
+                marker_color="#0072B2",
+                hovertemplate="%{x|%d.%m}: %{y}<extra>" + t("workload.intake", lang) + "</extra>",
+            ),
+            go.Scatter(
+                x=days,
+                y=[p["decided"] for p in series],
+                name=t("workload.decided", lang),
+                mode="lines+markers",
+                line={"color": "#E69F00", "width": 3},
+                hovertemplate="%{x|%d.%m}: %{y}<extra>" + t("workload.decided", lang) + "</extra>",
+            ),
+        ]
+    )
     grid = "rgba(255,255,255,0.12)" if dark else "rgba(0,0,0,0.08)"
     figure.update_layout(
-        template="plotly_dark" if dark else "plotly_white", height=300,
-        margin={"l": 40, "r": 10, "t": 10, "b": 40}, paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)", legend={"orientation": "h", "y": 1.12, "x": 0},
-        hovermode="x unified", bargap=0.25, uirevision="intake")
+        template="plotly_dark" if dark else "plotly_white",
+        height=300,
+        margin={"l": 40, "r": 10, "t": 10, "b": 40},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        legend={"orientation": "h", "y": 1.12, "x": 0},
+        hovermode="x unified",
+        bargap=0.25,
+        uirevision="intake",
+    )
     figure.update_xaxes(type="date", tickformat="%d.%m", gridcolor=grid)
     figure.update_yaxes(rangemode="tozero", gridcolor=grid)
     return figure
@@ -213,39 +286,106 @@ def build_intake_figure(series: Sequence[Mapping[str, object]], lang: str,
 def workload_page(viewer: Viewer, lang: str) -> html.Div:
     """The skeleton of the workload page."""
     table = dag.AgGrid(
-        id=ids.WORKLOAD_GRID, rowData=[], columnDefs=workload_columns("districts", lang),
-        defaultColDef={"resizable": True, "sortable": True, "wrapHeaderText": True,
-                       "autoHeaderHeight": True},
+        id=ids.WORKLOAD_GRID,
+        rowData=[],
+        columnDefs=workload_columns("districts", lang),
+        defaultColDef={
+            "resizable": True,
+            "sortable": True,
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+        },
         getRowId="params.data.key",
-        dashGridOptions={"animateRows": False, "suppressColumnVirtualisation": True, "suppressCellFocus": True,
-                         "localeText": grid_locale(lang, "workload.empty")},
-        style={"height": "520px", "width": "100%"}, className="kup-grid")
+        dashGridOptions={
+            "animateRows": False,
+            "suppressColumnVirtualisation": True,
+            "suppressCellFocus": True,
+            "localeText": grid_locale(lang, "workload.empty"),
+        },
+        style={"height": "520px", "width": "100%"},
+        className="kup-grid",
+    )
     cases = dag.AgGrid(
-        id=ids.WORKLOAD_CASES, rowData=[], columnDefs=case_columns(lang),
-        defaultColDef={"resizable": True, "sortable": True, "filter": True,
-                       "wrapHeaderText": True, "autoHeaderHeight": True},
+        id=ids.WORKLOAD_CASES,
+        rowData=[],
+        columnDefs=case_columns(lang),
+        defaultColDef={
+            "resizable": True,
+            "sortable": True,
+            "filter": True,
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+        },
         getRowId="params.data.reg_no",
-        dashGridOptions={"animateRows": False, "suppressColumnVirtualisation": True,
-                         "localeText": grid_locale(lang, "workload.empty")},
-        style={"height": "520px", "width": "100%"}, className="kup-grid")
-    return html.Div([
-        dcc.Download(id=ids.WORKLOAD_DOWNLOAD),
-        dcc.Interval(id=ids.WORKLOAD_TICK, interval=TICK_MS),
-        dbc.Row([
-            dbc.Col(html.H1(t("workload.title", lang), className="h3 mb-0"), width="auto"),
-            dbc.Col(dbc.Button(t("export.csv", lang), id=ids.WORKLOAD_EXPORT,
-                               color="secondary", outline=True, size="sm"),
-                    width="auto", className="ms-auto"),
-        ], className="align-items-center g-3 mb-2"),
-        html.Div(id=ids.WORKLOAD_BREADCRUMB),
-        dbc.Row([
-            dbc.Col(card(t("workload.title", lang), loading([
-                html.Div(id=ids.WORKLOAD_TITLE, className="small text-body-secondary mb-1"),
-                html.Div(table, id=ids.WORKLOAD_GRID_BOX),
-                html.Div(cases, id=ids.WORKLOAD_CASES_BOX, style={"display": "none"}),
-            ], lang)), xs=12, className="mb-3"),
-            dbc.Col(card(t("workload.chart", lang), loading(
-                dcc.Graph(id=ids.WORKLOAD_CHART, config={"displaylogo": False},
-                          style={"height": "300px"}), lang)), xs=12, className="mb-3"),
-        ], className="g-3"),
-    ])
+        dashGridOptions={
+            "animateRows": False,
+            "suppressColumnVirtualisation": True,
+            "localeText": grid_locale(lang, "workload.empty"),
+        },
+        style={"height": "520px", "width": "100%"},
+        className="kup-grid",
+    )
+    return html.Div(
+        [
+            dcc.Download(id=ids.WORKLOAD_DOWNLOAD),
+            dcc.Interval(id=ids.WORKLOAD_TICK, interval=TICK_MS),
+            dbc.Row(
+                [
+                    dbc.Col(html.H1(t("workload.title", lang), className="h3 mb-0"), width="auto"),
+                    dbc.Col(
+                        dbc.Button(
+                            t("export.csv", lang),
+                            id=ids.WORKLOAD_EXPORT,
+                            color="secondary",
+                            outline=True,
+                            size="sm",
+                        ),
+                        width="auto",
+                        className="ms-auto",
+                    ),
+                ],
+                className="align-items-center g-3 mb-2",
+            ),
+            html.Div(id=ids.WORKLOAD_BREADCRUMB),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        card(
+                            t("workload.title", lang),
+                            loading(
+                                [
+                                    html.Div(
+                                        id=ids.WORKLOAD_TITLE,
+                                        className="small text-body-secondary mb-1",
+                                    ),
+                                    html.Div(table, id=ids.WORKLOAD_GRID_BOX),
+                                    html.Div(
+                                        cases, id=ids.WORKLOAD_CASES_BOX, style={"display": "none"}
+                                    ),
+                                ],
+                                lang,
+                            ),
+                        ),
+                        xs=12,
+                        className="mb-3",
+                    ),
+                    dbc.Col(
+                        card(
+                            t("workload.chart", lang),
+                            loading(
+                                dcc.Graph(
+                                    id=ids.WORKLOAD_CHART,
+                                    config={"displaylogo": False},
+                                    style={"height": "300px"},
+                                ),
+                                lang,
+                            ),
+                        ),
+                        xs=12,
+                        className="mb-3",
+                    ),
+                ],
+                className="g-3",
+            ),
+        ]
+    )

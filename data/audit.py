@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -22,22 +22,40 @@ from data.models import AuditEntry, Setting
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
-ACTIONS = ("login", "login_failed", "logout", "flag", "unflag", "export", "case_view",
-           "user_add", "user_disable", "user_enable", "user_token")
+ACTIONS = (
+    "login",
+    "login_failed",
+    "logout",
+    "flag",
+    "unflag",
+    "export",
+    "case_view",
+    "user_add",
+    "user_disable",
+    "user_enable",
+    "user_token",
+)
 _LOCK_KEY = 4171101
 
 
 def canonical(entry: dict[str, object]) -> str:
     """The exact text an entry's hash covers (sorted keys, no whitespace, UTF-8 kept)."""
-    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str)
+    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def entry_hash(prev_hash: str, at: datetime, actor: str, action: str, target: str,
-               detail: str) -> str:
+def entry_hash(
+    prev_hash: str, at: datetime, actor: str, action: str, target: str, detail: str
+) -> str:
     """sha256 over the previous hash and the canonical JSON of the entry's content."""
-    content = canonical({"at": at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
-                         "actor": actor, "action": action, "target": target, "detail": detail})
+    content = canonical(
+        {
+            "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor": actor,
+            "action": action,
+            "target": target,
+            "detail": detail,
+        }
+    )
     return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
 
 
@@ -46,21 +64,33 @@ def _lock(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
 
 
-def record(session: Session, actor: str, action: str, target: str,
-           detail: dict[str, object] | None = None, now: datetime | None = None) -> AuditEntry:
+def record(
+    session: Session,
+    actor: str,
+    action: str,
+    target: str,
+    detail: dict[str, object] | None = None,
+    now: datetime | None = None,
+) -> AuditEntry:
     """Append one entry to the chain (inside the caller's transaction; use a writer session)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     _lock(session)
     # Microseconds survive both stores; anything finer would break the hash on reading back.
-    at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    at = (now or datetime.now(UTC)).astimezone(UTC)
     prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
     detail_text = canonical(detail or {})
     # What is hashed is what is stored: no NUL (PostgreSQL text cannot hold it).
     actor, target = actor.replace("\x00", "\u2400")[:64], target.replace("\x00", "\u2400")[:120]
-    entry = AuditEntry(at=at, actor=actor, action=action, target=target, detail=detail_text,
-                       prev_hash=prev or GENESIS,
-                       hash=entry_hash(prev or GENESIS, at, actor, action, target, detail_text))
+    entry = AuditEntry(
+        at=at,
+        actor=actor,
+        action=action,
+        target=target,
+        detail=detail_text,
+        prev_hash=prev or GENESIS,
+        hash=entry_hash(prev or GENESIS, at, actor, action, target, detail_text),
+    )
     session.add(entry)
     session.flush()
     head = session.get(Setting, HEAD_KEY)
@@ -85,8 +115,11 @@ class Verification:
 def _entries(session: Session, chunk: int = 5000) -> Iterator[AuditEntry]:
     last = 0
     while True:
-        rows = list(session.scalars(select(AuditEntry).where(AuditEntry.id > last)
-                                    .order_by(AuditEntry.id).limit(chunk)))
+        rows = list(
+            session.scalars(
+                select(AuditEntry).where(AuditEntry.id > last).order_by(AuditEntry.id).limit(chunk)
+            )
+        )
         if not rows:
             return
         yield from rows
@@ -100,24 +133,35 @@ def verify(session: Session) -> Verification:
     for entry in _entries(session):
         if entry.prev_hash != prev_hash:
             where = "the first entry" if prev_id is None else f"entry {prev_id}"
-            return Verification(False, checked, entry.id,
-                                f"entry {entry.id} does not follow {where}: an entry before it "
-                                "was deleted or edited")
-        expected = entry_hash(entry.prev_hash, entry.at, entry.actor, entry.action,
-                              entry.target, entry.detail)
+            return Verification(
+                False,
+                checked,
+                entry.id,
+                f"entry {entry.id} does not follow {where}: an entry before it "
+                "was deleted or edited",
+            )
+        expected = entry_hash(
+            entry.prev_hash, entry.at, entry.actor, entry.action, entry.target, entry.detail
+        )
         if entry.hash != expected:
-            return Verification(False, checked, entry.id,
-                                f"entry {entry.id} was edited (its hash does not match)")
+            return Verification(
+                False, checked, entry.id, f"entry {entry.id} was edited (its hash does not match)"
+            )
         prev_hash, prev_id, checked = entry.hash, entry.id, checked + 1
     head = session.get(Setting, HEAD_KEY)
     if head is None:
         if checked:
-            return Verification(False, checked, prev_id, "the recorded head of the chain is "
-                                "missing")
+            return Verification(
+                False, checked, prev_id, "the recorded head of the chain is missing"
+            )
         return Verification(True, 0)
     head_id, _, head_hash = head.value.partition(":")
     if head_hash != prev_hash:
-        return Verification(False, checked, int(head_id) if head_id.isdigit() else None,
-                            f"the newest entries were deleted: the chain ends at entry "
-                            f"{prev_id}, the recorded head is entry {head_id}")
+        return Verification(
+            False,
+            checked,
+            int(head_id) if head_id.isdigit() else None,
+            f"the newest entries were deleted: the chain ends at entry "
+            f"{prev_id}, the recorded head is entry {head_id}",
+        )
     return Verification(True, checked)

@@ -19,30 +19,49 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import redis
 from sqlalchemy import Engine, insert, select
-from sqlalchemy.exc import (DBAPIError, DisconnectionError, IntegrityError, InterfaceError,
-                            OperationalError, SQLAlchemyError)
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
-from console.config import Settings
-from console.domain.contract import ContractError, decode_fields, validate_event
-from console.domain.deadlines import get_rule_set
 from data import ingest_state, streams
-from data.deadletters import UNSTORABLE_FIELDS
 from data.db import lock_writers, make_sessionmaker, writer_engine
+from data.deadletters import UNSTORABLE_FIELDS
 from data.ingest_state import IngestFreshness, StreamGap, ingest_freshness, read_gaps
-from data.intake import (BatchOutcome, IntakeRules, Rejection, StreamEntry, apply_batch,
-                         printable_fields)
+from data.intake import (
+    BatchOutcome,
+    IntakeRules,
+    Rejection,
+    StreamEntry,
+    apply_batch,
+    printable_fields,
+)
 from data.models import DeadLetter
 from data.reference import load_geography
+from rules.clock import DEFAULT_TZ
+from rules.contract import ContractError, decode_fields, validate_event
+from rules.deadlines import DEFAULT_RULE_SET, get_rule_set
 
-__all__ = ["IngestWorker", "IngestStats", "intake_rules", "read_gaps", "ingest_freshness",
-           "StreamGap", "IngestFreshness"]
+__all__ = [
+    "IngestWorker",
+    "IngestStats",
+    "intake_rules",
+    "read_gaps",
+    "ingest_freshness",
+    "StreamGap",
+    "IngestFreshness",
+]
 
 log = logging.getLogger("kup.ingest")
 MAX_BACKOFF_S = 10.0
@@ -51,12 +70,16 @@ STORE_ATTEMPTS = 5
 _OUTAGE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
 
 
-def intake_rules(settings: Settings) -> IntakeRules:
-    """Validation and deadline context built from the settings and the reference geography."""
+def intake_rules(tz: str = DEFAULT_TZ, rule_set: str = DEFAULT_RULE_SET) -> IntakeRules:
+    """Validation and deadline context: the time zone and rule set named, and the reference
+    geography."""
     geo = load_geography()
-    return IntakeRules(districts=frozenset(geo.districts),
-                       region_of={s: d.region for s, d in geo.districts.items()},
-                       tz=ZoneInfo(settings.tz), rules=get_rule_set(settings.rule_set))
+    return IntakeRules(
+        districts=frozenset(geo.districts),
+        region_of={s: d.region for s, d in geo.districts.items()},
+        tz=ZoneInfo(tz),
+        rules=get_rule_set(rule_set),
+    )
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -85,13 +108,20 @@ class IngestStats:
 class IngestWorker:
     """One consumer of the group; `run()` until `stop` is set (SIGTERM/SIGINT set it)."""
 
-    def __init__(self, settings: Settings, engine: Engine, redis_url: str,
-                 on_batch: Callable[[BatchOutcome], None] | None = None) -> None:
-        self.settings = settings
+    def __init__(
+        self,
+        config: streams.StreamConfig,
+        consumer: str,
+        rules: IntakeRules,
+        engine: Engine,
+        redis_url: str,
+        on_batch: Callable[[BatchOutcome], None] | None = None,
+    ) -> None:
+        self.config = config
         self.redis = streams.connect(redis_url)
         self.sessions = make_sessionmaker(writer_engine(engine))
-        self.rules = intake_rules(settings)
-        self.consumer = settings.consumer
+        self.rules = rules
+        self.consumer = consumer
         self.stop = threading.Event()
         self.stats = IngestStats()
         self.on_batch = on_batch
@@ -103,8 +133,12 @@ class IngestWorker:
         """Consume until stopped; never raises for Redis or database trouble, nor for a bug
         met on some entry (logged, retried with backoff)."""
         backoff = 0.5
-        log.info("ingest worker %s reading %s as group %s", self.consumer,
-                 self.settings.stream, self.settings.group)
+        log.info(
+            "ingest worker %s reading %s as group %s",
+            self.consumer,
+            self.config.stream,
+            self.config.group,
+        )
         while not self.stop.is_set():
             try:
                 self.step()
@@ -123,8 +157,13 @@ class IngestWorker:
                 log.exception("unexpected error in the ingest loop")
                 self._trouble("unexpected error", exc, backoff)
             backoff = min(backoff * 2, MAX_BACKOFF_S)
-        log.info("ingest worker %s stopped: %s stored, %s duplicates, %s dead letters",
-                 self.consumer, self.stats.stored, self.stats.duplicates, self.stats.rejected)
+        log.info(
+            "ingest worker %s stopped: %s stored, %s duplicates, %s dead letters",
+            self.consumer,
+            self.stats.stored,
+            self.stats.duplicates,
+            self.stats.rejected,
+        )
 
     def _trouble(self, what: str, exc: Exception, backoff: float) -> None:
         self.stats.errors += 1
@@ -136,7 +175,7 @@ class IngestWorker:
         """Read and process one batch; return the number of entries handled."""
         if self._read_pending:
             self._prepare()
-            entries = streams.read_group(self.redis, self.settings, self.consumer, pending=True)
+            entries = streams.read_group(self.redis, self.config, self.consumer, pending=True)
             if not entries:
                 self._read_pending = False
             else:
@@ -145,7 +184,7 @@ class IngestWorker:
         entries = self._claim_if_due()
         view = None
         if not entries:
-            batch = streams.read_new(self.redis, self.settings, self.consumer)
+            batch = streams.read_new(self.redis, self.config, self.consumer)
             if batch.group_missing or batch.identity != self.identity:
                 self._read_pending = True  # Redis lost data or the stream changed: re-check
                 return 0
@@ -155,8 +194,7 @@ class IngestWorker:
             entries = batch.entries
             if not entries:
                 view = None
-                entries = streams.read_group(self.redis, self.settings, self.consumer,
-                                             pending=False)
+                entries = streams.read_group(self.redis, self.config, self.consumer, pending=False)
         if entries:
             self.process(entries, view)
         return len(entries)
@@ -166,13 +204,13 @@ class IngestWorker:
     def _prepare(self) -> None:
         """On start and after trouble: check the stream is the one ingest was reading (record
         a gap if it vanished with entries not stored), then make sure the group exists."""
-        found = streams.stream_identity(self.redis, self.settings)
-        view = streams.stream_view(self.redis, self.settings)
-        token = found or streams.create_identity(self.redis, self.settings)
-        now = datetime.now(timezone.utc)
+        found = streams.stream_identity(self.redis, self.config)
+        view = streams.stream_view(self.redis, self.config)
+        token = found or streams.create_identity(self.redis, self.config)
+        now = datetime.now(UTC)
         with self.sessions.begin() as session:
             lock_writers(session)
-            state = ingest_state.load_state(session, self.settings.stream)
+            state = ingest_state.load_state(session, self.config.stream)
             vanished = self._vanished(state, found, view)
             if vanished:
                 gap = ingest_state.vanish_gap(state, now)
@@ -184,18 +222,21 @@ class IngestWorker:
                 state.identity = token
                 ingest_state.save_state(session, state)
         self.identity = token
-        streams.ensure_group(self.redis, self.settings.stream, self.settings.group)
+        streams.ensure_group(self.redis, self.config.stream, self.config.group)
 
     @staticmethod
-    def _vanished(state: ingest_state.IngestState, found: str | None,
-                  view: streams.StreamView | None) -> bool:
+    def _vanished(
+        state: ingest_state.IngestState, found: str | None, view: streams.StreamView | None
+    ) -> bool:
         if state.identity is None or state.last_id is None:
             return False  # nothing stored from this stream yet: nothing could be missed
         if view is None:
             return True  # the stream is gone
         if found is None:  # token missing: lost unless the group still stands where it was
-            return not (view.group_exists and streams.parse_id(view.last_delivered_id)
-                        >= streams.parse_id(state.last_id))
+            return not (
+                view.group_exists
+                and streams.parse_id(view.last_delivered_id) >= streams.parse_id(state.last_id)
+            )
         return found != state.identity
 
     def _check_trim(self, view: streams.StreamView) -> None:
@@ -204,40 +245,41 @@ class IngestWorker:
             return
         with self.sessions.begin() as session:
             lock_writers(session)
-            state = ingest_state.load_state(session, self.settings.stream)
-            gap = ingest_state.trim_gap(state, loss, view, datetime.now(timezone.utc))
+            state = ingest_state.load_state(session, self.config.stream)
+            gap = ingest_state.trim_gap(state, loss, view, datetime.now(UTC))
             if ingest_state.record_gap(session, gap):
                 self._gap_found(gap)
 
     def _gap_found(self, gap: StreamGap) -> None:
         self.stats.gaps += 1
-        log.error("gap in stream %s: %s (after entry %s)", gap.stream, gap.message,
-                  gap.after_id)
+        log.error("gap in stream %s: %s (after entry %s)", gap.stream, gap.message, gap.after_id)
 
     def _claim_if_due(self) -> list[StreamEntry]:
         now = time.monotonic()
-        if now - self._last_claim < self.settings.claim_idle_ms / 2000:
+        if now - self._last_claim < self.config.claim_idle_ms / 2000:
             return []
         self._last_claim = now
-        claimed = streams.claim_abandoned(self.redis, self.settings, self.consumer)
+        claimed = streams.claim_abandoned(self.redis, self.config, self.consumer)
         if claimed:
             log.info("reclaimed %d entries left pending by another consumer", len(claimed))
         return claimed
 
     # --- storing ---------------------------------------------------------------------------
 
-    def process(self, entries: list[StreamEntry],
-                view: streams.StreamView | None = None) -> BatchOutcome:
+    def process(
+        self, entries: list[StreamEntry], view: streams.StreamView | None = None
+    ) -> BatchOutcome:
         """Store one batch (one transaction), then dead-letter and acknowledge it atomically.
         `view`: the stream as it was when the batch was read (for the backlog floor)."""
         outcome = self._store(entries, view)
-        streams.dead_letter_and_ack(self.redis, self.settings, outcome.rejected, entries)
+        streams.dead_letter_and_ack(self.redis, self.config, outcome.rejected, entries)
         self._count(outcome)
         self._announce(outcome)
         return outcome
 
-    def _store(self, entries: Sequence[StreamEntry],
-               view: streams.StreamView | None) -> BatchOutcome:
+    def _store(
+        self, entries: Sequence[StreamEntry], view: streams.StreamView | None
+    ) -> BatchOutcome:
         """Commit the batch; if the store refuses it for a reason that is not an outage, split
         it until the entry responsible is alone, and dead-letter that entry."""
         try:
@@ -247,14 +289,17 @@ class IngestWorker:
                 raise
             if len(entries) == 1:
                 return self._isolate(entries[0], exc, view)
-            log.warning("a batch of %d entries failed (%s); isolating the entry responsible",
-                        len(entries), type(exc).__name__)
+            log.warning(
+                "a batch of %d entries failed (%s); isolating the entry responsible",
+                len(entries),
+                type(exc).__name__,
+            )
             middle = len(entries) // 2
-            return _merge(self._store(entries[:middle], view),
-                          self._store(entries[middle:], view))
+            return _merge(self._store(entries[:middle], view), self._store(entries[middle:], view))
 
-    def _commit(self, entries: Sequence[StreamEntry],
-                view: streams.StreamView | None) -> BatchOutcome:
+    def _commit(
+        self, entries: Sequence[StreamEntry], view: streams.StreamView | None
+    ) -> BatchOutcome:
         for attempt in range(STORE_ATTEMPTS):
             try:
                 with self.sessions.begin() as session:
@@ -269,32 +314,49 @@ class IngestWorker:
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
-    def _note(self, session: Session, entries: Sequence[StreamEntry],
-              view: streams.StreamView | None) -> None:
-        more = view is not None and view.last_id is not None and (
-            streams.parse_id(view.last_id) > streams.parse_id(entries[-1].stream_id))
-        ingest_state.note_batch(session, self.settings.stream, [e.stream_id for e in entries],
-                                view, more=more)
+    def _note(
+        self, session: Session, entries: Sequence[StreamEntry], view: streams.StreamView | None
+    ) -> None:
+        more = (
+            view is not None
+            and view.last_id is not None
+            and (streams.parse_id(view.last_id) > streams.parse_id(entries[-1].stream_id))
+        )
+        ingest_state.note_batch(
+            session, self.config.stream, [e.stream_id for e in entries], view, more=more
+        )
 
-    def _isolate(self, entry: StreamEntry, exc: Exception,
-                 view: streams.StreamView | None) -> BatchOutcome:
+    def _isolate(
+        self, entry: StreamEntry, exc: Exception, view: streams.StreamView | None
+    ) -> BatchOutcome:
         """Dead-letter an entry the store refused: with its contract error if it breaks the
         contract, else naming the failure (the fields themselves stay out of the log)."""
-        log.error("entry %s could not be stored (%s); dead-lettered", entry.stream_id,
-                  type(exc).__name__)
+        log.error(
+            "entry %s could not be stored (%s); dead-lettered", entry.stream_id, type(exc).__name__
+        )
         rejection = Rejection(entry, *_isolation_error(entry, exc, self.rules))
         fields_options = (printable_fields(entry.fields), UNSTORABLE_FIELDS)
         for fields in fields_options:
             try:
                 with self.sessions.begin() as session:
                     lock_writers(session)
-                    known = session.scalar(select(DeadLetter.id).where(
-                        DeadLetter.source_id == entry.stream_id))
+                    known = session.scalar(
+                        select(DeadLetter.id).where(DeadLetter.source_id == entry.stream_id)
+                    )
                     if known is None:
-                        session.execute(insert(DeadLetter), [{
-                            "source_id": entry.stream_id, "stream": "",
-                            "error": rejection.error, "field": rejection.field, "fields": fields,
-                            "received_at": datetime.now(timezone.utc)}])
+                        session.execute(
+                            insert(DeadLetter),
+                            [
+                                {
+                                    "source_id": entry.stream_id,
+                                    "stream": "",
+                                    "error": rejection.error,
+                                    "field": rejection.field,
+                                    "fields": fields,
+                                    "received_at": datetime.now(UTC),
+                                }
+                            ],
+                        )
                     self._note(session, [entry], view)
                 break
             except Exception as second:
@@ -315,36 +377,47 @@ class IngestWorker:
     def _announce(self, outcome: BatchOutcome) -> None:
         if not (outcome.changed or outcome.rejected):
             return
-        feed = [{"reg_no": c.reg_no, "district": c.district,
-                 "region": self.rules.region_of[c.district], "category": c.category,
-                 "kind": c.kind, "registered_at": c.registered_at.isoformat(),
-                 "lat": c.lat, "lon": c.lon}
-                for c in outcome.registered[-FEED_ITEMS_PER_ANNOUNCEMENT:]]
-        message = {"at": datetime.now(timezone.utc).isoformat(), "registered": feed,
-                   "registered_count": len(outcome.registered),
-                   "changed": len(outcome.changed), "rejected": len(outcome.rejected),
-                   "changed_regions": outcome.changed_regions,
-                   "regions": sorted({self.rules.region_of[c.district]
-                                      for c in outcome.registered})}
+        feed = [
+            {
+                "reg_no": c.reg_no,
+                "district": c.district,
+                "region": self.rules.region_of[c.district],
+                "category": c.category,
+                "kind": c.kind,
+                "registered_at": c.registered_at.isoformat(),
+                "lat": c.lat,
+                "lon": c.lon,
+            }
+            for c in outcome.registered[-FEED_ITEMS_PER_ANNOUNCEMENT:]
+        ]
+        message = {
+            "at": datetime.now(UTC).isoformat(),
+            "registered": feed,
+            "registered_count": len(outcome.registered),
+            "changed": len(outcome.changed),
+            "rejected": len(outcome.rejected),
+            "changed_regions": outcome.changed_regions,
+            "regions": sorted({self.rules.region_of[c.district] for c in outcome.registered}),
+        }
         try:
-            streams.announce(self.redis, self.settings, message)
+            streams.announce(self.redis, self.config, message)
         except redis.RedisError as exc:  # stored and acked already; pages catch up on reconnect
             log.warning("could not announce a batch (%s)", type(exc).__name__)
 
 
 def _merge(first: BatchOutcome, second: BatchOutcome) -> BatchOutcome:
-    return BatchOutcome(stored=first.stored + second.stored,
-                        duplicates=first.duplicates + second.duplicates,
-                        waiting=first.waiting + second.waiting,
-                        rejected=first.rejected + second.rejected,
-                        registered=first.registered + second.registered,
-                        changed=first.changed | second.changed,
-                        changed_regions=dict(Counter(first.changed_regions)
-                                             + Counter(second.changed_regions)))
+    return BatchOutcome(
+        stored=first.stored + second.stored,
+        duplicates=first.duplicates + second.duplicates,
+        waiting=first.waiting + second.waiting,
+        rejected=first.rejected + second.rejected,
+        registered=first.registered + second.registered,
+        changed=first.changed | second.changed,
+        changed_regions=dict(Counter(first.changed_regions) + Counter(second.changed_regions)),
+    )
 
 
-def _isolation_error(entry: StreamEntry, exc: Exception,
-                     rules: IntakeRules) -> tuple[str, str]:
+def _isolation_error(entry: StreamEntry, exc: Exception, rules: IntakeRules) -> tuple[str, str]:
     """(error, field) of an entry the store refused: its contract error if it has one."""
     source = f"(source_id {entry.stream_id})"
     if not entry.fields:
@@ -353,7 +426,7 @@ def _isolation_error(entry: StreamEntry, exc: Exception,
         validate_event(decode_fields(entry.fields), rules.districts)
     except ContractError as contract:
         return _safe(f"{contract} {source}"), _safe(contract.field)[:80]
-    except Exception:  # noqa: S110 - fall through to the storage failure
+    except Exception:
         pass
     return f"entry: the store refused it ({type(exc).__name__}) {source}", "entry"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, DateTime, Dialect, Engine, String, create_engine, event, text
@@ -29,17 +29,17 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; kup-console stores aware instants only")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=timezone.utc)
+        return None if value is None else value.replace(tzinfo=UTC)
 
     def bind_processor(self, dialect: Dialect):  # type: ignore[no-untyped-def]
         """On SQLite, write the same text SQLAlchemy's DATETIME would ("YYYY-MM-DD
         HH:MM:SS.ffffff", naive UTC) in one C call instead of two Python-level steps."""
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
-        utc = timezone.utc
+        utc = UTC
 
         def process(value: datetime | None) -> str | None:
             if value is None:
@@ -58,13 +58,20 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                               json_serializer=json_text)
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, json_serializer=json_text
+        )
         _configure_sqlite(engine)
         return engine
     # values_plus_batch: UPDATE ... executemany in pages of 100 rows, not one round trip each
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                         executemany_mode="values_plus_batch", json_serializer=json_text)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        executemany_mode="values_plus_batch",
+        json_serializer=json_text,
+    )
 
 
 def json_text(value: object) -> str:
@@ -119,7 +126,8 @@ def refresh_statistics(dbapi_connection: sqlite3.Connection) -> bool:
     ).fetchone()[0]
     try:
         stats = dbapi_connection.execute(
-            "SELECT stat FROM sqlite_stat1 WHERE tbl = 'cases' AND idx IS NOT NULL").fetchall()
+            "SELECT stat FROM sqlite_stat1 WHERE tbl = 'cases' AND idx IS NOT NULL"
+        ).fetchall()
     except sqlite3.OperationalError:
         stats = []  # never analysed
     analysed_rows = max((int(str(stat).split()[0]) for (stat,) in stats), default=0)

@@ -6,14 +6,14 @@ Writes run in the caller's transaction; use a writer session (SQLite BEGIN IMMED
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from console.domain.access import Viewer
 from data import audit
 from data.models import Case, Flag
+from rules.access import Viewer
 
 MAX_COMMENT_LENGTH = 2000
 
@@ -36,13 +36,20 @@ class FlagInfo:
 
 
 def _info(flag: Flag) -> FlagInfo:
-    return FlagInfo(id=flag.id, reg_no=flag.reg_no, comment=flag.comment,
-                    created_by=flag.created_by, created_at=flag.created_at,
-                    cleared_by=flag.cleared_by, cleared_at=flag.cleared_at)
+    return FlagInfo(
+        id=flag.id,
+        reg_no=flag.reg_no,
+        comment=flag.comment,
+        created_by=flag.created_by,
+        created_at=flag.created_at,
+        cleared_by=flag.cleared_by,
+        cleared_at=flag.cleared_at,
+    )
 
 
-def visible_case(session: Session, viewer: Viewer, reg_no: str, *,
-                 for_update: bool = False) -> Case | None:
+def visible_case(
+    session: Session, viewer: Viewer, reg_no: str, *, for_update: bool = False
+) -> Case | None:
     """The case if it exists and the viewer may see it (None either way otherwise: a case of
     another region is indistinguishable from a missing one)."""
     query = select(Case).where(Case.reg_no == reg_no)
@@ -75,40 +82,55 @@ def _editable_case(session: Session, viewer: Viewer, reg_no: str) -> Case:
     return case
 
 
-def add_flag(session: Session, viewer: Viewer, reg_no: str, comment: object,
-             now: datetime | None = None) -> FlagInfo:
+def add_flag(
+    session: Session, viewer: Viewer, reg_no: str, comment: object, now: datetime | None = None
+) -> FlagInfo:
     """Flag a case with a comment. PermissionError for other roles, LookupError for a case the
     viewer cannot see, ValueError for a bad comment."""
     case = _editable_case(session, viewer, reg_no)
     text = _clean_comment(comment)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     flag = Flag(reg_no=case.reg_no, comment=text, created_by=viewer.username, created_at=now)
     session.add(flag)
     case.flagged = True
     session.flush()
-    audit.record(session, viewer.username, "flag", case.reg_no,
-                 {"flag_id": flag.id, "comment": text}, now)
+    audit.record(
+        session, viewer.username, "flag", case.reg_no, {"flag_id": flag.id, "comment": text}, now
+    )
     return _info(flag)
 
 
-def clear_flag(session: Session, viewer: Viewer, reg_no: str, flag_id: int,
-               now: datetime | None = None) -> FlagInfo:
+def clear_flag(
+    session: Session, viewer: Viewer, reg_no: str, flag_id: int, now: datetime | None = None
+) -> FlagInfo:
     """Clear an active flag (kept, marked cleared); the case stays flagged while others remain."""
     case = _editable_case(session, viewer, reg_no)
-    flag = session.scalar(select(Flag).where(Flag.id == flag_id, Flag.reg_no == case.reg_no,
-                                             Flag.cleared_at.is_(None)))
+    flag = session.scalar(
+        select(Flag).where(
+            Flag.id == flag_id, Flag.reg_no == case.reg_no, Flag.cleared_at.is_(None)
+        )
+    )
     if flag is None:
         raise LookupError(f"no active flag {flag_id} on case {reg_no}")
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     flag.cleared_by, flag.cleared_at = viewer.username, now
     session.flush()
-    case.flagged = bool(session.scalar(select(func.count()).select_from(Flag).where(
-        Flag.reg_no == case.reg_no, Flag.cleared_at.is_(None))))
+    case.flagged = bool(
+        session.scalar(
+            select(func.count())
+            .select_from(Flag)
+            .where(Flag.reg_no == case.reg_no, Flag.cleared_at.is_(None))
+        )
+    )
     audit.record(session, viewer.username, "unflag", case.reg_no, {"flag_id": flag.id}, now)
     return _info(flag)
 
 
 def flags_of(session: Session, reg_no: str) -> list[FlagInfo]:
     """Every flag of a case, oldest first (cleared ones included)."""
-    return [_info(f) for f in session.scalars(
-        select(Flag).where(Flag.reg_no == reg_no).order_by(Flag.created_at, Flag.id))]
+    return [
+        _info(f)
+        for f in session.scalars(
+            select(Flag).where(Flag.reg_no == reg_no).order_by(Flag.created_at, Flag.id)
+        )
+    ]

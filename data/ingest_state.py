@@ -11,13 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.config import Settings
 from data import streams
 from data.models import Setting
 
@@ -54,7 +53,7 @@ class IngestState:
         return json.dumps(data)
 
     @classmethod
-    def from_json(cls, text: str) -> "IngestState":
+    def from_json(cls, text: str) -> IngestState:
         data = json.loads(text)
         data["last_stored_at"] = _instant(data.get("last_stored_at"))
         return cls(**data)
@@ -80,9 +79,15 @@ def save_state(session: Session, state: IngestState) -> None:
     session.flush()
 
 
-def note_batch(session: Session, stream: str, stream_ids: list[str],
-               view: streams.StreamView | None = None, *, more: bool = False,
-               now: datetime | None = None) -> IngestState:
+def note_batch(
+    session: Session,
+    stream: str,
+    stream_ids: list[str],
+    view: streams.StreamView | None = None,
+    *,
+    more: bool = False,
+    now: datetime | None = None,
+) -> IngestState:
     """Record, with the batch it belongs to, the newest entry stored and a floor on the entries
     still waiting: of the `view.length` entries the stream held when the batch was read, the
     group can have read at most `read_count` (all committed so far) plus those delivered but
@@ -91,7 +96,7 @@ def note_batch(session: Session, stream: str, stream_ids: list[str],
     state = load_state(session, stream)
     newest = max(stream_ids, key=streams.parse_id) if stream_ids else None
     state.last_id = streams.later_id(state.last_id, newest)
-    state.last_stored_at = now or datetime.now(timezone.utc)
+    state.last_stored_at = now or datetime.now(UTC)
     state.read_count += len(stream_ids)
     if view is not None:
         state.backlog = max(int(more), view.length - state.read_count - view.pending)
@@ -122,7 +127,7 @@ class StreamGap:
 
     @property
     def lost_text(self) -> str:
-        """"3", "at least 2" or "unknown"."""
+        """ "3", "at least 2" or "unknown"."""
         if self.lost is not None:
             return str(self.lost)
         return f"at least {self.lost_at_least}" if self.lost_at_least else "unknown"
@@ -130,11 +135,15 @@ class StreamGap:
     @property
     def message(self) -> str:
         """One sentence for logs and pages."""
-        what = {"trimmed": "trimmed from the stream before the console read them",
-                "vanished": "lost with the stream (Redis lost its data or the stream was "
-                            "deleted)"}[self.kind]
-        since = (f" since {self.since:%Y-%m-%d %H:%M:%S} UTC" if self.since
-                 else " before the console's first read")
+        what = {
+            "trimmed": "trimmed from the stream before the console read them",
+            "vanished": "lost with the stream (Redis lost its data or the stream was deleted)",
+        }[self.kind]
+        since = (
+            f" since {self.since:%Y-%m-%d %H:%M:%S} UTC"
+            if self.since
+            else " before the console's first read"
+        )
         return f"{self.lost_text} entries {what}{since}"
 
     def as_dict(self) -> dict[str, object]:
@@ -153,7 +162,7 @@ class StreamGap:
         return json.dumps(data)
 
     @classmethod
-    def from_json(cls, text: str) -> "StreamGap":
+    def from_json(cls, text: str) -> StreamGap:
         data = json.loads(text)
         for name in ("detected_at", "since", "until"):
             data[name] = _instant(data[name])
@@ -186,27 +195,43 @@ def read_gaps(session: Session, stream: str | None = None) -> list[StreamGap]:
     return sorted(gaps, key=lambda g: (g.detected_at, g.key))
 
 
-def trim_gap(state: IngestState, loss: streams.TrimLoss, view: streams.StreamView,
-             now: datetime) -> StreamGap:
+def trim_gap(
+    state: IngestState, loss: streams.TrimLoss, view: streams.StreamView, now: datetime
+) -> StreamGap:
     """The gap a `TrimLoss` describes. Where Redis cannot count (6.2), the floor comes from the
     backlog known at the last batch: of those entries, at most the `view.length` entries now in
     the stream and the `view.pending` ones delivered meanwhile survive."""
     at_least = max(loss.at_least, state.backlog - view.length - view.pending)
     stream = state.stream
-    return StreamGap(key=gap_key(stream, "trimmed", loss.after_id), stream=stream,
-                     kind="trimmed", detected_at=now, after_id=loss.after_id,
-                     before_id=loss.before_id, lost=loss.lost, lost_at_least=at_least,
-                     since=streams.id_time(loss.after_id),
-                     until=streams.id_time(loss.before_id) if loss.before_id else now)
+    return StreamGap(
+        key=gap_key(stream, "trimmed", loss.after_id),
+        stream=stream,
+        kind="trimmed",
+        detected_at=now,
+        after_id=loss.after_id,
+        before_id=loss.before_id,
+        lost=loss.lost,
+        lost_at_least=at_least,
+        since=streams.id_time(loss.after_id),
+        until=streams.id_time(loss.before_id) if loss.before_id else now,
+    )
 
 
 def vanish_gap(state: IngestState, now: datetime) -> StreamGap:
     """The gap left by a stream that vanished after ingest stored up to `state.last_id`."""
     after = state.last_id or streams.NO_ID
-    return StreamGap(key=gap_key(state.stream, "vanished", f"{state.identity}|{after}"),
-                     stream=state.stream, kind="vanished", detected_at=now, after_id=after,
-                     before_id=None, lost=None, lost_at_least=state.backlog,
-                     since=streams.id_time(after), until=now)
+    return StreamGap(
+        key=gap_key(state.stream, "vanished", f"{state.identity}|{after}"),
+        stream=state.stream,
+        kind="vanished",
+        detected_at=now,
+        after_id=after,
+        before_id=None,
+        lost=None,
+        lost_at_least=state.backlog,
+        since=streams.id_time(after),
+        until=now,
+    )
 
 
 @dataclass(frozen=True)
@@ -240,34 +265,66 @@ class IngestFreshness:
         return data
 
 
-def ingest_freshness(session: Session, client: redis.Redis, settings: Settings, *,
-                     now: datetime | None = None, stale_after: timedelta = STALE_AFTER,
-                     cap: int = 1000) -> IngestFreshness:
+def ingest_freshness(
+    session: Session,
+    client: redis.Redis,
+    config: streams.StreamConfig,
+    *,
+    now: datetime | None = None,
+    stale_after: timedelta = STALE_AFTER,
+    cap: int = 1000,
+) -> IngestFreshness:
     """How fresh the console's data is: from the store (last batch stored) and Redis (what the
     group has not stored yet). Never raises for Redis trouble: `redis_ok` is False then."""
-    now = now or datetime.now(timezone.utc)
-    state = load_state(session, settings.stream)
-    gaps = len(read_gaps(session, settings.stream))
-    base = dict(checked_at=now, last_stored_at=state.last_stored_at,
-                last_entry_id=state.last_id, last_entry_at=streams.id_time(state.last_id),
-                gaps=gaps)
+    now = now or datetime.now(UTC)
+    state = load_state(session, config.stream)
+    gaps = len(read_gaps(session, config.stream))
+    base = dict(
+        checked_at=now,
+        last_stored_at=state.last_stored_at,
+        last_entry_id=state.last_id,
+        last_entry_at=streams.id_time(state.last_id),
+        gaps=gaps,
+    )
     try:
-        backlog = streams.group_backlog(client, settings, cap=cap)
+        backlog = streams.group_backlog(client, config, cap=cap)
     except redis.RedisError as exc:
-        return IngestFreshness(redis_ok=False, lag=None, lag_exact=False, pending=None,
-                               oldest_unstored_id=None, stale_since=None, behind_s=None,
-                               stale=True, error=f"Redis unavailable ({type(exc).__name__})",
-                               **base)  # type: ignore[arg-type]
+        return IngestFreshness(
+            redis_ok=False,
+            lag=None,
+            lag_exact=False,
+            pending=None,
+            oldest_unstored_id=None,
+            stale_since=None,
+            behind_s=None,
+            stale=True,
+            error=f"Redis unavailable ({type(exc).__name__})",
+            **base,
+        )  # type: ignore[arg-type]
     if backlog is None:  # no stream or no group yet: nothing to be behind on
-        return IngestFreshness(redis_ok=True, lag=0, lag_exact=True, pending=0,
-                               oldest_unstored_id=None, stale_since=None, behind_s=0.0,
-                               stale=False, notes=["no stream or consumer group yet"],
-                               **base)  # type: ignore[arg-type]
+        return IngestFreshness(
+            redis_ok=True,
+            lag=0,
+            lag_exact=True,
+            pending=0,
+            oldest_unstored_id=None,
+            stale_since=None,
+            behind_s=0.0,
+            stale=False,
+            notes=["no stream or consumer group yet"],
+            **base,
+        )  # type: ignore[arg-type]
     oldest = backlog.oldest_unstored_id
     since = streams.id_time(oldest) if oldest else None
     behind = max((now - since).total_seconds(), 0.0) if since else 0.0
-    return IngestFreshness(redis_ok=True, lag=backlog.lag, lag_exact=backlog.lag_exact,
-                           pending=backlog.pending, oldest_unstored_id=oldest,
-                           stale_since=since, behind_s=behind,
-                           stale=behind > stale_after.total_seconds(),
-                           **base)  # type: ignore[arg-type]
+    return IngestFreshness(
+        redis_ok=True,
+        lag=backlog.lag,
+        lag_exact=backlog.lag_exact,
+        pending=backlog.pending,
+        oldest_unstored_id=oldest,
+        stale_since=since,
+        behind_s=behind,
+        stale=behind > stale_after.total_seconds(),
+        **base,
+    )  # type: ignore[arg-type]

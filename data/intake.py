@@ -6,24 +6,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from console.domain.contract import ContractError, Event, decode_fields, validate_event
-from console.domain.deadlines import RuleSet
-from console.domain.lifecycle import (
+from data.db import lock_writers
+from data.models import Case, DeadLetter, DeadlineChangeRow, EventRow
+from rules.contract import ContractError, Event, decode_fields, validate_event
+from rules.deadlines import RuleSet
+from rules.lifecycle import (
     CaseConflict,
     CaseState,
     DeadlineChange,
     apply_event,
     register_case,
 )
-from data.db import lock_writers
-from data.models import Case, DeadLetter, DeadlineChangeRow, EventRow
 
 RawFields = dict[bytes, bytes] | dict[str, str]
 CASE_COLUMNS = tuple(c.key for c in Case.__table__.columns if c.key != "flagged")
@@ -76,18 +76,24 @@ class IntakeRules:
 def printable_fields(fields: RawFields) -> dict[str, str]:
     """Field map as text for the store and the UI (undecodable bytes escaped, not lost)."""
     return {
-        (k.decode("utf-8", "backslashreplace") if isinstance(k, bytes) else k):
-        (v.decode("utf-8", "backslashreplace") if isinstance(v, bytes) else v)
+        (k.decode("utf-8", "backslashreplace") if isinstance(k, bytes) else k): (
+            v.decode("utf-8", "backslashreplace") if isinstance(v, bytes) else v
+        )
         for k, v in fields.items()
     }
 
 
-def _validate(entry: StreamEntry, rules: IntakeRules,
-              now: datetime) -> tuple[Event, dict[str, str]] | Rejection:
+def _validate(
+    entry: StreamEntry, rules: IntakeRules, now: datetime
+) -> tuple[Event, dict[str, str]] | Rejection:
     """The typed event and the decoded fields it was read from, or why it is refused."""
     if not entry.fields:
-        return Rejection(entry, "entry: no fields (empty, or deleted from the stream before it "
-                         f"was read) (source_id {entry.stream_id})", "entry")
+        return Rejection(
+            entry,
+            "entry: no fields (empty, or deleted from the stream before it "
+            f"was read) (source_id {entry.stream_id})",
+            "entry",
+        )
     try:
         decoded = _decoded(entry.fields)
         return validate_event(decoded, rules.districts, now), decoded
@@ -114,14 +120,18 @@ class _Valid:
     fields: dict[str, str]
 
 
-def apply_batch(session: Session, entries: Sequence[StreamEntry], rules: IntakeRules,
-                now: datetime | None = None) -> BatchOutcome:
+def apply_batch(
+    session: Session,
+    entries: Sequence[StreamEntry],
+    rules: IntakeRules,
+    now: datetime | None = None,
+) -> BatchOutcome:
     """Validate and apply `entries` inside the caller's transaction; nothing is committed here.
 
     The store is read and written with Core statements (a few per batch, executemany for the
     writes) rather than ORM objects: a batch costs a handful of round trips whatever its size.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     outcome = BatchOutcome()
     valid: list[_Valid] = []
     for entry in entries:  # before touching the store: other writers may go on meanwhile
@@ -148,8 +158,7 @@ def apply_batch(session: Session, entries: Sequence[StreamEntry], rules: IntakeR
     waiting_rows = _load_events(conn, newly_registered, applied=False)
     waiting: dict[str, list[tuple[str, Event]]] = {}
     for row in waiting_rows.values():
-        waiting.setdefault(row["reg_no"], []).append(
-            (row["stream_id"], _event_of(row, rules, now)))
+        waiting.setdefault(row["reg_no"], []).append((row["stream_id"], _event_of(row, rules, now)))
 
     event_rows: dict[str, dict[str, Any]] = {}  # event_id -> row, in stream order
     applied_later: list[str] = []
@@ -171,27 +180,35 @@ def apply_batch(session: Session, entries: Sequence[StreamEntry], rules: IntakeR
     def _history(reg_no: str) -> list[tuple[Event, str]]:
         """Every event of the case applied so far: stored, waiting ones applied in this batch,
         and this batch's own."""
-        rows = list(_load_events(conn, {reg_no}, applied=True).values()) + [
-            waiting_rows[eid] for eid in applied_later
-            if waiting_rows[eid]["reg_no"] == reg_no] + [
-            row for row in event_rows.values() if row["reg_no"] == reg_no and row["applied"]]
+        rows = (
+            list(_load_events(conn, {reg_no}, applied=True).values())
+            + [waiting_rows[eid] for eid in applied_later if waiting_rows[eid]["reg_no"] == reg_no]
+            + [row for row in event_rows.values() if row["reg_no"] == reg_no and row["applied"]]
+        )
         return [(_event_of(row, rules, now), row["stream_id"]) for row in rows]
 
     for item in fresh:
         event = item.event
         if event.type == "registered":
             if event.reg_no in states:
-                outcome.rejected.append(Rejection(
-                    item.entry, f"reg_no: {event.reg_no} is already registered "
-                    f"(source_id {item.stream_id})", "reg_no"))
+                outcome.rejected.append(
+                    Rejection(
+                        item.entry,
+                        f"reg_no: {event.reg_no} is already registered "
+                        f"(source_id {item.stream_id})",
+                        "reg_no",
+                    )
+                )
                 continue
             state, change = register_case(event, rules.tz, rules.rules)
             states[event.reg_no] = state
             outcome.changed.add(event.reg_no)
             changes.append(_change_row(event, change, now))
             event_rows[event.event_id] = _event_row(item, now, applied=True)
-            for stream_id, early in sorted(waiting.pop(event.reg_no, []), key=lambda pair: (
-                    pair[1].occurred_at, stream_order(pair[0]))):
+            for stream_id, early in sorted(
+                waiting.pop(event.reg_no, []),
+                key=lambda pair: (pair[1].occurred_at, stream_order(pair[0])),
+            ):
                 apply(early, stream_id, replay_if_late=False)  # already in time order
                 if early.event_id in waiting_rows:
                     applied_later.append(early.event_id)
@@ -210,12 +227,18 @@ def apply_batch(session: Session, entries: Sequence[StreamEntry], rules: IntakeR
             event_rows[event.event_id] = _event_row(item, now, applied=False)
     outcome.stored = len(event_rows)
     outcome.waiting = sum(1 for row in event_rows.values() if not row["applied"])
-    outcome.changed_regions = dict(Counter(
-        rules.region_of[states[r].district] for r in outcome.changed))
+    outcome.changed_regions = dict(
+        Counter(rules.region_of[states[r].district] for r in outcome.changed)
+    )
 
-    _write(conn, list(event_rows.values()), [waiting_rows[eid]["id"] for eid in applied_later],
-           [_case_row(states[r], rules) for r in outcome.changed if r not in loaded],
-           [(loaded[r], states[r]) for r in outcome.changed if r in loaded], changes)
+    _write(
+        conn,
+        list(event_rows.values()),
+        [waiting_rows[eid]["id"] for eid in applied_later],
+        [_case_row(states[r], rules) for r in outcome.changed if r not in loaded],
+        [(loaded[r], states[r]) for r in outcome.changed if r in loaded],
+        changes,
+    )
     _record_rejections(conn, outcome.rejected, now)
     return outcome
 
@@ -230,20 +253,25 @@ def _load_states(conn: Connection, reg_nos: set[str]) -> dict[str, CaseState]:
     """The current state of the cases among `reg_nos` that exist (their columns only)."""
     if not reg_nos:
         return {}
-    query = select(*(_cases.c[name] for name in STATE_COLUMNS)).where(
-        _cases.c.reg_no.in_(reg_nos))
+    query = select(*(_cases.c[name] for name in STATE_COLUMNS)).where(_cases.c.reg_no.in_(reg_nos))
     return {row.reg_no: CaseState(*row) for row in conn.execute(query)}
 
 
-def _load_events(conn: Connection, reg_nos: set[str], *,
-                 applied: bool) -> dict[str, dict[str, Any]]:
+def _load_events(
+    conn: Connection, reg_nos: set[str], *, applied: bool
+) -> dict[str, dict[str, Any]]:
     """Stored events of these cases, by event_id: those applied, or those that wait for their
     registration."""
     if not reg_nos:
         return {}
-    query = select(_events.c.id, _events.c.event_id, _events.c.stream_id, _events.c.reg_no,
-                   _events.c.fields, _events.c.ingested_at).where(
-        _events.c.reg_no.in_(reg_nos), _events.c.applied.is_(applied))
+    query = select(
+        _events.c.id,
+        _events.c.event_id,
+        _events.c.stream_id,
+        _events.c.reg_no,
+        _events.c.fields,
+        _events.c.ingested_at,
+    ).where(_events.c.reg_no.in_(reg_nos), _events.c.applied.is_(applied))
     return {row.event_id: row._asdict() for row in conn.execute(query)}
 
 
@@ -253,8 +281,9 @@ def stream_order(stream_id: str) -> tuple[int, int]:
     return (int(ms), int(seq or 0)) if ms.isdigit() and (seq or "0").isdigit() else (0, 0)
 
 
-def _replay(history: list[tuple[Event, str]], late: Event, rules: IntakeRules
-            ) -> tuple[CaseState, DeadlineChange | None]:
+def _replay(
+    history: list[tuple[Event, str]], late: Event, rules: IntakeRules
+) -> tuple[CaseState, DeadlineChange | None]:
     """Rebuild a case from all its events in time order, the late one included; return the
     state and the deadline change the late event made in that order."""
     ordered = sorted(history, key=lambda pair: (pair[0].occurred_at, stream_order(pair[1])))
@@ -272,9 +301,14 @@ def _replay(history: list[tuple[Event, str]], late: Event, rules: IntakeRules
 _MARK_APPLIED = update(_events).where(_events.c.id == bindparam("key")).values(applied=True)
 
 
-def _write(conn: Connection, event_rows: list[dict[str, Any]], applied_ids: list[int],
-           new_cases: list[dict[str, Any]], updated_cases: list[tuple[CaseState, CaseState]],
-           changes: list[dict[str, Any]]) -> None:
+def _write(
+    conn: Connection,
+    event_rows: list[dict[str, Any]],
+    applied_ids: list[int],
+    new_cases: list[dict[str, Any]],
+    updated_cases: list[tuple[CaseState, CaseState]],
+    changes: list[dict[str, Any]],
+) -> None:
     """All writes of a batch, one executemany per table and kind."""
     if event_rows:
         conn.execute(insert(_events), event_rows)
@@ -283,20 +317,28 @@ def _write(conn: Connection, event_rows: list[dict[str, Any]], applied_ids: list
     if new_cases:
         conn.execute(insert(_cases), new_cases)
     for columns, rows in _case_updates(updated_cases).items():
-        conn.execute(update(_cases).where(_cases.c.reg_no == bindparam("key")).values(
-            {name: bindparam(name) for name in columns}), rows)
+        conn.execute(
+            update(_cases)
+            .where(_cases.c.reg_no == bindparam("key"))
+            .values({name: bindparam(name) for name in columns}),
+            rows,
+        )
     if changes:
         conn.execute(insert(_changes), changes)
 
 
-def _case_updates(pairs: Iterable[tuple[CaseState, CaseState]],
-                  ) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+def _case_updates(
+    pairs: Iterable[tuple[CaseState, CaseState]],
+) -> dict[tuple[str, ...], list[dict[str, Any]]]:
     """Updates of existing cases grouped by the columns that changed (an assignment touches
     three columns, not all 27, and leaves the other indexes alone)."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for before, after in pairs:
-        row = {name: value for name in STATE_COLUMNS
-               if (value := getattr(after, name)) != getattr(before, name)}
+        row = {
+            name: value
+            for name in STATE_COLUMNS
+            if (value := getattr(after, name)) != getattr(before, name)
+        }
         if row:
             groups.setdefault(tuple(row), []).append(row)
             row["key"] = after.reg_no
@@ -314,18 +356,33 @@ def _record_rejections(conn: Connection, rejected: Iterable[Rejection], now: dat
         if rejection.entry.stream_id in seen:
             continue  # recorded by an earlier attempt that crashed before acknowledging
         seen.add(rejection.entry.stream_id)
-        rows.append({"source_id": rejection.entry.stream_id, "stream": "",
-                     "error": rejection.error, "field": rejection.field[:80],
-                     "fields": printable_fields(rejection.entry.fields), "received_at": now})
+        rows.append(
+            {
+                "source_id": rejection.entry.stream_id,
+                "stream": "",
+                "error": rejection.error,
+                "field": rejection.field[:80],
+                "fields": printable_fields(rejection.entry.fields),
+                "received_at": now,
+            }
+        )
     if rows:
         conn.execute(insert(_dead), rows)
 
 
 def _event_row(item: _Valid, now: datetime, applied: bool) -> dict[str, Any]:
     event = item.event
-    return {"event_id": event.event_id, "stream_id": item.stream_id, "reg_no": event.reg_no,
-            "type": event.type, "occurred_at": event.occurred_at, "ingested_at": now,
-            "actor": event.actor, "fields": item.fields, "applied": applied}
+    return {
+        "event_id": event.event_id,
+        "stream_id": item.stream_id,
+        "reg_no": event.reg_no,
+        "type": event.type,
+        "occurred_at": event.occurred_at,
+        "ingested_at": now,
+        "actor": event.actor,
+        "fields": item.fields,
+        "applied": applied,
+    }
 
 
 def _event_of(row: dict[str, Any], rules: IntakeRules, now: datetime) -> Event:
@@ -334,9 +391,15 @@ def _event_of(row: dict[str, Any], rules: IntakeRules, now: datetime) -> Event:
 
 
 def _change_row(event: Event, change: DeadlineChange, now: datetime) -> dict[str, Any]:
-    return {"reg_no": event.reg_no, "event_id": event.event_id, "set_at": event.occurred_at,
-            "deadline": change.deadline, "period_days": change.period_days,
-            "period_unit": change.period_unit, "reason": change.reason}
+    return {
+        "reg_no": event.reg_no,
+        "event_id": event.event_id,
+        "set_at": event.occurred_at,
+        "deadline": change.deadline,
+        "period_days": change.period_days,
+        "period_unit": change.period_unit,
+        "reason": change.reason,
+    }
 
 
 def _case_row(state: CaseState, rules: IntakeRules) -> dict[str, Any]:

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer,
-                        String, Text, text)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from data.db import FreeText, UTCDateTime
@@ -54,8 +65,15 @@ class Case(Base):
         Index("ix_cases_registered", "registered_at", "region", "district", "late_registration"),
         Index("ix_cases_decided", "decided_at", "decision", "region", "district"),
         Index("ix_cases_district_decided", "district", "decided_at", "decision", "region"),
-        Index("ix_cases_open", "deadline", "region", "district", "received_at",
-              sqlite_where=text("decision IS NULL"), postgresql_where=text("decision IS NULL")),
+        Index(
+            "ix_cases_open",
+            "deadline",
+            "region",
+            "district",
+            "received_at",
+            sqlite_where=text("decision IS NULL"),
+            postgresql_where=text("decision IS NULL"),
+        ),
     )
 
     reg_no: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -94,8 +112,9 @@ class EventRow(Base):
     __tablename__ = "events"
     __table_args__ = (Index("ix_events_pending", "reg_no", "applied"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
-                                    primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     event_id: Mapped[str] = mapped_column(String(64), unique=True)
     stream_id: Mapped[str] = mapped_column(String(40))
     reg_no: Mapped[str] = mapped_column(String(32))

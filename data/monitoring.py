@@ -39,11 +39,17 @@ def store_figures(session: Session, now: datetime, due_soon: timedelta) -> Store
     """Counts of stored events and dead letters and per-region case status counts at `now`."""
     count = func.count()
     by_region = session.execute(
-        select(Case.region, count,
-               func.sum(case((Case.deadline <= now, 1), else_=0)),
-               func.sum(case((and_(Case.deadline > now, Case.deadline <= now + due_soon), 1),
-                             else_=0)))
-        .where(Case.decision.is_(None)).group_by(Case.region)).all()
+        select(
+            Case.region,
+            count,
+            func.sum(case((Case.deadline <= now, 1), else_=0)),
+            func.sum(
+                case((and_(Case.deadline > now, Case.deadline <= now + due_soon), 1), else_=0)
+            ),
+        )
+        .where(Case.decision.is_(None))
+        .group_by(Case.region)
+    ).all()
     return StoreFigures(
         events=int(session.scalar(select(count).select_from(EventRow)) or 0),
         dead_letters=int(session.scalar(select(count).select_from(DeadLetter)) or 0),

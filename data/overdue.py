@@ -11,11 +11,15 @@ from sqlalchemy.orm import Session
 from data.models import Case
 
 
-def newly_overdue(session: Session, after: datetime, until: datetime,
-                  limit: int = 10_000) -> list[tuple[str, str]]:
+def newly_overdue(
+    session: Session, after: datetime, until: datetime, limit: int = 10_000
+) -> list[tuple[str, str]]:
     """(reg_no, region) of undecided cases with `after < deadline <= until`, earliest first
     (a range scan of the (decision, deadline) index)."""
-    query = (select(Case.reg_no, Case.region)
-             .where(Case.decision.is_(None), Case.deadline > after, Case.deadline <= until)
-             .order_by(Case.deadline, Case.reg_no).limit(limit))
+    query = (
+        select(Case.reg_no, Case.region)
+        .where(Case.decision.is_(None), Case.deadline > after, Case.deadline <= until)
+        .order_by(Case.deadline, Case.reg_no)
+        .limit(limit)
+    )
     return [(reg_no, region) for reg_no, region in session.execute(query)]

@@ -10,14 +10,29 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Select, and_, false, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from console.domain.deadlines import case_status
 from data.db import FreeText
 from data.models import Case
+from rules.deadlines import case_status
 
 STATUSES = ("open", "due_soon", "overdue", "decided", "all")
-EXPORT_FIELDS = ("reg_no", "district", "region", "category", "kind", "status", "received_at",
-                 "registered_at", "deadline", "decision", "decided_at", "unit", "officer",
-                 "flagged", "priority", "late_registration")
+EXPORT_FIELDS = (
+    "reg_no",
+    "district",
+    "region",
+    "category",
+    "kind",
+    "status",
+    "received_at",
+    "registered_at",
+    "deadline",
+    "decision",
+    "decided_at",
+    "unit",
+    "officer",
+    "flagged",
+    "priority",
+    "late_registration",
+)
 
 
 @dataclass(frozen=True)
@@ -51,8 +66,9 @@ def status_clause(status: str, now: datetime, due_soon: timedelta):  # type: ign
     }.get(status)
 
 
-def matches(column: InstrumentedAttribute[str | None] | ColumnElement[str], value: str
-            ) -> ColumnElement[bool]:
+def matches(
+    column: InstrumentedAttribute[str | None] | ColumnElement[str], value: str
+) -> ColumnElement[bool]:
     """`column == value`, where a NUL in a code (reg_no, region, district, category, kind)
     matches nothing: no stored code holds one, and PostgreSQL refuses it in a query. Free-text
     columns (unit, officer) bind it as they store it (data.db.FreeText: ␀ on PostgreSQL)."""
@@ -68,8 +84,9 @@ def matches(column: InstrumentedAttribute[str | None] | ColumnElement[str], valu
 REGION_BY_TIME = Case.region + literal("")
 
 
-def filtered(query: Select, flt: CaseFilter, now: datetime, due_soon: timedelta, *,
-             by_time: bool = False) -> Select:
+def filtered(
+    query: Select, flt: CaseFilter, now: datetime, due_soon: timedelta, *, by_time: bool = False
+) -> Select:
     """Apply a CaseFilter (and the reader's region scope) to a select over Case. `by_time`: the
     query reads by registration time (newest, or since an instant): its region conditions
     leave the registration-time index to the planner (REGION_BY_TIME)."""
@@ -77,10 +94,15 @@ def filtered(query: Select, flt: CaseFilter, now: datetime, due_soon: timedelta,
     if clause is not None:
         query = query.where(clause)
     region = REGION_BY_TIME if by_time else Case.region
-    for column, value in ((Case.district, flt.district), (region, flt.region),
-                          (region, flt.scope_region), (Case.category, flt.category),
-                          (Case.kind, flt.kind), (Case.unit, flt.unit),
-                          (Case.officer, flt.officer)):
+    for column, value in (
+        (Case.district, flt.district),
+        (region, flt.region),
+        (region, flt.scope_region),
+        (Case.category, flt.category),
+        (Case.kind, flt.kind),
+        (Case.unit, flt.unit),
+        (Case.officer, flt.officer),
+    ):
         if value:
             query = query.where(matches(column, value))
     if flt.flagged is not None:
@@ -91,30 +113,50 @@ def filtered(query: Select, flt: CaseFilter, now: datetime, due_soon: timedelta,
 def case_summary(case: Case, now: datetime, due_soon: timedelta) -> dict[str, object]:
     """The export/API fields of one case, with its status evaluated at `now`."""
     return {
-        "reg_no": case.reg_no, "district": case.district, "region": case.region,
-        "category": case.category, "kind": case.kind,
+        "reg_no": case.reg_no,
+        "district": case.district,
+        "region": case.region,
+        "category": case.category,
+        "kind": case.kind,
         "status": case_status(case.deadline, case.decision is not None, now, due_soon),
-        "received_at": case.received_at, "registered_at": case.registered_at,
-        "deadline": case.deadline, "decision": case.decision, "decided_at": case.decided_at,
-        "unit": case.unit, "officer": case.officer, "flagged": bool(case.flagged),
-        "priority": case.priority, "late_registration": bool(case.late_registration),
+        "received_at": case.received_at,
+        "registered_at": case.registered_at,
+        "deadline": case.deadline,
+        "decision": case.decision,
+        "decided_at": case.decided_at,
+        "unit": case.unit,
+        "officer": case.officer,
+        "flagged": bool(case.flagged),
+        "priority": case.priority,
+        "late_registration": bool(case.late_registration),
     }
 
 
-def list_cases(session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, *,
-               limit: int | None = None, offset: int = 0,
-               order: str = "deadline") -> list[dict[str, object]]:
+def list_cases(
+    session: Session,
+    flt: CaseFilter,
+    now: datetime,
+    due_soon: timedelta,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    order: str = "deadline",
+) -> list[dict[str, object]]:
     """Case summaries matching `flt`, ordered by deadline (most overdue first) or newest."""
     query = filtered(select(Case), flt, now, due_soon)
-    query = query.order_by(Case.deadline, Case.reg_no) if order == "deadline" else (
-        query.order_by(Case.registered_at.desc(), Case.reg_no))
+    query = (
+        query.order_by(Case.deadline, Case.reg_no)
+        if order == "deadline"
+        else (query.order_by(Case.registered_at.desc(), Case.reg_no))
+    )
     if limit is not None:
         query = query.limit(limit).offset(offset)
     return [case_summary(c, now, due_soon) for c in session.scalars(query)]
 
 
-def iter_cases(session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta,
-               chunk: int = 5000) -> Iterator[dict[str, object]]:
+def iter_cases(
+    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, chunk: int = 5000
+) -> Iterator[dict[str, object]]:
     """All matching case summaries, streamed in chunks (for exports of any size)."""
     last: str | None = None
     while True:

@@ -14,8 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
-ATTRIBUTION = ("Administrative boundaries: OCHA COD-AB Kyrgyzstan (MoES, 2018), via HDX, "
-               "simplified; population: census 2022 (NSC KR).")
+ATTRIBUTION = (
+    "Administrative boundaries: OCHA COD-AB Kyrgyzstan (MoES, 2018), via HDX, "
+    "simplified; population: census 2022 (NSC KR)."
+)
 
 
 @dataclass(frozen=True)
@@ -63,17 +65,31 @@ def load_geography() -> Geography:
         population = {row["soate"]: int(row["population"]) for row in csv.DictReader(fh)}
     with open(REFERENCE_DIR / "kg_regions.csv", encoding="utf-8") as fh:
         regions = {
-            row["iso3166_2"]: Region(row["iso3166_2"], row["soate"], row["label_ru"],
-                                     row["label_ky"], row["name_en"],
-                                     float(row["centroid_lat"]), float(row["centroid_lon"]))
+            row["iso3166_2"]: Region(
+                row["iso3166_2"],
+                row["soate"],
+                row["label_ru"],
+                row["label_ky"],
+                row["name_en"],
+                float(row["centroid_lat"]),
+                float(row["centroid_lon"]),
+            )
             for row in csv.DictReader(fh)
         }
     with open(REFERENCE_DIR / "kg_districts.csv", encoding="utf-8") as fh:
         districts = {
             row["soate"]: District(
-                row["soate"], row["adm1_iso"], row["type"], row["name_ru"], row["name_ky"],
-                row["name_en"], row["label_ru"], float(row["centroid_lat"]),
-                float(row["centroid_lon"]), population.get(row["soate"], 0))
+                row["soate"],
+                row["adm1_iso"],
+                row["type"],
+                row["name_ru"],
+                row["name_ky"],
+                row["name_en"],
+                row["label_ru"],
+                float(row["centroid_lat"]),
+                float(row["centroid_lon"]),
+                population.get(row["soate"], 0),
+            )
             for row in csv.DictReader(fh)
         }
     return Geography(regions, districts)

@@ -37,10 +37,35 @@ def load_reference(engine: Engine) -> None:
     with engine.begin() as connection:
         if connection.scalar(select(func.count()).select_from(RegionRow)):
             return
-        connection.execute(insert(RegionRow), [
-            {"code": r.code, "soate": r.soate, "name_ru": r.name_ru, "name_ky": r.name_ky,
-             "name_en": r.name_en, "lat": r.lat, "lon": r.lon} for r in geo.regions.values()])
-        connection.execute(insert(DistrictRow), [
-            {"soate": d.soate, "region": d.region, "type": d.type, "name_ru": d.name_ru,
-             "name_ky": d.name_ky, "name_en": d.name_en, "lat": d.lat, "lon": d.lon,
-             "population": d.population} for d in geo.districts.values()])
+        connection.execute(
+            insert(RegionRow),
+            [
+                {
+                    "code": r.code,
+                    "soate": r.soate,
+                    "name_ru": r.name_ru,
+                    "name_ky": r.name_ky,
+                    "name_en": r.name_en,
+                    "lat": r.lat,
+                    "lon": r.lon,
+                }
+                for r in geo.regions.values()
+            ],
+        )
+        connection.execute(
+            insert(DistrictRow),
+            [
+                {
+                    "soate": d.soate,
+                    "region": d.region,
+                    "type": d.type,
+                    "name_ru": d.name_ru,
+                    "name_ky": d.name_ky,
+                    "name_en": d.name_en,
+                    "lat": d.lat,
+                    "lon": d.lon,
+                    "population": d.population,
+                }
+                for d in geo.districts.values()
+            ],
+        )

@@ -19,15 +19,16 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
-from console.domain.contract import SCHEMA_VERSION
-from console.domain.deadlines import get_rule_set, is_working_day, period_end
-from console.domain.simulator import (
+from data.db import json_text
+from data.models import Case, DeadlineChangeRow, EventRow
+from data.reference import District, load_geography
+from data.simulator import (
     AGENCIES,
     BISHKEK_UNITS,
     CARS,
@@ -43,13 +44,12 @@ from console.domain.simulator import (
     SUMMARIES,
     URGENT,
 )
-from data.db import json_text
-from data.models import Case, DeadlineChangeRow, EventRow
-from data.reference import District, load_geography
+from rules.contract import SCHEMA_VERSION
+from rules.deadlines import get_rule_set, is_working_day, period_end
 
 CHUNK = 20_000
 DAY_OFF_WEIGHT = 0.7
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 BISHKEK = ZoneInfo("Asia/Bishkek")
 _cases, _events, _changes = Case.__table__, EventRow.__table__, DeadlineChangeRow.__table__
 
@@ -66,11 +66,19 @@ class SeedReport:
     seconds: float
 
 
-def seed_cases(engine: Engine, count: int, *, seed: int | None = None,
-               now: datetime | None = None, per_day: float = 2000.0, events: bool = True,
-               tz: ZoneInfo = BISHKEK, rule_set: str = "kg-default",
-               chunk: int = CHUNK,
-               progress: Callable[[int, int], None] | None = None) -> SeedReport:
+def seed_cases(
+    engine: Engine,
+    count: int,
+    *,
+    seed: int | None = None,
+    now: datetime | None = None,
+    per_day: float = 2000.0,
+    events: bool = True,
+    tz: ZoneInfo = BISHKEK,
+    rule_set: str = "kg-default",
+    chunk: int = CHUNK,
+    progress: Callable[[int, int], None] | None = None,
+) -> SeedReport:
     """Write `count` cases received over the last `count / per_day` days (up to `now`), with
     their events and deadline history unless `events` is False. Existing cases are kept (the
     new numbers follow theirs)."""
@@ -79,7 +87,7 @@ def seed_cases(engine: Engine, count: int, *, seed: int | None = None,
     if per_day <= 0:
         raise ValueError("cases per day must be positive")
     started = time.perf_counter()
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
     with engine.connect() as conn:
         existing = int(conn.scalar(select(func.count()).select_from(_cases)) or 0)
     # The same seed on the same store gives the same cases; on a fuller store, other ones.
@@ -114,8 +122,9 @@ def seed_cases(engine: Engine, count: int, *, seed: int | None = None,
         # statistics, and the visibility map that lets covering indexes answer on their own.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM (ANALYZE) cases, events, deadline_changes")
-    return SeedReport(written[0], written[1], written[2], open_cases, overdue,
-                      time.perf_counter() - started)
+    return SeedReport(
+        written[0], written[1], written[2], open_cases, overdue, time.perf_counter() - started
+    )
 
 
 @dataclass
@@ -170,7 +179,7 @@ def _copy_value(value: object) -> str:
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, datetime):  # stored as naive UTC, like UTCDateTime does
-        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ")
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
     if isinstance(value, dict):
         return json_text(value).translate(_COPY_ESCAPES)
     if isinstance(value, str):
@@ -182,15 +191,21 @@ def _drop_secondary_indexes(conn: Connection) -> list[str]:
     """Drop the plain (non-constraint) indexes of the seeded tables; return how to rebuild
     them, exactly as they were defined (whatever migration made them)."""
     if conn.dialect.name == "postgresql":
-        found = conn.execute(text(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
-            "WHERE i.schemaname = current_schema() AND i.tablename IN ('cases', 'events', "
-            "'deadline_changes') AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
-            "WHERE c.conname = i.indexname)")).all()
+        found = conn.execute(
+            text(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+                "WHERE i.schemaname = current_schema() AND i.tablename IN ('cases', 'events', "
+                "'deadline_changes') AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+                "WHERE c.conname = i.indexname)"
+            )
+        ).all()
     elif conn.dialect.name == "sqlite":
-        found = conn.execute(text(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            "AND tbl_name IN ('cases', 'events', 'deadline_changes')")).all()
+        found = conn.execute(
+            text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                "AND tbl_name IN ('cases', 'events', 'deadline_changes')"
+            )
+        ).all()
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported stores
         return []
     for name, _ in found:
@@ -201,24 +216,26 @@ def _drop_secondary_indexes(conn: Connection) -> list[str]:
 class _CaseMaker:
     """Draws cases and their histories (pure Python, about 20 µs a case)."""
 
-    def __init__(self, rng: random.Random, now: datetime, tz: ZoneInfo, rule_set: str,
-                 first_number: int) -> None:
+    def __init__(
+        self, rng: random.Random, now: datetime, tz: ZoneInfo, rule_set: str, first_number: int
+    ) -> None:
         self.rng, self.now, self.tz = rng, now, tz
         self.rules = get_rule_set(rule_set)
         geo = load_geography()
         self.districts: list[District] = sorted(geo.districts.values(), key=lambda d: d.soate)
-        self.district_cum = list(itertools.accumulate(max(d.population, 1)
-                                                      for d in self.districts))
+        self.district_cum = list(itertools.accumulate(max(d.population, 1) for d in self.districts))
         self.region_of = {d.soate: d.region for d in self.districts}
         self.categories = list(CATEGORY_WEIGHTS)
         self.category_cum = list(itertools.accumulate(CATEGORY_WEIGHTS.values()))
         self.sources = list(SOURCES)
         self.source_cum = list(itertools.accumulate(SOURCES.values()))
-        self.decisions = {k: (list(v), list(itertools.accumulate(v.values())))
-                          for k, v in DECISIONS.items()}
-        self.officers = {d.soate: [str(rng.randint(10000, 99999))
-                                   for _ in range(3 + d.population // 40000)]
-                         for d in self.districts}
+        self.decisions = {
+            k: (list(v), list(itertools.accumulate(v.values()))) for k, v in DECISIONS.items()
+        }
+        self.officers = {
+            d.soate: [str(rng.randint(10000, 99999)) for _ in range(3 + d.population // 40000)]
+            for d in self.districts
+        }
         self.numbers: dict[tuple[str, int], int] = {}
         self._period_ends: dict[tuple[date, int, str], datetime] = {}
         self.first_number = first_number
@@ -234,11 +251,13 @@ class _CaseMaker:
         first_day = datetime.fromtimestamp(start, self.tz).date()
         last_day = datetime.fromtimestamp(end, self.tz).date()
         day_list = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
-        day_cum = list(itertools.accumulate(1.0 if is_working_day(d) else DAY_OFF_WEIGHT
-                                            for d in day_list))
+        day_cum = list(
+            itertools.accumulate(1.0 if is_working_day(d) else DAY_OFF_WEIGHT for d in day_list)
+        )
         hour_cum = list(itertools.accumulate(HOURLY))
-        midnight = {d: datetime(d.year, d.month, d.day, tzinfo=self.tz).timestamp()
-                    for d in day_list}
+        midnight = {
+            d: datetime(d.year, d.month, d.day, tzinfo=self.tz).timestamp() for d in day_list
+        }
         out: list[float] = []
         while len(out) < count:
             day = day_list[bisect.bisect(day_cum, rng.random() * day_cum[-1])]
@@ -262,11 +281,19 @@ class _CaseMaker:
         rng, now = self.rng, self.now
         district = self._pick(self.districts, self.district_cum)
         category = self._pick(self.categories, self.category_cum)
-        kind = "appeal" if rng.random() < 0.15 else (
-            "misdemeanor" if category in MISDEMEANOR_PRONE and rng.random() < 0.3 else "crime")
+        kind = (
+            "appeal"
+            if rng.random() < 0.15
+            else (
+                "misdemeanor" if category in MISDEMEANOR_PRONE and rng.random() < 0.3 else "crime"
+            )
+        )
         received = EPOCH + timedelta(seconds=received_ts)
-        lag = (timedelta(hours=rng.uniform(25, 60)) if rng.random() < LATE_REGISTRATION_SHARE
-               else timedelta(minutes=2 + rng.expovariate(1 / 12)))
+        lag = (
+            timedelta(hours=rng.uniform(25, 60))
+            if rng.random() < LATE_REGISTRATION_SHARE
+            else timedelta(minutes=2 + rng.expovariate(1 / 12))
+        )
         registered = _second(min(received + lag, now))
         reg_local = registered.astimezone(self.tz)
         key = (district.soate, reg_local.year)
@@ -285,24 +312,56 @@ class _CaseMaker:
             spread = 0.03 if district.type.startswith("city") else 0.12
             lat = round(min(max(rng.gauss(district.lat, spread), 39.1), 43.3), 5)
             lon = round(min(max(rng.gauss(district.lon, spread), 69.2), 80.3), 5)
-        address = (f"{district.label_ru}, ул. {STREETS[int(rng.random() * len(STREETS))]}, "
-                   f"{rng.randint(1, 180)}") if rng.random() < 0.85 else None
+        address = (
+            (
+                f"{district.label_ru}, ул. {STREETS[int(rng.random() * len(STREETS))]}, "
+                f"{rng.randint(1, 180)}"
+            )
+            if rng.random() < 0.85
+            else None
+        )
         priority = "high" if rng.random() < (0.7 if category in URGENT else 0.03) else "normal"
         source = self._pick(self.sources, self.source_cum)
         case = {
-            "reg_no": reg_no, "district": district.soate, "region": district.region,
-            "category": category, "kind": kind, "source": source, "priority": priority,
-            "article": None, "lat": lat, "lon": lon, "address": address, "summary": summary,
-            "unit": unit_name, "officer": None, "received_at": received,
-            "registered_at": registered, "period_start": start, "period_days": days,
-            "period_unit": unit, "deadline": deadline, "decision": None, "decided_at": None,
-            "transferred_to": None, "extensions": 0, "reopenings": 0,
+            "reg_no": reg_no,
+            "district": district.soate,
+            "region": district.region,
+            "category": category,
+            "kind": kind,
+            "source": source,
+            "priority": priority,
+            "article": None,
+            "lat": lat,
+            "lon": lon,
+            "address": address,
+            "summary": summary,
+            "unit": unit_name,
+            "officer": None,
+            "received_at": received,
+            "registered_at": registered,
+            "period_start": start,
+            "period_days": days,
+            "period_unit": unit,
+            "deadline": deadline,
+            "decision": None,
+            "decided_at": None,
+            "transferred_to": None,
+            "extensions": 0,
+            "reopenings": 0,
             "last_event_at": registered,
-            "late_registration": registered - received > timedelta(hours=24), "flagged": False,
+            "late_registration": registered - received > timedelta(hours=24),
+            "flagged": False,
         }
-        reg_fields = {"received_at": _iso(received, self.tz), "district": district.soate,
-                      "category": category, "kind": kind, "source": source, "unit": unit_name,
-                      "priority": priority, "summary": summary}
+        reg_fields = {
+            "received_at": _iso(received, self.tz),
+            "district": district.soate,
+            "category": category,
+            "kind": kind,
+            "source": source,
+            "unit": unit_name,
+            "priority": priority,
+            "summary": summary,
+        }
         if address:
             reg_fields["address"] = address
         if lat is not None:
@@ -316,8 +375,7 @@ class _CaseMaker:
             return item
         case["officer"] = officer
         self._event(item, "assigned", t, None, {"unit": unit_name, "officer": officer})
-        if deadline > t + timedelta(hours=2) and rng.random() < (0.05 if kind == "appeal"
-                                                                  else 0.2):
+        if deadline > t + timedelta(hours=2) and rng.random() < (0.05 if kind == "appeal" else 0.2):
             ext_days = 30 if kind == "appeal" or rng.random() < 0.25 else 10
             at = _second(t + (deadline - t) * rng.uniform(0.05, 0.95))
             if at > now:
@@ -326,12 +384,22 @@ class _CaseMaker:
             deadline = self._period_end(start, ext_days, "calendar")
             authority = "prosecutor" if ext_days == 30 and kind != "appeal" else "head"
             reason = f"extended by {authority}"
-            case.update(period_days=ext_days, period_unit="calendar", deadline=deadline,
-                        extensions=1)
-            self._event(item, "extended", t, officer, {
-                "days": str(ext_days), "authority": authority,
-                "reason": "Требуется проведение экспертизы" if ext_days == 30
-                else "Сбор материалов"})
+            case.update(
+                period_days=ext_days, period_unit="calendar", deadline=deadline, extensions=1
+            )
+            self._event(
+                item,
+                "extended",
+                t,
+                officer,
+                {
+                    "days": str(ext_days),
+                    "authority": authority,
+                    "reason": "Требуется проведение экспертизы"
+                    if ext_days == 30
+                    else "Сбор материалов",
+                },
+            )
             self._change(item, t, deadline, ext_days, "calendar", reason)
         if deadline > t + timedelta(hours=1) and rng.random() >= LATE_DECISION_SHARE:
             decided = _second(t + (deadline - t) * rng.betavariate(2, 1.5))
@@ -351,29 +419,51 @@ class _CaseMaker:
         self._event(item, "decided", decided, officer, fields)
         return item
 
-    def _event(self, item: _Seeded, type_: str, at: datetime, actor: str | None,
-               data: dict[str, str]) -> None:
+    def _event(
+        self, item: _Seeded, type_: str, at: datetime, actor: str | None, data: dict[str, str]
+    ) -> None:
         event_id = f"{self.rng.getrandbits(128):032x}"
-        fields = {"schema": SCHEMA_VERSION, "type": type_, "event_id": event_id,
-                  "reg_no": item.case["reg_no"], "occurred_at": _iso(at, self.tz)}
+        fields = {
+            "schema": SCHEMA_VERSION,
+            "type": type_,
+            "event_id": event_id,
+            "reg_no": item.case["reg_no"],
+            "occurred_at": _iso(at, self.tz),
+        }
         if actor is not None:
             fields["actor"] = actor
         fields.update(data)
         ms = int(at.timestamp() * 1000)
-        item.events.append({
-            "event_id": event_id, "stream_id": f"{ms}-{len(item.events)}",
-            "reg_no": item.case["reg_no"], "type": type_, "occurred_at": at,
-            "ingested_at": min(at + timedelta(seconds=1), self.now), "actor": actor,
-            "fields": fields, "applied": True})
+        item.events.append(
+            {
+                "event_id": event_id,
+                "stream_id": f"{ms}-{len(item.events)}",
+                "reg_no": item.case["reg_no"],
+                "type": type_,
+                "occurred_at": at,
+                "ingested_at": min(at + timedelta(seconds=1), self.now),
+                "actor": actor,
+                "fields": fields,
+                "applied": True,
+            }
+        )
         item.case["last_event_at"] = at
 
     @staticmethod
-    def _change(item: _Seeded, at: datetime, deadline: datetime, days: int, unit: str,
-                reason: str) -> None:
-        item.changes.append({"reg_no": item.case["reg_no"],
-                             "event_id": item.events[-1]["event_id"], "set_at": at,
-                             "deadline": deadline, "period_days": days, "period_unit": unit,
-                             "reason": reason})
+    def _change(
+        item: _Seeded, at: datetime, deadline: datetime, days: int, unit: str, reason: str
+    ) -> None:
+        item.changes.append(
+            {
+                "reg_no": item.case["reg_no"],
+                "event_id": item.events[-1]["event_id"],
+                "set_at": at,
+                "deadline": deadline,
+                "period_days": days,
+                "period_unit": unit,
+                "reason": reason,
+            }
+        )
 
     def _period_end(self, start: date, days: int, unit: str) -> datetime:
         key = (start, days, unit)
@@ -400,10 +490,15 @@ class _CaseMaker:
         summary = templates[int(rng.random() * len(templates))]
         if "{" in summary:
             summary = summary.format(
-                route=rng.randint(100, 299), item=ITEMS[int(rng.random() * len(ITEMS))],
-                n=rng.randint(2, 6), car=CARS[int(rng.random() * len(CARS))],
-                street=STREETS[int(rng.random() * len(STREETS))], age=rng.randint(18, 80),
-                teen=rng.randint(12, 17), amount=rng.randrange(20000, 500000, 1000))
+                route=rng.randint(100, 299),
+                item=ITEMS[int(rng.random() * len(ITEMS))],
+                n=rng.randint(2, 6),
+                car=CARS[int(rng.random() * len(CARS))],
+                street=STREETS[int(rng.random() * len(STREETS))],
+                age=rng.randint(18, 80),
+                teen=rng.randint(12, 17),
+                amount=rng.randrange(20000, 500000, 1000),
+            )
         if kind == "appeal":
             first = summary[0] if summary[1:2].isupper() else summary[0].lower()
             summary = f"Обращение гражданина: {first}{summary[1:]}"

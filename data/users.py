@@ -10,14 +10,14 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from console.domain.access import ROLES, Viewer
 from data.models import RegionRow, User
+from rules.access import ROLES, Viewer
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MIN_PASSWORD_LENGTH = 10
@@ -49,9 +49,16 @@ class UserInfo:
 
 
 def _info(user: User) -> UserInfo:
-    return UserInfo(id=user.id, username=user.username, role=user.role, region=user.region,
-                    disabled=bool(user.disabled), locked_until=user.locked_until,
-                    has_token=user.token_hash is not None, created_at=user.created_at)
+    return UserInfo(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        region=user.region,
+        disabled=bool(user.disabled),
+        locked_until=user.locked_until,
+        has_token=user.token_hash is not None,
+        created_at=user.created_at,
+    )
 
 
 def _check_password(password: str, enforce_strength: bool) -> None:
@@ -63,13 +70,21 @@ def _check_password(password: str, enforce_strength: bool) -> None:
         raise ValueError("password must not be empty")
 
 
-def add_user(session: Session, username: str, password: str, role: str,
-             region: str | None = None, *, now: datetime | None = None,
-             enforce_strength: bool = True) -> UserInfo:
+def add_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    region: str | None = None,
+    *,
+    now: datetime | None = None,
+    enforce_strength: bool = True,
+) -> UserInfo:
     """Create a user; ValueError for a bad name, role, region, weak password or a taken name."""
     if not USERNAME_RE.fullmatch(username):
-        raise ValueError("username: 1-64 letters, digits, '.', '_' or '-', starting with a "
-                         "letter or digit")
+        raise ValueError(
+            "username: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if region is not None and session.get(RegionRow, region) is None:
@@ -78,9 +93,15 @@ def add_user(session: Session, username: str, password: str, role: str,
     _check_password(password, enforce_strength)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValueError(f"user {username!r} already exists")
-    user = User(username=username, password_hash=generate_password_hash(
-        password, method=_HASH_METHOD), role=role, region=region, disabled=False,
-        failed_logins=0, created_at=now or datetime.now(timezone.utc))
+    user = User(
+        username=username,
+        password_hash=generate_password_hash(password, method=_HASH_METHOD),
+        role=role,
+        region=region,
+        disabled=False,
+        failed_logins=0,
+        created_at=now or datetime.now(UTC),
+    )
     session.add(user)
     session.flush()
     return _info(user)
@@ -119,11 +140,13 @@ def set_disabled(session: Session, username: str, disabled: bool) -> UserInfo:
     return _info(user)
 
 
-def set_password(session: Session, username: str, password: str, *,
-                 enforce_strength: bool = True) -> None:
+def set_password(
+    session: Session, username: str, password: str, *, enforce_strength: bool = True
+) -> None:
     _check_password(password, enforce_strength)
     _require(session, username).password_hash = generate_password_hash(
-        password, method=_HASH_METHOD)
+        password, method=_HASH_METHOD
+    )
 
 
 @dataclass(frozen=True)
@@ -135,14 +158,23 @@ class LoginOutcome:
     reason: str
 
 
-def authenticate(session: Session, username: str, password: str, *,
-                 now: datetime | None = None, max_failures: int = MAX_FAILED_LOGINS,
-                 lockout: timedelta = LOCKOUT) -> LoginOutcome:
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    now: datetime | None = None,
+    max_failures: int = MAX_FAILED_LOGINS,
+    lockout: timedelta = LOCKOUT,
+) -> LoginOutcome:
     """Check a password; after `max_failures` wrong ones in a row the account is locked for
     `lockout` (no password is even checked while locked). Runs in the caller's transaction."""
-    now = now or datetime.now(timezone.utc)
-    user = (session.scalar(select(User).where(User.username == username))
-            if USERNAME_RE.fullmatch(username) else None)
+    now = now or datetime.now(UTC)
+    user = (
+        session.scalar(select(User).where(User.username == username))
+        if USERNAME_RE.fullmatch(username)
+        else None
+    )
     if user is None or len(password) > MAX_PASSWORD_LENGTH:
         check_password_hash(_DUMMY_HASH, password[:MAX_PASSWORD_LENGTH])
         return LoginOutcome(None, "unknown" if user is None else "bad_password")
@@ -152,11 +184,15 @@ def authenticate(session: Session, username: str, password: str, *,
     if not check_password_hash(user.password_hash, password):
         failures = (user.failed_logins or 0) + 1
         if failures >= max_failures:
-            session.execute(update(User).where(User.id == user.id).values(
-                failed_logins=0, locked_until=now + lockout))
+            session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(failed_logins=0, locked_until=now + lockout)
+            )
         else:
-            session.execute(update(User).where(User.id == user.id).values(
-                failed_logins=User.failed_logins + 1))
+            session.execute(
+                update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+            )
         return LoginOutcome(None, "bad_password")
     if user.disabled:
         return LoginOutcome(None, "disabled")

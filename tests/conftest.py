@@ -72,8 +72,15 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str, redis_server: RedisServer) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=db_url, redis_url=redis_server.url,
-                    consumer="test-1", batch_size=100, block_ms=100, claim_idle_ms=500)
+    return Settings(
+        data_dir=tmp_path,
+        database_url=db_url,
+        redis_url=redis_server.url,
+        consumer="test-1",
+        batch_size=100,
+        block_ms=100,
+        claim_idle_ms=500,
+    )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

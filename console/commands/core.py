@@ -13,17 +13,16 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from console.config import load_settings
-from console.domain.simulator import Simulator
-from console.runtime import Runtime, stop_on_signals
+from console.runtime import Runtime, ingest_worker, stop_on_signals
 from data import audit, streams
-from data.consumer import IngestWorker
 from data.db import make_sessionmaker, writer_engine
 from data.queries import EXPORT_FIELDS, STATUSES, CaseFilter, iter_cases
 from data.reference import load_geography
+from data.simulator import Simulator
 
 log = logging.getLogger("kup")
 
@@ -42,18 +41,27 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("simulate", help="write realistic registry events to the stream")
     p.add_argument("--rate", type=float, default=1.0, help="new registrations per second")
-    p.add_argument("--backfill-days", type=float, default=0.0,
-                   help="first write this many days of history")
+    p.add_argument(
+        "--backfill-days", type=float, default=0.0, help="first write this many days of history"
+    )
     p.add_argument("--bad-rate", type=float, default=0.0, help="share of malformed entries")
     p.add_argument("--seed", type=int, help="random seed (deterministic output)")
-    p.add_argument("--per-day", type=float, default=600.0,
-                   help="registrations per day in the backfilled history")
+    p.add_argument(
+        "--per-day",
+        type=float,
+        default=600.0,
+        help="registrations per day in the backfilled history",
+    )
     p.add_argument("--duration", type=float, help="stop after this many seconds of live events")
     p.set_defaults(handler=cmd_simulate)
 
     p = sub.add_parser("export", help="export cases (JSON lines or CSV) to standard output")
-    p.add_argument("--status", choices=STATUSES, default="all",
-                   help="'open' means every undecided case (overdue and due-soon included)")
+    p.add_argument(
+        "--status",
+        choices=STATUSES,
+        default="all",
+        help="'open' means every undecided case (overdue and due-soon included)",
+    )
     p.add_argument("--district", help="SOATE code")
     p.add_argument("--region", help="ISO 3166-2 code, e.g. KG-C")
     p.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
@@ -84,7 +92,7 @@ def cmd_db(_: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     runtime = Runtime.from_env(**({"consumer": args.consumer} if args.consumer else {}))
-    worker = IngestWorker(runtime.settings, runtime.engine, runtime.redis_url)
+    worker = ingest_worker(runtime.settings, runtime.engine, runtime.redis_url)
     stop_on_signals(worker.stop)
     worker.run()
     return 0
@@ -96,12 +104,18 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     runtime = Runtime.from_env()
     settings = runtime.settings
     client = streams.connect(runtime.redis_url)
-    sim = Simulator(load_geography(), seed=args.seed, tz=ZoneInfo(settings.tz),
-                    bad_rate=args.bad_rate, registrations_per_day=args.per_day)
-    now = datetime.now(timezone.utc)
+    sim = Simulator(
+        load_geography(),
+        seed=args.seed,
+        tz=ZoneInfo(settings.tz),
+        bad_rate=args.bad_rate,
+        registrations_per_day=args.per_day,
+    )
+    now = datetime.now(UTC)
     if args.backfill_days > 0:
         count = streams.append_events(
-            client, settings.stream, sim.backfill(now - timedelta(days=args.backfill_days), now))
+            client, settings.stream, sim.backfill(now - timedelta(days=args.backfill_days), now)
+        )
         log.info("backfilled %d events over %.1f days", count, args.backfill_days)
     if args.rate <= 0:
         return 0
@@ -114,7 +128,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         if args.duration is not None and time.monotonic() - started >= args.duration:
             break
         count = _poisson(rng, args.rate * tick)
-        streams.append_events(client, settings.stream, sim.live(datetime.now(timezone.utc), count))
+        streams.append_events(client, settings.stream, sim.live(datetime.now(UTC), count))
         stop.wait(tick)
     return 0
 
@@ -133,7 +147,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     settings = runtime.settings
     tz = ZoneInfo(settings.tz)
     flt = CaseFilter(status=args.status, district=args.district, region=args.region)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     due_soon = timedelta(hours=settings.due_soon_hours)
     exported = 0
     with make_sessionmaker(runtime.engine)() as session:
@@ -148,16 +162,27 @@ def cmd_export(args: argparse.Namespace) -> int:
             else:
                 sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     with make_sessionmaker(writer_engine(runtime.engine)).begin() as session:
-        audit.record(session, f"cli:{getpass.getuser()}", "export", "cli export",
-                     {"status": args.status, "district": args.district, "region": args.region,
-                      "format": args.format, "rows": exported})
+        audit.record(
+            session,
+            f"cli:{getpass.getuser()}",
+            "export",
+            "cli export",
+            {
+                "status": args.status,
+                "district": args.district,
+                "region": args.region,
+                "format": args.format,
+                "rows": exported,
+            },
+        )
     return 0
 
 
 def _exportable(row: dict[str, object], tz: ZoneInfo) -> dict[str, object]:
     """Timestamps as ISO 8601 in local time with their offset."""
-    return {k: (v.astimezone(tz).isoformat() if isinstance(v, datetime) else v)
-            for k, v in row.items()}
+    return {
+        k: (v.astimezone(tz).isoformat() if isinstance(v, datetime) else v) for k, v in row.items()
+    }
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -165,18 +190,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
     ingest worker (and the web console, when installed)."""
     runtime = Runtime.from_env(demo=True)
     runtime.engine  # noqa: B018 - migrate before the workers start
-    env = dict(os.environ, REDIS_URL=runtime.redis_url,
-               DATABASE_URL=runtime.settings.effective_database_url,
-               KUP_DATA_DIR=str(runtime.settings.data_dir))
+    env = dict(
+        os.environ,
+        REDIS_URL=runtime.redis_url,
+        DATABASE_URL=runtime.settings.effective_database_url,
+        KUP_DATA_DIR=str(runtime.settings.data_dir),
+    )
     me = [sys.executable, "-m", "console.cli"]
     procs = [
-        subprocess.Popen([*me, "simulate", "--backfill-days", str(args.backfill_days),
-                          "--rate", str(args.rate), "--seed", str(args.seed),
-                          "--bad-rate", "0.002"], env=env),
+        subprocess.Popen(
+            [
+                *me,
+                "simulate",
+                "--backfill-days",
+                str(args.backfill_days),
+                "--rate",
+                str(args.rate),
+                "--seed",
+                str(args.seed),
+                "--bad-rate",
+                "0.002",
+            ],
+            env=env,
+        ),
         subprocess.Popen([*me, "ingest", "--consumer", "demo-1"], env=env),
     ]
-    log.info("demo running: store %s, Redis %s", runtime.settings.masked()["database_url"],
-             runtime.redis_url)
+    log.info(
+        "demo running: store %s, Redis %s",
+        runtime.settings.masked()["database_url"],
+        runtime.redis_url,
+    )
     stop = threading.Event()
     stop_on_signals(stop)
     try:

@@ -26,9 +26,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_list)
 
     p = actions.add_parser(
-        "retry", help="append dead letters to the stream again (after they were fixed)")
-    p.add_argument("ids", nargs="*", metavar="ID",
-                   help="dead letter id (from `list`) or its source stream id")
+        "retry", help="append dead letters to the stream again (after they were fixed)"
+    )
+    p.add_argument(
+        "ids", nargs="*", metavar="ID", help="dead letter id (from `list`) or its source stream id"
+    )
     p.add_argument("--all", action="store_true", help="every dead letter not re-driven yet")
     p.add_argument("--force", action="store_true", help="also those already re-driven")
     p.add_argument("--json", action="store_true", help="report as JSON")
@@ -43,17 +45,19 @@ def cmd_list(args: argparse.Namespace) -> int:
         letters = list_dead_letters(session, args.limit, waiting_only=args.waiting)
         total, waiting = count_dead_letters(session)
     if args.json:
-        json.dump({"total": total, "waiting": waiting,
-                   "dead_letters": [d.as_dict() for d in letters]},
-                  sys.stdout, ensure_ascii=False, indent=1)
+        json.dump(
+            {"total": total, "waiting": waiting, "dead_letters": [d.as_dict() for d in letters]},
+            sys.stdout,
+            ensure_ascii=False,
+            indent=1,
+        )
         sys.stdout.write("\n")
         return 0
     print(f"{total} dead letters, {waiting} not re-driven; showing {len(letters)}")
     for d in letters:
-        error = d.error if len(d.error) <= ERROR_WIDTH else d.error[:ERROR_WIDTH - 1] + "…"
+        error = d.error if len(d.error) <= ERROR_WIDTH else d.error[: ERROR_WIDTH - 1] + "…"
         retried = f"  re-driven as {d.retry_id}" if d.retry_id else ""
-        print(f"{d.id:>6}  {d.received_at:%Y-%m-%d %H:%M:%S}  {d.source_id:<22} "
-              f"{error}{retried}")
+        print(f"{d.id:>6}  {d.received_at:%Y-%m-%d %H:%M:%S}  {d.source_id:<22} {error}{retried}")
     return 0
 
 
@@ -63,9 +67,13 @@ def cmd_retry(args: argparse.Namespace) -> int:
     runtime = Runtime.from_env()
     client = streams.connect(runtime.redis_url)
     try:
-        results = retry_dead_letters(make_sessionmaker(runtime.engine), client,
-                                     runtime.settings, None if args.all else args.ids,
-                                     force=args.force)
+        results = retry_dead_letters(
+            make_sessionmaker(runtime.engine),
+            client,
+            runtime.settings,
+            None if args.all else args.ids,
+            force=args.force,
+        )
     finally:
         client.close()
     if args.json:
@@ -74,10 +82,14 @@ def cmd_retry(args: argparse.Namespace) -> int:
     else:
         for r in results:
             if r.retry_id:
-                print(f"dead letter {r.id} ({r.source_id}) re-driven as {r.retry_id} "
-                      f"(fields from the {r.origin})")
+                print(
+                    f"dead letter {r.id} ({r.source_id}) re-driven as {r.retry_id} "
+                    f"(fields from the {r.origin})"
+                )
             else:
                 print(f"dead letter {r.id} ({r.source_id}) skipped: {r.skipped}")
-        print(f"{sum(1 for r in results if r.retry_id)} re-driven, "
-              f"{sum(1 for r in results if not r.retry_id)} skipped")
+        print(
+            f"{sum(1 for r in results if r.retry_id)} re-driven, "
+            f"{sum(1 for r in results if not r.retry_id)} skipped"
+        )
     return 0

@@ -15,10 +15,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("seed", help="write many realistic cases directly to the store")
     p.add_argument("--cases", type=int, default=100_000, help="how many (default 100000)")
     p.add_argument("--seed", type=int, help="random seed (the same seed, the same cases)")
-    p.add_argument("--per-day", type=float, default=2000.0,
-                   help="registrations per day: the cases span cases/per-day days up to now")
-    p.add_argument("--no-events", action="store_true",
-                   help="cases only, without their events and deadline history")
+    p.add_argument(
+        "--per-day",
+        type=float,
+        default=2000.0,
+        help="registrations per day: the cases span cases/per-day days up to now",
+    )
+    p.add_argument(
+        "--no-events",
+        action="store_true",
+        help="cases only, without their events and deadline history",
+    )
     p.set_defaults(handler=cmd_seed)
 
 
@@ -29,14 +36,23 @@ def cmd_seed(args: argparse.Namespace) -> int:
         raise ValueError("--per-day must be positive")
     runtime = Runtime.from_env()
     settings = runtime.settings
-    report = seed_cases(runtime.engine, args.cases, seed=args.seed, per_day=args.per_day,
-                        events=not args.no_events, tz=ZoneInfo(settings.tz),
-                        rule_set=settings.rule_set, progress=_progress)
+    report = seed_cases(
+        runtime.engine,
+        args.cases,
+        seed=args.seed,
+        per_day=args.per_day,
+        events=not args.no_events,
+        tz=ZoneInfo(settings.tz),
+        rule_set=settings.rule_set,
+        progress=_progress,
+    )
     if sys.stderr.isatty():
         sys.stderr.write("\n")
-    print(f"seeded {report.cases:,} cases ({report.open:,} open, {report.overdue:,} overdue), "
-          f"{report.events:,} events, {report.deadline_changes:,} deadline changes "
-          f"in {report.seconds:.1f} s into {settings.masked()['database_url']}")
+    print(
+        f"seeded {report.cases:,} cases ({report.open:,} open, {report.overdue:,} overdue), "
+        f"{report.events:,} events, {report.deadline_changes:,} deadline changes "
+        f"in {report.seconds:.1f} s into {settings.masked()['database_url']}"
+    )
     return 0
 
 

@@ -6,10 +6,10 @@ import argparse
 import getpass
 import sys
 
-from console.domain.access import ROLES
 from console.runtime import Runtime
 from data import audit, users
 from data.db import make_sessionmaker, writer_engine
+from rules.access import ROLES
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -68,8 +68,9 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     password = args.password if args.password is not None else _ask_password()
     with _writer(Runtime.from_env()).begin() as s:
         info = users.add_user(s, args.name, password, args.role, args.region)
-        audit.record(s, "cli", "user_add", info.username,
-                     {"role": info.role, "region": info.region})
+        audit.record(
+            s, "cli", "user_add", info.username, {"role": info.role, "region": info.region}
+        )
     print(f"user {info.username} added ({info.role}, {info.region or 'whole country'})")
     return 0
 
@@ -80,8 +81,10 @@ def cmd_user_list(_: argparse.Namespace) -> int:
     print(f"{'username':24} {'role':11} {'region':7} {'state':9} token")
     for u in rows:
         state = "disabled" if u.disabled else ("locked" if u.locked_until else "active")
-        print(f"{u.username:24} {u.role:11} {u.region or '-':7} {state:9} "
-              f"{'yes' if u.has_token else 'no'}")
+        print(
+            f"{u.username:24} {u.role:11} {u.region or '-':7} {state:9} "
+            f"{'yes' if u.has_token else 'no'}"
+        )
     return 0
 
 
@@ -106,8 +109,11 @@ def cmd_user_token(args: argparse.Namespace) -> int:
         token = users.issue_token(s, args.name)
         audit.record(s, "cli", "user_token", args.name, {})
     print(token)
-    print(f"(API token of {args.name}; shown once, replaces any earlier one. Send it as "
-          "'Authorization: Bearer <token>'.)", file=sys.stderr)
+    print(
+        f"(API token of {args.name}; shown once, replaces any earlier one. Send it as "
+        "'Authorization: Bearer <token>'.)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -117,6 +123,9 @@ def cmd_audit_verify(_: argparse.Namespace) -> int:
     if result.ok:
         print(f"audit log intact: {result.checked} entries")
         return 0
-    print(f"audit log TAMPERED at entry {result.first_bad}: {result.reason} "
-          f"({result.checked} entries before it check out)", file=sys.stderr)
+    print(
+        f"audit log TAMPERED at entry {result.first_bad}: {result.reason} "
+        f"({result.checked} entries before it check out)",
+        file=sys.stderr,
+    )
     return 1

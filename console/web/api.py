@@ -9,27 +9,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from urllib.parse import urlencode
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from console.domain.contract import CATEGORIES, KINDS
 from console.web.auth import current_viewer
 from console.web.push import announce_flag
 from console.web.state import web_state
 from data import aggregates, audit, flags
 from data.queries import STATUSES, CaseFilter, list_cases
 from data.reference import load_geography
+from rules.contract import CATEGORIES, KINDS
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-CASE_PARAMS = ("status", "district", "region", "category", "kind", "flagged", "limit",
-               "offset")
+CASE_PARAMS = ("status", "district", "region", "category", "kind", "flagged", "limit", "offset")
 REG_NO_RE = re.compile(r"[A-Z0-9-]{6,32}")
 _TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
 
@@ -115,10 +114,20 @@ def workload() -> tuple[Response, int]:
     flt = CaseFilter(region=region, scope_region=viewer.region)
     with state.sessions() as s:
         rows = aggregates.district_workload(s, flt, state.now(), state.due_soon)
-    return _json([{"district": r.key, "region": geo.districts[r.key].region, "open": r.open,
-                   "overdue": r.overdue, "due_soon": r.due_soon,
-                   "received_24h": r.received_24h, "decided_24h": r.decided_24h}
-                  for r in rows])
+    return _json(
+        [
+            {
+                "district": r.key,
+                "region": geo.districts[r.key].region,
+                "open": r.open,
+                "overdue": r.overdue,
+                "due_soon": r.due_soon,
+                "received_24h": r.received_24h,
+                "decided_24h": r.decided_24h,
+            }
+            for r in rows
+        ]
+    )
 
 
 @bp.get("/cases")
@@ -143,8 +152,13 @@ def cases() -> tuple[Response, int]:
     with state.sessions() as s:
         rows = list_cases(s, flt, state.now(), state.due_soon, limit=limit, offset=offset)
     with state.writer.begin() as s:
-        audit.record(s, viewer.username, "export", "api:cases",
-                     {"filter": {k: v for k, v in args.items()}, "rows": len(rows)})
+        audit.record(
+            s,
+            viewer.username,
+            "export",
+            "api:cases",
+            {"filter": {k: v for k, v in args.items()}, "rows": len(rows)},
+        )
     response, status = _json(rows)
     if len(rows) == limit:
         following = {**args, "limit": str(limit), "offset": str(offset + limit)}
@@ -169,14 +183,27 @@ def case(reg_no: str) -> tuple[Response, int]:
         return error(f"no case {reg_no}", 404)
     with state.writer.begin() as s:
         audit.record(s, viewer.username, "case_view", reg_no, {"via": "api"})
-    return _json({**detail.case, "events": detail.events, "deadlines": detail.deadlines,
-                  "flags": detail.flags})
+    return _json(
+        {
+            **detail.case,
+            "events": detail.events,
+            "deadlines": detail.deadlines,
+            "flags": detail.flags,
+        }
+    )
 
 
 def _flag_json(flag: flags.FlagInfo) -> dict[str, object]:
-    return {"id": flag.id, "reg_no": flag.reg_no, "comment": flag.comment,
-            "by": flag.created_by, "at": flag.created_at, "cleared_by": flag.cleared_by,
-            "cleared_at": flag.cleared_at, "active": flag.active}
+    return {
+        "id": flag.id,
+        "reg_no": flag.reg_no,
+        "comment": flag.comment,
+        "by": flag.created_by,
+        "at": flag.created_at,
+        "cleared_by": flag.cleared_by,
+        "cleared_at": flag.cleared_at,
+        "active": flag.active,
+    }
 
 
 @bp.post("/cases/<reg_no>/flags")

@@ -7,11 +7,10 @@ from `components.layout.app_layout` (a function, called for every page load) and
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -26,9 +25,11 @@ from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from callbacks.context import CONTEXT_PROVIDER
 from callbacks.inputs import InvalidCallbackInput
 from console.config import Settings
 from console.web import api, auth, observability, push, security
+from console.web.pages import Pages, callback_context, default_pages
 from console.web.state import EXTENSION_KEY, WebState
 from data import streams
 from data.db import make_engine, make_sessionmaker, writer_engine
@@ -58,34 +59,21 @@ class WebApp(NamedTuple):
     state: WebState
 
 
-Pages = tuple[Callable[[], Any] | Any, Callable[[dash.Dash], None]]
-
-
 def secret_key(settings: Settings, testing: bool) -> str:
     """KUP_SECRET_KEY; required (16+ characters) outside demo and test mode."""
     if settings.secret_key:
         if len(settings.secret_key) < MIN_SECRET_LENGTH and not (settings.demo or testing):
             raise ConfigurationError(
-                f"KUP_SECRET_KEY must have at least {MIN_SECRET_LENGTH} characters")
+                f"KUP_SECRET_KEY must have at least {MIN_SECRET_LENGTH} characters"
+            )
         return settings.secret_key
     if settings.demo or testing:
         return secrets.token_urlsafe(32)
     raise ConfigurationError(
         "KUP_SECRET_KEY is not set: the web console signs sessions with it. Set it to a long "
         "random value (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`) "
-        "and keep it the same across restarts and web processes.")
-
-
-def default_pages() -> Pages:
-    """The console's pages: components.layout.app_layout and callbacks.register."""
-    try:
-        layout = importlib.import_module("components.layout").app_layout
-        register = importlib.import_module("callbacks").register
-    except (ImportError, AttributeError) as exc:
-        raise ConfigurationError(
-            "the console's pages are missing: components/layout.py must define app_layout() "
-            f"and callbacks/__init__.py must define register(app) ({exc})") from exc
-    return layout, register
+        "and keep it the same across restarts and web processes."
+    )
 
 
 def warm_up_figures() -> None:
@@ -108,15 +96,23 @@ DASH_UPDATE_PATH = "/_dash-update-component"
 
 def _dependency(item: object) -> bool:
     """An input, state or output as dash-renderer names it: {id, property[, value]}."""
-    return (isinstance(item, dict) and isinstance(item.get("id"), (str, dict))
-            and isinstance(item.get("property"), str))
+    return (
+        isinstance(item, dict)
+        and isinstance(item.get("id"), (str, dict))
+        and isinstance(item.get("property"), str)
+    )
 
 
 def _dependencies(items: object, count: int) -> bool:
     """`count` dependencies, each one or (a pattern's) a list of them."""
-    return isinstance(items, list) and len(items) == count and all(
-        _dependency(item) or (isinstance(item, list) and all(map(_dependency, item)))
-        for item in items)
+    return (
+        isinstance(items, list)
+        and len(items) == count
+        and all(
+            _dependency(item) or (isinstance(item, list) and all(map(_dependency, item)))
+            for item in items
+        )
+    )
 
 
 def callback_request_problem(body: object, callback_map: Mapping[str, Any]) -> str | None:
@@ -135,12 +131,15 @@ def callback_request_problem(body: object, callback_map: Mapping[str, Any]) -> s
         if not _dependencies(body.get(part, []), len(spec.get(part, []))):
             return f"{part} must name the callback's {len(spec.get(part, []))} {part}"
     outputs = body.get("outputs")
-    if not (_dependencies(outputs, output.count("...") + 1) if output.startswith("..")
-            else _dependency(outputs)):
+    if not (
+        _dependencies(outputs, output.count("...") + 1)
+        if output.startswith("..")
+        else _dependency(outputs)
+    ):
         return "outputs must name the callback's outputs"
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(map(_prop_id, changed)):
-        return "changedPropIds must be \"<id>.<property>\" texts"
+        return 'changedPropIds must be "<id>.<property>" texts'
     return None
 
 
@@ -166,10 +165,17 @@ def refuse_callback_input(exc: InvalidCallbackInput) -> tuple[Response, int]:
     return jsonify(error=f"invalid input to callback {output}: {exc}"), 400
 
 
-def create_app(settings: Settings, *, engine: Engine | None = None,
-               redis_url: str | None = None, testing: bool = False,
-               pages: Pages | None = None, config: Mapping[str, Any] | None = None,
-               start_push: bool | None = None, message_queue: bool = True) -> WebApp:
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    redis_url: str | None = None,
+    testing: bool = False,
+    pages: Pages | None = None,
+    config: Mapping[str, Any] | None = None,
+    start_push: bool | None = None,
+    message_queue: bool = True,
+) -> WebApp:
     """Build the web console for `settings`.
 
     `engine` defaults to one on the configured store (migrated); `redis_url` to the configured
@@ -183,11 +189,15 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     if engine is None:
         engine = make_engine(settings.effective_database_url)
         upgrade(engine)
-    redis_url = redis_url or streams.redis_url(settings)
+    redis_url = redis_url or streams.redis_url(settings.redis_url, settings.data_dir)
 
     warm_up_figures()
-    server = Flask("console.web", static_folder=str(STATIC_DIR), static_url_path="/static",
-                   template_folder=str(WEB_DIR / "templates"))
+    server = Flask(
+        "console.web",
+        static_folder=str(STATIC_DIR),
+        static_url_path="/static",
+        template_folder=str(WEB_DIR / "templates"),
+    )
     server.config.update(
         SECRET_KEY=key,
         TESTING=testing,
@@ -208,22 +218,37 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     socketio = SocketIO()
-    state = WebState(settings=settings, engine=engine, sessions=make_sessionmaker(engine),
-                     writer=make_sessionmaker(writer_engine(engine)), redis_url=redis_url,
-                     socketio=socketio)
+    state = WebState(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        writer=make_sessionmaker(writer_engine(engine)),
+        redis_url=redis_url,
+        socketio=socketio,
+    )
     server.extensions[EXTENSION_KEY] = state
-    queue = {"client_manager": python_socketio.RedisManager(
-        redis_url, channel=f"{settings.stream}:socketio",
-        redis_options={"protocol": 2})} if message_queue else {}
-    socketio.init_app(server, async_mode="threading", logger=False, engineio_logger=False,
-                      **queue)
-    Babel(server, locale_selector=auth.select_locale,
-          timezone_selector=lambda: settings.tz)
+    server.extensions[CONTEXT_PROVIDER] = callback_context
+    queue = (
+        {
+            "client_manager": python_socketio.RedisManager(
+                redis_url, channel=f"{settings.stream}:socketio", redis_options={"protocol": 2}
+            )
+        }
+        if message_queue
+        else {}
+    )
+    socketio.init_app(server, async_mode="threading", logger=False, engineio_logger=False, **queue)
+    Babel(server, locale_selector=auth.select_locale, timezone_selector=lambda: settings.tz)
 
     dash_app = dash.Dash(
-        "console.web", server=server, url_base_pathname="/",
-        external_stylesheets=[BOOTSTRAP_CSS], assets_folder=str(ASSETS_DIR),
-        suppress_callback_exceptions=True, serve_locally=True, update_title=None,
+        "console.web",
+        server=server,
+        url_base_pathname="/",
+        external_stylesheets=[BOOTSTRAP_CSS],
+        assets_folder=str(ASSETS_DIR),
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+        update_title=None,
         title="КУП · оперативная консоль",
     )
     layout, register = pages or default_pages()
@@ -239,25 +264,32 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         of a form dash-renderer never sends; logged at WARNING without the body."""
         if request.path != DASH_UPDATE_PATH or request.method != "POST":
             return None
-        problem = callback_request_problem(request.get_json(silent=True),
-                                           dash_app.callback_map)
+        problem = callback_request_problem(request.get_json(silent=True), dash_app.callback_map)
         if problem is None:
             return None
         log.warning("callback request refused: %s", problem)
         return jsonify(error=f"not a callback request: {problem}"), 400
+
     server.register_blueprint(api.bp)
     server.register_blueprint(observability.bp)
     for endpoint in ("obs.healthz", "obs.metrics"):  # probes may speak plain HTTP
         server.view_functions[endpoint] = security.plain_http_allowed(
-            server.view_functions[endpoint])
+            server.view_functions[endpoint]
+        )
     server.register_error_handler(HTTPException, api.api_http_error)
     # Dash raises DependencyException for a file it does not serve: a 404, not a 500.
-    server.register_error_handler(DependencyException, lambda _: (NotFound().get_response()))
+    server.register_error_handler(DependencyException, lambda _: NotFound().get_response())
     server.register_error_handler(InvalidCallbackInput, refuse_callback_input)
 
     state.metrics = observability.Metrics(state)
-    state.pusher = push.Pusher(socketio, settings, state.sessions, redis_url, state.metrics,
-                               regions=frozenset(load_geography().regions))
+    state.pusher = push.Pusher(
+        socketio,
+        settings,
+        state.sessions,
+        redis_url,
+        state.metrics,
+        regions=frozenset(load_geography().regions),
+    )
     push.register_socket_handlers(socketio, lambda: state.pusher)
     if start_push if start_push is not None else not testing:
         state.pusher.start()

@@ -7,8 +7,19 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, Response, current_app, g, jsonify, redirect,
-                   render_template, request, session, url_for)
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
@@ -16,18 +27,26 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import TooManyRequests, Unauthorized
 
 from components.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, t
-from console.domain.access import Viewer
 from console.web.security import CSRF_COOKIE, check_csrf
 from console.web.state import web_state
 from data import audit, users
+from rules.access import Viewer
 
 log = logging.getLogger("kup.web.auth")
 DEFAULT_LANGUAGE = DEFAULT_LANG
 LOGIN_RATE = "10 per minute"
 # Reachable without logging in: the login form, language choice, health and metrics, and the
 # static files the login page and Dash's renderer load (no case data in any of them).
-PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "auth.set_language", "obs.healthz",
-                              "obs.metrics", "_dash_assets.static"})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "static",
+        "auth.login",
+        "auth.set_language",
+        "obs.healthz",
+        "obs.metrics",
+        "_dash_assets.static",
+    }
+)
 PUBLIC_PREFIXES = ("/_dash-component-suites/", "/_favicon.ico")
 JSON_PREFIXES = ("/api/", "/_dash-", "/_reload-hash")
 bp = Blueprint("auth", __name__)
@@ -83,8 +102,13 @@ def safe_next(target: str | None) -> str:
         return "/"
     target = target.strip()
     parts = urlsplit(target)
-    if (not target.startswith("/") or target.startswith(("//", "/\\")) or parts.scheme
-            or parts.netloc or any(ord(c) < 32 for c in target)):
+    if (
+        not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or parts.scheme
+        or parts.netloc
+        or any(ord(c) < 32 for c in target)
+    ):
         return "/"
     return target
 
@@ -105,12 +129,18 @@ def init_auth(server: Flask, csrf: CSRFProtect) -> Limiter:
     manager.request_loader(_load_token_user)
     manager.init_app(server)
     server.config.setdefault("KUP_LOGIN_RATE", LOGIN_RATE)
-    limiter = Limiter(get_remote_address, app=server, storage_uri="memory://",
-                      default_limits=[], headers_enabled=True)
+    limiter = Limiter(
+        get_remote_address,
+        app=server,
+        storage_uri="memory://",
+        default_limits=[],
+        headers_enabled=True,
+    )
     server.register_blueprint(bp)
     # The limit applies through the wrapper, so it replaces this app's view of /login.
     server.view_functions["auth.login"] = limiter.limit(
-        lambda: current_app.config["KUP_LOGIN_RATE"], methods=["POST"])(login)
+        lambda: current_app.config["KUP_LOGIN_RATE"], methods=["POST"]
+    )(login)
 
     @server.before_request
     def require_login() -> Response | tuple[Response, int] | None:
@@ -151,16 +181,21 @@ def _page(template: str, **context: object) -> str:
     """A server-rendered page (login, logout) in the session's language: its words come from
     components.i18n, through `t(key)` in the template."""
     lang = select_locale()
-    return render_template(template, lang=lang, t=lambda key, **params: t(key, lang, **params),
-                           **context)
+    return render_template(
+        template, lang=lang, t=lambda key, **params: t(key, lang, **params), **context
+    )
 
 
-def _login_page(error: str | None = None, status: int = 200,
-                next_url: str | None = None) -> tuple[str, int]:
+def _login_page(
+    error: str | None = None, status: int = 200, next_url: str | None = None
+) -> tuple[str, int]:
     """The login form; `error` names its message (refused, missing, expired, throttled)."""
-    return _page("login.html", error=f"login.{error}" if error else None,
-                 next_url=safe_next(next_url or request.values.get("next")),
-                 languages=LANGUAGE_NAMES), status
+    return _page(
+        "login.html",
+        error=f"login.{error}" if error else None,
+        next_url=safe_next(next_url or request.values.get("next")),
+        languages=LANGUAGE_NAMES,
+    ), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -179,8 +214,13 @@ def login() -> Response | tuple[str, int]:
     state = web_state()
     with state.writer.begin() as s:
         outcome = users.authenticate(s, username, password)
-        audit.record(s, username, "login" if outcome.user else "login_failed", "session",
-                     {"reason": outcome.reason, "ip": request.remote_addr or ""})
+        audit.record(
+            s,
+            username,
+            "login" if outcome.user else "login_failed",
+            "session",
+            {"reason": outcome.reason, "ip": request.remote_addr or ""},
+        )
     if outcome.user is None:
         log.info("login refused (%s)", outcome.reason)
         return _login_page(error="refused", status=401)

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import redis
@@ -37,8 +37,13 @@ SCRAPE_CACHE_S = 5.0
 
 def probe_client(url: str) -> redis.Redis:
     """A Redis client that fails fast (no retries), for health checks and metrics."""
-    return streams.connect(url, socket_timeout=2, socket_connect_timeout=2,
-                           retry=Retry(NoBackoff(), 0), health_check_interval=0)
+    return streams.connect(
+        url,
+        socket_timeout=2,
+        socket_connect_timeout=2,
+        retry=Retry(NoBackoff(), 0),
+        health_check_interval=0,
+    )
 
 
 @dataclass
@@ -71,11 +76,11 @@ class StoreCollector:
                 with self.state.sessions() as session:
                     store = store_figures(session, self.state.now(), self.state.due_soon)
                     gaps = read_gaps(session, self.state.settings.stream)
-                    freshness = ingest_freshness(session, self.client, self.state.settings)
+                    freshness = ingest_freshness(session, self.client, self.state.settings.streams)
             except SQLAlchemyError as exc:
                 log.warning("metrics: database unavailable (%s)", type(exc).__name__)
             try:
-                group = streams.group_status(self.client, self.state.settings)
+                group = streams.group_status(self.client, self.state.settings.streams)
             except (redis.RedisError, OSError) as exc:
                 log.warning("metrics: Redis unavailable (%s)", type(exc).__name__)
                 redis_ok = False
@@ -84,54 +89,86 @@ class StoreCollector:
 
     def collect(self) -> Iterator[Metric]:
         scrape = self._scrape()
-        yield GaugeMetricFamily("kup_redis_up", "1 if Redis answered the last scrape",
-                                value=1 if scrape.redis_ok else 0)
-        yield GaugeMetricFamily("kup_database_up", "1 if the database answered the last scrape",
-                                value=1 if scrape.store is not None else 0)
+        yield GaugeMetricFamily(
+            "kup_redis_up", "1 if Redis answered the last scrape", value=1 if scrape.redis_ok else 0
+        )
+        yield GaugeMetricFamily(
+            "kup_database_up",
+            "1 if the database answered the last scrape",
+            value=1 if scrape.store is not None else 0,
+        )
         if scrape.store is not None:
             store = scrape.store
-            yield CounterMetricFamily("kup_events_ingested", "Valid events stored",
-                                      value=store.events)
-            yield CounterMetricFamily("kup_dead_letters", "Stream entries rejected by the "
-                                      "contract", value=store.dead_letters)
+            yield CounterMetricFamily(
+                "kup_events_ingested", "Valid events stored", value=store.events
+            )
+            yield CounterMetricFamily(
+                "kup_dead_letters",
+                "Stream entries rejected by the contract",
+                value=store.dead_letters,
+            )
             if store.last_ingest_at is not None:
-                yield GaugeMetricFamily("kup_last_ingest_timestamp_seconds",
-                                        "When the newest stored event was ingested",
-                                        value=store.last_ingest_at.timestamp())
+                yield GaugeMetricFamily(
+                    "kup_last_ingest_timestamp_seconds",
+                    "When the newest stored event was ingested",
+                    value=store.last_ingest_at.timestamp(),
+                )
             for name, text, values in (
-                    ("kup_cases_open", "Undecided cases (overdue and due-soon included)",
-                     store.open_by_region),
-                    ("kup_cases_overdue", "Undecided cases past their deadline",
-                     store.overdue_by_region),
-                    ("kup_cases_due_soon", "Undecided cases due within KUP_DUE_SOON_HOURS",
-                     store.due_soon_by_region)):
+                (
+                    "kup_cases_open",
+                    "Undecided cases (overdue and due-soon included)",
+                    store.open_by_region,
+                ),
+                (
+                    "kup_cases_overdue",
+                    "Undecided cases past their deadline",
+                    store.overdue_by_region,
+                ),
+                (
+                    "kup_cases_due_soon",
+                    "Undecided cases due within KUP_DUE_SOON_HOURS",
+                    store.due_soon_by_region,
+                ),
+            ):
                 family = GaugeMetricFamily(name, text, labels=["region"])
                 for region, value in sorted(values.items()):
                     family.add_metric([region], value)
                 yield family
-        yield GaugeMetricFamily("kup_stream_gaps", "Gaps detected in the input stream (entries "
-                                "trimmed or lost before the console read them)",
-                                value=len(scrape.gaps))
-        yield GaugeMetricFamily("kup_stream_entries_lost", "Entries known lost in those gaps "
-                                "(a floor where Redis cannot count them)",
-                                value=sum(g.lost if g.lost is not None else g.lost_at_least
-                                          for g in scrape.gaps))
+        yield GaugeMetricFamily(
+            "kup_stream_gaps",
+            "Gaps detected in the input stream (entries "
+            "trimmed or lost before the console read them)",
+            value=len(scrape.gaps),
+        )
+        yield GaugeMetricFamily(
+            "kup_stream_entries_lost",
+            "Entries known lost in those gaps (a floor where Redis cannot count them)",
+            value=sum(g.lost if g.lost is not None else g.lost_at_least for g in scrape.gaps),
+        )
         fresh = scrape.freshness
         if fresh is not None and fresh.behind_s is not None:
-            yield GaugeMetricFamily("kup_ingest_behind_seconds", "Age of the oldest stream "
-                                    "entry not stored yet (0 when caught up)",
-                                    value=fresh.behind_s)
-            yield GaugeMetricFamily("kup_ingest_stale", "1 when the console's data is stale",
-                                    value=1 if fresh.stale else 0)
+            yield GaugeMetricFamily(
+                "kup_ingest_behind_seconds",
+                "Age of the oldest stream entry not stored yet (0 when caught up)",
+                value=fresh.behind_s,
+            )
+            yield GaugeMetricFamily(
+                "kup_ingest_stale",
+                "1 when the console's data is stale",
+                value=1 if fresh.stale else 0,
+            )
         if scrape.group is not None:
             group = scrape.group
             for name, text, value in (
-                    ("kup_consumer_lag", "Stream entries not yet delivered to the group",
-                     group.lag),
-                    ("kup_consumer_pending", "Entries delivered but not yet acknowledged",
-                     group.pending),
-                    ("kup_stream_length", "Entries in the input stream", group.length),
-                    ("kup_consumers", "Consumers in the group", group.consumers)):
+                ("kup_consumer_lag", "Stream entries not yet delivered to the group", group.lag),
+                (
+                    "kup_consumer_pending",
+                    "Entries delivered but not yet acknowledged",
+                    group.pending,
+                ),
+                ("kup_stream_length", "Entries in the input stream", group.length),
+                ("kup_consumers", "Consumers in the group", group.consumers),
+            ):
                 if value is not None:
                     yield GaugeMetricFamily(name, text, value=value)
 
@@ -142,10 +179,17 @@ class Metrics:
     def __init__(self, state: WebState) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
         self.push_latency = Histogram(
-            "kup_push_latency_seconds", "From ingest's announcement to the browser push",
-            buckets=PUSH_LATENCY_BUCKETS, registry=self.registry)
-        self.push_emits = Counter("kup_push_emits", "Socket.IO events emitted, by event",
-                                  ["event"], registry=self.registry)
+            "kup_push_latency_seconds",
+            "From ingest's announcement to the browser push",
+            buckets=PUSH_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.push_emits = Counter(
+            "kup_push_emits",
+            "Socket.IO events emitted, by event",
+            ["event"],
+            registry=self.registry,
+        )
         self.store = StoreCollector(state)
         self.registry.register(self.store)  # type: ignore[arg-type]  # not read until scraped
 
@@ -164,28 +208,35 @@ def _iso(value: datetime | None, state: WebState) -> str | None:
 def healthz() -> tuple[Response, int]:
     """Redis (PING, consumer group), database (SELECT 1, last ingest) and push status."""
     state = web_state()
-    body: dict[str, Any] = {"redis": {"ok": False}, "database": {"ok": False},
-                            "consumer": None, "last_ingest_at": None,
-                            "last_ingest_age_s": None}
+    body: dict[str, Any] = {
+        "redis": {"ok": False},
+        "database": {"ok": False},
+        "consumer": None,
+        "last_ingest_at": None,
+        "last_ingest_age_s": None,
+    }
     client = state.metrics.store.client
     started = time.perf_counter()
     try:
         client.ping()
         body["redis"] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
-        group = streams.group_status(client, state.settings)
+        group = streams.group_status(client, state.settings.streams)
         if group is not None:
-            body["consumer"] = {"group": state.settings.group, "lag": group.lag,
-                                "pending": group.pending, "length": group.length,
-                                "consumers": group.consumers,
-                                "last_delivered": group.last_delivered}
+            body["consumer"] = {
+                "group": state.settings.group,
+                "lag": group.lag,
+                "pending": group.pending,
+                "length": group.length,
+                "consumers": group.consumers,
+                "last_delivered": group.last_delivered,
+            }
     except (redis.RedisError, OSError) as exc:
         body["redis"]["error"] = type(exc).__name__
     started = time.perf_counter()
     try:
         with state.sessions() as session:
             ping(session)
-            body["database"] = {"ok": True,
-                                "ms": round((time.perf_counter() - started) * 1000, 1)}
+            body["database"] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
             last = last_ingest_at(session)
             gaps = read_gaps(session, state.settings.stream)
             body["gaps"] = [gap.as_dict() for gap in gaps]
@@ -193,17 +244,23 @@ def healthz() -> tuple[Response, int]:
             body["freshness"] = freshness.as_dict()
         body["last_ingest_at"] = _iso(last, state)
         if last is not None:
-            body["last_ingest_age_s"] = round(
-                (datetime.now(timezone.utc) - last).total_seconds(), 1)
+            body["last_ingest_age_s"] = round((datetime.now(UTC) - last).total_seconds(), 1)
     except SQLAlchemyError as exc:
         body["database"]["error"] = type(exc).__name__
     pusher = state.pusher
-    body["push"] = None if pusher is None else {
-        "leader": pusher.is_leader, "redis": pusher.redis_ok,
-        "last_emit_at": _iso(pusher.last_emit_at, state)}
+    body["push"] = (
+        None
+        if pusher is None
+        else {
+            "leader": pusher.is_leader,
+            "redis": pusher.redis_ok,
+            "last_emit_at": _iso(pusher.last_emit_at, state),
+        }
+    )
     ok = body["redis"]["ok"] and body["database"]["ok"]
     # Stale data or a gap is worth a look but the console still serves: 200 with a status.
     stale = bool(body.get("freshness", {}).get("stale"))
-    body["status"] = "down" if not ok else "data_lost" if body.get("gaps") else (
-        "stale" if stale else "ok")
+    body["status"] = (
+        "down" if not ok else "data_lost" if body.get("gaps") else ("stale" if stale else "ok")
+    )
     return jsonify(body), 200 if ok else 503

@@ -42,7 +42,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
@@ -62,10 +62,14 @@ MAX_OVERDUE_REG_NOS = 200
 FLUSH_INTERVAL_S = 0.25  # at most 4 pushes a second per room: a few UI updates, p95 < 0.5 s
 OVERDUE_INTERVAL_S = 15.0
 LEADER_TTL_S = 15.0
-_RENEW = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
-          "return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end")
-_RELEASE = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
-            "return redis.call('del', KEYS[1]) else return 0 end")
+_RENEW = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then "
+    "return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+)
+_RELEASE = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then "
+    "return redis.call('del', KEYS[1]) else return 0 end"
+)
 
 
 def region_room(region: str) -> str:
@@ -73,7 +77,7 @@ def region_room(region: str) -> str:
 
 
 def _iso(instant: datetime) -> str:
-    return instant.astimezone(timezone.utc).isoformat()
+    return instant.astimezone(UTC).isoformat()
 
 
 def _int(value: object) -> int:
@@ -103,8 +107,14 @@ class _Pending:
     since: datetime | None = None
     until: datetime | None = None
 
-    def merge(self, at: datetime | None, items: list[dict], count: int, changed: int | None,
-              truncated: bool) -> None:
+    def merge(
+        self,
+        at: datetime | None,
+        items: list[dict],
+        count: int,
+        changed: int | None,
+        truncated: bool,
+    ) -> None:
         self.messages += 1
         if at is not None:
             self.since = at if self.since is None else min(self.since, at)
@@ -119,8 +129,11 @@ class _Pending:
 
     def payload(self, with_rejected: bool) -> dict[str, object]:
         out: dict[str, object] = {
-            "registered": self.registered, "registered_count": self.registered_count,
-            "changed": self.changed, "messages": self.messages, "truncated": self.truncated,
+            "registered": self.registered,
+            "registered_count": self.registered_count,
+            "changed": self.changed,
+            "messages": self.messages,
+            "truncated": self.truncated,
             "since": _iso(self.since) if self.since else None,
             "at": _iso(self.until) if self.until else None,
         }
@@ -149,8 +162,11 @@ class Coalescer:
         if at is not None:
             self._times.append(at)
         raw = message.get("registered")
-        items = [i for i in raw if isinstance(i, dict) and isinstance(i.get("region"), str)
-                 ] if isinstance(raw, list) else []
+        items = (
+            [i for i in raw if isinstance(i, dict) and isinstance(i.get("region"), str)]
+            if isinstance(raw, list)
+            else []
+        )
         count, changed = _int(message.get("registered_count")), _int(message.get("changed"))
         by_region = message.get("changed_regions")
         by_region = by_region if isinstance(by_region, dict) else None
@@ -170,12 +186,14 @@ class Coalescer:
             mine = [i for i in items if i["region"] == region]
             region_changed = _int(by_region.get(region)) if by_region is not None else None
             self._rooms.setdefault(region_room(region), _Pending()).merge(
-                at, mine, len(mine), region_changed, truncated and region in announced)
+                at, mine, len(mine), region_changed, truncated and region in announced
+            )
 
     def drain(self) -> tuple[dict[str, dict[str, object]], list[datetime]]:
         """The payload of every room with something pending, and the announcements' times."""
-        rooms = {room: p.payload(with_rejected=room == COUNTRY_ROOM)
-                 for room, p in self._rooms.items()}
+        rooms = {
+            room: p.payload(with_rejected=room == COUNTRY_ROOM) for room, p in self._rooms.items()
+        }
         times, self._rooms, self._times = self._times, {}, []
         return rooms, times
 
@@ -186,11 +204,19 @@ class Coalescer:
 class Pusher:
     """The background task of one web process (see the module docstring)."""
 
-    def __init__(self, socketio: SocketIO, settings: Settings, sessions, redis_url: str,  # type: ignore[no-untyped-def]
-                 metrics: Any = None, *, regions: frozenset[str] = frozenset(),
-                 flush_interval: float = FLUSH_INTERVAL_S,
-                 overdue_interval: float = OVERDUE_INTERVAL_S,
-                 leader_ttl: float = LEADER_TTL_S) -> None:
+    def __init__(
+        self,
+        socketio: SocketIO,
+        settings: Settings,
+        sessions,
+        redis_url: str,  # type: ignore[no-untyped-def]
+        metrics: Any = None,
+        *,
+        regions: frozenset[str] = frozenset(),
+        flush_interval: float = FLUSH_INTERVAL_S,
+        overdue_interval: float = OVERDUE_INTERVAL_S,
+        leader_ttl: float = LEADER_TTL_S,
+    ) -> None:
         self.socketio = socketio
         self.settings = settings
         self.sessions = sessions
@@ -207,7 +233,7 @@ class Pusher:
         self.is_leader = False
         self.redis_ok = True
         self.last_emit_at: datetime | None = None
-        self.last_overdue_check = datetime.now(timezone.utc)
+        self.last_overdue_check = datetime.now(UTC)
         self._stop = threading.Event()
         self._task: Any = None
         self._client: redis.Redis | None = None
@@ -266,8 +292,9 @@ class Pusher:
     # -- Redis ----------------------------------------------------------------------------
     def _redis(self) -> redis.Redis:
         if self._client is None:
-            self._client = streams.connect(self.redis_url, socket_timeout=5,
-                                           socket_connect_timeout=5)
+            self._client = streams.connect(
+                self.redis_url, socket_timeout=5, socket_connect_timeout=5
+            )
         return self._client
 
     def advertise_rooms(self, rooms: set[str] | None = None) -> None:
@@ -275,10 +302,17 @@ class Pusher:
         the leader computes live views for, until LEADER_TTL_S from now."""
         if rooms is None:
             server = getattr(self.socketio, "server", None)
-            rooms = {room for room, members in list(server.manager.rooms.get("/", {}).items())
-                     if isinstance(room, str) and members
-                     and (room == COUNTRY_ROOM or room.startswith(region_room("")))
-                     } if server is not None else set()
+            rooms = (
+                {
+                    room
+                    for room, members in list(server.manager.rooms.get("/", {}).items())
+                    if isinstance(room, str)
+                    and members
+                    and (room == COUNTRY_ROOM or room.startswith(region_room("")))
+                }
+                if server is not None
+                else set()
+            )
         if rooms:
             until = time.time() + self.leader_ttl
             self._redis().zadd(self.rooms_key, dict.fromkeys(rooms, until))
@@ -293,8 +327,10 @@ class Pusher:
         try:
             client = self._redis()
             client.zremrangebyscore(self.rooms_key, "-inf", now)
-            rooms = {r.decode() if isinstance(r, bytes) else str(r)
-                     for r in client.zrangebyscore(self.rooms_key, now, "+inf")}
+            rooms = {
+                r.decode() if isinstance(r, bytes) else str(r)
+                for r in client.zrangebyscore(self.rooms_key, now, "+inf")
+            }
         except (redis.RedisError, OSError):
             rooms = None
         self._watched = (now, rooms)
@@ -310,12 +346,15 @@ class Pusher:
         if self.is_leader and not was:
             log.info("this web process now pushes changes to browsers")
             # Deadlines may have passed while nobody watched: look back one interval.
-            self.last_overdue_check = min(self.last_overdue_check, datetime.fromtimestamp(
-                time.time() - self.overdue_interval, timezone.utc))
+            self.last_overdue_check = min(
+                self.last_overdue_check,
+                datetime.fromtimestamp(time.time() - self.overdue_interval, UTC),
+            )
             # Announcements made while no process led (e.g. the old leader died and its key
             # had not expired) reached nobody: every page re-queries the store.
-            self.socketio.emit("resync", {"reason": "push leader changed",
-                                          "at": _iso(datetime.now(timezone.utc))})
+            self.socketio.emit(
+                "resync", {"reason": "push leader changed", "at": _iso(datetime.now(UTC))}
+            )
             self._count("resync")
 
     def _release(self) -> None:
@@ -363,7 +402,7 @@ class Pusher:
         if self.redis_ok:
             log.warning("Redis unavailable (%s); pushes paused", type(exc).__name__)
             self.redis_ok = False
-            self._local("status", {"redis": False, "at": _iso(datetime.now(timezone.utc))})
+            self._local("status", {"redis": False, "at": _iso(datetime.now(UTC))})
         self._unsubscribe()
         self.is_leader = False
         if self._client is not None:
@@ -374,7 +413,7 @@ class Pusher:
         if not self.redis_ok:
             log.info("Redis is back; pushes resume")
             self.redis_ok = True
-            at = _iso(datetime.now(timezone.utc))
+            at = _iso(datetime.now(UTC))
             self._local("status", {"redis": True, "at": at})
             self._local("resync", {"reason": "redis", "at": at})
 
@@ -394,7 +433,7 @@ class Pusher:
         rooms, times = self.coalescer.drain()
         if not rooms:
             return rooms
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         views = self._views(rooms, now)
         for room, payload in rooms.items():
             payload["view"] = views.get(room)
@@ -406,23 +445,33 @@ class Pusher:
                 self.metrics.push_latency.observe(max(0.0, (now - at).total_seconds()))
         return rooms
 
-    def _views(self, rooms: dict[str, dict[str, object]], now: datetime
-               ) -> dict[str, dict[str, object]]:
+    def _views(
+        self, rooms: dict[str, dict[str, object]], now: datetime
+    ) -> dict[str, dict[str, object]]:
         """The live view of each room of a flush that someone watches (the country room
         always; regions ingest does not know are left out), read in one session; none if the
         store cannot be read."""
         known, watched = self.coalescer.regions, self.watched_rooms()
         scopes: dict[str, str | None] = {COUNTRY_ROOM: None} if COUNTRY_ROOM in rooms else {}
         prefix = region_room("")
-        scopes.update({room: region for room in rooms if room.startswith(prefix)
-                       and (region := room.removeprefix(prefix))
-                       and (not known or region in known)
-                       and (watched is None or room in watched)})
+        scopes.update(
+            {
+                room: region
+                for room in rooms
+                if room.startswith(prefix)
+                and (region := room.removeprefix(prefix))
+                and (not known or region in known)
+                and (watched is None or room in watched)
+            }
+        )
         try:
             with self.sessions() as session:
                 views = aggregates.live_views(
-                    session, list(scopes.values()), now,
-                    timedelta(hours=self.settings.due_soon_hours))
+                    session,
+                    list(scopes.values()),
+                    now,
+                    timedelta(hours=self.settings.due_soon_hours),
+                )
         except SQLAlchemyError as exc:
             log.warning("live views not computed (%s); pages re-query", type(exc).__name__)
             return {}
@@ -430,7 +479,7 @@ class Pusher:
 
     def check_overdue(self, now: datetime | None = None) -> dict[str, dict[str, object]]:
         """Emit "overdue" for the cases whose deadline passed since the last check."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         since = self.last_overdue_check
         with self.sessions() as session:
             found = newly_overdue(session, since, now)
@@ -440,9 +489,15 @@ class Pusher:
         by_room: dict[str, list[str]] = {COUNTRY_ROOM: [r for r, _ in found]}
         for reg_no, region in found:
             by_room.setdefault(region_room(region), []).append(reg_no)
-        rooms = {room: {"reg_nos": reg_nos[:MAX_OVERDUE_REG_NOS], "count": len(reg_nos),
-                        "truncated": len(reg_nos) > MAX_OVERDUE_REG_NOS, "at": _iso(now)}
-                 for room, reg_nos in by_room.items()}
+        rooms = {
+            room: {
+                "reg_nos": reg_nos[:MAX_OVERDUE_REG_NOS],
+                "count": len(reg_nos),
+                "truncated": len(reg_nos) > MAX_OVERDUE_REG_NOS,
+                "at": _iso(now),
+            }
+            for room, reg_nos in by_room.items()
+        }
         for room, payload in rooms.items():
             self.socketio.emit("overdue", payload, to=room)
             self._count("overdue")
@@ -454,8 +509,12 @@ def announce_flag(reg_no: str, region: str, flagged: bool, flag_id: int) -> None
     from console.web.state import web_state
 
     state = web_state()
-    payload = {"reg_no": reg_no, "flagged": flagged, "flag_id": flag_id,
-               "at": _iso(datetime.now(timezone.utc))}
+    payload = {
+        "reg_no": reg_no,
+        "flagged": flagged,
+        "flag_id": flag_id,
+        "at": _iso(datetime.now(UTC)),
+    }
     for room in (COUNTRY_ROOM, region_room(region)):
         state.socketio.emit("flags", payload, to=room)
     if state.metrics is not None:
@@ -477,7 +536,13 @@ def register_socket_handlers(socketio: SocketIO, pusher_of) -> None:  # type: ig
                 pusher.advertise_rooms({viewer.room})
             except (redis.RedisError, OSError):
                 pass
-        socketio.emit("hello", {"room": viewer.room,
-                                "redis": pusher.redis_ok if pusher is not None else True,
-                                "at": _iso(datetime.now(timezone.utc))},
-                      to=request.sid, ignore_queue=True)  # type: ignore[attr-defined]
+        socketio.emit(
+            "hello",
+            {
+                "room": viewer.room,
+                "redis": pusher.redis_ok if pusher is not None else True,
+                "at": _iso(datetime.now(UTC)),
+            },
+            to=request.sid,
+            ignore_queue=True,
+        )  # type: ignore[attr-defined]

@@ -80,6 +80,7 @@ def plain_http_allowed(view: Callable[..., Any]) -> Callable[..., Any]:
     """This app's copy of `view`, exempt from the HTTPS redirect (health probes and metric
     scrapers reach the process directly). A new function per app: Talisman keeps per-view
     options on the function object."""
+
     @functools.wraps(view)
     def exempt(*args: Any, **kwargs: Any) -> Any:
         return view(*args, **kwargs)
@@ -115,6 +116,12 @@ def _set_csrf_cookie(response: Response) -> Response:
     """Give the logged-in browser the readable `_csrf_token` cookie that dash-renderer echoes."""
     if g.get("kup_auth") != "session" or _is_static():
         return response
-    response.set_cookie(CSRF_COOKIE, generate_csrf(), httponly=False, samesite="Lax",
-                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False), path="/")
+    response.set_cookie(
+        CSRF_COOKIE,
+        generate_csrf(),
+        httponly=False,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        path="/",
+    )
     return response

@@ -30,16 +30,22 @@ def demo_secret(data_dir: Path) -> str:
     return key
 
 
-def serve(runtime: Runtime, host: str = "127.0.0.1", port: int = 8050, demo: bool = False,
-          stop: threading.Event | None = None, ready: threading.Event | None = None) -> None:
+def serve(
+    runtime: Runtime,
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    demo: bool = False,
+    stop: threading.Event | None = None,
+    ready: threading.Event | None = None,
+) -> None:
     """Serve the console on host:port until `stop` is set; `ready` is set once listening."""
     settings = runtime.settings
     if demo:
         settings = settings.with_overrides(
-            demo=True, secret_key=settings.secret_key or demo_secret(settings.data_dir))
+            demo=True, secret_key=settings.secret_key or demo_secret(settings.data_dir)
+        )
     secret_key(settings, testing=False)  # refuse a missing key before touching the stores
-    web = create_app(settings, engine=runtime.engine, redis_url=runtime.redis_url,
-                     start_push=True)
+    web = create_app(settings, engine=runtime.engine, redis_url=runtime.redis_url, start_push=True)
     if not log.isEnabledFor(logging.DEBUG):
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request lines
     httpd = make_server(host, port, web.server, threaded=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,7 @@ class WebState:
     sessions: sessionmaker[Session]  # reads
     writer: sessionmaker[Session]  # read-modify-write (BEGIN IMMEDIATE on SQLite)
     redis_url: str
-    socketio: "SocketIO"
+    socketio: SocketIO
     metrics: Any = None  # console.web.observability.Metrics
     pusher: Any = None  # console.web.push.Pusher
     extras: dict[str, Any] = field(default_factory=dict)
@@ -43,7 +43,7 @@ class WebState:
 
     @staticmethod
     def now() -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 def web_state() -> WebState:

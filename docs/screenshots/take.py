@@ -15,7 +15,7 @@ import logging
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,29 +26,41 @@ from sqlalchemy import select  # noqa: E402
 
 from components import ids  # noqa: E402
 from console.config import Settings  # noqa: E402
-from console.domain.access import Viewer  # noqa: E402
 from data import flags  # noqa: E402
 from data.db import make_engine, make_sessionmaker, writer_engine  # noqa: E402
 from data.models import Case  # noqa: E402
 from data.schema import upgrade  # noqa: E402
-from tests.browser.console import (BROWSER_ARGS, CHROMIUM, add_users, log_in,  # noqa: E402
-                                   running_console, simulated_history)
+from rules.access import Viewer  # noqa: E402
+from tests.browser.console import (  # noqa: E402
+    BROWSER_ARGS,
+    CHROMIUM,
+    add_users,
+    log_in,
+    running_console,
+    simulated_history,
+)
 from tests.support.servers import RedisServer  # noqa: E402
 
 WALL = (1920, 1080)
 LAPTOP = (1440, 900)
-COMMENTS = ("Срок нарушен более чем на 5 суток: запросить объяснение у начальника ОВД.",
-            "Проверить законность отказа в возбуждении, истребовать материал.")
+COMMENTS = (
+    "Срок нарушен более чем на 5 суток: запросить объяснение у начальника ОВД.",
+    "Проверить законность отказа в возбуждении, истребовать материал.",
+)
 
 
 def flag_examples(engine, now: datetime) -> str:  # type: ignore[no-untyped-def]
     """Flag the two most overdue Bishkek cases as a prosecutor; returns the first."""
     prosecutor = Viewer("prosecutor", "prosecutor")
     with make_sessionmaker(engine)() as session:
-        worst = list(session.scalars(
-            select(Case.reg_no).where(Case.decision.is_(None), Case.deadline <= now,
-                                      Case.region == "KG-GB")
-            .order_by(Case.deadline).limit(2)))
+        worst = list(
+            session.scalars(
+                select(Case.reg_no)
+                .where(Case.decision.is_(None), Case.deadline <= now, Case.region == "KG-GB")
+                .order_by(Case.deadline)
+                .limit(2)
+            )
+        )
     with make_sessionmaker(writer_engine(engine)).begin() as session:
         for reg_no, comment in zip(worst, COMMENTS, strict=False):
             flags.add_flag(session, prosecutor, reg_no, comment, now)
@@ -72,23 +84,30 @@ def main(argv: list[str] | None = None) -> int:
     engine = make_engine(url)
     upgrade(engine)
     add_users(engine)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     sim = simulated_history(engine, days=30, per_day=600, seed=2026, now=now)
     flagged = flag_examples(engine, now)
     redis = RedisServer().start()
-    settings = Settings(data_dir=folder, database_url=url, redis_url=redis.url,
-                        consumer="screens-1")
+    settings = Settings(
+        data_dir=folder, database_url=url, redis_url=redis.url, consumer="screens-1"
+    )
     try:
-        with running_console(settings, engine, redis.url) as console, \
-                sync_playwright() as playwright:
+        with (
+            running_console(settings, engine, redis.url) as console,
+            sync_playwright() as playwright,
+        ):
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
 
-            def page_as(user: str, path: str, size: tuple[int, int], ready: str,  # type: ignore[no-untyped-def]
-                        theme: str = "light"):
+            def page_as(
+                user: str,
+                path: str,
+                size: tuple[int, int],
+                ready: str,  # type: ignore[no-untyped-def]
+                theme: str = "light",
+            ):
                 """`user`'s page at `path`, once the first element matching `ready` shows."""
                 context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-                context.add_cookies([{"name": "kup_theme", "value": theme,
-                                      "url": console.url}])
+                context.add_cookies([{"name": "kup_theme", "value": theme, "url": console.url}])
                 page = context.new_page()
                 log_in(page, console.url, user, next_path=path)
                 page.locator(ready).first.wait_for(timeout=30000)
@@ -98,12 +117,13 @@ def main(argv: list[str] | None = None) -> int:
             workload_row = f"#{ids.WORKLOAD_GRID} .ag-row"
             live = page_as("duty", "/", LAPTOP, feed_item)
             for _ in range(4):  # the page moves by itself
-                console.xadd(sim.live(datetime.now(timezone.utc), 2))
+                console.xadd(sim.live(datetime.now(UTC), 2))
                 time.sleep(1.5)
             shoot(live, args.out / "live.png")
 
-            shoot(page_as("duty", "/", WALL, feed_item, theme="dark"),
-                  args.out / "live-dark-wall.png")
+            shoot(
+                page_as("duty", "/", WALL, feed_item, theme="dark"), args.out / "live-dark-wall.png"
+            )
 
             row = f"#{ids.OVERDUE_GRID} .ag-center-cols-container .ag-row"
             overdue = page_as("prosecutor", "/overdue", LAPTOP, row)
@@ -111,14 +131,19 @@ def main(argv: list[str] | None = None) -> int:
             overdue.fill(f"#{ids.FLAG_COMMENT}", "Запросить материал для проверки")
             shoot(overdue, args.out / "overdue.png")
 
-            shoot(page_as("manager", "/workload", LAPTOP, workload_row),
-                  args.out / "workload.png")
-            shoot(page_as("manager", "/workload?district=41711000000000", LAPTOP, workload_row),
-                  args.out / "workload-district.png")
-            shoot(page_as("manager", f"/cases/{flagged}", LAPTOP, f"#{ids.CASE_FLAGS}"),
-                  args.out / "case.png")
-            shoot(page_as("manager-osh", "/", LAPTOP, feed_item),
-                  args.out / "live-regional-manager.png")
+            shoot(page_as("manager", "/workload", LAPTOP, workload_row), args.out / "workload.png")
+            shoot(
+                page_as("manager", "/workload?district=41711000000000", LAPTOP, workload_row),
+                args.out / "workload-district.png",
+            )
+            shoot(
+                page_as("manager", f"/cases/{flagged}", LAPTOP, f"#{ids.CASE_FLAGS}"),
+                args.out / "case.png",
+            )
+            shoot(
+                page_as("manager-osh", "/", LAPTOP, feed_item),
+                args.out / "live-regional-manager.png",
+            )
 
             banner = page_as("duty", "/", LAPTOP, feed_item)
             console.stop_http()

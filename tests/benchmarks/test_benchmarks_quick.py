@@ -10,21 +10,21 @@ import math
 import re
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func, select
 
-from console.domain.contract import validate_event
-from console.domain.deadlines import get_rule_set
-from console.domain.lifecycle import CaseState, apply_event, register_case
 from data.db import make_sessionmaker
 from data.intake import STATE_COLUMNS
 from data.models import Case, DeadlineChangeRow, EventRow
 from data.reference import load_geography
 from data.seed import seed_cases
+from rules.contract import validate_event
+from rules.deadlines import get_rule_set
+from rules.lifecycle import CaseState, apply_event, register_case
 
 ROOT = Path(__file__).resolve().parents[2]
 TZ = ZoneInfo("Asia/Bishkek")
@@ -43,9 +43,14 @@ NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
 def quick_report(tmp_path_factory: pytest.TempPathFactory) -> str:
     """`python -m benchmarks.run --quick`, run once for the module; its Markdown report."""
     out = tmp_path_factory.mktemp("bench") / "report.md"
-    done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--markdown",
-                           str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--quick", "--markdown", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     report = out.read_text(encoding="utf-8")
     assert report.splitlines()[0] in done.stdout  # printed as well as written
@@ -85,20 +90,18 @@ def test_quick_benchmark_reports_its_tables(quick_report: str, name: str) -> Non
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_ingest_report_compares_with_the_bare_loop_and_checks_the_store(
-        quick_report: str) -> None:
+def test_ingest_report_compares_with_the_bare_loop_and_checks_the_store(quick_report: str) -> None:
     rows = next(r for t, r in tables(quick_report).items() if t.startswith("Ingest"))
     bare = next(r for r in rows if r[0].startswith("bare"))
     assert bare[5] == "1.00"  # the baseline's own ratio
     kup = [r for r in rows if r[0].startswith("kup-console")]
     assert {(r[1], r[2]) for r in kup} >= {("SQLite", "1"), ("SQLite", "2")}
-    checks = re.findall(r"store check (\S+) workers: ([\d,]+) cases, ([\d,]+) events",
-                        quick_report)
+    checks = re.findall(r"store check (\S+) workers: ([\d,]+) cases, ([\d,]+) events", quick_report)
     assert checks and len({(c, e) for _, c, e in checks}) == 1  # every run stored the same
 
 
 def test_seeded_cases_are_what_their_events_make_them(engine: Engine) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     report = seed_cases(engine, 400, seed=21, now=now, per_day=40)
     assert report.cases == 400 and report.events > 400
     rules = get_rule_set("kg-default")
@@ -108,8 +111,11 @@ def test_seeded_cases_are_what_their_events_make_them(engine: Engine) -> None:
         cases = session.scalars(select(Case)).all()
         statuses = {"open": 0, "decided": 0}
         for case in cases:
-            rows = session.scalars(select(EventRow).where(EventRow.reg_no == case.reg_no)
-                                   .order_by(EventRow.occurred_at, EventRow.id)).all()
+            rows = session.scalars(
+                select(EventRow)
+                .where(EventRow.reg_no == case.reg_no)
+                .order_by(EventRow.occurred_at, EventRow.id)
+            ).all()
             assert rows[0].type == "registered" and all(r.applied for r in rows)
             state: CaseState | None = None
             for row in rows:
@@ -122,8 +128,11 @@ def test_seeded_cases_are_what_their_events_make_them(engine: Engine) -> None:
             stored = {name: getattr(case, name) for name in STATE_COLUMNS}
             assert {name: getattr(state, name) for name in STATE_COLUMNS} == stored
             assert case.region == load_geography().districts[case.district].region
-            deadlines = session.scalars(select(DeadlineChangeRow.deadline).where(
-                DeadlineChangeRow.reg_no == case.reg_no).order_by(DeadlineChangeRow.set_at)).all()
+            deadlines = session.scalars(
+                select(DeadlineChangeRow.deadline)
+                .where(DeadlineChangeRow.reg_no == case.reg_no)
+                .order_by(DeadlineChangeRow.set_at)
+            ).all()
             assert deadlines and deadlines[-1] == case.deadline
             statuses["open" if case.decision is None else "decided"] += 1
     assert statuses["open"] and statuses["decided"]  # ten days of history: both kinds
@@ -134,5 +143,6 @@ def test_seeding_again_adds_cases_with_numbers_of_their_own(engine: Engine) -> N
     seed_cases(engine, 50, seed=1, per_day=50)
     with make_sessionmaker(engine)() as session:
         assert session.scalar(select(func.count(func.distinct(Case.reg_no)))) == 100
-        assert session.scalar(select(func.count(func.distinct(EventRow.event_id)))) == \
-            session.scalar(select(func.count()).select_from(EventRow))
+        assert session.scalar(
+            select(func.count(func.distinct(EventRow.event_id)))
+        ) == session.scalar(select(func.count()).select_from(EventRow))

@@ -14,8 +14,14 @@ import pytest
 from console.config import Settings
 from data.db import make_engine
 from data.schema import upgrade
-from tests.browser.console import (BROWSER_ARGS, CHROMIUM, RunningConsole, add_users, log_in,
-                                   running_console)
+from tests.browser.console import (
+    BROWSER_ARGS,
+    CHROMIUM,
+    RunningConsole,
+    add_users,
+    log_in,
+    running_console,
+)
 from tests.support.servers import RedisServer
 
 
@@ -32,17 +38,24 @@ class Watched:
 
 
 @pytest.fixture(scope="module")
-def live_console(tmp_path_factory: pytest.TempPathFactory,
-                 redis_server: RedisServer) -> Iterator[RunningConsole]:
+def live_console(
+    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
+) -> Iterator[RunningConsole]:
     """The console on SQLite with users of every role (no cases yet: tests add theirs)."""
     folder: Path = tmp_path_factory.mktemp("console")
     url = f"sqlite:///{folder / 'kup.db'}"
     engine = make_engine(url)
     upgrade(engine)
     add_users(engine)
-    settings = Settings(data_dir=folder, database_url=url, redis_url=redis_server.url,
-                        stream=f"kup:browser:{uuid.uuid4().hex[:8]}", consumer="browser-1",
-                        batch_size=200, block_ms=100)
+    settings = Settings(
+        data_dir=folder,
+        database_url=url,
+        redis_url=redis_server.url,
+        stream=f"kup:browser:{uuid.uuid4().hex[:8]}",
+        consumer="browser-1",
+        batch_size=200,
+        block_ms=100,
+    )
     with running_console(settings, engine, redis_server.url) as console:
         yield console
     engine.dispose()
@@ -64,17 +77,23 @@ def open_as(chromium, live_console: RunningConsole) -> Iterator[Callable[..., Wa
     console error, page error or dialog may have occurred (beyond `allowed` ones)."""
     opened: list[tuple[object, Watched]] = []
 
-    def open_page(username: str, path: str = "/", viewport: tuple[int, int] = (1440, 900),
-                  allowed: tuple[str, ...] = ()) -> Watched:
-        context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                       accept_downloads=True)
+    def open_page(
+        username: str,
+        path: str = "/",
+        viewport: tuple[int, int] = (1440, 900),
+        allowed: tuple[str, ...] = (),
+    ) -> Watched:
+        context = chromium.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True
+        )
         page = context.new_page()
         watched = Watched(page, allowed=allowed)
-        page.on("console", lambda m: watched.problems.append(f"console: {m.text}")
-                if m.type == "error" else None)
+        page.on(
+            "console",
+            lambda m: watched.problems.append(f"console: {m.text}") if m.type == "error" else None,
+        )
         page.on("pageerror", lambda e: watched.problems.append(f"page error: {e}"))
-        page.on("dialog", lambda d: (watched.problems.append(f"dialog: {d.message}"),
-                                     d.dismiss()))
+        page.on("dialog", lambda d: (watched.problems.append(f"dialog: {d.message}"), d.dismiss()))
         log_in(page, live_console.url, username, next_path=path)
         opened.append((context, watched))
         return watched

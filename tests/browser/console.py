@@ -7,23 +7,24 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from urllib.parse import quote
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from console.config import Settings
-from console.domain.simulator import Simulator
+from console.runtime import ingest_worker
 from console.web.app import WebApp, create_app
 from data import streams, users
-from data.consumer import IngestWorker, intake_rules
+from data.consumer import intake_rules
 from data.db import make_sessionmaker, writer_engine
 from data.intake import StreamEntry, apply_batch
 from data.models import Case
 from data.reference import load_geography
+from data.simulator import Simulator
 from tests.support.processes import wait_until
 from tests.support.servers import free_port
 
@@ -31,9 +32,13 @@ PASSWORD = "browser-test-password"
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CHROMIUM = "/usr/bin/chromium"
 # name -> (role, region)
-USERS = {"duty": ("duty", None), "manager": ("manager", None),
-         "manager-osh": ("manager", "KG-GO"), "prosecutor": ("prosecutor", None),
-         "admin": ("admin", None)}
+USERS = {
+    "duty": ("duty", None),
+    "manager": ("manager", None),
+    "manager-osh": ("manager", "KG-GO"),
+    "prosecutor": ("prosecutor", None),
+    "admin": ("admin", None),
+}
 
 
 def add_users(engine: Engine, names: Iterable[str] = USERS) -> None:
@@ -43,11 +48,12 @@ def add_users(engine: Engine, names: Iterable[str] = USERS) -> None:
             users.add_user(session, name, PASSWORD, role, region, enforce_strength=False)
 
 
-def store(engine: Engine, events: Iterable[dict[str, str]], now: datetime | None = None,
-          chunk: int = 2000) -> int:
+def store(
+    engine: Engine, events: Iterable[dict[str, str]], now: datetime | None = None, chunk: int = 2000
+) -> int:
     """Apply events straight to the store (history that need not go through the stream)."""
     sessions = make_sessionmaker(writer_engine(engine))
-    rules = intake_rules(Settings())
+    rules = intake_rules()
     batch: list[StreamEntry] = []
     count = 0
 
@@ -66,12 +72,18 @@ def store(engine: Engine, events: Iterable[dict[str, str]], now: datetime | None
     return count
 
 
-def simulated_history(engine: Engine, days: float, per_day: float, seed: int = 11,
-                      now: datetime | None = None) -> Simulator:
+def simulated_history(
+    engine: Engine, days: float, per_day: float, seed: int = 11, now: datetime | None = None
+) -> Simulator:
     """`days` of simulated history up to `now`, stored; returns the simulator (for more)."""
-    now = now or datetime.now(timezone.utc)
-    sim = Simulator(load_geography(), seed=seed, tz=ZoneInfo("Asia/Bishkek"),
-                    registrations_per_day=per_day, duplicate_rate=0)
+    now = now or datetime.now(UTC)
+    sim = Simulator(
+        load_geography(),
+        seed=seed,
+        tz=ZoneInfo("Asia/Bishkek"),
+        registrations_per_day=per_day,
+        duplicate_rate=0,
+    )
     store(engine, sim.backfill(now - timedelta(days=days), now), now=now)
     return sim
 
@@ -95,8 +107,9 @@ class RunningConsole:
     def start_http(self) -> None:
         """Serve the app on the console's port (again, after stop_http)."""
         self.httpd = make_server("127.0.0.1", self.port, self.web.server, threaded=True)
-        self.http_thread = threading.Thread(target=self.httpd.serve_forever,
-                                            name="kup-web-test", daemon=True)
+        self.http_thread = threading.Thread(
+            target=self.httpd.serve_forever, name="kup-web-test", daemon=True
+        )
         self.http_thread.start()
 
     def stop_http(self) -> None:
@@ -132,20 +145,25 @@ class RunningConsole:
 
 
 @contextmanager
-def running_console(settings: Settings, engine: Engine, redis_url: str,
-                    ingest: bool = True) -> Iterator[RunningConsole]:
+def running_console(
+    settings: Settings, engine: Engine, redis_url: str, ingest: bool = True
+) -> Iterator[RunningConsole]:
     """Serve the console (and run an ingest worker) until the block ends."""
     settings = settings.with_overrides(secret_key="browser-tests-secret-key-0123456789")
     # Many logins from one address in a minute: the login throttle is for people, not tests.
-    web = create_app(settings, engine=engine, redis_url=redis_url, start_push=True,
-                     config={"KUP_LOGIN_RATE": "1000 per minute"})
+    web = create_app(
+        settings,
+        engine=engine,
+        redis_url=redis_url,
+        start_push=True,
+        config={"KUP_LOGIN_RATE": "1000 per minute"},
+    )
     console = RunningConsole(web, free_port(), settings, engine)
     console.start_http()
     worker = None
     if ingest:
-        worker = IngestWorker(settings, engine, redis_url)
-        worker_thread = threading.Thread(target=worker.run, name="kup-ingest-test",
-                                         daemon=True)
+        worker = ingest_worker(settings, engine, redis_url)
+        worker_thread = threading.Thread(target=worker.run, name="kup-ingest-test", daemon=True)
         worker_thread.start()
         console.threads.append(worker_thread)
     try:
@@ -159,8 +177,13 @@ def running_console(settings: Settings, engine: Engine, redis_url: str,
         web.state.pusher.stop()
 
 
-def log_in(page, base_url: str, username: str, password: str = PASSWORD,  # type: ignore[no-untyped-def]
-           next_path: str = "/") -> None:
+def log_in(
+    page,
+    base_url: str,
+    username: str,
+    password: str = PASSWORD,  # type: ignore[no-untyped-def]
+    next_path: str = "/",
+) -> None:
     """Log in through the plain /login form, as a person would."""
     page.goto(f"{base_url}/login?next={quote(next_path, safe='/')}")
     page.fill("input[name=username]", username)

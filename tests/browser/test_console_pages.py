@@ -6,7 +6,7 @@ no error in the browser console (checked by the `open_as` fixture)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ def expect(locator):  # type: ignore[no-untyped-def]
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def feed_entry(page, reg_no: str):  # type: ignore[no-untyped-def]
@@ -44,23 +44,37 @@ def overdue_cases(live_console: RunningConsole) -> dict[str, str]:
     """An overdue case in Bishkek (assigned) and a recent one in Osh city, in the store."""
     bishkek, osh = ev.next_reg_no(ev.BISHKEK), ev.next_reg_no(ev.OSH_CITY)
     at = now()
-    store(live_console.engine, [
-        ev.registered(bishkek, at - timedelta(days=6), summary="Кража велосипеда у школы"),
-        ev.assigned(bishkek, at - timedelta(days=5), unit="OVD-Pervomaisky", officer="10442"),
-        ev.registered(osh, at - timedelta(hours=2), district=ev.OSH_CITY,
-                      summary="Мошенничество с картой"),
-    ])
+    store(
+        live_console.engine,
+        [
+            ev.registered(bishkek, at - timedelta(days=6), summary="Кража велосипеда у школы"),
+            ev.assigned(bishkek, at - timedelta(days=5), unit="OVD-Pervomaisky", officer="10442"),
+            ev.registered(
+                osh, at - timedelta(hours=2), district=ev.OSH_CITY, summary="Мошенничество с картой"
+            ),
+        ],
+    )
     return {"bishkek": bishkek, "osh": osh}
 
 
 def test_registration_appears_in_the_feed_without_reload(
-        open_as, live_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
+    open_as, live_console: RunningConsole
+) -> None:  # type: ignore[no-untyped-def]
     page = open_as("duty").page
     expect(page.locator(f"#{ids.LIVE_BADGE}")).to_have_text("В эфире", timeout=PUSHED)
     page.evaluate("window.__notReloaded = true")
     reg_no = ev.next_reg_no(ev.BISHKEK)
-    live_console.xadd([ev.registered(reg_no, now(), summary="Кража телефона в маршрутке №110",
-                                     lat="42.8746", lon="74.5698")])
+    live_console.xadd(
+        [
+            ev.registered(
+                reg_no,
+                now(),
+                summary="Кража телефона в маршрутке №110",
+                lat="42.8746",
+                lon="74.5698",
+            )
+        ]
+    )
     entry = feed_entry(page, reg_no)
     expect(entry).to_be_visible(timeout=PUSHED)
     expect(entry).to_contain_text("Кража телефона в маршрутке №110")
@@ -84,7 +98,8 @@ def test_markup_in_a_summary_is_shown_as_text(open_as, live_console: RunningCons
 
 
 def test_overdue_case_flagged_by_a_prosecutor_seen_by_a_manager(
-        open_as, overdue_cases: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    open_as, overdue_cases: dict[str, str]
+) -> None:  # type: ignore[no-untyped-def]
     reg_no = overdue_cases["bishkek"]
     page = open_as("prosecutor", "/overdue").page
     row = grid_row(page, ids.OVERDUE_GRID, reg_no)
@@ -95,8 +110,9 @@ def test_overdue_case_flagged_by_a_prosecutor_seen_by_a_manager(
     page.fill(f"#{ids.FLAG_COMMENT}", "Проверить причину задержки")
     page.click(f"#{ids.FLAG_BUTTON}")
     expect(page.locator(f"#{ids.FLAG_RESULT}")).to_contain_text("Отметка поставлена")
-    expect(row.locator("[col-id='flag']")).to_contain_text("Проверить причину задержки",
-                                                            timeout=PUSHED)
+    expect(row.locator("[col-id='flag']")).to_contain_text(
+        "Проверить причину задержки", timeout=PUSHED
+    )
 
     manager = open_as("manager", f"/cases/{reg_no}").page
     flags = manager.locator(f"#{ids.CASE_FLAGS}")
@@ -108,17 +124,18 @@ def test_overdue_case_flagged_by_a_prosecutor_seen_by_a_manager(
 
 def test_duty_officer_has_no_flag_control(open_as, overdue_cases: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     page = open_as("duty", "/overdue").page
-    expect(grid_row(page, ids.OVERDUE_GRID, overdue_cases["bishkek"])).to_be_visible(
-        timeout=PUSHED)
+    expect(grid_row(page, ids.OVERDUE_GRID, overdue_cases["bishkek"])).to_be_visible(timeout=PUSHED)
     assert page.locator(f"#{ids.FLAG_BUTTON}").count() == 0
     page.goto(page.url.replace("/overdue", f"/cases/{overdue_cases['bishkek']}"))
-    expect(page.locator(f"#{ids.CASE_BODY}")).to_contain_text(overdue_cases["bishkek"],
-                                                              timeout=PUSHED)
+    expect(page.locator(f"#{ids.CASE_BODY}")).to_contain_text(
+        overdue_cases["bishkek"], timeout=PUSHED
+    )
     assert page.locator(f"#{ids.CASE_FLAG_BUTTON}").count() == 0
 
 
 def test_regional_manager_sees_only_their_region(
-        open_as, live_console: RunningConsole, overdue_cases: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    open_as, live_console: RunningConsole, overdue_cases: dict[str, str]
+) -> None:  # type: ignore[no-untyped-def]
     bishkek, osh = overdue_cases["bishkek"], overdue_cases["osh"]
     page = open_as("manager-osh").page
     expect(feed_entry(page, osh)).to_be_visible(timeout=PUSHED)
@@ -134,35 +151,40 @@ def test_regional_manager_sees_only_their_region(
     assert grid.locator(f".ag-row[row-id='{ev.BISHKEK}']").count() == 0
 
     page.goto(f"{live_console.url}/cases/{bishkek}")
-    expect(page.locator(f"#{ids.CASE_BODY}")).to_contain_text("Материал не найден",
-                                                              timeout=PUSHED)
+    expect(page.locator(f"#{ids.CASE_BODY}")).to_contain_text("Материал не найден", timeout=PUSHED)
     expect(page.locator(f"#{ids.CASE_BODY}")).not_to_contain_text("велосипеда")
     assert page.request.get(f"{live_console.url}/api/v1/cases/{bishkek}").status == 404
     assert page.request.get(f"{live_console.url}/api/v1/cases/{osh}").status == 200
 
 
-def test_workload_drill_down_to_an_officers_cases(
-        open_as, overdue_cases: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_workload_drill_down_to_an_officers_cases(open_as, overdue_cases: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     page = open_as("manager", "/workload").page
     grid = page.locator(f"#{ids.WORKLOAD_GRID} .ag-pinned-left-cols-container")
     grid.locator(f".ag-row[row-id='{ev.BISHKEK}'] [col-id='name']").click(timeout=PUSHED)
-    expect(page).to_have_url(f"{page.url.split('?')[0]}?region=KG-GB&district={ev.BISHKEK}",
-                             timeout=PUSHED)
+    expect(page).to_have_url(
+        f"{page.url.split('?')[0]}?region=KG-GB&district={ev.BISHKEK}", timeout=PUSHED
+    )
     grid.locator(".ag-row[row-id='OVD-Pervomaisky'] [col-id='name']").click(timeout=PUSHED)
     grid.locator(".ag-row[row-id='10442'] [col-id='name']").click(timeout=PUSHED)
     cases = page.locator(f"#{ids.WORKLOAD_CASES} .ag-center-cols-container")
     expect(cases.locator(f".ag-row[row-id='{overdue_cases['bishkek']}']")).to_be_visible(
-        timeout=PUSHED)
+        timeout=PUSHED
+    )
     expect(page.locator(f"#{ids.WORKLOAD_BREADCRUMB}")).to_contain_text("OVD-Pervomaisky")
     page.go_back()
     expect(grid.locator(".ag-row[row-id='10442']")).to_be_visible(timeout=PUSHED)
 
 
 def test_banner_when_the_connection_is_lost_and_catch_up_after(
-        open_as, live_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
+    open_as, live_console: RunningConsole
+) -> None:  # type: ignore[no-untyped-def]
     # What an outage itself makes the browser log (refused reconnects, requests cut off).
-    outage = ("ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "socket.io",
-              "Callback failed: the server did not respond")
+    outage = (
+        "ERR_CONNECTION_REFUSED",
+        "ERR_CONNECTION_RESET",
+        "socket.io",
+        "Callback failed: the server did not respond",
+    )
     watched = open_as("duty", allowed=outage)
     page = watched.page
     banner = page.locator(f"#{ids.BANNER}")
@@ -205,7 +227,8 @@ def test_clicking_a_district_on_the_map_opens_its_workload(open_as) -> None:  # 
     shapes.first.click(force=True)
     expect(page).to_have_url(re.compile(rf"/workload\?district={first}$"), timeout=PUSHED)
     expect(page.locator(f"#{ids.WORKLOAD_BREADCRUMB}")).to_contain_text(
-        load_geography().districts[first].name_ru, timeout=PUSHED)
+        load_geography().districts[first].name_ru, timeout=PUSHED
+    )
 
 
 def test_csv_export_of_the_overdue_list(open_as, overdue_cases: dict[str, str]) -> None:  # type: ignore[no-untyped-def]

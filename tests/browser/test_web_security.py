@@ -26,15 +26,21 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 def layout() -> html.Div:
     figure = go.Figure(go.Bar(x=["a", "b"], y=[3, 5]))
-    return html.Div([
-        DashSocketIO(id="socket", eventNames=["hello"]),
-        html.Div(id="room"),
-        dcc.Input(id="echo-in", value="ping"), html.Div(id="echo-out"),
-        html.Div(id="clientside-out"),
-        dcc.Graph(id="graph", figure=figure),
-        dag.AgGrid(id="grid", rowData=[{"reg_no": "<img src=x onerror=alert(1)>"}],
-                   columnDefs=[{"field": "reg_no"}]),
-    ])
+    return html.Div(
+        [
+            DashSocketIO(id="socket", eventNames=["hello"]),
+            html.Div(id="room"),
+            dcc.Input(id="echo-in", value="ping"),
+            html.Div(id="echo-out"),
+            html.Div(id="clientside-out"),
+            dcc.Graph(id="graph", figure=figure),
+            dag.AgGrid(
+                id="grid",
+                rowData=[{"reg_no": "<img src=x onerror=alert(1)>"}],
+                columnDefs=[{"field": "reg_no"}],
+            ),
+        ]
+    )
 
 
 def register(app) -> None:  # type: ignore[no-untyped-def]
@@ -44,13 +50,17 @@ def register(app) -> None:  # type: ignore[no-untyped-def]
 
         return f"server says {value} to {current_viewer().username}"
 
-    @app.callback(Output("room", "children"), Input("socket", "data-hello"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("room", "children"), Input("socket", "data-hello"), prevent_initial_call=True
+    )
     def show_room(hello: dict) -> str:
         return f"room {hello['room']}"
 
-    app.clientside_callback("function(v) { return 'browser says ' + v; }",
-                            Output("clientside-out", "children"), Input("echo-in", "value"))
+    app.clientside_callback(
+        "function(v) { return 'browser says ' + v; }",
+        Output("clientside-out", "children"),
+        Input("echo-in", "value"),
+    )
 
 
 @pytest.fixture
@@ -91,6 +101,7 @@ def test_dash_works_under_csp_with_csrf_and_sockets(console_url, db_url) -> None
         expect(page.locator("#echo-out")).to_have_text("server says pong to duty")
         expect(page.locator("#graph .main-svg").first).to_be_visible(timeout=20000)
         expect(page.locator("#grid .ag-cell").first).to_have_text(
-            "<img src=x onerror=alert(1)>", timeout=20000)
+            "<img src=x onerror=alert(1)>", timeout=20000
+        )
         browser.close()
     assert problems == []

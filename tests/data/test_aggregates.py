@@ -7,15 +7,12 @@ against the pure status rule on a larger simulated history.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
 
-from console.config import Settings
-from console.domain.deadlines import case_status
-from console.domain.simulator import Simulator
 from data import aggregates as agg
 from data.consumer import intake_rules
 from data.db import make_sessionmaker, writer_engine
@@ -23,12 +20,14 @@ from data.intake import StreamEntry, apply_batch
 from data.models import Case, Flag
 from data.queries import CaseFilter
 from data.reference import load_geography
+from data.simulator import Simulator
+from rules.deadlines import case_status
 from tests.support import events as ev
 
 TZ = ZoneInfo("Asia/Bishkek")
-NOW = datetime(2026, 3, 11, 12, 0, tzinfo=TZ).astimezone(timezone.utc)
+NOW = datetime(2026, 3, 11, 12, 0, tzinfo=TZ).astimezone(UTC)
 SOON = timedelta(hours=24)
-RULES = intake_rules(Settings())
+RULES = intake_rules()
 BISHKEK_REGION, OSH_REGION = "KG-GB", "KG-GO"
 _ids = iter(range(1, 10**9))
 
@@ -40,11 +39,14 @@ def store(engine: Engine, *events: dict[str, str], now: datetime = NOW) -> None:
     assert not outcome.rejected, [r.error for r in outcome.rejected]
 
 
-def reg(at: datetime, district: str = ev.BISHKEK, received: timedelta = timedelta(minutes=10),
-        **fields: str) -> tuple[str, dict[str, str]]:
+def reg(
+    at: datetime,
+    district: str = ev.BISHKEK,
+    received: timedelta = timedelta(minutes=10),
+    **fields: str,
+) -> tuple[str, dict[str, str]]:
     number = ev.next_reg_no(district)
-    return number, ev.registered(number, at, district=district, received_at=at - received,
-                                 **fields)
+    return number, ev.registered(number, at, district=district, received_at=at - received, **fields)
 
 
 @pytest.fixture
@@ -59,14 +61,17 @@ def history(engine: Engine) -> dict[str, str]:
     g, g_ev = reg(NOW - 50 * timedelta(minutes=1), kind="appeal", category="other")
     hh, h_ev = reg(NOW - 2 * d + 10 * timedelta(minutes=1))  # decided an hour ago
     f, f_ev = reg(NOW - 2 * d, district=ev.OSH_CITY, received=2 * d + 1 * h)  # late, overdue
-    dd, d_ev = reg(NOW - 40 * d + 10 * timedelta(minutes=1), district=ev.OSH_CITY,
-                   category="drugs")
+    dd, d_ev = reg(NOW - 40 * d + 10 * timedelta(minutes=1), district=ev.OSH_CITY, category="drugs")
     store(engine, a_ev, b_ev, c_ev, i_ev, g_ev, h_ev, f_ev, d_ev)
-    store(engine, ev.assigned(c, NOW - 11 * d, unit="U1", officer="111"),
-          ev.extended(c, NOW - 10 * d, 30),
-          ev.assigned(b, NOW - 4 * d, unit="U1", officer="222"),
-          ev.assigned(i, NOW - 2 * d, unit="U2", officer="333"),
-          ev.decided(hh, NOW - h), ev.decided(dd, NOW - 2 * d, "refused"))
+    store(
+        engine,
+        ev.assigned(c, NOW - 11 * d, unit="U1", officer="111"),
+        ev.extended(c, NOW - 10 * d, 30),
+        ev.assigned(b, NOW - 4 * d, unit="U1", officer="222"),
+        ev.assigned(i, NOW - 2 * d, unit="U2", officer="333"),
+        ev.decided(hh, NOW - h),
+        ev.decided(dd, NOW - 2 * d, "refused"),
+    )
     return {"A": a, "B": b, "C": c, "I": i, "G": g, "H": hh, "F": f, "D": dd}
 
 
@@ -77,12 +82,19 @@ def session_of(engine: Engine):  # type: ignore[no-untyped-def]
 def test_status_counts_and_scope(engine: Engine, history: dict[str, str]) -> None:
     with session_of(engine) as s:
         assert agg.status_counts(s, CaseFilter(), NOW, SOON) == {
-            "open": 6, "overdue": 2, "due_soon": 1}
+            "open": 6,
+            "overdue": 2,
+            "due_soon": 1,
+        }
         assert agg.status_counts(s, CaseFilter(scope_region=OSH_REGION), NOW, SOON) == {
-            "open": 1, "overdue": 1, "due_soon": 0}
+            "open": 1,
+            "overdue": 1,
+            "due_soon": 0,
+        }
         # A region filter outside the reader's scope sees nothing, not the other region.
-        assert agg.status_counts(s, CaseFilter(scope_region=OSH_REGION, region=BISHKEK_REGION),
-                                 NOW, SOON) == {"open": 0, "overdue": 0, "due_soon": 0}
+        assert agg.status_counts(
+            s, CaseFilter(scope_region=OSH_REGION, region=BISHKEK_REGION), NOW, SOON
+        ) == {"open": 0, "overdue": 0, "due_soon": 0}
         assert agg.status_counts(s, CaseFilter(category="fraud"), NOW, SOON)["overdue"] == 1
         assert agg.status_counts(s, CaseFilter(kind="appeal"), NOW, SOON)["open"] == 1
 
@@ -94,12 +106,21 @@ def test_district_workload_counts_by_hand(engine: Engine, history: dict[str, str
     bishkek, osh = rows[ev.BISHKEK], rows[ev.OSH_CITY]
     assert (bishkek.open, bishkek.overdue, bishkek.due_soon) == (5, 1, 1)
     assert (bishkek.age_0_3, bishkek.age_3_10, bishkek.age_10_30, bishkek.age_30_plus) == (
-        3, 1, 1, 0)
+        3,
+        1,
+        1,
+        0,
+    )
     assert (bishkek.received_24h, bishkek.received_7d, bishkek.received_30d) == (2, 5, 6)
     assert (bishkek.decided_24h, bishkek.decided_7d, bishkek.decided_30d) == (1, 1, 1)
     assert bishkek.late_30d == 0
     assert (osh.open, osh.overdue, osh.age_3_10, osh.received_24h, osh.received_7d) == (
-        1, 1, 1, 0, 1)
+        1,
+        1,
+        1,
+        0,
+        1,
+    )
     assert (osh.decided_24h, osh.decided_7d, osh.late_30d) == (0, 1, 1)
     assert rows["41702205000000"].as_dict() == agg.WorkloadRow("41702205000000").as_dict()
     total = agg.total_row(list(rows.values()))
@@ -117,14 +138,20 @@ def test_workload_scoped_to_region(engine: Engine, history: dict[str, str]) -> N
 def test_drill_down_by_unit_and_officer(engine: Engine, history: dict[str, str]) -> None:
     with session_of(engine) as s:
         units = agg.workload_rows(s, CaseFilter(district=ev.BISHKEK), NOW, SOON, "unit")
-        officers = agg.workload_rows(s, CaseFilter(district=ev.BISHKEK, unit="U1"), NOW, SOON,
-                                     "officer")
-        unassigned = agg.workload_rows(s, CaseFilter(district=ev.BISHKEK, unit=agg.UNASSIGNED),
-                                       NOW, SOON, "officer")
-        cases, total = agg.case_list(s, CaseFilter(status="open", unit="U1", officer="222"),
-                                     NOW, SOON)
+        officers = agg.workload_rows(
+            s, CaseFilter(district=ev.BISHKEK, unit="U1"), NOW, SOON, "officer"
+        )
+        unassigned = agg.workload_rows(
+            s, CaseFilter(district=ev.BISHKEK, unit=agg.UNASSIGNED), NOW, SOON, "officer"
+        )
+        cases, total = agg.case_list(
+            s, CaseFilter(status="open", unit="U1", officer="222"), NOW, SOON
+        )
     assert {k: (r.open, r.overdue) for k, r in units.items()} == {
-        "U1": (2, 1), "U2": (1, 0), agg.UNASSIGNED: (2, 0)}
+        "U1": (2, 1),
+        "U2": (1, 0),
+        agg.UNASSIGNED: (2, 0),
+    }
     assert units[agg.UNASSIGNED].decided_24h == 1
     assert {k: r.open for k, r in officers.items()} == {"111": 1, "222": 1}
     assert {k: r.open for k, r in unassigned.items()} == {agg.UNASSIGNED: 2}
@@ -136,10 +163,18 @@ def test_drill_down_by_unit_and_officer(engine: Engine, history: dict[str, str])
 def test_map_stats(engine: Engine, history: dict[str, str]) -> None:
     with session_of(engine) as s:
         stats = {r["district"]: r for r in agg.district_map_stats(s, CaseFilter(), NOW, SOON)}
-        theft = {r["district"]: r for r in agg.district_map_stats(
-            s, CaseFilter(category="theft"), NOW, SOON)}
-    assert stats[ev.BISHKEK] == {"district": ev.BISHKEK, "open": 5, "overdue": 1,
-                                 "due_soon": 1, "overdue_share": 0.2, "received_24h": 2}
+        theft = {
+            r["district"]: r
+            for r in agg.district_map_stats(s, CaseFilter(category="theft"), NOW, SOON)
+        }
+    assert stats[ev.BISHKEK] == {
+        "district": ev.BISHKEK,
+        "open": 5,
+        "overdue": 1,
+        "due_soon": 1,
+        "overdue_share": 0.2,
+        "received_24h": 2,
+    }
     assert stats[ev.OSH_CITY]["overdue_share"] == 1.0
     assert theft[ev.BISHKEK]["open"] == 3 and theft[ev.BISHKEK]["received_24h"] == 1
 
@@ -160,14 +195,14 @@ def test_intake_vs_decisions_per_local_day(engine: Engine, history: dict[str, st
     assert [(p["intake"], p["decided"]) for p in osh if p["intake"] or p["decided"]] == [(1, 1)]
 
 
-def test_feed_newest_first_with_summary_as_stored(engine: Engine,
-                                                  history: dict[str, str]) -> None:
+def test_feed_newest_first_with_summary_as_stored(engine: Engine, history: dict[str, str]) -> None:
     with session_of(engine) as s:
         feed = agg.recent_registrations(s, CaseFilter(), limit=4)
         osh_feed = agg.recent_registrations(s, CaseFilter(scope_region=OSH_REGION))
         since = agg.registered_since(s, CaseFilter(), NOW - timedelta(hours=2))
-        since_osh = agg.registered_since(s, CaseFilter(scope_region=OSH_REGION),
-                                         NOW - timedelta(hours=2))
+        since_osh = agg.registered_since(
+            s, CaseFilter(scope_region=OSH_REGION), NOW - timedelta(hours=2)
+        )
         points = agg.recent_points(s, CaseFilter(), NOW)
     assert {r["reg_no"] for r in feed[:2]} == {history["A"], history["G"]}
     assert [r["reg_no"] for r in feed[2:]] == [history["H"], history["F"]]
@@ -180,8 +215,14 @@ def test_feed_newest_first_with_summary_as_stored(engine: Engine,
 
 def test_case_list_overdue_sorted_with_flags(engine: Engine, history: dict[str, str]) -> None:
     with make_sessionmaker(engine).begin() as s:
-        s.add(Flag(reg_no=history["F"], comment="проверить", created_by="pros",
-                   created_at=NOW - timedelta(minutes=5)))
+        s.add(
+            Flag(
+                reg_no=history["F"],
+                comment="проверить",
+                created_by="pros",
+                created_at=NOW - timedelta(minutes=5),
+            )
+        )
         s.get(Case, history["F"]).flagged = True
     with session_of(engine) as s:
         overdue, total = agg.case_list(s, CaseFilter(status="overdue"), NOW, SOON)
@@ -214,11 +255,10 @@ def test_case_detail_history_and_scope(engine: Engine, history: dict[str, str]) 
 
 def test_sql_counts_match_the_status_rule_on_a_simulated_history(engine: Engine) -> None:
     """Four simulated weeks: SQL per-district counts equal counting with case_status."""
-    sim = Simulator(load_geography(), seed=7, tz=TZ, registrations_per_day=150,
-                    duplicate_rate=0)
+    sim = Simulator(load_geography(), seed=7, tz=TZ, registrations_per_day=150, duplicate_rate=0)
     events = list(sim.backfill(NOW - timedelta(days=28), NOW))
     for start in range(0, len(events), 1000):
-        store(engine, *events[start:start + 1000])
+        store(engine, *events[start : start + 1000])
     with session_of(engine) as s:
         cases = list(s.scalars(select(Case)))
         rows = {r.key: r for r in agg.district_workload(s, CaseFilter(), NOW, SOON)}
@@ -227,8 +267,9 @@ def test_sql_counts_match_the_status_rule_on_a_simulated_history(engine: Engine)
     expected: dict[str, dict[str, int]] = {}
     for item in cases:
         status = case_status(item.deadline, item.decision is not None, NOW, SOON)
-        bucket = expected.setdefault(item.district, {"open": 0, "overdue": 0, "due_soon": 0,
-                                                     "received_7d": 0})
+        bucket = expected.setdefault(
+            item.district, {"open": 0, "overdue": 0, "due_soon": 0, "received_7d": 0}
+        )
         bucket["open"] += status != "decided"
         if status in ("overdue", "due_soon"):
             bucket[status] += 1
@@ -236,7 +277,13 @@ def test_sql_counts_match_the_status_rule_on_a_simulated_history(engine: Engine)
     for soate, want in expected.items():
         got = rows[soate]
         assert (got.open, got.overdue, got.due_soon, got.received_7d) == (
-            want["open"], want["overdue"], want["due_soon"], want["received_7d"]), soate
+            want["open"],
+            want["overdue"],
+            want["due_soon"],
+            want["received_7d"],
+        ), soate
     assert counts["open"] == sum(w["open"] for w in expected.values())
-    assert sum(r.age_0_3 + r.age_3_10 + r.age_10_30 + r.age_30_plus
-               for r in rows.values()) == counts["open"]
+    assert (
+        sum(r.age_0_3 + r.age_3_10 + r.age_10_30 + r.age_30_plus for r in rows.values())
+        == counts["open"]
+    )

@@ -4,19 +4,18 @@ conflicts, dead letters, deadline history."""
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 
-from console.config import Settings
 from data.consumer import intake_rules
 from data.db import make_sessionmaker, writer_engine
 from data.intake import BatchOutcome, StreamEntry, apply_batch
 from data.models import Case, DeadLetter, DeadlineChangeRow, EventRow
 from tests.support import events as ev
 
-RULES = intake_rules(Settings())
-T0 = datetime.now(timezone.utc) - timedelta(days=10)
+RULES = intake_rules()
+T0 = datetime.now(UTC) - timedelta(days=10)
 _stream_ids = iter(range(1, 10**9))
 
 
@@ -57,15 +56,22 @@ def test_lifecycle_across_batches(engine: Engine) -> None:
     stored = case(engine, reg)
     assert stored is not None
     assert (stored.unit, stored.officer, stored.decision, stored.extensions) == (
-        "OVD-Pervomaisky", "10442", "refused", 1)
+        "OVD-Pervomaisky",
+        "10442",
+        "refused",
+        1,
+    )
     assert stored.period_days == 30
     assert count(engine, DeadlineChangeRow, DeadlineChangeRow.reg_no == reg) == 2
 
 
 def test_replayed_entries_change_nothing(engine: Engine) -> None:
     reg = ev.next_reg_no()
-    batch = [ev.registered(reg, T0), ev.assigned(reg, T0 + timedelta(hours=1)),
-             ev.decided(reg, T0 + timedelta(days=1))]
+    batch = [
+        ev.registered(reg, T0),
+        ev.assigned(reg, T0 + timedelta(hours=1)),
+        ev.decided(reg, T0 + timedelta(days=1)),
+    ]
     run(engine, *batch)
     before = case(engine, reg)
     again = run(engine, *batch, *batch)
@@ -74,7 +80,10 @@ def test_replayed_entries_change_nothing(engine: Engine) -> None:
     assert count(engine, EventRow) == 3
     assert before is not None and after is not None
     assert (after.decision, after.deadline, after.last_event_at) == (
-        before.decision, before.deadline, before.last_event_at)
+        before.decision,
+        before.deadline,
+        before.last_event_at,
+    )
 
 
 def test_duplicate_within_one_batch_is_stored_once(engine: Engine) -> None:
@@ -86,8 +95,11 @@ def test_duplicate_within_one_batch_is_stored_once(engine: Engine) -> None:
 
 def test_events_before_registration_wait_and_apply_on_arrival(engine: Engine) -> None:
     reg = ev.next_reg_no()
-    early = run(engine, ev.assigned(reg, T0 + timedelta(hours=1), officer="555"),
-                ev.extended(reg, T0 + timedelta(days=1), 10))
+    early = run(
+        engine,
+        ev.assigned(reg, T0 + timedelta(hours=1), officer="555"),
+        ev.extended(reg, T0 + timedelta(days=1), 10),
+    )
     assert early.waiting == 2 and case(engine, reg) is None
     assert count(engine, EventRow, EventRow.applied.is_(False)) == 2
     late = run(engine, ev.registered(reg, T0))
@@ -106,10 +118,13 @@ def test_events_before_registration_in_the_same_batch(engine: Engine) -> None:
 
 def test_shuffled_events_of_one_case_end_in_the_same_state(engine: Engine) -> None:
     reg = ev.next_reg_no()
-    story = [ev.registered(reg, T0), ev.assigned(reg, T0 + timedelta(hours=2)),
-             ev.extended(reg, T0 + timedelta(days=2), 10),
-             ev.decided(reg, T0 + timedelta(days=5), "refused"),
-             ev.reopened(reg, T0 + timedelta(days=6), 7)]
+    story = [
+        ev.registered(reg, T0),
+        ev.assigned(reg, T0 + timedelta(hours=2)),
+        ev.extended(reg, T0 + timedelta(days=2), 10),
+        ev.decided(reg, T0 + timedelta(days=5), "refused"),
+        ev.reopened(reg, T0 + timedelta(days=6), 7),
+    ]
     random.Random(7).shuffle(story)
     registration = next(e for e in story if e["type"] == "registered")
     others = [e for e in story if e is not registration]
@@ -131,8 +146,13 @@ def test_second_registration_is_dead_lettered_and_case_unchanged(engine: Engine)
 
 
 def test_rejections_are_recorded_once_with_reason_and_source(engine: Engine) -> None:
-    bad = {"schema": "1", "type": "registered", "event_id": "x1", "reg_no": "KUP-1-2026-000001",
-           "occurred_at": "2026-11-01T10:00:00"}
+    bad = {
+        "schema": "1",
+        "type": "registered",
+        "event_id": "x1",
+        "reg_no": "KUP-1-2026-000001",
+        "occurred_at": "2026-11-01T10:00:00",
+    }
     batch = entries(bad)
     for _ in range(2):  # a crash before XACK makes the worker see the same entry again
         with make_sessionmaker(writer_engine(engine)).begin() as session:
@@ -165,9 +185,12 @@ def test_nothing_is_written_when_the_transaction_rolls_back(engine: Engine) -> N
 def test_changed_cases_are_counted_per_region(engine: Engine) -> None:
     bishkek, osh = ev.next_reg_no(), ev.next_reg_no(ev.OSH_CITY)
     run(engine, ev.registered(bishkek, T0))
-    outcome = run(engine, ev.assigned(bishkek, T0 + timedelta(hours=1)),
-                  ev.registered(osh, T0, district=ev.OSH_CITY),
-                  ev.assigned(osh, T0 + timedelta(hours=1)))
+    outcome = run(
+        engine,
+        ev.assigned(bishkek, T0 + timedelta(hours=1)),
+        ev.registered(osh, T0, district=ev.OSH_CITY),
+        ev.assigned(osh, T0 + timedelta(hours=1)),
+    )
     assert outcome.changed_regions == {"KG-GB": 1, "KG-GO": 1}
 
 
@@ -191,15 +214,21 @@ def test_stream_ids_sort_numerically() -> None:
     from data.intake import stream_order
 
     ids = ["1700000000000-10", "1700000000000-9", "999999999999-99"]
-    assert sorted(ids, key=stream_order) == ["999999999999-99", "1700000000000-9",
-                                             "1700000000000-10"]
+    assert sorted(ids, key=stream_order) == [
+        "999999999999-99",
+        "1700000000000-9",
+        "1700000000000-10",
+    ]
 
 
 def test_nul_characters_are_accepted_on_every_store(engine: Engine) -> None:
     """A summary may contain anything, NUL included (PostgreSQL text cannot hold it)."""
     reg = ev.next_reg_no()
-    outcome = run(engine, ev.registered(reg, T0, summary="до\x00после", unit="ОВД\x00"),
-                  {"sch\x00ema": "1", "type": "registered"})
+    outcome = run(
+        engine,
+        ev.registered(reg, T0, summary="до\x00после", unit="ОВД\x00"),
+        {"sch\x00ema": "1", "type": "registered"},
+    )
     stored = case(engine, reg)
     assert outcome.stored == 1 and len(outcome.rejected) == 1
     assert stored is not None and stored.summary in ("до\x00после", "до\u2400после")
@@ -214,8 +243,11 @@ def test_late_registration_batch_keeps_the_waiting_events_it_applied(engine: Eng
     """A worker crashed holding a registration and its assignment; the newer extension and
     decision were stored meanwhile as waiting. The reclaimed batch applies all four in order."""
     reg = ev.next_reg_no()
-    run(engine, ev.extended(reg, T0 + timedelta(days=1), 10),
-        ev.decided(reg, T0 + timedelta(days=2), "initiated"))
+    run(
+        engine,
+        ev.extended(reg, T0 + timedelta(days=1), 10),
+        ev.decided(reg, T0 + timedelta(days=2), "initiated"),
+    )
     run(engine, ev.registered(reg, T0), ev.assigned(reg, T0 + timedelta(hours=1), officer="7"))
     stored = case(engine, reg)
     assert stored is not None and stored.decision == "initiated"

@@ -3,29 +3,30 @@ chain (tampering detected) against a real store, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, delete, select, update
 
-from console.config import Settings
-from console.domain.access import Viewer
 from data import audit, flags, users
 from data.consumer import intake_rules
 from data.db import make_sessionmaker, writer_engine
 from data.intake import StreamEntry, apply_batch
 from data.models import AuditEntry, Case, User
+from rules.access import Viewer
 from tests.support import events as ev
 
-NOW = datetime(2026, 3, 11, 6, 0, tzinfo=timezone.utc)
-RULES = intake_rules(Settings())
+NOW = datetime(2026, 3, 11, 6, 0, tzinfo=UTC)
+RULES = intake_rules()
 _ids = iter(range(1, 10**9))
 
 
 def store_case(engine: Engine, district: str = ev.BISHKEK) -> str:
     number = ev.next_reg_no(district)
-    entry = StreamEntry(f"1700000000000-{next(_ids)}",
-                        ev.registered(number, NOW - timedelta(hours=1), district=district))
+    entry = StreamEntry(
+        f"1700000000000-{next(_ids)}",
+        ev.registered(number, NOW - timedelta(hours=1), district=district),
+    )
     with make_sessionmaker(writer_engine(engine)).begin() as session:
         assert not apply_batch(session, [entry], RULES, now=NOW).rejected
     return number
@@ -37,6 +38,7 @@ def writer(engine: Engine):  # type: ignore[no-untyped-def]
 
 
 # --- users -----------------------------------------------------------------------------------
+
 
 def test_add_and_authenticate(writer) -> None:  # type: ignore[no-untyped-def]
     with writer.begin() as s:
@@ -50,12 +52,15 @@ def test_add_and_authenticate(writer) -> None:  # type: ignore[no-untyped-def]
         assert users.authenticate(s, "nobody", "whatever").reason == "unknown"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("bad name", "long enough pw", "duty", None), "username"),
-    (("ok", "long enough pw", "sheriff", None), "role"),
-    (("ok", "long enough pw", "duty", "KG-XX"), "unknown region"),
-    (("ok", "short", "duty", None), "at least"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("bad name", "long enough pw", "duty", None), "username"),
+        (("ok", "long enough pw", "sheriff", None), "role"),
+        (("ok", "long enough pw", "duty", "KG-XX"), "unknown region"),
+        (("ok", "short", "duty", None), "at least"),
+    ],
+)
 def test_add_user_refuses_bad_input(writer, args, message) -> None:  # type: ignore[no-untyped-def]
     with writer.begin() as s, pytest.raises(ValueError, match=message):
         users.add_user(s, *args)
@@ -75,8 +80,10 @@ def test_lockout_after_repeated_failures(writer) -> None:  # type: ignore[no-unt
         with writer.begin() as s:
             assert users.authenticate(s, "duty1", "nope", now=NOW).user is None
     with writer.begin() as s:  # the right password no longer works while locked
-        assert users.authenticate(s, "duty1", "long enough pw",
-                                  now=NOW + timedelta(minutes=1)).reason == "locked"
+        assert (
+            users.authenticate(s, "duty1", "long enough pw", now=NOW + timedelta(minutes=1)).reason
+            == "locked"
+        )
     after = NOW + users.LOCKOUT + timedelta(seconds=1)
     with writer.begin() as s:
         assert users.authenticate(s, "duty1", "long enough pw", now=after).reason == "ok"
@@ -128,8 +135,7 @@ def test_flag_and_clear_keep_case_flagged_in_step(engine, writer) -> None:  # ty
         assert s.get(Case, reg_no).flagged is False
     with writer.begin() as s:
         history = flags.flags_of(s, reg_no)
-        assert [(f.id, f.cleared_by) for f in history] == [(first.id, "boss"),
-                                                           (second.id, "pros")]
+        assert [(f.id, f.cleared_by) for f in history] == [(first.id, "boss"), (second.id, "pros")]
         actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
         assert actions == ["flag", "flag", "unflag", "unflag"]
         with pytest.raises(LookupError):  # already cleared
@@ -161,12 +167,21 @@ def test_bad_comments_refused(engine, writer, comment) -> None:  # type: ignore[
 
 # --- audit -----------------------------------------------------------------------------------
 
+
 def _chain(writer, n: int = 5) -> list[int]:  # type: ignore[no-untyped-def]
     ids = []
     for i in range(n):
         with writer.begin() as s:
-            ids.append(audit.record(s, f"user{i}", "case_view", f"KUP-{i}",
-                                    {"i": i, "text": "Кража <b>"}, NOW + timedelta(seconds=i)).id)
+            ids.append(
+                audit.record(
+                    s,
+                    f"user{i}",
+                    "case_view",
+                    f"KUP-{i}",
+                    {"i": i, "text": "Кража <b>"},
+                    NOW + timedelta(seconds=i),
+                ).id
+            )
     return ids
 
 
@@ -194,8 +209,9 @@ def test_edited_entry_with_recomputed_hash_detected_at_successor(writer) -> None
     with writer.begin() as s:
         entry = s.get(AuditEntry, ids[1])
         entry.actor = "someone else"
-        entry.hash = audit.entry_hash(entry.prev_hash, entry.at, entry.actor, entry.action,
-                                      entry.target, entry.detail)
+        entry.hash = audit.entry_hash(
+            entry.prev_hash, entry.at, entry.actor, entry.action, entry.target, entry.detail
+        )
     with writer.begin() as s:
         result = audit.verify(s)
     assert not result.ok and result.first_bad == ids[2]

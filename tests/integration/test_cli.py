@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from console.cli import main
 from console.config import load_settings
-from data.consumer import IngestWorker
+from console.runtime import ingest_worker
 from data.db import make_engine
 from data.models import AuditEntry, Case, EventRow
 from data.schema import upgrade
@@ -40,7 +40,11 @@ def test_config_masks_secrets(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
 def test_config_defaults() -> None:
     settings = load_settings({})
     assert (settings.stream, settings.group, settings.tz, settings.due_soon_hours) == (
-        "kup:events", "kup-console", "Asia/Bishkek", 24.0)
+        "kup:events",
+        "kup-console",
+        "Asia/Bishkek",
+        24.0,
+    )
     assert settings.effective_database_url.startswith("sqlite:///")
     assert settings.embedded_redis
 
@@ -56,7 +60,7 @@ def env_store(monkeypatch: pytest.MonkeyPatch, settings) -> object:  # type: ign
 def _ingest_all(settings) -> None:  # type: ignore[no-untyped-def]
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    worker = IngestWorker(settings, engine, settings.redis_url)
+    worker = ingest_worker(settings, engine, settings.redis_url)
     worker.step()  # its own pending entries first
     while worker.step():
         pass
@@ -64,12 +68,14 @@ def _ingest_all(settings) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_export_statuses_and_formats(env_store, redis_client: redis.Redis, capsys) -> None:  # type: ignore[no-untyped-def]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     overdue, fresh, done = ev.next_reg_no(), ev.next_reg_no(), ev.next_reg_no(ev.OSH_CITY)
-    for fields in (ev.registered(overdue, now - timedelta(days=10)),
-                   ev.registered(fresh, now - timedelta(minutes=5), kind="appeal"),
-                   ev.registered(done, now - timedelta(days=3), district=ev.OSH_CITY),
-                   ev.decided(done, now - timedelta(days=1), "refused")):
+    for fields in (
+        ev.registered(overdue, now - timedelta(days=10)),
+        ev.registered(fresh, now - timedelta(minutes=5), kind="appeal"),
+        ev.registered(done, now - timedelta(days=3), district=ev.OSH_CITY),
+        ev.decided(done, now - timedelta(days=1), "refused"),
+    ):
         redis_client.xadd(env_store.stream, fields)
     _ingest_all(env_store)
 
@@ -81,22 +87,38 @@ def test_export_statuses_and_formats(env_store, redis_client: redis.Redis, capsy
 
     assert main(["export", "--status", "open"]) == 0
     assert {json.loads(x)["reg_no"] for x in capsys.readouterr().out.splitlines()} == {
-        overdue, fresh}
+        overdue,
+        fresh,
+    }
 
     assert main(["export", "--status", "decided", "--format", "csv"]) == 0
     table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [(r["reg_no"], r["decision"], r["status"]) for r in table] == [
-        (done, "refused", "decided")]
-    assert {"reg_no", "district", "region", "category", "kind", "status", "received_at",
-            "deadline", "decision", "unit", "officer", "flagged"} <= set(table[0])
+        (done, "refused", "decided")
+    ]
+    assert {
+        "reg_no",
+        "district",
+        "region",
+        "category",
+        "kind",
+        "status",
+        "received_at",
+        "deadline",
+        "decision",
+        "unit",
+        "officer",
+        "flagged",
+    } <= set(table[0])
 
     assert main(["export", "--district", ev.OSH_CITY]) == 0
     assert [json.loads(x)["reg_no"] for x in capsys.readouterr().out.splitlines()] == [done]
 
     engine = make_engine(env_store.database_url)
     with engine.connect() as conn:
-        audited = conn.execute(select(AuditEntry.action, AuditEntry.actor, AuditEntry.detail)
-                               .order_by(AuditEntry.id)).all()
+        audited = conn.execute(
+            select(AuditEntry.action, AuditEntry.actor, AuditEntry.detail).order_by(AuditEntry.id)
+        ).all()
     assert [a.action for a in audited] == ["export"] * 4
     assert audited[0].actor.startswith("cli:") and '"rows":1' in audited[0].detail.replace(" ", "")
 
@@ -107,9 +129,12 @@ def test_export_rejects_unknown_status(env_store) -> None:  # type: ignore[no-un
 
 
 def test_simulate_writes_valid_backfill_that_ingests_cleanly(
-        env_store, redis_client: redis.Redis) -> None:  # type: ignore[no-untyped-def]
-    assert main(["simulate", "--backfill-days", "2", "--rate", "0", "--seed", "5",
-                 "--per-day", "200"]) == 0
+    env_store, redis_client: redis.Redis
+) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        main(["simulate", "--backfill-days", "2", "--rate", "0", "--seed", "5", "--per-day", "200"])
+        == 0
+    )
     written = redis_client.xlen(env_store.stream)
     assert written > 400
     _ingest_all(env_store)
@@ -124,13 +149,28 @@ def test_simulate_writes_valid_backfill_that_ingests_cleanly(
 
 @pytest.mark.slow
 def test_demo_builds_a_live_growing_store_from_nothing(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "KUP_STREAM")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "KUP_STREAM")
+    }
     env["KUP_DATA_DIR"] = str(tmp_path / "var")
     demo = subprocess.Popen(
-        [sys.executable, "-m", "console.cli", "demo", "--no-web", "--backfill-days", "1",
-         "--rate", "5"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "console.cli",
+            "demo",
+            "--no-web",
+            "--backfill-days",
+            "1",
+            "--rate",
+            "5",
+        ],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'kup.db'}")
     counts: list[int] = []  # case counts once the backfill is in, then while live
     try:

@@ -8,35 +8,44 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
 from sqlalchemy import Engine, select
 
 from console.config import Settings
+from console.runtime import ingest_worker
 from data import streams
 from data.consumer import IngestWorker
 from data.db import make_sessionmaker
 from data.models import Case, DeadLetter, EventRow
 from tests.support import events as ev
-from tests.support.processes import (IngestProcess, case_rows, check_exactly_once, event_count,
-                                     last_delivered, pending_count, simulated_events,
-                                     stream_ids, wait_until)
+from tests.support.processes import (
+    IngestProcess,
+    case_rows,
+    check_exactly_once,
+    event_count,
+    last_delivered,
+    pending_count,
+    simulated_events,
+    stream_ids,
+    wait_until,
+)
 
-T0 = datetime.now(timezone.utc) - timedelta(days=3)
+T0 = datetime.now(UTC) - timedelta(days=3)
 Make = Callable[..., IngestWorker]
 
 
 @pytest.fixture
-def make_worker(settings: Settings, engine: Engine,
-                redis_client: redis.Redis) -> Iterator[Make]:
+def make_worker(settings: Settings, engine: Engine, redis_client: redis.Redis) -> Iterator[Make]:
     """Workers on the test store and Redis (a short block so that draining is quick)."""
     made: list[IngestWorker] = []
 
     def make(**overrides: object) -> IngestWorker:
-        worker = IngestWorker(settings.with_overrides(**{"block_ms": 20, **overrides}), engine,
-                              settings.redis_url)
+        worker = ingest_worker(
+            settings.with_overrides(**{"block_ms": 20, **overrides}), engine, settings.redis_url
+        )
         made.append(worker)
         return worker
 
@@ -67,9 +76,12 @@ def case_of(engine: Engine, reg_no: str) -> Case | None:
 
 def story(reg_no: str) -> list[dict[str, str]]:
     """A case's life in order: registered, assigned, extended, decided."""
-    return [ev.registered(reg_no, T0), ev.assigned(reg_no, T0 + timedelta(hours=2)),
-            ev.extended(reg_no, T0 + timedelta(days=1), 10),
-            ev.decided(reg_no, T0 + timedelta(days=2), "refused")]
+    return [
+        ev.registered(reg_no, T0),
+        ev.assigned(reg_no, T0 + timedelta(hours=2)),
+        ev.extended(reg_no, T0 + timedelta(days=1), 10),
+        ev.decided(reg_no, T0 + timedelta(days=2), "refused"),
+    ]
 
 
 def without_reg_no(case: Case | None) -> tuple:
@@ -77,9 +89,9 @@ def without_reg_no(case: Case | None) -> tuple:
     return tuple(getattr(case, c.key) for c in Case.__table__.columns if c.key != "reg_no")
 
 
-def test_group_starts_at_the_beginning_of_the_stream(make_worker: Make,
-                                                     redis_client: redis.Redis,
-                                                     settings: Settings, engine: Engine) -> None:
+def test_group_starts_at_the_beginning_of_the_stream(
+    make_worker: Make, redis_client: redis.Redis, settings: Settings, engine: Engine
+) -> None:
     """A console started after the producer reads the whole stream (group created at id 0)."""
     entries = [e for n in range(5) for e in story(ev.next_reg_no())]
     ids = xadd_all(redis_client, settings.stream, entries)
@@ -92,8 +104,9 @@ def test_group_starts_at_the_beginning_of_the_stream(make_worker: Make,
     assert pending_count(redis_client, settings.stream, settings.group) == 0
 
 
-def test_reads_in_batches_of_the_configured_size(make_worker: Make, redis_client: redis.Redis,
-                                                 settings: Settings, engine: Engine) -> None:
+def test_reads_in_batches_of_the_configured_size(
+    make_worker: Make, redis_client: redis.Redis, settings: Settings, engine: Engine
+) -> None:
     sizes: list[int] = []
     entries = [e for n in range(8) for e in story(ev.next_reg_no())]  # 32 entries
     xadd_all(redis_client, settings.stream, entries)
@@ -104,10 +117,9 @@ def test_reads_in_batches_of_the_configured_size(make_worker: Make, redis_client
     assert event_count(engine) == 32
 
 
-def test_replayed_and_duplicated_entries_change_nothing(make_worker: Make,
-                                                        redis_client: redis.Redis,
-                                                        settings: Settings,
-                                                        engine: Engine) -> None:
+def test_replayed_and_duplicated_entries_change_nothing(
+    make_worker: Make, redis_client: redis.Redis, settings: Settings, engine: Engine
+) -> None:
     entries = [e for n in range(6) for e in story(ev.next_reg_no())]
     xadd_all(redis_client, settings.stream, entries)
     worker = make_worker()
@@ -125,10 +137,9 @@ def test_replayed_and_duplicated_entries_change_nothing(make_worker: Make,
         assert session.scalars(select(DeadLetter)).all() == []
 
 
-def test_events_before_their_registration_are_kept_and_applied(make_worker: Make,
-                                                               redis_client: redis.Redis,
-                                                               settings: Settings,
-                                                               engine: Engine) -> None:
+def test_events_before_their_registration_are_kept_and_applied(
+    make_worker: Make, redis_client: redis.Redis, settings: Settings, engine: Engine
+) -> None:
     reg = ev.next_reg_no()
     registered, *later = story(reg)
     xadd_all(redis_client, settings.stream, later)
@@ -146,15 +157,19 @@ def test_events_before_their_registration_are_kept_and_applied(make_worker: Make
     assert case is not None
     assert (case.unit, case.extensions, case.decision) == ("OVD-Pervomaisky", 1, "refused")
     with make_sessionmaker(engine)() as session:
-        assert all(e.applied for e in session.scalars(
-            select(EventRow).where(EventRow.reg_no == reg)))
+        assert all(
+            e.applied for e in session.scalars(select(EventRow).where(EventRow.reg_no == reg))
+        )
 
 
 @pytest.mark.parametrize("batch_size", [1, 100])
-def test_shuffled_events_of_one_case_give_the_same_case(make_worker: Make,
-                                                        redis_client: redis.Redis,
-                                                        settings: Settings, engine: Engine,
-                                                        batch_size: int) -> None:
+def test_shuffled_events_of_one_case_give_the_same_case(
+    make_worker: Make,
+    redis_client: redis.Redis,
+    settings: Settings,
+    engine: Engine,
+    batch_size: int,
+) -> None:
     """Every order of registered/assigned/extended/decided (these commute), and every order of
     follow-ups arriving before the registration (applied in time order), ends in the case the
     in-order stream gives, whether the events share a batch or not."""
@@ -170,17 +185,26 @@ def test_shuffled_events_of_one_case_give_the_same_case(make_worker: Make,
     reopen_orders: list[str] = []
     for order in itertools.permutations(range(3)):
         reg = ev.next_reg_no()
-        follow_ups = [ev.assigned(reg, T0 + timedelta(hours=2)),
-                      ev.decided(reg, T0 + timedelta(days=1), "refused"),
-                      ev.reopened(reg, T0 + timedelta(days=2), 5)]
-        xadd_all(redis_client, settings.stream,
-                 [follow_ups[i] for i in order] + [ev.registered(reg, T0)])
+        follow_ups = [
+            ev.assigned(reg, T0 + timedelta(hours=2)),
+            ev.decided(reg, T0 + timedelta(days=1), "refused"),
+            ev.reopened(reg, T0 + timedelta(days=2), 5),
+        ]
+        xadd_all(
+            redis_client, settings.stream, [follow_ups[i] for i in order] + [ev.registered(reg, T0)]
+        )
         reopen_orders.append(reg)
     reopen_reference = ev.next_reg_no()
-    xadd_all(redis_client, settings.stream, [
-        ev.registered(reopen_reference, T0), ev.assigned(reopen_reference, T0 + timedelta(hours=2)),
-        ev.decided(reopen_reference, T0 + timedelta(days=1), "refused"),
-        ev.reopened(reopen_reference, T0 + timedelta(days=2), 5)])
+    xadd_all(
+        redis_client,
+        settings.stream,
+        [
+            ev.registered(reopen_reference, T0),
+            ev.assigned(reopen_reference, T0 + timedelta(hours=2)),
+            ev.decided(reopen_reference, T0 + timedelta(days=1), "refused"),
+            ev.reopened(reopen_reference, T0 + timedelta(days=2), 5),
+        ],
+    )
     drain(worker)
 
     expected = without_reg_no(case_of(engine, reference))
@@ -189,13 +213,13 @@ def test_shuffled_events_of_one_case_give_the_same_case(make_worker: Make,
     assert reopened is not None and (reopened.reopenings, reopened.decision) == (1, None)
     expected = without_reg_no(reopened)
     assert [without_reg_no(case_of(engine, reg)) for reg in reopen_orders] == (
-        [expected] * len(reopen_orders))
+        [expected] * len(reopen_orders)
+    )
 
 
-def test_second_registration_is_dead_lettered_and_the_case_kept(make_worker: Make,
-                                                                 redis_client: redis.Redis,
-                                                                 settings: Settings,
-                                                                 engine: Engine) -> None:
+def test_second_registration_is_dead_lettered_and_the_case_kept(
+    make_worker: Make, redis_client: redis.Redis, settings: Settings, engine: Engine
+) -> None:
     reg = ev.next_reg_no()
     first = ev.registered(reg, T0, category="theft")
     xadd_all(redis_client, settings.stream, [first])
@@ -220,23 +244,25 @@ def test_second_registration_is_dead_lettered_and_the_case_kept(make_worker: Mak
     check_exactly_once(redis_client, engine, settings.stream, settings.dead_stream)
 
 
-def test_two_workers_in_one_group_store_every_event_once(make_worker: Make,
-                                                         redis_client: redis.Redis,
-                                                         settings: Settings,
-                                                         engine: Engine) -> None:
+def test_two_workers_in_one_group_store_every_event_once(
+    make_worker: Make, redis_client: redis.Redis, settings: Settings, engine: Engine
+) -> None:
     events = simulated_events(1500, seed=11)
     ids = xadd_all(redis_client, settings.stream, events[:500])
-    workers = [make_worker(consumer="w1", batch_size=40), make_worker(consumer="w2",
-                                                                     batch_size=40)]
+    workers = [make_worker(consumer="w1", batch_size=40), make_worker(consumer="w2", batch_size=40)]
     threads = [threading.Thread(target=w.run) for w in workers]
     for thread in threads:
         thread.start()
     try:
         for start in range(500, 1500, 250):  # the producer keeps writing while they consume
-            ids += xadd_all(redis_client, settings.stream, events[start:start + 250])
-        wait_until(lambda: last_delivered(redis_client, settings.stream, settings.group)
-                   == ids[-1] and not pending_count(redis_client, settings.stream,
-                                                     settings.group), "both workers to drain")
+            ids += xadd_all(redis_client, settings.stream, events[start : start + 250])
+        wait_until(
+            lambda: (
+                last_delivered(redis_client, settings.stream, settings.group) == ids[-1]
+                and not pending_count(redis_client, settings.stream, settings.group)
+            ),
+            "both workers to drain",
+        )
     finally:
         for worker in workers:
             worker.stop.set()
@@ -249,10 +275,9 @@ def test_two_workers_in_one_group_store_every_event_once(make_worker: Make,
     assert sum(w.stats.duplicates for w in workers) == tally["duplicates"]
 
 
-def test_reclaims_entries_left_pending_by_a_dead_consumer(make_worker: Make,
-                                                          redis_client: redis.Redis,
-                                                          settings: Settings,
-                                                          engine: Engine) -> None:
+def test_reclaims_entries_left_pending_by_a_dead_consumer(
+    make_worker: Make, redis_client: redis.Redis, settings: Settings, engine: Engine
+) -> None:
     entries = [e for n in range(5) for e in story(ev.next_reg_no())]
     ids = xadd_all(redis_client, settings.stream, entries)
     streams.ensure_group(redis_client, settings.stream, settings.group)
@@ -261,19 +286,23 @@ def test_reclaims_entries_left_pending_by_a_dead_consumer(make_worker: Make,
     assert pending_count(redis_client, settings.stream, settings.group) == len(ids)
 
     worker = make_worker(claim_idle_ms=200)
-    wait_until(lambda: drain(worker) and event_count(engine) == len(ids),
-               "the dead consumer's entries to be claimed and stored", interval=0.1)
+    wait_until(
+        lambda: drain(worker) and event_count(engine) == len(ids),
+        "the dead consumer's entries to be claimed and stored",
+        interval=0.1,
+    )
     assert pending_count(redis_client, settings.stream, settings.group) == 0
-    consumers = {c["name"].decode(): c["pending"]
-                 for c in redis_client.xinfo_consumers(settings.stream, settings.group)}
+    consumers = {
+        c["name"].decode(): c["pending"]
+        for c in redis_client.xinfo_consumers(settings.stream, settings.group)
+    }
     assert consumers == {"dead-1": 0, "test-1": 0}
     check_exactly_once(redis_client, engine, settings.stream, settings.dead_stream)
 
 
-def test_entry_deleted_while_pending_is_dead_lettered(make_worker: Make,
-                                                      redis_client: redis.Redis,
-                                                      settings: Settings,
-                                                      engine: Engine) -> None:
+def test_entry_deleted_while_pending_is_dead_lettered(
+    make_worker: Make, redis_client: redis.Redis, settings: Settings, engine: Engine
+) -> None:
     """An entry trimmed after delivery comes back with no fields: dead-lettered, not lost."""
     reg = ev.next_reg_no()
     [kept, gone] = xadd_all(redis_client, settings.stream, story(reg)[:2])
@@ -288,17 +317,19 @@ def test_entry_deleted_while_pending_is_dead_lettered(make_worker: Make,
     assert case_of(engine, reg) is not None
     assert pending_count(redis_client, settings.stream, settings.group) == 0
     assert [f[b"source_id"].decode() for _, f in redis_client.xrange(settings.dead_stream)] == [
-        gone]
+        gone
+    ]
 
 
 @pytest.mark.slow
-def test_sigterm_finishes_the_batch_and_exits_cleanly(db_url: str, engine: Engine,
-                                                      redis_client: redis.Redis,
-                                                      settings: Settings) -> None:
+def test_sigterm_finishes_the_batch_and_exits_cleanly(
+    db_url: str, engine: Engine, redis_client: redis.Redis, settings: Settings
+) -> None:
     events = simulated_events(12_000, seed=5)
     streams.append_events(redis_client, settings.stream, events)
-    worker = IngestProcess(db_url=db_url, redis_url=settings.redis_url, consumer="term-1",
-                           batch_size=1500).start()
+    worker = IngestProcess(
+        db_url=db_url, redis_url=settings.redis_url, consumer="term-1", batch_size=1500
+    ).start()
     try:
         wait_until(lambda: event_count(engine), "the first batch to be committed", interval=0.01)
         signalled = time.monotonic()
@@ -311,9 +342,13 @@ def test_sigterm_finishes_the_batch_and_exits_cleanly(db_url: str, engine: Engin
         assert stopped_at < len(ids)  # it stopped before the end, not after draining
 
         worker.start()  # the rest is read by the same consumer after a restart
-        wait_until(lambda: last_delivered(redis_client, settings.stream, settings.group)
-                   == ids[-1] and not pending_count(redis_client, settings.stream,
-                                                     settings.group), "the restart to drain")
+        wait_until(
+            lambda: (
+                last_delivered(redis_client, settings.stream, settings.group) == ids[-1]
+                and not pending_count(redis_client, settings.stream, settings.group)
+            ),
+            "the restart to drain",
+        )
     finally:
         worker.close()
     tally = check_exactly_once(redis_client, engine, settings.stream, settings.dead_stream)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
@@ -14,18 +14,20 @@ from sqlalchemy import Engine, select
 
 from console.cli import main
 from console.config import Settings
+from console.runtime import ingest_worker
 from data.consumer import IngestWorker
 from data.db import make_sessionmaker
 from data.models import Case, DeadLetter, EventRow
 from tests.support import events as ev
 from tests.support.processes import drained, wait_until
 
-T0 = datetime.now(timezone.utc) - timedelta(days=1)
+T0 = datetime.now(UTC) - timedelta(days=1)
 
 
 @pytest.fixture
-def env_store(monkeypatch: pytest.MonkeyPatch, settings: Settings, engine: Engine,
-              redis_client: redis.Redis) -> Settings:
+def env_store(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, engine: Engine, redis_client: redis.Redis
+) -> Settings:
     """The CLI pointed at the test store and Redis."""
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     monkeypatch.setenv("REDIS_URL", settings.redis_url)
@@ -34,9 +36,10 @@ def env_store(monkeypatch: pytest.MonkeyPatch, settings: Settings, engine: Engin
 
 
 @pytest.fixture
-def ingest(env_store: Settings, engine: Engine,
-           redis_client: redis.Redis) -> Iterator[IngestWorker]:
-    worker = IngestWorker(env_store.with_overrides(block_ms=1), engine, env_store.redis_url)
+def ingest(
+    env_store: Settings, engine: Engine, redis_client: redis.Redis
+) -> Iterator[IngestWorker]:
+    worker = ingest_worker(env_store.with_overrides(block_ms=1), engine, env_store.redis_url)
     yield worker
     worker.redis.close()
 
@@ -57,11 +60,15 @@ def cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> object:
     return json.loads(capsys.readouterr().out)
 
 
-def test_every_refused_entry_is_visible(ingest: IngestWorker, redis_client: redis.Redis,
-                                        engine: Engine, env_store: Settings,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_refused_entry_is_visible(
+    ingest: IngestWorker,
+    redis_client: redis.Redis,
+    engine: Engine,
+    env_store: Settings,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     reg = ev.next_reg_no()
-    future = datetime.now(timezone.utc) + timedelta(hours=1)
+    future = datetime.now(UTC) + timedelta(hours=1)
     no_schema = ev.registered(ev.next_reg_no(), T0)
     del no_schema["schema"]
     bad = {
@@ -70,8 +77,9 @@ def test_every_refused_entry_is_visible(ingest: IngestWorker, redis_client: redi
         "occurred_at": ev.assigned(reg, future),
         "lon": ev.registered(ev.next_reg_no(), T0, lat="42.8"),
     }
-    ids = {name: redis_client.xadd(env_store.stream, fields).decode()
-           for name, fields in bad.items()}
+    ids = {
+        name: redis_client.xadd(env_store.stream, fields).decode() for name, fields in bad.items()
+    }
     binary = {k.encode(): v.encode() for k, v in ev.assigned(reg, T0).items()}
     binary[b"officer"] = b"\xff\xfe10442"
     ids["officer"] = redis_client.xadd(env_store.stream, binary).decode()
@@ -87,8 +95,10 @@ def test_every_refused_entry_is_visible(ingest: IngestWorker, redis_client: redi
     copies = {f[b"source_id"].decode(): f for _, f in redis_client.xrange(env_store.dead_stream)}
     assert set(copies) == set(ids.values())
     assert copies[ids["officer"]][b"officer"] == b"\xff\xfe10442"  # the exact bytes
-    assert all(c[b"error"].decode().startswith(f"{n}: ") for n, c in
-               ((n, copies[i]) for n, i in ids.items()))
+    assert all(
+        c[b"error"].decode().startswith(f"{n}: ")
+        for n, c in ((n, copies[i]) for n, i in ids.items())
+    )
 
     listed = cli_json(capsys, "deadletters", "list", "--json")
     assert (listed["total"], listed["waiting"]) == (5, 5)  # type: ignore[index]
@@ -99,12 +109,17 @@ def test_every_refused_entry_is_visible(ingest: IngestWorker, redis_client: redi
     assert ids["officer"] in out and "not valid UTF-8" in out
 
 
-def test_retry_after_a_correction_in_the_store(ingest: IngestWorker, redis_client: redis.Redis,
-                                               engine: Engine, env_store: Settings,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_retry_after_a_correction_in_the_store(
+    ingest: IngestWorker,
+    redis_client: redis.Redis,
+    engine: Engine,
+    env_store: Settings,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     reg = ev.next_reg_no()
-    source = redis_client.xadd(env_store.stream, ev.registered(
-        reg, T0, district="41700000000099")).decode()
+    source = redis_client.xadd(
+        env_store.stream, ev.registered(reg, T0, district="41700000000099")
+    ).decode()
     run_ingest(ingest, redis_client)
     [letter] = letters(engine)
     with make_sessionmaker(engine).begin() as session:  # an admin corrects the district
@@ -127,15 +142,19 @@ def test_retry_after_a_correction_in_the_store(ingest: IngestWorker, redis_clien
     assert waiting["dead_letters"] == [] and waiting["total"] == 1  # type: ignore[index]
 
 
-def test_retry_of_a_rule_whose_time_has_come(ingest: IngestWorker, redis_client: redis.Redis,
-                                             engine: Engine, env_store: Settings,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_retry_of_a_rule_whose_time_has_come(
+    ingest: IngestWorker,
+    redis_client: redis.Redis,
+    engine: Engine,
+    env_store: Settings,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """An event stamped a few seconds more than 5 minutes ahead is refused; re-driven too early
     it is refused again (a new dead letter, sourced from the re-driven entry); re-driven once
     its time has come, it is stored."""
     reg = ev.next_reg_no()
     redis_client.xadd(env_store.stream, ev.registered(reg, T0))
-    ahead = (datetime.now(timezone.utc) + timedelta(minutes=5, seconds=3)).replace(microsecond=0)
+    ahead = (datetime.now(UTC) + timedelta(minutes=5, seconds=3)).replace(microsecond=0)
     source = redis_client.xadd(env_store.stream, ev.assigned(reg, ahead)).decode()
     run_ingest(ingest, redis_client)
     [first] = letters(engine)
@@ -147,8 +166,12 @@ def test_retry_of_a_rule_whose_time_has_come(ingest: IngestWorker, redis_client:
     [_, second] = letters(engine)
     assert second.source_id == early["retry_id"] and second.field == "occurred_at"
 
-    wait_until(lambda: datetime.now(timezone.utc) >= ahead - timedelta(minutes=5),
-               "the event's time to come", timeout=30, interval=0.1)
+    wait_until(
+        lambda: datetime.now(UTC) >= ahead - timedelta(minutes=5),
+        "the event's time to come",
+        timeout=30,
+        interval=0.1,
+    )
     [late] = cli_json(capsys, "deadletters", "retry", "--all", "--json")  # type: ignore[misc]
     assert late["source_id"] == second.source_id
     run_ingest(ingest, redis_client)
@@ -159,8 +182,12 @@ def test_retry_of_a_rule_whose_time_has_come(ingest: IngestWorker, redis_client:
 
 
 def test_retry_sends_the_exact_bytes_and_skips_what_was_re_driven(
-        ingest: IngestWorker, redis_client: redis.Redis, engine: Engine, env_store: Settings,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    ingest: IngestWorker,
+    redis_client: redis.Redis,
+    engine: Engine,
+    env_store: Settings,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     original = {b"schema": b"1", b"type": b"assigned", b"note": b"\xc3\x28 not utf-8"}
     source = redis_client.xadd(env_store.stream, original).decode()
     gone = redis_client.xadd(env_store.stream, {"schema": "9"}).decode()
@@ -170,12 +197,22 @@ def test_retry_sends_the_exact_bytes_and_skips_what_was_re_driven(
 
     results = cli_json(capsys, "deadletters", "retry", "--all", "--json")
     assert [(r["source_id"], r["origin"]) for r in results] == [  # type: ignore[union-attr]
-        (source, "dead stream"), (gone, "store")]
-    resent = dict(redis_client.xrange(env_store.stream, results[0]["retry_id"],  # type: ignore[index]
-                                      results[0]["retry_id"])[0][1])  # type: ignore[index]
+        (source, "dead stream"),
+        (gone, "store"),
+    ]
+    resent = dict(
+        redis_client.xrange(
+            env_store.stream,
+            results[0]["retry_id"],  # type: ignore[index]
+            results[0]["retry_id"],
+        )[0][1]
+    )  # type: ignore[index]
     assert resent == original  # no error, no source_id, the bytes as produced
-    assert redis_client.xrange(env_store.stream, results[1]["retry_id"],  # type: ignore[index]
-                               results[1]["retry_id"])[0][1] == {b"schema": b"9"}  # type: ignore[index]
+    assert redis_client.xrange(
+        env_store.stream,
+        results[1]["retry_id"],  # type: ignore[index]
+        results[1]["retry_id"],
+    )[0][1] == {b"schema": b"9"}  # type: ignore[index]
 
     assert main(["deadletters", "retry", "--all"]) == 0
     assert capsys.readouterr().out.strip().endswith("0 re-driven, 0 skipped")

@@ -43,18 +43,31 @@ def chain(console: WebApp, client_for, cases: Cases, verify) -> list[tuple[int, 
     """(id, action) of the entries real use wrote, oldest first; verified intact."""
     assert login(console.server.test_client(), "prosecutor", "wrong password").status_code == 401
     prosecutor = client_for("prosecutor")
-    flag = prosecutor.post(f"/api/v1/cases/{cases.osh}/flags", json={"comment": "why late?"},
-                           headers=csrf_header(prosecutor)).get_json()
-    prosecutor.delete(f"/api/v1/cases/{cases.osh}/flags/{flag['id']}",
-                      headers=csrf_header(prosecutor))
+    flag = prosecutor.post(
+        f"/api/v1/cases/{cases.osh}/flags",
+        json={"comment": "why late?"},
+        headers=csrf_header(prosecutor),
+    ).get_json()
+    prosecutor.delete(
+        f"/api/v1/cases/{cases.osh}/flags/{flag['id']}", headers=csrf_header(prosecutor)
+    )
     prosecutor.get("/api/v1/cases?status=overdue")
     prosecutor.get(f"/api/v1/cases/{cases.osh}")
-    assert verify("user", "add", "auditor", "--role", "admin", "--password",
-                  "long enough password")[0] == 0
+    assert (
+        verify("user", "add", "auditor", "--role", "admin", "--password", "long enough password")[0]
+        == 0
+    )
     with console.state.sessions() as s:
         entries = [(e.id, e.action) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
-    assert [a for _, a in entries] == ["login_failed", "login", "flag", "unflag", "export",
-                                       "case_view", "user_add"]
+    assert [a for _, a in entries] == [
+        "login_failed",
+        "login",
+        "flag",
+        "unflag",
+        "export",
+        "case_view",
+        "user_add",
+    ]
     code, said = verify()
     assert code == 0 and f"audit log intact: {len(entries)} entries" in said
     return entries
@@ -72,8 +85,11 @@ def _next(chain: list[tuple[int, str]], entry_id: int) -> int:
 def test_an_edited_entry_is_named(console: WebApp, chain, verify) -> None:  # type: ignore[no-untyped-def]
     flag = _id(chain, "flag")
     with console.state.engine.begin() as conn:  # the comment of the flag rewritten
-        conn.execute(update(AuditEntry).where(AuditEntry.id == flag).values(
-            detail='{"comment":"nothing to see","flag_id":1}'))
+        conn.execute(
+            update(AuditEntry)
+            .where(AuditEntry.id == flag)
+            .values(detail='{"comment":"nothing to see","flag_id":1}')
+        )
     code, said = verify()
     assert code == 1 and f"TAMPERED at entry {flag}: entry {flag} was edited" in said
 
@@ -87,14 +103,16 @@ def test_an_edited_actor_is_named(console: WebApp, chain, verify) -> None:  # ty
 
 
 def test_an_edit_with_its_hash_recomputed_is_caught_at_the_next_entry(  # type: ignore[no-untyped-def]
-        console: WebApp, chain, verify) -> None:
+    console: WebApp, chain, verify
+) -> None:
     unflag = _id(chain, "unflag")
     with console.state.writer.begin() as s:
         entry = s.get(AuditEntry, unflag)
         assert entry is not None
         entry.actor = "admin"
-        entry.hash = audit.entry_hash(entry.prev_hash, entry.at, entry.actor, entry.action,
-                                      entry.target, entry.detail)
+        entry.hash = audit.entry_hash(
+            entry.prev_hash, entry.at, entry.actor, entry.action, entry.target, entry.detail
+        )
     code, said = verify()
     following = _next(chain, unflag)
     assert code == 1 and f"TAMPERED at entry {following}" in said
@@ -115,10 +133,15 @@ def test_reordered_entries_are_named(console: WebApp, chain, verify) -> None:  #
     first, second = _id(chain, "flag"), _id(chain, "unflag")
     columns = ("at", "actor", "action", "target", "detail", "prev_hash", "hash")
     with console.state.engine.begin() as conn:
-        rows = {r.id: {c: getattr(r, c) for c in columns} for r in conn.execute(
-            select(AuditEntry).where(AuditEntry.id.in_([first, second])))}
-        conn.execute(update(AuditEntry).where(AuditEntry.id == first).values(
-            **{**rows[second], "hash": "x" * 64}))  # (hash is unique: swap in two steps)
+        rows = {
+            r.id: {c: getattr(r, c) for c in columns}
+            for r in conn.execute(select(AuditEntry).where(AuditEntry.id.in_([first, second])))
+        }
+        conn.execute(
+            update(AuditEntry)
+            .where(AuditEntry.id == first)
+            .values(**{**rows[second], "hash": "x" * 64})
+        )  # (hash is unique: swap in two steps)
         conn.execute(update(AuditEntry).where(AuditEntry.id == second).values(**rows[first]))
         conn.execute(update(AuditEntry).where(AuditEntry.id == first).values(**rows[second]))
     code, said = verify()
@@ -129,7 +152,10 @@ def test_reordered_entries_are_named(console: WebApp, chain, verify) -> None:  #
 def test_entries_cut_from_the_end_are_detected(console: WebApp, chain, verify, how: str) -> None:  # type: ignore[no-untyped-def]
     newest = chain[-1][0]
     with console.state.engine.begin() as conn:
-        conn.execute(delete(AuditEntry).where(AuditEntry.id == newest) if how == "newest"
-                     else delete(AuditEntry))
+        conn.execute(
+            delete(AuditEntry).where(AuditEntry.id == newest)
+            if how == "newest"
+            else delete(AuditEntry)
+        )
     code, said = verify()
     assert code == 1 and f"TAMPERED at entry {newest}" in said and "deleted" in said

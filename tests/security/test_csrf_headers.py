@@ -32,14 +32,24 @@ def _refused_for_csrf(response) -> bool:  # type: ignore[no-untyped-def]
 
 
 def _flag_id(console: WebApp, client, reg_no: str) -> int:  # type: ignore[no-untyped-def]
-    response = client.post(f"/api/v1/cases/{reg_no}/flags", json={"comment": "to clear"},
-                           headers={"X-CSRFToken": client.get_cookie("_csrf_token").value})
+    response = client.post(
+        f"/api/v1/cases/{reg_no}/flags",
+        json={"comment": "to clear"},
+        headers={"X-CSRFToken": client.get_cookie("_csrf_token").value},
+    )
     assert response.status_code == 201
     return int(response.get_json()["id"])
 
 
-def _request(client, method: str, url: str, endpoint: str, console: WebApp,  # type: ignore[no-untyped-def]
-             token: str | None, reg_no: str):
+def _request(
+    client,
+    method: str,
+    url: str,
+    endpoint: str,
+    console: WebApp,  # type: ignore[no-untyped-def]
+    token: str | None,
+    reg_no: str,
+):
     """The state-changing request a page would send to `endpoint`, with `token` (or none)."""
     headers = {"X-CSRFToken": token} if token else {}
     if endpoint == "auth.login":
@@ -49,26 +59,45 @@ def _request(client, method: str, url: str, endpoint: str, console: WebApp,  # t
         return client.open(url, method=method, data={"csrf_token": token or ""})
     if endpoint == "/_dash-update-component":
         key = next(k for k in console.dash_app.callback_map if f"{ids.FLAG_RESULT}." in k)
-        return callback(console, client, key, {
-            f"{ids.FLAG_BUTTON}.n_clicks": 1, f"{ids.FLAG_COMMENT}.value": "by a callback",
-            f"{ids.OVERDUE_TABS}.active_tab": "overdue", f"{ids.LANG}.data": "en",
-            f"{ids.OVERDUE_GRID}.selectedRows": [{"reg_no": reg_no}]},
-            headers=headers)
+        return callback(
+            console,
+            client,
+            key,
+            {
+                f"{ids.FLAG_BUTTON}.n_clicks": 1,
+                f"{ids.FLAG_COMMENT}.value": "by a callback",
+                f"{ids.OVERDUE_TABS}.active_tab": "overdue",
+                f"{ids.LANG}.data": "en",
+                f"{ids.OVERDUE_GRID}.selectedRows": [{"reg_no": reg_no}],
+            },
+            headers=headers,
+        )
     return client.open(url, method=method, json={"comment": "by the API"}, headers=headers)
 
 
 def test_every_state_changing_request_needs_the_sessions_csrf_token(
-        console: WebApp, client_for, cases: Cases) -> None:
+    console: WebApp, client_for, cases: Cases
+) -> None:
     owner = client_for("prosecutor")
-    args = {**SAMPLE_ARGS, "reg_no": cases.bishkek,
-            "flag_id": str(_flag_id(console, owner, cases.bishkek))}
-    unsafe = [(endpoint, method, ARG.sub(lambda m: args[m.group(1)], rule.rule))
-              for rule in console.server.url_map.iter_rules()
-              for endpoint, method in [(rule.endpoint, m) for m in sorted(rule.methods or ())]
-              if method in UNSAFE]
-    assert {e for e, _, _ in unsafe} >= {"auth.login", "auth.logout", "api.add_flag",
-                                         "api.clear_flag", "api.unknown",
-                                         "/_dash-update-component"}
+    args = {
+        **SAMPLE_ARGS,
+        "reg_no": cases.bishkek,
+        "flag_id": str(_flag_id(console, owner, cases.bishkek)),
+    }
+    unsafe = [
+        (endpoint, method, ARG.sub(lambda m: args[m.group(1)], rule.rule))
+        for rule in console.server.url_map.iter_rules()
+        for endpoint, method in [(rule.endpoint, m) for m in sorted(rule.methods or ())]
+        if method in UNSAFE
+    ]
+    assert {e for e, _, _ in unsafe} >= {
+        "auth.login",
+        "auth.logout",
+        "api.add_flag",
+        "api.clear_flag",
+        "api.unknown",
+        "/_dash-update-component",
+    }
     stranger = client_for("admin")
     foreign = stranger.get_cookie("_csrf_token").value
     with console.state.sessions() as s:
@@ -83,8 +112,9 @@ def test_every_state_changing_request_needs_the_sessions_csrf_token(
             assert len(list(s.scalars(select(Flag)))) == flags_before, endpoint
         own = client.get_cookie("_csrf_token").value
         if endpoint == "auth.login":
-            own = re.search(r'name="csrf_token" value="([^"]+)"',
-                            client.get("/logout").get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+            own = re.search(
+                r'name="csrf_token" value="([^"]+)"', client.get("/logout").get_data(as_text=True)
+            ).group(1)  # type: ignore[union-attr]
         accepted = _request(client, method, url, endpoint, console, own, cases.bishkek)
         assert not _refused_for_csrf(accepted), (endpoint, method)
         with console.state.sessions() as s:
@@ -95,21 +125,28 @@ def test_every_state_changing_request_needs_the_sessions_csrf_token(
     assert any(f.cleared_by == "prosecutor" for f in made)
 
 
-def test_a_csrf_token_of_one_session_is_refused_in_another(console: WebApp, client_for,
-                                                           cases: Cases) -> None:
+def test_a_csrf_token_of_one_session_is_refused_in_another(
+    console: WebApp, client_for, cases: Cases
+) -> None:
     alice, bob = client_for("prosecutor"), client_for("admin")
-    response = bob.post(f"/api/v1/cases/{cases.bishkek}/flags", json={"comment": "x"},
-                        headers={"X-CSRFToken": alice.get_cookie("_csrf_token").value})
+    response = bob.post(
+        f"/api/v1/cases/{cases.bishkek}/flags",
+        json={"comment": "x"},
+        headers={"X-CSRFToken": alice.get_cookie("_csrf_token").value},
+    )
     assert _refused_for_csrf(response)
     # A token survives as long as its session (wall screens stay open for days), not beyond.
     old = alice.get_cookie("_csrf_token").value
     form = alice.get("/logout").get_data(as_text=True)
-    alice.post("/logout", data={"csrf_token": re.search(
-        r'name="csrf_token" value="([^"]+)"', form).group(1)})  # type: ignore[union-attr]
+    alice.post(
+        "/logout",
+        data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)},
+    )  # type: ignore[union-attr]
     assert login(alice, "prosecutor").status_code == 302
     alice.get("/")
-    response = alice.post(f"/api/v1/cases/{cases.bishkek}/flags", json={"comment": "x"},
-                          headers={"X-CSRFToken": old})
+    response = alice.post(
+        f"/api/v1/cases/{cases.bishkek}/flags", json={"comment": "x"}, headers={"X-CSRFToken": old}
+    )
     assert _refused_for_csrf(response)
 
 
@@ -123,9 +160,13 @@ def test_cookies_are_secure_over_https(settings, engine, redis_client) -> None: 
     from data.db import make_sessionmaker, writer_engine
     from tests.security.conftest import USERS
 
-    https = create_app(settings.with_overrides(https=True, stream="kup:sec:https"),
-                       engine=engine, redis_url=settings.redis_url, testing=True,
-                       message_queue=False)
+    https = create_app(
+        settings.with_overrides(https=True, stream="kup:sec:https"),
+        engine=engine,
+        redis_url=settings.redis_url,
+        testing=True,
+        message_queue=False,
+    )
     with make_sessionmaker(writer_engine(engine)).begin() as s:
         role, region = USERS["duty"]
         users.add_user(s, "duty", PASSWORD, role, region, enforce_strength=False)
@@ -133,8 +174,12 @@ def test_cookies_are_secure_over_https(settings, engine, redis_client) -> None: 
     base = "https://console.example"
     form = client.get("/login", base_url=base).get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
-    response = client.post("/login", base_url=base, headers={"Referer": f"{base}/login"},
-                           data={"username": "duty", "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login",
+        base_url=base,
+        headers={"Referer": f"{base}/login"},
+        data={"username": "duty", "password": PASSWORD, "csrf_token": token},
+    )
     assert response.status_code == 302
     session_cookie = _cookie(response, "kup_session")
     for flag in ("Secure", "HttpOnly", "SameSite=Lax"):
@@ -157,8 +202,12 @@ def test_security_headers_on_every_answer(console: WebApp, client_for, cases: Ca
             if method != "GET":
                 continue
             response = client.get(url)
-            missing = {"Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options",
-                       "Referrer-Policy"} - set(response.headers.keys())
+            missing = {
+                "Content-Security-Policy",
+                "X-Frame-Options",
+                "X-Content-Type-Options",
+                "Referrer-Policy",
+            } - set(response.headers.keys())
             assert not missing, (url, response.status_code, missing)
             csp = response.headers.get("Content-Security-Policy", "")
             assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp, url
@@ -177,8 +226,10 @@ def test_security_headers_on_every_answer(console: WebApp, client_for, cases: Ca
 @pytest.mark.parametrize("payload", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'])
 def test_the_login_form_never_reflects_markup(console: WebApp, payload: str) -> None:
     client = console.server.test_client()
-    for response in (login(client, payload, payload, next_url=payload),
-                     client.get(f"/login?next={payload}")):
+    for response in (
+        login(client, payload, payload, next_url=payload),
+        client.get(f"/login?next={payload}"),
+    ):
         body = response.get_data(as_text=True)
         assert payload not in body and "<script>alert" not in body
     assert json.dumps(payload) not in client.get("/login").get_data(as_text=True)

@@ -8,7 +8,7 @@ no error in the browser console: the `open_as` fixture checks that)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -22,12 +22,12 @@ pytestmark = pytest.mark.browser
 SHOWN = 30_000  # ms: a bound on liveness (ingest, push, callbacks), not a speed requirement
 PAYLOADS = {  # (unit and officer: at most 64 characters by the contract)
     "summary": "<img src=x onerror=\"window.__xss='summary';alert(1)\">"
-               "<script>window.__xss='summary-script'</script>",
-    "address": "\"><svg onload=\"window.__xss='address';alert(2)\">",
+    "<script>window.__xss='summary-script'</script>",
+    "address": '"><svg onload="window.__xss=\'address\';alert(2)">',
     "unit": "<img src=x onerror=window.__xss='unit'>",
     "officer": "<svg/onload=window.__xss='officer'>",
     "comment": "<iframe src=\"javascript:window.top.__xss='comment'\"></iframe>"
-               "<a href=\"javascript:alert(3)\">click</a>",
+    '<a href="javascript:alert(3)">click</a>',
 }
 WATCH = """
 window.__csp = [];
@@ -47,8 +47,14 @@ def assert_inert(page) -> None:  # type: ignore[no-untyped-def]
     """No payload ran or became markup; the CSP saw nothing to block."""
     assert page.evaluate("window.__xss") is None
     assert page.evaluate("window.__csp") == []
-    for selector in ("img[src='x']", "svg[onload]", "iframe", "a[href^='javascript']",
-                     "[onerror]", "[onload]"):
+    for selector in (
+        "img[src='x']",
+        "svg[onload]",
+        "iframe",
+        "a[href^='javascript']",
+        "[onerror]",
+        "[onload]",
+    ):
         assert page.locator(selector).count() == 0, selector
     assert page.locator("script", has_text="__xss").count() == 0
 
@@ -57,23 +63,36 @@ def assert_inert(page) -> None:  # type: ignore[no-untyped-def]
 def injected(live_console: RunningConsole) -> dict[str, str]:
     """Two cases carrying the payloads, written to the stream as the registry would: one
     overdue (assigned to the payload unit and officer), one registered now."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     old, new = ev.next_reg_no(ev.BISHKEK), ev.next_reg_no(ev.BISHKEK)
-    live_console.xadd([
-        ev.registered(old, now - timedelta(days=6), summary=PAYLOADS["summary"],
-                      address=PAYLOADS["address"]),
-        ev.assigned(old, now - timedelta(days=5), unit=PAYLOADS["unit"],
-                    officer=PAYLOADS["officer"]),
-        ev.registered(new, now - timedelta(minutes=1), summary=PAYLOADS["summary"],
-                      address=PAYLOADS["address"], unit=PAYLOADS["unit"]),
-    ])
+    live_console.xadd(
+        [
+            ev.registered(
+                old,
+                now - timedelta(days=6),
+                summary=PAYLOADS["summary"],
+                address=PAYLOADS["address"],
+            ),
+            ev.assigned(
+                old, now - timedelta(days=5), unit=PAYLOADS["unit"], officer=PAYLOADS["officer"]
+            ),
+            ev.registered(
+                new,
+                now - timedelta(minutes=1),
+                summary=PAYLOADS["summary"],
+                address=PAYLOADS["address"],
+                unit=PAYLOADS["unit"],
+            ),
+        ]
+    )
     live_console.wait_stored(old)
     live_console.wait_stored(new)
     return {"overdue": old, "new": new}
 
 
 def test_markup_from_the_stream_and_flags_is_shown_as_text_everywhere(
-        open_as, live_console: RunningConsole, injected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    open_as, live_console: RunningConsole, injected: dict[str, str]
+) -> None:  # type: ignore[no-untyped-def]
     watched = open_as("prosecutor")
     page = watched.page
     page.context.add_init_script(WATCH)
@@ -87,9 +106,11 @@ def test_markup_from_the_stream_and_flags_is_shown_as_text_everywhere(
 
     # A flag comment with markup, through the API as the page's session.
     csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "_csrf_token")
-    answer = page.request.post(f"{live_console.url}/api/v1/cases/{reg_no}/flags",
-                               data={"comment": PAYLOADS["comment"]},
-                               headers={"X-CSRFToken": csrf})
+    answer = page.request.post(
+        f"{live_console.url}/api/v1/cases/{reg_no}/flags",
+        data={"comment": PAYLOADS["comment"]},
+        headers={"X-CSRFToken": csrf},
+    )
     assert answer.status == 201
 
     # The overdue grid: unit, officer, flag comment and summary columns.
@@ -99,9 +120,9 @@ def test_markup_from_the_stream_and_flags_is_shown_as_text_everywhere(
     expect(row.locator("[col-id='officer']")).to_have_text(PAYLOADS["officer"])
     expect(row.locator("[col-id='flag']")).to_contain_text(PAYLOADS["comment"], timeout=SHOWN)
     page.locator(f"#{ids.OVERDUE_GRID}").evaluate(
-        "g => g.querySelector('.ag-center-cols-viewport').scrollLeft = 10000")
-    expect(row.locator("[col-id='summary']")).to_contain_text(PAYLOADS["summary"],
-                                                              timeout=SHOWN)
+        "g => g.querySelector('.ag-center-cols-viewport').scrollLeft = 10000"
+    )
+    expect(row.locator("[col-id='summary']")).to_contain_text(PAYLOADS["summary"], timeout=SHOWN)
     assert_inert(page)
 
     # The workload drill-down: the unit among a district's units, the officer among the
@@ -110,14 +131,18 @@ def test_markup_from_the_stream_and_flags_is_shown_as_text_everywhere(
     page.goto(f"{live_console.url}/workload?region=KG-GB&district={ev.BISHKEK}")
     expect(grid).to_contain_text(PAYLOADS["unit"], timeout=SHOWN)
     assert_inert(page)
-    page.goto(f"{live_console.url}/workload?region=KG-GB&district={ev.BISHKEK}"
-              f"&unit={quote(PAYLOADS['unit'], safe='')}")
+    page.goto(
+        f"{live_console.url}/workload?region=KG-GB&district={ev.BISHKEK}"
+        f"&unit={quote(PAYLOADS['unit'], safe='')}"
+    )
     expect(grid).to_contain_text(PAYLOADS["officer"], timeout=SHOWN)
     expect(page.locator(f"#{ids.WORKLOAD_BREADCRUMB}")).to_contain_text(PAYLOADS["unit"])
     assert_inert(page)
-    page.goto(f"{live_console.url}/workload?region=KG-GB&district={ev.BISHKEK}"
-              f"&unit={quote(PAYLOADS['unit'], safe='')}"
-              f"&officer={quote(PAYLOADS['officer'], safe='')}")
+    page.goto(
+        f"{live_console.url}/workload?region=KG-GB&district={ev.BISHKEK}"
+        f"&unit={quote(PAYLOADS['unit'], safe='')}"
+        f"&officer={quote(PAYLOADS['officer'], safe='')}"
+    )
     cases = page.locator(f"#{ids.WORKLOAD_CASES} .ag-center-cols-container")
     expect(cases.locator(f".ag-row[row-id='{reg_no}']")).to_be_visible(timeout=SHOWN)
     expect(page.locator(f"#{ids.WORKLOAD_BREADCRUMB}")).to_contain_text(PAYLOADS["officer"])
@@ -128,8 +153,7 @@ def test_markup_from_the_stream_and_flags_is_shown_as_text_everywhere(
     body = page.locator(f"#{ids.CASE_BODY}")
     for field in ("summary", "address", "unit", "officer"):
         expect(body).to_contain_text(PAYLOADS[field], timeout=SHOWN)
-    expect(page.locator(f"#{ids.CASE_FLAGS}")).to_contain_text(PAYLOADS["comment"],
-                                                               timeout=SHOWN)
+    expect(page.locator(f"#{ids.CASE_FLAGS}")).to_contain_text(PAYLOADS["comment"], timeout=SHOWN)
     page.locator(f"#{ids.CASE_FLAGS}").get_by_text("click").count()  # (a link would be here)
     assert_inert(page)
     assert watched.unexpected() == []

@@ -23,7 +23,7 @@ import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,12 +31,22 @@ from zoneinfo import ZoneInfo
 import requests
 
 from components import ids
-from console.domain.simulator import Simulator
 from data import streams
 from data.reference import load_geography
-from tests.soak.stack import (PASSWORD, ServeProcess, SocketWatcher, csrf_headers,
-                              ingest_process, log_problems, login_session, redis_client,
-                              rss_mb, scratch_dir, sqlite_store)
+from data.simulator import Simulator
+from tests.soak.stack import (
+    PASSWORD,
+    ServeProcess,
+    SocketWatcher,
+    csrf_headers,
+    ingest_process,
+    log_problems,
+    login_session,
+    redis_client,
+    rss_mb,
+    scratch_dir,
+    sqlite_store,
+)
 from tests.support.processes import check_exactly_once, drained, wait_until
 from tests.support.servers import RedisServer
 
@@ -44,8 +54,13 @@ BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backgr
 CHROMIUM = "/usr/bin/chromium"
 GROUP = "kup-console"
 # (user, path) of the Chromium pages, in order; socket clients cycle through SOCKET_USERS.
-BROWSER_PAGES = [("duty", "/"), ("prosecutor", "/overdue"), ("manager-osh", "/workload"),
-                 ("manager", "/"), ("manager-chui", "/overdue")]
+BROWSER_PAGES = [
+    ("duty", "/"),
+    ("prosecutor", "/overdue"),
+    ("manager-osh", "/workload"),
+    ("manager", "/"),
+    ("manager-chui", "/overdue"),
+]
 SOCKET_USERS = ["duty", "manager", "manager-osh", "manager-chui", "prosecutor", "admin"]
 REQUERY_EVERY_S = 2.0  # a socket client re-queries the feed at most this often
 BAD_EVERY = 200  # one malformed entry in so many (dead letters are part of the check)
@@ -69,12 +84,16 @@ class Series:
             xs, ys = [s / 60 for s, _ in after], [mb for _, mb in after]
             slope = statistics.linear_regression(xs, ys).slope
         middle = after[len(after) // 2][1]
-        return {"start_mb": round(self.samples[0][1], 1), "after_warmup_mb": round(base, 1),
-                "end_mb": round(end, 1), "max_mb": round(max(mb for _, mb in after), 1),
-                "growth_mb": round(max(mb for _, mb in after) - base, 1),
-                "first_half_growth_mb": round(middle - base, 1),
-                "second_half_growth_mb": round(end - middle, 1),
-                "slope_mb_per_min": round(slope, 3)}
+        return {
+            "start_mb": round(self.samples[0][1], 1),
+            "after_warmup_mb": round(base, 1),
+            "end_mb": round(end, 1),
+            "max_mb": round(max(mb for _, mb in after), 1),
+            "growth_mb": round(max(mb for _, mb in after) - base, 1),
+            "first_half_growth_mb": round(middle - base, 1),
+            "second_half_growth_mb": round(end - middle, 1),
+            "slope_mb_per_min": round(slope, 3),
+        }
 
     def thinned(self, points: int = 60) -> list[tuple[float, float]]:
         """At most `points` samples, evenly spread (for the report)."""
@@ -117,8 +136,9 @@ class SoakReport:
         out = []
         for name, rss in (("web", self.web_rss), ("ingest", self.ingest_rss)):
             if rss["growth_mb"] >= bound_mb:
-                out.append(f"{name} RSS grew {rss['growth_mb']} MB after warm-up "
-                           f"(bound {bound_mb} MB)")
+                out.append(
+                    f"{name} RSS grew {rss['growth_mb']} MB after warm-up (bound {bound_mb} MB)"
+                )
         if self.socket_disconnects:
             out.append(f"{self.socket_disconnects} socket disconnects")
         if self.socket_silent:
@@ -142,16 +162,18 @@ class Producer(threading.Thread):
         super().__init__(name="soak-producer", daemon=True)
         self.client = streams.connect(redis_url)
         self.stream, self.rate = stream, rate
-        self.sim = Simulator(load_geography(), seed=seed, tz=ZoneInfo("Asia/Bishkek"),
-                             registrations_per_day=600)
+        self.sim = Simulator(
+            load_geography(), seed=seed, tz=ZoneInfo("Asia/Bishkek"), registrations_per_day=600
+        )
         self.stop = threading.Event()
         self.produced = 0
         self.error: BaseException | None = None
 
     def backfill(self, days: float) -> int:
-        now = datetime.now(timezone.utc)
-        return streams.append_events(self.client, self.stream,
-                                     self.sim.backfill(now - timedelta(days=days), now))
+        now = datetime.now(UTC)
+        return streams.append_events(
+            self.client, self.stream, self.sim.backfill(now - timedelta(days=days), now)
+        )
 
     def run(self) -> None:
         started = time.monotonic()
@@ -160,13 +182,13 @@ class Producer(threading.Thread):
                 due = int(self.rate * (time.monotonic() - started)) - self.produced
                 if due <= 0:
                     continue
-                now = datetime.now(timezone.utc)
+                now = datetime.now(UTC)
                 events = self.sim.live(now, due)
                 for n in range(len(events)):
                     if (self.produced + n + 1) % BAD_EVERY == 0:
                         events[n] = self.sim.malformed(now)
                 self.produced += streams.append_events(self.client, self.stream, events)
-        except BaseException as exc:  # noqa: BLE001 - reported by the runner
+        except BaseException as exc:
             self.error = exc
 
 
@@ -174,12 +196,13 @@ class FeedPage:
     """A Socket.IO client that behaves like an open live page: on a "changes" push it
     re-queries the feed through the same Dash callback (at most every REQUERY_EVERY_S)."""
 
-    def __init__(self, base_url: str, username: str, http: requests.Session,
-                 dependency: dict[str, Any]) -> None:
+    def __init__(
+        self, base_url: str, username: str, http: requests.Session, dependency: dict[str, Any]
+    ) -> None:
         self.base_url = base_url
         self.watcher = SocketWatcher.open(base_url, username, http)
         self.dependency = dependency
-        self.opened = datetime.now(timezone.utc).isoformat()
+        self.opened = datetime.now(UTC).isoformat()
         self.queries = 0
         self.failures: list[str] = []
         self._last = 0.0
@@ -191,11 +214,14 @@ class FeedPage:
         self._last = time.monotonic()
         body = feed_request(self.dependency, w.last_changes, self.opened)
         try:
-            response = w.http.post(f"{self.base_url}/_dash-update-component", json=body,
-                                   headers=csrf_headers(w.http), timeout=30)
+            response = w.http.post(
+                f"{self.base_url}/_dash-update-component",
+                json=body,
+                headers=csrf_headers(w.http),
+                timeout=30,
+            )
             if response.status_code != 200:
-                self.failures.append(f"{w.username}: {response.status_code} "
-                                     f"{response.text[:200]}")
+                self.failures.append(f"{w.username}: {response.status_code} {response.text[:200]}")
         except requests.RequestException as exc:
             self.failures.append(f"{w.username}: {type(exc).__name__}")
         self.queries += 1
@@ -209,19 +235,27 @@ def feed_dependency(http: requests.Session, base_url: str) -> dict[str, Any]:
 
 def feed_request(dependency: dict[str, Any], payload: Any, opened: str) -> dict[str, Any]:
     """The POST body dash-renderer sends when a "changes" push triggers the feed."""
-    values = {f"{ids.SOCKET}.data-changes": payload, f"{ids.RESYNC}.data": 0,
-              f"{ids.LIVE_OPENED}.data": opened, f"{ids.LANG}.data": "ru"}
+    values = {
+        f"{ids.SOCKET}.data-changes": payload,
+        f"{ids.RESYNC}.data": 0,
+        f"{ids.LIVE_OPENED}.data": opened,
+        f"{ids.LANG}.data": "ru",
+    }
 
     def filled(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")}
-                for item in items]
+        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
 
-    outputs = [dict(zip(("id", "property"), part.split(".", 1)))
-               for part in dependency["output"].strip(".").split("...")]
-    return {"output": dependency["output"],
-            "outputs": outputs if len(outputs) > 1 else outputs[0],
-            "inputs": filled(dependency["inputs"]), "state": filled(dependency["state"]),
-            "changedPropIds": [f"{ids.SOCKET}.data-changes"]}
+    outputs = [
+        dict(zip(("id", "property"), part.split(".", 1)))
+        for part in dependency["output"].strip(".").split("...")
+    ]
+    return {
+        "output": dependency["output"],
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": filled(dependency["inputs"]),
+        "state": filled(dependency["state"]),
+        "changedPropIds": [f"{ids.SOCKET}.data-changes"],
+    }
 
 
 def _new_count(page: Any) -> int:
@@ -230,15 +264,23 @@ def _new_count(page: Any) -> int:
     return int(match.group()) if match else -1
 
 
-def run_soak(seconds: float, rate: float = 50.0, pages: int = 20, browsers: int = 3,
-             warmup_s: float | None = None, sample_s: float | None = None,
-             backfill_days: float = 2.0, redis_url: str | None = None,
-             progress: bool = False) -> SoakReport:
+def run_soak(
+    seconds: float,
+    rate: float = 50.0,
+    pages: int = 20,
+    browsers: int = 3,
+    warmup_s: float | None = None,
+    sample_s: float | None = None,
+    backfill_days: float = 2.0,
+    redis_url: str | None = None,
+    progress: bool = False,
+) -> SoakReport:
     """Run the soak for `seconds` (after start-up) and return what it measured."""
     warm = warmup_s if warmup_s is not None else max(15.0, min(180.0, seconds * 0.1))
     every = sample_s if sample_s is not None else (2.0 if seconds <= 120 else 10.0)
-    report = SoakReport(seconds=seconds, warmup_s=warm, rate=rate, pages=pages,
-                        browser_pages=browsers)
+    report = SoakReport(
+        seconds=seconds, warmup_s=warm, rate=rate, pages=pages, browser_pages=browsers
+    )
     folder = scratch_dir("kup-soak-")
     own_redis = None
     if redis_url is None:
@@ -265,8 +307,10 @@ def run_soak(seconds: float, rate: float = 50.0, pages: int = 20, browsers: int 
             watched.append(_open_page(browser, web.url, username, path))
         # One login per user (the login form allows 10 attempts a minute per address):
         # socket pages of one user share its session, as tabs of one browser do.
-        sessions = {name: login_session(web.url, name) for name in
-                    SOCKET_USERS[:max(0, min(len(SOCKET_USERS), pages - len(watched)))]}
+        sessions = {
+            name: login_session(web.url, name)
+            for name in SOCKET_USERS[: max(0, min(len(SOCKET_USERS), pages - len(watched)))]
+        }
         dependency = feed_dependency(next(iter(sessions.values())), web.url) if sessions else {}
         for n in range(pages - len(watched)):
             name = SOCKET_USERS[n % len(SOCKET_USERS)]
@@ -291,9 +335,11 @@ def run_soak(seconds: float, rate: float = 50.0, pages: int = 20, browsers: int 
                 report.max_lag = max(report.max_lag, _lag(web.url))
                 next_sample += every
                 if progress and int(elapsed) % 60 < every:
-                    say(f"soak: {elapsed:.0f}s web {web_rss.series.samples[-1][1]:.0f} MB "
+                    say(
+                        f"soak: {elapsed:.0f}s web {web_rss.series.samples[-1][1]:.0f} MB "
                         f"ingest {ingest_rss.series.samples[-1][1]:.0f} MB "
-                        f"produced {producer.produced} lag {report.max_lag}")
+                        f"produced {producer.produced} lag {report.max_lag}"
+                    )
             if not counts_at_warm and elapsed >= warm:
                 counts_at_warm = [_new_count(p) for p, _ in watched if _is_live(p)]
             if watched:
@@ -318,8 +364,8 @@ def run_soak(seconds: float, rate: float = 50.0, pages: int = 20, browsers: int 
             page.wait_for_timeout(100)
         live_counts = [_new_count(p) for p, _ in watched if _is_live(p)]
         report.browser_new_counts = [
-            end - start for start, end in zip(counts_at_warm or [0] * len(live_counts),
-                                              live_counts)]
+            end - start for start, end in zip(counts_at_warm or [0] * len(live_counts), live_counts)
+        ]
         report.browser_problems = [p for _, problems in watched for p in problems]
         report.web_rss = web_rss.series.summary(warm)
         report.ingest_rss = ingest_rss.series.summary(warm)
@@ -381,39 +427,54 @@ def _open_page(browser: Any, base_url: str, username: str, path: str) -> tuple[A
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"{username}{path} console: {m.text}")
-            if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"{username}{path} console: {m.text}") if m.type == "error" else None
+        ),
+    )
     page.on("pageerror", lambda e: problems.append(f"{username}{path} page error: {e}"))
-    page.on("dialog", lambda d: (problems.append(f"{username}{path} dialog: {d.message}"),
-                                 d.dismiss()))
+    page.on(
+        "dialog", lambda d: (problems.append(f"{username}{path} dialog: {d.message}"), d.dismiss())
+    )
     page.goto(f"{base_url}/login?next={path}")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base_url}{path}")
-    page.locator(f"#{ids.LIVE_BADGE}").filter(has_text=re.compile(r"\S")).wait_for(
-        timeout=30_000)
+    page.locator(f"#{ids.LIVE_BADGE}").filter(has_text=re.compile(r"\S")).wait_for(timeout=30_000)
     return page, problems
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.soak.run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.soak.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--minutes", type=float)
     length.add_argument("--seconds", type=float)
     parser.add_argument("--rate", type=float, default=50.0, help="events per second")
     parser.add_argument("--pages", type=int, default=20, help="open pages in all")
-    parser.add_argument("--browsers", type=int, default=3,
-                        help="of which real Chromium pages (the rest are Socket.IO clients)")
+    parser.add_argument(
+        "--browsers",
+        type=int,
+        default=3,
+        help="of which real Chromium pages (the rest are Socket.IO clients)",
+    )
     parser.add_argument("--bound-mb", type=float, default=MEMORY_BOUND_MB)
     parser.add_argument("--json", type=Path, help="also write the report here")
     args = parser.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else (args.minutes or 30.0) * 60
-    report = run_soak(seconds, rate=args.rate, pages=args.pages, browsers=args.browsers,
-                      progress=True)
-    text = json.dumps({**report.as_dict(), "failures": report.failures(args.bound_mb)},
-                      indent=2, ensure_ascii=False)
+    report = run_soak(
+        seconds, rate=args.rate, pages=args.pages, browsers=args.browsers, progress=True
+    )
+    text = json.dumps(
+        {**report.as_dict(), "failures": report.failures(args.bound_mb)},
+        indent=2,
+        ensure_ascii=False,
+    )
     print(text)
     if args.json:
         args.json.write_text(text)

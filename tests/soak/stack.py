@@ -20,17 +20,26 @@ from sqlalchemy import Engine
 from data import users
 from data.db import make_engine, make_sessionmaker, writer_engine
 from data.schema import upgrade
-from tests.support.processes import CliProcess, IngestProcess, wait_until
-from tests.support.processes import scratch_dir  # noqa: F401 (the stack tests' folders)
+from tests.support.processes import (
+    CliProcess,
+    IngestProcess,
+    scratch_dir,  # noqa: F401 (the stack tests' folders)
+    wait_until,
+)
 from tests.support.servers import free_port
 from tests.support.stores import sqlite_url
 
 PASSWORD = "stack-test-password-1"
 SECRET_KEY = "stack-tests-secret-key-0123456789abcdef"
 # name -> (role, region)
-USERS = {"duty": ("duty", None), "manager": ("manager", None),
-         "manager-osh": ("manager", "KG-GO"), "manager-chui": ("manager", "KG-C"),
-         "prosecutor": ("prosecutor", None), "admin": ("admin", None)}
+USERS = {
+    "duty": ("duty", None),
+    "manager": ("manager", None),
+    "manager-osh": ("manager", "KG-GO"),
+    "manager-chui": ("manager", "KG-C"),
+    "prosecutor": ("prosecutor", None),
+    "admin": ("admin", None),
+}
 # Lines of a log that mean something went wrong (the log format is "<time> LEVEL name: ...").
 LOG_PROBLEM = re.compile(r"Traceback|\bERROR\b|\bCRITICAL\b")
 
@@ -49,18 +58,22 @@ _LOG_ENTRY_START = re.compile(r"(?m)^(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ )")
 def _client_went_away(entry: str) -> bool:
     """werkzeug's "Error on request" for a browser that closed its WebSocket (1001, going away)
     while the server was sending to it: the client left; no fault of the console."""
-    return ("Error on request" in entry
-            and "simple_websocket.errors.ConnectionClosed: Connection closed: 1001" in entry)
+    return (
+        "Error on request" in entry
+        and "simple_websocket.errors.ConnectionClosed: Connection closed: 1001" in entry
+    )
 
 
 def log_problems(text: str, allowed: Iterable[str] = ()) -> list[str]:
     """Lines of a log naming an error or a traceback (except those with an `allowed` part, and
     the entries of clients that went away)."""
     allowed = tuple(allowed)
-    kept = "".join(entry for entry in _LOG_ENTRY_START.split(text)
-                   if not _client_went_away(entry))
-    return [line for line in kept.splitlines()
-            if LOG_PROBLEM.search(line) and not any(a in line for a in allowed)]
+    kept = "".join(entry for entry in _LOG_ENTRY_START.split(text) if not _client_went_away(entry))
+    return [
+        line
+        for line in kept.splitlines()
+        if LOG_PROBLEM.search(line) and not any(a in line for a in allowed)
+    ]
 
 
 def add_users(engine: Engine, names: Iterable[str] = USERS) -> None:
@@ -76,12 +89,28 @@ class ServeProcess(CliProcess):
 
     log_name = "serve.log"
 
-    def __init__(self, *, db_url: str, redis_url: str, stream: str, workdir: Path,
-                 port: int | None = None, extra_env: dict[str, str] | None = None,
-                 verbose: bool = False) -> None:
-        super().__init__(workdir, {
-            "DATABASE_URL": db_url, "REDIS_URL": redis_url, "KUP_STREAM": stream,
-            "KUP_SECRET_KEY": SECRET_KEY, "PYTHONFAULTHANDLER": "1"}, extra_env)
+    def __init__(
+        self,
+        *,
+        db_url: str,
+        redis_url: str,
+        stream: str,
+        workdir: Path,
+        port: int | None = None,
+        extra_env: dict[str, str] | None = None,
+        verbose: bool = False,
+    ) -> None:
+        super().__init__(
+            workdir,
+            {
+                "DATABASE_URL": db_url,
+                "REDIS_URL": redis_url,
+                "KUP_STREAM": stream,
+                "KUP_SECRET_KEY": SECRET_KEY,
+                "PYTHONFAULTHANDLER": "1",
+            },
+            extra_env,
+        )
         self.port = port or free_port()
         self.verbose = verbose  # `kup-console -v`: debug logging
 
@@ -89,7 +118,7 @@ class ServeProcess(CliProcess):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> "ServeProcess":
+    def start(self, timeout: float = 60.0) -> ServeProcess:
         """Start (or restart) the server and wait until /healthz answers."""
         self._spawn(*(["-v"] if self.verbose else []), "serve", "--port", str(self.port))
         wait_until(self._answers, f"the web console on port {self.port}", timeout, 0.1)
@@ -114,8 +143,12 @@ def login_session(base_url: str, username: str, password: str = PASSWORD) -> req
     form = http.get(f"{base_url}/login", timeout=10).text
     token = re.search(r'name="csrf_token" value="([^"]+)"', form)
     assert token, "no CSRF field on the login form"
-    response = http.post(f"{base_url}/login", timeout=10, allow_redirects=False, data={
-        "username": username, "password": password, "csrf_token": token.group(1)})
+    response = http.post(
+        f"{base_url}/login",
+        timeout=10,
+        allow_redirects=False,
+        data={"username": username, "password": password, "csrf_token": token.group(1)},
+    )
     assert response.status_code == 302, response.text[:500]
     assert http.get(f"{base_url}/", timeout=10).status_code == 200
     return http
@@ -141,21 +174,24 @@ class SocketWatcher:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def open(cls, base_url: str, username: str,
-             http: requests.Session | None = None) -> "SocketWatcher":
+    def open(
+        cls, base_url: str, username: str, http: requests.Session | None = None
+    ) -> SocketWatcher:
         """Connect as `username` (logging in, unless given that user's logged-in `http`:
         several tabs of one browser share a session)."""
         http = http or login_session(base_url, username)
-        client = socketio.Client(reconnection=True, reconnection_delay=0.5,
-                                 reconnection_delay_max=2)
+        client = socketio.Client(
+            reconnection=True, reconnection_delay=0.5, reconnection_delay_max=2
+        )
         watcher = cls(username, http, client)
         for name in ("hello", "changes", "overdue", "flags", "status", "resync"):
             client.on(name, lambda data, name=name: watcher._heard(name, data))
         client.on("connect", watcher._connected)
         client.on("disconnect", watcher._disconnected)
         cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
-        client.connect(base_url, transports=["websocket"], headers={"Cookie": cookie},
-                       wait_timeout=15)
+        client.connect(
+            base_url, transports=["websocket"], headers={"Cookie": cookie}, wait_timeout=15
+        )
         return watcher
 
     def _heard(self, name: str, data: object) -> None:
@@ -177,7 +213,7 @@ class SocketWatcher:
     def close(self) -> None:
         try:
             self.client.disconnect()
-        except Exception:  # noqa: BLE001 - closing a client that may already be gone
+        except Exception:
             pass
 
 
@@ -190,11 +226,18 @@ def sqlite_store(folder: Path) -> tuple[str, Engine]:
     return url, engine
 
 
-def ingest_process(db_url: str, redis_url: str, stream: str, consumer: str = "stack-1",
-                   batch_size: int = 200) -> IngestProcess:
+def ingest_process(
+    db_url: str, redis_url: str, stream: str, consumer: str = "stack-1", batch_size: int = 200
+) -> IngestProcess:
     """`kup-console ingest` for the stack (its log in a folder of its own)."""
-    return IngestProcess(db_url=db_url, redis_url=redis_url, consumer=consumer, stream=stream,
-                         batch_size=batch_size, block_ms=200)
+    return IngestProcess(
+        db_url=db_url,
+        redis_url=redis_url,
+        consumer=consumer,
+        stream=stream,
+        batch_size=batch_size,
+        block_ms=200,
+    )
 
 
 def redis_client(url: str) -> redis.Redis:

@@ -16,8 +16,9 @@ SECONDS = 45.0
 
 
 def test_soak_short(redis_server) -> None:  # type: ignore[no-untyped-def]
-    report = run_soak(SECONDS, rate=50.0, pages=20, browsers=3, warmup_s=15.0,
-                      redis_url=redis_server.url)
+    report = run_soak(
+        SECONDS, rate=50.0, pages=20, browsers=3, warmup_s=15.0, redis_url=redis_server.url
+    )
     print("FIGURE soak", json.dumps(report.as_dict(), ensure_ascii=False))
     # Nothing lost: every stream entry stored, dead-lettered or a counted duplicate (checked
     # entry by entry by check_exactly_once; here the totals add up).

@@ -15,7 +15,7 @@ import re
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -25,9 +25,17 @@ from data import streams
 from data.db import make_sessionmaker
 from data.models import Case
 from tests.soak.run import feed_request
-from tests.soak.stack import (PASSWORD, ServeProcess, SocketWatcher, csrf_headers,
-                              ingest_process, log_problems, login_session, scratch_dir,
-                              sqlite_store)
+from tests.soak.stack import (
+    PASSWORD,
+    ServeProcess,
+    SocketWatcher,
+    csrf_headers,
+    ingest_process,
+    log_problems,
+    login_session,
+    scratch_dir,
+    sqlite_store,
+)
 from tests.support import events as ev
 from tests.support.processes import wait_until
 
@@ -36,9 +44,15 @@ BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backgr
 LIVE = 30_000  # ms: a bound on liveness (reconnect back-off, ingest, push), not a speed
 # What the browser reports while the server is away: failed reconnection attempts and the
 # callback that was in flight when the server died.
-OUTAGE_NOISE = ("ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "ERR_EMPTY_RESPONSE",
-                "WebSocket connection to", "socket.io",
-                "Callback failed: the server did not respond")
+OUTAGE_NOISE = (
+    "ERR_CONNECTION_REFUSED",
+    "ERR_CONNECTION_RESET",
+    "ERR_EMPTY_RESPONSE",
+    "WebSocket connection to",
+    "socket.io",
+    "Callback failed: the server did not respond",
+)
+
 
 @pytest.fixture(scope="module")
 def stack(redis_server) -> Iterator[tuple[ServeProcess, object, object]]:  # type: ignore[no-untyped-def]
@@ -46,8 +60,7 @@ def stack(redis_server) -> Iterator[tuple[ServeProcess, object, object]]:  # typ
     stream = f"kup:restart:{uuid.uuid4().hex[:8]}"
     db_url, engine = sqlite_store(folder)
     ingest = ingest_process(db_url, redis_server.url, stream).start()
-    web = ServeProcess(db_url=db_url, redis_url=redis_server.url, stream=stream,
-                       workdir=folder)
+    web = ServeProcess(db_url=db_url, redis_url=redis_server.url, stream=stream, workdir=folder)
     try:
         web.start()
         yield web, ingest, engine
@@ -61,7 +74,7 @@ def _callback_body(http, base_url: str, output: str) -> dict:  # type: ignore[no
     """A POST body for the callback with `output` (inputs as a freshly opened page has them)."""
     deps = http.get(f"{base_url}/_dash-dependencies", timeout=10).json()
     dependency = next(d for d in deps if output in d["output"])
-    body = feed_request(dependency, None, datetime.now(timezone.utc).isoformat())
+    body = feed_request(dependency, None, datetime.now(UTC).isoformat())
     body["changedPropIds"] = [f"{ids.RESYNC}.data"]
     return body
 
@@ -87,18 +100,25 @@ def test_web_server_restart_page_reconnects_and_catches_up(stack) -> None:  # ty
         badge, banner = page.locator(f"#{ids.LIVE_BADGE}"), page.locator(f"#{ids.BANNER}")
         expect(badge).to_have_text("В эфире", timeout=LIVE)
         before = ev.next_reg_no(ev.BISHKEK)  # the feed works before the outage
-        streams.append_events(client, stream, [ev.registered(
-            before, datetime.now(timezone.utc), summary="До перезапуска")])
+        streams.append_events(
+            client,
+            stream,
+            [ev.registered(before, datetime.now(UTC), summary="До перезапуска")],
+        )
         expect(page.locator(f"#{ids.LIVE_FEED} [data-reg-no='{before}']")).to_be_visible(
-            timeout=LIVE)
+            timeout=LIVE
+        )
         page.evaluate("window.__notReloaded = true")
 
         web.kill()
         expect(banner).to_be_visible(timeout=LIVE)
         expect(banner).to_have_text(re.compile(r"Нет связи — данные на \d\d:\d\d:\d\d"))
         missed = ev.next_reg_no(ev.BISHKEK)  # written and stored while the server is down
-        streams.append_events(client, stream, [ev.registered(
-            missed, datetime.now(timezone.utc), summary="Пока сервер перезапускался")])
+        streams.append_events(
+            client,
+            stream,
+            [ev.registered(missed, datetime.now(UTC), summary="Пока сервер перезапускался")],
+        )
         sessions = make_sessionmaker(engine)
 
         def stored() -> bool:
@@ -132,21 +152,29 @@ def test_registration_right_after_a_restart_reaches_open_pages(stack) -> None:  
     web, _, _ = stack
     client = streams.connect(web.env["REDIS_URL"])
     http = login_session(web.url, "manager")
-    wait_until(lambda: (requests.get(f"{web.url}/healthz", timeout=5).json().get("push") or {}
-                        ).get("leader"), "the running server to lead the push", 40, 0.5)
+    wait_until(
+        lambda: (requests.get(f"{web.url}/healthz", timeout=5).json().get("push") or {}).get(
+            "leader"
+        ),
+        "the running server to lead the push",
+        40,
+        0.5,
+    )
     web.kill()
     web.start()
     watcher = SocketWatcher.open(web.url, "manager", http)
     try:
         wait_until(lambda: watcher.count("hello"), "the socket's hello", 30)
         reg_no = ev.next_reg_no(ev.BISHKEK)
-        streams.append_events(client, web.env["KUP_STREAM"], [ev.registered(
-            reg_no, datetime.now(timezone.utc), summary="Сразу после перезапуска")])
+        streams.append_events(
+            client,
+            web.env["KUP_STREAM"],
+            [ev.registered(reg_no, datetime.now(UTC), summary="Сразу после перезапуска")],
+        )
 
         def heard() -> bool:
             items = (watcher.last_changes or {}).get("registered") or []
-            return watcher.count("resync") > 0 or any(i.get("reg_no") == reg_no
-                                                      for i in items)
+            return watcher.count("resync") > 0 or any(i.get("reg_no") == reg_no for i in items)
 
         wait_until(heard, f"the page to hear of {reg_no}", 25)
     finally:
@@ -169,9 +197,15 @@ def test_concurrent_first_callbacks_do_not_crash_a_fresh_server(stack) -> None: 
         def hit(go: threading.Event = go, answers: list = answers) -> None:
             go.wait()
             try:
-                answers.append(http.post(f"{web.url}/_dash-update-component", json=body,
-                                         headers=csrf_headers(http), timeout=30).status_code)
-            except Exception as exc:  # noqa: BLE001 - the server died under us
+                answers.append(
+                    http.post(
+                        f"{web.url}/_dash-update-component",
+                        json=body,
+                        headers=csrf_headers(http),
+                        timeout=30,
+                    ).status_code
+                )
+            except Exception as exc:
                 answers.append(type(exc).__name__)
 
         threads = [threading.Thread(target=hit) for _ in range(6)]

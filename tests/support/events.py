@@ -19,22 +19,39 @@ def next_reg_no(district: str = BISHKEK) -> str:
 
 
 def event(type_: str, reg_no: str, occurred_at: datetime, **fields: str) -> dict[str, str]:
-    base = {"schema": "1", "type": type_, "event_id": f"ev-{next(_ids)}", "reg_no": reg_no,
-            "occurred_at": iso(occurred_at)}
+    base = {
+        "schema": "1",
+        "type": type_,
+        "event_id": f"ev-{next(_ids)}",
+        "reg_no": reg_no,
+        "occurred_at": iso(occurred_at),
+    }
     base.update(fields)
     return base
 
 
-def registered(reg_no: str, at: datetime, *, district: str = BISHKEK, category: str = "theft",
-               received_at: datetime | None = None, **fields: str) -> dict[str, str]:
-    base = {"received_at": iso(received_at or at - timedelta(minutes=10)), "district": district,
-            "category": category, "source": "statement"}
+def registered(
+    reg_no: str,
+    at: datetime,
+    *,
+    district: str = BISHKEK,
+    category: str = "theft",
+    received_at: datetime | None = None,
+    **fields: str,
+) -> dict[str, str]:
+    base = {
+        "received_at": iso(received_at or at - timedelta(minutes=10)),
+        "district": district,
+        "category": category,
+        "source": "statement",
+    }
     base.update(fields)
     return event("registered", reg_no, at, **base)
 
 
-def assigned(reg_no: str, at: datetime, unit: str = "OVD-Pervomaisky",
-             officer: str = "10442") -> dict[str, str]:
+def assigned(
+    reg_no: str, at: datetime, unit: str = "OVD-Pervomaisky", officer: str = "10442"
+) -> dict[str, str]:
     return event("assigned", reg_no, at, unit=unit, officer=officer)
 
 

@@ -1,5 +1,6 @@
 """Real processes and probes for fault tests: `kup-console` commands run as subprocesses
-(killed, terminated, restarted at will), waiting for a condition, and what the store and the stream hold
+(killed, terminated, restarted at will), waiting for a condition, and what the store and the
+stream hold
 (to check that every entry ended in exactly one place)."""
 
 from __future__ import annotations
@@ -12,23 +13,24 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
 import redis
 from sqlalchemy import Engine, func, select, text
 
-from console.domain.simulator import Simulator
 from data.models import Case, DeadLetter, EventRow
 from data.reference import load_geography
+from data.simulator import Simulator
 
 REPO = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 
-def wait_until(probe: Callable[[], T], what: str, timeout: float = 60.0,
-               interval: float = 0.05) -> T:
+def wait_until(
+    probe: Callable[[], T], what: str, timeout: float = 60.0, interval: float = 0.05
+) -> T:
     """Poll `probe` until it returns something truthy and return that; fail after `timeout`
     seconds (a bound on liveness, not a speed requirement)."""
     deadline = time.monotonic() + timeout
@@ -53,11 +55,18 @@ class CliProcess:
 
     log_name = "cli.log"
 
-    def __init__(self, workdir: Path, env: dict[str, str],
-                 extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, workdir: Path, env: dict[str, str], extra_env: dict[str, str] | None = None
+    ) -> None:
         self.workdir = workdir
-        self.env = {**os.environ, **env, "KUP_DATA_DIR": str(workdir), "PYTHONPATH": str(REPO),
-                    "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+        self.env = {
+            **os.environ,
+            **env,
+            "KUP_DATA_DIR": str(workdir),
+            "PYTHONPATH": str(REPO),
+            "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
+        }
         self.process: subprocess.Popen | None = None
         self.starts = 0
 
@@ -80,8 +89,13 @@ class CliProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it open
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "console.cli", *args], cwd=REPO, env=self.env,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+                [sys.executable, "-m", "console.cli", *args],
+                cwd=REPO,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         finally:
             log.close()
         self.starts += 1
@@ -107,17 +121,36 @@ class IngestProcess(CliProcess):
 
     log_name = "ingest.log"
 
-    def __init__(self, *, db_url: str, redis_url: str, consumer: str = "proc-1",
-                 stream: str = "kup:events", group: str = "kup-console", batch_size: int = 500,
-                 block_ms: int = 200, claim_idle_ms: int = 60_000,
-                 extra_env: dict[str, str] | None = None) -> None:
-        super().__init__(scratch_dir("kup-ingest-"), {
-            "DATABASE_URL": db_url, "REDIS_URL": redis_url, "KUP_STREAM": stream,
-            "KUP_GROUP": group, "KUP_CONSUMER": consumer, "KUP_BATCH_SIZE": str(batch_size),
-            "KUP_BLOCK_MS": str(block_ms), "KUP_CLAIM_IDLE_MS": str(claim_idle_ms)}, extra_env)
+    def __init__(
+        self,
+        *,
+        db_url: str,
+        redis_url: str,
+        consumer: str = "proc-1",
+        stream: str = "kup:events",
+        group: str = "kup-console",
+        batch_size: int = 500,
+        block_ms: int = 200,
+        claim_idle_ms: int = 60_000,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            scratch_dir("kup-ingest-"),
+            {
+                "DATABASE_URL": db_url,
+                "REDIS_URL": redis_url,
+                "KUP_STREAM": stream,
+                "KUP_GROUP": group,
+                "KUP_CONSUMER": consumer,
+                "KUP_BATCH_SIZE": str(batch_size),
+                "KUP_BLOCK_MS": str(block_ms),
+                "KUP_CLAIM_IDLE_MS": str(claim_idle_ms),
+            },
+            extra_env,
+        )
         self.consumer = consumer
 
-    def start(self) -> "IngestProcess":
+    def start(self) -> IngestProcess:
         """Start (or restart) the worker."""
         self._spawn("ingest")
         return self
@@ -128,6 +161,7 @@ class IngestProcess(CliProcess):
 
 
 # --- what the stream and the store hold ---------------------------------------------------
+
 
 def stream_ids(client: redis.Redis, stream: str) -> list[str]:
     """Every entry id in the stream, oldest first."""
@@ -198,8 +232,9 @@ def case_rows(engine: Engine) -> list[tuple]:
         return sorted(tuple(row) for row in conn.execute(select(Case)).all())
 
 
-def check_exactly_once(client: redis.Redis, engine: Engine, stream: str,
-                       dead_stream: str) -> dict[str, int]:
+def check_exactly_once(
+    client: redis.Redis, engine: Engine, stream: str, dead_stream: str
+) -> dict[str, int]:
     """Assert every stream entry ended in exactly one place: stored as an event, recorded as a
     dead letter (in the store and once in the dead-letter stream), or a duplicate of a stored
     event; return the tally."""
@@ -221,18 +256,31 @@ def check_exactly_once(client: redis.Redis, engine: Engine, stream: str,
     copies = dead_stream_sources(client, dead_stream)
     assert len(copies) == len(set(copies)), "an entry copied twice to the dead-letter stream"
     assert set(copies) == dead, "dead-letter stream and store disagree"
-    return {"entries": len(entries), "stored": len(stored), "dead": len(dead),
-            "duplicates": duplicates}
+    return {
+        "entries": len(entries),
+        "stored": len(stored),
+        "dead": len(dead),
+        "duplicates": duplicates,
+    }
 
 
-def simulated_events(count: int, seed: int = 7, bad_rate: float = 0.01,
-                     duplicate_rate: float = 0.01,
-                     end: datetime | None = None) -> list[dict[str, str]]:
+def simulated_events(
+    count: int,
+    seed: int = 7,
+    bad_rate: float = 0.01,
+    duplicate_rate: float = 0.01,
+    end: datetime | None = None,
+) -> list[dict[str, str]]:
     """`count` realistic entries (every event type, some duplicates and malformed ones) of
     the month before `end` (default: an hour ago)."""
-    end = end or datetime.now(timezone.utc) - timedelta(hours=1)
-    sim = Simulator(load_geography(), seed=seed, bad_rate=bad_rate,
-                    duplicate_rate=duplicate_rate, registrations_per_day=max(count / 8, 100))
+    end = end or datetime.now(UTC) - timedelta(hours=1)
+    sim = Simulator(
+        load_geography(),
+        seed=seed,
+        bad_rate=bad_rate,
+        duplicate_rate=duplicate_rate,
+        registrations_per_day=max(count / 8, 100),
+    )
     events: list[dict[str, str]] = []
     for fields in sim.backfill(end - timedelta(days=30), end):
         events.append(fields)
@@ -245,10 +293,13 @@ def terminate_backends(engine: Engine, application_name: str) -> int:
     """pg_terminate_backend every session of `application_name` (a lost connection, as when
     PostgreSQL restarts); return how many were terminated."""
     with engine.connect() as conn:
-        killed = conn.execute(text(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE application_name = :name AND pid <> pg_backend_pid()"),
-            {"name": application_name}).scalar()
+        killed = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": application_name},
+        ).scalar()
         conn.commit()
     return int(killed or 0)
 
@@ -260,7 +311,7 @@ def with_application_name(url: str, name: str) -> str:
 
 def chunks(items: list[T], size: int) -> Iterable[list[T]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def consumer_pending(client: redis.Redis, stream: str, group: str, consumer: str) -> int:
@@ -277,12 +328,15 @@ def drained(client: redis.Redis, stream: str, group: str) -> bool:
     ids = client.xrevrange(stream, count=1)
     if not ids:
         return True
-    return (last_delivered(client, stream, group) == _text(ids[0][0])
-            and pending_count(client, stream, group) == 0)
+    return (
+        last_delivered(client, stream, group) == _text(ids[0][0])
+        and pending_count(client, stream, group) == 0
+    )
 
 
-def acknowledged_but_not_stored(client: redis.Redis, engine: Engine, stream: str,
-                                group: str) -> set[str]:
+def acknowledged_but_not_stored(
+    client: redis.Redis, engine: Engine, stream: str, group: str
+) -> set[str]:
     """Entries the group acknowledged that the store has neither stored, dead-lettered, nor
     holds as a duplicate: must always be empty. Redis is read first (the group's progress, then
     its pending list), the store after: the store only grows, so no false alarm."""
@@ -290,8 +344,11 @@ def acknowledged_but_not_stored(client: redis.Redis, engine: Engine, stream: str
     pending = pending_ids(client, stream, group)
     entries = stream_entries(client, stream)
     store = store_contents(engine)
-    stored, dead, event_ids = (set(store.event_stream_ids), set(store.dead_source_ids),
-                               set(store.event_ids))
+    stored, dead, event_ids = (
+        set(store.event_stream_ids),
+        set(store.dead_source_ids),
+        set(store.event_ids),
+    )
     missing = set()
     for stream_id, fields in entries.items():
         if _parse(stream_id) > upto or stream_id in pending:
@@ -309,8 +366,9 @@ def _parse(stream_id: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
-def batch_in_flight(client: redis.Redis, engine: Engine, stream: str, group: str,
-                    consumer: str, sample: int = 20) -> bool:
+def batch_in_flight(
+    client: redis.Redis, engine: Engine, stream: str, group: str, consumer: str, sample: int = 20
+) -> bool:
     """`consumer` holds delivered entries none of which the store has yet: a batch is being
     worked on, not merely waiting for its acknowledgement."""
     rows = client.xpending_range(stream, group, "-", "+", count=sample, consumername=consumer)
@@ -318,8 +376,10 @@ def batch_in_flight(client: redis.Redis, engine: Engine, stream: str, group: str
     if not ids:
         return False
     with engine.connect() as conn:
-        stored = conn.scalar(select(func.count()).select_from(EventRow).where(
-            EventRow.stream_id.in_(ids)))
-        dead = conn.scalar(select(func.count()).select_from(DeadLetter).where(
-            DeadLetter.source_id.in_(ids)))
+        stored = conn.scalar(
+            select(func.count()).select_from(EventRow).where(EventRow.stream_id.in_(ids))
+        )
+        dead = conn.scalar(
+            select(func.count()).select_from(DeadLetter).where(DeadLetter.source_id.in_(ids))
+        )
     return not stored and not dead

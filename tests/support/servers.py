@@ -45,13 +45,26 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> "RedisServer":
-        args = [self.executable, "--port", str(self.port), "--bind", "127.0.0.1",
-                "--dir", str(self.dir), "--save", "", "--daemonize", "no"]
-        args += ["--appendonly", "yes", "--appendfsync", "always"] if self.persistence else [
-            "--appendonly", "no"]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+    def start(self) -> RedisServer:
+        args = [
+            self.executable,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.dir),
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+        ]
+        args += (
+            ["--appendonly", "yes", "--appendfsync", "always"]
+            if self.persistence
+            else ["--appendonly", "no"]
+        )
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis.Redis(port=self.port)
         deadline = time.monotonic() + 10
         while True:
@@ -73,8 +86,9 @@ class RedisServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-POSTGRES_URL = os.environ.get("KUP_TEST_POSTGRES_URL",
-                              "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "KUP_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
 
 
 def postgres_available(url: str = POSTGRES_URL) -> bool:

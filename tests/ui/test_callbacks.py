@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import plotly.graph_objects as go
 import pytest
@@ -20,29 +20,31 @@ from callbacks import shell as shell_cb
 from callbacks import workload as workload_cb
 from callbacks.context import Context
 from components import ids
-from console.config import Settings
-from console.domain.access import Viewer
 from data.aggregates import UNASSIGNED
 from data.consumer import intake_rules
 from data.db import make_sessionmaker, writer_engine
 from data.intake import StreamEntry, apply_batch
 from data.models import AuditEntry, Flag
+from rules.access import Viewer
 from tests.support import events as ev
 from tests.ui.test_components import ids_in, texts
 
-NOW = datetime(2026, 3, 11, 6, 0, tzinfo=timezone.utc)  # 12:00 in Bishkek
+NOW = datetime(2026, 3, 11, 6, 0, tzinfo=UTC)  # 12:00 in Bishkek
 MARKUP = "<img src=x onerror=alert(1)>"
-VIEWERS = {"duty": Viewer("duty", "duty"), "manager": Viewer("manager", "manager"),
-           "manager-osh": Viewer("manager-osh", "manager", "KG-GO"),
-           "prosecutor": Viewer("prosecutor", "prosecutor"),
-           "prosecutor-osh": Viewer("prosecutor-osh", "prosecutor", "KG-GO")}
+VIEWERS = {
+    "duty": Viewer("duty", "duty"),
+    "manager": Viewer("manager", "manager"),
+    "manager-osh": Viewer("manager-osh", "manager", "KG-GO"),
+    "prosecutor": Viewer("prosecutor", "prosecutor"),
+    "prosecutor-osh": Viewer("prosecutor-osh", "prosecutor", "KG-GO"),
+}
 _ids = iter(range(1, 10**9))
 
 
 def store(engine: Engine, *events: dict[str, str]) -> None:
     entries = [StreamEntry(f"1700000000000-{next(_ids)}", e) for e in events]
     with make_sessionmaker(writer_engine(engine)).begin() as session:
-        outcome = apply_batch(session, entries, intake_rules(Settings()), now=NOW)
+        outcome = apply_batch(session, entries, intake_rules(), now=NOW)
     assert not outcome.rejected, [r.error for r in outcome.rejected]
 
 
@@ -53,26 +55,43 @@ def cases(engine: Engine) -> dict[str, str]:
     minutes = timedelta(minutes=1)
     a, b, i = (ev.next_reg_no(ev.BISHKEK) for _ in range(3))
     f = ev.next_reg_no(ev.OSH_CITY)
-    store(engine,
-          ev.registered(a, NOW - 30 * minutes, summary=MARKUP, lat="42.87", lon="74.59"),
-          ev.registered(b, NOW - timedelta(days=5), category="fraud"),
-          ev.registered(i, NOW - timedelta(days=2, hours=16)),
-          ev.registered(f, NOW - 60 * minutes, district=ev.OSH_CITY,
-                        received_at=NOW - timedelta(days=5), lat="40.51", lon="72.80"))
-    store(engine, ev.assigned(b, NOW - timedelta(days=4), unit="U1", officer="222"),
-          ev.assigned(i, NOW - timedelta(days=2), unit="U2", officer="333"))
+    store(
+        engine,
+        ev.registered(a, NOW - 30 * minutes, summary=MARKUP, lat="42.87", lon="74.59"),
+        ev.registered(b, NOW - timedelta(days=5), category="fraud"),
+        ev.registered(i, NOW - timedelta(days=2, hours=16)),
+        ev.registered(
+            f,
+            NOW - 60 * minutes,
+            district=ev.OSH_CITY,
+            received_at=NOW - timedelta(days=5),
+            lat="40.51",
+            lon="72.80",
+        ),
+    )
+    store(
+        engine,
+        ev.assigned(b, NOW - timedelta(days=4), unit="U1", officer="222"),
+        ev.assigned(i, NOW - timedelta(days=2), unit="U2", officer="333"),
+    )
     return {"A": a, "B": b, "I": i, "F": f}
 
 
 def context(engine: Engine, who: str, now: datetime = NOW) -> Context:
-    return Context(viewer=VIEWERS[who], sessions=make_sessionmaker(engine),
-                   writer=make_sessionmaker(writer_engine(engine)), now=now)
+    return Context(
+        viewer=VIEWERS[who],
+        sessions=make_sessionmaker(engine),
+        writer=make_sessionmaker(writer_engine(engine)),
+        now=now,
+    )
 
 
 def audit_actions(engine: Engine) -> list[tuple[str, str, str]]:
     with make_sessionmaker(engine)() as s:
-        return [(e.actor, e.action, e.target) for e in s.scalars(
-            select(AuditEntry).order_by(AuditEntry.id))]
+        return [
+            (e.actor, e.action, e.target)
+            for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
 
 
 def flags_of(engine: Engine, reg_no: str) -> list[Flag]:
@@ -82,13 +101,19 @@ def flags_of(engine: Engine, reg_no: str) -> list[Flag]:
 
 # -- live page -------------------------------------------------------------------------------
 
+
 def test_feed_counters_and_strip(engine: Engine, cases: dict[str, str]) -> None:
     opened = (NOW - timedelta(minutes=45)).isoformat()
-    items, new, strip, counted = live_cb.refresh_feed(context(engine, "duty"), None, None,
-                                                      None, None, opened, "ru")
+    items, new, strip, counted = live_cb.refresh_feed(
+        context(engine, "duty"), None, None, None, None, opened, "ru"
+    )
     words = texts(items)
-    assert [w for w in words if w.startswith("KUP-")] == [cases["A"], cases["F"], cases["I"],
-                                                           cases["B"]]
+    assert [w for w in words if w.startswith("KUP-")] == [
+        cases["A"],
+        cases["F"],
+        cases["I"],
+        cases["B"],
+    ]
     assert MARKUP in words  # the summary, as text
     assert texts(new)[0] == "1"  # A registered after the page opened, F before
     assert {"4", "2", "1"} <= set(texts(strip))  # open, overdue (B, F), due soon (I)
@@ -96,45 +121,67 @@ def test_feed_counters_and_strip(engine: Engine, cases: dict[str, str]) -> None:
 
 
 def test_new_counter_adds_pushes_and_never_falls_below_the_store(
-        engine: Engine, cases: dict[str, str]) -> None:
+    engine: Engine, cases: dict[str, str]
+) -> None:
     ctx = context(engine, "duty")
     opened = (NOW - timedelta(minutes=45)).isoformat()
-    push = {"registered_count": 3, "changed": 3, "registered": [
-        {"reg_no": "X1", "region": "KG-GB", "district": ev.BISHKEK, "category": "theft",
-         "kind": "crime"},
-        {"reg_no": "X2", "region": "KG-GO", "district": ev.OSH_CITY, "category": "fraud",
-         "kind": "crime"}]}
+    push = {
+        "registered_count": 3,
+        "changed": 3,
+        "registered": [
+            {
+                "reg_no": "X1",
+                "region": "KG-GB",
+                "district": ev.BISHKEK,
+                "category": "theft",
+                "kind": "crime",
+            },
+            {
+                "reg_no": "X2",
+                "region": "KG-GO",
+                "district": ev.OSH_CITY,
+                "category": "fraud",
+                "kind": "crime",
+            },
+        ],
+    }
     *_, counted = live_cb.refresh_feed(ctx, None, None, None, None, opened, "ru")
-    _, new, _, counted = live_cb.refresh_feed(ctx, None, None, None, None, opened, "ru", push,
-                                              counted)
+    _, new, _, counted = live_cb.refresh_feed(
+        ctx, None, None, None, None, opened, "ru", push, counted
+    )
     assert texts(new)[0] == "4" and counted["count"] == 4  # 1 stored before + 3 pushed
-    _, new, _, _ = live_cb.refresh_feed(ctx, None, None, None, None, opened, "ru", None,
-                                        {"key": counted["key"], "count": 0})
+    _, new, _, _ = live_cb.refresh_feed(
+        ctx, None, None, None, None, opened, "ru", None, {"key": counted["key"], "count": 0}
+    )
     assert texts(new)[0] == "1"  # never below the store (e.g. after a reconnect)
-    *_, theft = live_cb.refresh_feed(ctx, None, None, "theft", None, opened, "ru", push,
-                                     counted)
+    *_, theft = live_cb.refresh_feed(ctx, None, None, "theft", None, opened, "ru", push, counted)
     assert theft["count"] == 1  # new filters: counted again from the store
     *_, theft = live_cb.refresh_feed(ctx, None, None, "theft", None, opened, "ru", push, theft)
     assert theft["count"] == 2  # one of the pushed registrations is a theft
     assert live_cb.pushed_matching(push, ("KG-GO", None, None, None)) == 1
-    assert live_cb.pushed_matching({"registered_count": 250, "registered": []},
-                                   (None, None, None, None)) == 250
+    assert (
+        live_cb.pushed_matching(
+            {"registered_count": 250, "registered": []}, (None, None, None, None)
+        )
+        == 250
+    )
 
 
 def test_feed_is_scoped_to_the_viewers_region(engine: Engine, cases: dict[str, str]) -> None:
-    items, _, strip, _ = live_cb.refresh_feed(context(engine, "manager-osh"), None, None,
-                                              None, None, None, "ru")
+    items, _, strip, _ = live_cb.refresh_feed(
+        context(engine, "manager-osh"), None, None, None, None, None, "ru"
+    )
     assert [w for w in texts(items) if w.startswith("KUP-")] == [cases["F"]]
     # Asking for another region's cases gives nothing, not that region.
-    items, *_ = live_cb.refresh_feed(context(engine, "manager-osh"), "KG-GB", None, None,
-                                     None, None, "en")
+    items, *_ = live_cb.refresh_feed(
+        context(engine, "manager-osh"), "KG-GB", None, None, None, None, "en"
+    )
     assert "No registrations match the filters yet." in texts(items)
     assert live_cb.update_district_options(context(engine, "manager-osh"), "KG-GB", "ru") == []
 
 
 def test_feed_filters(engine: Engine, cases: dict[str, str]) -> None:
-    items, *_ = live_cb.refresh_feed(context(engine, "duty"), None, None, "fraud", None,
-                                     None, "ru")
+    items, *_ = live_cb.refresh_feed(context(engine, "duty"), None, None, "fraud", None, None, "ru")
     assert [w for w in texts(items) if w.startswith("KUP-")] == [cases["B"]]
 
 
@@ -147,35 +194,64 @@ def test_pushes_that_change_nothing_are_ignored() -> None:
 
 def test_map_full_then_patched(engine: Engine, cases: dict[str, str]) -> None:
     ctx = context(engine, "duty")
-    figure, key = live_cb.update_map(ctx, None, None, None, None, None, "overdue", "light",
-                                     None, None, "ru")
+    figure, key = live_cb.update_map(
+        ctx, None, None, None, None, None, "overdue", "light", None, None, "ru"
+    )
     assert isinstance(figure, go.Figure)
     shading = dict(zip(figure.data[0].locations, figure.data[0].z, strict=True))
     assert shading[ev.BISHKEK] == 1 and shading[ev.OSH_CITY] == 1 and len(shading) == 55
     assert sum(len(t.lat) for t in figure.data[1:]) == 2
-    patch, same = live_cb.update_map(ctx, ids.LIVE_MAP_TICK, None, None, None, None, "overdue",
-                                     "light", None, key, "ru")
+    patch, same = live_cb.update_map(
+        ctx, ids.LIVE_MAP_TICK, None, None, None, None, "overdue", "light", None, key, "ru"
+    )
     assert isinstance(patch, Patch) and same == key
     with pytest.raises(PreventUpdate):  # a push without registrations moves no point
-        live_cb.update_map(ctx, ids.SOCKET, None, None, None, None, "overdue", "light",
-                           {"registered_count": 0, "changed": 3}, key, "ru")
-    rebuilt, other = live_cb.update_map(ctx, ids.LIVE_MEASURE, None, None, None, None, "open",
-                                        "dark", None, key, "ru")
+        live_cb.update_map(
+            ctx,
+            ids.SOCKET,
+            None,
+            None,
+            None,
+            None,
+            "overdue",
+            "light",
+            {"registered_count": 0, "changed": 3},
+            key,
+            "ru",
+        )
+    rebuilt, other = live_cb.update_map(
+        ctx, ids.LIVE_MEASURE, None, None, None, None, "open", "dark", None, key, "ru"
+    )
     assert isinstance(rebuilt, go.Figure) and other != key
 
 
 def test_map_scoped_to_the_viewers_region(engine: Engine, cases: dict[str, str]) -> None:
-    figure, _ = live_cb.update_map(context(engine, "manager-osh"), None, None, None, None,
-                                   None, "open", "light", None, None, "ru")
+    figure, _ = live_cb.update_map(
+        context(engine, "manager-osh"),
+        None,
+        None,
+        None,
+        None,
+        None,
+        "open",
+        "light",
+        None,
+        None,
+        "ru",
+    )
     assert list(figure.data[0].locations) == [ev.OSH_CITY]
     assert [lat for t in figure.data[1:] for lat in t.lat] == [40.51]
 
 
 def test_map_clicks_navigate() -> None:
-    assert live_cb.open_map_target({"points": [{"curveNumber": 0, "location": ev.BISHKEK}]}
-                                   ) == ("/workload", f"?district={ev.BISHKEK}")
-    assert live_cb.open_map_target({"points": [{"curveNumber": 2, "customdata": ["KUP-1"]}]}
-                                   ) == ("/cases/KUP-1", "")
+    assert live_cb.open_map_target({"points": [{"curveNumber": 0, "location": ev.BISHKEK}]}) == (
+        "/workload",
+        f"?district={ev.BISHKEK}",
+    )
+    assert live_cb.open_map_target({"points": [{"curveNumber": 2, "customdata": ["KUP-1"]}]}) == (
+        "/cases/KUP-1",
+        "",
+    )
     with pytest.raises(PreventUpdate):
         live_cb.open_map_target(None)
 
@@ -187,7 +263,8 @@ NO_FILTERS = (None, None, None, None, None, None)
 
 def test_overdue_and_due_soon_grids(engine: Engine, cases: dict[str, str]) -> None:
     overdue, soon, overdue_count, soon_count, memory, notice = overdue_cb.refresh_overdue(
-        context(engine, "prosecutor"), NO_FILTERS, [], None, "ru")
+        context(engine, "prosecutor"), NO_FILTERS, [], None, "ru"
+    )
     assert [r["reg_no"] for r in overdue] == [cases["B"], cases["F"]]
     assert [r["reg_no"] for r in soon] == [cases["I"]]
     assert overdue_count == "Показано 2 из 2" and soon[0]["time_left"] == "12 ч 0 мин"
@@ -197,10 +274,12 @@ def test_overdue_and_due_soon_grids(engine: Engine, cases: dict[str, str]) -> No
 def test_newly_overdue_noticed_without_any_event(engine: Engine, cases: dict[str, str]) -> None:
     """I's deadline passes between two refreshes: nothing arrives, the page notices."""
     _, _, _, _, memory, _ = overdue_cb.refresh_overdue(
-        context(engine, "prosecutor"), NO_FILTERS, [], None, "ru")
+        context(engine, "prosecutor"), NO_FILTERS, [], None, "ru"
+    )
     later = context(engine, "prosecutor", NOW + timedelta(hours=13))
-    overdue, soon, _, _, memory, notice = overdue_cb.refresh_overdue(later, NO_FILTERS, [],
-                                                                     memory, "ru")
+    overdue, soon, _, _, memory, notice = overdue_cb.refresh_overdue(
+        later, NO_FILTERS, [], memory, "ru"
+    )
     marked = {r["reg_no"]: r["newly"] for r in overdue}
     assert marked == {cases["B"]: False, cases["F"]: False, cases["I"]: True}
     assert soon == [] and memory["newly"] == [cases["I"]]
@@ -209,52 +288,63 @@ def test_newly_overdue_noticed_without_any_event(engine: Engine, cases: dict[str
 
 def test_server_overdue_event_highlights(engine: Engine, cases: dict[str, str]) -> None:
     overdue, *_, memory, _ = overdue_cb.refresh_overdue(
-        context(engine, "prosecutor"), NO_FILTERS, [cases["F"], cases["A"], "KUP-UNKNOWN"],
-        None, "en")
+        context(engine, "prosecutor"),
+        NO_FILTERS,
+        [cases["F"], cases["A"], "KUP-UNKNOWN"],
+        None,
+        "en",
+    )
     assert [r["reg_no"] for r in overdue if r["newly"]] == [cases["F"]]
     assert memory["newly"] == [cases["F"]]  # only what is overdue and visible is kept
 
 
 def test_overdue_scoped_and_filtered(engine: Engine, cases: dict[str, str]) -> None:
-    overdue, soon, *_ = overdue_cb.refresh_overdue(context(engine, "manager-osh"), NO_FILTERS,
-                                                   [cases["B"]], None, "ru")
+    overdue, soon, *_ = overdue_cb.refresh_overdue(
+        context(engine, "manager-osh"), NO_FILTERS, [cases["B"]], None, "ru"
+    )
     assert [r["reg_no"] for r in overdue] == [cases["F"]] and soon == []
-    by_unit, *_ = overdue_cb.refresh_overdue(context(engine, "prosecutor"),
-                                             (None, None, None, None, "U1", None), [], None,
-                                             "ru")
+    by_unit, *_ = overdue_cb.refresh_overdue(
+        context(engine, "prosecutor"), (None, None, None, None, "U1", None), [], None, "ru"
+    )
     assert [r["reg_no"] for r in by_unit] == [cases["B"]]
     assert overdue_cb.unit_options(context(engine, "duty"), None, None) == [
-        {"label": "U1", "value": "U1"}, {"label": "U2", "value": "U2"}]
+        {"label": "U1", "value": "U1"},
+        {"label": "U2", "value": "U2"},
+    ]
     assert overdue_cb.unit_options(context(engine, "manager-osh"), None, None) == []
 
 
 def test_prosecutor_flags_and_everyone_who_can_see_it_sees_the_flag(
-        engine: Engine, cases: dict[str, str]) -> None:
-    message, done = overdue_cb.flag_case(context(engine, "prosecutor"), cases["B"],
-                                         "Проверить <b>срочно</b>", "ru")
+    engine: Engine, cases: dict[str, str]
+) -> None:
+    message, done = overdue_cb.flag_case(
+        context(engine, "prosecutor"), cases["B"], "Проверить <b>срочно</b>", "ru"
+    )
     assert done and texts(message) == [f"Отметка поставлена: {cases['B']}"]
     assert [(f.created_by, f.comment) for f in flags_of(engine, cases["B"])] == [
-        ("prosecutor", "Проверить <b>срочно</b>")]
+        ("prosecutor", "Проверить <b>срочно</b>")
+    ]
     assert ("prosecutor", "flag", cases["B"]) in audit_actions(engine)
-    overdue, *_ = overdue_cb.refresh_overdue(context(engine, "manager"),
-                                             (None, None, None, None, None, "yes"), [], None,
-                                             "ru")
+    overdue, *_ = overdue_cb.refresh_overdue(
+        context(engine, "manager"), (None, None, None, None, None, "yes"), [], None, "ru"
+    )
     assert [r["reg_no"] for r in overdue] == [cases["B"]]
     assert overdue[0]["flag"] == "Проверить <b>срочно</b> — prosecutor, 11.03.2026 12:00"
 
 
 @pytest.mark.parametrize("who", ["duty", "manager"])
 def test_other_roles_cannot_flag_even_by_calling_the_callback(
-        engine: Engine, cases: dict[str, str], who: str) -> None:
+    engine: Engine, cases: dict[str, str], who: str
+) -> None:
     message, done = overdue_cb.flag_case(context(engine, who), cases["B"], "try", "ru")
     assert not done and "Недостаточно прав" in texts(message)[0]
     assert flags_of(engine, cases["B"]) == []
 
 
 def test_regional_prosecutor_cannot_flag_another_regions_case(
-        engine: Engine, cases: dict[str, str]) -> None:
-    message, done = overdue_cb.flag_case(context(engine, "prosecutor-osh"), cases["B"], "x",
-                                         "en")
+    engine: Engine, cases: dict[str, str]
+) -> None:
+    message, done = overdue_cb.flag_case(context(engine, "prosecutor-osh"), cases["B"], "x", "en")
     assert not done and "outside your area" in texts(message)[0]
     assert overdue_cb.flag_case(context(engine, "prosecutor"), cases["B"], "  ", "en")[1] is False
     assert overdue_cb.flag_case(context(engine, "prosecutor"), None, "x", "en")[1] is False
@@ -262,20 +352,25 @@ def test_regional_prosecutor_cannot_flag_another_regions_case(
 
 
 def test_filter_text_with_a_nul_matches_nothing_and_free_text_matches_as_stored(
-        engine: Engine, cases: dict[str, str]) -> None:
+    engine: Engine, cases: dict[str, str]
+) -> None:
     """A NUL in a code (region, district, category, kind, reg_no) names nothing; on PostgreSQL,
     which refuses NUL in a query, that is no SQL error. A unit is free text: one holding a NUL
     (stored as ␀ on PostgreSQL) is found by its own text on both stores."""
-    store(engine, ev.assigned(cases["F"], NOW - timedelta(hours=1), unit="OVD\x00Osh",
-                              officer="444"))
+    store(
+        engine, ev.assigned(cases["F"], NOW - timedelta(hours=1), unit="OVD\x00Osh", officer="444")
+    )
     ctx = context(engine, "prosecutor")
-    for filters in (("KG-GO\x00", None, None, None, None, None),
-                    (None, f"{ev.OSH_CITY}\x00", None, None, None, None),
-                    (None, None, "\x00", "crime\x00", None, None)):
+    for filters in (
+        ("KG-GO\x00", None, None, None, None, None),
+        (None, f"{ev.OSH_CITY}\x00", None, None, None, None),
+        (None, None, "\x00", "crime\x00", None, None),
+    ):
         overdue, soon, *_ = overdue_cb.refresh_overdue(ctx, filters, [], None, "en")
         assert overdue == [] and soon == [], filters
-    by_unit, *_ = overdue_cb.refresh_overdue(ctx, (None, None, None, None, "OVD\x00Osh", None),
-                                             [], None, "en")
+    by_unit, *_ = overdue_cb.refresh_overdue(
+        ctx, (None, None, None, None, "OVD\x00Osh", None), [], None, "en"
+    )
     assert [r["reg_no"] for r in by_unit] == [cases["F"]]
     items, *_ = live_cb.refresh_feed(ctx, None, None, "theft\x00", None, None, "en")
     assert "No registrations match the filters yet." in texts(items)
@@ -305,7 +400,9 @@ def test_export_is_scoped_and_audited(engine: Engine, cases: dict[str, str]) -> 
     soon = overdue_cb.export_overdue(context(engine, "duty"), "due_soon", NO_FILTERS)
     assert [r["reg_no"] for r in csv.DictReader(io.StringIO(soon["content"]))] == [cases["I"]]
     assert [a for a in audit_actions(engine) if a[1] == "export"] == [
-        ("manager-osh", "export", "ui:overdue"), ("duty", "export", "ui:due_soon")]
+        ("manager-osh", "export", "ui:overdue"),
+        ("duty", "export", "ui:due_soon"),
+    ]
 
 
 def test_clicking_a_registration_number_opens_the_case() -> None:
@@ -316,10 +413,12 @@ def test_clicking_a_registration_number_opens_the_case() -> None:
 
 # -- workload page ---------------------------------------------------------------------------
 
+
 def test_workload_drill_down(engine: Engine, cases: dict[str, str]) -> None:
     ctx = context(engine, "manager")
     crumbs, _, rows, _, options, case_rows, grid_style, cases_style, chart = (
-        workload_cb.update_workload(ctx, "", "light", "ru"))
+        workload_cb.update_workload(ctx, "", "light", "ru")
+    )
     assert len(rows) == 55 and rows[0]["key"] in (ev.BISHKEK, ev.OSH_CITY)
     assert options["pinnedBottomRowData"][0]["open"] == 4 and case_rows == []
     assert (grid_style, cases_style) == (workload_cb.SHOWN, workload_cb.HIDDEN)
@@ -328,10 +427,12 @@ def test_workload_drill_down(engine: Engine, cases: dict[str, str]) -> None:
     _, _, units, *_ = workload_cb.update_workload(ctx, f"?district={ev.BISHKEK}", "light", "ru")
     assert {r["key"]: r["open"] for r in units} == {"U1": 1, "U2": 1, UNASSIGNED: 1}
     _, _, officers, *_ = workload_cb.update_workload(
-        ctx, f"?district={ev.BISHKEK}&unit=U1", "light", "ru")
+        ctx, f"?district={ev.BISHKEK}&unit=U1", "light", "ru"
+    )
     assert [(r["key"], r["overdue"]) for r in officers] == [("222", 1)]
     _, title, grid, _, _, listed, grid_style, cases_style, _ = workload_cb.update_workload(
-        ctx, f"?district={ev.BISHKEK}&unit=U1&officer=222", "dark", "en")
+        ctx, f"?district={ev.BISHKEK}&unit=U1&officer=222", "dark", "en"
+    )
     assert grid == [] and [r["reg_no"] for r in listed] == [cases["B"]]
     assert (grid_style, cases_style) == (workload_cb.HIDDEN, workload_cb.SHOWN)
     assert "Showing 1 of 1" in title
@@ -341,8 +442,11 @@ def test_workload_scoped_to_the_viewers_region(engine: Engine, cases: dict[str, 
     ctx = context(engine, "manager-osh")
     _, _, rows, *_ = workload_cb.update_workload(ctx, "", "light", "ru")
     assert [(r["key"], r["open"]) for r in rows] == [(ev.OSH_CITY, 1)]
-    for search in ("?region=KG-GB", f"?district={ev.BISHKEK}",
-                   f"?district={ev.BISHKEK}&unit=U1&officer=222"):
+    for search in (
+        "?region=KG-GB",
+        f"?district={ev.BISHKEK}",
+        f"?district={ev.BISHKEK}&unit=U1&officer=222",
+    ):
         _, _, rows, _, _, listed, *_ = workload_cb.update_workload(ctx, search, "light", "ru")
         assert rows == [] and listed == [], search
 
@@ -350,11 +454,17 @@ def test_workload_scoped_to_the_viewers_region(engine: Engine, cases: dict[str, 
 def test_workload_row_clicks_drill_down() -> None:
     rows = [{"key": ev.BISHKEK}, {"key": ev.OSH_CITY}]
     assert workload_cb.drill_into("", {"rowId": ev.BISHKEK, "colId": "name"}, rows) == (
-        f"?region=KG-GB&district={ev.BISHKEK}")
+        f"?region=KG-GB&district={ev.BISHKEK}"
+    )
     assert workload_cb.drill_into("", {"rowId": ev.OSH_CITY, "colId": "region"}, rows) == (
-        "?region=KG-GO")
-    assert workload_cb.drill_into(f"?district={ev.BISHKEK}", {"rowId": "U1", "colId": "name"},
-                                  [{"key": "U1"}]) == f"?district={ev.BISHKEK}&unit=U1"
+        "?region=KG-GO"
+    )
+    assert (
+        workload_cb.drill_into(
+            f"?district={ev.BISHKEK}", {"rowId": "U1", "colId": "name"}, [{"key": "U1"}]
+        )
+        == f"?district={ev.BISHKEK}&unit=U1"
+    )
     for cell in ({"rowId": workload_cb.TOTAL_KEY}, {"rowId": "b-0"}, None):
         with pytest.raises(PreventUpdate):
             workload_cb.drill_into("", cell, rows)
@@ -365,13 +475,17 @@ def test_workload_export(engine: Engine, cases: dict[str, str]) -> None:
     rows = list(csv.DictReader(io.StringIO(download["content"])))
     assert [(r["key"], r["open"], r["overdue"]) for r in rows] == [(ev.OSH_CITY, "1", "1")]
     listed = workload_cb.export_workload(
-        context(engine, "manager"), f"?district={ev.BISHKEK}&unit=U1&officer=222", "ru")
+        context(engine, "manager"), f"?district={ev.BISHKEK}&unit=U1&officer=222", "ru"
+    )
     assert [r["reg_no"] for r in csv.DictReader(io.StringIO(listed["content"]))] == [cases["B"]]
     assert [a[2] for a in audit_actions(engine) if a[1] == "export"] == [
-        "ui:workload:districts", "ui:workload:cases"]
+        "ui:workload:districts",
+        "ui:workload:cases",
+    ]
 
 
 # -- case page -------------------------------------------------------------------------------
+
 
 def test_case_page_shows_history_and_is_audited(engine: Engine, cases: dict[str, str]) -> None:
     body = case_cb.show_case(context(engine, "duty"), cases["B"], "ru", record_view=True)
@@ -394,39 +508,46 @@ def test_other_regions_case_looks_missing(engine: Engine, cases: dict[str, str])
 
 
 def test_flag_and_clear_on_the_case_page(engine: Engine, cases: dict[str, str]) -> None:
-    message, done = case_cb.change_flag(context(engine, "prosecutor"), cases["F"], "flag",
-                                        MARKUP, None, "ru")
+    message, done = case_cb.change_flag(
+        context(engine, "prosecutor"), cases["F"], "flag", MARKUP, None, "ru"
+    )
     assert done
     flag_id = flags_of(engine, cases["F"])[0].id
     body = case_cb.show_case(context(engine, "manager-osh"), cases["F"], "ru", False)
     assert MARKUP in texts(body)  # visible to a manager of that region, as text
     assert str(ids.clear_flag_button(flag_id)) not in ids_in(body)
-    refused, done = case_cb.change_flag(context(engine, "duty"), cases["F"], "clear", None,
-                                        flag_id, "ru")
+    refused, done = case_cb.change_flag(
+        context(engine, "duty"), cases["F"], "clear", None, flag_id, "ru"
+    )
     assert not done and "Недостаточно прав" in texts(refused)[0]
-    cleared, done = case_cb.change_flag(context(engine, "prosecutor-osh"), cases["F"], "clear",
-                                        None, flag_id, "en")
+    cleared, done = case_cb.change_flag(
+        context(engine, "prosecutor-osh"), cases["F"], "clear", None, flag_id, "en"
+    )
     assert done and texts(cleared) == [f"Flag cleared: {cases['F']}"]
     assert flags_of(engine, cases["F"])[0].cleared_by == "prosecutor-osh"
-    again, done = case_cb.change_flag(context(engine, "prosecutor"), cases["F"], "clear", None,
-                                      flag_id, "en")
+    again, done = case_cb.change_flag(
+        context(engine, "prosecutor"), cases["F"], "clear", None, flag_id, "en"
+    )
     assert not done
 
 
 def test_router_renders_for_the_viewer(engine: Engine) -> None:
     page = shell_cb.render_page(context(engine, "duty"), "/overdue", "ru")
     assert ids.OVERDUE_GRID in ids_in(page) and ids.FLAG_BUTTON not in ids_in(page)
-    assert ids.FLAG_BUTTON in ids_in(shell_cb.render_page(context(engine, "prosecutor"),
-                                                          "/overdue", None))
+    assert ids.FLAG_BUTTON in ids_in(
+        shell_cb.render_page(context(engine, "prosecutor"), "/overdue", None)
+    )
 
 
 def test_map_uses_tiles_only_when_configured(engine: Engine, cases: dict[str, str]) -> None:
     from dataclasses import replace
 
     tiled = replace(context(engine, "duty"), map_tiles="https://tiles.example/{z}/{x}/{y}.png")
-    figure, _ = live_cb.update_map(tiled, None, None, None, None, None, "open", "light", None,
-                                   None, "ru")
+    figure, _ = live_cb.update_map(
+        tiled, None, None, None, None, None, "open", "light", None, None, "ru"
+    )
     assert figure.data[0].type == "choroplethmap"
-    plain, _ = live_cb.update_map(context(engine, "duty"), None, None, None, None, None, "open",
-                                  "light", None, None, "ru")
+    plain, _ = live_cb.update_map(
+        context(engine, "duty"), None, None, None, None, None, "open", "light", None, None, "ru"
+    )
     assert plain.data[0].type == "choropleth"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from dash import dcc, html
@@ -20,12 +20,20 @@ from components.export import cases_csv, export_filename, to_csv
 from components.layout import case_reg_no, not_found, page_for, shell, validation_layout
 from components.live import feed, feed_item, status_strip
 from components.overdue import case_rows, overdue_page
-from components.workload import (Drill, breadcrumbs, child, drill_search, grid_rows,
-                                 parse_drill, total_grid_row, workload_columns)
-from console.domain.access import Viewer
+from components.workload import (
+    Drill,
+    breadcrumbs,
+    child,
+    drill_search,
+    grid_rows,
+    parse_drill,
+    total_grid_row,
+    workload_columns,
+)
 from data.aggregates import UNASSIGNED, CaseDetail, WorkloadRow
+from rules.access import Viewer
 
-NOW = datetime(2026, 3, 11, 6, 0, tzinfo=timezone.utc)  # 12:00 in Bishkek
+NOW = datetime(2026, 3, 11, 6, 0, tzinfo=UTC)  # 12:00 in Bishkek
 BISHKEK, OSH_CITY = "41711000000000", "41721000000000"
 MARKUP = "<img src=x onerror=alert(1)>"
 PROSECUTOR = Viewer("pros", "prosecutor")
@@ -44,8 +52,11 @@ def walk(node: object) -> Iterator[Component]:
 
 
 def ids_in(node: object) -> set[object]:
-    return {c.id if isinstance(c.id, str) else str(c.id)
-            for c in walk(node) if getattr(c, "id", None) is not None}
+    return {
+        c.id if isinstance(c.id, str) else str(c.id)
+        for c in walk(node)
+        if getattr(c, "id", None) is not None
+    }
 
 
 def texts(node: object) -> list[str]:
@@ -55,9 +66,22 @@ def texts(node: object) -> list[str]:
 def test_shell_has_everything_the_callbacks_need() -> None:
     layout = shell(PROSECUTOR, "en", "dark", "Asia/Bishkek")
     present = ids_in(layout)
-    for needed in (ids.URL, ids.LANG, ids.THEME, ids.CLIENT, ids.SOCKET, ids.CONNECTION,
-                   ids.RESYNC, ids.BANNER, ids.BANNER_TEXT, ids.LIVE_BADGE, ids.LANG_SELECT,
-                   ids.THEME_SWITCH, ids.PAGE, ids.NAV_USER):
+    for needed in (
+        ids.URL,
+        ids.LANG,
+        ids.THEME,
+        ids.CLIENT,
+        ids.SOCKET,
+        ids.CONNECTION,
+        ids.RESYNC,
+        ids.BANNER,
+        ids.BANNER_TEXT,
+        ids.LIVE_BADGE,
+        ids.LANG_SELECT,
+        ids.THEME_SWITCH,
+        ids.PAGE,
+        ids.NAV_USER,
+    ):
         assert needed in present, needed
     socket = next(c for c in walk(layout) if getattr(c, "id", None) == ids.SOCKET)
     assert {"changes", "overdue"} <= set(socket.eventNames)
@@ -77,15 +101,31 @@ def test_shell_defaults_to_russian_and_light() -> None:
 def test_validation_layout_holds_every_page_once() -> None:
     layout = validation_layout()
     validate_layout(layout, layout)  # raises on duplicate ids
-    for needed in (ids.LIVE_FEED, ids.LIVE_MAP, ids.OVERDUE_GRID, ids.DUE_SOON_GRID,
-                   ids.FLAG_BUTTON, ids.WORKLOAD_GRID, ids.WORKLOAD_CASES, ids.CASE_BODY,
-                   ids.CASE_FLAG_BUTTON, ids.CASE_FLAG_COMMENT):
+    for needed in (
+        ids.LIVE_FEED,
+        ids.LIVE_MAP,
+        ids.OVERDUE_GRID,
+        ids.DUE_SOON_GRID,
+        ids.FLAG_BUTTON,
+        ids.WORKLOAD_GRID,
+        ids.WORKLOAD_CASES,
+        ids.CASE_BODY,
+        ids.CASE_FLAG_BUTTON,
+        ids.CASE_FLAG_COMMENT,
+    ):
         assert needed in ids_in(layout), needed
 
 
-@pytest.mark.parametrize("path, marker", [
-    ("/", ids.LIVE_FEED), ("/overdue", ids.OVERDUE_GRID), ("/overdue/", ids.OVERDUE_GRID),
-    ("/workload", ids.WORKLOAD_GRID), ("/cases/KUP-41711000000000-2026-000001", ids.CASE_BODY)])
+@pytest.mark.parametrize(
+    "path, marker",
+    [
+        ("/", ids.LIVE_FEED),
+        ("/overdue", ids.OVERDUE_GRID),
+        ("/overdue/", ids.OVERDUE_GRID),
+        ("/workload", ids.WORKLOAD_GRID),
+        ("/cases/KUP-41711000000000-2026-000001", ids.CASE_BODY),
+    ],
+)
 def test_router(path: str, marker: str) -> None:
     assert marker in ids_in(page_for(path, PROSECUTOR, "ru", NOW))
 
@@ -115,9 +155,15 @@ def test_regional_viewer_is_offered_only_their_region() -> None:
 
 def feed_row(**changes: object) -> dict[str, object]:
     row: dict[str, object] = {
-        "reg_no": "KUP-41711000000000-2026-000001", "district": BISHKEK, "region": "KG-GB",
-        "category": "robbery", "kind": "crime", "registered_at": NOW, "summary": MARKUP,
-        "priority": "normal"}
+        "reg_no": "KUP-41711000000000-2026-000001",
+        "district": BISHKEK,
+        "region": "KG-GB",
+        "category": "robbery",
+        "kind": "crime",
+        "registered_at": NOW,
+        "summary": MARKUP,
+        "priority": "normal",
+    }
     row.update(changes)
     return row
 
@@ -150,20 +196,40 @@ def test_status_strip_and_badges_say_it_in_words() -> None:
 
 def case_summary(reg_no: str, deadline: datetime, **changes: object) -> dict[str, object]:
     row: dict[str, object] = {
-        "reg_no": reg_no, "district": OSH_CITY, "region": "KG-GO", "category": "fraud",
-        "kind": "appeal", "status": "overdue", "received_at": deadline - timedelta(days=3),
-        "registered_at": deadline - timedelta(days=3), "deadline": deadline,
-        "decision": None, "decided_at": None, "unit": None, "officer": "4411",
-        "flagged": False, "priority": "normal", "late_registration": False,
-        "summary": MARKUP, "flag_comment": None, "flag_by": None, "flag_at": None}
+        "reg_no": reg_no,
+        "district": OSH_CITY,
+        "region": "KG-GO",
+        "category": "fraud",
+        "kind": "appeal",
+        "status": "overdue",
+        "received_at": deadline - timedelta(days=3),
+        "registered_at": deadline - timedelta(days=3),
+        "deadline": deadline,
+        "decision": None,
+        "decided_at": None,
+        "unit": None,
+        "officer": "4411",
+        "flagged": False,
+        "priority": "normal",
+        "late_registration": False,
+        "summary": MARKUP,
+        "flag_comment": None,
+        "flag_by": None,
+        "flag_at": None,
+    }
     row.update(changes)
     return row
 
 
 def test_case_rows_for_the_grids() -> None:
-    overdue = case_summary("KUP-A", NOW - timedelta(days=1, hours=2), flagged=True,
-                           flag_comment="проверить", flag_by="pros",
-                           flag_at=NOW - timedelta(hours=1))
+    overdue = case_summary(
+        "KUP-A",
+        NOW - timedelta(days=1, hours=2),
+        flagged=True,
+        flag_comment="проверить",
+        flag_by="pros",
+        flag_at=NOW - timedelta(hours=1),
+    )
     soon = case_summary("KUP-B", NOW + timedelta(hours=5), status="due_soon")
     rows = case_rows([overdue, soon], "ru", "Asia/Bishkek", NOW, newly={"KUP-A"})
     assert rows[0]["overdue_by"] == "1 д 2 ч" and rows[0]["time_left"] == ""
@@ -176,8 +242,7 @@ def test_case_rows_for_the_grids() -> None:
 
 
 def test_drill_down_navigation() -> None:
-    assert parse_drill("?district=41711000000000&unit=OVD-1") == Drill(
-        None, BISHKEK, "OVD-1", None)
+    assert parse_drill("?district=41711000000000&unit=OVD-1") == Drill(None, BISHKEK, "OVD-1", None)
     assert parse_drill("") == Drill() and Drill().level == "districts"
     top = Drill()
     district = child(top, BISHKEK)
@@ -193,8 +258,7 @@ def test_drill_down_navigation() -> None:
 def test_breadcrumbs_start_at_what_the_viewer_may_see() -> None:
     here = Drill(district=BISHKEK, unit=UNASSIGNED)
     country = breadcrumbs(here, None, "ru")
-    assert [c[0] for c in country] == ["Вся республика", "г. Бишкек", "г.Бишкек",
-                                       "не назначено"]
+    assert [c[0] for c in country] == ["Вся республика", "г. Бишкек", "г.Бишкек", "не назначено"]
     assert country[-1][1] is None and country[0][1] == ""
     assert country[2][1] == "?region=KG-GB&district=41711000000000"
     regional = breadcrumbs(Drill(), "KG-GO", "en")
@@ -217,21 +281,66 @@ def test_workload_grid_rows_busiest_first_with_total() -> None:
 
 def test_case_page_body() -> None:
     detail = CaseDetail(
-        case=case_summary("KUP-A", NOW - timedelta(hours=1), flagged=True, source="statement",
-                          address="ул. Ленина", article=None, period_days=3,
-                          period_unit="calendar", extensions=0, reopenings=0,
-                          transferred_to=None, lat=None, lon=None),
-        events=[{"type": "registered", "occurred_at": NOW - timedelta(days=3),
-                 "actor": "10442", "applied": True, "event_id": "e1",
-                 "fields": {"schema": "1", "type": "registered", "category": "fraud",
-                            "received_at": "2026-03-08T09:00:00+06:00", "summary": MARKUP,
-                            "unit": MARKUP}},
-                {"type": "assigned", "occurred_at": NOW - timedelta(days=2), "actor": None,
-                 "applied": False, "event_id": "e2", "fields": {"officer": "4411"}}],
-        deadlines=[{"set_at": NOW - timedelta(days=3), "deadline": NOW - timedelta(hours=1),
-                    "period_days": 14, "period_unit": "working", "reason": "registered"}],
-        flags=[{"id": 7, "comment": MARKUP, "by": "pros", "at": NOW, "cleared_by": None,
-                "cleared_at": None}])
+        case=case_summary(
+            "KUP-A",
+            NOW - timedelta(hours=1),
+            flagged=True,
+            source="statement",
+            address="ул. Ленина",
+            article=None,
+            period_days=3,
+            period_unit="calendar",
+            extensions=0,
+            reopenings=0,
+            transferred_to=None,
+            lat=None,
+            lon=None,
+        ),
+        events=[
+            {
+                "type": "registered",
+                "occurred_at": NOW - timedelta(days=3),
+                "actor": "10442",
+                "applied": True,
+                "event_id": "e1",
+                "fields": {
+                    "schema": "1",
+                    "type": "registered",
+                    "category": "fraud",
+                    "received_at": "2026-03-08T09:00:00+06:00",
+                    "summary": MARKUP,
+                    "unit": MARKUP,
+                },
+            },
+            {
+                "type": "assigned",
+                "occurred_at": NOW - timedelta(days=2),
+                "actor": None,
+                "applied": False,
+                "event_id": "e2",
+                "fields": {"officer": "4411"},
+            },
+        ],
+        deadlines=[
+            {
+                "set_at": NOW - timedelta(days=3),
+                "deadline": NOW - timedelta(hours=1),
+                "period_days": 14,
+                "period_unit": "working",
+                "reason": "registered",
+            }
+        ],
+        flags=[
+            {
+                "id": 7,
+                "comment": MARKUP,
+                "by": "pros",
+                "at": NOW,
+                "cleared_by": None,
+                "cleared_at": None,
+            }
+        ],
+    )
     body = case_body(detail, "ru", "Asia/Bishkek", can_flag=True, now=NOW)
     words = texts(body)
     assert "11.03.2026 11:00 (просрочено на 1 ч 0 мин)" in words
@@ -245,7 +354,8 @@ def test_case_page_body() -> None:
     assert str(ids.clear_flag_button(7)) not in ids_in(duty_body)
     assert "Материал не найден" in texts(case_not_found("KUP-X", "ru"))
     assert field_text("received_at", "2026-03-08T09:00:00+06:00", "en", "Asia/Bishkek") == (
-        "received: 08.03.2026 09:00")
+        "received: 08.03.2026 09:00"
+    )
     assert field_text("decision", "refused", "ru", "UTC") == "решение: отказано в возбуждении"
     assert field_text("received_at", "not a time", "ru", "UTC") == "поступило: not a time"
 

@@ -7,29 +7,42 @@ from sqlalchemy import Engine
 from callbacks.context import Context
 from callbacks.deadletters import load_dead_letters
 from components.layout import navbar, page_for
-from console.config import Settings
-from console.domain.access import Viewer
 from data.consumer import intake_rules
 from data.db import make_sessionmaker, writer_engine
 from data.intake import StreamEntry, apply_batch
+from rules.access import Viewer
 from tests.ui.test_callbacks import NOW
 
 VIEWERS = {role: Viewer(role, role) for role in ("duty", "manager", "prosecutor", "admin")}
 
 
 def context(engine: Engine, who: str) -> Context:
-    return Context(viewer=VIEWERS[who], sessions=make_sessionmaker(engine),
-                   writer=make_sessionmaker(writer_engine(engine)), now=NOW)
+    return Context(
+        viewer=VIEWERS[who],
+        sessions=make_sessionmaker(engine),
+        writer=make_sessionmaker(writer_engine(engine)),
+        now=NOW,
+    )
 
 
 def _refuse_two(engine: Engine) -> None:
-    entries = [StreamEntry("1700000000000-1", {"schema": "2", "type": "registered"}),
-               StreamEntry("1700000000000-2", {
-                   "schema": "1", "type": "assigned", "event_id": "e1",
-                   "reg_no": "KUP-X-000001", "occurred_at": "2026-11-28T10:00:00",
-                   "unit": "<b>U</b>", "officer": "1"})]
+    entries = [
+        StreamEntry("1700000000000-1", {"schema": "2", "type": "registered"}),
+        StreamEntry(
+            "1700000000000-2",
+            {
+                "schema": "1",
+                "type": "assigned",
+                "event_id": "e1",
+                "reg_no": "KUP-X-000001",
+                "occurred_at": "2026-11-28T10:00:00",
+                "unit": "<b>U</b>",
+                "officer": "1",
+            },
+        ),
+    ]
     with make_sessionmaker(writer_engine(engine)).begin() as session:
-        assert len(apply_batch(session, entries, intake_rules(Settings())).rejected) == 2
+        assert len(apply_batch(session, entries, intake_rules()).rejected) == 2
 
 
 def test_admin_sees_every_refused_entry_with_its_reason(engine: Engine) -> None:

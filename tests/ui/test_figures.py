@@ -7,33 +7,76 @@ import json
 
 import pytest
 
-from components.live_map import (CATEGORY_COLORS, MEASURES, POINTS_TRACE_OFFSET,
-                                 build_map_figure, clicked_target, district_outlines, map_patch,
-                                 view_ranges)
+from components.live_map import (
+    CATEGORY_COLORS,
+    MEASURES,
+    POINTS_TRACE_OFFSET,
+    build_map_figure,
+    clicked_target,
+    district_outlines,
+    map_patch,
+    view_ranges,
+)
 from components.workload import build_intake_figure
-from console.domain.contract import CATEGORIES
 from data.reference import load_geography
+from rules.contract import CATEGORIES
 
 BISHKEK, OSH_CITY, ALAI = "41711000000000", "41721000000000", "41706207000000"
 STATS = [
-    {"district": BISHKEK, "open": 40, "overdue": 10, "due_soon": 3, "overdue_share": 0.25,
-     "received_24h": 12},
-    {"district": OSH_CITY, "open": 8, "overdue": 0, "due_soon": 1, "overdue_share": 0.0,
-     "received_24h": 2},
+    {
+        "district": BISHKEK,
+        "open": 40,
+        "overdue": 10,
+        "due_soon": 3,
+        "overdue_share": 0.25,
+        "received_24h": 12,
+    },
+    {
+        "district": OSH_CITY,
+        "open": 8,
+        "overdue": 0,
+        "due_soon": 1,
+        "overdue_share": 0.0,
+        "received_24h": 2,
+    },
 ]
 POINTS = [
-    {"reg_no": "KUP-A", "category": "theft", "district": BISHKEK, "lat": 42.87, "lon": 74.59,
-     "registered_at": "2026-03-11T05:30:00+00:00"},
-    {"reg_no": "KUP-B", "category": "fraud", "district": OSH_CITY, "lat": 40.51, "lon": 72.8,
-     "registered_at": "2026-03-11T06:00:00+00:00"},
-    {"reg_no": "KUP-C", "category": "theft", "district": BISHKEK, "lat": None, "lon": None,
-     "registered_at": "2026-03-11T06:10:00+00:00"},
+    {
+        "reg_no": "KUP-A",
+        "category": "theft",
+        "district": BISHKEK,
+        "lat": 42.87,
+        "lon": 74.59,
+        "registered_at": "2026-03-11T05:30:00+00:00",
+    },
+    {
+        "reg_no": "KUP-B",
+        "category": "fraud",
+        "district": OSH_CITY,
+        "lat": 40.51,
+        "lon": 72.8,
+        "registered_at": "2026-03-11T06:00:00+00:00",
+    },
+    {
+        "reg_no": "KUP-C",
+        "category": "theft",
+        "district": BISHKEK,
+        "lat": None,
+        "lon": None,
+        "registered_at": "2026-03-11T06:10:00+00:00",
+    },
 ]
 
 
-@pytest.mark.parametrize("measure, expected", [
-    ("open", [40, 8]), ("overdue", [10, 0]), ("overdue_share", [25.0, 0.0]),
-    ("received_24h", [12, 2])])
+@pytest.mark.parametrize(
+    "measure, expected",
+    [
+        ("open", [40, 8]),
+        ("overdue", [10, 0]),
+        ("overdue_share", [25.0, 0.0]),
+        ("received_24h", [12, 2]),
+    ],
+)
 def test_districts_shaded_by_the_chosen_measure(measure: str, expected: list) -> None:
     figure = build_map_figure(STATS, [], measure, "ru")
     shapes = figure.data[0]
@@ -69,12 +112,14 @@ def test_points_coloured_by_category_with_a_legend_for_those_present() -> None:
 def test_offline_by_default_tiles_only_when_configured() -> None:
     offline = json.dumps(build_map_figure(STATS, POINTS, "open", "ru").to_plotly_json())
     assert "http" not in offline
-    tiled = build_map_figure(STATS, POINTS, "open", "ru",
-                             tile_url="https://tiles.example/{z}/{x}/{y}.png")
+    tiled = build_map_figure(
+        STATS, POINTS, "open", "ru", tile_url="https://tiles.example/{z}/{x}/{y}.png"
+    )
     assert tiled.data[0].type == "choroplethmap"
     assert tiled.data[POINTS_TRACE_OFFSET].type == "scattermap"
     assert tiled.layout.map.style["sources"]["tiles"]["tiles"] == [
-        "https://tiles.example/{z}/{x}/{y}.png"]
+        "https://tiles.example/{z}/{x}/{y}.png"
+    ]
 
 
 def test_the_map_frames_the_districts_shown() -> None:
@@ -126,8 +171,10 @@ def test_every_measure_has_a_label(measure: str) -> None:
 
 
 def test_intake_figure() -> None:
-    series = [{"day": "2026-03-10", "intake": 5, "decided": 2},
-              {"day": "2026-03-11", "intake": 7, "decided": 4}]
+    series = [
+        {"day": "2026-03-10", "intake": 5, "decided": 2},
+        {"day": "2026-03-11", "intake": 7, "decided": 4},
+    ]
     figure = build_intake_figure(series, "ru")
     bars, line = figure.data
     assert (bars.type, line.type) == ("bar", "scatter")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from components import ids
 from components.health import health_messages
@@ -13,8 +13,7 @@ from tests.ui.test_served_pages import call, client_for, web  # noqa: F401 (fixt
 
 GAP = {"kind": "trimmed", "lost_text": "15", "since": "2026-11-28T03:00:00+00:00"}
 FRESH = {"stale": False, "stale_since": None, "behind_s": 0, "lag": 0}
-STALE = {"stale": True, "stale_since": "2026-11-28T03:00:00+00:00", "behind_s": 600,
-         "lag": 42}
+STALE = {"stale": True, "stale_since": "2026-11-28T03:00:00+00:00", "behind_s": 600, "lag": 42}
 
 
 def test_no_message_when_data_is_fresh_and_complete() -> None:
@@ -44,9 +43,12 @@ def test_served_alert_opens_when_ingest_is_stopped(web, client_for, redis_client
     calm = call(web, client, ids.HEALTH_ALERT, inputs, state)
     assert calm["response"][ids.HEALTH_ALERT]["is_open"] is False
     streams.ensure_group(redis_client, settings.stream, settings.group)
-    five_minutes_ago = int(datetime.now(timezone.utc).timestamp() * 1000) - 300_000
-    redis_client.xadd(settings.stream, ev.registered(ev.next_reg_no(), datetime.now(
-        timezone.utc)), id=f"{five_minutes_ago}-0")
+    five_minutes_ago = int(datetime.now(UTC).timestamp() * 1000) - 300_000
+    redis_client.xadd(
+        settings.stream,
+        ev.registered(ev.next_reg_no(), datetime.now(UTC)),
+        id=f"{five_minutes_ago}-0",
+    )
     alarmed = call(web, client, ids.HEALTH_ALERT, inputs, state)
     alert = alarmed["response"][ids.HEALTH_ALERT]
     assert alert["is_open"] is True and "Data is stale" in json.dumps(alert["children"])

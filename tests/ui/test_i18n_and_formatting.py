@@ -3,19 +3,26 @@ placeholders fill in, Kyrgyz falls back to Russian, times are shown in the conso
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from components import i18n
 from components.formatting import instant, iso_local, local_datetime, local_time
-from console.domain.access import ROLES
-from console.domain.contract import CATEGORIES, DECISIONS, EVENT_TYPES, KINDS, SOURCES
-from console.domain.deadlines import Status
 from data.reference import load_geography
+from rules.access import ROLES
+from rules.contract import CATEGORIES, DECISIONS, EVENT_TYPES, KINDS, SOURCES
+from rules.deadlines import Status
 
-CODES = {"category": CATEGORIES, "kind": KINDS, "decision": DECISIONS, "event": EVENT_TYPES,
-         "source": SOURCES, "role": ROLES, "status": Status.__args__}  # type: ignore[attr-defined]
+CODES = {
+    "category": CATEGORIES,
+    "kind": KINDS,
+    "decision": DECISIONS,
+    "event": EVENT_TYPES,
+    "source": SOURCES,
+    "role": ROLES,
+    "status": Status.__args__,
+}  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("prefix", sorted(CODES))
@@ -51,8 +58,10 @@ def test_every_entry_has_russian_and_english() -> None:
 
 
 def test_place_names_in_three_languages() -> None:
-    assert i18n.district_name("41711000000000", "ru") == load_geography().districts[
-        "41711000000000"].name_ru
+    assert (
+        i18n.district_name("41711000000000", "ru")
+        == load_geography().districts["41711000000000"].name_ru
+    )
     assert i18n.region_name("KG-C", "ky") == "Чүй облусу"
     assert i18n.region_name("KG-C", "en") == "Chui"
     assert i18n.district_name("99999999999999", "ru") == "99999999999999"
@@ -71,7 +80,7 @@ def test_durations() -> None:
 
 
 def test_times_in_the_console_zone() -> None:
-    moment = datetime(2026, 3, 10, 19, 5, 30, tzinfo=timezone.utc)  # 01:05:30 in Bishkek
+    moment = datetime(2026, 3, 10, 19, 5, 30, tzinfo=UTC)  # 01:05:30 in Bishkek
     assert local_time(moment, "Asia/Bishkek") == "01:05"
     assert local_time(moment, "Asia/Bishkek", seconds=True) == "01:05:30"
     assert local_datetime(moment, "Asia/Bishkek") == "11.03.2026 01:05"

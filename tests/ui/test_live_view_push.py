@@ -62,8 +62,7 @@ def statements(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", note)
 
 
-def test_live_views_hold_what_the_store_queries_give(engine: Engine,
-                                                     cases: dict[str, str]) -> None:
+def test_live_views_hold_what_the_store_queries_give(engine: Engine, cases: dict[str, str]) -> None:
     found = views(engine)
     assert set(found) == {None, "KG-GO"}
     anchor = aggregates.live_anchor(NOW)
@@ -80,61 +79,86 @@ def test_live_views_hold_what_the_store_queries_give(engine: Engine,
 
 @pytest.mark.parametrize("who, scope", [("duty", None), ("manager-osh", "KG-GO")])
 def test_a_push_with_a_view_renders_what_the_store_path_does(
-        engine: Engine, cases: dict[str, str], who: str, scope: str | None) -> None:
+    engine: Engine, cases: dict[str, str], who: str, scope: str | None
+) -> None:
     ctx = context(engine, who)
     view = views(engine)[scope]
     queried = live_cb.refresh_feed(ctx, None, None, None, None, OPENED, "ru")
     with statements(engine) as first:
-        pushed = live_cb.refresh_feed(ctx, None, None, None, None, OPENED, "ru", push(view),
-                                      queried[3])
+        pushed = live_cb.refresh_feed(
+            ctx, None, None, None, None, OPENED, "ru", push(view), queried[3]
+        )
     assert selects(first) == 3  # the page's offset (a new anchor), the flush's feed
     for mine, theirs in zip(pushed[:3], queried[:3], strict=True):
         assert rendered(mine) == rendered(theirs)  # feed, counter, strip
     assert pushed[3]["count"] == queried[3]["count"]
     with statements(engine) as second:
-        again = live_cb.refresh_feed(ctx, scope, None, None, None, OPENED, "ru", push(view),
-                                     {**pushed[3], "key": json.dumps([scope, None, None, None])})
+        again = live_cb.refresh_feed(
+            ctx,
+            scope,
+            None,
+            None,
+            None,
+            OPENED,
+            "ru",
+            push(view),
+            {**pushed[3], "key": json.dumps([scope, None, None, None])},
+        )
     assert second == []  # no SQL: its own region chosen counts as the default, and the
     # feed of this flush was read by the first page
     assert rendered(again[:3]) == rendered(pushed[:3])
 
 
 def test_the_counter_follows_the_views_total_without_the_store(
-        engine: Engine, cases: dict[str, str]) -> None:
+    engine: Engine, cases: dict[str, str]
+) -> None:
     ctx = context(engine, "duty")
-    *_, counted = live_cb.refresh_feed(ctx, None, None, None, None, OPENED, "ru",
-                                       push(views(engine)[None]), None)
+    *_, counted = live_cb.refresh_feed(
+        ctx, None, None, None, None, OPENED, "ru", push(views(engine)[None]), None
+    )
     assert counted["count"] == 1  # A registered after the page opened
     for minutes in (1, 2, 3):  # new registrations after the anchor
-        store(engine, ev.registered(ev.next_reg_no(ev.BISHKEK),
-                                    NOW + timedelta(minutes=minutes)))
+        store(engine, ev.registered(ev.next_reg_no(ev.BISHKEK), NOW + timedelta(minutes=minutes)))
     later = NOW + timedelta(minutes=4)
     view = views(engine, later)[None]
     # Pushes the page never saw (merged while a callback ran) are still counted: the total is.
     with statements(engine) as seen:
-        items, new, strip, counted = live_cb.refresh_feed(ctx.at(later), None, None, None, None,
-                                                          OPENED, "ru", push(view), counted)
+        items, new, strip, counted = live_cb.refresh_feed(
+            ctx.at(later), None, None, None, None, OPENED, "ru", push(view), counted
+        )
     assert selects(seen) == 1  # the new flush's feed (the anchor, and the offset, stayed)
     assert counted["count"] == 4 and texts(new)[0] == "4"
-    stored = live_cb.refresh_feed(ctx.at(later), None, None, None, None, OPENED, "ru", None,
-                                  {"key": counted["key"], "count": 0})
+    stored = live_cb.refresh_feed(
+        ctx.at(later),
+        None,
+        None,
+        None,
+        None,
+        OPENED,
+        "ru",
+        None,
+        {"key": counted["key"], "count": 0},
+    )
     assert stored[3]["count"] == 4  # the store agrees
     assert rendered(items) == rendered(stored[0]) and rendered(strip) == rendered(stored[2])
 
 
 def test_pages_that_may_not_show_the_view_query_the_store(
-        engine: Engine, cases: dict[str, str]) -> None:
+    engine: Engine, cases: dict[str, str]
+) -> None:
     found = views(engine)
     # Filters set: the store, with those filters.
     with statements(engine) as seen:
-        items, *_ = live_cb.refresh_feed(context(engine, "duty"), None, None, "fraud", None,
-                                         OPENED, "ru", push(found[None]))
+        items, *_ = live_cb.refresh_feed(
+            context(engine, "duty"), None, None, "fraud", None, OPENED, "ru", push(found[None])
+        )
     assert selects(seen) == 3 and [w for w in texts(items) if w.startswith("KUP-")] == [cases["B"]]
     # A country view (or a forged one) on a regional page: the store, in the page's scope.
     osh = context(engine, "manager-osh")
     with statements(engine) as seen:
-        items, *_ = live_cb.refresh_feed(osh, None, None, None, None, OPENED, "ru",
-                                         push(found[None]))
+        items, *_ = live_cb.refresh_feed(
+            osh, None, None, None, None, OPENED, "ru", push(found[None])
+        )
     assert selects(seen) == 3 and [w for w in texts(items) if w.startswith("KUP-")] == [cases["F"]]
     # No view, or one without an anchor: the store too.
     for payload in (push(None), push({**found["KG-GO"], "anchor": "soon"})):
@@ -145,30 +169,47 @@ def test_pages_that_may_not_show_the_view_query_the_store(
 
 def test_rows_in_a_push_are_not_rendered(engine: Engine, cases: dict[str, str]) -> None:
     """The feed comes from the store in the viewer's scope, whatever rows a push carries."""
-    forged = {**views(engine)["KG-GO"], "feed": [
-        {"reg_no": cases["A"], "region": "KG-GO"}, {"reg_no": "KUP-FORGED", "summary": "x"}]}
-    items, *_ = live_cb.refresh_feed(context(engine, "manager-osh"), None, None, None, None,
-                                     OPENED, "ru", push(forged))
+    forged = {
+        **views(engine)["KG-GO"],
+        "feed": [
+            {"reg_no": cases["A"], "region": "KG-GO"},
+            {"reg_no": "KUP-FORGED", "summary": "x"},
+        ],
+    }
+    items, *_ = live_cb.refresh_feed(
+        context(engine, "manager-osh"), None, None, None, None, OPENED, "ru", push(forged)
+    )
     assert [w for w in texts(items) if w.startswith("KUP-")] == [cases["F"]]
 
 
-@pytest.mark.parametrize("change", [
-    {"view": []}, {"counts": {"open": "5"}}, {"counts": [1, 2, 3]}, {"total": "12"},
-    {"scope": 5}, {"anchor": 10}, {"as_of": ["now"]},
-])
-def test_a_view_of_another_json_type_is_refused(engine: Engine, cases: dict[str, str],
-                                                change: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"view": []},
+        {"counts": {"open": "5"}},
+        {"counts": [1, 2, 3]},
+        {"total": "12"},
+        {"scope": 5},
+        {"anchor": 10},
+        {"as_of": ["now"]},
+    ],
+)
+def test_a_view_of_another_json_type_is_refused(
+    engine: Engine, cases: dict[str, str], change: dict[str, object]
+) -> None:
     view = [] if "view" in change else {**views(engine)[None], **change}
     with pytest.raises(InvalidCallbackInput):
-        live_cb.refresh_feed(context(engine, "duty"), None, None, None, None, OPENED, "ru",
-                             push(view))
+        live_cb.refresh_feed(
+            context(engine, "duty"), None, None, None, None, OPENED, "ru", push(view)
+        )
 
 
 def test_unknown_or_missing_view_values_degrade(engine: Engine, cases: dict[str, str]) -> None:
     ctx = context(engine, "duty")
     view = {"scope": None, "anchor": NOW.isoformat(), "as_of": NOW.isoformat()}
-    items, new, strip, counted = live_cb.refresh_feed(ctx, None, None, None, None, OPENED, "ru",
-                                                      push(view))
+    items, new, strip, counted = live_cb.refresh_feed(
+        ctx, None, None, None, None, OPENED, "ru", push(view)
+    )
     assert "0" in texts(strip)  # no counts: zeros, not the store's
     assert counted["count"] == 1  # no total: the page's own offset (A) alone
     queried = live_cb.refresh_feed(ctx, None, None, None, None, OPENED, "ru")
@@ -177,18 +218,21 @@ def test_unknown_or_missing_view_values_degrade(engine: Engine, cases: dict[str,
 
 def map_push(ctx, view: dict, payload_filters=(None, None, None, None)):  # type: ignore[no-untyped-def]
     key = live_cb.map_key(payload_filters, "open", False, "ru")
-    return live_cb.update_map(ctx, ids.SOCKET, *payload_filters, "open", "light", push(view),
-                              key, "ru")
+    return live_cb.update_map(
+        ctx, ids.SOCKET, *payload_filters, "open", "light", push(view), key, "ru"
+    )
 
 
 @pytest.mark.parametrize("who, scope", [("duty", None), ("manager-osh", "KG-GO")])
 def test_map_points_are_read_once_per_flush_and_scope(
-        engine: Engine, cases: dict[str, str], who: str, scope: str | None) -> None:
+    engine: Engine, cases: dict[str, str], who: str, scope: str | None
+) -> None:
     ctx = context(engine, who)
     view = views(engine)[scope]
     key = live_cb.map_key((None, None, None, None), "open", False, "ru")
-    queried, _ = live_cb.update_map(ctx, ids.SOCKET, None, None, None, None, "open", "light",
-                                    push(None), key, "ru")
+    queried, _ = live_cb.update_map(
+        ctx, ids.SOCKET, None, None, None, None, "open", "light", push(None), key, "ru"
+    )
     with statements(engine) as first:
         shared, same = map_push(ctx, view)
     assert selects(first) == 1 and same == key
@@ -198,18 +242,22 @@ def test_map_points_are_read_once_per_flush_and_scope(
     assert again == []  # the next page of the flush reads nothing
 
 
-def test_map_pages_that_may_not_share_query_their_own(engine: Engine,
-                                                      cases: dict[str, str]) -> None:
+def test_map_pages_that_may_not_share_query_their_own(
+    engine: Engine, cases: dict[str, str]
+) -> None:
     ctx = context(engine, "manager-osh")
     found = views(engine)
     stale = {**found["KG-GO"], "as_of": (NOW - timedelta(minutes=5)).isoformat()}
-    for view, filters in ((found[None], (None, None, None, None)),  # not its scope
-                          (found["KG-GO"], (None, None, "theft", None)),  # a filter set
-                          (stale, (None, None, None, None))):  # not of this moment
+    for view, filters in (
+        (found[None], (None, None, None, None)),  # not its scope
+        (found["KG-GO"], (None, None, "theft", None)),  # a filter set
+        (stale, (None, None, None, None)),
+    ):  # not of this moment
         with statements(engine) as seen:
             patch, _ = map_push(ctx, view, filters)
         assert selects(seen) == 1
         operations = patch.to_plotly_json()["operations"]
-        lats = [lat for op in operations if op["location"][-1] == "lat"
-                for lat in op["params"]["value"]]
+        lats = [
+            lat for op in operations if op["location"][-1] == "lat" for lat in op["params"]["value"]
+        ]
         assert lats in ([], [40.51])  # Osh's own point, or none (a theft filter)

@@ -8,7 +8,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -16,24 +16,27 @@ from sqlalchemy import Engine, select
 
 from components import ids
 from console.config import Settings
-from console.domain.access import Viewer
 from console.web.app import WebApp, create_app
 from data import flags, users
 from data.db import make_sessionmaker, writer_engine
 from data.models import Flag
+from rules.access import Viewer
 from tests.support import events as ev
-from tests.ui.test_callbacks import store
 
 PASSWORD = "served-pages-password"
-ACCOUNTS = {"duty": ("duty", None), "prosecutor": ("prosecutor", None),
-            "manager-osh": ("manager", "KG-GO")}
+ACCOUNTS = {
+    "duty": ("duty", None),
+    "prosecutor": ("prosecutor", None),
+    "manager-osh": ("manager", "KG-GO"),
+}
 
 
 @pytest.fixture
 def web(settings: Settings, engine: Engine, redis_client) -> Iterator[WebApp]:  # type: ignore[no-untyped-def]
     settings = settings.with_overrides(stream=f"kup:ui:{uuid.uuid4().hex[:8]}")
-    app = create_app(settings, engine=engine, redis_url=settings.redis_url, testing=True,
-                     message_queue=False)
+    app = create_app(
+        settings, engine=engine, redis_url=settings.redis_url, testing=True, message_queue=False
+    )
     with make_sessionmaker(writer_engine(engine)).begin() as s:
         for name, (role, region) in ACCOUNTS.items():
             users.add_user(s, name, PASSWORD, role, region, enforce_strength=False)
@@ -48,8 +51,10 @@ def client_for(web: WebApp) -> Callable[[str], FlaskClient]:
         form = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" value="([^"]+)"', form)
         assert token
-        response = client.post("/login", data={"username": username, "password": PASSWORD,
-                                               "csrf_token": token.group(1)})
+        response = client.post(
+            "/login",
+            data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
+        )
         assert response.status_code == 302
         assert client.get("/").status_code == 200  # sets the _csrf_token cookie
         return client
@@ -59,11 +64,13 @@ def client_for(web: WebApp) -> Callable[[str], FlaskClient]:
 
 @pytest.fixture
 def two_cases(engine: Engine) -> dict[str, str]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     bishkek, osh = ev.next_reg_no(ev.BISHKEK), ev.next_reg_no(ev.OSH_CITY)
-    store_now(engine, ev.registered(bishkek, now - timedelta(days=5), summary="bishkek case"),
-              ev.registered(osh, now - timedelta(minutes=5), district=ev.OSH_CITY,
-                            summary="osh case"))
+    store_now(
+        engine,
+        ev.registered(bishkek, now - timedelta(days=5), summary="bishkek case"),
+        ev.registered(osh, now - timedelta(minutes=5), district=ev.OSH_CITY, summary="osh case"),
+    )
     return {"bishkek": bishkek, "osh": osh}
 
 
@@ -73,26 +80,40 @@ def store_now(engine: Engine, *events: dict[str, str]) -> None:
 
     entries = [StreamEntry(f"1800000000000-{i}", e) for i, e in enumerate(events, 1)]
     with make_sessionmaker(writer_engine(engine)).begin() as session:
-        assert not apply_batch(session, entries, intake_rules(Settings())).rejected
+        assert not apply_batch(session, entries, intake_rules()).rejected
 
 
-def call(web: WebApp, client: FlaskClient, output_id: str, inputs: list,
-         state: list[dict] | None = None, changed: str | None = None) -> dict:
+def call(
+    web: WebApp,
+    client: FlaskClient,
+    output_id: str,
+    inputs: list,
+    state: list[dict] | None = None,
+    changed: str | None = None,
+) -> dict:
     """POST one callback as dash-renderer does (CSRF header from the cookie); `changed` is
     the prop that fired (default: the first input)."""
     key = next(k for k in web.dash_app.callback_map if f"{output_id}." in k)
     spec = web.dash_app.callback_map[key]
-    outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]}
-               for o in key.strip(".").split("...")]
-    body = {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0],
-            "inputs": inputs, "state": state or [],
-            "changedPropIds": [changed or f"{inputs[0]['id']}.{inputs[0]['property']}"]}
+    outputs = [
+        {"id": o.split(".")[0], "property": o.split(".")[1]} for o in key.strip(".").split("...")
+    ]
+    body = {
+        "output": key,
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": inputs,
+        "state": state or [],
+        "changedPropIds": [changed or f"{inputs[0]['id']}.{inputs[0]['property']}"],
+    }
     assert len(spec["inputs"]) == len(inputs)
     cookie = client.get_cookie("_csrf_token")
     assert cookie is not None
-    response = client.post("/_dash-update-component", data=json.dumps(body),
-                           content_type="application/json",
-                           headers={"X-CSRFToken": cookie.value})
+    response = client.post(
+        "/_dash-update-component",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"X-CSRFToken": cookie.value},
+    )
     assert response.status_code in (200, 204), response.get_data(as_text=True)
     return response.get_json() if response.status_code == 200 else {}
 
@@ -105,13 +126,19 @@ def test_layout_is_built_for_the_logged_in_user(web: WebApp, client_for) -> None
 
 
 def test_feed_callback_scoped_over_http(web: WebApp, client_for, two_cases) -> None:  # type: ignore[no-untyped-def]
-    inputs = [{"id": i, "property": "value", "value": None} for i in (
-        ids.LIVE_REGION, ids.LIVE_DISTRICT, ids.LIVE_CATEGORY, ids.LIVE_KIND)]
-    inputs += [{"id": ids.SOCKET, "property": "data-changes", "value": None},
-               {"id": ids.RESYNC, "property": "data", "value": 0}]
-    state = [{"id": ids.LIVE_OPENED, "property": "data", "value": None},
-             {"id": ids.LIVE_NEW, "property": "data", "value": None},
-             {"id": ids.LANG, "property": "data", "value": "ru"}]
+    inputs = [
+        {"id": i, "property": "value", "value": None}
+        for i in (ids.LIVE_REGION, ids.LIVE_DISTRICT, ids.LIVE_CATEGORY, ids.LIVE_KIND)
+    ]
+    inputs += [
+        {"id": ids.SOCKET, "property": "data-changes", "value": None},
+        {"id": ids.RESYNC, "property": "data", "value": 0},
+    ]
+    state = [
+        {"id": ids.LIVE_OPENED, "property": "data", "value": None},
+        {"id": ids.LIVE_NEW, "property": "data", "value": None},
+        {"id": ids.LANG, "property": "data", "value": "ru"},
+    ]
     osh = json.dumps(call(web, client_for("manager-osh"), ids.LIVE_FEED, inputs, state))
     everyone = json.dumps(call(web, client_for("duty"), ids.LIVE_FEED, inputs, state))
     assert two_cases["osh"] in osh and two_cases["bishkek"] not in osh
@@ -120,17 +147,20 @@ def test_feed_callback_scoped_over_http(web: WebApp, client_for, two_cases) -> N
 
 def flag_request(reg_no: str) -> tuple[list[dict], list[dict]]:
     inputs = [{"id": ids.FLAG_BUTTON, "property": "n_clicks", "value": 1}]
-    state = [{"id": ids.FLAG_COMMENT, "property": "value", "value": "forged"},
-             {"id": ids.OVERDUE_TABS, "property": "active_tab", "value": "overdue"},
-             {"id": ids.OVERDUE_GRID, "property": "selectedRows", "value": [{"reg_no": reg_no}]},
-             {"id": ids.DUE_SOON_GRID, "property": "selectedRows", "value": []},
-             {"id": ids.FLAG_VERSION, "property": "data", "value": 0},
-             {"id": ids.LANG, "property": "data", "value": "en"}]
+    state = [
+        {"id": ids.FLAG_COMMENT, "property": "value", "value": "forged"},
+        {"id": ids.OVERDUE_TABS, "property": "active_tab", "value": "overdue"},
+        {"id": ids.OVERDUE_GRID, "property": "selectedRows", "value": [{"reg_no": reg_no}]},
+        {"id": ids.DUE_SOON_GRID, "property": "selectedRows", "value": []},
+        {"id": ids.FLAG_VERSION, "property": "data", "value": 0},
+        {"id": ids.LANG, "property": "data", "value": "en"},
+    ]
     return inputs, state
 
 
 def test_duty_officer_forging_the_flag_callback_is_refused(  # type: ignore[no-untyped-def]
-        web: WebApp, client_for, two_cases, engine: Engine) -> None:
+    web: WebApp, client_for, two_cases, engine: Engine
+) -> None:
     inputs, state = flag_request(two_cases["bishkek"])
     refused = json.dumps(call(web, client_for("duty"), ids.FLAG_RESULT, inputs, state))
     assert "Not allowed: only prosecutors can flag." in refused
@@ -140,23 +170,29 @@ def test_duty_officer_forging_the_flag_callback_is_refused(  # type: ignore[no-u
     assert f"Flag set: {two_cases['bishkek']}" in done
     with make_sessionmaker(engine)() as s:
         assert [(f.reg_no, f.created_by) for f in s.scalars(select(Flag))] == [
-            (two_cases["bishkek"], "prosecutor")]
+            (two_cases["bishkek"], "prosecutor")
+        ]
 
 
 def test_clearing_a_flag_through_the_pattern_callback_over_http(  # type: ignore[no-untyped-def]
-        web: WebApp, client_for, two_cases, engine: Engine) -> None:
+    web: WebApp, client_for, two_cases, engine: Engine
+) -> None:
     """The case page's "clear flag" buttons are a pattern (ALL) input: dash-renderer sends
     them as a list of dict ids and names the clicked one, as JSON, in changedPropIds."""
     osh = two_cases["osh"]
     with make_sessionmaker(writer_engine(engine)).begin() as s:
         flag = flags.add_flag(s, Viewer("prosecutor", "prosecutor"), osh, "check")
     button = {"flag": flag.id, "type": ids.CLEAR_FLAG_TYPE}
-    inputs = [{"id": ids.CASE_FLAG_BUTTON, "property": "n_clicks", "value": None},
-              [{"id": button, "property": "n_clicks", "value": 1}]]
-    state = [{"id": ids.CASE_FLAG_COMMENT, "property": "value", "value": None},
-             {"id": ids.CASE_REG_NO, "property": "data", "value": osh},
-             {"id": ids.CASE_FLAG_VERSION, "property": "data", "value": 2},
-             {"id": ids.LANG, "property": "data", "value": "en"}]
+    inputs = [
+        {"id": ids.CASE_FLAG_BUTTON, "property": "n_clicks", "value": None},
+        [{"id": button, "property": "n_clicks", "value": 1}],
+    ]
+    state = [
+        {"id": ids.CASE_FLAG_COMMENT, "property": "value", "value": None},
+        {"id": ids.CASE_REG_NO, "property": "data", "value": osh},
+        {"id": ids.CASE_FLAG_VERSION, "property": "data", "value": 2},
+        {"id": ids.LANG, "property": "data", "value": "en"},
+    ]
     changed = f'{{"flag":{flag.id},"type":"{ids.CLEAR_FLAG_TYPE}"}}.n_clicks'
     answer = call(web, client_for("prosecutor"), ids.CASE_FLAG_RESULT, inputs, state, changed)
     assert f"Flag cleared: {osh}" in json.dumps(answer)
@@ -167,10 +203,12 @@ def test_clearing_a_flag_through_the_pattern_callback_over_http(  # type: ignore
 
 def test_case_page_of_another_region_over_http(web: WebApp, client_for, two_cases) -> None:  # type: ignore[no-untyped-def]
     def body(client: FlaskClient, reg_no: str) -> str:
-        inputs = [{"id": ids.CASE_REG_NO, "property": "data", "value": reg_no},
-                  {"id": ids.CASE_FLAG_VERSION, "property": "data", "value": 0},
-                  {"id": ids.SOCKET, "property": "data-flags", "value": None},
-                  {"id": ids.RESYNC, "property": "data", "value": 0}]
+        inputs = [
+            {"id": ids.CASE_REG_NO, "property": "data", "value": reg_no},
+            {"id": ids.CASE_FLAG_VERSION, "property": "data", "value": 0},
+            {"id": ids.SOCKET, "property": "data-flags", "value": None},
+            {"id": ids.RESYNC, "property": "data", "value": 0},
+        ]
         state = [{"id": ids.LANG, "property": "data", "value": "en"}]
         return json.dumps(call(web, client, ids.CASE_BODY, inputs, state), ensure_ascii=False)
 
@@ -181,8 +219,11 @@ def test_case_page_of_another_region_over_http(web: WebApp, client_for, two_case
 
 
 @pytest.mark.parametrize("lang", ["ru", "ky", "en"])
-def test_login_and_logout_pages_speak_the_consoles_language(web: WebApp, client_for,  # type: ignore[no-untyped-def]
-                                                            lang: str) -> None:
+def test_login_and_logout_pages_speak_the_consoles_language(
+    web: WebApp,
+    client_for,  # type: ignore[no-untyped-def]
+    lang: str,
+) -> None:
     """The server-rendered pages take their words from components/i18n.py (one table), in the
     language chosen at /lang/<code>, as plain HTML forms (no script needed)."""
     from components.i18n import LANGUAGE_NAMES, t
@@ -197,8 +238,9 @@ def test_login_and_logout_pages_speak_the_consoles_language(web: WebApp, client_
     assert '<form method="post" action="/login"' in page
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token
-    refused = client.post("/login", data={"username": "duty", "password": "wrong",
-                                          "csrf_token": token.group(1)})
+    refused = client.post(
+        "/login", data={"username": "duty", "password": "wrong", "csrf_token": token.group(1)}
+    )
     assert refused.status_code == 401
     assert html_text(t("login.refused", lang)) in refused.get_data(as_text=True)
     missing = client.post("/login", data={"username": "", "csrf_token": token.group(1)})

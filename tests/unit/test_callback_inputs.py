@@ -5,7 +5,7 @@ type raises InvalidCallbackInput (answered 400 by the served console) and never 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -16,9 +16,11 @@ from callbacks.inputs import InvalidCallbackInput
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5),
-                                                                      children, max_size=4),
-    max_leaves=12)
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
+    max_leaves=12,
+)
 
 
 @pytest.mark.parametrize("value", [[], {}, 0, 1.5, True, ["x"], {"a": "b"}])
@@ -47,7 +49,13 @@ def test_choices_degrade_to_the_default() -> None:
     assert inputs.choice("violet", ("light", "dark"), "light") == "light"
     assert inputs.choice(None, ("light", "dark"), "light") == "light"
     assert [inputs.language(v) for v in ("ky", "en", "ru", "xx", "", None)] == [
-        "ky", "en", "ru", "ru", "ru", "ru"]
+        "ky",
+        "en",
+        "ru",
+        "ru",
+        "ru",
+        "ru",
+    ]
     with pytest.raises(InvalidCallbackInput):
         inputs.language([])  # what once made every page answer 500
     with pytest.raises(InvalidCallbackInput):
@@ -69,8 +77,16 @@ def test_numbers_are_whole_and_within_what_javascript_holds() -> None:
 
 def test_reg_no_is_a_registration_number_or_nothing() -> None:
     assert inputs.reg_no("KUP-2026-000001") == "KUP-2026-000001"
-    for names_no_case in (None, "", "kup-2026-000001", "KUP\x00-00001", "KUP1", "K" * 33,
-                          "KUP 2026 000001", "' OR 1=1 --"):
+    for names_no_case in (
+        None,
+        "",
+        "kup-2026-000001",
+        "KUP\x00-00001",
+        "KUP1",
+        "K" * 33,
+        "KUP 2026 000001",
+        "' OR 1=1 --",
+    ):
         assert inputs.reg_no(names_no_case) is None, names_no_case
     with pytest.raises(InvalidCallbackInput):
         inputs.reg_no(20260001)
@@ -80,20 +96,33 @@ def test_objects_and_lists() -> None:
     assert inputs.mapping(None) == {} and inputs.mapping({"a": [1]}) == {"a": [1]}
     assert inputs.rows(None) == [] and inputs.rows([{}, {"reg_no": "X"}]) == [{}, {"reg_no": "X"}]
     assert inputs.texts(None) == [] and inputs.texts(["a", ""]) == ["a", ""]
-    for parse, bad in ((inputs.mapping, []), (inputs.mapping, "x"), (inputs.rows, {}),
-                       (inputs.rows, [{}, 1]), (inputs.rows, "rows"), (inputs.texts, "ab"),
-                       (inputs.texts, ["a", None]), (inputs.texts, {"a": "b"})):
+    for parse, bad in (
+        (inputs.mapping, []),
+        (inputs.mapping, "x"),
+        (inputs.rows, {}),
+        (inputs.rows, [{}, 1]),
+        (inputs.rows, "rows"),
+        (inputs.texts, "ab"),
+        (inputs.texts, ["a", None]),
+        (inputs.texts, {"a": "b"}),
+    ):
         with pytest.raises(InvalidCallbackInput):
             parse(bad)
 
 
 def test_instants_are_utc_and_degrade_when_they_do_not_parse() -> None:
     bishkek = inputs.instant("2026-03-11T12:00:00+06:00")
-    assert bishkek == datetime(2026, 3, 11, 6, 0, tzinfo=timezone.utc)
+    assert bishkek == datetime(2026, 3, 11, 6, 0, tzinfo=UTC)
     assert bishkek is not None and bishkek.utcoffset() is not None
     assert inputs.instant("2026-03-11T06:00:00") == bishkek  # naive means UTC
-    for degrades in (None, "", "not an instant", "2026-13-40", "0001-01-01T00:00:00+14:00",
-                     "9999-12-31T23:59:59-14:00"):
+    for degrades in (
+        None,
+        "",
+        "not an instant",
+        "2026-13-40",
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59-14:00",
+    ):
         assert inputs.instant(degrades) is None, degrades
     for bad in (1741672800, ["2026-03-11"], {"at": "2026-03-11"}):
         with pytest.raises(InvalidCallbackInput):
@@ -109,8 +138,10 @@ PARSERS: dict[str, tuple[Callable[[object], object], Callable[[object], bool]]] 
     "rows": (inputs.rows, lambda r: isinstance(r, list) and all(isinstance(i, dict) for i in r)),
     "texts": (inputs.texts, lambda r: isinstance(r, list) and all(isinstance(i, str) for i in r)),
     "numbers": (inputs.numbers, lambda r: isinstance(r, list) and all(type(i) is int for i in r)),
-    "instant": (inputs.instant, lambda r: r is None or (isinstance(r, datetime)
-                                                        and r.utcoffset() is not None)),
+    "instant": (
+        inputs.instant,
+        lambda r: r is None or (isinstance(r, datetime) and r.utcoffset() is not None),
+    ),
 }
 
 

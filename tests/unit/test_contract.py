@@ -2,32 +2,66 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from console.domain.contract import ContractError, decode_fields, validate_event
 from data.reference import load_geography
+from rules.contract import ContractError, decode_fields, validate_event
 
-NOW = datetime(2026, 11, 28, 6, 0, tzinfo=timezone.utc)  # 12:00 in Bishkek
+NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)  # 12:00 in Bishkek
 DISTRICTS = frozenset(load_geography().districts)
 REG = "KUP-41711000000000-2026-000123"
 
-REGISTERED = {"schema": "1", "type": "registered", "event_id": "6f1c2a", "reg_no": REG,
-              "occurred_at": "2026-11-28T09:15:00+06:00",
-              "received_at": "2026-11-28T09:02:00+06:00", "district": "41711000000000",
-              "category": "theft", "source": "statement", "lat": "42.8746", "lon": "74.5698",
-              "summary": "Кража телефона в маршрутке №110"}
-ASSIGNED = {"schema": "1", "type": "assigned", "event_id": "6f1c2b", "reg_no": REG,
-            "occurred_at": "2026-11-28T09:40:00+06:00", "unit": "OVD-Pervomaisky",
-            "officer": "10442"}
-EXTENDED = {"schema": "1", "type": "extended", "event_id": "6f1c2c", "reg_no": REG,
-            "occurred_at": "2026-11-28T10:00:00+06:00", "days": "10", "authority": "head"}
-DECIDED = {"schema": "1", "type": "decided", "event_id": "6f1c2d", "reg_no": REG,
-           "occurred_at": "2026-11-28T11:00:00+06:00", "decision": "initiated",
-           "decided_at": "2026-11-28T10:55:00+06:00"}
-REOPENED = {"schema": "1", "type": "reopened", "event_id": "6f1c2e", "reg_no": REG,
-            "occurred_at": "2026-11-28T11:30:00+06:00", "days": "5"}
+REGISTERED = {
+    "schema": "1",
+    "type": "registered",
+    "event_id": "6f1c2a",
+    "reg_no": REG,
+    "occurred_at": "2026-11-28T09:15:00+06:00",
+    "received_at": "2026-11-28T09:02:00+06:00",
+    "district": "41711000000000",
+    "category": "theft",
+    "source": "statement",
+    "lat": "42.8746",
+    "lon": "74.5698",
+    "summary": "Кража телефона в маршрутке №110",
+}
+ASSIGNED = {
+    "schema": "1",
+    "type": "assigned",
+    "event_id": "6f1c2b",
+    "reg_no": REG,
+    "occurred_at": "2026-11-28T09:40:00+06:00",
+    "unit": "OVD-Pervomaisky",
+    "officer": "10442",
+}
+EXTENDED = {
+    "schema": "1",
+    "type": "extended",
+    "event_id": "6f1c2c",
+    "reg_no": REG,
+    "occurred_at": "2026-11-28T10:00:00+06:00",
+    "days": "10",
+    "authority": "head",
+}
+DECIDED = {
+    "schema": "1",
+    "type": "decided",
+    "event_id": "6f1c2d",
+    "reg_no": REG,
+    "occurred_at": "2026-11-28T11:00:00+06:00",
+    "decision": "initiated",
+    "decided_at": "2026-11-28T10:55:00+06:00",
+}
+REOPENED = {
+    "schema": "1",
+    "type": "reopened",
+    "event_id": "6f1c2e",
+    "reg_no": REG,
+    "occurred_at": "2026-11-28T11:30:00+06:00",
+    "days": "5",
+}
 
 
 def check(fields: dict[str, str]):  # type: ignore[no-untyped-def]
@@ -63,7 +97,7 @@ def test_registered_fields_are_typed_with_defaults() -> None:
     event = check(REGISTERED)
     assert event.data["kind"] == "crime" and event.data["priority"] == "normal"
     assert event.data["lat"] == pytest.approx(42.8746)
-    assert event.data["received_at"] == datetime(2026, 11, 28, 3, 2, tzinfo=timezone.utc)
+    assert event.data["received_at"] == datetime(2026, 11, 28, 3, 2, tzinfo=UTC)
 
 
 def test_unknown_extra_fields_are_ignored() -> None:
@@ -98,8 +132,9 @@ def test_event_id_limits_accepted() -> None:
     assert check(with_(ASSIGNED, event_id="Z")).event_id == "Z"
 
 
-@pytest.mark.parametrize("reg_no", ["KUP-1", "kup-41711000000000-2026-1", "A" * 33,
-                                    "KUP_417", "KUP-417 11"])
+@pytest.mark.parametrize(
+    "reg_no", ["KUP-1", "kup-41711000000000-2026-1", "A" * 33, "KUP_417", "KUP-417 11"]
+)
 def test_reg_no_format(reg_no: str) -> None:
     rejected(with_(ASSIGNED, reg_no=reg_no), "reg_no")
 
@@ -108,8 +143,9 @@ def test_reg_no_with_trailing_newline_is_rejected() -> None:
     rejected(with_(ASSIGNED, reg_no=REG + "\n"), "reg_no")
 
 
-@pytest.mark.parametrize("value", ["2026-11-28T09:15:00", "2026-11-28", "yesterday",
-                                   "28.11.2026 09:15"])
+@pytest.mark.parametrize(
+    "value", ["2026-11-28T09:15:00", "2026-11-28", "yesterday", "28.11.2026 09:15"]
+)
 def test_timestamp_without_offset_or_malformed_is_rejected(value: str) -> None:
     rejected(with_(ASSIGNED, occurred_at=value), "occurred_at")
 
@@ -193,10 +229,18 @@ def test_lat_and_lon_both_or_neither() -> None:
     assert event.data["lat"] is None and event.data["lon"] is None
 
 
-@pytest.mark.parametrize(("lat", "lon", "field"), [
-    ("39.0", "74.5", "lat"), ("43.4", "74.5", "lat"), ("42.8", "69.1", "lon"),
-    ("42.8", "80.4", "lon"), ("nan", "74.5", "lat"), ("42.8", "inf", "lon"),
-    ("north", "74.5", "lat")])
+@pytest.mark.parametrize(
+    ("lat", "lon", "field"),
+    [
+        ("39.0", "74.5", "lat"),
+        ("43.4", "74.5", "lat"),
+        ("42.8", "69.1", "lon"),
+        ("42.8", "80.4", "lon"),
+        ("nan", "74.5", "lat"),
+        ("42.8", "inf", "lon"),
+        ("north", "74.5", "lat"),
+    ],
+)
 def test_coordinates_inside_kyrgyzstan(lat: str, lon: str, field: str) -> None:
     rejected(with_(REGISTERED, lat=lat, lon=lon), field)
 
@@ -246,8 +290,9 @@ def test_extended_reason_limited_to_500() -> None:
     rejected(with_(EXTENDED, reason="r" * 501), "reason")
 
 
-@pytest.mark.parametrize("decision", ["initiated", "refused", "transferred", "merged",
-                                      "closed_other"])
+@pytest.mark.parametrize(
+    "decision", ["initiated", "refused", "transferred", "merged", "closed_other"]
+)
 def test_decided_decisions(decision: str) -> None:
     assert check(with_(DECIDED, decision=decision)).data["decision"] == decision
 
@@ -263,8 +308,10 @@ def test_decided_transferred_to_limited_to_64() -> None:
     rejected(with_(DECIDED, transferred_to="t" * 65), "transferred_to")
 
 
-@pytest.mark.parametrize(("days", "ok"), [("1", True), ("30", True), ("0", False),
-                                          ("31", False), ("", False), ("2.5", False)])
+@pytest.mark.parametrize(
+    ("days", "ok"),
+    [("1", True), ("30", True), ("0", False), ("31", False), ("", False), ("2.5", False)],
+)
 def test_reopened_days_1_to_30(days: str, ok: bool) -> None:
     fields = with_(REOPENED, days=days)
     if ok:

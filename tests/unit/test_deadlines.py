@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from console.domain.contract import validate_event
-from console.domain.deadlines import (add_working_days, case_status, end_of_local_day,
-                                      get_rule_set, is_late_registration, is_working_day,
-                                      period_end)
-from console.domain.lifecycle import CaseConflict, apply_event, register_case
 from data.reference import load_geography
+from rules.contract import validate_event
+from rules.deadlines import (
+    add_working_days,
+    case_status,
+    end_of_local_day,
+    get_rule_set,
+    is_late_registration,
+    is_working_day,
+    period_end,
+)
+from rules.lifecycle import CaseConflict, apply_event, register_case
 from tests.support import events as ev
 
 TZ = ZoneInfo("Asia/Bishkek")
@@ -31,8 +37,7 @@ def test_period_ends_at_midnight_after_the_last_day() -> None:
 
 
 def test_end_of_local_day_is_2400_local() -> None:
-    assert end_of_local_day(date(2026, 12, 31), TZ) == datetime(2026, 12, 31, 18, 0,
-                                                               tzinfo=timezone.utc)
+    assert end_of_local_day(date(2026, 12, 31), TZ) == datetime(2026, 12, 31, 18, 0, tzinfo=UTC)
 
 
 def test_received_late_evening_local_counts_from_that_local_date() -> None:
@@ -91,8 +96,9 @@ def test_extension_of_an_appeal_switches_to_calendar_days() -> None:
 def test_decision_closes_and_reopening_restarts_from_its_own_date() -> None:
     case = register(received=local(2026, 11, 20, 9))
     closed, _ = apply(case, ev.decided(case.reg_no, local(2026, 11, 21, 12), "refused"))
-    assert case_status(closed.deadline, not closed.is_open, local(2026, 12, 30), DUE_SOON) == \
-        "decided"
+    assert (
+        case_status(closed.deadline, not closed.is_open, local(2026, 12, 30), DUE_SOON) == "decided"
+    )
     reopened, change = apply(closed, ev.reopened(case.reg_no, local(2026, 11, 25, 15), 5))
     assert reopened.is_open and reopened.decision is None and reopened.reopenings == 1
     assert reopened.deadline == local(2026, 12, 1)
@@ -107,19 +113,23 @@ def test_second_registration_conflicts() -> None:
 
 def test_assignment_updates_unit_and_officer_only() -> None:
     case = register()
-    assigned, change = apply(case, ev.assigned(case.reg_no, local(2026, 11, 24, 12), "ROVD-Osh",
-                                               "777"))
+    assigned, change = apply(
+        case, ev.assigned(case.reg_no, local(2026, 11, 24, 12), "ROVD-Osh", "777")
+    )
     assert (assigned.unit, assigned.officer, change) == ("ROVD-Osh", "777", None)
     assert assigned.deadline == case.deadline
 
 
-@pytest.mark.parametrize(("now", "status"), [
-    (local(2026, 11, 25), "open"),
-    (local(2026, 11, 26, 0, 0, 1), "due_soon"),
-    (local(2026, 11, 26, 23, 59), "due_soon"),
-    (local(2026, 11, 27), "overdue"),
-    (local(2026, 12, 27), "overdue"),
-])
+@pytest.mark.parametrize(
+    ("now", "status"),
+    [
+        (local(2026, 11, 25), "open"),
+        (local(2026, 11, 26, 0, 0, 1), "due_soon"),
+        (local(2026, 11, 26, 23, 59), "due_soon"),
+        (local(2026, 11, 27), "overdue"),
+        (local(2026, 12, 27), "overdue"),
+    ],
+)
 def test_status_at_an_instant(now: datetime, status: str) -> None:
     case = register()  # deadline 2026-11-27 00:00 local
     assert case_status(case.deadline, False, now, DUE_SOON) == status
@@ -127,8 +137,7 @@ def test_status_at_an_instant(now: datetime, status: str) -> None:
 
 def test_due_soon_window_is_configurable() -> None:
     case = register()
-    assert case_status(case.deadline, False, local(2026, 11, 25), timedelta(hours=49)) == \
-        "due_soon"
+    assert case_status(case.deadline, False, local(2026, 11, 25), timedelta(hours=49)) == "due_soon"
 
 
 def test_late_registration_over_24_hours() -> None:
@@ -144,11 +153,11 @@ def test_rule_set_is_named_and_unknown_names_fail() -> None:
         get_rule_set("nowhere")
 
 
-def register(*, kind: str = "crime", received: datetime | None = None,
-             at: datetime | None = None):  # type: ignore[no-untyped-def]
+def register(*, kind: str = "crime", received: datetime | None = None, at: datetime | None = None):  # type: ignore[no-untyped-def]
     received = received or local(2026, 11, 23, 9)
-    fields = ev.registered(ev.next_reg_no(), at or received + timedelta(minutes=5),
-                           received_at=received, kind=kind)
+    fields = ev.registered(
+        ev.next_reg_no(), at or received + timedelta(minutes=5), received_at=received, kind=kind
+    )
     state, _ = register_case(_valid(fields), TZ, RULES)
     return state
 

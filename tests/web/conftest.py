@@ -8,7 +8,7 @@ import itertools
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from dash import Input, Output, dcc, html
@@ -60,14 +60,21 @@ def web_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def make_web(web_settings: Settings, engine: Engine, redis_client) -> Iterator[Callable[..., WebApp]]:  # type: ignore[no-untyped-def]
+def make_web(
+    web_settings: Settings, engine: Engine, redis_client
+) -> Iterator[Callable[..., WebApp]]:  # type: ignore[no-untyped-def]
     built: list[WebApp] = []
 
     def make(**options: object) -> WebApp:
         options.setdefault("pages", STAND_IN_PAGES)
         settings = options.pop("settings", web_settings)
-        web = create_app(settings, engine=engine, redis_url=settings.redis_url,  # type: ignore[arg-type]
-                         testing=True, **options)  # type: ignore[arg-type]
+        web = create_app(
+            settings,
+            engine=engine,
+            redis_url=settings.redis_url,  # type: ignore[arg-type]
+            testing=True,
+            **options,
+        )  # type: ignore[arg-type]
         built.append(web)
         return web
 
@@ -86,10 +93,21 @@ def web(make_web, engine: Engine) -> WebApp:  # type: ignore[no-untyped-def]
 def add_users(engine: Engine) -> None:
     """Store the users of USERS, all with PASSWORD."""
     with make_sessionmaker(writer_engine(engine)).begin() as s:
-        s.execute(insert(User), [  # one real scrypt hash for all, computed once (it is slow)
-            {"username": name, "password_hash": _password_hash(), "role": role,
-             "region": region, "disabled": False, "failed_logins": 0,
-             "created_at": datetime.now(timezone.utc)} for name, (role, region) in USERS.items()])
+        s.execute(
+            insert(User),
+            [  # one real scrypt hash for all, computed once (it is slow)
+                {
+                    "username": name,
+                    "password_hash": _password_hash(),
+                    "role": role,
+                    "region": region,
+                    "disabled": False,
+                    "failed_logins": 0,
+                    "created_at": datetime.now(UTC),
+                }
+                for name, (role, region) in USERS.items()
+            ],
+        )
 
 
 @functools.cache
@@ -103,8 +121,9 @@ def csrf_from(html_text: str) -> str:
     return match.group(1)
 
 
-def login(client: FlaskClient, username: str, password: str = PASSWORD,
-          next_url: str | None = None):  # type: ignore[no-untyped-def]
+def login(
+    client: FlaskClient, username: str, password: str = PASSWORD, next_url: str | None = None
+):  # type: ignore[no-untyped-def]
     token = csrf_from(client.get("/login").get_data(as_text=True))
     data = {"username": username, "password": password, "csrf_token": token}
     if next_url is not None:
@@ -138,14 +157,19 @@ def csrf_header(client: FlaskClient) -> dict[str, str]:
 def store_events(engine: Engine, *events: dict[str, str], now: datetime | None = None) -> None:
     entries = [StreamEntry(f"1700000000000-{next(_entry_ids)}", e) for e in events]
     with make_sessionmaker(writer_engine(engine)).begin() as s:
-        outcome = apply_batch(s, entries, intake_rules(Settings()), now=now)
+        outcome = apply_batch(s, entries, intake_rules(), now=now)
     assert not outcome.rejected, [r.error for r in outcome.rejected]
 
 
-def new_case(engine: Engine, district: str = ev.BISHKEK, *, age: timedelta = timedelta(hours=1),
-             **fields: str) -> str:
+def new_case(
+    engine: Engine,
+    district: str = ev.BISHKEK,
+    *,
+    age: timedelta = timedelta(hours=1),
+    **fields: str,
+) -> str:
     """Store a registered case (registered `age` ago); returns its reg_no."""
     reg_no = ev.next_reg_no(district)
-    at = datetime.now(timezone.utc) - age
+    at = datetime.now(UTC) - age
     store_events(engine, ev.registered(reg_no, at, district=district, **fields))
     return reg_no

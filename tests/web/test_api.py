@@ -3,7 +3,7 @@ scoping of list, detail and workload, parameter validation, audit entries."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +22,7 @@ def cases(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
     bishkek = new_case(engine, ev.BISHKEK, summary="<img src=x onerror=alert(1)>")
     osh = new_case(engine, ev.OSH_CITY)
     overdue = new_case(engine, ev.BISHKEK, age=timedelta(days=6))
-    store_events(engine, ev.assigned(bishkek, datetime.now(timezone.utc) - timedelta(minutes=5)))
+    store_events(engine, ev.assigned(bishkek, datetime.now(UTC) - timedelta(minutes=5)))
     return {"bishkek": bishkek, "osh": osh, "overdue": overdue}
 
 
@@ -33,13 +33,15 @@ def _token(web, username: str) -> dict[str, str]:  # type: ignore[no-untyped-def
 
 # --- authentication --------------------------------------------------------------------------
 
+
 def test_bearer_token(web, cases) -> None:  # type: ignore[no-untyped-def]
     client = web.server.test_client()
     headers = _token(web, "manager")
     response = client.get("/api/v1/cases", headers=headers)
     assert response.status_code == 200 and len(response.get_json()) == 3
-    assert client.get("/api/v1/cases", headers={"Authorization": "Bearer kup_nope"}
-                      ).status_code == 401
+    assert (
+        client.get("/api/v1/cases", headers={"Authorization": "Bearer kup_nope"}).status_code == 401
+    )
     assert client.get("/api/v1/cases", headers={"Authorization": "Basic abc"}).status_code == 401
     assert client.get("/", headers=headers).status_code == 200  # a token is a login too
 
@@ -47,15 +49,19 @@ def test_bearer_token(web, cases) -> None:  # type: ignore[no-untyped-def]
 def test_bearer_token_needs_no_csrf_but_session_does(web, cases, client_for) -> None:  # type: ignore[no-untyped-def]
     url = f"/api/v1/cases/{cases['bishkek']}/flags"
     api = web.server.test_client()
-    assert api.post(url, json={"comment": "by token"},
-                    headers=_token(web, "prosecutor")).status_code == 201
+    assert (
+        api.post(url, json={"comment": "by token"}, headers=_token(web, "prosecutor")).status_code
+        == 201
+    )
     browser = client_for("prosecutor")
     assert browser.post(url, json={"comment": "forged"}).status_code == 400
-    assert browser.post(url, json={"comment": "real"},
-                        headers=csrf_header(browser)).status_code == 201
+    assert (
+        browser.post(url, json={"comment": "real"}, headers=csrf_header(browser)).status_code == 201
+    )
 
 
 # --- flags: roles and regions ----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("username", ["duty", "manager", "manager-osh"])
 def test_only_prosecutors_and_admins_flag(web, cases, username) -> None:  # type: ignore[no-untyped-def]
@@ -70,43 +76,66 @@ def test_flag_set_seen_and_cleared(web, cases) -> None:  # type: ignore[no-untyp
     client = web.server.test_client()
     prosecutor, manager = _token(web, "prosecutor"), _token(web, "manager")
     reg_no = cases["overdue"]
-    created = client.post(f"/api/v1/cases/{reg_no}/flags", json={"comment": "Why so late?"},
-                          headers=prosecutor)
+    created = client.post(
+        f"/api/v1/cases/{reg_no}/flags", json={"comment": "Why so late?"}, headers=prosecutor
+    )
     assert created.status_code == 201
     flag = created.get_json()
     assert flag["by"] == "prosecutor" and flag["active"] and flag["at"].endswith("+06:00")
     seen = client.get(f"/api/v1/cases/{reg_no}", headers=manager).get_json()
     assert seen["flagged"] is True
     assert [(f["comment"], f["by"]) for f in seen["flags"]] == [("Why so late?", "prosecutor")]
-    assert client.get("/api/v1/cases?flagged=true", headers=manager).get_json()[0][
-        "reg_no"] == reg_no
-    cleared = client.delete(f"/api/v1/cases/{reg_no}/flags/{flag['id']}",
-                            headers=_token(web, "admin"))
+    assert (
+        client.get("/api/v1/cases?flagged=true", headers=manager).get_json()[0]["reg_no"] == reg_no
+    )
+    cleared = client.delete(
+        f"/api/v1/cases/{reg_no}/flags/{flag['id']}", headers=_token(web, "admin")
+    )
     assert cleared.status_code == 200 and cleared.get_json()["cleared_by"] == "admin"
     assert client.get(f"/api/v1/cases/{reg_no}", headers=manager).get_json()["flagged"] is False
-    assert client.delete(f"/api/v1/cases/{reg_no}/flags/{flag['id']}",
-                         headers=prosecutor).status_code == 404
+    assert (
+        client.delete(f"/api/v1/cases/{reg_no}/flags/{flag['id']}", headers=prosecutor).status_code
+        == 404
+    )
 
 
-@pytest.mark.parametrize("body", [None, [], {"comment": ""}, {"comment": 5},
-                                  {"comment": "ok", "extra": 1}, {"comment": "x" * 2001}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        [],
+        {"comment": ""},
+        {"comment": 5},
+        {"comment": "ok", "extra": 1},
+        {"comment": "x" * 2001},
+    ],
+)
 def test_bad_flag_bodies(web, cases, body) -> None:  # type: ignore[no-untyped-def]
     response = web.server.test_client().post(
-        f"/api/v1/cases/{cases['bishkek']}/flags", json=body,
-        headers=_token(web, "prosecutor"))
+        f"/api/v1/cases/{cases['bishkek']}/flags", json=body, headers=_token(web, "prosecutor")
+    )
     assert response.status_code == 400 and "error" in response.get_json()
 
 
 def test_regional_prosecutor_cannot_flag_other_region(web, cases) -> None:  # type: ignore[no-untyped-def]
     client = web.server.test_client()
     headers = _token(web, "prosecutor-osh")
-    assert client.post(f"/api/v1/cases/{cases['bishkek']}/flags", json={"comment": "x"},
-                       headers=headers).status_code == 404
-    assert client.post(f"/api/v1/cases/{cases['osh']}/flags", json={"comment": "x"},
-                       headers=headers).status_code == 201
+    assert (
+        client.post(
+            f"/api/v1/cases/{cases['bishkek']}/flags", json={"comment": "x"}, headers=headers
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/api/v1/cases/{cases['osh']}/flags", json={"comment": "x"}, headers=headers
+        ).status_code
+        == 201
+    )
 
 
 # --- region scoping --------------------------------------------------------------------------
+
 
 def test_regional_user_sees_only_their_region(web, cases) -> None:  # type: ignore[no-untyped-def]
     client = web.server.test_client()
@@ -125,17 +154,26 @@ def test_regional_user_sees_only_their_region(web, cases) -> None:  # type: igno
 
 
 def test_workload_fields(web, cases) -> None:  # type: ignore[no-untyped-def]
-    rows = web.server.test_client().get("/api/v1/workload",
-                                        headers=_token(web, "duty")).get_json()
+    rows = web.server.test_client().get("/api/v1/workload", headers=_token(web, "duty")).get_json()
     assert len(rows) > 40  # every district, zeros included
     bishkek = next(r for r in rows if r["district"] == ev.BISHKEK)
-    assert bishkek == {"district": ev.BISHKEK, "region": "KG-GB", "open": 2, "overdue": 1,
-                       "due_soon": bishkek["due_soon"], "received_24h": 1, "decided_24h": 0}
+    assert bishkek == {
+        "district": ev.BISHKEK,
+        "region": "KG-GB",
+        "open": 2,
+        "overdue": 1,
+        "due_soon": bishkek["due_soon"],
+        "received_24h": 1,
+        "decided_24h": 0,
+    }
 
 
 def test_case_detail(web, cases) -> None:  # type: ignore[no-untyped-def]
-    detail = web.server.test_client().get(f"/api/v1/cases/{cases['bishkek']}",
-                                          headers=_token(web, "duty")).get_json()
+    detail = (
+        web.server.test_client()
+        .get(f"/api/v1/cases/{cases['bishkek']}", headers=_token(web, "duty"))
+        .get_json()
+    )
     assert detail["reg_no"] == cases["bishkek"]
     assert detail["summary"] == "<img src=x onerror=alert(1)>"  # data, escaped by the UI
     assert [e["type"] for e in detail["events"]] == ["registered", "assigned"]
@@ -157,13 +195,24 @@ def test_case_list_pagination(web, cases) -> None:  # type: ignore[no-untyped-de
     assert [c["reg_no"] for c in overdue] == [cases["overdue"]]
 
 
-@pytest.mark.parametrize("query", ["status=late", "limit=0", "limit=1001", "limit=abc",
-                                   "offset=-1", "flagged=maybe", "district=123",
-                                   "region=KG-XX", "category=arson", "kind=felony",
-                                   "colour=red"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "status=late",
+        "limit=0",
+        "limit=1001",
+        "limit=abc",
+        "offset=-1",
+        "flagged=maybe",
+        "district=123",
+        "region=KG-XX",
+        "category=arson",
+        "kind=felony",
+        "colour=red",
+    ],
+)
 def test_bad_parameters_are_400(web, query) -> None:  # type: ignore[no-untyped-def]
-    response = web.server.test_client().get(f"/api/v1/cases?{query}",
-                                            headers=_token(web, "duty"))
+    response = web.server.test_client().get(f"/api/v1/cases?{query}", headers=_token(web, "duty"))
     assert response.status_code == 400
     assert query.split("=")[0] in response.get_json()["error"]
 
@@ -183,24 +232,33 @@ def test_reads_are_audited(web, cases) -> None:  # type: ignore[no-untyped-def]
     client.get("/api/v1/cases?status=open", headers=headers)
     client.get(f"/api/v1/cases/{cases['osh']}", headers=headers)
     with web.state.sessions() as s:
-        entries = [(a.actor, a.action, a.target) for a in s.scalars(
-            select(AuditEntry).where(AuditEntry.action.in_(("export", "case_view"))))]
+        entries = [
+            (a.actor, a.action, a.target)
+            for a in s.scalars(
+                select(AuditEntry).where(AuditEntry.action.in_(("export", "case_view")))
+            )
+        ]
     assert entries == [("manager", "export", "api:cases"), ("manager", "case_view", cases["osh"])]
 
 
-_params = st.dictionaries(st.sampled_from(["status", "district", "region", "category", "kind",
-                                           "flagged", "limit", "offset", "junk"]),
-                          st.text(max_size=30), max_size=5)
+_params = st.dictionaries(
+    st.sampled_from(
+        ["status", "district", "region", "category", "kind", "flagged", "limit", "offset", "junk"]
+    ),
+    st.text(max_size=30),
+    max_size=5,
+)
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(params=_params)
 def test_any_query_gets_a_clear_answer(web, params) -> None:  # type: ignore[no-untyped-def]
     """Whatever the parameters, the answer is a JSON list or a 400 with an error, never a 500."""
-    response = web.server.test_client().get("/api/v1/cases", query_string=params,
-                                            headers=_token(web, "duty"))
+    response = web.server.test_client().get(
+        "/api/v1/cases", query_string=params, headers=_token(web, "duty")
+    )
     assert response.status_code in (200, 400)
     body = response.get_json()
     assert isinstance(body, list) if response.status_code == 200 else "error" in body
-

@@ -23,8 +23,12 @@ DASH_CALLBACK = {
 
 
 def _post_callback(client, headers=None):  # type: ignore[no-untyped-def]
-    return client.post("/_dash-update-component", data=json.dumps(DASH_CALLBACK),
-                       content_type="application/json", headers=headers or {})
+    return client.post(
+        "/_dash-update-component",
+        data=json.dumps(DASH_CALLBACK),
+        content_type="application/json",
+        headers=headers or {},
+    )
 
 
 @pytest.mark.parametrize("path", ["/", "/overdue", "/cases/KUP-1-2026-000001", "/logout"])
@@ -34,12 +38,19 @@ def test_pages_redirect_to_login(web, path) -> None:  # type: ignore[no-untyped-
     assert response.headers["Location"].startswith("/login?next=")
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("GET", "/_dash-layout"), ("GET", "/_dash-dependencies"),
-    ("POST", "/_dash-update-component"), ("GET", "/api/v1/workload"),
-    ("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/KUP-1"),
-    ("POST", "/api/v1/cases/KUP-1/flags"), ("DELETE", "/api/v1/cases/KUP-1/flags/1"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/_dash-layout"),
+        ("GET", "/_dash-dependencies"),
+        ("POST", "/_dash-update-component"),
+        ("GET", "/api/v1/workload"),
+        ("GET", "/api/v1/cases"),
+        ("GET", "/api/v1/cases/KUP-1"),
+        ("POST", "/api/v1/cases/KUP-1/flags"),
+        ("DELETE", "/api/v1/cases/KUP-1/flags/1"),
+    ],
+)
 def test_data_endpoints_answer_401(web, method, path) -> None:  # type: ignore[no-untyped-def]
     response = web.server.test_client().open(path, method=method, json={})
     assert response.status_code == 401
@@ -95,8 +106,9 @@ def test_session_cookie_flags(web) -> None:  # type: ignore[no-untyped-def]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     assert "Expires=" in cookie  # a session that ends, not one for ever
     page = client.get("/")
-    csrf_cookie = next(h for h in page.headers.getlist("Set-Cookie")
-                       if h.startswith("_csrf_token="))
+    csrf_cookie = next(
+        h for h in page.headers.getlist("Set-Cookie") if h.startswith("_csrf_token=")
+    )
     assert "HttpOnly" not in csrf_cookie and "SameSite=Lax" in csrf_cookie
 
 
@@ -141,8 +153,9 @@ def test_login_throttled(make_web, web) -> None:  # type: ignore[no-untyped-def]
     assert 'id="login-error"' in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil",
-                                    "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["//evil.example/x", "https://evil.example/", "/\\evil", "javascript:alert(1)"]
+)
 def test_no_open_redirect_after_login(web, target) -> None:  # type: ignore[no-untyped-def]
     response = login(web.server.test_client(), "duty", next_url=target)
     assert response.status_code == 302 and response.headers["Location"] == "/"
@@ -201,8 +214,11 @@ def test_secret_key_required_outside_demo(web_settings, engine) -> None:  # type
     with pytest.raises(ConfigurationError, match="KUP_SECRET_KEY"):
         create_app(web_settings, engine=engine, redis_url=web_settings.redis_url)
     with pytest.raises(ConfigurationError, match="at least"):
-        create_app(web_settings.with_overrides(secret_key="short"), engine=engine,
-                   redis_url=web_settings.redis_url)
+        create_app(
+            web_settings.with_overrides(secret_key="short"),
+            engine=engine,
+            redis_url=web_settings.redis_url,
+        )
 
 
 def test_console_pages_plug_in(make_web) -> None:  # type: ignore[no-untyped-def]

@@ -24,13 +24,27 @@ def cli(monkeypatch, tmp_path, db_url, redis_server, capsys):  # type: ignore[no
 
 
 def test_user_lifecycle(cli) -> None:  # type: ignore[no-untyped-def]
-    assert cli("user", "add", "aliyev", "--role", "manager", "--region", "KG-O",
-               "--password", "long enough pw")[0] == 0
+    assert (
+        cli(
+            "user",
+            "add",
+            "aliyev",
+            "--role",
+            "manager",
+            "--region",
+            "KG-O",
+            "--password",
+            "long enough pw",
+        )[0]
+        == 0
+    )
     assert cli("user", "add", "duty1", "--role", "duty", "--password", "long enough pw")[0] == 0
     code, out, _ = cli("user", "list")
     assert code == 0
     assert [line.split()[:4] for line in out.splitlines()[1:]] == [
-        ["aliyev", "manager", "KG-O", "active"], ["duty1", "duty", "-", "active"]]
+        ["aliyev", "manager", "KG-O", "active"],
+        ["duty1", "duty", "-", "active"],
+    ]
     code, token, _ = cli("user", "token", "aliyev")
     assert code == 0 and token.strip().startswith("kup_")
     assert cli("user", "disable", "aliyev")[0] == 0
@@ -40,13 +54,28 @@ def test_user_lifecycle(cli) -> None:  # type: ignore[no-untyped-def]
     assert cli("audit", "verify")[1].startswith("audit log intact: 5 entries")
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (("user", "add", "x", "--role", "duty", "--password", "short"), "at least"),
-    (("user", "add", "x", "--role", "duty", "--region", "KG-ZZ", "--password", "long enough pw"),
-     "unknown region"),
-    (("user", "disable", "ghost"), "no user"),
-    (("user", "token", "ghost"), "no user"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("user", "add", "x", "--role", "duty", "--password", "short"), "at least"),
+        (
+            (
+                "user",
+                "add",
+                "x",
+                "--role",
+                "duty",
+                "--region",
+                "KG-ZZ",
+                "--password",
+                "long enough pw",
+            ),
+            "unknown region",
+        ),
+        (("user", "disable", "ghost"), "no user"),
+        (("user", "token", "ghost"), "no user"),
+    ],
+)
 def test_user_errors_are_clear(cli, argv, message) -> None:  # type: ignore[no-untyped-def]
     code, _, err = cli(*argv)
     assert code == 2 and message in err

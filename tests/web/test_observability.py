@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from console.runtime import ingest_worker
 from data import streams
-from data.consumer import IngestWorker
 from tests.support import events as ev
 from tests.support.servers import RedisServer
 from tests.web.conftest import new_case
@@ -15,13 +15,15 @@ from tests.web.conftest import new_case
 
 def test_healthz_reports_redis_database_consumer_and_ingest(web, engine, redis_client) -> None:  # type: ignore[no-untyped-def]
     settings = web.state.settings
-    streams.append_events(redis_client, settings.stream, [
-        ev.registered(ev.next_reg_no(), datetime.now(timezone.utc))])
-    worker = IngestWorker(settings, engine, settings.redis_url)
+    streams.append_events(
+        redis_client, settings.stream, [ev.registered(ev.next_reg_no(), datetime.now(UTC))]
+    )
+    worker = ingest_worker(settings, engine, settings.redis_url)
     for _ in range(3):
         worker.step()
-    streams.append_events(redis_client, settings.stream, [
-        ev.registered(ev.next_reg_no(), datetime.now(timezone.utc))])  # not yet read: lag 1
+    streams.append_events(
+        redis_client, settings.stream, [ev.registered(ev.next_reg_no(), datetime.now(UTC))]
+    )  # not yet read: lag 1
     response = web.server.test_client().get("/healthz")  # no login needed
     assert response.status_code == 200
     body = response.get_json()
@@ -34,16 +36,19 @@ def test_healthz_reports_redis_database_consumer_and_ingest(web, engine, redis_c
 def test_healthz_503_when_redis_is_down(make_web, web_settings) -> None:  # type: ignore[no-untyped-def]
     private = RedisServer().start()
     try:
-        web = make_web(settings=web_settings.with_overrides(redis_url=private.url),
-                       message_queue=False)
+        web = make_web(
+            settings=web_settings.with_overrides(redis_url=private.url), message_queue=False
+        )
         client = web.server.test_client()
         assert client.get("/healthz").status_code == 200
         private.stop()
         response = client.get("/healthz")
         assert response.status_code == 503
         body = response.get_json()
-        assert body["status"] == "down" and body["redis"] == {"ok": False,
-                                                              "error": "ConnectionError"}
+        assert body["status"] == "down" and body["redis"] == {
+            "ok": False,
+            "error": "ConnectionError",
+        }
         assert body["database"]["ok"] is True
     finally:
         private.close()
@@ -68,15 +73,27 @@ def test_metrics_text(web, engine) -> None:  # type: ignore[no-untyped-def]
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/plain")
     families = {f.name: f for f in text_string_to_metric_families(response.get_data(as_text=True))}
-    for name in ("kup_events_ingested", "kup_dead_letters", "kup_cases_open",
-                 "kup_cases_overdue", "kup_cases_due_soon", "kup_push_latency_seconds",
-                 "kup_redis_up", "kup_database_up", "kup_push_emits"):
+    for name in (
+        "kup_events_ingested",
+        "kup_dead_letters",
+        "kup_cases_open",
+        "kup_cases_overdue",
+        "kup_cases_due_soon",
+        "kup_push_latency_seconds",
+        "kup_redis_up",
+        "kup_database_up",
+        "kup_push_emits",
+    ):
         assert name in families, name
     assert families["kup_events_ingested"].samples[0].value == 1
     assert [(s.labels, s.value) for s in families["kup_cases_open"].samples] == [
-        ({"region": "KG-GB"}, 1.0)]
-    latency = {s.name: s.value for s in families["kup_push_latency_seconds"].samples
-               if not s.labels.get("le")}
+        ({"region": "KG-GB"}, 1.0)
+    ]
+    latency = {
+        s.name: s.value
+        for s in families["kup_push_latency_seconds"].samples
+        if not s.labels.get("le")
+    }
     assert latency["kup_push_latency_seconds_count"] == 1
 
 
@@ -97,13 +114,14 @@ def _metric(text: str, name: str) -> float:
 
 def test_a_gap_in_the_stream_shows_in_healthz_and_metrics(web, engine, redis_client) -> None:  # type: ignore[no-untyped-def]
     settings = web.state.settings
-    worker = IngestWorker(settings, engine, settings.redis_url)
-    now = datetime.now(timezone.utc)
+    worker = ingest_worker(settings, engine, settings.redis_url)
+    now = datetime.now(UTC)
     streams.append_events(redis_client, settings.stream, [ev.registered(ev.next_reg_no(), now)])
     for _ in range(3):
         worker.step()  # reads the first entry
-    streams.append_events(redis_client, settings.stream, [
-        ev.registered(ev.next_reg_no(), now) for _ in range(20)])
+    streams.append_events(
+        redis_client, settings.stream, [ev.registered(ev.next_reg_no(), now) for _ in range(20)]
+    )
     redis_client.xtrim(settings.stream, maxlen=5, approximate=False)  # 15 unread entries gone
     for _ in range(3):
         worker.step()
@@ -119,9 +137,12 @@ def test_a_gap_in_the_stream_shows_in_healthz_and_metrics(web, engine, redis_cli
 def test_stale_data_shows_in_healthz_and_metrics(web, engine, redis_client) -> None:  # type: ignore[no-untyped-def]
     settings = web.state.settings
     streams.ensure_group(redis_client, settings.stream, settings.group)
-    five_minutes_ago = int(datetime.now(timezone.utc).timestamp() * 1000) - 300_000
-    redis_client.xadd(settings.stream, ev.registered(ev.next_reg_no(), datetime.now(
-        timezone.utc)), id=f"{five_minutes_ago}-0")  # written 5 minutes ago, ingest stopped
+    five_minutes_ago = int(datetime.now(UTC).timestamp() * 1000) - 300_000
+    redis_client.xadd(
+        settings.stream,
+        ev.registered(ev.next_reg_no(), datetime.now(UTC)),
+        id=f"{five_minutes_ago}-0",
+    )  # written 5 minutes ago, ingest stopped
     client = web.server.test_client()
     body = client.get("/healthz").get_json()
     assert body["status"] == "stale" and body["freshness"]["stale"] is True

@@ -7,20 +7,20 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from console.runtime import ingest_worker
 from console.web.push import COUNTRY_ROOM, MAX_ITEMS, Coalescer, Pusher, region_room
 from data import streams
-from data.consumer import IngestWorker
 from data.models import Case
 from tests.support import events as ev
 from tests.support.servers import RedisServer
 from tests.web.conftest import csrf_header, login, new_case, store_events
 
-T0 = datetime(2026, 3, 11, 6, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 11, 6, 0, tzinfo=UTC)
 
 
 def _item(reg_no: str, region: str) -> dict[str, object]:
@@ -28,12 +28,19 @@ def _item(reg_no: str, region: str) -> dict[str, object]:
 
 
 def _message(*items: dict[str, object], at: datetime = T0, **extra: object) -> dict:
-    return {"at": at.isoformat(), "registered": list(items), "registered_count": len(items),
-            "changed": len(items), "rejected": 0,
-            "regions": sorted({str(i["region"]) for i in items}), **extra}
+    return {
+        "at": at.isoformat(),
+        "registered": list(items),
+        "registered_count": len(items),
+        "changed": len(items),
+        "rejected": 0,
+        "regions": sorted({str(i["region"]) for i in items}),
+        **extra,
+    }
 
 
 # --- coalescing (pure) -----------------------------------------------------------------------
+
 
 def test_burst_becomes_one_payload_per_room() -> None:
     coalescer = Coalescer(frozenset({"KG-GB", "KG-GO", "KG-C"}))
@@ -58,8 +65,16 @@ def test_burst_becomes_one_payload_per_room() -> None:
 
 def test_region_rooms_hear_of_unattributed_changes() -> None:
     coalescer = Coalescer(frozenset({"KG-GB", "KG-GO"}))
-    coalescer.add({"at": T0.isoformat(), "registered": [], "registered_count": 0,
-                   "changed": 3, "rejected": 1, "regions": []})
+    coalescer.add(
+        {
+            "at": T0.isoformat(),
+            "registered": [],
+            "registered_count": 0,
+            "changed": 3,
+            "rejected": 1,
+            "regions": [],
+        }
+    )
     rooms, _ = coalescer.drain()
     assert rooms["region:KG-GO"]["changed"] is None and rooms["region:KG-GO"]["registered"] == []
     assert rooms[COUNTRY_ROOM]["changed"] == 3 and rooms[COUNTRY_ROOM]["rejected"] == 1
@@ -72,10 +87,17 @@ def test_changes_by_region_when_ingest_reports_them() -> None:
     assert rooms["region:KG-GB"]["changed"] == 4 and "region:KG-GO" not in rooms
 
 
-@pytest.mark.parametrize("message", [
-    {}, {"registered": "nope"}, {"registered": [1, None, {"region": 5}]},
-    {"registered_count": -3, "changed": "many"}, {"at": "yesterday"}, {"regions": [1, 2]},
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        {},
+        {"registered": "nope"},
+        {"registered": [1, None, {"region": 5}]},
+        {"registered_count": -3, "changed": "many"},
+        {"at": "yesterday"},
+        {"regions": [1, 2]},
+    ],
+)
 def test_malformed_announcements_are_harmless(message) -> None:  # type: ignore[no-untyped-def]
     coalescer = Coalescer(frozenset({"KG-GB"}))
     coalescer.add(message)
@@ -85,12 +107,17 @@ def test_malformed_announcements_are_harmless(message) -> None:  # type: ignore[
 
 # --- sockets (Flask-SocketIO test client, no message queue) -------------------------------------
 
+
 def _events(client, name: str) -> list[dict]:  # type: ignore[no-untyped-def]
     return [e["args"][0] for e in client.get_received() if e["name"] == name]
 
 
-def wait_for(client, name: str, done: Callable[[list[dict]], bool],  # type: ignore[no-untyped-def]
-             timeout: float = 15.0) -> list[dict]:
+def wait_for(
+    client,
+    name: str,
+    done: Callable[[list[dict]], bool],  # type: ignore[no-untyped-def]
+    timeout: float = 15.0,
+) -> list[dict]:
     """Collect `name` events until `done(events)` (the push runs in a background thread)."""
     seen: list[dict] = []
     deadline = time.monotonic() + timeout
@@ -137,8 +164,12 @@ def _subscribed(redis_client, channel: str) -> None:  # type: ignore[no-untyped-
         time.sleep(0.02)
 
 
-def test_ingest_announcements_reach_only_the_right_rooms(local, socket_for, engine,  # type: ignore[no-untyped-def]
-                                                         redis_client) -> None:
+def test_ingest_announcements_reach_only_the_right_rooms(
+    local,
+    socket_for,
+    engine,  # type: ignore[no-untyped-def]
+    redis_client,
+) -> None:
     country, osh = socket_for("duty"), socket_for("manager-osh")
     for client in (country, osh):
         client.get_received()
@@ -147,12 +178,17 @@ def test_ingest_announcements_reach_only_the_right_rooms(local, socket_for, engi
     local.state.pusher.start()
     _subscribed(redis_client, settings.changes_channel)
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     bishkek_no, osh_no = ev.next_reg_no(ev.BISHKEK), ev.next_reg_no(ev.OSH_CITY)
-    streams.append_events(redis_client, settings.stream, [
-        ev.registered(bishkek_no, now - timedelta(minutes=1), summary="<b>bold</b>"),
-        ev.registered(osh_no, now - timedelta(minutes=1), district=ev.OSH_CITY)])
-    worker = IngestWorker(settings, engine, settings.redis_url)
+    streams.append_events(
+        redis_client,
+        settings.stream,
+        [
+            ev.registered(bishkek_no, now - timedelta(minutes=1), summary="<b>bold</b>"),
+            ev.registered(osh_no, now - timedelta(minutes=1), district=ev.OSH_CITY),
+        ],
+    )
+    worker = ingest_worker(settings, engine, settings.redis_url)
     handled = 0
     for _ in range(4):  # its own pending entries first (none), then the new ones
         handled += worker.step()
@@ -166,8 +202,7 @@ def test_ingest_announcements_reach_only_the_right_rooms(local, socket_for, engi
     seen_osh = wait_for(osh, "changes", lambda e: osh_no in registered(e))
     assert registered(seen_osh) == {osh_no}
     assert all("rejected" not in e for e in seen_osh)
-    histogram = local.state.metrics.registry.get_sample_value(
-        "kup_push_latency_seconds_count")
+    histogram = local.state.metrics.registry.get_sample_value("kup_push_latency_seconds_count")
     assert histogram is not None and histogram >= 1
 
 
@@ -175,7 +210,7 @@ def test_passing_deadline_is_pushed_without_any_event(local, socket_for, engine)
     country, osh = socket_for("duty"), socket_for("manager-osh")
     open_no = new_case(engine, ev.BISHKEK)
     decided_no = new_case(engine, ev.BISHKEK)
-    store_events(engine, ev.decided(decided_no, datetime.now(timezone.utc)))
+    store_events(engine, ev.decided(decided_no, datetime.now(UTC)))
     with local.state.sessions() as s:
         deadline = s.scalar(select(Case.deadline).where(Case.reg_no == open_no))
     pusher: Pusher = local.state.pusher
@@ -195,8 +230,9 @@ def test_flag_changes_are_pushed_to_who_can_see_the_case(local, socket_for, engi
     prosecutor = local.server.test_client()
     login(prosecutor, "prosecutor")
     prosecutor.get("/")
-    response = prosecutor.post(f"/api/v1/cases/{reg_no}/flags", json={"comment": "look"},
-                               headers=csrf_header(prosecutor))
+    response = prosecutor.post(
+        f"/api/v1/cases/{reg_no}/flags", json={"comment": "look"}, headers=csrf_header(prosecutor)
+    )
     assert response.status_code == 201
     assert [(e["reg_no"], e["flagged"]) for e in _events(country, "flags")] == [(reg_no, True)]
     assert _events(osh, "flags") == []
@@ -225,8 +261,9 @@ def test_one_leader_at_a_time(make_web, web) -> None:  # type: ignore[no-untyped
 def test_redis_outage_is_announced_then_resync(make_web, web, web_settings) -> None:  # type: ignore[no-untyped-def]
     private = RedisServer().start()
     try:
-        app = make_web(message_queue=False,
-                       settings=web_settings.with_overrides(redis_url=private.url))
+        app = make_web(
+            message_queue=False, settings=web_settings.with_overrides(redis_url=private.url)
+        )
         flask_client = app.server.test_client()
         login(flask_client, "duty")
         client = app.socketio.test_client(app.server, flask_test_client=flask_client)
@@ -243,11 +280,13 @@ def test_redis_outage_is_announced_then_resync(make_web, web, web_settings) -> N
         private.start()
         events: list[dict] = []
         deadline = time.monotonic() + 30
+
         def pairs() -> list[tuple[str, object]]:
             return [(e["name"], e["args"][0].get("redis")) for e in events]
 
-        while not {("status", True), ("resync", None)} <= set(pairs()) and \
-                time.monotonic() < deadline:
+        while (
+            not {("status", True), ("resync", None)} <= set(pairs()) and time.monotonic() < deadline
+        ):
             events += client.get_received()
             time.sleep(0.05)
         # Back: status up, and a resync (from the reconnect, and again from retaking the push)
@@ -260,7 +299,7 @@ def test_announcement_json_shape_matches_ingest(redis_client, web_settings) -> N
     """The pusher reads what data.streams.announce writes."""
     pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(web_settings.changes_channel)
-    streams.announce(redis_client, web_settings, _message(_item("R1", "KG-GB")))
+    streams.announce(redis_client, web_settings.streams, _message(_item("R1", "KG-GB")))
     message = None
     deadline = time.monotonic() + 5
     while message is None and time.monotonic() < deadline:
@@ -273,13 +312,19 @@ def test_announcement_json_shape_matches_ingest(redis_client, web_settings) -> N
 
 def test_flush_sends_each_room_its_live_view(local, socket_for, engine) -> None:  # type: ignore[no-untyped-def]
     country, osh = socket_for("duty"), socket_for("manager-osh")
-    bishkek_no, osh_no = (new_case(engine, district, age=timedelta(0))
-                          for district in (ev.BISHKEK, ev.OSH_CITY))
+    bishkek_no, osh_no = (
+        new_case(engine, district, age=timedelta(0)) for district in (ev.BISHKEK, ev.OSH_CITY)
+    )
     for client in (country, osh):
         client.get_received()
     pusher: Pusher = local.state.pusher
-    pusher.coalescer.add(_message(_item(bishkek_no, "KG-GB"), _item(osh_no, "KG-GO"),
-                                  changed_regions={"KG-GB": 1, "KG-GO": 1}))
+    pusher.coalescer.add(
+        _message(
+            _item(bishkek_no, "KG-GB"),
+            _item(osh_no, "KG-GO"),
+            changed_regions={"KG-GB": 1, "KG-GO": 1},
+        )
+    )
     pusher.coalescer.add(_message(_item("R-forged", "KG-NOWHERE")))  # a region nobody has
     assert pusher.watched_rooms() == {COUNTRY_ROOM, region_room("KG-GO")}  # listed on connect
     rooms = pusher.flush()

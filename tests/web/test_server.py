@@ -7,7 +7,7 @@ import json
 import re
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -28,8 +28,12 @@ def running(web, web_settings):  # type: ignore[no-untyped-def]
         pytest.skip("store-independent; runs on SQLite")
     runtime = Runtime(web_settings.with_overrides(secret_key="s" * 32))
     port, stop, ready = free_port(), threading.Event(), threading.Event()
-    thread = threading.Thread(target=serve, args=(runtime, "127.0.0.1", port),
-                              kwargs={"stop": stop, "ready": ready}, daemon=True)
+    thread = threading.Thread(
+        target=serve,
+        args=(runtime, "127.0.0.1", port),
+        kwargs={"stop": stop, "ready": ready},
+        daemon=True,
+    )
     thread.start()
     assert ready.wait(30)
     yield f"http://127.0.0.1:{port}", runtime
@@ -43,8 +47,12 @@ def _session(base: str, username: str) -> requests.Session:
     http = requests.Session()
     form = http.get(f"{base}/login", timeout=10).text
     token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
-    response = http.post(f"{base}/login", timeout=10, allow_redirects=False, data={
-        "username": username, "password": PASSWORD, "csrf_token": token})
+    response = http.post(
+        f"{base}/login",
+        timeout=10,
+        allow_redirects=False,
+        data={"username": username, "password": PASSWORD, "csrf_token": token},
+    )
     assert response.status_code == 302
     return http
 
@@ -55,8 +63,12 @@ def _socket(base: str, http: requests.Session | None) -> tuple[socketio.Client, 
     for event in ("hello", "changes"):
         client.on(event, lambda data, event=event: received.append((event, data)))
     cookie = "; ".join(f"{k}={v}" for k, v in (http.cookies.items() if http else []))
-    client.connect(base, transports=["websocket"], headers={"Cookie": cookie} if cookie else {},
-                   wait_timeout=10)
+    client.connect(
+        base,
+        transports=["websocket"],
+        headers={"Cookie": cookie} if cookie else {},
+        wait_timeout=10,
+    )
     return client, received
 
 
@@ -79,16 +91,31 @@ def test_served_console_pushes_by_room_over_websockets(running, redis_client) ->
         assert osh_events[0][1]["room"] == "region:KG-GO"
         channel = runtime.settings.changes_channel
         _wait([], lambda: dict(redis_client.pubsub_numsub(channel)).get(channel.encode(), 0))
-        now = datetime.now(timezone.utc).isoformat()
-        redis_client.publish(channel, json.dumps({
-            "at": now, "registered_count": 2, "changed": 2, "rejected": 0,
-            "regions": ["KG-GB", "KG-GO"],
-            "registered": [{"reg_no": "KUP-A", "region": "KG-GB"},
-                           {"reg_no": "KUP-B", "region": "KG-GO"}]}))
+        now = datetime.now(UTC).isoformat()
+        redis_client.publish(
+            channel,
+            json.dumps(
+                {
+                    "at": now,
+                    "registered_count": 2,
+                    "changed": 2,
+                    "rejected": 0,
+                    "regions": ["KG-GB", "KG-GO"],
+                    "registered": [
+                        {"reg_no": "KUP-A", "region": "KG-GB"},
+                        {"reg_no": "KUP-B", "region": "KG-GO"},
+                    ],
+                }
+            ),
+        )
 
         def items(events: list) -> set[str]:
-            return {i["reg_no"] for name, data in events if name == "changes"
-                    for i in data["registered"]}
+            return {
+                i["reg_no"]
+                for name, data in events
+                if name == "changes"
+                for i in data["registered"]
+            }
 
         _wait(country_events, lambda: items(country_events) == {"KUP-A", "KUP-B"})
         _wait(osh_events, lambda: "KUP-B" in items(osh_events))

@@ -10,14 +10,26 @@ import math
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 SCHEMA_VERSION = "1"
 EVENT_TYPES = ("registered", "assigned", "extended", "decided", "reopened")
 CATEGORIES = (
-    "theft", "robbery", "fraud", "assault", "homicide", "sexual", "drugs", "traffic",
-    "hooliganism", "domestic_violence", "corruption", "extremism", "missing_person",
-    "property_damage", "other",
+    "theft",
+    "robbery",
+    "fraud",
+    "assault",
+    "homicide",
+    "sexual",
+    "drugs",
+    "traffic",
+    "hooliganism",
+    "domestic_violence",
+    "corruption",
+    "extremism",
+    "missing_person",
+    "property_damage",
+    "other",
 )
 KINDS = ("crime", "misdemeanor", "appeal")
 SOURCES = ("statement", "self_report", "officer_report", "media", "other_agency", "other")
@@ -69,8 +81,9 @@ def decode_fields(raw: Mapping[bytes | str, bytes | str]) -> dict[str, str]:
             try:
                 value = value.decode("utf-8")
             except UnicodeDecodeError:
-                raise ContractError(key[:64] or "(empty field name)",
-                                    "value is not valid UTF-8") from None
+                raise ContractError(
+                    key[:64] or "(empty field name)", "value is not valid UTF-8"
+                ) from None
         decoded[key] = value
     return decoded
 
@@ -86,8 +99,10 @@ class _Reader:
         value = self.fields.get(name)
         if value is None or value == "":
             if required:
-                raise ContractError(name, "required field is missing" if value is None
-                                    else "required field is empty")
+                raise ContractError(
+                    name,
+                    "required field is missing" if value is None else "required field is empty",
+                )
             return None
         return value
 
@@ -114,8 +129,11 @@ class _Reader:
         value = self.raw(name, True)
         assert value is not None
         if not INTEGER_RE.fullmatch(value) or int(value) not in allowed:
-            shown = f"{min(allowed)}–{max(allowed)}" if isinstance(allowed, range) else (
-                " or ".join(str(v) for v in allowed))
+            shown = (
+                f"{min(allowed)}–{max(allowed)}"
+                if isinstance(allowed, range)
+                else (" or ".join(str(v) for v in allowed))
+            )
             raise ContractError(name, f"{_show(value)} must be {shown}")
         return int(value)
 
@@ -142,7 +160,8 @@ class _Reader:
             raise ContractError(name, f"{_show(value)} is not a decimal number") from None
         if not math.isfinite(number) or not bounds[0] <= number <= bounds[1]:
             raise ContractError(
-                name, f"{_show(value)} is outside Kyrgyzstan ({bounds[0]}–{bounds[1]})")
+                name, f"{_show(value)} is outside Kyrgyzstan ({bounds[0]}–{bounds[1]})"
+            )
         return number
 
 
@@ -160,7 +179,7 @@ def validate_event(
     `known_districts` are the SOATE codes a `registered` event may name; `now` (aware) is the
     instant against which "more than 5 minutes in the future" is judged.
     """
-    read = _Reader(fields, now or datetime.now(timezone.utc))
+    read = _Reader(fields, now or datetime.now(UTC))
     schema = read.raw("schema", True)
     if schema != SCHEMA_VERSION:
         raise ContractError("schema", f"{_show(schema or '')} is not a supported version (1)")
@@ -181,8 +200,9 @@ def _registered(read: _Reader, known_districts: Collection[str]) -> dict[str, ob
         raise ContractError("district", f"{_show(district)} is not a known SOATE district code")
     lat_given, lon_given = read.raw("lat", False), read.raw("lon", False)
     if (lat_given is None) != (lon_given is None):
-        raise ContractError("lat" if lat_given is None else "lon",
-                            "lat and lon must be given both or neither")
+        raise ContractError(
+            "lat" if lat_given is None else "lon", "lat and lon must be given both or neither"
+        )
     lat = read.coordinate("lat", LAT_RANGE) if lat_given is not None else None
     lon = read.coordinate("lon", LON_RANGE) if lon_given is not None else None
     return {
@@ -202,20 +222,26 @@ def _registered(read: _Reader, known_districts: Collection[str]) -> dict[str, ob
 
 
 def _assigned(read: _Reader, _: Collection[str]) -> dict[str, object]:
-    return {"unit": read.text("unit", 64, required=True),
-            "officer": read.text("officer", 64, required=True)}
+    return {
+        "unit": read.text("unit", 64, required=True),
+        "officer": read.text("officer", 64, required=True),
+    }
 
 
 def _extended(read: _Reader, _: Collection[str]) -> dict[str, object]:
-    return {"days": read.integer("days", EXTENSION_DAYS),
-            "authority": read.choice("authority", AUTHORITIES, required=True),
-            "reason": read.text("reason", 500)}
+    return {
+        "days": read.integer("days", EXTENSION_DAYS),
+        "authority": read.choice("authority", AUTHORITIES, required=True),
+        "reason": read.text("reason", 500),
+    }
 
 
 def _decided(read: _Reader, _: Collection[str]) -> dict[str, object]:
-    return {"decision": read.choice("decision", DECISIONS, required=True),
-            "decided_at": read.timestamp("decided_at"),
-            "transferred_to": read.text("transferred_to", 64)}
+    return {
+        "decision": read.choice("decision", DECISIONS, required=True),
+        "decided_at": read.timestamp("decided_at"),
+        "transferred_to": read.text("transferred_to", 64),
+    }
 
 
 def _reopened(read: _Reader, _: Collection[str]) -> dict[str, object]:

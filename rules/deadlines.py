@@ -9,16 +9,19 @@ and Kyrgyzstan's public holidays. A reopening restarts the period from its own l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 import holidays
 
+from rules.clock import end_of_local_day
+
 PeriodUnit = Literal["calendar", "working"]
 Status = Literal["open", "due_soon", "overdue", "decided"]
 LATE_REGISTRATION = timedelta(hours=24)
+DEFAULT_RULE_SET = "kg-default"
 
 
 @dataclass(frozen=True)
@@ -78,22 +81,13 @@ def add_working_days(start: date, count: int, country: str = "KG") -> date:
     return day
 
 
-def end_of_local_day(day: date, tz: ZoneInfo) -> datetime:
-    """24:00 local time at the end of `day`, as an aware datetime."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
-
-
-def local_date(instant: datetime, tz: ZoneInfo) -> date:
-    """The calendar date of an aware instant in the console's timezone."""
-    return instant.astimezone(tz).date()
-
-
-def period_end(
-    start: date, days: int, unit: PeriodUnit, tz: ZoneInfo, rules: RuleSet
-) -> datetime:
+def period_end(start: date, days: int, unit: PeriodUnit, tz: ZoneInfo, rules: RuleSet) -> datetime:
     """End of a period of `days` (calendar or working) days that starts on local date `start`."""
-    last_day = (add_working_days(start, days, rules.holiday_country) if unit == "working"
-                else start + timedelta(days=days))
+    last_day = (
+        add_working_days(start, days, rules.holiday_country)
+        if unit == "working"
+        else start + timedelta(days=days)
+    )
     return end_of_local_day(last_day, tz)
 
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from console.domain.contract import Event
-from console.domain.deadlines import (
-    PeriodUnit, RuleSet, is_late_registration, local_date, period_end)
+from rules.clock import local_date
+from rules.contract import Event
+from rules.deadlines import PeriodUnit, RuleSet, is_late_registration, period_end
 
 
 class CaseConflict(ValueError):
@@ -101,8 +101,9 @@ def apply_event(
     """Apply a non-registration event to an existing case; return the new state and any new
     deadline. Raises CaseConflict for a second registration."""
     data = event.data
-    new = replace(state, last_event_at=max(state.last_event_at or event.occurred_at,
-                                           event.occurred_at))
+    new = replace(
+        state, last_event_at=max(state.last_event_at or event.occurred_at, event.occurred_at)
+    )
     change: DeadlineChange | None = None
     if event.type == "registered":
         raise CaseConflict(f"reg_no: {event.reg_no} is already registered")
@@ -113,8 +114,12 @@ def apply_event(
         start = local_date(state.received_at, tz)
         new.period_start, new.period_days, new.period_unit = start, days, "calendar"
         new.extensions += 1
-        change = DeadlineChange(period_end(start, days, "calendar", tz, rules),
-                                f"extended by {data['authority']}", days, "calendar")
+        change = DeadlineChange(
+            period_end(start, days, "calendar", tz, rules),
+            f"extended by {data['authority']}",
+            days,
+            "calendar",
+        )
     elif event.type == "decided":
         new.decision = str(data["decision"])
         decided_at = data["decided_at"]
@@ -127,8 +132,9 @@ def apply_event(
         new.period_start, new.period_days, new.period_unit = start, days, "calendar"
         new.decision = new.decided_at = new.transferred_to = None
         new.reopenings += 1
-        change = DeadlineChange(period_end(start, days, "calendar", tz, rules),
-                                "reopened", days, "calendar")
+        change = DeadlineChange(
+            period_end(start, days, "calendar", tz, rules), "reopened", days, "calendar"
+        )
     if change is not None:
         new.deadline = change.deadline
     return new, change

@@ -17,64 +17,148 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from console.domain.contract import LAT_RANGE, LON_RANGE, SCHEMA_VERSION
-from console.domain.deadlines import get_rule_set, is_working_day, local_date, period_end
 from data.reference import District, Geography
+from rules.clock import local_date
+from rules.contract import LAT_RANGE, LON_RANGE, SCHEMA_VERSION
+from rules.deadlines import get_rule_set, is_working_day, period_end
 
 # Relative weights (shares of all registrations) and the Russian summaries of each category.
 CATEGORY_WEIGHTS = {
-    "theft": 30, "fraud": 16, "hooliganism": 10, "traffic": 9, "domestic_violence": 8,
-    "assault": 7, "drugs": 5, "property_damage": 4, "robbery": 3, "other": 3.5,
-    "missing_person": 2.5, "corruption": 1.5, "sexual": 1, "homicide": 0.3, "extremism": 0.2,
+    "theft": 30,
+    "fraud": 16,
+    "hooliganism": 10,
+    "traffic": 9,
+    "domestic_violence": 8,
+    "assault": 7,
+    "drugs": 5,
+    "property_damage": 4,
+    "robbery": 3,
+    "other": 3.5,
+    "missing_person": 2.5,
+    "corruption": 1.5,
+    "sexual": 1,
+    "homicide": 0.3,
+    "extremism": 0.2,
 }
 SUMMARIES = {
-    "theft": ("Кража телефона в маршрутке №{route}", "Кража {item} из квартиры по ул. {street}",
-              "Кража скота ({n} головы КРС) с пастбища", "Кража автомобиля {car} со двора дома",
-              "Карманная кража на рынке"),
-    "fraud": ("Хищение средств с банковской карты после звонка «из банка»",
-              "Мошенничество при продаже автомобиля {car} через интернет",
-              "Мошенничество с трудоустройством за рубежом, ущерб {amount} сомов"),
-    "hooliganism": ("Хулиганские действия у кафе на ул. {street}",
-                    "Драка в общественном месте, {n} участников",
-                    "Нарушение общественного порядка в маршрутке №{route}"),
-    "traffic": ("ДТП с участием {car} и пешехода на ул. {street}",
-                "Столкновение двух автомобилей, есть пострадавшие"),
-    "domestic_violence": ("Семейное насилие: заявление супруги",
-                          "Побои со стороны родственника, выдан охранный ордер"),
-    "assault": ("Причинение телесных повреждений в ходе ссоры на ул. {street}",
-                "Избиение гражданина {age} лет неизвестными"),
-    "drugs": ("Изъято вещество растительного происхождения при досмотре",
-              "Выявлен очаг дикорастущей конопли", "Сбыт наркотических средств через закладки"),
-    "property_damage": ("Повреждение автомобиля {car} во дворе дома",
-                        "Поджог хозяйственной постройки", "Разбиты окна магазина на ул. {street}"),
-    "robbery": ("Грабёж: у пешехода вырвали сумку на ул. {street}",
-                "Разбойное нападение на магазин"),
+    "theft": (
+        "Кража телефона в маршрутке №{route}",
+        "Кража {item} из квартиры по ул. {street}",
+        "Кража скота ({n} головы КРС) с пастбища",
+        "Кража автомобиля {car} со двора дома",
+        "Карманная кража на рынке",
+    ),
+    "fraud": (
+        "Хищение средств с банковской карты после звонка «из банка»",
+        "Мошенничество при продаже автомобиля {car} через интернет",
+        "Мошенничество с трудоустройством за рубежом, ущерб {amount} сомов",
+    ),
+    "hooliganism": (
+        "Хулиганские действия у кафе на ул. {street}",
+        "Драка в общественном месте, {n} участников",
+        "Нарушение общественного порядка в маршрутке №{route}",
+    ),
+    "traffic": (
+        "ДТП с участием {car} и пешехода на ул. {street}",
+        "Столкновение двух автомобилей, есть пострадавшие",
+    ),
+    "domestic_violence": (
+        "Семейное насилие: заявление супруги",
+        "Побои со стороны родственника, выдан охранный ордер",
+    ),
+    "assault": (
+        "Причинение телесных повреждений в ходе ссоры на ул. {street}",
+        "Избиение гражданина {age} лет неизвестными",
+    ),
+    "drugs": (
+        "Изъято вещество растительного происхождения при досмотре",
+        "Выявлен очаг дикорастущей конопли",
+        "Сбыт наркотических средств через закладки",
+    ),
+    "property_damage": (
+        "Повреждение автомобиля {car} во дворе дома",
+        "Поджог хозяйственной постройки",
+        "Разбиты окна магазина на ул. {street}",
+    ),
+    "robbery": (
+        "Грабёж: у пешехода вырвали сумку на ул. {street}",
+        "Разбойное нападение на магазин",
+    ),
     "other": ("Обнаружен бесхозный предмет", "Иное сообщение о происшествии"),
-    "missing_person": ("Безвестное исчезновение гражданина {age} лет",
-                       "Не вернулся домой несовершеннолетний {teen} лет"),
-    "corruption": ("Вымогательство взятки должностным лицом",
-                   "Злоупотребление полномочиями при выделении земельного участка"),
+    "missing_person": (
+        "Безвестное исчезновение гражданина {age} лет",
+        "Не вернулся домой несовершеннолетний {teen} лет",
+    ),
+    "corruption": (
+        "Вымогательство взятки должностным лицом",
+        "Злоупотребление полномочиями при выделении земельного участка",
+    ),
     "sexual": ("Заявление о преступлении против половой неприкосновенности",),
-    "homicide": ("Обнаружен труп с признаками насильственной смерти",
-                 "Убийство в ходе бытового конфликта"),
+    "homicide": (
+        "Обнаружен труп с признаками насильственной смерти",
+        "Убийство в ходе бытового конфликта",
+    ),
     "extremism": ("Распространение материалов экстремистского содержания в мессенджере",),
 }
-STREETS = ("Чуй", "Манаса", "Токтогула", "Ахунбаева", "Жибек Жолу", "Ленина", "Фрунзе",
-           "Курманжан Датки", "Масалиева", "Исанова", "Московская", "Советская")
+STREETS = (
+    "Чуй",
+    "Манаса",
+    "Токтогула",
+    "Ахунбаева",
+    "Жибек Жолу",
+    "Ленина",
+    "Фрунзе",
+    "Курманжан Датки",
+    "Масалиева",
+    "Исанова",
+    "Московская",
+    "Советская",
+)
 CARS = ("Toyota Camry", "Honda Fit", "Lexus RX", "Daewoo Matiz", "Subaru Outback", "Toyota Alphard")
 ITEMS = ("ноутбука", "ювелирных украшений", "денежных средств", "велосипеда", "телевизора")
-SOURCES = {"statement": 70, "officer_report": 18, "other_agency": 5, "self_report": 3,
-           "media": 2, "other": 2}
-DECISIONS = {"crime": {"initiated": 35, "refused": 35, "transferred": 15, "merged": 10,
-                       "closed_other": 5},
-             "appeal": {"closed_other": 55, "refused": 20, "transferred": 20, "initiated": 5}}
+SOURCES = {
+    "statement": 70,
+    "officer_report": 18,
+    "other_agency": 5,
+    "self_report": 3,
+    "media": 2,
+    "other": 2,
+}
+DECISIONS = {
+    "crime": {"initiated": 35, "refused": 35, "transferred": 15, "merged": 10, "closed_other": 5},
+    "appeal": {"closed_other": 55, "refused": 20, "transferred": 20, "initiated": 5},
+}
 MISDEMEANOR_PRONE = {"hooliganism", "domestic_violence", "traffic", "property_damage", "theft"}
 URGENT = {"homicide", "sexual", "extremism", "missing_person"}
 BISHKEK_UNITS = ("OVD-Pervomaisky", "OVD-Oktyabrsky", "OVD-Leninsky", "OVD-Sverdlovsky")
 AGENCIES = ("GKNB", "Prokuratura", "SBEP")
 # Registrations per local hour (relative), and the share on weekends and public holidays.
-HOURLY = (0.35, 0.25, 0.2, 0.18, 0.18, 0.25, 0.45, 0.8, 1.2, 1.5, 1.6, 1.6,
-          1.5, 1.5, 1.55, 1.5, 1.45, 1.4, 1.3, 1.2, 1.05, 0.9, 0.7, 0.5)
+HOURLY = (
+    0.35,
+    0.25,
+    0.2,
+    0.18,
+    0.18,
+    0.25,
+    0.45,
+    0.8,
+    1.2,
+    1.5,
+    1.6,
+    1.6,
+    1.5,
+    1.5,
+    1.55,
+    1.5,
+    1.45,
+    1.4,
+    1.3,
+    1.2,
+    1.05,
+    0.9,
+    0.7,
+    0.5,
+)
 DAY_OFF_FACTOR = 0.7
 LATE_REGISTRATION_SHARE = 0.02
 LATE_DECISION_SHARE = 0.15
@@ -82,16 +166,30 @@ REOPEN_SHARE = 0.08
 EPOCH = datetime(2026, 1, 1, 9, 0)
 # Contract violations for `malformed`: a bad value of one field, or one of the other flaws.
 BAD_VALUES = {
-    "schema": ("2", "1.0", "v1"), "type": ("closed", "REGISTERED", "updated"),
-    "event_id": ("", "id with spaces", "e" * 65), "reg_no": ("куп-123456", "KUP 2026 12", "kup-1"),
+    "schema": ("2", "1.0", "v1"),
+    "type": ("closed", "REGISTERED", "updated"),
+    "event_id": ("", "id with spaces", "e" * 65),
+    "reg_no": ("куп-123456", "KUP 2026 12", "kup-1"),
     "district": ("41799999000000", "4171100000", "Бишкек"),
-    "category": ("murder", "кража", "Theft", ""), "kind": ("felony", "Crime"),
-    "source": ("phone", ""), "priority": ("urgent",),
-    "lat": ("55.75580", "0", "сорок два", "nan"), "lon": ("37.61730", "74,59", "inf"),
+    "category": ("murder", "кража", "Theft", ""),
+    "kind": ("felony", "Crime"),
+    "source": ("phone", ""),
+    "priority": ("urgent",),
+    "lat": ("55.75580", "0", "сорок два", "nan"),
+    "lon": ("37.61730", "74,59", "inf"),
 }
 FLAWS = (*BAD_VALUES, "missing", "naive", "lat_only", "summary", "future", "days", "decision")
-REQUIRED = ("schema", "type", "event_id", "reg_no", "occurred_at", "received_at", "district",
-            "category", "source")
+REQUIRED = (
+    "schema",
+    "type",
+    "event_id",
+    "reg_no",
+    "occurred_at",
+    "received_at",
+    "district",
+    "category",
+    "source",
+)
 
 
 def _pick(rng: random.Random, weights: dict[str, float]) -> str:
@@ -101,9 +199,15 @@ def _pick(rng: random.Random, weights: dict[str, float]) -> str:
 class Simulator:
     """Produces contract-conformant events (and, at `bad_rate`, malformed ones) from a seed."""
 
-    def __init__(self, geography: Geography, seed: int | None = None,
-                 tz: ZoneInfo = ZoneInfo("Asia/Bishkek"), bad_rate: float = 0.0,
-                 duplicate_rate: float = 0.01, registrations_per_day: float = 600.0) -> None:
+    def __init__(
+        self,
+        geography: Geography,
+        seed: int | None = None,
+        tz: ZoneInfo = ZoneInfo("Asia/Bishkek"),
+        bad_rate: float = 0.0,
+        duplicate_rate: float = 0.01,
+        registrations_per_day: float = 600.0,
+    ) -> None:
         self.geography, self.tz = geography, tz
         self.bad_rate, self.duplicate_rate = bad_rate, duplicate_rate
         self.registrations_per_day = registrations_per_day
@@ -111,9 +215,12 @@ class Simulator:
         self._rng = random.Random(seed)
         self._districts = sorted(geography.districts.values(), key=lambda d: d.soate)
         self._population = [max(d.population, 1) for d in self._districts]
-        self._officers = {d.soate: [str(self._rng.randint(10000, 99999))
-                                    for _ in range(3 + d.population // 40000)]
-                          for d in self._districts}
+        self._officers = {
+            d.soate: [
+                str(self._rng.randint(10000, 99999)) for _ in range(3 + d.population // 40000)
+            ]
+            for d in self._districts
+        }
         self._seq: dict[tuple[str, int], int] = {}
         self._reg_nos: dict[str, str] = {}  # case placeholder -> reg_no given at registration
         self._pending: list[tuple[datetime, int, dict[str, str]]] = []
@@ -144,8 +251,12 @@ class Simulator:
         rng = self._rng
         at = self._second(at or self._horizon or EPOCH.replace(tzinfo=self.tz))
         district = rng.choices(self._districts, weights=self._population)[0]
-        fields = self._registration(f"KUP-{district.soate}-{at.year}-{rng.randint(1, 999999):06d}",
-                                    district, at - timedelta(minutes=rng.randint(1, 30)), at)
+        fields = self._registration(
+            f"KUP-{district.soate}-{at.year}-{rng.randint(1, 999999):06d}",
+            district,
+            at - timedelta(minutes=rng.randint(1, 30)),
+            at,
+        )
         flaw = rng.choice(FLAWS)
         if flaw in ("lat", "lon", "lat_only"):
             fields.update(lat=f"{district.lat:.5f}", lon=f"{district.lon:.5f}")
@@ -154,8 +265,9 @@ class Simulator:
         elif flaw == "missing":
             del fields[rng.choice(REQUIRED)]
         elif flaw == "naive":
-            fields[rng.choice(("occurred_at", "received_at"))] = at.replace(
-                tzinfo=None).isoformat(timespec="seconds")
+            fields[rng.choice(("occurred_at", "received_at"))] = at.replace(tzinfo=None).isoformat(
+                timespec="seconds"
+            )
         elif flaw == "lat_only":
             del fields["lon"]
         elif flaw == "summary":
@@ -167,8 +279,9 @@ class Simulator:
             if flaw == "days":
                 fields.update(days=rng.choice(("7", "31", "ten")), authority="head")
             else:
-                fields.update(decision=rng.choice(("approved", "отказано")),
-                              decided_at=self._iso(at))
+                fields.update(
+                    decision=rng.choice(("approved", "отказано")), decided_at=self._iso(at)
+                )
         return fields
 
     # -- arrivals and cases -----------------------------------------------------------------
@@ -202,28 +315,48 @@ class Simulator:
         self._schedule(registered, fields)
         self._follow_ups(fields, district, received, registered)
 
-    def _registration(self, reg_no: str, district: District, received: datetime,
-                      registered: datetime) -> dict[str, str]:
+    def _registration(
+        self, reg_no: str, district: District, received: datetime, registered: datetime
+    ) -> dict[str, str]:
         rng = self._rng
         category = _pick(rng, CATEGORY_WEIGHTS)
-        kind = "appeal" if rng.random() < 0.15 else (
-            "misdemeanor" if category in MISDEMEANOR_PRONE and rng.random() < 0.3 else "crime")
-        slots = {"route": rng.randint(100, 299), "item": rng.choice(ITEMS), "n": rng.randint(2, 6),
-                 "car": rng.choice(CARS), "street": rng.choice(STREETS), "age": rng.randint(18, 80),
-                 "teen": rng.randint(12, 17), "amount": rng.randrange(20000, 500000, 1000)}
+        kind = (
+            "appeal"
+            if rng.random() < 0.15
+            else (
+                "misdemeanor" if category in MISDEMEANOR_PRONE and rng.random() < 0.3 else "crime"
+            )
+        )
+        slots = {
+            "route": rng.randint(100, 299),
+            "item": rng.choice(ITEMS),
+            "n": rng.randint(2, 6),
+            "car": rng.choice(CARS),
+            "street": rng.choice(STREETS),
+            "age": rng.randint(18, 80),
+            "teen": rng.randint(12, 17),
+            "amount": rng.randrange(20000, 500000, 1000),
+        }
         summary = rng.choice(SUMMARIES[category]).format(**slots)
         if kind == "appeal":
             first = summary[0] if summary[1:2].isupper() else summary[0].lower()
             summary = f"Обращение гражданина: {first}{summary[1:]}"
         fields = self._event(
-            "registered", reg_no, registered, actor=rng.choice(self._officers[district.soate]),
-            received_at=self._iso(received), district=district.soate, category=category,
-            kind=kind, source=_pick(rng, SOURCES), unit=self._unit(district),
+            "registered",
+            reg_no,
+            registered,
+            actor=rng.choice(self._officers[district.soate]),
+            received_at=self._iso(received),
+            district=district.soate,
+            category=category,
+            kind=kind,
+            source=_pick(rng, SOURCES),
+            unit=self._unit(district),
             priority="high" if rng.random() < (0.7 if category in URGENT else 0.03) else "normal",
-            summary=summary)
+            summary=summary,
+        )
         if rng.random() < 0.85:
-            fields["address"] = (f"{district.label_ru}, ул. {slots['street']}, "
-                                 f"{rng.randint(1, 180)}")
+            fields["address"] = f"{district.label_ru}, ул. {slots['street']}, {rng.randint(1, 180)}"
         if rng.random() < 0.9:
             spread = 0.03 if district.type.startswith("city") else 0.12
             lat = min(max(rng.gauss(district.lat, spread), LAT_RANGE[0]), LAT_RANGE[1])
@@ -231,8 +364,9 @@ class Simulator:
             fields.update(lat=f"{lat:.5f}", lon=f"{lon:.5f}")
         return fields
 
-    def _follow_ups(self, reg: dict[str, str], district: District, received: datetime,
-                    registered: datetime) -> None:
+    def _follow_ups(
+        self, reg: dict[str, str], district: District, received: datetime, registered: datetime
+    ) -> None:
         """Schedule the case's assignment, extension, decision and possible reopening."""
         rng, reg_no, kind = self._rng, reg["reg_no"], reg["kind"]
         officer = rng.choice(self._officers[district.soate])
@@ -243,25 +377,46 @@ class Simulator:
         if deadline > t + timedelta(hours=2) and rng.random() < (0.05 if kind == "appeal" else 0.2):
             days = 30 if kind == "appeal" or rng.random() < 0.25 else 10
             t = self._between(t, deadline)
-            self._schedule(t, self._event(
-                "extended", reg_no, t, actor=officer, days=days,
-                authority="prosecutor" if days == 30 and kind != "appeal" else "head",
-                reason="Требуется проведение экспертизы" if days == 30 else "Сбор материалов"))
-            deadline = period_end(local_date(received, self.tz), days, "calendar",
-                                  self.tz, self.rules)
+            self._schedule(
+                t,
+                self._event(
+                    "extended",
+                    reg_no,
+                    t,
+                    actor=officer,
+                    days=days,
+                    authority="prosecutor" if days == 30 and kind != "appeal" else "head",
+                    reason="Требуется проведение экспертизы" if days == 30 else "Сбор материалов",
+                ),
+            )
+            deadline = period_end(
+                local_date(received, self.tz), days, "calendar", self.tz, self.rules
+            )
         for round_ in range(2):
             t = self._decision_time(t, deadline)
             decision = _pick(rng, DECISIONS["appeal" if kind == "appeal" else "crime"])
-            self._schedule(t, self._event(
-                "decided", reg_no, t, actor=officer, decision=decision,
-                decided_at=self._iso(t - timedelta(minutes=rng.randint(0, 15))),
-                transferred_to=self._transfer_target() if decision == "transferred" else None))
+            self._schedule(
+                t,
+                self._event(
+                    "decided",
+                    reg_no,
+                    t,
+                    actor=officer,
+                    decision=decision,
+                    decided_at=self._iso(t - timedelta(minutes=rng.randint(0, 15))),
+                    transferred_to=self._transfer_target() if decision == "transferred" else None,
+                ),
+            )
             if round_ or decision != "refused" or rng.random() >= REOPEN_SHARE:
                 return
             t = self._second(t + timedelta(days=rng.uniform(2, 20)))
             days = rng.choice((5, 10, 10, 15, 30))
-            self._schedule(t, self._event("reopened", reg_no, t, days=days,
-                                          reason="Отмена постановления прокурором"))
+            self._schedule(
+                t,
+                self._event(
+                    "reopened", reg_no, t, days=days, reason="Отмена постановления прокурором"
+                ),
+            )
             deadline = period_end(local_date(t, self.tz), days, "calendar", self.tz, self.rules)
 
     def _decision_time(self, after: datetime, deadline: datetime) -> datetime:
@@ -285,11 +440,16 @@ class Simulator:
 
     # -- emission ---------------------------------------------------------------------------
 
-    def _event(self, type_: str, reg_no: str, at: datetime, actor: str | None = None,
-               **data: object) -> dict[str, str]:
-        fields = {"schema": SCHEMA_VERSION, "type": type_,
-                  "event_id": uuid.UUID(int=self._rng.getrandbits(128), version=4).hex,
-                  "reg_no": reg_no, "occurred_at": self._iso(at)}
+    def _event(
+        self, type_: str, reg_no: str, at: datetime, actor: str | None = None, **data: object
+    ) -> dict[str, str]:
+        fields = {
+            "schema": SCHEMA_VERSION,
+            "type": type_,
+            "event_id": uuid.UUID(int=self._rng.getrandbits(128), version=4).hex,
+            "reg_no": reg_no,
+            "occurred_at": self._iso(at),
+        }
         if actor is not None:
             fields["actor"] = actor
         fields.update({k: str(v) for k, v in data.items() if v is not None})
@@ -301,8 +461,9 @@ class Simulator:
 
     def _release(self, limit: datetime, inclusive: bool) -> Iterator[dict[str, str]]:
         """Pending events up to `limit` in time order, with the occasional retry or bad entry."""
-        while self._pending and (self._pending[0][0] < limit or
-                                 inclusive and self._pending[0][0] == limit):
+        while self._pending and (
+            self._pending[0][0] < limit or inclusive and self._pending[0][0] == limit
+        ):
             at, _, fields = heapq.heappop(self._pending)
             fields["reg_no"] = self._reg_no(fields, at)
             yield fields
