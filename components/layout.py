@@ -26,7 +26,6 @@ SOCKET_EVENTS = ["changes", "overdue", "flags", "resync", "status"]
 THEME_COOKIE = "kup_theme"
 LANG_COOKIE = "kup_lang"
 THEMES = ("light", "dark")
-PAGES = ("/", "/overdue", "/workload", "/deadletters")
 CASE_PREFIX = "/cases/"
 
 

@@ -20,7 +20,6 @@ from data.aggregates import UNASSIGNED, WorkloadRow
 from data.reference import load_geography
 from rules.access import Viewer
 
-LEVELS = ("districts", "units", "officers", "cases")
 TICK_MS = 120_000
 COUNT_COLUMNS = (
     "open",

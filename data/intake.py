@@ -26,7 +26,6 @@ from rules.lifecycle import (
 )
 
 RawFields = dict[bytes, bytes] | dict[str, str]
-CASE_COLUMNS = tuple(c.key for c in Case.__table__.columns if c.key != "flagged")
 # The columns that hold a CaseState (the region is derived from the district).
 STATE_COLUMNS = tuple(f.name for f in fields(CaseState))
 _cases, _events = Case.__table__, EventRow.__table__

@@ -140,15 +140,6 @@ def set_disabled(session: Session, username: str, disabled: bool) -> UserInfo:
     return _info(user)
 
 
-def set_password(
-    session: Session, username: str, password: str, *, enforce_strength: bool = True
-) -> None:
-    _check_password(password, enforce_strength)
-    _require(session, username).password_hash = generate_password_hash(
-        password, method=_HASH_METHOD
-    )
-
-
 @dataclass(frozen=True)
 class LoginOutcome:
     """`user` when the login succeeded; otherwise why not ("unknown", "disabled", "locked",

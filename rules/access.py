@@ -30,10 +30,6 @@ class Viewer:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
-    def can_see_region(self, region: str) -> bool:
-        """A user with a region sees only that region; one without sees the whole country."""
-        return self.region is None or self.region == region
-
     @property
     def room(self) -> str:
         """The Socket.IO room whose pushes this viewer may receive."""

@@ -41,7 +41,6 @@ ROOT = WEB_DIR.parent.parent
 STATIC_DIR = WEB_DIR / "static"
 BOOTSTRAP_CSS = "/static/vendor/bootstrap-5.3.6.min.css"
 ASSETS_DIR = ROOT / "components" / "assets"  # the pages' own CSS and JS (Dash assets)
-TRANSLATIONS_DIR = ROOT / "console" / "translations"
 MIN_SECRET_LENGTH = 16
 log = logging.getLogger("kup.web")
 
@@ -210,7 +209,6 @@ def create_app(
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE=auth.DEFAULT_LANGUAGE,
         BABEL_DEFAULT_TIMEZONE=settings.tz,
-        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
         JSON_SORT_KEYS=False,
     )
     server.config.update(config or {})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -31,7 +31,6 @@ class WebState:
     socketio: SocketIO
     metrics: Any = None  # console.web.observability.Metrics
     pusher: Any = None  # console.web.push.Pusher
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
