@@ -46,7 +46,7 @@ def ingest(
 
 def run_ingest(worker: IngestWorker, client: redis.Redis) -> None:
     worker.step()
-    while not drained(client, worker.settings.stream, worker.settings.group):
+    while not drained(client, worker.config.stream, worker.config.group):
         worker.step()
 
 

@@ -365,7 +365,7 @@ def test_trim_while_ingest_lags_gives_a_floor_on_any_redis(
     """Ingest read 10 of 30 entries when 25 are trimmed: the 15 unread ones gone are counted
     exactly by Redis >= 7, and bounded from below by what ingest knew was waiting on 6.2."""
     settings, client, worker, counts = trim_setup
-    worker.settings = settings.with_overrides(batch_size=10)
+    worker.config = settings.with_overrides(batch_size=10).streams
     ids = _registrations(client, settings.stream, 30)
     worker.step()  # its pending entries (none)
     assert worker.step() == 10

@@ -125,7 +125,7 @@ def fuzz_worker(
 def _drain(worker: IngestWorker, client: redis.Redis) -> None:
     """Step until the group has everything (no idle blocking read: Redis times those out at
     its 100 ms clock)."""
-    settings = worker.settings
+    settings = worker.config
     worker.step()
     while not drained(client, settings.stream, settings.group):
         worker.step()
@@ -148,7 +148,7 @@ def test_every_entry_is_stored_dead_lettered_or_a_counted_duplicate(
     engine: Engine,
     batch: list[tuple[dict[bytes, bytes], bool]],
 ) -> None:
-    settings = fuzz_worker.settings
+    settings = fuzz_worker.config
     duplicates_before = fuzz_worker.stats.duplicates
     dead_cursor = (redis_client.xrevrange(settings.dead_stream, count=1) or [(b"0-0", {})])[0][0]
     ids: list[str] = []
