@@ -19,7 +19,7 @@ def load_dead_letters(ctx: Context, lang: object) -> tuple[str, list[dict[str, o
         return t("dead.forbidden", lang), []
     with ctx.sessions() as session:
         total, waiting = count_dead_letters(session)
-        views = [v.as_dict() for v in list_dead_letters(session, SHOWN)]
+        views = list_dead_letters(session, SHOWN)
     summary = t("dead.summary", lang, total=total, waiting=waiting, shown=len(views))
     return summary, dead_letter_rows(views, ctx.tz)
 
@@ -32,5 +32,7 @@ def register(app: Dash) -> None:
         Input(ids.SOCKET, "data-changes"),
         State(ids.LANG, "data"),
     )
-    def update_dead_letters(_: object, __: object, lang: object) -> tuple[str, list]:
+    def update_dead_letters(
+        _: object, __: object, lang: object
+    ) -> tuple[str, list[dict[str, object]]]:
         return load_dead_letters(request_context(), lang)

@@ -27,8 +27,8 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from components.formatting import instant as parse_instant
 from components.i18n import DEFAULT_LANG, LANGUAGES
+from rules.clock import instant as parse_instant
 from rules.contract import REG_NO_RE
 
 MAX_SAFE_INTEGER = 2**53 - 1  # JavaScript's Number.MAX_SAFE_INTEGER
@@ -63,7 +63,7 @@ def text(value: object) -> str | None:
 def choice(value: object, allowed: Collection[str], default: str) -> str:
     """One of `allowed`; `default` for null or text that is not one of them."""
     chosen = text(value)
-    return chosen if chosen in allowed else default
+    return chosen if chosen is not None and chosen in allowed else default
 
 
 def language(value: object) -> str:

@@ -4,10 +4,11 @@ states. Pure functions of plain data."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
-from dash.development.base_component import Component
+from dash.development.base_component import Component, ComponentType
 
 from components.i18n import district_name, label, region_name, t
 from data.reference import load_geography
@@ -21,6 +22,12 @@ STATUS_STYLE = {
     "decided": ("success", "✓"),
 }
 ALL = ""  # the "all" choice of a filter dropdown
+
+
+class _OptionalId(TypedDict, total=False):
+    """A component's `id`, given only when there is one (Dash refuses `id=None`)."""
+
+    id: str
 
 
 def region_options(scope_region: str | None, lang: str) -> list[dict[str, str]]:
@@ -95,13 +102,13 @@ def status_badge(status: str, lang: str) -> dbc.Badge:
 
 def empty_state(text: str, component_id: str | None = None) -> html.Div:
     """What a list shows when it has nothing: a sentence, not a blank space."""
-    props = {"id": component_id} if component_id else {}
+    props: _OptionalId = {"id": component_id} if component_id else {}
     return html.Div(text, className="text-body-secondary fst-italic py-4 text-center", **props)
 
 
-def loading(child: Component | list, lang: str, component_id: str | None = None) -> dcc.Loading:
+def loading(child: ComponentType, lang: str, component_id: str | None = None) -> dcc.Loading:
     """A dcc.Loading that says what it is doing while its child is being fetched."""
-    props = {"id": component_id} if component_id else {}
+    props: _OptionalId = {"id": component_id} if component_id else {}
     return dcc.Loading(
         child,
         type="default",
@@ -116,13 +123,13 @@ def loading(child: Component | list, lang: str, component_id: str | None = None)
 
 def card(
     title: str,
-    body: Component | list,
+    body: ComponentType,
     *,
     header_extra: Component | None = None,
     class_name: str = "",
 ) -> dbc.Card:
     """A titled card."""
-    header = [html.Span(title, className="fw-semibold")]
+    header: list[Component] = [html.Span(title, className="fw-semibold")]
     if header_extra is not None:
         header.append(html.Div(header_extra, className="ms-auto"))
     return dbc.Card(

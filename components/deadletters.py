@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import dash_ag_grid as dag
 from dash import html
 
 from components import ids
 from components.formatting import local_datetime
 from components.i18n import grid_locale, t
+from data.deadletters import DeadLetterView
 
 PATH = "/deadletters"
 SHOWN = 500
 
 
-def dead_letter_rows(views: list[dict[str, object]], tz: str) -> list[dict[str, object]]:
-    """Grid rows from dead letters' `as_dict()` forms, times in local time."""
+def dead_letter_rows(views: Sequence[DeadLetterView], tz: str) -> list[dict[str, object]]:
+    """Grid rows of dead letters, times in local time."""
     return [
         {
-            "id": v["id"],
-            "received": local_datetime(v["received_at"], tz),  # type: ignore[arg-type]
-            "source_id": v["source_id"],
-            "field": v["field"],
-            "error": v["error"],
-            "retried": local_datetime(v["retried_at"], tz) if v["retried_at"] else "",
-        }  # type: ignore[arg-type]
+            "id": v.id,
+            "received": local_datetime(v.received_at, tz),
+            "source_id": v.source_id,
+            "field": v.field,
+            "error": v.error,
+            "retried": local_datetime(v.retried_at, tz) if v.retried_at else "",
+        }
         for v in views
     ]
 

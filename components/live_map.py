@@ -9,14 +9,27 @@ patch arrays in place instead of resending the outlines.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING, SupportsFloat, TypedDict
 
 import plotly.graph_objects as go
 
 from components.formatting import local_time
 from components.i18n import district_name, label, t
-from data.reference import load_boundaries
+from data.reference import (
+    Feature,
+    FeatureCollection,
+    MultiPolygon,
+    Polygon,
+    PolygonCoordinates,
+    Position,
+    load_boundaries,
+)
 from rules.contract import CATEGORIES
+
+if TYPE_CHECKING:
+    from dash import Patch
 
 MEASURES = ("open", "overdue", "overdue_share", "received_24h")
 DEFAULT_MEASURE = "open"
@@ -54,20 +67,23 @@ DARK_SCALE = "Plasma"  # on a dark wall screen, more is brighter
 POINTS_TRACE_OFFSET = 1
 
 
-def _round(coords: list) -> list:  # type: ignore[type-arg]
-    """Round a GeoJSON coordinate tree to 3 decimals (~100 m), dropping repeated points."""
-    if coords and isinstance(coords[0], (int, float)):
-        return [round(coords[0], 3), round(coords[1], 3)]
-    rounded = [_round(c) for c in coords]
-    if rounded and isinstance(rounded[0][0], (int, float)):
-        ring = [rounded[0]]
-        ring += [p for prev, p in zip(rounded, rounded[1:]) if p != prev]
-        return ring
-    return rounded
+def _round(polygon: PolygonCoordinates) -> PolygonCoordinates:
+    """A polygon's rings rounded to 3 decimals (~100 m), repeated points dropped."""
+    rings = []
+    for ring in polygon:
+        rounded = [[round(p[0], 3), round(p[1], 3)] for p in ring]
+        rings.append(rounded[:1] + [p for prev, p in zip(rounded, rounded[1:]) if p != prev])
+    return rings
+
+
+def _rounded(geometry: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
+    if geometry["type"] == "Polygon":
+        return {"type": "Polygon", "coordinates": _round(geometry["coordinates"])}
+    return {"type": "MultiPolygon", "coordinates": [_round(p) for p in geometry["coordinates"]]}
 
 
 @lru_cache(maxsize=1)
-def district_outlines() -> dict:
+def district_outlines() -> FeatureCollection:
     """The shipped district boundaries, lightened for the browser (id = SOATE)."""
     source = load_boundaries("districts")
     return {
@@ -77,29 +93,26 @@ def district_outlines() -> dict:
                 "type": "Feature",
                 "id": f["id"],
                 "properties": {},
-                "geometry": {
-                    "type": f["geometry"]["type"],
-                    "coordinates": _round(f["geometry"]["coordinates"]),
-                },
+                "geometry": _rounded(f["geometry"]),
             }
             for f in source["features"]
         ],
     }
 
 
-def _points_of(coords: list):  # type: ignore[no-untyped-def,type-arg]
-    if coords and isinstance(coords[0], (int, float)):
-        yield coords
-    else:
-        for part in coords:
-            yield from _points_of(part)
+def _points_of(feature: Feature) -> list[Position]:
+    geometry = feature["geometry"]
+    polygons = (
+        [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    )
+    return [point for polygon in polygons for ring in polygon for point in ring]
 
 
 @lru_cache(maxsize=1)
 def _district_bounds() -> dict[str, tuple[float, float, float, float]]:
     bounds = {}
     for feature in district_outlines()["features"]:
-        points = list(_points_of(feature["geometry"]["coordinates"]))
+        points = _points_of(feature)
         lons, lats = [p[0] for p in points], [p[1] for p in points]
         bounds[feature["id"]] = (min(lons), min(lats), max(lons), max(lats))
     return bounds
@@ -116,18 +129,35 @@ def view_ranges(districts: Iterable[str], pad: float = 0.04) -> tuple[list[float
     return [west - dx, east + dx], [south - dy, north + dy]
 
 
+def _number(value: object) -> float:
+    """A count or share of a district's stats as a float (missing: 0)."""
+    if value is None:
+        return 0.0
+    if not isinstance(value, SupportsFloat):
+        raise TypeError(f"a district's measure is a number, not {value!r}")
+    return float(value)
+
+
 def measure_value(stats: Mapping[str, object], measure: str) -> float:
     """The value of `measure` in one district's stats (the share in percent)."""
-    value = float(stats.get(measure, 0) or 0)  # type: ignore[arg-type]
+    value = _number(stats.get(measure))
     return round(value * 100, 1) if measure == "overdue_share" else value
+
+
+class ChoroplethArrays(TypedDict):
+    """The district trace's arrays: SOATE codes, shading values, hover data."""
+
+    locations: list[str]
+    z: list[float]
+    customdata: list[list[object]]
 
 
 def choropleth_arrays(
     district_stats: Sequence[Mapping[str, object]], measure: str, lang: str
-) -> dict[str, list]:
+) -> ChoroplethArrays:
     """locations / z / customdata of the district trace (also used to patch it live)."""
     return {
-        "locations": [s["district"] for s in district_stats],
+        "locations": [str(s["district"]) for s in district_stats],
         "z": [measure_value(s, measure) for s in district_stats],
         "customdata": [
             [
@@ -135,7 +165,7 @@ def choropleth_arrays(
                 district_name(str(s["district"]), lang),
                 s["open"],
                 s["overdue"],
-                round(float(s["overdue_share"]) * 100, 1),  # type: ignore[arg-type]
+                round(_number(s["overdue_share"]) * 100, 1),
                 s["received_24h"],
             ]
             for s in district_stats
@@ -145,9 +175,9 @@ def choropleth_arrays(
 
 def points_arrays(
     points: Iterable[Mapping[str, object]], lang: str, tz: str | None
-) -> list[dict[str, list]]:
+) -> list[dict[str, list[object]]]:
     """Per category (in CATEGORIES order): lat / lon / customdata of its points trace."""
-    by_category: dict[str, dict[str, list]] = {
+    by_category: dict[str, dict[str, list[object]]] = {
         c: {"lat": [], "lon": [], "customdata": []} for c in CATEGORIES
     }
     for point in points:
@@ -156,17 +186,20 @@ def points_arrays(
             continue
         bucket["lat"].append(point["lat"])
         bucket["lon"].append(point["lon"])
+        registered_at = point.get("registered_at")
         bucket["customdata"].append(
             [
                 point["reg_no"],
-                local_time(point.get("registered_at"), tz),
+                local_time(
+                    registered_at if isinstance(registered_at, datetime | str) else None, tz
+                ),
                 district_name(str(point.get("district")), lang),
             ]
         )
     return [by_category[c] for c in CATEGORIES]
 
 
-def tile_style(tile_url: str) -> dict:
+def tile_style(tile_url: str) -> dict[str, object]:
     """A MapLibre style drawing raster tiles from `tile_url` (".../{z}/{x}/{y}.png")."""
     return {
         "version": 8,
@@ -243,7 +276,11 @@ def build_map_figure(
         )
     )
     for category, data in zip(CATEGORIES, points_arrays(points, lang, tz), strict=True):
-        marker = {"size": 7 if not tiles else 9, "color": CATEGORY_COLORS[category], "opacity": 0.9}
+        marker: dict[str, object] = {
+            "size": 7 if not tiles else 9,
+            "color": CATEGORY_COLORS[category],
+            "opacity": 0.9,
+        }
         if not tiles:
             marker["line"] = {"width": 0.5, "color": "#FFFFFF" if not dark else "#000000"}
         figure.add_trace(
@@ -308,8 +345,8 @@ def map_patch(
     lang: str,
     tz: str | None,
     *,
-    point_arrays: Sequence[Mapping[str, list]] | None = None,
-):  # type: ignore[no-untyped-def]
+    point_arrays: Sequence[Mapping[str, list[object]]] | None = None,
+) -> Patch:
     """A dash Patch updating the shading and/or points of a figure from build_map_figure; the
     points as `points` or as their points_arrays already built (only read)."""
     from dash import Patch

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, DateTime, Dialect, Engine, String, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 BUSY_TIMEOUT_MS = 30_000
@@ -34,7 +36,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
 
-    def bind_processor(self, dialect: Dialect):  # type: ignore[no-untyped-def]
+    def bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], object] | None:
         """On SQLite, write the same text SQLAlchemy's DATETIME would ("YYYY-MM-DD
         HH:MM:SS.ffffff", naive UTC) in one C call instead of two Python-level steps."""
         if dialect.name != "sqlite":
@@ -87,7 +89,7 @@ def json_text(value: object) -> str:
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below take control
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -99,7 +101,7 @@ def _configure_sqlite(engine: Engine) -> None:
         refresh_statistics(dbapi_connection)
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # type: ignore[no-untyped-def]
+    def _on_begin(connection: Connection) -> None:
         if connection.get_execution_options().get("sqlite_immediate", False):
             _begin_immediate(connection)
         else:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis
+from redis.typing import EncodableT, FieldT
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -93,22 +94,25 @@ def count_dead_letters(session: Session) -> tuple[int, int]:
 
 def dead_stream_copies(
     client: redis.Redis, config: StreamConfig, source_ids: set[str]
-) -> dict[str, dict[bytes, bytes]]:
+) -> dict[str, dict[bytes | str, bytes | str]]:
     """The dead-letter stream's copies of these entries (the latest copy of each), without
     `error` and `source_id`: scanned in chunks, oldest first."""
-    found: dict[str, dict[bytes, bytes]] = {}
+    found: dict[str, dict[bytes | str, bytes | str]] = {}
     start = "-"
     while source_ids:
-        chunk = client.xrange(config.dead_stream, start, "+", count=SCAN_CHUNK)
+        chunk = client.xrange(config.dead_stream, start, "+", count=SCAN_CHUNK) or []
         for entry_id, fields in chunk:  # noqa: B007 (the last one is where to go on)
-            source = fields.get(b"source_id")
-            if source is not None and source.decode("utf-8", "replace") in source_ids:
-                found[source.decode()] = {k: v for k, v in fields.items() if k not in _COPY_ONLY}
+            source = _text((fields or {}).get(b"source_id"))
+            if source is not None and fields is not None and source in source_ids:
+                found[source] = {k: v for k, v in fields.items() if k not in _COPY_ONLY}
         if len(chunk) < SCAN_CHUNK:
             break
-        last = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-        start = f"({last}"
+        start = f"({_text(entry_id)}"
     return found
+
+
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
 @dataclass(frozen=True)
@@ -154,13 +158,13 @@ def _select(session: Session, selection: Sequence[str] | None, force: bool) -> l
 
 def _fields_to_send(
     row: DeadLetter,
-    copy: dict[bytes, bytes] | None,
-) -> tuple[dict[bytes | str, bytes | str], str] | None:
+    copy: dict[bytes | str, bytes | str] | None,
+) -> tuple[dict[FieldT, EncodableT], str] | None:
     stored = dict(row.fields or {})
     if copy is not None and (stored == UNSTORABLE_FIELDS or printable_fields(copy) == stored):
-        return dict(copy), "dead stream"
+        return dict(copy.items()), "dead stream"
     if stored and stored != UNSTORABLE_FIELDS:
-        return dict(stored), "store"
+        return dict(stored.items()), "store"
     return None
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from data.db import lock_writers
 from data.models import Case, DeadLetter, DeadlineChangeRow, EventRow
-from rules.contract import ContractError, Event, decode_fields, validate_event
+from rules.contract import ContractError, Event, RawFields, decode_fields, validate_event
 from rules.deadlines import RuleSet
 from rules.lifecycle import (
     CaseConflict,
@@ -25,7 +25,6 @@ from rules.lifecycle import (
     register_case,
 )
 
-RawFields = dict[bytes, bytes] | dict[str, str]
 # The columns that hold a CaseState (the region is derived from the district).
 STATE_COLUMNS = tuple(f.name for f in fields(CaseState))
 _cases, _events = Case.__table__, EventRow.__table__
@@ -94,19 +93,10 @@ def _validate(
             "entry",
         )
     try:
-        decoded = _decoded(entry.fields)
+        decoded = decode_fields(entry.fields)
         return validate_event(decoded, rules.districts, now), decoded
     except ContractError as exc:
         return Rejection(entry, f"{exc} (source_id {entry.stream_id})", exc.field)
-
-
-def _decoded(fields: RawFields) -> dict[str, str]:
-    """The field map as text: one pass for the usual all-UTF-8 bytes entry; anything else
-    goes through the contract's decoder, which names the field that is not valid UTF-8."""
-    try:
-        return {k.decode(): v.decode() for k, v in fields.items()}  # type: ignore[union-attr]
-    except (AttributeError, UnicodeDecodeError):
-        return decode_fields(fields)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     text,
 )
@@ -23,7 +25,8 @@ from data.db import FreeText, UTCDateTime
 
 
 class Base(DeclarativeBase):
-    pass
+    # Every model here maps a plain Table (none a join or a subquery): Core statements use it.
+    __table__: ClassVar[Table]
 
 
 class RegionRow(Base):
@@ -122,7 +125,7 @@ class EventRow(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str | None] = mapped_column(FreeText(64))
-    fields: Mapped[dict] = mapped_column(JSON)
+    fields: Mapped[dict[str, str]] = mapped_column(JSON)
     applied: Mapped[bool] = mapped_column(Boolean)
 
 
@@ -151,7 +154,7 @@ class DeadLetter(Base):
     stream: Mapped[str] = mapped_column(String(120))
     error: Mapped[str] = mapped_column(FreeText)
     field: Mapped[str] = mapped_column(FreeText(80))
-    fields: Mapped[dict] = mapped_column(JSON)
+    fields: Mapped[dict[str, str]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     retried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retry_id: Mapped[str | None] = mapped_column(String(40))

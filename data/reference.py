@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, TypedDict
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 ATTRIBUTION = (
@@ -95,12 +96,39 @@ def load_geography() -> Geography:
     return Geography(regions, districts)
 
 
+# GeoJSON (RFC 7946) as the shipped boundaries use it: polygons of [lon, lat] positions.
+Position = list[float]
+PolygonCoordinates = list[list[Position]]  # the outer ring, then any holes
+
+
+class Polygon(TypedDict):
+    type: Literal["Polygon"]
+    coordinates: PolygonCoordinates
+
+
+class MultiPolygon(TypedDict):
+    type: Literal["MultiPolygon"]
+    coordinates: list[PolygonCoordinates]
+
+
+class Feature(TypedDict):
+    type: Literal["Feature"]
+    id: str
+    properties: dict[str, str | float]
+    geometry: Polygon | MultiPolygon
+
+
+class FeatureCollection(TypedDict):
+    type: Literal["FeatureCollection"]
+    features: list[Feature]
+
+
 @lru_cache(maxsize=2)
-def load_boundaries(level: str = "districts") -> dict:
+def load_boundaries(level: str = "districts") -> FeatureCollection:
     """GeoJSON boundaries of 'districts' (feature id: SOATE) or 'regions' (id: ISO code)."""
     with open(REFERENCE_DIR / f"kg_{level}.geojson", encoding="utf-8") as fh:
-        collection = json.load(fh)
+        collection: FeatureCollection = json.load(fh)
     key = "soate" if level == "districts" else "iso3166_2"
     for feature in collection["features"]:
-        feature["id"] = feature["properties"][key]
+        feature["id"] = str(feature["properties"][key])
     return collection

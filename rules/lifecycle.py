@@ -110,7 +110,7 @@ def apply_event(
     if event.type == "assigned":
         new.unit, new.officer = _opt(data["unit"]), _opt(data["officer"])
     elif event.type == "extended":
-        days = int(data["days"])  # type: ignore[call-overload]
+        days = _int(data["days"])
         start = local_date(state.received_at, tz)
         new.period_start, new.period_days, new.period_unit = start, days, "calendar"
         new.extensions += 1
@@ -127,7 +127,7 @@ def apply_event(
         new.decided_at = decided_at
         new.transferred_to = _opt(data.get("transferred_to"))
     elif event.type == "reopened":
-        days = int(data["days"])  # type: ignore[call-overload]
+        days = _int(data["days"])
         start = local_date(event.occurred_at, tz)
         new.period_start, new.period_days, new.period_unit = start, days, "calendar"
         new.decision = new.decided_at = new.transferred_to = None
@@ -144,5 +144,13 @@ def _opt(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+def _int(value: object) -> int:
+    assert isinstance(value, int)
+    return value
+
+
 def _float(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
+    if value is None:
+        return None
+    assert isinstance(value, float)
+    return value

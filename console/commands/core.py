@@ -27,7 +27,7 @@ from data.simulator import Simulator
 log = logging.getLogger("kup")
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("config", help="print the effective settings (secrets masked)")
     p.set_defaults(handler=cmd_config)
 

@@ -15,7 +15,7 @@ from data.deadletters import count_dead_letters, list_dead_letters, retry_dead_l
 ERROR_WIDTH = 90
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("deadletters", help="list and re-drive refused stream entries")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
@@ -70,7 +70,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
         results = retry_dead_letters(
             make_sessionmaker(runtime.engine),
             client,
-            runtime.settings,
+            runtime.settings.streams,
             None if args.all else args.ids,
             force=args.force,
         )

@@ -11,7 +11,7 @@ from console.runtime import Runtime
 from data.seed import seed_cases
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("seed", help="write many realistic cases directly to the store")
     p.add_argument("--cases", type=int, default=100_000, help="how many (default 100000)")
     p.add_argument("--seed", type=int, help="random seed (the same seed, the same cases)")

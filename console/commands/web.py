@@ -6,13 +6,15 @@ import argparse
 import getpass
 import sys
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from console.runtime import Runtime
 from data import audit, users
 from data.db import make_sessionmaker, writer_engine
 from rules.access import ROLES
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="run the web console (needs KUP_SECRET_KEY)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8050)
@@ -51,7 +53,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _writer(runtime: Runtime):  # type: ignore[no-untyped-def]
+def _writer(runtime: Runtime) -> sessionmaker[Session]:
     return make_sessionmaker(writer_engine(runtime.engine))
 
 

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Flask,
+    Request,
     Response,
     current_app,
     g,
@@ -25,6 +26,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import TooManyRequests, Unauthorized
+from werkzeug.wrappers import Response as BaseResponse
 
 from components.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, t
 from console.web.security import CSRF_COOKIE, check_csrf
@@ -52,7 +54,7 @@ JSON_PREFIXES = ("/api/", "/_dash-", "/_reload-hash")
 bp = Blueprint("auth", __name__)
 
 
-class LoginUser(UserMixin):
+class LoginUser(UserMixin):  # type: ignore[misc]  # Flask-Login ships no type hints
     """The Flask-Login user: a thin wrapper of data.users.UserInfo."""
 
     def __init__(self, info: users.UserInfo) -> None:
@@ -70,7 +72,8 @@ def current_viewer() -> Viewer:
     """The logged-in user as the access rules see them (role, region); 401 if nobody is."""
     if not current_user.is_authenticated:
         raise Unauthorized("login required")
-    return current_user.viewer
+    viewer: Viewer = current_user.viewer  # a LoginUser's (Flask-Login ships no type hints)
+    return viewer
 
 
 def _load_session_user(user_id: str) -> LoginUser | None:
@@ -84,7 +87,7 @@ def _load_session_user(user_id: str) -> LoginUser | None:
     return LoginUser(info)
 
 
-def _load_token_user(req) -> LoginUser | None:  # type: ignore[no-untyped-def]
+def _load_token_user(req: Request) -> LoginUser | None:
     scheme, _, token = req.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
@@ -143,7 +146,7 @@ def init_auth(server: Flask, csrf: CSRFProtect) -> Limiter:
     )(login)
 
     @server.before_request
-    def require_login() -> Response | tuple[Response, int] | None:
+    def require_login() -> BaseResponse | tuple[Response, int] | None:
         if _is_public():
             check_csrf(csrf)
             return None
@@ -199,7 +202,7 @@ def _login_page(
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | tuple[str, int]:
+def login() -> BaseResponse | tuple[str, int]:
     """The login form (plain HTML, works without JavaScript) and its submission."""
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
@@ -235,7 +238,7 @@ def login() -> Response | tuple[str, int]:
 
 
 @bp.route("/logout", methods=["GET", "POST"])
-def logout() -> Response | str:
+def logout() -> BaseResponse | str:
     """GET asks for confirmation (a form, so that no link elsewhere can log you out); POST
     logs out."""
     if request.method == "GET":
@@ -255,7 +258,7 @@ def logout() -> Response | str:
 
 
 @bp.route("/lang/<code>")
-def set_language(code: str) -> Response | tuple[Response, int]:
+def set_language(code: str) -> BaseResponse | tuple[Response, int]:
     """Remember the chosen interface language (ru, ky or en) and go back."""
     if code not in LANGUAGES:
         return jsonify(error=f"language must be one of {', '.join(LANGUAGES)}"), 404

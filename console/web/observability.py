@@ -159,7 +159,7 @@ class StoreCollector:
             )
         if scrape.group is not None:
             group = scrape.group
-            for name, text, value in (
+            figures: tuple[tuple[str, str, int | None], ...] = (
                 ("kup_consumer_lag", "Stream entries not yet delivered to the group", group.lag),
                 (
                     "kup_consumer_pending",
@@ -168,9 +168,10 @@ class StoreCollector:
                 ),
                 ("kup_stream_length", "Entries in the input stream", group.length),
                 ("kup_consumers", "Consumers in the group", group.consumers),
-            ):
-                if value is not None:
-                    yield GaugeMetricFamily(name, text, value=value)
+            )
+            for name, text, figure in figures:
+                if figure is not None:
+                    yield GaugeMetricFamily(name, text, value=figure)
 
 
 class Metrics:
@@ -191,7 +192,7 @@ class Metrics:
             registry=self.registry,
         )
         self.store = StoreCollector(state)
-        self.registry.register(self.store)  # type: ignore[arg-type]  # not read until scraped
+        self.registry.register(self.store)  # not read until scraped
 
 
 @bp.get("/metrics")
@@ -240,7 +241,7 @@ def healthz() -> tuple[Response, int]:
             last = last_ingest_at(session)
             gaps = read_gaps(session, state.settings.stream)
             body["gaps"] = [gap.as_dict() for gap in gaps]
-            freshness = ingest_freshness(session, client, state.settings)
+            freshness = ingest_freshness(session, client, state.settings.streams)
             body["freshness"] = freshness.as_dict()
         body["last_ingest_at"] = _iso(last, state)
         if last is not None:

@@ -353,3 +353,28 @@ def test_sigterm_finishes_the_batch_and_exits_cleanly(
         worker.close()
     tally = check_exactly_once(redis_client, engine, settings.stream, settings.dead_stream)
     assert tally["entries"] == 12_000
+
+
+def test_reclaimed_entry_deleted_from_the_stream_is_dead_lettered_under_its_id(
+    make_worker: Make, redis_client: redis.Redis, settings: Settings, engine: Engine
+) -> None:
+    """Redis 6.2 answers XAUTOCLAIM with a nil (no id, no fields) for a pending entry deleted
+    from the stream: the worker still dead-letters it under its own id, with no error, and
+    leaves nothing pending."""
+    reg = ev.next_reg_no()
+    [_, gone] = xadd_all(redis_client, settings.stream, story(reg)[:2])
+    streams.ensure_group(redis_client, settings.stream, settings.group)
+    redis_client.xreadgroup(settings.group, "dead-1", {settings.stream: ">"}, count=10)
+    redis_client.xdel(settings.stream, gone)
+    worker = make_worker(claim_idle_ms=200)
+    wait_until(
+        lambda: drain(worker) and case_of(engine, reg) is not None,
+        "the dead consumer's entries to be claimed",
+        interval=0.1,
+    )
+    drain(worker)
+    assert worker.stats.errors == 0
+    with make_sessionmaker(engine)() as session:
+        dead = session.scalars(select(DeadLetter)).one()
+    assert dead.source_id == gone and dead.field == "entry" and "no fields" in dead.error
+    assert pending_count(redis_client, settings.stream, settings.group) == 0
