@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from data.reference import load_geography
-from rules.contract import validate_event
+from rules.contract import Event, validate_event
 from rules.deadlines import RuleSet, get_rule_set
 from rules.lifecycle import CaseState, DeadlineChange, apply_event, register_case
 from tests.support import events as ev
@@ -17,11 +17,11 @@ DISTRICTS = frozenset(load_geography().districts)
 BKK = timezone(timedelta(hours=6))
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BKK)
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BKK)
 
 
-def valid(fields: dict[str, str]):  # type: ignore[no-untyped-def]
+def valid(fields: dict[str, str]) -> Event:
     return validate_event(fields, DISTRICTS, local(2027, 6, 1))
 
 
