@@ -348,3 +348,138 @@ def test_decode_fields_rejects_non_utf8_field_name() -> None:
 def test_non_utf8_value_under_an_empty_field_name_is_named() -> None:
     with pytest.raises(ContractError, match=r"^\(empty field name\): value is not valid UTF-8"):
         decode_fields({b"": b"\xff"})
+
+
+# What a refusal says: the message is shown to the operators in the console's rejected-entries
+# list, so each names the rule that was broken and quotes the offending value.
+
+
+def message(fields: dict[str, str]) -> str:
+    with pytest.raises(ContractError) as info:
+        check(fields)
+    return str(info.value)
+
+
+def test_a_missing_field_and_an_empty_one_are_told_apart() -> None:
+    assert message(with_(REGISTERED, category=None)) == "category: required field is missing"
+    assert message(with_(REGISTERED, category="")) == "category: required field is empty"
+
+
+def test_the_refusal_of_a_schema_quotes_the_version_given() -> None:
+    assert message(with_(REGISTERED, schema="2")) == "schema: '2' is not a supported version (1)"
+
+
+def test_the_refusal_of_a_malformed_identifier_states_the_format() -> None:
+    assert (
+        message(with_(ASSIGNED, event_id="a b"))
+        == "event_id: 'a b' must be 1–64 characters of A-Z a-z 0-9 _ -"
+    )
+    assert (
+        message(with_(ASSIGNED, reg_no="KUP-1"))
+        == "reg_no: 'KUP-1' must be 6–32 characters of A-Z 0-9 -"
+    )
+
+
+def test_the_refusal_of_an_unlisted_value_lists_the_allowed_ones() -> None:
+    assert (
+        message(with_(REGISTERED, kind="complaint"))
+        == "kind: 'complaint' is not one of crime, misdemeanor, appeal"
+    )
+
+
+def test_the_refusal_of_a_long_text_gives_the_limit_and_the_length() -> None:
+    assert message(with_(REGISTERED, article="x" * 17)) == "article: longer than 16 characters (17)"
+
+
+def test_the_refusal_of_days_gives_the_allowed_values() -> None:
+    assert message(with_(EXTENDED, days="20")) == "days: '20' must be 10 or 30"
+    assert message(with_(REOPENED, days="31")) == "days: '31' must be 1–30"
+
+
+def test_the_refusal_of_a_timestamp_says_what_is_wrong_with_it() -> None:
+    assert (
+        message(with_(ASSIGNED, occurred_at="yesterday"))
+        == "occurred_at: 'yesterday' is not an ISO 8601 date-time"
+    )
+    naive = "2026-11-28T09:15:00"
+    assert (
+        message(with_(ASSIGNED, occurred_at=naive)) == f"occurred_at: '{naive}' has no UTC offset"
+    )
+    ahead = (NOW + timedelta(minutes=6)).isoformat()
+    assert (
+        message(with_(ASSIGNED, occurred_at=ahead))
+        == f"occurred_at: '{ahead}' is more than 5 minutes in the future"
+    )
+
+
+def test_the_refusal_of_a_coordinate_gives_the_bounds() -> None:
+    assert message(with_(REGISTERED, lat="north")) == "lat: 'north' is not a decimal number"
+    assert message(with_(REGISTERED, lat="39.0")) == "lat: '39.0' is outside Kyrgyzstan (39.1–43.3)"
+    assert message(with_(REGISTERED, lon="80.4")) == "lon: '80.4' is outside Kyrgyzstan (69.2–80.3)"
+    assert message(with_(REGISTERED, lon=None)) == "lon: lat and lon must be given both or neither"
+
+
+def test_the_refusal_of_a_district_quotes_the_code() -> None:
+    assert (
+        message(with_(REGISTERED, district="41711000000001"))
+        == "district: '41711000000001' is not a known SOATE district code"
+    )
+
+
+def test_a_quoted_value_is_cut_after_40_characters() -> None:
+    forty = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+    assert message(with_(REGISTERED, category=forty)).startswith(f"category: '{forty}' is not")
+    longer = forty + "O"
+    assert message(with_(REGISTERED, category=longer)).startswith(f"category: '{forty}…' is not")
+
+
+def test_a_non_utf8_field_name_is_shown_escaped_and_cut_to_40_characters() -> None:
+    with pytest.raises(ContractError) as info:
+        decode_fields({b"\xff" + b"n" * 60: b"1"})
+    assert info.value.field == "\\xff" + "n" * 36
+    assert str(info.value) == f"{info.value.field}: field name is not valid UTF-8"
+
+
+def test_a_non_utf8_value_is_named_by_the_first_64_characters_of_its_field() -> None:
+    with pytest.raises(ContractError) as info:
+        decode_fields({"f" * 80: b"\xff"})
+    assert info.value.field == "f" * 64
+
+
+# Boundaries: the limits themselves are allowed.
+
+
+@pytest.mark.parametrize(
+    ("base", "field", "limit"),
+    [
+        (REGISTERED, "article", 16),
+        (REGISTERED, "unit", 64),
+        (ASSIGNED, "unit", 64),
+        (ASSIGNED, "officer", 64),
+        (EXTENDED, "reason", 500),
+        (DECIDED, "transferred_to", 64),
+    ],
+)
+def test_a_text_of_exactly_the_limit_is_accepted(
+    base: dict[str, str], field: str, limit: int
+) -> None:
+    assert check(with_(base, **{field: "ж" * limit})).data[field] == "ж" * limit
+
+
+def test_the_north_western_corner_of_the_bounding_box_is_accepted() -> None:
+    event = check(with_(REGISTERED, lat="43.3", lon="69.2"))
+    assert (event.data["lat"], event.data["lon"]) == (43.3, 69.2)
+
+
+def test_an_event_exactly_5_minutes_in_the_future_is_accepted() -> None:
+    at = NOW + timedelta(minutes=5)
+    assert check(with_(ASSIGNED, occurred_at=at.isoformat())).occurred_at == at
+
+
+def test_without_an_instant_the_future_is_judged_against_the_clock() -> None:
+    now = datetime.now(UTC)
+    recent = with_(ASSIGNED, occurred_at=(now - timedelta(minutes=1)).isoformat())
+    assert validate_event(recent, DISTRICTS).reg_no == REG
+    ahead = with_(ASSIGNED, occurred_at=(now + timedelta(hours=1)).isoformat())
+    with pytest.raises(ContractError, match="future"):
+        validate_event(ahead, DISTRICTS)

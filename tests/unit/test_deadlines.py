@@ -10,6 +10,7 @@ import pytest
 from data.reference import load_geography
 from rules.contract import validate_event
 from rules.deadlines import (
+    RuleSet,
     add_working_days,
     case_status,
     end_of_local_day,
@@ -135,6 +136,19 @@ def test_status_at_an_instant(now: datetime, status: str) -> None:
     assert case_status(case.deadline, False, now, DUE_SOON) == status
 
 
+def test_a_deadline_exactly_the_window_away_is_due_soon() -> None:
+    deadline = local(2026, 11, 27)
+    assert case_status(deadline, False, deadline - DUE_SOON, DUE_SOON) == "due_soon"
+    assert (
+        case_status(deadline, False, deadline - DUE_SOON - timedelta(seconds=1), DUE_SOON) == "open"
+    )
+
+
+def test_an_open_case_without_a_deadline_is_open_whenever() -> None:
+    assert case_status(None, False, local(2030, 1, 1), DUE_SOON) == "open"
+    assert case_status(None, True, local(2030, 1, 1), DUE_SOON) == "decided"
+
+
 def test_due_soon_window_is_configurable() -> None:
     case = register()
     assert case_status(case.deadline, False, local(2026, 11, 25), timedelta(hours=49)) == "due_soon"
@@ -151,6 +165,21 @@ def test_rule_set_is_named_and_unknown_names_fail() -> None:
     assert RULES.name == "kg-default" and "14" in RULES.title
     with pytest.raises(ValueError, match="unknown rule set"):
         get_rule_set("nowhere")
+
+
+def test_a_rule_set_gives_each_kind_its_own_period() -> None:
+    rules = RuleSet("test", "test", crime_days=3, misdemeanor_days=5, appeal_working_days=10)
+    assert rules.initial_period("crime") == (3, "calendar")
+    assert rules.initial_period("misdemeanor") == (5, "calendar")
+    assert rules.initial_period("appeal") == (10, "working")
+
+
+def test_working_days_skip_the_holidays_of_the_rule_sets_country() -> None:
+    # Monday 2026-07-06 is Capital Day in Kazakhstan, an ordinary Monday in Kyrgyzstan.
+    friday = date(2026, 7, 3)
+    kazakh = RuleSet("kz", "test", holiday_country="KZ")
+    assert period_end(friday, 1, "working", TZ, kazakh) == local(2026, 7, 8)
+    assert period_end(friday, 1, "working", TZ, RULES) == local(2026, 7, 7)
 
 
 def register(*, kind: str = "crime", received: datetime | None = None, at: datetime | None = None):  # type: ignore[no-untyped-def]
