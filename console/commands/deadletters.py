@@ -7,15 +7,14 @@ import argparse
 import json
 import sys
 
-from console.runtime import Runtime
+from console.runtime import Services
 from data import streams
-from data.db import make_sessionmaker
 from data.deadletters import count_dead_letters, list_dead_letters, retry_dead_letters
 
 ERROR_WIDTH = 90
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("deadletters", help="list and re-drive refused stream entries")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
@@ -40,8 +39,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def cmd_list(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValueError("--limit must be at least 1")
-    runtime = Runtime.from_env()
-    with make_sessionmaker(runtime.engine)() as session:
+    services = Services.from_env()
+    services.migrated_engine()
+    with services.sessions() as session:
         letters = list_dead_letters(session, args.limit, waiting_only=args.waiting)
         total, waiting = count_dead_letters(session)
     if args.json:
@@ -64,13 +64,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_retry(args: argparse.Namespace) -> int:
     if bool(args.ids) == bool(args.all):
         raise ValueError("name dead letters to re-drive, or give --all")
-    runtime = Runtime.from_env()
-    client = streams.connect(runtime.redis_url)
+    services = Services.from_env()
+    services.migrated_engine()
+    client = streams.connect(services.redis_url)
     try:
         results = retry_dead_letters(
-            make_sessionmaker(runtime.engine),
+            services.sessions,
             client,
-            runtime.settings,
+            services.settings.streams,
             None if args.all else args.ids,
             force=args.force,
         )

@@ -7,11 +7,11 @@ import argparse
 import sys
 from zoneinfo import ZoneInfo
 
-from console.runtime import Runtime
+from console.runtime import Services
 from data.seed import seed_cases
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("seed", help="write many realistic cases directly to the store")
     p.add_argument("--cases", type=int, default=100_000, help="how many (default 100000)")
     p.add_argument("--seed", type=int, help="random seed (the same seed, the same cases)")
@@ -34,10 +34,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
         raise ValueError("--cases must be at least 1")
     if args.per_day <= 0:
         raise ValueError("--per-day must be positive")
-    runtime = Runtime.from_env()
-    settings = runtime.settings
+    services = Services.from_env()
+    settings = services.settings
     report = seed_cases(
-        runtime.engine,
+        services.migrated_engine(),
         args.cases,
         seed=args.seed,
         per_day=args.per_day,

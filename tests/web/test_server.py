@@ -13,7 +13,7 @@ import pytest
 import requests
 import socketio
 
-from console.runtime import Runtime
+from console.runtime import Services
 from console.web.server import serve
 from tests.support.servers import free_port
 from tests.web.conftest import PASSWORD
@@ -26,7 +26,7 @@ def running(web, web_settings):  # type: ignore[no-untyped-def]
     del web
     if not web_settings.database_url.startswith("sqlite"):
         pytest.skip("store-independent; runs on SQLite")
-    runtime = Runtime(web_settings.with_overrides(secret_key="s" * 32))
+    runtime = Services(web_settings.with_overrides(secret_key="s" * 32))
     port, stop, ready = free_port(), threading.Event(), threading.Event()
     thread = threading.Thread(
         target=serve,
