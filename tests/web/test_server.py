@@ -9,6 +9,8 @@ import json
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,11 +35,9 @@ def db_url(tmp_path: Path) -> str:
     return sqlite_url(tmp_path)
 
 
-@pytest.fixture
-def running(web, web_settings):  # type: ignore[no-untyped-def]
-    """The console served on a free port (users created by the `web` fixture)."""
-    del web
-    services = Services(web_settings.with_overrides(secret_key="s" * 32))
+@contextmanager
+def served(services: Services) -> Iterator[str]:
+    """`serve(services)` on a free port in a thread, until the block ends; its base URL."""
     port, stop, ready = free_port(), threading.Event(), threading.Event()
     thread = threading.Thread(
         target=serve,
@@ -46,12 +46,23 @@ def running(web, web_settings):  # type: ignore[no-untyped-def]
         daemon=True,
     )
     thread.start()
-    assert ready.wait(30)
-    yield f"http://127.0.0.1:{port}", services
-    stop.set()
-    thread.join(30)
+    try:
+        assert ready.wait(30)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop.set()
+        thread.join(30)
+        services.engine.dispose()
     assert not thread.is_alive()
-    services.engine.dispose()
+
+
+@pytest.fixture
+def running(web, web_settings):  # type: ignore[no-untyped-def]
+    """The console served on a free port (users created by the `web` fixture)."""
+    del web
+    services = Services(web_settings.with_overrides(secret_key="s" * 32))
+    with served(services) as base:
+        yield base, services
 
 
 def _session(base: str, username: str) -> requests.Session:
@@ -187,23 +198,9 @@ def test_building_the_app_migrates_nothing_and_starts_no_thread(
 def test_serve_migrates_an_empty_store_before_serving(settings: Settings, tmp_path: Path) -> None:
     url = sqlite_url(tmp_path, "fresh.db")
     services = Services(settings.with_overrides(database_url=url, secret_key="s" * 32))
-    port, stop, ready = free_port(), threading.Event(), threading.Event()
-    thread = threading.Thread(
-        target=serve,
-        args=(services, "127.0.0.1", port),
-        kwargs={"stop": stop, "ready": ready},
-        daemon=True,
-    )
-    thread.start()
-    try:
-        assert ready.wait(30)
+    with served(services) as base:
         assert "alembic_version" in inspect(services.engine).get_table_names()
-        assert requests.get(f"http://127.0.0.1:{port}/login", timeout=10).status_code == 200
-    finally:
-        stop.set()
-        thread.join(30)
-        services.engine.dispose()
-    assert not thread.is_alive()
+        assert requests.get(f"{base}/login", timeout=10).status_code == 200
 
 
 def test_flask_config_comes_from_settings_through_one_mapping(settings: Settings, engine) -> None:  # type: ignore[no-untyped-def]
