@@ -104,6 +104,14 @@ class Services:
         return datetime.now(UTC)
 
 
+def store_services(**overrides: object) -> Services:
+    """Services for a command that uses the store: settings from the environment (command-line
+    arguments in `overrides`), the store migrated first, as every such command does."""
+    services = Services.from_env(**overrides)
+    services.migrated_engine()
+    return services
+
+
 def ingest_worker(
     settings: Settings,
     engine: Engine,

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from console.config import load_settings
-from console.runtime import Services, ingest_worker, stop_on_signals
+from console.runtime import Services, ingest_worker, stop_on_signals, store_services
 from data import audit, streams
 from data.queries import EXPORT_FIELDS, STATUSES, CaseFilter, iter_cases
 from data.reference import load_geography
@@ -83,15 +83,14 @@ def cmd_config(_: argparse.Namespace) -> int:
 
 
 def cmd_db(_: argparse.Namespace) -> int:
-    services = Services.from_env()
-    services.migrated_engine()
+    services = store_services()
     print(f"schema up to date on {services.settings.masked()['database_url']}")
     return 0
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    services = Services.from_env(**({"consumer": args.consumer} if args.consumer else {}))
-    worker = ingest_worker(services.settings, services.migrated_engine(), services.redis_url)
+    services = store_services(**({"consumer": args.consumer} if args.consumer else {}))
+    worker = ingest_worker(services.settings, services.engine, services.redis_url)
     stop_on_signals(worker.stop)
     worker.run()
     return 0
@@ -142,9 +141,8 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    services = Services.from_env()
+    services = store_services()
     settings = services.settings
-    services.migrated_engine()
     tz = ZoneInfo(settings.tz)
     flt = CaseFilter(status=args.status, district=args.district, region=args.region)
     now = datetime.now(UTC)

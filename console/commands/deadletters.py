@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from console.runtime import Services
+from console.runtime import store_services
 from data import streams
 from data.deadletters import count_dead_letters, list_dead_letters, retry_dead_letters
 
@@ -39,8 +39,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def cmd_list(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValueError("--limit must be at least 1")
-    services = Services.from_env()
-    services.migrated_engine()
+    services = store_services()
     with services.sessions() as session:
         letters = list_dead_letters(session, args.limit, waiting_only=args.waiting)
         total, waiting = count_dead_letters(session)
@@ -64,8 +63,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_retry(args: argparse.Namespace) -> int:
     if bool(args.ids) == bool(args.all):
         raise ValueError("name dead letters to re-drive, or give --all")
-    services = Services.from_env()
-    services.migrated_engine()
+    services = store_services()
     client = streams.connect(services.redis_url)
     try:
         results = retry_dead_letters(
