@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import Engine, event
 
 from console.config import load_settings
-from console.runtime import Runtime, stop_on_signals
+from console.runtime import Services, stop_on_signals
 from data.db import make_engine
 
 POLL_MS = 1000
@@ -134,9 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.app == "kup":
         from console.web.server import serve
 
-        runtime = Runtime(settings)
-        runtime.__dict__["engine"] = engine  # the counted engine (the store is migrated)
-        serve(runtime, port=args.port, stop=stop)
+        serve(Services(settings, engine=engine), port=args.port, stop=stop)  # counted engine
         return 0
     from werkzeug.serving import make_server
 

@@ -1,10 +1,16 @@
-"""Settings from the environment, in one place (argument > environment > default)."""
+"""Settings from the environment, in one place (argument > environment > default).
+
+`Settings` is the one configuration object of every kup-console process: the commands read it,
+the web app's Flask config is derived from it (`console.web.app.flask_config`), and nothing
+below the console sees it (the data layer gets plain values such as `Settings.streams`).
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from data.streams import StreamConfig
@@ -39,6 +45,9 @@ class Settings:
     claim_idle_ms: int = 60_000
     demo: bool = False
     map_tiles: str = ""  # raster tile URL template for the live map; empty: outlines only
+    login_rate: str = "10 per minute"  # POST /login per client address (Flask-Limiter syntax)
+    testing: bool = False  # set by tests, never by the environment: Flask's TESTING, and a
+    # throwaway session key when none is given
 
     @property
     def streams(self) -> StreamConfig:
@@ -67,7 +76,7 @@ class Settings:
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'kup.db').resolve()}"
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:
         """Return a copy with some settings replaced (command-line arguments win)."""
         return replace(self, **changes)
 

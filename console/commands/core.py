@@ -17,9 +17,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from console.config import load_settings
-from console.runtime import Runtime, ingest_worker, stop_on_signals
+from console.runtime import Services, ingest_worker, stop_on_signals, store_services
 from data import audit, streams
-from data.db import make_sessionmaker, writer_engine
 from data.queries import EXPORT_FIELDS, STATUSES, CaseFilter, iter_cases
 from data.reference import load_geography
 from data.simulator import Simulator
@@ -84,15 +83,14 @@ def cmd_config(_: argparse.Namespace) -> int:
 
 
 def cmd_db(_: argparse.Namespace) -> int:
-    runtime = Runtime.from_env()
-    runtime.engine  # noqa: B018 - building it migrates
-    print(f"schema up to date on {runtime.settings.masked()['database_url']}")
+    services = store_services()
+    print(f"schema up to date on {services.settings.masked()['database_url']}")
     return 0
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    runtime = Runtime.from_env(**({"consumer": args.consumer} if args.consumer else {}))
-    worker = ingest_worker(runtime.settings, runtime.engine, runtime.redis_url)
+    services = store_services(**({"consumer": args.consumer} if args.consumer else {}))
+    worker = ingest_worker(services.settings, services.engine, services.redis_url)
     stop_on_signals(worker.stop)
     worker.run()
     return 0
@@ -101,9 +99,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_simulate(args: argparse.Namespace) -> int:
     if not 0 <= args.bad_rate <= 1:
         raise ValueError("--bad-rate must be between 0 and 1")
-    runtime = Runtime.from_env()
-    settings = runtime.settings
-    client = streams.connect(runtime.redis_url)
+    services = Services.from_env()
+    settings = services.settings
+    client = streams.connect(services.redis_url)
     sim = Simulator(
         load_geography(),
         seed=args.seed,
@@ -143,14 +141,14 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    runtime = Runtime.from_env()
-    settings = runtime.settings
+    services = store_services()
+    settings = services.settings
     tz = ZoneInfo(settings.tz)
     flt = CaseFilter(status=args.status, district=args.district, region=args.region)
     now = datetime.now(UTC)
     due_soon = timedelta(hours=settings.due_soon_hours)
     exported = 0
-    with make_sessionmaker(runtime.engine)() as session:
+    with services.sessions() as session:
         rows = (_exportable(row, tz) for row in iter_cases(session, flt, now, due_soon))
         if args.format == "csv":
             writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_FIELDS)
@@ -161,7 +159,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 writer.writerow(row)
             else:
                 sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
-    with make_sessionmaker(writer_engine(runtime.engine)).begin() as session:
+    with services.writer.begin() as session:
         audit.record(
             session,
             f"cli:{getpass.getuser()}",
@@ -188,13 +186,20 @@ def _exportable(row: dict[str, object], tz: ZoneInfo) -> dict[str, object]:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Everything on one machine with no configuration: embedded Redis, SQLite, simulator,
     ingest worker (and the web console, when installed)."""
-    runtime = Runtime.from_env(demo=True)
-    runtime.engine  # noqa: B018 - migrate before the workers start
+    settings = load_settings().with_overrides(demo=True)
+    if not args.no_web:  # sessions survive a restart of the demo
+        from console.web.server import demo_secret
+
+        settings = settings.with_overrides(
+            secret_key=settings.secret_key or demo_secret(settings.data_dir)
+        )
+    services = Services(settings)
+    services.migrated_engine()  # before the workers start
     env = dict(
         os.environ,
-        REDIS_URL=runtime.redis_url,
-        DATABASE_URL=runtime.settings.effective_database_url,
-        KUP_DATA_DIR=str(runtime.settings.data_dir),
+        REDIS_URL=services.redis_url,
+        DATABASE_URL=settings.effective_database_url,
+        KUP_DATA_DIR=str(settings.data_dir),
     )
     me = [sys.executable, "-m", "console.cli"]
     procs = [
@@ -217,8 +222,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     ]
     log.info(
         "demo running: store %s, Redis %s",
-        runtime.settings.masked()["database_url"],
-        runtime.redis_url,
+        settings.masked()["database_url"],
+        services.redis_url,
     )
     stop = threading.Event()
     stop_on_signals(stop)
@@ -229,8 +234,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         else:
             from console.web.server import serve
 
-            _demo_users(runtime)
-            serve(runtime, host=args.host, port=args.port, demo=True, stop=stop)
+            _demo_users(services)
+            serve(services, host=args.host, port=args.port, stop=stop)
     finally:
         for proc in procs:
             proc.terminate()
@@ -249,12 +254,11 @@ DEMO_USERS = (
 )
 
 
-def _demo_users(runtime: Runtime) -> None:
+def _demo_users(services: Services) -> None:
     """Create the demo users (password = username) that do not exist yet."""
     from data import users
-    from data.db import writer_engine
 
-    with make_sessionmaker(writer_engine(runtime.engine)).begin() as session:
+    with services.writer.begin() as session:
         for name, role, region in DEMO_USERS:
             if users.find_user(session, name) is None:
                 users.add_user(session, name, name, role, region, enforce_strength=False)

@@ -7,9 +7,8 @@ import argparse
 import json
 import sys
 
-from console.runtime import Runtime
+from console.runtime import store_services
 from data import streams
-from data.db import make_sessionmaker
 from data.deadletters import count_dead_letters, list_dead_letters, retry_dead_letters
 
 ERROR_WIDTH = 90
@@ -40,8 +39,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def cmd_list(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValueError("--limit must be at least 1")
-    runtime = Runtime.from_env()
-    with make_sessionmaker(runtime.engine)() as session:
+    services = store_services()
+    with services.sessions() as session:
         letters = list_dead_letters(session, args.limit, waiting_only=args.waiting)
         total, waiting = count_dead_letters(session)
     if args.json:
@@ -64,13 +63,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_retry(args: argparse.Namespace) -> int:
     if bool(args.ids) == bool(args.all):
         raise ValueError("name dead letters to re-drive, or give --all")
-    runtime = Runtime.from_env()
-    client = streams.connect(runtime.redis_url)
+    services = store_services()
+    client = streams.connect(services.redis_url)
     try:
         results = retry_dead_letters(
-            make_sessionmaker(runtime.engine),
+            services.sessions,
             client,
-            runtime.settings.streams,
+            services.settings.streams,
             None if args.all else args.ids,
             force=args.force,
         )

@@ -7,7 +7,7 @@ import argparse
 import sys
 from zoneinfo import ZoneInfo
 
-from console.runtime import Runtime
+from console.runtime import store_services
 from data.seed import seed_cases
 
 
@@ -34,10 +34,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
         raise ValueError("--cases must be at least 1")
     if args.per_day <= 0:
         raise ValueError("--per-day must be positive")
-    runtime = Runtime.from_env()
-    settings = runtime.settings
+    services = store_services()
+    settings = services.settings
     report = seed_cases(
-        runtime.engine,
+        services.engine,
         args.cases,
         seed=args.seed,
         per_day=args.per_day,

@@ -6,11 +6,8 @@ import argparse
 import getpass
 import sys
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from console.runtime import Runtime
+from console.runtime import Services, store_services
 from data import audit, users
-from data.db import make_sessionmaker, writer_engine
 from rules.access import ROLES
 
 
@@ -49,12 +46,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def cmd_serve(args: argparse.Namespace) -> int:
     from console.web.server import serve
 
-    serve(Runtime.from_env(), host=args.host, port=args.port)
+    serve(Services.from_env(), host=args.host, port=args.port)
     return 0
-
-
-def _writer(runtime: Runtime) -> sessionmaker[Session]:
-    return make_sessionmaker(writer_engine(runtime.engine))
 
 
 def _ask_password() -> str:
@@ -68,7 +61,7 @@ def _ask_password() -> str:
 
 def cmd_user_add(args: argparse.Namespace) -> int:
     password = args.password if args.password is not None else _ask_password()
-    with _writer(Runtime.from_env()).begin() as s:
+    with store_services().writer.begin() as s:
         info = users.add_user(s, args.name, password, args.role, args.region)
         audit.record(
             s, "cli", "user_add", info.username, {"role": info.role, "region": info.region}
@@ -78,7 +71,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(_: argparse.Namespace) -> int:
-    with make_sessionmaker(Runtime.from_env().engine)() as s:
+    with store_services().sessions() as s:
         rows = users.list_users(s)
     print(f"{'username':24} {'role':11} {'region':7} {'state':9} token")
     for u in rows:
@@ -91,7 +84,7 @@ def cmd_user_list(_: argparse.Namespace) -> int:
 
 
 def _set_disabled(name: str, disabled: bool) -> int:
-    with _writer(Runtime.from_env()).begin() as s:
+    with store_services().writer.begin() as s:
         users.set_disabled(s, name, disabled)
         audit.record(s, "cli", "user_disable" if disabled else "user_enable", name, {})
     print(f"user {name} {'disabled' if disabled else 'enabled'}")
@@ -107,7 +100,7 @@ def cmd_user_enable(args: argparse.Namespace) -> int:
 
 
 def cmd_user_token(args: argparse.Namespace) -> int:
-    with _writer(Runtime.from_env()).begin() as s:
+    with store_services().writer.begin() as s:
         token = users.issue_token(s, args.name)
         audit.record(s, "cli", "user_token", args.name, {})
     print(token)
@@ -120,7 +113,7 @@ def cmd_user_token(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(_: argparse.Namespace) -> int:
-    with make_sessionmaker(Runtime.from_env().engine)() as s:
+    with store_services().sessions() as s:
         result = audit.verify(s)
     if result.ok:
         print(f"audit log intact: {result.checked} entries")

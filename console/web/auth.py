@@ -36,7 +36,6 @@ from rules.access import Viewer
 
 log = logging.getLogger("kup.web.auth")
 DEFAULT_LANGUAGE = DEFAULT_LANG
-LOGIN_RATE = "10 per minute"
 # Reachable without logging in: the login form, language choice, health and metrics, and the
 # static files the login page and Dash's renderer load (no case data in any of them).
 PUBLIC_ENDPOINTS = frozenset(
@@ -131,7 +130,6 @@ def init_auth(server: Flask, csrf: CSRFProtect) -> Limiter:
     manager.user_loader(_load_session_user)
     manager.request_loader(_load_token_user)
     manager.init_app(server)
-    server.config.setdefault("KUP_LOGIN_RATE", LOGIN_RATE)
     limiter = Limiter(
         get_remote_address,
         app=server,

@@ -24,7 +24,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from sqlalchemy.exc import SQLAlchemyError
 
-from console.web.state import WebState, web_state
+from console.runtime import Services
+from console.web.state import web_state
 from data import streams
 from data.ingest_state import IngestFreshness, StreamGap, ingest_freshness, read_gaps
 from data.monitoring import StoreFigures, last_ingest_at, ping, store_figures
@@ -59,7 +60,7 @@ class _Scrape:
 class StoreCollector:
     """Prometheus collector of figures read from the store and the stream at scrape time."""
 
-    def __init__(self, state: WebState) -> None:
+    def __init__(self, state: Services) -> None:
         self.state = state
         self.client = probe_client(state.redis_url)
         self._cached: _Scrape | None = None
@@ -177,7 +178,7 @@ class StoreCollector:
 class Metrics:
     """The app's registry: push metrics recorded by the pusher, store figures on scrape."""
 
-    def __init__(self, state: WebState) -> None:
+    def __init__(self, state: Services) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
         self.push_latency = Histogram(
             "kup_push_latency_seconds",
@@ -201,7 +202,7 @@ def metrics() -> Response:
     return Response(generate_latest(state.metrics.registry), mimetype=CONTENT_TYPE_LATEST)
 
 
-def _iso(value: datetime | None, state: WebState) -> str | None:
+def _iso(value: datetime | None, state: Services) -> str | None:
     return value.astimezone(state.tz).isoformat() if value is not None else None
 
 

@@ -38,7 +38,9 @@ def app_layout() -> Component:
 
 
 def callback_context() -> Context:
-    """The Context of the current request (inside a Dash callback): login required."""
+    """The Context of the current request (inside a Dash callback): login required. The app
+    factory installs this as the callbacks' context provider; callbacks see only the Context,
+    never the Services it is built from."""
     state = web_state()
     return Context(
         viewer=current_viewer(),

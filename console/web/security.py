@@ -50,7 +50,8 @@ def content_security_policy(dash_app: dash.Dash) -> dict[str, str | list[str]]:
 
 def init_security(server: Flask, dash_app: dash.Dash, settings: Settings) -> CSRFProtect:
     """Bind Talisman and CSRFProtect to the server (after the callbacks are registered, so
-    that the CSP covers every inline clientside callback)."""
+    that the CSP covers every inline clientside callback); their WTF_CSRF_* config comes
+    from `console.web.app.flask_config`."""
     Talisman(
         server,
         force_https=settings.https,
@@ -62,13 +63,6 @@ def init_security(server: Flask, dash_app: dash.Dash, settings: Settings) -> CSR
         content_security_policy=content_security_policy(dash_app),
         referrer_policy="same-origin",
         permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
-    )
-    server.config.update(
-        WTF_CSRF_CHECK_DEFAULT=False,  # checked in check_csrf, which knows about bearer tokens
-        WTF_CSRF_TIME_LIMIT=None,  # valid as long as the session: wall screens stay open
-        WTF_CSRF_FIELD_NAME=CSRF_FIELD,
-        WTF_CSRF_HEADERS=[CSRF_HEADER, "X-CSRF-Token"],
-        WTF_CSRF_SSL_STRICT=settings.https,
     )
     csrf = CSRFProtect(server)
     server.after_request(_set_csrf_cookie)

@@ -1,50 +1,15 @@
-"""What the web app's views, callbacks and background tasks share: settings, stores, sockets."""
+"""Where a web app keeps its Services: `app.extensions["kup"]`, read back by `web_state()`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
-
 from flask import current_app
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
-from console.config import Settings
-
-if TYPE_CHECKING:
-    from flask_socketio import SocketIO
+from console.runtime import Services
 
 EXTENSION_KEY = "kup"
 
 
-@dataclass
-class WebState:
-    """Per-app resources (one per `create_app`), kept in `app.extensions["kup"]`."""
-
-    settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]  # reads
-    writer: sessionmaker[Session]  # read-modify-write (BEGIN IMMEDIATE on SQLite)
-    redis_url: str
-    socketio: SocketIO
-    metrics: Any = None  # console.web.observability.Metrics
-    pusher: Any = None  # console.web.push.Pusher
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.settings.tz)
-
-    @property
-    def due_soon(self) -> timedelta:
-        return timedelta(hours=self.settings.due_soon_hours)
-
-    @staticmethod
-    def now() -> datetime:
-        return datetime.now(UTC)
-
-
-def web_state() -> WebState:
-    """The current app's WebState (inside a request, callback or app context)."""
-    return current_app.extensions[EXTENSION_KEY]
+def web_state() -> Services:
+    """The Services the current app was built on (inside a request, callback or app context)."""
+    services: Services = current_app.extensions[EXTENSION_KEY]
+    return services

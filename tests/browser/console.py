@@ -16,8 +16,9 @@ from sqlalchemy import Engine
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from console.config import Settings
-from console.runtime import ingest_worker
+from console.runtime import Services, ingest_worker
 from console.web.app import WebApp, create_app
+from console.web.server import start_tasks, stop_tasks
 from data import streams, users
 from data.consumer import intake_rules
 from data.db import make_sessionmaker, writer_engine
@@ -149,15 +150,12 @@ def running_console(
     settings: Settings, engine: Engine, redis_url: str, ingest: bool = True
 ) -> Iterator[RunningConsole]:
     """Serve the console (and run an ingest worker) until the block ends."""
-    settings = settings.with_overrides(secret_key="browser-tests-secret-key-0123456789")
     # Many logins from one address in a minute: the login throttle is for people, not tests.
-    web = create_app(
-        settings,
-        engine=engine,
-        redis_url=redis_url,
-        start_push=True,
-        config={"KUP_LOGIN_RATE": "1000 per minute"},
+    settings = settings.with_overrides(
+        secret_key="browser-tests-secret-key-0123456789", login_rate="1000 per minute"
     )
+    web = create_app(Services(settings, engine=engine, redis_url=redis_url))
+    start_tasks(web)
     console = RunningConsole(web, free_port(), settings, engine)
     console.start_http()
     worker = None
@@ -174,7 +172,7 @@ def running_console(
         for thread in console.threads:
             thread.join(timeout=10)
         console.stop_http()
-        web.state.pusher.stop()
+        stop_tasks(web)
 
 
 def log_in(

@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from console.config import Settings
+from console.runtime import Services
 from console.web.app import WebApp, create_app
 from tests.support import events as ev
 from tests.support.stores import sqlite_url
@@ -48,15 +49,12 @@ def db_url(tmp_path: Path) -> str:
 @pytest.fixture
 def console(settings: Settings, engine: Engine, redis_client) -> Iterator[WebApp]:  # type: ignore[no-untyped-def]
     """The real console (components.layout + callbacks) with a user of every role."""
-    settings = settings.with_overrides(stream=f"kup:sec:{uuid.uuid4().hex[:8]}")
-    app = create_app(
-        settings,
-        engine=engine,
-        redis_url=settings.redis_url,
+    settings = settings.with_overrides(
+        stream=f"kup:sec:{uuid.uuid4().hex[:8]}",
         testing=True,
-        message_queue=False,  # (throttling is tested on its own)
-        config={"KUP_LOGIN_RATE": "1000 per minute"},
+        login_rate="1000 per minute",  # (throttling is tested on its own)
     )
+    app = create_app(Services(settings, engine=engine), message_queue=False)
     add_users(engine)
     yield app
     app.state.pusher.stop()

@@ -360,13 +360,11 @@ def test_login_is_the_only_thing_an_anonymous_socket_gets(console: WebApp) -> No
 
 
 def test_unknown_static_files_are_404_not_500(settings, engine, redis_client) -> None:  # type: ignore[no-untyped-def]
+    from console.runtime import Services
     from console.web.app import create_app
 
     served = create_app(
-        settings.with_overrides(secret_key="s" * 32, stream="kup:sec:404"),
-        engine=engine,
-        redis_url=settings.redis_url,
-        start_push=False,
+        Services(settings.with_overrides(secret_key="s" * 32, stream="kup:sec:404"), engine=engine),
         message_queue=False,
     )  # not testing: errors answered, not raised
     anonymous = served.server.test_client()

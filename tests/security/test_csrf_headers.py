@@ -155,16 +155,17 @@ def _cookie(response, name: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_cookies_are_secure_over_https(settings, engine, redis_client) -> None:  # type: ignore[no-untyped-def]
+    from console.runtime import Services
     from console.web.app import create_app
     from data import users
     from data.db import make_sessionmaker, writer_engine
     from tests.security.conftest import USERS
 
     https = create_app(
-        settings.with_overrides(https=True, stream="kup:sec:https"),
-        engine=engine,
-        redis_url=settings.redis_url,
-        testing=True,
+        Services(
+            settings.with_overrides(https=True, stream="kup:sec:https", testing=True),
+            engine=engine,
+        ),
         message_queue=False,
     )
     with make_sessionmaker(writer_engine(engine)).begin() as s:

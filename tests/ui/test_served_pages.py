@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select
 
 from components import ids
 from console.config import Settings
+from console.runtime import Services
 from console.web.app import WebApp, create_app
 from data import flags, users
 from data.db import make_sessionmaker, writer_engine
@@ -35,7 +36,7 @@ ACCOUNTS = {
 def web(settings: Settings, engine: Engine, redis_client) -> Iterator[WebApp]:  # type: ignore[no-untyped-def]
     settings = settings.with_overrides(stream=f"kup:ui:{uuid.uuid4().hex[:8]}")
     app = create_app(
-        settings, engine=engine, redis_url=settings.redis_url, testing=True, message_queue=False
+        Services(settings.with_overrides(testing=True), engine=engine), message_queue=False
     )
     with make_sessionmaker(writer_engine(engine)).begin() as s:
         for name, (role, region) in ACCOUNTS.items():

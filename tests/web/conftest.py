@@ -17,7 +17,9 @@ from sqlalchemy import Engine, insert
 from werkzeug.security import generate_password_hash
 
 from console.config import Settings
+from console.runtime import Services
 from console.web.app import WebApp, create_app
+from console.web.server import start_tasks, stop_tasks
 from data.consumer import intake_rules
 from data.db import make_sessionmaker, writer_engine
 from data.intake import StreamEntry, apply_batch
@@ -65,22 +67,22 @@ def make_web(
 ) -> Iterator[Callable[..., WebApp]]:  # type: ignore[no-untyped-def]
     built: list[WebApp] = []
 
-    def make(**options: object) -> WebApp:
+    def make(
+        settings: Settings | None = None, start_push: bool = False, **options: object
+    ) -> WebApp:
+        """An app on this test's store and Redis (test mode); its push task runs only when
+        `start_push` asks for it, as `serve` would start it."""
         options.setdefault("pages", STAND_IN_PAGES)
-        settings = options.pop("settings", web_settings)
-        web = create_app(
-            settings,
-            engine=engine,
-            redis_url=settings.redis_url,  # type: ignore[arg-type]
-            testing=True,
-            **options,
-        )  # type: ignore[arg-type]
+        settings = (settings or web_settings).with_overrides(testing=True)
+        web = create_app(Services(settings, engine=engine), **options)  # type: ignore[arg-type]
         built.append(web)
+        if start_push:
+            start_tasks(web)
         return web
 
     yield make
     for web in built:
-        web.state.pusher.stop()
+        stop_tasks(web)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from console.runtime import Services
 from console.web.app import ConfigurationError, create_app
 from data import users
 from data.models import AuditEntry
@@ -143,8 +144,8 @@ def test_lockout_after_repeated_failures(web) -> None:  # type: ignore[no-untype
     assert login(client, "manager").status_code == 302
 
 
-def test_login_throttled(make_web, web) -> None:  # type: ignore[no-untyped-def]
-    throttled = make_web(config={"KUP_LOGIN_RATE": "3 per minute"})
+def test_login_throttled(make_web, web, web_settings) -> None:  # type: ignore[no-untyped-def]
+    throttled = make_web(settings=web_settings.with_overrides(login_rate="3 per minute"))
     client = throttled.server.test_client()
     for _ in range(3):
         assert login(client, "nobody", "x").status_code == 401
@@ -212,13 +213,9 @@ def test_csp_allows_the_dash_renderer_inline_script(client_for, web) -> None:  #
 
 def test_secret_key_required_outside_demo(web_settings, engine) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ConfigurationError, match="KUP_SECRET_KEY"):
-        create_app(web_settings, engine=engine, redis_url=web_settings.redis_url)
+        create_app(Services(web_settings, engine=engine))
     with pytest.raises(ConfigurationError, match="at least"):
-        create_app(
-            web_settings.with_overrides(secret_key="short"),
-            engine=engine,
-            redis_url=web_settings.redis_url,
-        )
+        create_app(Services(web_settings.with_overrides(secret_key="short"), engine=engine))
 
 
 def test_console_pages_plug_in(make_web) -> None:  # type: ignore[no-untyped-def]
