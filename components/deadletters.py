@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import dash_ag_grid as dag
 from dash import html
 
@@ -13,7 +15,7 @@ PATH = "/deadletters"
 SHOWN = 500
 
 
-def dead_letter_rows(views: list[dict[str, object]], tz: str) -> list[dict[str, object]]:
+def dead_letter_rows(views: list[dict[str, object]], tz: ZoneInfo) -> list[dict[str, object]]:
     """Grid rows from dead letters' `as_dict()` forms, times in local time."""
     return [
         {
@@ -22,7 +24,7 @@ def dead_letter_rows(views: list[dict[str, object]], tz: str) -> list[dict[str, 
             "source_id": v["source_id"],
             "field": v["field"],
             "error": v["error"],
-            "retried": local_datetime(v["retried_at"], tz) if v["retried_at"] else "",
+            "retried": local_datetime(v["retried_at"], tz),
         }  # type: ignore[arg-type]
         for v in views
     ]

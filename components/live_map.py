@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
 from components.formatting import local_time
 from components.i18n import district_name, label, t
 from data.reference import load_boundaries
+from rules.clock import DEFAULT_TZ, zone
 from rules.contract import CATEGORIES
 
 MEASURES = ("open", "overdue", "overdue_share", "received_24h")
@@ -144,7 +146,7 @@ def choropleth_arrays(
 
 
 def points_arrays(
-    points: Iterable[Mapping[str, object]], lang: str, tz: str | None
+    points: Iterable[Mapping[str, object]], lang: str, tz: ZoneInfo
 ) -> list[dict[str, list]]:
     """Per category (in CATEGORIES order): lat / lon / customdata of its points trace."""
     by_category: dict[str, dict[str, list]] = {
@@ -193,7 +195,7 @@ def build_map_figure(
     points: Iterable[Mapping[str, object]],
     measure: str,
     lang: str,
-    tz: str | None = None,
+    tz: ZoneInfo = zone(DEFAULT_TZ),
     dark: bool = False,
     tile_url: str = "",
 ) -> go.Figure:
@@ -306,7 +308,7 @@ def map_patch(
     points: Iterable[Mapping[str, object]] | None,
     measure: str,
     lang: str,
-    tz: str | None,
+    tz: ZoneInfo,
     *,
     point_arrays: Sequence[Mapping[str, list]] | None = None,
 ):  # type: ignore[no-untyped-def]
