@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.config import Settings
+from rules.clock import zone
 
 if TYPE_CHECKING:
     from flask_socketio import SocketIO
@@ -34,7 +35,7 @@ class WebState:
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.settings.tz)
+        return zone(self.settings.tz)  # resolved once per name (cached)
 
     @property
     def due_soon(self) -> timedelta:
