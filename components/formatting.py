@@ -42,7 +42,8 @@ def sortable_time(value: datetime | str | None, tz: ZoneInfo) -> str:
 
 
 def iso_local(value: datetime | str | None, tz: ZoneInfo) -> str:
-    """ISO 8601 with the local offset (for CSV exports and the API); "" for no value."""
+    """ISO 8601 to the second with the local offset, for CSV exports (the API's and the CLI's
+    form too: rules.clock.local_iso); "" for no value."""
     moment = instant(value)
     return "" if moment is None else local_iso(moment, tz)
 
