@@ -1,9 +1,9 @@
 """JSON API `/api/v1` (session login or `Authorization: Bearer <token>`).
 
 Every read is scoped to the caller's region in SQL; a case outside it is answered like a case
-that does not exist (404). Timestamps are ISO 8601 to the second in KUP_TZ with its offset (as
-in the exports). Errors are
-`{"error": "..."}` with 400 (bad parameter or body), 401, 403, 404 or 409.
+that does not exist (404). Timestamps are ISO 8601 to the second in KUP_TZ with its offset, as
+in the exports. Errors are `{"error": "..."}` with 400 (bad parameter or body), 401, 403, 404
+or 409.
 """
 
 from __future__ import annotations
