@@ -46,6 +46,7 @@ from data.models import Case
 from data.queries import CaseFilter, list_cases
 from data.schema import upgrade
 from data.seed import seed_cases
+from rules.clock import DEFAULT_TZ, utc_naive, zone
 from tests.support.servers import free_port
 from tests.support.stores import sqlite_url
 
@@ -119,15 +120,11 @@ QUERIES: list[tuple[str, Query]] = [
     ),
     (
         "30-day intake vs decisions chart",
-        lambda s, c: aggregates.intake_vs_decisions(s, CaseFilter(), c.now, DUE_SOON, _tz()),
+        lambda s, c: aggregates.intake_vs_decisions(
+            s, CaseFilter(), c.now, DUE_SOON, zone(DEFAULT_TZ)
+        ),
     ),
 ]
-
-
-def _tz():  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo("Asia/Bishkek")
 
 
 @dataclass
@@ -202,7 +199,7 @@ def query_plans(engine: Engine, ctx: Context) -> dict[str, str]:
         ),
     }
     sqlite = engine.dialect.name == "sqlite"
-    now = ctx.now.replace(tzinfo=None)
+    now = utc_naive(ctx.now)  # bound as the store keeps instants
     params = {
         "now": now.isoformat(" ") if sqlite else now,
         "month": (now - timedelta(days=30)).isoformat(" ") if sqlite else now - timedelta(days=30),

@@ -63,10 +63,11 @@ def polling_app(engine: Engine):  # type: ignore[no-untyped-def]
     from data import aggregates
     from data.db import make_sessionmaker
     from data.queries import CaseFilter
+    from rules.clock import zone
 
     sessions = make_sessionmaker(engine)
     settings = load_settings()
-    due_soon = timedelta(hours=settings.due_soon_hours)
+    due_soon, tz = timedelta(hours=settings.due_soon_hours), zone(settings.tz)
     app = dash.Dash(__name__, serve_locally=True, update_title=None)
     app.layout = html.Div(
         [
@@ -92,7 +93,7 @@ def polling_app(engine: Engine):  # type: ignore[no-untyped-def]
             fresh = aggregates.registered_since(session, flt, opened)
             counts = aggregates.status_counts(session, flt, now, due_soon)
         return (
-            feed(rows, DEFAULT_LANG, settings.tz),
+            feed(rows, DEFAULT_LANG, tz),
             new_count(fresh, DEFAULT_LANG),
             status_strip(counts, DEFAULT_LANG),
         )
@@ -102,7 +103,7 @@ def polling_app(engine: Engine):  # type: ignore[no-untyped-def]
         now = datetime.now(UTC)
         with sessions() as session:
             points = aggregates.recent_points(session, CaseFilter(), now, POINT_HOURS)
-        return map_patch(None, points, DEFAULT_MEASURE, DEFAULT_LANG, settings.tz)
+        return map_patch(None, points, DEFAULT_MEASURE, DEFAULT_LANG, tz)
 
     return app
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import redis
 from flask import current_app
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.queries import CaseFilter
 from data.streams import StreamConfig
 from rules.access import Viewer
+from rules.clock import DEFAULT_TZ, zone
 
 CONTEXT_PROVIDER = "kup.callback_context"  # app.extensions key: () -> Context
 
@@ -29,7 +31,7 @@ class Context:
     viewer: Viewer
     sessions: sessionmaker[Session]  # reads
     writer: sessionmaker[Session]  # flags and audit entries
-    tz: str = "Asia/Bishkek"
+    tz: ZoneInfo = zone(DEFAULT_TZ)  # the console's zone, resolved once from the settings
     due_soon: timedelta = timedelta(hours=24)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     map_tiles: str = ""  # optional tile URL template; empty: outlines only, no network

@@ -24,11 +24,12 @@ scoped to the viewer's region and every flag is checked by data.flags, whatever 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from components.i18n import DEFAULT_LANG, LANGUAGES
 from rules.clock import instant as parse_instant
+from rules.clock import utc
 from rules.contract import REG_NO_RE
 
 MAX_SAFE_INTEGER = 2**53 - 1  # JavaScript's Number.MAX_SAFE_INTEGER
@@ -132,7 +133,7 @@ def instant(value: object) -> datetime | None:
         return None
     try:
         moment = parse_instant(given)
-        return moment.astimezone(UTC) if moment is not None else None
+        return utc(moment) if moment is not None else None
     except (ValueError, OverflowError):
         return None
 

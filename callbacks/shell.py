@@ -43,9 +43,10 @@ function(lang) {
 """
 
 # Connection state from the socket ("connected"), the server's Redis status and its resync
-# requests. Down: show "no connection — data as of HH:MM:SS" (the last moment we were live,
-# in the console's timezone). Back up: bump the resync counter, so every page re-queries the
-# store and nothing that happened meanwhile is missed.
+# requests. Down: show "no connection — data as of <time>" (the last moment we were live, in
+# the console's timezone, written as the page's language writes times: client.locales). Back
+# up: bump the resync counter, so every page re-queries the store and nothing that happened
+# meanwhile is missed.
 WATCH_CONNECTION = """
 function(connected, status, resyncEvent, state, client, resync) {
     var nu = window.dash_clientside.no_update;
@@ -67,9 +68,8 @@ function(connected, status, resyncEvent, state, client, resync) {
     var text = '';
     var open = !isUp && state.since !== null;
     if (open) {
-        var time = new Date(state.since).toLocaleTimeString('ru-RU', {
-            timeZone: client.tz, hour12: false, hour: '2-digit', minute: '2-digit',
-            second: '2-digit'});
+        var time = new Date(state.since).toLocaleTimeString(client.locales, {
+            timeZone: client.tz, hour: '2-digit', minute: '2-digit', second: '2-digit'});
         text = client.lost.replace('{time}', time);
     }
     var badge = isUp ? client.live : (open ? text : client.connecting);

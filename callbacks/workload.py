@@ -15,7 +15,6 @@ from callbacks.context import Context, request_context
 from callbacks.overdue import open_clicked_case
 from components import ids
 from components.export import cases_csv, export_filename, to_csv
-from components.formatting import zone
 from components.i18n import grid_locale, t
 from components.overdue import case_rows
 from components.workload import (
@@ -90,7 +89,7 @@ def load_view(context: Context, search: Any, lang: Any) -> WorkloadView:
             rows = grid_rows(found, level, lang)
             total = len(rows)
         series = aggregates.intake_vs_decisions(
-            session, drill_filter(context, drill), context.now, context.due_soon, zone(context.tz)
+            session, drill_filter(context, drill), context.now, context.due_soon, context.tz
         )
     return WorkloadView(drill, level, rows, total, series)
 

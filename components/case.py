@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
 from components.common import card, empty_state, loading, status_badge
-from components.formatting import instant, local_datetime
+from components.formatting import local_datetime
 from components.i18n import district_name, duration_text, has, label, region_name, t
 from data.aggregates import CaseDetail
+from rules.clock import instant
 
 HIDDEN_FIELDS = frozenset(
     {"schema", "type", "event_id", "reg_no", "occurred_at", "actor", "summary"}
@@ -28,7 +30,7 @@ CODED_FIELDS = {
 }
 
 
-def field_text(name: str, value: object, lang: str, tz: str) -> str:
+def field_text(name: str, value: object, lang: str, tz: ZoneInfo) -> str:
     """One event field as "name: value" text (codes translated, times local)."""
     key = f"field.{name}"
     title = t(key, lang) if has(key) else name
@@ -46,7 +48,7 @@ def field_text(name: str, value: object, lang: str, tz: str) -> str:
     return f"{title}: {shown}"
 
 
-def event_item(event: Mapping[str, object], lang: str, tz: str) -> dbc.ListGroupItem:
+def event_item(event: Mapping[str, object], lang: str, tz: ZoneInfo) -> dbc.ListGroupItem:
     """One event of the timeline: local time, what happened, who, its fields (as text)."""
     fields = event.get("fields") or {}
     details = [
@@ -109,7 +111,7 @@ def flag_controls(lang: str) -> html.Div:
     )
 
 
-def flag_list(flags: list[Mapping[str, object]], lang: str, tz: str, can_flag: bool) -> list:
+def flag_list(flags: list[Mapping[str, object]], lang: str, tz: ZoneInfo, can_flag: bool) -> list:
     """Every flag (active first as stored), who set it and when; clear buttons if allowed."""
     if not flags:
         return [empty_state(t("flag.none", lang))]
@@ -159,7 +161,7 @@ def flag_list(flags: list[Mapping[str, object]], lang: str, tz: str, can_flag: b
     return [dbc.ListGroup(items, flush=True)]
 
 
-def deadline_text(case: Mapping[str, object], lang: str, tz: str, now: datetime | None) -> str:
+def deadline_text(case: Mapping[str, object], lang: str, tz: ZoneInfo, now: datetime | None) -> str:
     """The deadline in local time, with how long is left or how long it is overdue."""
     shown = local_datetime(case["deadline"], tz)  # type: ignore[arg-type]
     deadline = instant(case["deadline"])  # type: ignore[arg-type]
@@ -171,7 +173,7 @@ def deadline_text(case: Mapping[str, object], lang: str, tz: str, now: datetime 
 
 
 def case_body(
-    detail: CaseDetail, lang: str, tz: str, can_flag: bool, now: datetime | None = None
+    detail: CaseDetail, lang: str, tz: ZoneInfo, can_flag: bool, now: datetime | None = None
 ) -> list:
     """The case's page content from its CaseDetail (`now` for the time left)."""
     case = detail.case

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 import dash_ag_grid as dag
 from dash import html
@@ -16,7 +17,7 @@ PATH = "/deadletters"
 SHOWN = 500
 
 
-def dead_letter_rows(views: Sequence[DeadLetterView], tz: str) -> list[dict[str, object]]:
+def dead_letter_rows(views: Sequence[DeadLetterView], tz: ZoneInfo) -> list[dict[str, object]]:
     """Grid rows of dead letters, times in local time."""
     return [
         {

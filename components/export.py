@@ -6,8 +6,9 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from components.formatting import iso_local
+from components.formatting import STAMP, iso_local, shown
 from data.queries import EXPORT_FIELDS
 
 CASE_FIELDS = (*EXPORT_FIELDS, "flag_comment", "flag_by", "flag_at")
@@ -15,7 +16,7 @@ CASE_FIELDS = (*EXPORT_FIELDS, "flag_comment", "flag_by", "flag_at")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: object, tz: str) -> object:
+def _cell(value: object, tz: ZoneInfo) -> object:
     if isinstance(value, datetime):
         return iso_local(value, tz)
     if isinstance(value, str) and value.startswith(_FORMULA_START):
@@ -23,7 +24,7 @@ def _cell(value: object, tz: str) -> object:
     return value
 
 
-def to_csv(rows: Iterable[Mapping[str, object]], fields: Sequence[str], tz: str) -> str:
+def to_csv(rows: Iterable[Mapping[str, object]], fields: Sequence[str], tz: ZoneInfo) -> str:
     """CSV text with a header; times as local ISO 8601, formula-like text defused."""
     out = io.StringIO()
     writer = csv.DictWriter(
@@ -35,12 +36,11 @@ def to_csv(rows: Iterable[Mapping[str, object]], fields: Sequence[str], tz: str)
     return out.getvalue()
 
 
-def cases_csv(rows: Iterable[Mapping[str, object]], tz: str) -> str:
+def cases_csv(rows: Iterable[Mapping[str, object]], tz: ZoneInfo) -> str:
     """Cases as CSV: the export fields plus the active flag."""
     return to_csv(rows, CASE_FIELDS, tz)
 
 
-def export_filename(kind: str, now: datetime, tz: str) -> str:
+def export_filename(kind: str, now: datetime, tz: ZoneInfo) -> str:
     """ "kup-overdue-20260311-1200.csv" (local time)."""
-    stamp = iso_local(now, tz)[:16].replace("-", "").replace("T", "-").replace(":", "")
-    return f"kup-{kind}-{stamp}.csv"
+    return f"kup-{kind}-{shown(now, tz, STAMP)}.csv"

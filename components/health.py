@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from dash import html
 
 from components.formatting import local_datetime
@@ -9,7 +11,7 @@ from components.i18n import t
 
 
 def health_messages(
-    freshness: dict[str, object] | None, gaps: list[dict[str, object]], lang: str, tz: str
+    freshness: dict[str, object] | None, gaps: list[dict[str, object]], lang: str, tz: ZoneInfo
 ) -> list[str]:
     """Sentences for what is wrong with the data shown, in `lang` (empty when all is well)."""
     messages = [

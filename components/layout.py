@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -19,8 +20,10 @@ from dash_socketio import DashSocketIO
 from components import case as case_page
 from components import deadletters, ids, live, overdue, workload
 from components.common import empty_state
+from components.formatting import intl_locales
 from components.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, label, normalize_lang, t
 from rules.access import Viewer
+from rules.clock import DEFAULT_TZ, zone
 
 SOCKET_EVENTS = ["changes", "overdue", "flags", "resync", "status"]
 THEME_COOKIE = "kup_theme"
@@ -113,14 +116,18 @@ HEALTH_CHECK_MS = 30_000  # stale data and stream gaps: a slow check, not the li
 
 
 def shell(
-    viewer: Viewer | None, lang: str = DEFAULT_LANG, theme: str = "light", tz: str = "Asia/Bishkek"
+    viewer: Viewer | None,
+    lang: str = DEFAULT_LANG,
+    theme: str = "light",
+    tz: ZoneInfo = zone(DEFAULT_TZ),
 ) -> html.Div:
     """Everything around the page: stores, the socket, the navbar, the banner, the page slot."""
     lang = normalize_lang(lang)
     theme = theme if theme in THEMES else "light"
     client = {
-        "tz": tz,
+        "tz": tz.key,
         "lang": lang,
+        "locales": intl_locales(lang),
         "lost": t("conn.lost", lang, time="{time}"),
         "live": t("conn.live", lang),
         "connecting": t("conn.connecting", lang),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -71,7 +72,7 @@ def new_count(count: int, lang: str) -> list:
     return [html.Strong(str(count), className="fs-5 me-1"), t("live.new_since", lang)]
 
 
-def feed_item(row: Mapping[str, object], lang: str, tz: str) -> dbc.ListGroupItem:
+def feed_item(row: Mapping[str, object], lang: str, tz: ZoneInfo) -> dbc.ListGroupItem:
     """One registration: number (link to its page), local time, district, category, summary.
     The summary is a plain string child, so Dash renders it as text, never as markup."""
     reg_no = str(row["reg_no"])
@@ -109,7 +110,7 @@ def feed_item(row: Mapping[str, object], lang: str, tz: str) -> dbc.ListGroupIte
     )
 
 
-def feed(rows: Sequence[Mapping[str, object]], lang: str, tz: str) -> list | html.Div:
+def feed(rows: Sequence[Mapping[str, object]], lang: str, tz: ZoneInfo) -> list | html.Div:
     """The feed list, or a sentence when it is empty."""
     if not rows:
         return empty_state(t("live.feed_empty", lang))

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, SupportsFloat, TypedDict
+from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
@@ -26,6 +27,7 @@ from data.reference import (
     Position,
     load_boundaries,
 )
+from rules.clock import DEFAULT_TZ, zone
 from rules.contract import CATEGORIES
 
 if TYPE_CHECKING:
@@ -174,7 +176,7 @@ def choropleth_arrays(
 
 
 def points_arrays(
-    points: Iterable[Mapping[str, object]], lang: str, tz: str | None
+    points: Iterable[Mapping[str, object]], lang: str, tz: ZoneInfo
 ) -> list[dict[str, list[object]]]:
     """Per category (in CATEGORIES order): lat / lon / customdata of its points trace."""
     by_category: dict[str, dict[str, list[object]]] = {
@@ -226,7 +228,7 @@ def build_map_figure(
     points: Iterable[Mapping[str, object]],
     measure: str,
     lang: str,
-    tz: str | None = None,
+    tz: ZoneInfo = zone(DEFAULT_TZ),
     dark: bool = False,
     tile_url: str = "",
 ) -> go.Figure:
@@ -343,7 +345,7 @@ def map_patch(
     points: Iterable[Mapping[str, object]] | None,
     measure: str,
     lang: str,
-    tz: str | None,
+    tz: ZoneInfo,
     *,
     point_arrays: Sequence[Mapping[str, list[object]]] | None = None,
 ) -> Patch:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -19,22 +20,16 @@ from components.common import (
     loading,
     region_options,
 )
-from components.formatting import instant, local_datetime, zone
+from components.formatting import local_datetime, sortable_time
 from components.i18n import district_name, duration_text, grid_locale, label, region_name, t
 from rules.access import Viewer
+from rules.clock import instant
 
 TICK_MS = 60_000
 NEW_MARK = "●"
-GRID_TIME = "%Y-%m-%d %H:%M"  # sorts as text
 
 
-def grid_time(value: object, tz: str) -> str:
-    """A local time as grid text that also sorts correctly ("2026-03-11 14:05")."""
-    moment = instant(value)  # type: ignore[arg-type]
-    return "" if moment is None else moment.astimezone(zone(tz)).strftime(GRID_TIME)
-
-
-def flag_text(row: Mapping[str, object], tz: str, lang: str) -> str:
+def flag_text(row: Mapping[str, object], tz: ZoneInfo, lang: str) -> str:
     """ "comment — who, when" of a case's active flag ("" when not flagged)."""
     if not row.get("flag_comment"):
         return ""
@@ -47,7 +42,7 @@ def flag_text(row: Mapping[str, object], tz: str, lang: str) -> str:
 def case_rows(
     cases: Sequence[Mapping[str, object]],
     lang: str,
-    tz: str,
+    tz: ZoneInfo,
     now: datetime,
     newly: Collection[str] = (),
 ) -> list[dict[str, object]]:
@@ -69,8 +64,8 @@ def case_rows(
                 "time_left": duration_text(delta, lang)
                 if delta is not None and delta.total_seconds() > 0
                 else "",
-                "deadline": grid_time(deadline, tz),
-                "registered_at": grid_time(case.get("registered_at"), tz),
+                "deadline": sortable_time(deadline, tz),
+                "registered_at": sortable_time(case.get("registered_at"), tz),  # type: ignore[arg-type]
                 "district": district_name(str(case.get("district")), lang),
                 "region": region_name(str(case.get("region")), lang),
                 "category": label("category", str(case.get("category")), lang),

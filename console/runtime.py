@@ -93,7 +93,7 @@ class Services:
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.settings.tz)
+        return zone(self.settings.tz)  # resolved once per name (cached)
 
     @property
     def due_soon(self) -> timedelta:

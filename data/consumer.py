@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import redis
 from sqlalchemy import Engine, insert, select
@@ -49,7 +48,7 @@ from data.intake import (
 )
 from data.models import DeadLetter
 from data.reference import load_geography
-from rules.clock import DEFAULT_TZ
+from rules.clock import DEFAULT_TZ, zone
 from rules.contract import ContractError, decode_fields, validate_event
 from rules.deadlines import DEFAULT_RULE_SET, get_rule_set
 
@@ -77,7 +76,7 @@ def intake_rules(tz: str = DEFAULT_TZ, rule_set: str = DEFAULT_RULE_SET) -> Inta
     return IntakeRules(
         districts=frozenset(geo.districts),
         region_of={s: d.region for s, d in geo.districts.items()},
-        tz=ZoneInfo(tz),
+        tz=zone(tz),
         rules=get_rule_set(rule_set),
     )
 

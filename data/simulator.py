@@ -14,11 +14,11 @@ import heapq
 import random
 import uuid
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from data.reference import District, Geography
-from rules.clock import local_date
+from rules.clock import DEFAULT_TZ, local, local_date, local_instant, local_iso, zone
 from rules.contract import LAT_RANGE, LON_RANGE, SCHEMA_VERSION
 from rules.deadlines import get_rule_set, is_working_day, period_end
 
@@ -163,7 +163,7 @@ DAY_OFF_FACTOR = 0.7
 LATE_REGISTRATION_SHARE = 0.02
 LATE_DECISION_SHARE = 0.15
 REOPEN_SHARE = 0.08
-EPOCH = datetime(2026, 1, 1, 9, 0)
+EPOCH = (date(2026, 1, 1), time(9, 0))  # local day and time: `malformed` with no time known
 # Contract violations for `malformed`: a bad value of one field, or one of the other flaws.
 BAD_VALUES = {
     "schema": ("2", "1.0", "v1"),
@@ -203,7 +203,7 @@ class Simulator:
         self,
         geography: Geography,
         seed: int | None = None,
-        tz: ZoneInfo = ZoneInfo("Asia/Bishkek"),
+        tz: ZoneInfo = zone(DEFAULT_TZ),
         bad_rate: float = 0.0,
         duplicate_rate: float = 0.01,
         registrations_per_day: float = 600.0,
@@ -249,7 +249,7 @@ class Simulator:
     def malformed(self, at: datetime | None = None) -> dict[str, str]:
         """An entry that breaks the contract in one of several ways (around `at`)."""
         rng = self._rng
-        at = self._second(at or self._horizon or EPOCH.replace(tzinfo=self.tz))
+        at = self._second(at or self._horizon or local_instant(*EPOCH, self.tz))
         district = rng.choices(self._districts, weights=self._population)[0]
         fields = self._registration(
             f"KUP-{district.soate}-{at.year}-{rng.randint(1, 999999):06d}",
@@ -287,8 +287,8 @@ class Simulator:
     # -- arrivals and cases -----------------------------------------------------------------
 
     def _rate_weight(self, instant: datetime) -> float:
-        local = instant.astimezone(self.tz)
-        return HOURLY[local.hour] * (1.0 if is_working_day(local.date()) else DAY_OFF_FACTOR)
+        wall = local(instant, self.tz)
+        return HOURLY[wall.hour] * (1.0 if is_working_day(wall.date()) else DAY_OFF_FACTOR)
 
     def _arrivals(self, start: datetime, end: datetime) -> Iterator[datetime]:
         """Receipt times in [start, end): a Poisson process thinned by the daily rhythm."""
@@ -486,7 +486,7 @@ class Simulator:
         return self._second(start + (end - start) * share)
 
     def _second(self, instant: datetime) -> datetime:
-        return instant.astimezone(self.tz).replace(microsecond=0)
+        return local(instant, self.tz).replace(microsecond=0)
 
     def _iso(self, instant: datetime) -> str:
-        return instant.astimezone(self.tz).isoformat(timespec="seconds")
+        return local_iso(instant, self.tz)

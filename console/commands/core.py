@@ -22,6 +22,7 @@ from data import audit, streams
 from data.queries import EXPORT_FIELDS, STATUSES, CaseFilter, iter_cases
 from data.reference import load_geography
 from data.simulator import Simulator
+from rules.clock import local_iso, zone
 
 log = logging.getLogger("kup")
 
@@ -105,7 +106,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     sim = Simulator(
         load_geography(),
         seed=args.seed,
-        tz=ZoneInfo(settings.tz),
+        tz=zone(settings.tz),
         bad_rate=args.bad_rate,
         registrations_per_day=args.per_day,
     )
@@ -143,7 +144,7 @@ def _poisson(rng: random.Random, mean: float) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     services = store_services()
     settings = services.settings
-    tz = ZoneInfo(settings.tz)
+    tz = zone(settings.tz)
     flt = CaseFilter(status=args.status, district=args.district, region=args.region)
     now = datetime.now(UTC)
     due_soon = timedelta(hours=settings.due_soon_hours)
@@ -178,9 +179,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _exportable(row: dict[str, object], tz: ZoneInfo) -> dict[str, object]:
     """Timestamps as ISO 8601 in local time with their offset."""
-    return {
-        k: (v.astimezone(tz).isoformat() if isinstance(v, datetime) else v) for k, v in row.items()
-    }
+    return {k: (local_iso(v, tz) if isinstance(v, datetime) else v) for k, v in row.items()}
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from zoneinfo import ZoneInfo
 
 from console.runtime import store_services
 from data.seed import seed_cases
+from rules.clock import zone
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,7 +42,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
         seed=args.seed,
         per_day=args.per_day,
         events=not args.no_events,
-        tz=ZoneInfo(settings.tz),
+        tz=zone(settings.tz),
         rule_set=settings.rule_set,
         progress=_progress,
     )

@@ -1,8 +1,9 @@
 """JSON API `/api/v1` (session login or `Authorization: Bearer <token>`).
 
 Every read is scoped to the caller's region in SQL; a case outside it is answered like a case
-that does not exist (404). Timestamps are ISO 8601 in KUP_TZ with their offset. Errors are
-`{"error": "..."}` with 400 (bad parameter or body), 401, 403, 404 or 409.
+that does not exist (404). Timestamps are ISO 8601 to the second in KUP_TZ with its offset, as
+in the exports. Errors are `{"error": "..."}` with 400 (bad parameter or body), 401, 403, 404
+or 409.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from console.web.state import web_state
 from data import aggregates, audit, flags
 from data.queries import STATUSES, CaseFilter, list_cases
 from data.reference import load_geography
+from rules.clock import local_iso
 from rules.contract import CATEGORIES, KINDS
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -40,7 +42,7 @@ class BadRequest(ValueError):
 def to_json(value: Any, tz: ZoneInfo) -> Any:
     """Datetimes as ISO 8601 in `tz` with offset, dates as ISO dates, containers recursively."""
     if isinstance(value, datetime):
-        return value.astimezone(tz).isoformat()
+        return local_iso(value, tz)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Mapping):

@@ -29,6 +29,7 @@ from console.web.state import web_state
 from data import streams
 from data.ingest_state import IngestFreshness, StreamGap, ingest_freshness, read_gaps
 from data.monitoring import StoreFigures, last_ingest_at, ping, store_figures
+from rules.clock import local_iso
 
 log = logging.getLogger("kup.web.health")
 bp = Blueprint("obs", __name__)
@@ -203,7 +204,7 @@ def metrics() -> Response:
 
 
 def _iso(value: datetime | None, state: Services) -> str | None:
-    return value.astimezone(state.tz).isoformat() if value is not None else None
+    return local_iso(value, state.tz) if value is not None else None
 
 
 @bp.get("/healthz")

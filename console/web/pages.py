@@ -34,7 +34,7 @@ def app_layout() -> Component:
     theme = request.cookies.get(THEME_COOKIE, "light")
     chosen = request.cookies.get(LANG_COOKIE)
     lang = chosen if chosen in LANGUAGES else select_locale()
-    return shell(viewer, lang, theme, web_state().settings.tz)
+    return shell(viewer, lang, theme, web_state().tz)
 
 
 def callback_context() -> Context:
@@ -46,7 +46,7 @@ def callback_context() -> Context:
         viewer=current_viewer(),
         sessions=state.sessions,
         writer=state.writer,
-        tz=state.settings.tz,
+        tz=state.tz,
         due_soon=state.due_soon,
         now=state.now(),
         map_tiles=state.settings.map_tiles,

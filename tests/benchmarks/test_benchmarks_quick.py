@@ -12,7 +12,6 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -22,12 +21,13 @@ from data.intake import STATE_COLUMNS
 from data.models import Case, DeadlineChangeRow, EventRow
 from data.reference import load_geography
 from data.seed import seed_cases
+from rules.clock import DEFAULT_TZ, zone
 from rules.contract import validate_event
 from rules.deadlines import get_rule_set
 from rules.lifecycle import CaseState, apply_event, register_case
 
 ROOT = Path(__file__).resolve().parents[2]
-TZ = ZoneInfo("Asia/Bishkek")
+TZ = zone(DEFAULT_TZ)
 # Each benchmark's tables, by the start of their titles.
 EXPECTED_TABLES = {
     "ingest": ["Ingest throughput"],

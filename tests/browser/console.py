@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -26,6 +25,7 @@ from data.intake import StreamEntry, apply_batch
 from data.models import Case
 from data.reference import load_geography
 from data.simulator import Simulator
+from rules.clock import DEFAULT_TZ, zone
 from tests.support.processes import wait_until
 from tests.support.servers import free_port
 
@@ -81,7 +81,7 @@ def simulated_history(
     sim = Simulator(
         load_geography(),
         seed=seed,
-        tz=ZoneInfo("Asia/Bishkek"),
+        tz=zone(DEFAULT_TZ),
         registrations_per_day=per_day,
         duplicate_rate=0,
     )

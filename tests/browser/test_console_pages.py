@@ -12,12 +12,21 @@ from pathlib import Path
 import pytest
 
 from components import ids
+from components.layout import LANG_COOKIE
 from data.reference import load_geography
+from rules.clock import DEFAULT_TZ, local, zone
 from tests.browser.console import RunningConsole, store
 from tests.support import events as ev
 
 pytestmark = pytest.mark.browser
 PUSHED = 30_000  # ms: a bound on liveness (ingest, push, callback), not a speed requirement
+# What an outage itself makes the browser log (refused reconnects, requests cut off).
+OUTAGE = (
+    "ERR_CONNECTION_REFUSED",
+    "ERR_CONNECTION_RESET",
+    "socket.io",
+    "Callback failed: the server did not respond",
+)
 MARKUP = "<img src=x onerror=alert(1)>"
 
 
@@ -178,14 +187,7 @@ def test_workload_drill_down_to_an_officers_cases(open_as, overdue_cases: dict[s
 def test_banner_when_the_connection_is_lost_and_catch_up_after(
     open_as, live_console: RunningConsole
 ) -> None:  # type: ignore[no-untyped-def]
-    # What an outage itself makes the browser log (refused reconnects, requests cut off).
-    outage = (
-        "ERR_CONNECTION_REFUSED",
-        "ERR_CONNECTION_RESET",
-        "socket.io",
-        "Callback failed: the server did not respond",
-    )
-    watched = open_as("duty", allowed=outage)
+    watched = open_as("duty", allowed=OUTAGE)
     page = watched.page
     banner = page.locator(f"#{ids.BANNER}")
     expect(page.locator(f"#{ids.LIVE_BADGE}")).to_have_text("В эфире", timeout=PUSHED)
@@ -201,6 +203,33 @@ def test_banner_when_the_connection_is_lost_and_catch_up_after(
         live_console.start_http()
     expect(banner).to_be_hidden(timeout=PUSHED)
     expect(feed_entry(page, missed)).to_be_visible(timeout=PUSHED)
+
+
+def test_banner_time_is_written_the_english_way_on_an_english_page(
+    open_as, live_console: RunningConsole
+) -> None:  # type: ignore[no-untyped-def]
+    page = open_as("duty", allowed=OUTAGE).page
+    page.context.add_cookies([{"name": LANG_COOKIE, "value": "en", "url": live_console.url}])
+    page.reload()
+    expect(page.locator(f"#{ids.LIVE_BADGE}")).to_have_text("Live", timeout=PUSHED)
+    # The page's lazily loaded parts (the map) in before the outage, which would cut them off.
+    expect(page.locator(f"#{ids.LIVE_MAP} .choroplethlocation").first).to_be_attached(
+        timeout=PUSHED
+    )
+    banner = page.locator(f"#{ids.BANNER}")
+    live_console.stop_http()
+    try:
+        english = re.compile(r"No connection — data as of (\d\d:\d\d:\d\d\s[AP]M)")
+        expect(banner).to_have_text(english, timeout=PUSHED)
+        match = english.search(banner.inner_text())
+    finally:
+        live_console.start_http()
+    expect(banner).to_be_hidden(timeout=PUSHED)
+    assert match is not None
+    shown = datetime.strptime(re.sub(r"\s", " ", match.group(1)), "%I:%M:%S %p")
+    here = local(now(), zone(DEFAULT_TZ))  # the console's zone, not the browser's
+    apart = abs((shown.hour - here.hour) * 60 + shown.minute - here.minute) % (24 * 60)
+    assert min(apart, 24 * 60 - apart) <= 2, (match.group(1), here)
 
 
 def test_language_and_theme_switches(open_as) -> None:  # type: ignore[no-untyped-def]

@@ -26,7 +26,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import requests
 
@@ -34,6 +33,7 @@ from components import ids
 from data import streams
 from data.reference import load_geography
 from data.simulator import Simulator
+from rules.clock import DEFAULT_TZ, zone
 from tests.soak.stack import (
     PASSWORD,
     ServeProcess,
@@ -163,7 +163,7 @@ class Producer(threading.Thread):
         self.client = streams.connect(redis_url)
         self.stream, self.rate = stream, rate
         self.sim = Simulator(
-            load_geography(), seed=seed, tz=ZoneInfo("Asia/Bishkek"), registrations_per_day=600
+            load_geography(), seed=seed, tz=zone(DEFAULT_TZ), registrations_per_day=600
         )
         self.stop = threading.Event()
         self.produced = 0

@@ -32,8 +32,10 @@ from components.workload import (
 )
 from data.aggregates import UNASSIGNED, CaseDetail, WorkloadRow
 from rules.access import Viewer
+from rules.clock import DEFAULT_TZ, zone
 
 NOW = datetime(2026, 3, 11, 6, 0, tzinfo=UTC)  # 12:00 in Bishkek
+TZ = zone(DEFAULT_TZ)  # the console's zone (Asia/Bishkek: the local times below)
 BISHKEK, OSH_CITY = "41711000000000", "41721000000000"
 MARKUP = "<img src=x onerror=alert(1)>"
 PROSECUTOR = Viewer("pros", "prosecutor")
@@ -64,7 +66,7 @@ def texts(node: object) -> list[str]:
 
 
 def test_shell_has_everything_the_callbacks_need() -> None:
-    layout = shell(PROSECUTOR, "en", "dark", "Asia/Bishkek")
+    layout = shell(PROSECUTOR, "en", "dark", TZ)
     present = ids_in(layout)
     for needed in (
         ids.URL,
@@ -86,7 +88,11 @@ def test_shell_has_everything_the_callbacks_need() -> None:
     socket = next(c for c in walk(layout) if getattr(c, "id", None) == ids.SOCKET)
     assert {"changes", "overdue"} <= set(socket.eventNames)
     client = next(c for c in walk(layout) if getattr(c, "id", None) == ids.CLIENT)
-    assert client.data["tz"] == "Asia/Bishkek" and "{time}" in client.data["lost"]
+    assert client.data["tz"] == DEFAULT_TZ and "{time}" in client.data["lost"]
+    assert client.data["locales"] == ["en-US"]  # the banner's time, written the English way
+    kyrgyz = shell(DUTY, "ky", tz=zone("Europe/Berlin"))
+    berlin = next(c for c in walk(kyrgyz) if getattr(c, "id", None) == ids.CLIENT)
+    assert berlin.data["tz"] == "Europe/Berlin" and berlin.data["locales"][0] == "ky-KG"
     assert next(c for c in walk(layout) if getattr(c, "id", None) == ids.THEME).data == "dark"
     assert "Log out" in texts(layout) and "pros" in texts(layout)
 
@@ -169,7 +175,7 @@ def feed_row(**changes: object) -> dict[str, object]:
 
 
 def test_feed_item_shows_markup_as_text() -> None:
-    item = feed_item(feed_row(), "ru", "Asia/Bishkek")
+    item = feed_item(feed_row(), "ru", TZ)
     assert MARKUP in texts(item)  # a plain string child: React renders it as text
     for component in walk(item):
         assert not isinstance(component, dcc.Markdown)
@@ -182,7 +188,7 @@ def test_feed_item_shows_markup_as_text() -> None:
 
 def test_feed_empty_state_and_priority() -> None:
     assert "Пока нет регистраций по выбранным фильтрам." in texts(feed([], "ru", "UTC"))
-    urgent = feed_item(feed_row(priority="high"), "en", "Asia/Bishkek")
+    urgent = feed_item(feed_row(priority="high"), "en", TZ)
     assert "! high" in texts(urgent)
 
 
@@ -231,7 +237,7 @@ def test_case_rows_for_the_grids() -> None:
         flag_at=NOW - timedelta(hours=1),
     )
     soon = case_summary("KUP-B", NOW + timedelta(hours=5), status="due_soon")
-    rows = case_rows([overdue, soon], "ru", "Asia/Bishkek", NOW, newly={"KUP-A"})
+    rows = case_rows([overdue, soon], "ru", TZ, NOW, newly={"KUP-A"})
     assert rows[0]["overdue_by"] == "1 д 2 ч" and rows[0]["time_left"] == ""
     assert rows[0]["newly"] is True and rows[0]["new"] == "●"
     assert rows[0]["deadline"] == "2026-03-10 10:00"
@@ -341,7 +347,7 @@ def test_case_page_body() -> None:
             }
         ],
     )
-    body = case_body(detail, "ru", "Asia/Bishkek", can_flag=True, now=NOW)
+    body = case_body(detail, "ru", TZ, can_flag=True, now=NOW)
     words = texts(body)
     assert "11.03.2026 11:00 (просрочено на 1 ч 0 мин)" in words
     assert MARKUP in words  # summary and flag comment as text
@@ -349,11 +355,11 @@ def test_case_page_body() -> None:
     assert f"подразделение: {MARKUP}" in " ".join(words)
     assert "регистрация" in words  # deadline history reason, translated
     assert str(ids.clear_flag_button(7)) in ids_in(body) and ids.CASE_FLAG_BUTTON in ids_in(body)
-    duty_body = case_body(detail, "ru", "Asia/Bishkek", can_flag=False)
+    duty_body = case_body(detail, "ru", TZ, can_flag=False)
     assert ids.CASE_FLAG_BUTTON not in ids_in(duty_body)
     assert str(ids.clear_flag_button(7)) not in ids_in(duty_body)
     assert "Материал не найден" in texts(case_not_found("KUP-X", "ru"))
-    assert field_text("received_at", "2026-03-08T09:00:00+06:00", "en", "Asia/Bishkek") == (
+    assert field_text("received_at", "2026-03-08T09:00:00+06:00", "en", TZ) == (
         "received: 08.03.2026 09:00"
     )
     assert field_text("decision", "refused", "ru", "UTC") == "решение: отказано в возбуждении"
@@ -362,13 +368,13 @@ def test_case_page_body() -> None:
 
 def test_csv_exports() -> None:
     rows = [case_summary("KUP-A", NOW, summary="x", officer="=HYPERLINK(1)")]
-    text = cases_csv(rows, "Asia/Bishkek")
+    text = cases_csv(rows, TZ)
     parsed = list(csv.DictReader(io.StringIO(text)))
     assert parsed[0]["reg_no"] == "KUP-A" and parsed[0]["deadline"] == "2026-03-11T12:00:00+06:00"
     assert parsed[0]["officer"] == "'=HYPERLINK(1)"  # no formula in a spreadsheet
     assert "flag_comment" in parsed[0] and "summary" not in parsed[0]
     assert to_csv([{"a": 1, "b": None}], ["a", "b"], "UTC") == "a,b\n1,\n"
-    assert export_filename("overdue", NOW, "Asia/Bishkek") == "kup-overdue-20260311-1200.csv"
+    assert export_filename("overdue", NOW, TZ) == "kup-overdue-20260311-1200.csv"
 
 
 def test_no_component_renders_html_from_data() -> None:

@@ -19,7 +19,10 @@ from components.live_map import (
 )
 from components.workload import build_intake_figure
 from data.reference import load_geography
+from rules.clock import DEFAULT_TZ, zone
 from rules.contract import CATEGORIES
+
+TZ = zone(DEFAULT_TZ)
 
 BISHKEK, OSH_CITY, ALAI = "41711000000000", "41721000000000", "41706207000000"
 STATS = [
@@ -97,7 +100,7 @@ def test_unknown_measure_falls_back_and_labels_follow_the_language() -> None:
 
 
 def test_points_coloured_by_category_with_a_legend_for_those_present() -> None:
-    figure = build_map_figure(STATS, POINTS, "open", "ru", tz="Asia/Bishkek")
+    figure = build_map_figure(STATS, POINTS, "open", "ru", tz=TZ)
     points = figure.data[POINTS_TRACE_OFFSET:]
     assert [t.name for t in points][:3] == ["кража", "грабёж", "мошенничество"]
     theft = points[CATEGORIES.index("theft")]
@@ -140,14 +143,14 @@ def test_outlines_cover_every_district_and_are_lightened() -> None:
 
 
 def test_patch_updates_arrays_in_place() -> None:
-    patch = map_patch(STATS, POINTS, "overdue", "ru", "Asia/Bishkek").to_plotly_json()
+    patch = map_patch(STATS, POINTS, "overdue", "ru", TZ).to_plotly_json()
     assigned = {tuple(op["location"]): op["params"]["value"] for op in patch["operations"]}
     assert assigned[("data", 0, "z")] == [10, 0]
     assert assigned[("data", 0, "locations")] == [BISHKEK, OSH_CITY]
     theft = POINTS_TRACE_OFFSET + CATEGORIES.index("theft")
     assert assigned[("data", theft, "lat")] == [42.87]
     assert assigned[("data", theft, "showlegend")] is True
-    points_only = map_patch(None, [], "open", "ru", None).to_plotly_json()
+    points_only = map_patch(None, [], "open", "ru", TZ).to_plotly_json()
     assert all(op["location"][1] >= POINTS_TRACE_OFFSET for op in points_only["operations"])
 
 

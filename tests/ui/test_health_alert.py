@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from components import ids
 from components.health import health_messages
@@ -13,25 +14,26 @@ from tests.ui.test_served_pages import call, client_for, web  # noqa: F401 (fixt
 
 GAP = {"kind": "trimmed", "lost_text": "15", "since": "2026-11-28T03:00:00+00:00"}
 FRESH = {"stale": False, "stale_since": None, "behind_s": 0, "lag": 0}
+BISHKEK = ZoneInfo("Asia/Bishkek")  # pins the local times below
 STALE = {"stale": True, "stale_since": "2026-11-28T03:00:00+00:00", "behind_s": 600, "lag": 42}
 
 
 def test_no_message_when_data_is_fresh_and_complete() -> None:
-    assert health_messages(FRESH, [], "ru", "Asia/Bishkek") == []
+    assert health_messages(FRESH, [], "ru", BISHKEK) == []
 
 
 def test_gap_says_how_many_and_since_when_in_local_time() -> None:
-    [message] = health_messages(FRESH, [GAP], "ru", "Asia/Bishkek")
+    [message] = health_messages(FRESH, [GAP], "ru", BISHKEK)
     assert message.startswith("Потеряны записи потока: 15 (с 28.11.2026 09:00")
 
 
 def test_unknown_loss_is_said_as_unknown() -> None:
-    [message] = health_messages(None, [dict(GAP, lost_text="unknown")], "en", "Asia/Bishkek")
+    [message] = health_messages(None, [dict(GAP, lost_text="unknown")], "en", BISHKEK)
     assert message.startswith("Stream entries lost: unknown (since 28.11.2026 09:00")
 
 
 def test_stale_says_how_far_behind() -> None:
-    [message] = health_messages(STALE, [], "en", "Asia/Bishkek")
+    [message] = health_messages(STALE, [], "en", BISHKEK)
     assert "42 stream entries not stored yet" in message and "(10 min ago)" in message
 
 

@@ -4,16 +4,26 @@ placeholders fill in, Kyrgyz falls back to Russian, times are shown in the conso
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from components import i18n
-from components.formatting import instant, iso_local, local_datetime, local_time
+from components.formatting import (
+    INTL_LOCALES,
+    instant,
+    intl_locales,
+    iso_local,
+    local_datetime,
+    local_time,
+    sortable_time,
+)
 from data.reference import load_geography
 from rules.access import ROLES
 from rules.contract import CATEGORIES, DECISIONS, EVENT_TYPES, KINDS, SOURCES
 from rules.deadlines import Status
 
+BISHKEK = ZoneInfo("Asia/Bishkek")  # pins the local times of the formatting tests
 CODES = {
     "category": CATEGORIES,
     "kind": KINDS,
@@ -81,10 +91,25 @@ def test_durations() -> None:
 
 def test_times_in_the_console_zone() -> None:
     moment = datetime(2026, 3, 10, 19, 5, 30, tzinfo=UTC)  # 01:05:30 in Bishkek
-    assert local_time(moment, "Asia/Bishkek") == "01:05"
-    assert local_time(moment, "Asia/Bishkek", seconds=True) == "01:05:30"
-    assert local_datetime(moment, "Asia/Bishkek") == "11.03.2026 01:05"
-    assert local_datetime("2026-03-10T19:05:30+00:00", "Europe/London") == "10.03.2026 19:05"
-    assert iso_local(moment, "Asia/Bishkek") == "2026-03-11T01:05:30+06:00"
-    assert local_time(None, "Asia/Bishkek") == "" and instant("") is None
+    assert local_time(moment, BISHKEK) == "01:05"
+    assert local_time(moment, BISHKEK, seconds=True) == "01:05:30"
+    assert local_datetime(moment, BISHKEK) == "11.03.2026 01:05"
+    assert (
+        local_datetime("2026-03-10T19:05:30+00:00", ZoneInfo("Europe/London")) == "10.03.2026 19:05"
+    )
+    assert iso_local(moment, BISHKEK) == "2026-03-11T01:05:30+06:00"
+    assert iso_local("2026-07-01T10:00:00+00:00", ZoneInfo("Europe/Berlin")).endswith("+02:00")
+    assert (
+        sortable_time(moment, BISHKEK) == "2026-03-11 01:05" and sortable_time(None, BISHKEK) == ""
+    )
+    assert local_time(None, BISHKEK) == "" and instant("") is None
     assert instant("2026-03-10T19:05:30") == moment  # naive means UTC
+
+
+def test_page_scripts_write_times_in_the_pages_language() -> None:
+    """The Intl locales the connection banner formats its time in, by page language."""
+    assert intl_locales("ru") == ["ru-RU"]
+    assert intl_locales("en") == ["en-US"]
+    assert intl_locales("ky") == ["ky-KG", "ru-RU"]  # Russian where a browser lacks Kyrgyz
+    assert intl_locales("xx") == intl_locales(None) == ["ru-RU"]  # the default language
+    assert set(INTL_LOCALES) == set(i18n.LANGUAGES)  # a new language needs its locale too

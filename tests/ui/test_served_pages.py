@@ -22,6 +22,7 @@ from data import flags, users
 from data.db import make_sessionmaker, writer_engine
 from data.models import Flag
 from rules.access import Viewer
+from rules.clock import DEFAULT_TZ
 from tests.support import events as ev
 
 PASSWORD = "served-pages-password"
@@ -123,7 +124,7 @@ def test_layout_is_built_for_the_logged_in_user(web: WebApp, client_for) -> None
     raw = client_for("manager-osh").get("/_dash-layout").get_json()
     layout = json.dumps(raw, ensure_ascii=False)
     assert "manager-osh" in layout and "руководитель" in layout and "KG-GO" in layout
-    assert ids.SOCKET in layout and "Asia/Bishkek" in layout
+    assert ids.SOCKET in layout and DEFAULT_TZ in layout
 
 
 def test_feed_callback_scoped_over_http(web: WebApp, client_for, two_cases) -> None:  # type: ignore[no-untyped-def]

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from data.reference import load_geography
+from rules.clock import end_of_local_day
 from rules.contract import validate_event
 from rules.deadlines import (
     RuleSet,
     add_working_days,
     case_status,
-    end_of_local_day,
     get_rule_set,
     is_late_registration,
     is_working_day,

@@ -5,17 +5,17 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from data.reference import load_geography
 from data.simulator import Simulator
+from rules.clock import DEFAULT_TZ, zone
 from rules.contract import ContractError, Event, validate_event
 from rules.deadlines import case_status, get_rule_set
 from rules.lifecycle import apply_event, register_case
 
-TZ = ZoneInfo("Asia/Bishkek")
+TZ = zone(DEFAULT_TZ)
 START = datetime(2026, 11, 2, tzinfo=TZ)  # a Monday
 END = START + timedelta(days=14)
 PER_DAY = 300.0
