@@ -14,15 +14,17 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+import redis
 from flask import Blueprint, Response, jsonify, request
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 
 from console.web.auth import current_viewer
-from console.web.push import announce_flag
-from console.web.state import web_state
+from console.web.state import WebState, web_state
 from data import aggregates, audit, flags
 from data.queries import STATUSES, CaseFilter, list_cases
 from data.reference import load_geography
+from data.streams import StreamConfig
 from rules.contract import CATEGORIES, KINDS
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -206,6 +208,14 @@ def _flag_json(flag: flags.FlagInfo) -> dict[str, object]:
     }
 
 
+def _flag_service(
+    state: WebState,
+) -> tuple[sessionmaker[Session], redis.Redis | None, StreamConfig]:
+    """What data.flags' service needs: the writer, the stream's Redis client and its config."""
+    client = state.metrics.store.client if state.metrics is not None else None
+    return state.writer, client, state.settings.streams
+
+
 @bp.post("/cases/<reg_no>/flags")
 def add_flag(reg_no: str) -> tuple[Response, int]:
     """Flag a case: `{"comment": "..."}`; prosecutors and admins only (403 for others)."""
@@ -218,15 +228,12 @@ def add_flag(reg_no: str) -> tuple[Response, int]:
         raise BadRequest('send a JSON object {"comment": "..."}')
     state = web_state()
     try:
-        with state.writer.begin() as s:
-            flag = flags.add_flag(s, viewer, reg_no, body.get("comment"), state.now())
-            region = flags.visible_case(s, viewer, reg_no).region  # type: ignore[union-attr]
+        change = flags.set_flag(*_flag_service(state), viewer, reg_no, body.get("comment"))
     except LookupError:
         return error(f"no case {reg_no}", 404)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
-    announce_flag(reg_no, region, True, flag.id)
-    return _json(_flag_json(flag), 201)
+    return _json(_flag_json(change.flag), 201)
 
 
 @bp.delete("/cases/<reg_no>/flags/<int:flag_id>")
@@ -236,16 +243,11 @@ def clear_flag(reg_no: str, flag_id: int) -> tuple[Response, int]:
     viewer = current_viewer()
     if not viewer.can_flag:
         return error("only prosecutors and admins may clear flags", 403)
-    state = web_state()
     try:
-        with state.writer.begin() as s:
-            flag = flags.clear_flag(s, viewer, reg_no, flag_id, state.now())
-            case_row = flags.visible_case(s, viewer, reg_no)
-            region, still_flagged = case_row.region, case_row.flagged  # type: ignore[union-attr]
+        change = flags.remove_flag(*_flag_service(web_state()), viewer, reg_no, flag_id)
     except LookupError as exc:
         return error(str(exc), 404)
-    announce_flag(reg_no, region, bool(still_flagged), flag.id)
-    return _json(_flag_json(flag))
+    return _json(_flag_json(change.flag))
 
 
 @bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
