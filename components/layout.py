@@ -22,7 +22,17 @@ from components.common import empty_state
 from components.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, label, normalize_lang, t
 from rules.access import Viewer
 
-SOCKET_EVENTS = ["changes", "overdue", "flags", "resync", "status"]
+SOCKET_EVENTS = [
+    "changes",
+    "overdue",
+    "map",
+    "workload",
+    "flags",
+    "health",
+    "resync",
+    "status",
+]  # what console/web/push.py sends; pages re-render on them, none polls faster than
+# components.common.SAFETY_REFRESH_MS
 THEME_COOKIE = "kup_theme"
 LANG_COOKIE = "kup_lang"
 THEMES = ("light", "dark")
@@ -109,9 +119,6 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
     )
 
 
-HEALTH_CHECK_MS = 30_000  # stale data and stream gaps: a slow check, not the live path
-
-
 def shell(
     viewer: Viewer | None, lang: str = DEFAULT_LANG, theme: str = "light", tz: str = "Asia/Bishkek"
 ) -> html.Div:
@@ -148,7 +155,6 @@ def shell(
                 is_open=False,
                 className="rounded-0 mb-0 text-center py-2",
             ),
-            dcc.Interval(id=ids.HEALTH_INTERVAL, interval=HEALTH_CHECK_MS),
             dbc.Container(
                 id=ids.PAGE, fluid=True, className="py-3", children=empty_state(t("loading", lang))
             ),

@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from components import ids
 from components.common import (
+    SAFETY_REFRESH_MS,
     card,
     category_options,
     district_options,
@@ -23,7 +24,6 @@ from components.formatting import instant, local_datetime, zone
 from components.i18n import district_name, duration_text, grid_locale, label, region_name, t
 from rules.access import Viewer
 
-TICK_MS = 60_000
 NEW_MARK = "●"
 GRID_TIME = "%Y-%m-%d %H:%M"  # sorts as text
 
@@ -239,7 +239,7 @@ def overdue_page(viewer: Viewer, lang: str) -> html.Div:
         [
             dcc.Store(id=ids.OVERDUE_NEWLY, data={"newly": [], "due_soon": []}),
             dcc.Store(id=ids.FLAG_VERSION, data=0),
-            dcc.Interval(id=ids.OVERDUE_TICK, interval=TICK_MS),
+            dcc.Interval(id=ids.OVERDUE_TICK, interval=SAFETY_REFRESH_MS),
             dcc.Download(id=ids.OVERDUE_DOWNLOAD),
             dbc.Row(
                 [
