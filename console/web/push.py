@@ -17,9 +17,10 @@ Events (server → client), all JSON objects with "at" (ISO 8601 UTC):
   hello    {"room", "redis": bool}                     on connect, to that client only
   changes  {"registered": [items], "registered_count", "changed", "rejected", "messages",
             "truncated", "since", "view"}               at most one per room every flush
-  overdue  {"reg_nos": [...], "count", "truncated"}    cases whose deadline just passed; with
-                                                        no reg_nos and an "as_of": the room's
-                                                        cases changed, overdue lists re-read
+  overdue  {"reg_nos": [...], "count", "truncated"}    cases whose deadline just passed (none
+                                                        named: the room's cases changed);
+                                                        overdue lists re-read, those with
+                                                        default filters once per process
   map      {"scope", "as_of", "stats": [...]}          the room's district shading
   workload {"scope", "as_of", "rows": [...], "series"} the room's district workload and its
                                                         intake vs. decisions per day
@@ -72,6 +73,7 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from components.health import health_messages
 from components.i18n import DEFAULT_LANG
@@ -227,6 +229,29 @@ class Coalescer:
 
     def __bool__(self) -> bool:
         return bool(self._rooms)
+
+
+def room_reads(
+    session: Session, scope: str | None, now: datetime, due_soon: timedelta, tz: ZoneInfo
+) -> dict[str, dict[str, object]]:
+    """The "map" and "workload" payloads of a room of `scope` (a region, None for the
+    country): its districts' shading, and their workload with the intake vs. decisions per
+    day, as JSON-ready plain data read at `now`."""
+    flt, as_of = CaseFilter(scope_region=scope), _iso(now)
+    rows = aggregates.district_workload(session, flt, now, due_soon)
+    return {
+        "map": {
+            "scope": scope,
+            "as_of": as_of,
+            "stats": aggregates.district_map_stats(session, flt, now, due_soon),
+        },
+        "workload": {
+            "scope": scope,
+            "as_of": as_of,
+            "rows": [row.as_dict() for row in rows],
+            "series": aggregates.intake_vs_decisions(session, flt, now, due_soon, tz),
+        },
+    }
 
 
 class Pusher:
@@ -569,31 +594,12 @@ class Pusher:
         if not scopes:
             return {}
         now = now or datetime.now(UTC)
-        as_of, due_soon = _iso(now), timedelta(hours=self.settings.due_soon_hours)
-        tz = ZoneInfo(self.settings.tz)
+        due_soon, tz = timedelta(hours=self.settings.due_soon_hours), ZoneInfo(self.settings.tz)
         sent: dict[str, dict[str, dict[str, object]]] = {}
         try:
             with self.sessions() as session:
                 for room, scope in scopes.items():
-                    flt = CaseFilter(scope_region=scope)
-                    sent[room] = {
-                        "map": {
-                            "scope": scope,
-                            "as_of": as_of,
-                            "stats": aggregates.district_map_stats(session, flt, now, due_soon),
-                        },
-                        "workload": {
-                            "scope": scope,
-                            "as_of": as_of,
-                            "rows": [
-                                row.as_dict()
-                                for row in aggregates.district_workload(session, flt, now, due_soon)
-                            ],
-                            "series": aggregates.intake_vs_decisions(
-                                session, flt, now, due_soon, tz
-                            ),
-                        },
-                    }
+                    sent[room] = room_reads(session, scope, now, due_soon, tz)
         except SQLAlchemyError as exc:
             log.warning("refresh not read (%s); retried next time", type(exc).__name__)
             self._changed_rooms |= changed
@@ -605,8 +611,7 @@ class Pusher:
                     "reg_nos": [],
                     "count": 0,
                     "truncated": False,
-                    "at": as_of,
-                    "as_of": as_of,
+                    "at": _iso(now),
                 }
             for event, payload in events.items():
                 self.socketio.emit(event, payload, to=room)
