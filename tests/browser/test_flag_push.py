@@ -1,0 +1,75 @@
+"""A flag set in one prosecutor's page reaches another prosecutor's open page within 2 s,
+without a reload: the page's flag callback goes through data.flags' service, which announces the
+change; the push leader forwards it as the "flags" event and the other page re-renders on it.
+Both directions: overdue page → case page, and case page → overdue page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from components import ids
+from tests.browser.console import RunningConsole, store
+from tests.browser.test_console_pages import expect, grid_row
+from tests.support import events as ev
+
+pytestmark = pytest.mark.browser
+LOADED = 30_000  # ms: a bound on a page's first load, not a speed requirement
+SEEN = 2_000  # ms: from the click in one page to the flag shown in the other
+
+
+@pytest.fixture
+def overdue_case(live_console: RunningConsole) -> str:
+    """An overdue case in Bishkek, not flagged."""
+    reg_no = ev.next_reg_no(ev.BISHKEK)
+    store(
+        live_console.engine,
+        [ev.registered(reg_no, datetime.now(UTC) - timedelta(days=6), summary="Кража")],
+    )
+    return reg_no
+
+
+def live(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the page's socket is connected (pushes reach it from now on)."""
+    expect(page.locator(f"#{ids.LIVE_BADGE}")).to_have_text("В эфире", timeout=LOADED)
+
+
+def test_a_flag_set_on_the_overdue_page_appears_on_an_open_case_page(
+    open_as, overdue_case: str
+) -> None:  # type: ignore[no-untyped-def]
+    flagging = open_as("prosecutor", "/overdue").page
+    watching = open_as("prosecutor-2", f"/cases/{overdue_case}").page
+    row = grid_row(flagging, ids.OVERDUE_GRID, overdue_case)
+    expect(row).to_be_visible(timeout=LOADED)
+    expect(watching.locator(f"#{ids.CASE_BODY}")).to_contain_text(overdue_case, timeout=LOADED)
+    for page in (flagging, watching):
+        live(page)
+    watching.evaluate("window.__notReloaded = true")
+    row.locator("[col-id='district']").click()
+    expect(flagging.locator(f"#{ids.FLAG_SELECTED}")).to_have_text(f"Выбран: {overdue_case}")
+    flagging.fill(f"#{ids.FLAG_COMMENT}", "Запросить объяснение у исполнителя")
+    flagging.click(f"#{ids.FLAG_BUTTON}")
+    flags = watching.locator(f"#{ids.CASE_FLAGS}")
+    expect(flags).to_contain_text("Запросить объяснение у исполнителя", timeout=SEEN)
+    expect(flags).to_contain_text("prosecutor")
+    assert watching.evaluate("window.__notReloaded") is True
+    expect(flagging.locator(f"#{ids.FLAG_RESULT}")).to_contain_text("Отметка поставлена")
+
+
+def test_a_flag_set_on_the_case_page_appears_on_an_open_overdue_page(
+    open_as, overdue_case: str
+) -> None:  # type: ignore[no-untyped-def]
+    watching = open_as("prosecutor", "/overdue").page
+    flagging = open_as("prosecutor-2", f"/cases/{overdue_case}").page
+    row = grid_row(watching, ids.OVERDUE_GRID, overdue_case)
+    expect(row).to_be_visible(timeout=LOADED)
+    expect(flagging.locator(f"#{ids.CASE_FLAG_BUTTON}")).to_be_visible(timeout=LOADED)
+    for page in (flagging, watching):
+        live(page)
+    watching.evaluate("window.__notReloaded = true")
+    flagging.fill(f"#{ids.CASE_FLAG_COMMENT}", "Проверить сроки")
+    flagging.click(f"#{ids.CASE_FLAG_BUTTON}")
+    expect(row.locator("[col-id='flag']")).to_contain_text("Проверить сроки", timeout=SEEN)
+    assert watching.evaluate("window.__notReloaded") is True
+    expect(flagging.locator(f"#{ids.CASE_FLAGS}")).to_contain_text("Проверить сроки")
