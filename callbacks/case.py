@@ -48,12 +48,12 @@ def change_flag(
         raise PreventUpdate
     if action == "flag" and not (comment or "").strip():
         return dbc.Alert(t("flag.need_comment", lang), color="warning"), False
-    service = (context.writer, context.redis, context.streams, context.viewer, reg_no)
+    service = flags.FlagService(context.writer, context.redis, context.streams)
     try:
         if action == "flag":
-            flags.set_flag(*service, comment, context.now)
+            service.set(context.viewer, reg_no, comment, context.now)
         else:
-            flags.remove_flag(*service, flag, context.now)
+            service.clear(context.viewer, reg_no, flag, context.now)
     except PermissionError:
         return dbc.Alert(t("flag.denied", lang), color="danger"), False
     except LookupError:

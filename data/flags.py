@@ -1,11 +1,11 @@
 """Prosecutors' flags on cases: set and clear (role and region checked here, on the server),
 keeping `Case.flagged` in step and writing every change to the audit log.
 
-`set_flag` and `remove_flag` are the one flag service the API and the pages call: each records
-the change and its audit entry in one writer transaction, then announces it on the flags
-channel (`flags_channel`, beside ingest's changes channel), from which the web process leading
-the push forwards it to every page that may see the case. `add_flag` and `clear_flag` are their
-steps inside the caller's transaction (use a writer session: SQLite BEGIN IMMEDIATE).
+`FlagService` is the one flag service the API and the pages call: it records each change and its
+audit entry in one writer transaction, then announces it on the flags channel (`flags_channel`,
+beside ingest's changes channel), from which the web process leading the push forwards it to
+every page that may see the case. `add_flag` and `clear_flag` are its steps inside the caller's
+transaction (use a writer session: SQLite BEGIN IMMEDIATE).
 
 An announcement is a JSON object {"reg_no", "region", "flagged", "flag_id", "at"} ("flagged":
 whether the case still has an active flag; "at": ISO 8601 UTC).
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -174,38 +175,36 @@ def flags_channel(config: StreamConfig) -> str:
     return f"{config.changes_channel}:flags"
 
 
-def set_flag(
-    writer: sessionmaker[Session],
-    client: redis.Redis | None,
-    config: StreamConfig,
-    viewer: Viewer,
-    reg_no: str,
-    comment: object,
-    now: datetime | None = None,
-) -> FlagChange:
-    """Flag a case (record, audit), then announce it; raises as `add_flag` does."""
-    with writer.begin() as session:
-        flag = add_flag(session, viewer, reg_no, comment, now)
-        change = _change(session, viewer, flag)
-    announce(client, config, change)
-    return change
+@dataclass(frozen=True)
+class FlagService:
+    """The one way the API and the pages set and clear flags: record the change and its audit
+    entry in one writer transaction, then announce it on the flags channel (`client`: the
+    stream's Redis; None announces nothing, for tools without Redis)."""
 
+    writer: sessionmaker[Session]
+    client: redis.Redis | None
+    config: StreamConfig
 
-def remove_flag(
-    writer: sessionmaker[Session],
-    client: redis.Redis | None,
-    config: StreamConfig,
-    viewer: Viewer,
-    reg_no: str,
-    flag_id: int,
-    now: datetime | None = None,
-) -> FlagChange:
-    """Clear an active flag (record, audit), then announce it; raises as `clear_flag` does."""
-    with writer.begin() as session:
-        flag = clear_flag(session, viewer, reg_no, flag_id, now)
-        change = _change(session, viewer, flag)
-    announce(client, config, change)
-    return change
+    def set(
+        self, viewer: Viewer, reg_no: str, comment: object, now: datetime | None = None
+    ) -> FlagChange:
+        """Flag a case; raises as `add_flag` does."""
+        return self._apply(viewer, lambda session: add_flag(session, viewer, reg_no, comment, now))
+
+    def clear(
+        self, viewer: Viewer, reg_no: str, flag_id: int, now: datetime | None = None
+    ) -> FlagChange:
+        """Clear an active flag; raises as `clear_flag` does."""
+        return self._apply(
+            viewer, lambda session: clear_flag(session, viewer, reg_no, flag_id, now)
+        )
+
+    def _apply(self, viewer: Viewer, step: Callable[[Session], FlagInfo]) -> FlagChange:
+        with self.writer.begin() as session:
+            flag = step(session)
+            change = _change(session, viewer, flag)
+        announce(self.client, self.config, change)
+        return change
 
 
 def _change(session: Session, viewer: Viewer, flag: FlagInfo) -> FlagChange:

@@ -14,9 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-import redis
 from flask import Blueprint, Response, jsonify, request
-from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 
 from console.web.auth import current_viewer
@@ -24,7 +22,6 @@ from console.web.state import WebState, web_state
 from data import aggregates, audit, flags
 from data.queries import STATUSES, CaseFilter, list_cases
 from data.reference import load_geography
-from data.streams import StreamConfig
 from rules.contract import CATEGORIES, KINDS
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -208,12 +205,10 @@ def _flag_json(flag: flags.FlagInfo) -> dict[str, object]:
     }
 
 
-def _flag_service(
-    state: WebState,
-) -> tuple[sessionmaker[Session], redis.Redis | None, StreamConfig]:
-    """What data.flags' service needs: the writer, the stream's Redis client and its config."""
+def _flag_service(state: WebState) -> flags.FlagService:
+    """data.flags' service on this app's writer and the stream's Redis."""
     client = state.metrics.store.client if state.metrics is not None else None
-    return state.writer, client, state.settings.streams
+    return flags.FlagService(state.writer, client, state.settings.streams)
 
 
 @bp.post("/cases/<reg_no>/flags")
@@ -228,7 +223,7 @@ def add_flag(reg_no: str) -> tuple[Response, int]:
         raise BadRequest('send a JSON object {"comment": "..."}')
     state = web_state()
     try:
-        change = flags.set_flag(*_flag_service(state), viewer, reg_no, body.get("comment"))
+        change = _flag_service(state).set(viewer, reg_no, body.get("comment"))
     except LookupError:
         return error(f"no case {reg_no}", 404)
     except ValueError as exc:
@@ -244,7 +239,7 @@ def clear_flag(reg_no: str, flag_id: int) -> tuple[Response, int]:
     if not viewer.can_flag:
         return error("only prosecutors and admins may clear flags", 403)
     try:
-        change = flags.remove_flag(*_flag_service(web_state()), viewer, reg_no, flag_id)
+        change = _flag_service(web_state()).clear(viewer, reg_no, flag_id)
     except LookupError as exc:
         return error(str(exc), 404)
     return _json(_flag_json(change.flag))

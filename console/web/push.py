@@ -707,4 +707,4 @@ def register_socket_handlers(socketio: SocketIO, pusher_of) -> None:  # type: ig
             except (redis.RedisError, OSError):
                 pass
         if health is not None:
-            socketio.emit("health", health, to=request.sid, ignore_queue=True)  # type: ignore[attr-defined]
+            socketio.emit("health", health, to=request.sid, ignore_queue=True)  # type: ignore[attr-defined,call-arg]

@@ -30,22 +30,28 @@ def overdue_case(live_console: RunningConsole) -> str:
     return reg_no
 
 
-def live(page) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the page's socket is connected (pushes reach it from now on)."""
-    expect(page.locator(f"#{ids.LIVE_BADGE}")).to_have_text("В эфире", timeout=LOADED)
+def two_prosecutors(open_as, reg_no: str):  # type: ignore[no-untyped-def]
+    """One prosecutor's overdue page (and the case's row in it) and another's page of the
+    case, both loaded and live (their sockets connected), neither to be reloaded."""
+    overdue = open_as("prosecutor", "/overdue").page
+    case = open_as("prosecutor-2", f"/cases/{reg_no}").page
+    row = grid_row(overdue, ids.OVERDUE_GRID, reg_no)
+    expect(row).to_be_visible(timeout=LOADED)
+    expect(case.locator(f"#{ids.CASE_FLAG_BUTTON}")).to_be_visible(timeout=LOADED)
+    for page in (overdue, case):
+        expect(page.locator(f"#{ids.LIVE_BADGE}")).to_have_text("В эфире", timeout=LOADED)
+        page.evaluate("window.__notReloaded = true")
+    return overdue, row, case
+
+
+def not_reloaded(page) -> bool:  # type: ignore[no-untyped-def]
+    return page.evaluate("window.__notReloaded") is True
 
 
 def test_a_flag_set_on_the_overdue_page_appears_on_an_open_case_page(
     open_as, overdue_case: str
 ) -> None:  # type: ignore[no-untyped-def]
-    flagging = open_as("prosecutor", "/overdue").page
-    watching = open_as("prosecutor-2", f"/cases/{overdue_case}").page
-    row = grid_row(flagging, ids.OVERDUE_GRID, overdue_case)
-    expect(row).to_be_visible(timeout=LOADED)
-    expect(watching.locator(f"#{ids.CASE_BODY}")).to_contain_text(overdue_case, timeout=LOADED)
-    for page in (flagging, watching):
-        live(page)
-    watching.evaluate("window.__notReloaded = true")
+    flagging, row, watching = two_prosecutors(open_as, overdue_case)
     row.locator("[col-id='district']").click()
     expect(flagging.locator(f"#{ids.FLAG_SELECTED}")).to_have_text(f"Выбран: {overdue_case}")
     flagging.fill(f"#{ids.FLAG_COMMENT}", "Запросить объяснение у исполнителя")
@@ -53,23 +59,16 @@ def test_a_flag_set_on_the_overdue_page_appears_on_an_open_case_page(
     flags = watching.locator(f"#{ids.CASE_FLAGS}")
     expect(flags).to_contain_text("Запросить объяснение у исполнителя", timeout=SEEN)
     expect(flags).to_contain_text("prosecutor")
-    assert watching.evaluate("window.__notReloaded") is True
+    assert not_reloaded(watching)
     expect(flagging.locator(f"#{ids.FLAG_RESULT}")).to_contain_text("Отметка поставлена")
 
 
 def test_a_flag_set_on_the_case_page_appears_on_an_open_overdue_page(
     open_as, overdue_case: str
 ) -> None:  # type: ignore[no-untyped-def]
-    watching = open_as("prosecutor", "/overdue").page
-    flagging = open_as("prosecutor-2", f"/cases/{overdue_case}").page
-    row = grid_row(watching, ids.OVERDUE_GRID, overdue_case)
-    expect(row).to_be_visible(timeout=LOADED)
-    expect(flagging.locator(f"#{ids.CASE_FLAG_BUTTON}")).to_be_visible(timeout=LOADED)
-    for page in (flagging, watching):
-        live(page)
-    watching.evaluate("window.__notReloaded = true")
+    watching, row, flagging = two_prosecutors(open_as, overdue_case)
     flagging.fill(f"#{ids.CASE_FLAG_COMMENT}", "Проверить сроки")
     flagging.click(f"#{ids.CASE_FLAG_BUTTON}")
     expect(row.locator("[col-id='flag']")).to_contain_text("Проверить сроки", timeout=SEEN)
-    assert watching.evaluate("window.__notReloaded") is True
+    assert not_reloaded(watching)
     expect(flagging.locator(f"#{ids.CASE_FLAGS}")).to_contain_text("Проверить сроки")

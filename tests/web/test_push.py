@@ -280,9 +280,8 @@ def test_the_flag_service_announces_once_for_the_api_and_the_pages(
     country, osh = socket_for("duty"), socket_for("manager-osh")
     _leading(local.state.pusher, redis_client, flags.flags_channel(settings.streams))
     prosecutor = Viewer("prosecutor-osh", "prosecutor", "KG-GO")
-    change = flags.set_flag(
-        local.state.writer, redis_client, settings.streams, prosecutor, reg_no, "check"
-    )
+    service = flags.FlagService(local.state.writer, redis_client, settings.streams)
+    change = service.set(prosecutor, reg_no, "check")
     assert (change.region, change.flagged) == ("KG-GO", True)
     for client in (country, osh):
         seen = wait_for(client, "flags", lambda e: len(e) >= 1)
