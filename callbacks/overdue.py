@@ -3,8 +3,8 @@ flagging (through data.flags' service, which checks role and region again on the
 announces the flag to every page that may see the case), CSV export (audit-logged).
 
 The grids re-read on the "overdue" push (deadlines just passed, or the room's cases changed:
-console/web/push.py), on a "flags" push and after a reconnect; pages with their default filters
-share one read per push and web process. Their timer is only a slow safety refresh
+console/web/push.py), on a "flags" push and after a reconnect; the pages of a push with the same
+scope and filters share one read per web process. Their timer is only a slow safety refresh
 (components.common.SAFETY_REFRESH_MS)."""
 
 from __future__ import annotations
@@ -87,15 +87,11 @@ def read_lists(context: Context, filters: Sequence[Any]) -> CaseLists:
     return overdue, overdue_total, soon, soon_total
 
 
-def push_instant(context: Context, filters: Sequence[Any], payload: Any) -> datetime | None:
-    """The instant of an "overdue" push if a page with these filters may share its read
-    with every page of the push: default filters (no region or the viewer's own) and a push
-    of this moment (within SHARED_SKEW); else None."""
-    region, *others = (inputs.text(f) for f in filters)
+def push_instant(context: Context, payload: Any) -> datetime | None:
+    """The instant of an "overdue" push if it is of this moment (within SHARED_SKEW): the
+    pages it reaches then share their reads (see refresh_overdue); else None."""
     at = inputs.instant(inputs.mapping(payload).get("at"))
-    if any(others) or region not in (None, context.viewer.region) or at is None:
-        return None
-    return at if abs(at - context.now) <= SHARED_SKEW else None
+    return at if at is not None and abs(at - context.now) <= SHARED_SKEW else None
 
 
 def refresh_overdue(
@@ -110,13 +106,14 @@ def refresh_overdue(
     the server said so (`pushed`, from the "overdue" event) or when it was due soon at the
     previous refresh and is overdue now: deadlines pass without any event arriving.
     `shared_at` (see push_instant): the lists are read at that instant once per web process
-    for every page of the viewer's scope."""
+    for every page of the push with the same scope and filters."""
     memory, lang = inputs.mapping(memory), inputs.language(lang)
     previous_soon = set(inputs.texts(memory.get("due_soon")))
     newly = list(inputs.texts(memory.get("newly")))
     if shared_at is not None:
         context = context.at(shared_at)
-        key = ("overdue", context.sessions, context.viewer.region, shared_at, context.due_soon)
+        flt = overdue_filter(context, "overdue", *filters)  # the scope and every filter
+        key = ("overdue", context.sessions, flt, shared_at, context.due_soon)
         overdue, overdue_total, soon, soon_total = shared_read(
             key, lambda: read_lists(context, filters)
         )
@@ -273,7 +270,7 @@ def register(app: Dash) -> None:
             pushed_overdue(pushed),
             memory,
             lang,
-            push_instant(context, filters, pushed),
+            push_instant(context, pushed),
         )
 
     @app.callback(

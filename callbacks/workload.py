@@ -3,7 +3,8 @@ decisions chart, row clicks that drill down, CSV export (audit-logged).
 
 The page re-renders on the "workload" push (console/web/push.py): at its first level (the
 viewer's districts, no drill-down) it shows the rows and the chart the push leader read once for
-its room; drilled down, it re-reads its own level on that push. Its timer is only a slow safety
+its room; drilled down, it re-reads its own level on that push (once per web process for every
+page at the same point). Its timer is only a slow safety
 refresh (components.common.SAFETY_REFRESH_MS)."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import inputs
 from callbacks.context import Context, request_context
+from callbacks.live import SHARED_SKEW, shared_read
 from callbacks.overdue import open_clicked_case
 from components import ids
 from components.export import cases_csv, export_filename, to_csv
@@ -100,11 +102,24 @@ def pushed_view(context: Context, drill: Drill, payload: Any, lang: str) -> Work
 
 def load_view(context: Context, search: Any, lang: Any, pushed: Any = None) -> WorkloadView:
     """The rows and the chart of the drill-down point in `search`: from the "workload" push
-    (`pushed`) where it fits (see pushed_view), else queried."""
+    (`pushed`) where it fits (see pushed_view); else queried, for a push of this moment once
+    per web process for every page of the push at the same point, scope and language."""
     drill, lang = parse_drill(inputs.text(search)), inputs.language(lang)
-    view = pushed_view(context, drill, pushed, lang) if pushed is not None else None
+    if pushed is None:
+        return query_view(context, drill, lang)
+    view = pushed_view(context, drill, pushed, lang)
     if view is not None:
         return view
+    at = inputs.instant(inputs.mapping(pushed).get("as_of"))
+    if at is None or abs(at - context.now) > SHARED_SKEW:
+        return query_view(context, drill, lang)
+    shared = context.at(at)
+    key = ("workload", context.sessions, drill_filter(shared, drill), at, lang, context.tz)
+    return shared_read(key, lambda: query_view(shared, drill, lang))
+
+
+def query_view(context: Context, drill: Drill, lang: str) -> WorkloadView:
+    """Query the rows and the chart of a drill-down point."""
     level = drill.level
     with context.sessions() as session:
         if level == "cases":

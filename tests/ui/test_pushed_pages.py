@@ -104,19 +104,16 @@ def test_workload_pages_that_may_not_show_the_push_read_their_own(
     engine: Engine, cases: dict[str, str]
 ) -> None:
     osh, country = context(engine, "manager-osh"), context(engine, "manager")
+    payload, drilled = pushed(engine, None)["workload"], f"?district={ev.BISHKEK}"
     with statements(engine) as seen:
-        _, _, rows, *_ = workload_cb.update_workload(
-            osh, "", "light", "ru", pushed(engine, None)["workload"]
-        )
+        _, _, rows, *_ = workload_cb.update_workload(osh, "", "light", "ru", payload)
     assert seen and [r["key"] for r in rows] == [ev.OSH_CITY]  # not the country's rows
-    drilled = f"?district={ev.BISHKEK}"
-    with statements(engine) as seen:
-        shown = workload_cb.update_workload(
-            country, drilled, "light", "ru", pushed(engine, None)["workload"]
-        )
-    assert seen and rendered(shown) == rendered(
-        workload_cb.update_workload(country, drilled, "light", "ru")
-    )
+    queried = rendered(workload_cb.update_workload(country, drilled, "light", "ru"))
+    for page in ("first", "next"):  # two pages at that point, on the same push
+        with statements(engine) as seen:
+            shown = workload_cb.update_workload(country, drilled, "light", "ru", payload)
+        assert rendered(shown) == queried
+        assert (selects(seen) > 0) == (page == "first")  # read once, for both
 
 
 def test_a_forged_workload_push_is_refused(engine: Engine, cases: dict[str, str]) -> None:
@@ -132,36 +129,39 @@ def overdue_push(at=NOW) -> dict[str, object]:  # type: ignore[no-untyped-def]
 
 def grids(ctx, filters, payload):  # type: ignore[no-untyped-def]
     return overdue_cb.refresh_overdue(
-        ctx, filters, [], None, "ru", overdue_cb.push_instant(ctx, filters, payload)
+        ctx, filters, [], None, "ru", overdue_cb.push_instant(ctx, payload)
     )
 
 
-def test_overdue_lists_are_read_once_per_push_for_every_page_of_a_scope(
+FRAUD = (None, None, "fraud", None, None, None)
+
+
+@pytest.mark.parametrize("filters", [NO_FILTERS, FRAUD])
+def test_overdue_lists_are_read_once_per_push_for_every_page_of_a_scope_and_filter(
+    engine: Engine, cases: dict[str, str], filters: tuple
+) -> None:
+    ctx = context(engine, "prosecutor")
+    queried = overdue_cb.refresh_overdue(ctx, filters, [], None, "ru")
+    payload = overdue_push()
+    with statements(engine) as first:
+        shown = grids(ctx, filters, payload)
+    assert selects(first) >= 2 and rendered(shown) == rendered(queried)
+    with statements(engine) as again:
+        assert rendered(grids(ctx, filters, payload)) == rendered(queried)
+    assert again == []  # the next page of the push reads nothing
+
+
+def test_overdue_pages_of_another_scope_or_filter_or_moment_read_their_own(
     engine: Engine, cases: dict[str, str]
 ) -> None:
     ctx = context(engine, "prosecutor")
-    queried = overdue_cb.refresh_overdue(ctx, NO_FILTERS, [], None, "ru")
+    assert overdue_cb.push_instant(ctx, overdue_push(NOW - timedelta(minutes=5))) is None
+    assert overdue_cb.push_instant(ctx, {"reg_nos": []}) is None
     payload = overdue_push()
-    with statements(engine) as first:
-        shown = grids(ctx, NO_FILTERS, payload)
-    assert selects(first) >= 2 and rendered(shown) == rendered(queried)
-    with statements(engine) as again:
-        assert rendered(grids(ctx, NO_FILTERS, payload)) == rendered(queried)
-    assert again == []  # the next page of the push reads nothing
+    grids(ctx, NO_FILTERS, payload)
     with statements(engine) as osh:  # a regional page never shares the country's read
         overdue, *_ = grids(context(engine, "prosecutor-osh"), NO_FILTERS, payload)
     assert osh and [r["reg_no"] for r in overdue] == [cases["F"]]
-
-
-def test_overdue_pages_that_may_not_share_read_their_own(
-    engine: Engine, cases: dict[str, str]
-) -> None:
-    ctx = context(engine, "prosecutor")
-    fraud = (None, None, "fraud", None, None, None)
-    assert overdue_cb.push_instant(ctx, fraud, overdue_push()) is None
-    assert (
-        overdue_cb.push_instant(ctx, NO_FILTERS, overdue_push(NOW - timedelta(minutes=5))) is None
-    )
-    assert overdue_cb.push_instant(ctx, NO_FILTERS, {"reg_nos": []}) is None
-    overdue, *_ = grids(ctx, fraud, overdue_push())
-    assert [r["reg_no"] for r in overdue] == [cases["B"]]
+    with statements(engine) as fraud:  # nor a page with another filter
+        overdue, *_ = grids(ctx, FRAUD, payload)
+    assert fraud and [r["reg_no"] for r in overdue] == [cases["B"]]
