@@ -19,8 +19,8 @@ Events (server → client), all JSON objects with "at" (ISO 8601 UTC):
             "truncated", "since", "view"}               at most one per room every flush
   overdue  {"reg_nos": [...], "count", "truncated"}    cases whose deadline just passed (none
                                                         named: the room's cases changed);
-                                                        overdue lists re-read, those with
-                                                        default filters once per process
+                                                        overdue lists re-read, once per
+                                                        process, scope and filters
   map      {"scope", "as_of", "stats": [...]}          the room's district shading
   workload {"scope", "as_of", "rows": [...], "series"} the room's district workload and its
                                                         intake vs. decisions per day
@@ -38,7 +38,7 @@ null (something changed somewhere: re-query); "rejected" is sent to "country" on
 to the rooms whose cases changed (or whose deadlines passed) since the last time, each read
 once by the leader for the room's scope (country: every district; a region room: its own
 districts only). Pages with their default filters show them as pushed; others re-read their
-own view on the push. The health is read every HEALTH_INTERVAL_S (XINFO, XRANGE, XPENDING and
+own view on the push (once per web process for the pages of the same view: callbacks/). The health is read every HEALTH_INTERVAL_S (XINFO, XRANGE, XPENDING and
 two store reads, once for the whole console) and kept in Redis (`<stream>:push-health`) for
 the pages that connect later.
 
