@@ -38,9 +38,10 @@ null (something changed somewhere: re-query); "rejected" is sent to "country" on
 to the rooms whose cases changed (or whose deadlines passed) since the last time, each read
 once by the leader for the room's scope (country: every district; a region room: its own
 districts only). Pages with their default filters show them as pushed; others re-read their
-own view on the push (once per web process for the pages of the same view: callbacks/). The health is read every HEALTH_INTERVAL_S (XINFO, XRANGE, XPENDING and
-two store reads, once for the whole console) and kept in Redis (`<stream>:push-health`) for
-the pages that connect later.
+own view on the push (once per web process for the pages of the same view: callbacks/). The
+health is read every HEALTH_INTERVAL_S (XINFO, XRANGE, XPENDING and two store reads, once for
+the whole console) and kept in Redis (`<stream>:push-health`) for the pages that connect
+later.
 
 "view" is what the room's live page counts with its default filters, computed once per flush
 by the leader (data.aggregates.live_views: one read session for every room of the flush), so
