@@ -39,19 +39,21 @@ def change_flag(
     context: Context, reg_no: Any, action: str, comment: Any, flag_id: Any, lang: Any
 ) -> tuple[Any, bool]:
     """Set (`action` "flag") or clear ("clear") a flag, from the case page or the overdue
-    page; data.flags checks role and region. Returns the message and whether it was done."""
+    page, through data.flags' service (which checks role and region, audits, and announces
+    the change to every page that may see the case). Returns the message and whether it was
+    done."""
     reg_no, comment, lang = inputs.reg_no(reg_no), inputs.text(comment), inputs.language(lang)
     flag = inputs.number(flag_id)
     if not reg_no:
         raise PreventUpdate
     if action == "flag" and not (comment or "").strip():
         return dbc.Alert(t("flag.need_comment", lang), color="warning"), False
+    service = flags.FlagService(context.writer, context.redis, context.streams)
     try:
-        with context.writer.begin() as session:
-            if action == "flag":
-                flags.add_flag(session, context.viewer, reg_no, comment, context.now)
-            else:
-                flags.clear_flag(session, context.viewer, reg_no, flag, context.now)
+        if action == "flag":
+            service.set(context.viewer, reg_no, comment, context.now)
+        else:
+            service.clear(context.viewer, reg_no, flag, context.now)
     except PermissionError:
         return dbc.Alert(t("flag.denied", lang), color="danger"), False
     except LookupError:

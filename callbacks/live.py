@@ -11,7 +11,9 @@ memory of this process, keyed by the view's instant (one flush) and scope, so th
 once per flush, room and web process, not once per page. Any other page, a push without a
 view, a resync and the first load query the store: the newest registrations (registered_at
 index, LIMIT), the open/overdue/due-soon counts ((decision, deadline) index) and the count since
-the page opened. The map's shading (two GROUP BYs) is refreshed on a timer, not per push.
+the page opened. The map's shading (two GROUP BYs) comes with the "map" push, read once by the
+push leader for the room (pages with other filters read their own on that push); the page's
+timer is only a slow safety refresh (components.common.SAFETY_REFRESH_MS).
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ POINT_HOURS = 24
 SHARED_READS = 64  # feeds and point arrays of the latest flushes (scopes, languages) kept
 SHARED_SKEW = timedelta(seconds=60)  # a view older or newer than this: query as before
 T = TypeVar("T")
+MAP_PUSH = f"{ids.SOCKET}.data-map"  # the trigger of update_map for a "map" push
+SHADING_COUNTS = ("open", "overdue", "due_soon", "received_24h")
 
 
 Filters = tuple[str | None, str | None, str | None, str | None]
@@ -114,17 +118,42 @@ def pushed_view(
     scope, anchor = inputs.text(view.get("scope")), inputs.instant(view.get("anchor"))
     as_of = inputs.instant(view.get("as_of"))
     total, counts = inputs.number(view.get("total")), inputs.counts(view.get("counts"), STRIP_KEYS)
-    own = context.viewer.region
-    region, *others = filters
     if (
-        any(others)
-        or region not in (None, own)
-        or scope != own
+        not shows_room(context, filters, scope)
         or anchor is None
         or (as_of is None or abs(as_of - context.now) > SHARED_SKEW)
     ):
         return None
-    return PushedView(own, anchor, as_of, total, counts)
+    return PushedView(scope, anchor, as_of, total, counts)
+
+
+def shows_room(context: Context, filters: Filters, scope: str | None) -> bool:
+    """Whether a page with these filters shows exactly what was pushed to its room for `scope`:
+    its filters are the defaults (no district, category or kind; no region or the viewer's
+    own) and `scope` is the viewer's own."""
+    own = context.viewer.region
+    region, *others = filters
+    return not any(others) and region in (None, own) and scope == own
+
+
+def pushed_shading(
+    context: Context, filters: Filters, payload: Any
+) -> list[dict[str, object]] | None:
+    """The district shading of a "map" push if this page may show it (see shows_room), its
+    numbers checked like any callback input (the overdue share computed from them); else
+    None (the page reads its own)."""
+    payload = inputs.mapping(payload)
+    if not payload or not shows_room(context, filters, inputs.text(payload.get("scope"))):
+        return None
+    stats: list[dict[str, object]] = []
+    for row in inputs.rows(payload.get("stats")):
+        district = inputs.text(row.get("district"))
+        if district is None:
+            continue
+        counts = {name: inputs.number(row.get(name)) for name in SHADING_COUNTS}
+        share = counts["overdue"] / counts["open"] if counts["open"] else 0.0
+        stats.append({"district": district, **counts, "overdue_share": share})
+    return stats
 
 
 _shared: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -257,15 +286,28 @@ def update_map(
     payload: Any,
     built: Any,
     lang: Any,
+    shading: Any = None,
 ) -> tuple[Any, str]:
-    """The map: a full figure when what it shows changed, else a patch of its arrays
-    (points on a push, shading and points on the timer or after a reconnect)."""
+    """The map: a full figure when what it shows changed, else a patch of its arrays (points
+    on a "changes" push, shading on a "map" push (`shading`), both on the safety timer or
+    after a reconnect)."""
     filters = page_filters(region, district, category, kind)
     measure = inputs.choice(measure, MEASURES, DEFAULT_MEASURE)
     dark, lang = inputs.text(theme) == "dark", inputs.language(lang)
     key = map_key(filters, measure, dark, lang)
     flt = _filter(context, filters)
-    patching = inputs.text(built) == key and trigger in (ids.LIVE_MAP_TICK, ids.SOCKET, ids.RESYNC)
+    patching = inputs.text(built) == key and trigger in (
+        ids.LIVE_MAP_TICK,
+        ids.SOCKET,
+        ids.RESYNC,
+        MAP_PUSH,
+    )
+    if patching and trigger == MAP_PUSH:
+        stats = pushed_shading(context, filters, shading)
+        if stats is None:
+            with context.sessions() as session:
+                stats = aggregates.district_map_stats(session, flt, context.now, context.due_soon)
+        return map_patch(stats, None, measure, lang, context.tz), key
     if (
         patching
         and trigger == ids.SOCKET
@@ -382,6 +424,7 @@ def register(app: Dash) -> None:
         Input(ids.THEME, "data"),
         Input(ids.LIVE_MAP_TICK, "n_intervals"),
         Input(ids.SOCKET, "data-changes"),
+        Input(ids.SOCKET, "data-map"),
         Input(ids.RESYNC, "data"),
         State(ids.LIVE_MAP_KEY, "data"),
         State(ids.LANG, "data"),
@@ -395,13 +438,14 @@ def register(app: Dash) -> None:
         theme: Any,
         _tick: Any,
         payload: Any,
+        shading: Any,
         _resync: Any,
         built: Any,
         lang: Any,
     ) -> tuple[Any, str]:
         return update_map(
             request_context(),
-            ctx.triggered_id,
+            MAP_PUSH if MAP_PUSH in ctx.triggered_prop_ids else ctx.triggered_id,
             region,
             district,
             category,
@@ -411,6 +455,7 @@ def register(app: Dash) -> None:
             payload,
             built,
             lang,
+            shading,
         )
 
     @app.callback(

@@ -1,10 +1,17 @@
 """Callbacks of the overdue page: the two grids, newly-overdue highlighting, unit choices,
-flagging (checked again on the server by data.flags), CSV export (audit-logged)."""
+flagging (through data.flags' service, which checks role and region again on the server and
+announces the flag to every page that may see the case), CSV export (audit-logged).
+
+The grids re-read on the "overdue" push (deadlines just passed, or the room's cases changed:
+console/web/push.py), on a "flags" push and after a reconnect; the pages of a push with the same
+scope and filters share one read per web process. Their timer is only a slow safety refresh
+(components.common.SAFETY_REFRESH_MS)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -14,6 +21,7 @@ from dash.exceptions import PreventUpdate
 from callbacks import inputs
 from callbacks.case import change_flag
 from callbacks.context import Context, request_context
+from callbacks.live import SHARED_SKEW, shared_read
 from components import ids
 from components.common import district_options
 from components.export import cases_csv, export_filename
@@ -26,6 +34,7 @@ GRID_LIMIT = 2000
 EXPORT_LIMIT = 200_000
 NEWLY_KEPT = 500
 FLAGGED = {"yes": True, "no": False}  # the flagged filter's choices
+OVERDUE_PUSH = f"{ids.SOCKET}.data-overdue"
 
 
 def overdue_filter(
@@ -55,15 +64,11 @@ def pushed_overdue(payload: Any) -> list[str]:
     return inputs.texts(inputs.mapping(payload).get("reg_nos"))
 
 
-def refresh_overdue(
-    context: Context, filters: Sequence[Any], pushed: Any, memory: Any, lang: Any
-) -> tuple[Any, ...]:
-    """Both grids, their counts and the newly-overdue memory. A case is "newly overdue" when
-    the server said so (`pushed`, from the "overdue" event) or when it was due soon at the
-    previous refresh and is overdue now: deadlines pass without any event arriving."""
-    memory, lang = inputs.mapping(memory), inputs.language(lang)
-    previous_soon = set(inputs.texts(memory.get("due_soon")))
-    newly = list(inputs.texts(memory.get("newly")))
+CaseLists = tuple[list[dict[str, object]], int, list[dict[str, object]], int]
+
+
+def read_lists(context: Context, filters: Sequence[Any]) -> CaseLists:
+    """The overdue and the due-soon cases (at most GRID_LIMIT each) and their totals."""
     with context.sessions() as session:
         overdue, overdue_total = aggregates.case_list(
             session,
@@ -79,6 +84,41 @@ def refresh_overdue(
             context.due_soon,
             GRID_LIMIT,
         )
+    return overdue, overdue_total, soon, soon_total
+
+
+def push_instant(context: Context, payload: Any) -> datetime | None:
+    """The instant of an "overdue" push if it is of this moment (within SHARED_SKEW): the
+    pages it reaches then share their reads (see refresh_overdue); else None."""
+    at = inputs.instant(inputs.mapping(payload).get("at"))
+    return at if at is not None and abs(at - context.now) <= SHARED_SKEW else None
+
+
+def refresh_overdue(
+    context: Context,
+    filters: Sequence[Any],
+    pushed: Any,
+    memory: Any,
+    lang: Any,
+    shared_at: datetime | None = None,
+) -> tuple[Any, ...]:
+    """Both grids, their counts and the newly-overdue memory. A case is "newly overdue" when
+    the server said so (`pushed`, from the "overdue" event) or when it was due soon at the
+    previous refresh and is overdue now: deadlines pass without any event arriving.
+    `shared_at` (see push_instant): the lists are read at that instant once per web process
+    for every page of the push with the same scope and filters."""
+    memory, lang = inputs.mapping(memory), inputs.language(lang)
+    previous_soon = set(inputs.texts(memory.get("due_soon")))
+    newly = list(inputs.texts(memory.get("newly")))
+    if shared_at is not None:
+        context = context.at(shared_at)
+        flt = overdue_filter(context, "overdue", *filters)  # the scope and every filter
+        key = ("overdue", context.sessions, flt, shared_at, context.due_soon)
+        overdue, overdue_total, soon, soon_total = shared_read(
+            key, lambda: read_lists(context, filters)
+        )
+    else:
+        overdue, overdue_total, soon, soon_total = read_lists(context, filters)
     overdue_now = {str(c["reg_no"]) for c in overdue}
     for reg_no in [*inputs.texts(pushed), *sorted(previous_soon & overdue_now)]:
         if reg_no in overdue_now and reg_no not in newly:
@@ -221,8 +261,17 @@ def register(app: Dash) -> None:
     )
     def update_overdue_grids(*args: Any) -> tuple[Any, ...]:
         filters, (_tick, pushed, _flags, _resync, _version, memory, lang) = args[:6], args[6:]
-        reg_nos = pushed_overdue(pushed) if ctx.triggered_id == ids.SOCKET else []
-        return refresh_overdue(request_context(), filters, reg_nos, memory, lang)
+        context = request_context()
+        if OVERDUE_PUSH not in ctx.triggered_prop_ids:
+            return refresh_overdue(context, filters, [], memory, lang)
+        return refresh_overdue(
+            context,
+            filters,
+            pushed_overdue(pushed),
+            memory,
+            lang,
+            push_instant(context, pushed),
+        )
 
     @app.callback(
         Output(ids.FLAG_SELECTED, "children"),

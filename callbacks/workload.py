@@ -1,5 +1,11 @@
 """Callbacks of the workload page: the drill-down table (or an officer's cases), the intake vs
-decisions chart, row clicks that drill down, CSV export (audit-logged)."""
+decisions chart, row clicks that drill down, CSV export (audit-logged).
+
+The page re-renders on the "workload" push (console/web/push.py): at its first level (the
+viewer's districts, no drill-down) it shows the rows and the chart the push leader read once for
+its room; drilled down, it re-reads its own level on that push (once per web process for every
+page at the same point). Its timer is only a slow safety
+refresh (components.common.SAFETY_REFRESH_MS)."""
 
 from __future__ import annotations
 
@@ -7,11 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dash import Dash, Input, Output, State, dcc
+from dash import Dash, Input, Output, State, ctx, dcc
 from dash.exceptions import PreventUpdate
 
 from callbacks import inputs
 from callbacks.context import Context, request_context
+from callbacks.live import SHARED_SKEW, shared_read
 from callbacks.overdue import open_clicked_case
 from components import ids
 from components.export import cases_csv, export_filename, to_csv
@@ -30,6 +37,7 @@ from components.workload import (
     workload_columns,
 )
 from data import aggregates, audit
+from data.aggregates import COUNT_FIELDS, WorkloadRow
 from data.queries import CaseFilter
 from data.reference import load_geography
 
@@ -61,9 +69,56 @@ def drill_filter(context: Context, drill: Drill, status: str = "all") -> CaseFil
     )
 
 
-def load_view(context: Context, search: Any, lang: Any) -> WorkloadView:
-    """Query the rows and the chart of the drill-down point in `search`."""
+def pushed_view(context: Context, drill: Drill, payload: Any, lang: str) -> WorkloadView | None:
+    """The view a "workload" push gives a page at the first level of its own scope (no
+    drill-down below the viewer's region), its numbers checked like any callback input; None
+    for a page drilled down or a push of another scope (the page reads its own)."""
+    payload = inputs.mapping(payload)
+    own = context.viewer.region
+    if (
+        not payload
+        or drill != Drill(region=drill.region)
+        or drill.region not in (None, own)
+        or inputs.text(payload.get("scope")) != own
+    ):
+        return None
+    found = [
+        WorkloadRow(key, **{name: inputs.number(row.get(name)) for name in COUNT_FIELDS})
+        for row in inputs.rows(payload.get("rows"))
+        if (key := inputs.text(row.get("key"))) is not None
+    ]
+    series = [
+        {
+            "day": inputs.text(day.get("day")) or "",
+            "intake": inputs.number(day.get("intake")),
+            "decided": inputs.number(day.get("decided")),
+        }
+        for day in inputs.rows(payload.get("series"))
+    ]
+    rows = grid_rows(found, "districts", lang)
+    return WorkloadView(drill, "districts", rows, len(rows), series)
+
+
+def load_view(context: Context, search: Any, lang: Any, pushed: Any = None) -> WorkloadView:
+    """The rows and the chart of the drill-down point in `search`: from the "workload" push
+    (`pushed`) where it fits (see pushed_view); else queried, for a push of this moment once
+    per web process for every page of the push at the same point, scope and language."""
     drill, lang = parse_drill(inputs.text(search)), inputs.language(lang)
+    if pushed is None:
+        return query_view(context, drill, lang)
+    view = pushed_view(context, drill, pushed, lang)
+    if view is not None:
+        return view
+    at = inputs.instant(inputs.mapping(pushed).get("as_of"))
+    if at is None or abs(at - context.now) > SHARED_SKEW:
+        return query_view(context, drill, lang)
+    shared = context.at(at)
+    key = ("workload", context.sessions, drill_filter(shared, drill), at, lang, context.tz)
+    return shared_read(key, lambda: query_view(shared, drill, lang))
+
+
+def query_view(context: Context, drill: Drill, lang: str) -> WorkloadView:
+    """Query the rows and the chart of a drill-down point."""
     level = drill.level
     with context.sessions() as session:
         if level == "cases":
@@ -115,11 +170,13 @@ def grid_options(rows: Sequence[Mapping[str, object]], lang: str) -> dict[str, o
     }
 
 
-def update_workload(context: Context, search: Any, theme: Any, lang: Any) -> tuple[Any, ...]:
+def update_workload(
+    context: Context, search: Any, theme: Any, lang: Any, pushed: Any = None
+) -> tuple[Any, ...]:
     """Breadcrumbs, title, the group grid (rows, columns, options) or the cases grid, which
-    of the two shows, and the chart."""
+    of the two shows, and the chart (`pushed`: the "workload" push that triggered this)."""
     lang = inputs.language(lang)
-    view = load_view(context, search, lang)
+    view = load_view(context, search, lang, pushed)
     figure = build_intake_figure(view.series, lang, dark=inputs.text(theme) == "dark")
     crumbs = breadcrumb_bar(view.drill, context.viewer.region, lang)
     if view.level == "cases":
@@ -209,12 +266,14 @@ def register(app: Dash) -> None:
         Input(ids.THEME, "data"),
         Input(ids.RESYNC, "data"),
         Input(ids.WORKLOAD_TICK, "n_intervals"),
+        Input(ids.SOCKET, "data-workload"),
         State(ids.LANG, "data"),
     )
     def show_workload(
-        search: Any, theme: Any, _resync: Any, _tick: Any, lang: Any
+        search: Any, theme: Any, _resync: Any, _tick: Any, pushed: Any, lang: Any
     ) -> tuple[Any, ...]:
-        return update_workload(request_context(), search, theme, lang)
+        fired = ctx.triggered_id == ids.SOCKET
+        return update_workload(request_context(), search, theme, lang, pushed if fired else None)
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),

@@ -22,6 +22,9 @@ STATUS_STYLE = {
     "decided": ("success", "✓"),
 }
 ALL = ""  # the "all" choice of a filter dropdown
+# A page's one timer: a slow safety net under the pushes (console/web/push.py), which bring
+# every change; it catches only what time alone changes (e.g. the last day's intake).
+SAFETY_REFRESH_MS = 300_000
 
 
 class _OptionalId(TypedDict, total=False):

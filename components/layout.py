@@ -25,7 +25,17 @@ from components.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, label, norm
 from rules.access import Viewer
 from rules.clock import DEFAULT_TZ, zone
 
-SOCKET_EVENTS = ["changes", "overdue", "flags", "resync", "status"]
+SOCKET_EVENTS = [
+    "changes",
+    "overdue",
+    "map",
+    "workload",
+    "flags",
+    "health",
+    "resync",
+    "status",
+]  # what console/web/push.py sends; pages re-render on them, none polls faster than
+# components.common.SAFETY_REFRESH_MS
 THEME_COOKIE = "kup_theme"
 LANG_COOKIE = "kup_lang"
 THEMES = ("light", "dark")
@@ -112,9 +122,6 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
     )
 
 
-HEALTH_CHECK_MS = 30_000  # stale data and stream gaps: a slow check, not the live path
-
-
 def shell(
     viewer: Viewer | None,
     lang: str = DEFAULT_LANG,
@@ -155,7 +162,6 @@ def shell(
                 is_open=False,
                 className="rounded-0 mb-0 text-center py-2",
             ),
-            dcc.Interval(id=ids.HEALTH_INTERVAL, interval=HEALTH_CHECK_MS),
             dbc.Container(
                 id=ids.PAGE, fluid=True, className="py-3", children=empty_state(t("loading", lang))
             ),

@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from components import ids
 from components.common import (
+    SAFETY_REFRESH_MS,
     card,
     category_options,
     district_options,
@@ -31,7 +32,6 @@ MAP_CONFIG = {
     "topojsonURL": "/_kup-no-topojson/",
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
 }
-MAP_TICK_MS = 30_000
 STRIP_KEYS = ("open", "overdue", "due_soon")
 
 
@@ -133,7 +133,7 @@ def live_page(viewer: Viewer, lang: str, opened: datetime) -> html.Div:
             dcc.Store(id=ids.LIVE_OPENED, data=opened.isoformat()),
             dcc.Store(id=ids.LIVE_NEW),
             dcc.Store(id=ids.LIVE_MAP_KEY),
-            dcc.Interval(id=ids.LIVE_MAP_TICK, interval=MAP_TICK_MS),
+            dcc.Interval(id=ids.LIVE_MAP_TICK, interval=SAFETY_REFRESH_MS),
             dbc.Row(
                 [
                     dbc.Col(html.H1(t("live.title", lang), className="h3 mb-0"), width="auto"),

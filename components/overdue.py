@@ -12,6 +12,7 @@ from dash import dcc, html
 
 from components import ids
 from components.common import (
+    SAFETY_REFRESH_MS,
     card,
     category_options,
     district_options,
@@ -25,7 +26,6 @@ from components.i18n import district_name, duration_text, grid_locale, label, re
 from rules.access import Viewer
 from rules.clock import instant
 
-TICK_MS = 60_000
 NEW_MARK = "●"
 
 
@@ -234,7 +234,7 @@ def overdue_page(viewer: Viewer, lang: str) -> html.Div:
         [
             dcc.Store(id=ids.OVERDUE_NEWLY, data={"newly": [], "due_soon": []}),
             dcc.Store(id=ids.FLAG_VERSION, data=0),
-            dcc.Interval(id=ids.OVERDUE_TICK, interval=TICK_MS),
+            dcc.Interval(id=ids.OVERDUE_TICK, interval=SAFETY_REFRESH_MS),
             dcc.Download(id=ids.OVERDUE_DOWNLOAD),
             dbc.Row(
                 [

@@ -13,14 +13,13 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from components import ids
-from components.common import card, loading
+from components.common import SAFETY_REFRESH_MS, card, loading
 from components.i18n import district_name, grid_locale, region_name, t
 from components.overdue import column_defs as case_columns
 from data.aggregates import UNASSIGNED, WorkloadRow
 from data.reference import load_geography
 from rules.access import Viewer
 
-TICK_MS = 120_000
 COUNT_COLUMNS = (
     "open",
     "overdue",
@@ -327,7 +326,7 @@ def workload_page(viewer: Viewer, lang: str) -> html.Div:
     return html.Div(
         [
             dcc.Download(id=ids.WORKLOAD_DOWNLOAD),
-            dcc.Interval(id=ids.WORKLOAD_TICK, interval=TICK_MS),
+            dcc.Interval(id=ids.WORKLOAD_TICK, interval=SAFETY_REFRESH_MS),
             dbc.Row(
                 [
                     dbc.Col(html.H1(t("workload.title", lang), className="h3 mb-0"), width="auto"),

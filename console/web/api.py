@@ -19,8 +19,7 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from console.web.auth import current_viewer
-from console.web.push import announce_flag
-from console.web.state import web_state
+from console.web.state import WebState, web_state
 from data import aggregates, audit, flags
 from data.queries import STATUSES, CaseFilter, list_cases
 from data.reference import load_geography
@@ -208,6 +207,12 @@ def _flag_json(flag: flags.FlagInfo) -> dict[str, object]:
     }
 
 
+def _flag_service(state: WebState) -> flags.FlagService:
+    """data.flags' service on this app's writer and the stream's Redis."""
+    client = state.metrics.store.client if state.metrics is not None else None
+    return flags.FlagService(state.writer, client, state.settings.streams)
+
+
 @bp.post("/cases/<reg_no>/flags")
 def add_flag(reg_no: str) -> tuple[Response, int]:
     """Flag a case: `{"comment": "..."}`; prosecutors and admins only (403 for others)."""
@@ -220,15 +225,12 @@ def add_flag(reg_no: str) -> tuple[Response, int]:
         raise BadRequest('send a JSON object {"comment": "..."}')
     state = web_state()
     try:
-        with state.writer.begin() as s:
-            flag = flags.add_flag(s, viewer, reg_no, body.get("comment"), state.now())
-            region = flags.visible_case(s, viewer, reg_no).region  # type: ignore[union-attr]
+        change = _flag_service(state).set(viewer, reg_no, body.get("comment"))
     except LookupError:
         return error(f"no case {reg_no}", 404)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
-    announce_flag(reg_no, region, True, flag.id)
-    return _json(_flag_json(flag), 201)
+    return _json(_flag_json(change.flag), 201)
 
 
 @bp.delete("/cases/<reg_no>/flags/<int:flag_id>")
@@ -238,16 +240,11 @@ def clear_flag(reg_no: str, flag_id: int) -> tuple[Response, int]:
     viewer = current_viewer()
     if not viewer.can_flag:
         return error("only prosecutors and admins may clear flags", 403)
-    state = web_state()
     try:
-        with state.writer.begin() as s:
-            flag = flags.clear_flag(s, viewer, reg_no, flag_id, state.now())
-            case_row = flags.visible_case(s, viewer, reg_no)
-            region, still_flagged = case_row.region, case_row.flagged  # type: ignore[union-attr]
+        change = _flag_service(web_state()).clear(viewer, reg_no, flag_id)
     except LookupError as exc:
         return error(str(exc), 404)
-    announce_flag(reg_no, region, bool(still_flagged), flag.id)
-    return _json(_flag_json(flag))
+    return _json(_flag_json(change.flag))
 
 
 @bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -1,10 +1,13 @@
 """Live push to browsers over Socket.IO.
 
-Ingest PUBLISHes what it stored on `settings.changes_channel` (see data/consumer.py). One web
-process at a time (the leader, elected with a Redis key that expires) subscribes, coalesces
-bursts, and emits through Flask-SocketIO's Redis message queue, which delivers to the clients of
-every web process. The leader also notices deadlines that pass with no event. Every process
-tells its own clients when it loses or regains Redis.
+Ingest PUBLISHes what it stored on `settings.changes_channel` (see data/consumer.py), and the flag
+service (data.flags) each flag set or cleared on its sibling `flags_channel`. One web process at
+a time (the leader, elected with a Redis key that expires) subscribes, coalesces bursts, and
+emits through Flask-SocketIO's Redis message queue, which delivers to the clients of every web
+process. The leader also notices deadlines that pass with no event, reads once for every page
+what the pages used to poll for (map shading, workload, the data's health), and tells the
+overdue lists when to re-read. Every process tells its own clients when it loses or regains
+Redis.
 
 Rooms: "country" (users without a region) gets everything; "region:<ISO>" gets only that
 region's items. A socket joins `current_viewer().room` on connect; without login the
@@ -14,12 +17,31 @@ Events (server → client), all JSON objects with "at" (ISO 8601 UTC):
   hello    {"room", "redis": bool}                     on connect, to that client only
   changes  {"registered": [items], "registered_count", "changed", "rejected", "messages",
             "truncated", "since", "view"}               at most one per room every flush
-  overdue  {"reg_nos": [...], "count", "truncated"}    cases whose deadline just passed
+  overdue  {"reg_nos": [...], "count", "truncated"}    cases whose deadline just passed (none
+                                                        named: the room's cases changed);
+                                                        overdue lists re-read, once per
+                                                        process, scope and filters
+  map      {"scope", "as_of", "stats": [...]}          the room's district shading
+  workload {"scope", "as_of", "rows": [...], "series"} the room's district workload and its
+                                                        intake vs. decisions per day
   flags    {"reg_no", "flagged", "flag_id"}            a flag was set or cleared
+  health   {"freshness", "gaps"}                       the data's health (to every room: it is
+                                                        the stream's, nobody's region), when
+                                                        what the banner says changed, and to
+                                                        each client on connect
   status   {"redis": bool}                             this server lost/regained Redis
   resync   {"reason"}                                  pushes may have been missed: re-query
 In a region room, "changed" is that region's count when ingest reports `changed_regions`, else
 null (something changed somewhere: re-query); "rejected" is sent to "country" only.
+
+"map", "workload" and the overdue lists' "overdue" go out at most every REFRESH_INTERVAL_S,
+to the rooms whose cases changed (or whose deadlines passed) since the last time, each read
+once by the leader for the room's scope (country: every district; a region room: its own
+districts only). Pages with their default filters show them as pushed; others re-read their
+own view on the push (once per web process for the pages of the same view: callbacks/). The
+health is read every HEALTH_INTERVAL_S (XINFO, XRANGE, XPENDING and two store reads, once for
+the whole console) and kept in Redis (`<stream>:push-health`) for the pages that connect
+later.
 
 "view" is what the room's live page counts with its default filters, computed once per flush
 by the leader (data.aggregates.live_views: one read session for every room of the flush), so
@@ -41,19 +63,26 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import redis
 from flask import request
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from components.health import health_messages
+from components.i18n import DEFAULT_LANG
 from console.config import Settings
-from data import aggregates, streams
+from data import aggregates, flags, streams
+from data.ingest_state import ingest_freshness, read_gaps
 from data.overdue import newly_overdue
+from data.queries import CaseFilter
 
 log = logging.getLogger("kup.web.push")
 COUNTRY_ROOM = "country"
@@ -61,6 +90,8 @@ MAX_ITEMS = 100
 MAX_OVERDUE_REG_NOS = 200
 FLUSH_INTERVAL_S = 0.25  # at most 4 pushes a second per room: a few UI updates, p95 < 0.5 s
 OVERDUE_INTERVAL_S = 15.0
+REFRESH_INTERVAL_S = 30.0  # map shading, workload and overdue lists of rooms that changed
+HEALTH_INTERVAL_S = 15.0  # stale data and stream gaps, checked once for every page
 LEADER_TTL_S = 15.0
 _RENEW = (
     "if redis.call('get', KEYS[1]) == ARGV[1] then "
@@ -201,6 +232,29 @@ class Coalescer:
         return bool(self._rooms)
 
 
+def room_reads(
+    session: Session, scope: str | None, now: datetime, due_soon: timedelta, tz: ZoneInfo
+) -> dict[str, dict[str, object]]:
+    """The "map" and "workload" payloads of a room of `scope` (a region, None for the
+    country): its districts' shading, and their workload with the intake vs. decisions per
+    day, as JSON-ready plain data read at `now`."""
+    flt, as_of = CaseFilter(scope_region=scope), _iso(now)
+    rows = aggregates.district_workload(session, flt, now, due_soon)
+    return {
+        "map": {
+            "scope": scope,
+            "as_of": as_of,
+            "stats": aggregates.district_map_stats(session, flt, now, due_soon),
+        },
+        "workload": {
+            "scope": scope,
+            "as_of": as_of,
+            "rows": [row.as_dict() for row in rows],
+            "series": aggregates.intake_vs_decisions(session, flt, now, due_soon, tz),
+        },
+    }
+
+
 class Pusher:
     """The background task of one web process (see the module docstring)."""
 
@@ -215,6 +269,8 @@ class Pusher:
         regions: frozenset[str] = frozenset(),
         flush_interval: float = FLUSH_INTERVAL_S,
         overdue_interval: float = OVERDUE_INTERVAL_S,
+        refresh_interval: float = REFRESH_INTERVAL_S,
+        health_interval: float = HEALTH_INTERVAL_S,
         leader_ttl: float = LEADER_TTL_S,
     ) -> None:
         self.socketio = socketio
@@ -224,16 +280,23 @@ class Pusher:
         self.metrics = metrics
         self.flush_interval = flush_interval
         self.overdue_interval = overdue_interval
+        self.refresh_interval = refresh_interval
+        self.health_interval = health_interval
         self.leader_ttl = leader_ttl
         self.coalescer = Coalescer(regions)
         self.identity = uuid.uuid4().hex
         self.leader_key = f"{settings.stream}:push-leader"
         self.rooms_key = f"{settings.stream}:push-rooms"
+        self.health_key = f"{settings.stream}:push-health"
+        self.flags_channel = flags.flags_channel(settings.streams)
         self._watched: tuple[float, set[str] | None] = (0.0, None)
         self.is_leader = False
         self.redis_ok = True
         self.last_emit_at: datetime | None = None
         self.last_overdue_check = datetime.now(UTC)
+        self._changed_rooms: set[str] = set()  # cases changed since the last refresh
+        self._overdue_rooms: set[str] = set()  # deadlines passed since the last refresh
+        self._health_said: list[str] | None = None  # the banner's words at the last push
         self._stop = threading.Event()
         self._task: Any = None
         self._client: redis.Redis | None = None
@@ -255,8 +318,9 @@ class Pusher:
     def run(self) -> None:
         """Until stopped: keep or seek leadership; as leader, listen, flush and watch
         deadlines. Redis or database trouble is logged and retried, never fatal."""
-        next_lead = next_flush = 0.0
+        next_lead = next_flush = next_health = 0.0
         next_overdue = time.monotonic() + self.overdue_interval
+        next_refresh = time.monotonic() + self.refresh_interval
         backoff = 0.5
         while not self._stop.is_set():
             try:
@@ -279,6 +343,12 @@ class Pusher:
                 if time.monotonic() >= next_overdue:
                     next_overdue = time.monotonic() + self.overdue_interval
                     self.check_overdue()
+                if time.monotonic() >= next_refresh:
+                    next_refresh = time.monotonic() + self.refresh_interval
+                    self.refresh()
+                if time.monotonic() >= next_health:
+                    next_health = time.monotonic() + self.health_interval
+                    self.check_health()
                 backoff = 0.5
             except (redis.RedisError, OSError) as exc:
                 self._redis_lost(exc)
@@ -286,7 +356,7 @@ class Pusher:
                 backoff = min(backoff * 2, 5.0)
                 next_lead = 0.0
             except SQLAlchemyError as exc:
-                log.warning("overdue check failed (%s); retrying", type(exc).__name__)
+                log.warning("store read failed (%s); retrying", type(exc).__name__)
                 self._stop.wait(backoff)
 
     # -- Redis ----------------------------------------------------------------------------
@@ -345,6 +415,7 @@ class Pusher:
         self.is_leader = bool(client.set(self.leader_key, self.identity, nx=True, px=ttl_ms))
         if self.is_leader and not was:
             log.info("this web process now pushes changes to browsers")
+            self._health_said = None  # the first health check of this leadership is pushed
             # Deadlines may have passed while nobody watched: look back one interval.
             self.last_overdue_check = min(
                 self.last_overdue_check,
@@ -372,23 +443,27 @@ class Pusher:
     def _listen(self, timeout: float) -> None:
         if self._pubsub is None:
             self._pubsub = self._redis().pubsub(ignore_subscribe_messages=True)
-            self._pubsub.subscribe(self.settings.changes_channel)
+            self._pubsub.subscribe(self.settings.changes_channel, self.flags_channel)
         message = self._pubsub.get_message(timeout=timeout)
         for _ in range(1000):  # drain a burst, but flush at least every 1000 messages
             if message is None:
                 return
-            self._take(message.get("data"))
+            channel = message.get("channel")
+            channel = channel.decode() if isinstance(channel, bytes) else channel
+            self._take(message.get("data"), flag=channel == self.flags_channel)
             message = self._pubsub.get_message(timeout=0)
 
-    def _take(self, data: object) -> None:
+    def _take(self, data: object, flag: bool = False) -> None:
         try:
             message = json.loads(data) if isinstance(data, (bytes, str)) else None
         except ValueError:
             message = None
-        if isinstance(message, dict):
-            self.coalescer.add(message)
+        if not isinstance(message, dict):
+            log.warning("ignored a malformed %s announcement", "flag" if flag else "change")
+        elif flag:
+            self.forward_flag(message)
         else:
-            log.warning("ignored a malformed change announcement")
+            self.coalescer.add(message)
 
     def _unsubscribe(self) -> None:
         if self._pubsub is not None:
@@ -439,6 +514,7 @@ class Pusher:
             payload["view"] = views.get(room)
             self.socketio.emit("changes", payload, to=room)
             self._count("changes")
+        self._changed_rooms.update(rooms)
         self.last_emit_at = now
         if self.metrics is not None:
             for at in times:
@@ -451,19 +527,7 @@ class Pusher:
         """The live view of each room of a flush that someone watches (the country room
         always; regions ingest does not know are left out), read in one session; none if the
         store cannot be read."""
-        known, watched = self.coalescer.regions, self.watched_rooms()
-        scopes: dict[str, str | None] = {COUNTRY_ROOM: None} if COUNTRY_ROOM in rooms else {}
-        prefix = region_room("")
-        scopes.update(
-            {
-                room: region
-                for room in rooms
-                if room.startswith(prefix)
-                and (region := room.removeprefix(prefix))
-                and (not known or region in known)
-                and (watched is None or room in watched)
-            }
-        )
+        scopes = self._scopes(rooms)
         try:
             with self.sessions() as session:
                 views = aggregates.live_views(
@@ -476,6 +540,21 @@ class Pusher:
             log.warning("live views not computed (%s); pages re-query", type(exc).__name__)
             return {}
         return {room: views[scope] for room, scope in scopes.items()}
+
+    def _scopes(self, rooms: Iterable[str]) -> dict[str, str | None]:
+        """The scope (region, None for the country) of each of `rooms` worth a read: the
+        country room always, a region room some process has clients in (every one when Redis
+        cannot tell), never a region ingest does not know."""
+        known, watched = self.coalescer.regions, self.watched_rooms()
+        prefix = region_room("")
+        scopes: dict[str, str | None] = {}
+        for room in rooms:
+            region = room.removeprefix(prefix) if room.startswith(prefix) else None
+            if room == COUNTRY_ROOM:
+                scopes[room] = None
+            elif region and (not known or region in known) and (watched is None or room in watched):
+                scopes[room] = region
+        return scopes
 
     def check_overdue(self, now: datetime | None = None) -> dict[str, dict[str, object]]:
         """Emit "overdue" for the cases whose deadline passed since the last check."""
@@ -501,24 +580,100 @@ class Pusher:
         for room, payload in rooms.items():
             self.socketio.emit("overdue", payload, to=room)
             self._count("overdue")
+        self._overdue_rooms.update(rooms)
         return rooms
 
+    def refresh(self, now: datetime | None = None) -> dict[str, dict[str, dict[str, object]]]:
+        """For every room whose cases changed or whose deadlines passed since the last
+        refresh (and that someone watches): read its map shading and its workload once, in
+        one session, and emit "map" and "workload" to it; tell the rooms whose cases changed
+        to re-read their overdue lists ("overdue" naming no case). Returns what was sent, by
+        room and event. Nothing is sent when the store cannot be read (the rooms stay due)."""
+        changed, passed = self._changed_rooms, self._overdue_rooms
+        self._changed_rooms, self._overdue_rooms = set(), set()
+        scopes = self._scopes(changed | passed)
+        if not scopes:
+            return {}
+        now = now or datetime.now(UTC)
+        due_soon, tz = timedelta(hours=self.settings.due_soon_hours), ZoneInfo(self.settings.tz)
+        sent: dict[str, dict[str, dict[str, object]]] = {}
+        try:
+            with self.sessions() as session:
+                for room, scope in scopes.items():
+                    sent[room] = room_reads(session, scope, now, due_soon, tz)
+        except SQLAlchemyError as exc:
+            log.warning("refresh not read (%s); retried next time", type(exc).__name__)
+            self._changed_rooms |= changed
+            self._overdue_rooms |= passed
+            return {}
+        for room, events in sent.items():
+            if room in changed:
+                events["overdue"] = {
+                    "reg_nos": [],
+                    "count": 0,
+                    "truncated": False,
+                    "at": _iso(now),
+                }
+            for event, payload in events.items():
+                self.socketio.emit(event, payload, to=room)
+                self._count(event)
+        return sent
 
-def announce_flag(reg_no: str, region: str, flagged: bool, flag_id: int) -> None:
-    """Tell every page that can see the case that a flag was set or cleared."""
-    from console.web.state import web_state
+    def check_health(self, now: datetime | None = None) -> dict[str, object] | None:
+        """Read the data's health (ingest freshness, stream gaps) once for every page; keep it
+        in Redis for pages that connect later, and emit "health" to every page when what the
+        banner says changed. Returns what was emitted, if anything."""
+        client = self._redis()
+        with self.sessions() as session:
+            gaps = [gap.as_dict() for gap in read_gaps(session, self.settings.stream)]
+            freshness = ingest_freshness(session, client, self.settings.streams, now=now)
+        fresh = freshness.as_dict()
+        payload: dict[str, object] = {
+            "freshness": fresh,
+            "gaps": gaps,
+            "at": _iso(freshness.checked_at),
+        }
+        client.set(
+            self.health_key, json.dumps(payload, default=str), px=int(self.health_interval * 3000)
+        )
+        said = health_messages(fresh, gaps, DEFAULT_LANG, self.settings.tz)
+        if said == self._health_said:
+            return None
+        self._health_said = said
+        self.socketio.emit("health", payload)  # to every room: the stream's, nobody's region
+        self._count("health")
+        return payload
 
-    state = web_state()
-    payload = {
-        "reg_no": reg_no,
-        "flagged": flagged,
-        "flag_id": flag_id,
-        "at": _iso(datetime.now(UTC)),
-    }
-    for room in (COUNTRY_ROOM, region_room(region)):
-        state.socketio.emit("flags", payload, to=room)
-    if state.metrics is not None:
-        state.metrics.push_emits.labels("flags").inc(2)
+    def current_health(self) -> dict[str, object] | None:
+        """The last health check's payload (from Redis: any process may ask), if recent."""
+        raw = self._redis().get(self.health_key)
+        try:
+            payload = json.loads(raw) if raw else None
+        except ValueError:
+            return None
+        return payload if isinstance(payload, dict) else None
+
+    def forward_flag(self, message: dict[str, Any]) -> list[str]:
+        """Emit "flags" for one announcement of data.flags to the country room and the case's
+        region room; returns the rooms (none for a malformed announcement)."""
+        reg_no, region = message.get("reg_no"), message.get("region")
+        flag_id, flagged = message.get("flag_id"), message.get("flagged")
+        if not (
+            isinstance(reg_no, str)
+            and isinstance(region, str)
+            and region
+            and isinstance(flagged, bool)
+            and _int(flag_id)
+        ):
+            log.warning("ignored a malformed flag announcement")
+            return []
+        at = _parse_at(message.get("at")) or datetime.now(UTC)
+        payload = {"reg_no": reg_no, "flagged": flagged, "flag_id": flag_id, "at": _iso(at)}
+        rooms = [COUNTRY_ROOM, region_room(region)]
+        for room in rooms:
+            self.socketio.emit("flags", payload, to=room)
+            self._count("flags")
+        return rooms
 
 
 def register_socket_handlers(socketio: SocketIO, pusher_of) -> None:  # type: ignore[no-untyped-def]
@@ -543,6 +698,14 @@ def register_socket_handlers(socketio: SocketIO, pusher_of) -> None:  # type: ig
                 "redis": pusher.redis_ok if pusher is not None else True,
                 "at": _iso(datetime.now(UTC)),
             },
-            to=request.sid,
+            to=request.sid,  # type: ignore[attr-defined]
             ignore_queue=True,
-        )  # type: ignore[attr-defined]
+        )
+        health = None
+        if pusher is not None and pusher.redis_ok:
+            try:  # the banner as of the last check; later ones come when it changes
+                health = pusher.current_health()
+            except (redis.RedisError, OSError):
+                pass
+        if health is not None:
+            socketio.emit("health", health, to=request.sid, ignore_queue=True)  # type: ignore[attr-defined,call-arg]

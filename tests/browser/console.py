@@ -38,6 +38,7 @@ USERS = {
     "manager": ("manager", None),
     "manager-osh": ("manager", "KG-GO"),
     "prosecutor": ("prosecutor", None),
+    "prosecutor-2": ("prosecutor", None),
     "admin": ("admin", None),
 }
 

@@ -24,9 +24,11 @@ from sqlalchemy import select
 from components import ids
 from console.web.app import WebApp
 from console.web.push import COUNTRY_ROOM
+from data import streams
 from data.models import AuditEntry, Flag
 from tests.security.conftest import Cases, callback, login
 from tests.support import events as ev
+from tests.support.processes import wait_until
 
 # Endpoints anyone may reach: the login form and language choice, health and metrics, and the
 # static files of the login page and Dash's renderer. None of them carries case data.
@@ -324,6 +326,10 @@ def test_a_socket_cannot_choose_its_room(console: WebApp, client_for, cases: Cas
         }
     )
     pusher.flush()
+    pusher.start()  # the leader forwards the flag service's announcements to the case's rooms
+    listening = streams.connect(console.state.redis_url)
+    wait_until(lambda: listening.pubsub_numsub(pusher.flags_channel)[0][1], "the leader listening")
+    listening.close()
     prosecutor = client_for("prosecutor")
     assert (
         prosecutor.post(
@@ -333,7 +339,15 @@ def test_a_socket_cannot_choose_its_room(console: WebApp, client_for, cases: Cas
         ).status_code
         == 201
     )
-    heard_osh, heard_country = str(osh.get_received()), str(country.get_received())
+    heard_country = ""
+
+    def flag_heard() -> bool:
+        nonlocal heard_country
+        heard_country += str(country.get_received())
+        return cases.bishkek in heard_country
+
+    wait_until(flag_heard, "the flag pushed to the country room")
+    heard_osh = str(osh.get_received())
     assert cases.bishkek_hidden in heard_country and cases.bishkek in heard_country
     for leak in (cases.bishkek_hidden, cases.bishkek, cases.marker):
         assert leak not in heard_osh

@@ -1,4 +1,5 @@
-"""The data-health alert: stale data and stream gaps, said in the page's language."""
+"""The data-health alert: stale data and stream gaps, said in the page's language, rendered from
+the push leader's "health" push (checked like any callback input)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,11 @@ import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import plotly
+import pytest
+
+from callbacks.health import pushed_health
+from callbacks.inputs import InvalidCallbackInput
 from components import ids
 from components.health import health_messages
 from data import streams
@@ -37,13 +43,43 @@ def test_stale_says_how_far_behind() -> None:
     assert "42 stream entries not stored yet" in message and "(10 min ago)" in message
 
 
-def test_served_alert_opens_when_ingest_is_stopped(web, client_for, redis_client) -> None:  # type: ignore[no-untyped-def]
-    settings = web.state.settings
-    inputs = [{"id": ids.HEALTH_INTERVAL, "property": "n_intervals", "value": 1}]
+def test_pushed_health_in_the_pages_language() -> None:
+    is_open, children = pushed_health({"freshness": STALE, "gaps": [GAP]}, "en", "Asia/Bishkek")
+    said = json.dumps(children, cls=plotly.utils.PlotlyJSONEncoder)
+    assert is_open and "Stream entries lost: 15" in said and "42 stream entries" in said
+    assert pushed_health({"freshness": FRESH, "gaps": []}, "ru", "Asia/Bishkek") == (False, [])
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"freshness": {**STALE, "behind_s": "600"}, "gaps": []},
+        {"freshness": [], "gaps": []},
+        {"freshness": FRESH, "gaps": {"since": "x"}},
+        {"freshness": FRESH, "gaps": [{**GAP, "lost_text": 15}]},
+    ],
+)
+def test_a_forged_health_push_is_refused(payload: dict) -> None:
+    with pytest.raises(InvalidCallbackInput):
+        pushed_health(payload, "en", "Asia/Bishkek")
+
+
+def test_served_alert_opens_from_the_leaders_push_when_ingest_is_stopped(
+    web, client_for, redis_client
+) -> None:  # type: ignore[no-untyped-def]
+    """The push leader checks once (check_health) and the page renders what it pushed; it
+    pushes again only when what the banner says changes."""
+    settings, pusher = web.state.settings, web.state.pusher
     state = [{"id": ids.LANG, "property": "data", "value": "en"}]
     client = client_for("duty")
-    calm = call(web, client, ids.HEALTH_ALERT, inputs, state)
-    assert calm["response"][ids.HEALTH_ALERT]["is_open"] is False
+
+    def banner(payload: object) -> dict:
+        inputs = [{"id": ids.SOCKET, "property": "data-health", "value": payload}]
+        return call(web, client, ids.HEALTH_ALERT, inputs, state)["response"][ids.HEALTH_ALERT]
+
+    calm = pusher.check_health()
+    assert calm is not None and banner(json.loads(json.dumps(calm)))["is_open"] is False
+    assert pusher.check_health() is None  # nothing changed: nothing pushed
     streams.ensure_group(redis_client, settings.stream, settings.group)
     five_minutes_ago = int(datetime.now(UTC).timestamp() * 1000) - 300_000
     redis_client.xadd(
@@ -51,6 +87,7 @@ def test_served_alert_opens_when_ingest_is_stopped(web, client_for, redis_client
         ev.registered(ev.next_reg_no(), datetime.now(UTC)),
         id=f"{five_minutes_ago}-0",
     )
-    alarmed = call(web, client, ids.HEALTH_ALERT, inputs, state)
-    alert = alarmed["response"][ids.HEALTH_ALERT]
+    alarmed = pusher.check_health()
+    assert alarmed is not None and pusher.current_health() == json.loads(json.dumps(alarmed))
+    alert = banner(json.loads(json.dumps(alarmed)))
     assert alert["is_open"] is True and "Data is stale" in json.dumps(alert["children"])

@@ -1,6 +1,9 @@
 """Live push: coalescing (pure), socket login and room scoping with the Socket.IO test client,
-ingest → pub/sub → push end to end, deadlines passing with no event, flags, leader election,
-a Redis outage announced to the pages, and the live view each room's push carries."""
+ingest → pub/sub → push end to end, deadlines passing with no event, flags (the one flag service
+→ its channel → the leader → the case's rooms), the map, workload and overdue-list refresh read
+once per room and sent to that room only, the health check pushed to every room when it
+changes, leader election, a Redis outage announced to the pages, the live view each room's push
+carries, and no page timer faster than the safety refresh."""
 
 from __future__ import annotations
 
@@ -10,12 +13,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from dash import dcc
 from sqlalchemy import select
 
+from components import ids
+from components.common import SAFETY_REFRESH_MS
+from components.layout import SOCKET_EVENTS, validation_layout
 from console.runtime import ingest_worker
 from console.web.push import COUNTRY_ROOM, MAX_ITEMS, Coalescer, Pusher, region_room
-from data import streams
-from data.models import Case
+from data import flags, streams
+from data.models import AuditEntry, Case
+from data.reference import load_geography
+from rules.access import Viewer
 from tests.support import events as ev
 from tests.support.servers import RedisServer
 from tests.web.conftest import csrf_header, login, new_case, store_events
@@ -224,9 +233,21 @@ def test_passing_deadline_is_pushed_without_any_event(local, socket_for, engine)
     assert pusher.check_overdue(deadline + timedelta(seconds=20)) == {}  # reported once
 
 
-def test_flag_changes_are_pushed_to_who_can_see_the_case(local, socket_for, engine) -> None:  # type: ignore[no-untyped-def]
+def _leading(pusher: Pusher, redis_client, channel: str) -> None:  # type: ignore[no-untyped-def]
+    """Start the pusher and wait until it listens on `channel`."""
+    pusher.start()
+    _subscribed(redis_client, channel)
+
+
+def test_flags_set_through_the_api_reach_who_can_see_the_case(
+    local,
+    socket_for,
+    engine,
+    redis_client,  # type: ignore[no-untyped-def]
+) -> None:
     reg_no = new_case(engine, ev.BISHKEK)
     country, osh = socket_for("manager"), socket_for("manager-osh")
+    _leading(local.state.pusher, redis_client, flags.flags_channel(local.state.settings.streams))
     prosecutor = local.server.test_client()
     login(prosecutor, "prosecutor")
     prosecutor.get("/")
@@ -234,8 +255,153 @@ def test_flag_changes_are_pushed_to_who_can_see_the_case(local, socket_for, engi
         f"/api/v1/cases/{reg_no}/flags", json={"comment": "look"}, headers=csrf_header(prosecutor)
     )
     assert response.status_code == 201
-    assert [(e["reg_no"], e["flagged"]) for e in _events(country, "flags")] == [(reg_no, True)]
-    assert _events(osh, "flags") == []
+    flag_id = response.get_json()["id"]
+    seen = wait_for(country, "flags", lambda e: len(e) >= 1)
+    assert [(e["reg_no"], e["flagged"], e["flag_id"]) for e in seen] == [(reg_no, True, flag_id)]
+    cleared = prosecutor.delete(
+        f"/api/v1/cases/{reg_no}/flags/{flag_id}", headers=csrf_header(prosecutor)
+    )
+    assert cleared.status_code == 200
+    seen = wait_for(country, "flags", lambda e: len(e) >= 1)
+    assert [(e["reg_no"], e["flagged"]) for e in seen] == [(reg_no, False)]
+    time.sleep(0.3)
+    assert _events(osh, "flags") == []  # a Bishkek case: not Osh's
+
+
+def test_the_flag_service_announces_once_for_the_api_and_the_pages(
+    local,
+    socket_for,
+    engine,
+    redis_client,  # type: ignore[no-untyped-def]
+) -> None:
+    """data.flags records, audits and announces; the leader forwards to the case's rooms."""
+    settings = local.state.settings
+    reg_no = new_case(engine, ev.OSH_CITY)
+    country, osh = socket_for("duty"), socket_for("manager-osh")
+    _leading(local.state.pusher, redis_client, flags.flags_channel(settings.streams))
+    prosecutor = Viewer("prosecutor-osh", "prosecutor", "KG-GO")
+    service = flags.FlagService(local.state.writer, redis_client, settings.streams)
+    change = service.set(prosecutor, reg_no, "check")
+    assert (change.region, change.flagged) == ("KG-GO", True)
+    for client in (country, osh):
+        seen = wait_for(client, "flags", lambda e: len(e) >= 1)
+        assert [(e["reg_no"], e["flag_id"]) for e in seen] == [(reg_no, change.flag.id)]
+    with local.state.sessions() as s:
+        assert s.scalar(select(Case.flagged).where(Case.reg_no == reg_no)) is True
+        actions = [
+            e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.target == reg_no))
+        ]
+    assert actions == ["flag"]
+
+
+def test_malformed_flag_announcements_are_ignored(local) -> None:  # type: ignore[no-untyped-def]
+    pusher: Pusher = local.state.pusher
+    for message in (
+        {},
+        {"reg_no": "R1", "region": "", "flagged": True, "flag_id": 1},
+        {"reg_no": "R1", "region": "KG-GB", "flagged": "yes", "flag_id": 1},
+        {"reg_no": "R1", "region": "KG-GB", "flagged": True, "flag_id": "1"},
+    ):
+        assert pusher.forward_flag(message) == []
+    assert pusher.forward_flag(
+        {"reg_no": "R1", "region": "KG-GB", "flagged": True, "flag_id": 3}
+    ) == [COUNTRY_ROOM, region_room("KG-GB")]
+
+
+def test_refresh_reads_once_per_room_and_sends_each_room_only_its_own(
+    local,
+    socket_for,
+    engine,  # type: ignore[no-untyped-def]
+) -> None:
+    country, osh = socket_for("duty"), socket_for("manager-osh")
+    bishkek_no, osh_no = (new_case(engine, d) for d in (ev.BISHKEK, ev.OSH_CITY))
+    pusher: Pusher = local.state.pusher
+    assert pusher.refresh() == {}  # nothing changed since the last refresh: no read
+    pusher.coalescer.add(
+        _message(
+            _item(bishkek_no, "KG-GB"),
+            _item(osh_no, "KG-GO"),
+            changed_regions={"KG-GB": 1, "KG-GO": 1},
+        )
+    )
+    pusher.flush()
+    for client in (country, osh):
+        client.get_received()
+    sent = pusher.refresh()
+    assert set(sent) == {COUNTRY_ROOM, region_room("KG-GO")}  # nobody watches Bishkek alone
+    osh_districts = {d for d, g in load_geography().districts.items() if g.region == "KG-GO"}
+    received = osh.get_received()
+    [osh_map], [osh_workload], [osh_overdue] = (
+        [e["args"][0] for e in received if e["name"] == name]
+        for name in ("map", "workload", "overdue")
+    )
+    assert {s["district"] for s in osh_map["stats"]} == osh_districts
+    assert {r["key"] for r in osh_workload["rows"]} == osh_districts
+    assert sum(r["open"] for r in osh_workload["rows"]) == 1
+    assert osh_map["scope"] == osh_workload["scope"] == "KG-GO"
+    assert osh_overdue["reg_nos"] == []  # the room's cases changed: its lists re-read
+    [country_map] = _events(country, "map")
+    assert len(country_map["stats"]) == len(load_geography().districts)
+    assert sum(s["open"] for s in country_map["stats"]) == 2
+    assert pusher.refresh() == {}  # sent once per change
+
+
+def test_deadlines_passing_refresh_the_map_but_not_the_lists_twice(
+    local,
+    socket_for,
+    engine,  # type: ignore[no-untyped-def]
+) -> None:
+    country = socket_for("duty")
+    open_no = new_case(engine, ev.BISHKEK)
+    with local.state.sessions() as s:
+        deadline = s.scalar(select(Case.deadline).where(Case.reg_no == open_no))
+    pusher: Pusher = local.state.pusher
+    pusher.last_overdue_check = deadline - timedelta(minutes=1)
+    pusher.check_overdue(deadline + timedelta(seconds=1))
+    country.get_received()
+    sent = pusher.refresh(deadline + timedelta(seconds=2))
+    assert set(sent[COUNTRY_ROOM]) == {"map", "workload"}  # "overdue" went out already
+    [shading] = _events(country, "map")
+    assert sum(s["overdue"] for s in shading["stats"]) == 1
+
+
+def test_health_is_checked_once_and_pushed_to_every_room_when_it_changes(
+    local,
+    socket_for,
+    redis_client,  # type: ignore[no-untyped-def]
+) -> None:
+    settings = local.state.settings
+    country, osh = socket_for("duty"), socket_for("manager-osh")
+    pusher: Pusher = local.state.pusher
+    calm = pusher.check_health()
+    assert calm is not None and pusher.check_health() is None  # the same words: not again
+    streams.ensure_group(redis_client, settings.stream, settings.group)
+    old = int(datetime.now(UTC).timestamp() * 1000) - 300_000
+    redis_client.xadd(settings.stream, ev.registered(ev.next_reg_no(), T0), id=f"{old}-0")
+    stale = pusher.check_health()
+    assert stale is not None and stale["freshness"]["stale"] is True
+    for client in (country, osh):  # the stream's health: every room hears it
+        assert [e["freshness"]["stale"] for e in _events(client, "health")] == [False, True]
+    late = socket_for("manager-osh")  # a page opened later gets the last check on connect
+    assert [e["freshness"]["stale"] for e in _events(late, "health")] == [True]
+    late.disconnect()
+
+
+def test_pages_poll_no_faster_than_the_safety_refresh() -> None:
+    """Every timer of every page is the slow safety refresh; what changes comes pushed."""
+    layout = validation_layout()
+    intervals = [c for c in _walk(layout) if isinstance(c, dcc.Interval)]
+    assert {c.id for c in intervals} == {ids.LIVE_MAP_TICK, ids.OVERDUE_TICK, ids.WORKLOAD_TICK}
+    assert all(c.interval >= 300_000 for c in intervals) and SAFETY_REFRESH_MS >= 300_000
+    assert {"changes", "overdue", "map", "workload", "flags", "health"} <= set(SOCKET_EVENTS)
+
+
+def _walk(component):  # type: ignore[no-untyped-def]
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and hasattr(child, "to_plotly_json"):
+            yield from _walk(child)
 
 
 def test_one_leader_at_a_time(make_web, web) -> None:  # type: ignore[no-untyped-def]
