@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dash import Dash, Input, Output, State
 from dash.exceptions import PreventUpdate
@@ -43,7 +44,7 @@ def _gap(gap: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def pushed_health(payload: Any, lang: Any, tz: str) -> tuple[bool, list]:
+def pushed_health(payload: Any, lang: Any, tz: ZoneInfo) -> tuple[bool, list]:
     """(is_open, children) of the alert for a "health" push, in the page's language."""
     payload = inputs.mapping(payload)
     freshness = _freshness(payload.get("freshness"))

@@ -26,6 +26,7 @@ from data.consumer import IngestWorker, intake_rules
 from data.db import make_engine, make_sessionmaker, writer_engine
 from data.intake import BatchOutcome
 from data.schema import upgrade
+from rules.clock import zone
 
 if TYPE_CHECKING:
     from flask_socketio import SocketIO

@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from console.runtime import Services
 from console.web.auth import current_viewer
-from console.web.state import WebState, web_state
+from console.web.state import web_state
 from data import aggregates, audit, flags
 from data.queries import STATUSES, CaseFilter, list_cases
 from data.reference import load_geography
@@ -207,7 +208,7 @@ def _flag_json(flag: flags.FlagInfo) -> dict[str, object]:
     }
 
 
-def _flag_service(state: WebState) -> flags.FlagService:
+def _flag_service(state: Services) -> flags.FlagService:
     """data.flags' service on this app's writer and the stream's Redis."""
     client = state.metrics.store.client if state.metrics is not None else None
     return flags.FlagService(state.writer, client, state.settings.streams)

@@ -83,6 +83,7 @@ from data import aggregates, flags, streams
 from data.ingest_state import ingest_freshness, read_gaps
 from data.overdue import newly_overdue
 from data.queries import CaseFilter
+from rules.clock import zone
 
 log = logging.getLogger("kup.web.push")
 COUNTRY_ROOM = "country"
@@ -595,7 +596,7 @@ class Pusher:
         if not scopes:
             return {}
         now = now or datetime.now(UTC)
-        due_soon, tz = timedelta(hours=self.settings.due_soon_hours), ZoneInfo(self.settings.tz)
+        due_soon, tz = timedelta(hours=self.settings.due_soon_hours), zone(self.settings.tz)
         sent: dict[str, dict[str, dict[str, object]]] = {}
         try:
             with self.sessions() as session:
@@ -636,7 +637,7 @@ class Pusher:
         client.set(
             self.health_key, json.dumps(payload, default=str), px=int(self.health_interval * 3000)
         )
-        said = health_messages(fresh, gaps, DEFAULT_LANG, self.settings.tz)
+        said = health_messages(fresh, gaps, DEFAULT_LANG, zone(self.settings.tz))
         if said == self._health_said:
             return None
         self._health_said = said

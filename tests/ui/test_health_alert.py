@@ -44,10 +44,10 @@ def test_stale_says_how_far_behind() -> None:
 
 
 def test_pushed_health_in_the_pages_language() -> None:
-    is_open, children = pushed_health({"freshness": STALE, "gaps": [GAP]}, "en", "Asia/Bishkek")
+    is_open, children = pushed_health({"freshness": STALE, "gaps": [GAP]}, "en", BISHKEK)
     said = json.dumps(children, cls=plotly.utils.PlotlyJSONEncoder)
     assert is_open and "Stream entries lost: 15" in said and "42 stream entries" in said
-    assert pushed_health({"freshness": FRESH, "gaps": []}, "ru", "Asia/Bishkek") == (False, [])
+    assert pushed_health({"freshness": FRESH, "gaps": []}, "ru", BISHKEK) == (False, [])
 
 
 @pytest.mark.parametrize(
@@ -61,7 +61,7 @@ def test_pushed_health_in_the_pages_language() -> None:
 )
 def test_a_forged_health_push_is_refused(payload: dict) -> None:
     with pytest.raises(InvalidCallbackInput):
-        pushed_health(payload, "en", "Asia/Bishkek")
+        pushed_health(payload, "en", BISHKEK)
 
 
 def test_served_alert_opens_from_the_leaders_push_when_ingest_is_stopped(
