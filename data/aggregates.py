@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
+from data import status
 from data.models import Case, DeadlineChangeRow, EventRow, Flag
 from data.queries import CaseFilter, case_summary, filtered, matches
 from data.reference import load_geography
@@ -107,11 +108,11 @@ def status_counts(
     """Open (every undecided case), overdue and due-soon counts in one query."""
     query = select(
         func.count(),
-        _count_if(Case.deadline <= now),
-        _count_if(and_(Case.deadline > now, Case.deadline <= now + due_soon)),
+        _count_if(status.overdue(now)),
+        _count_if(status.due_soon(now, due_soon)),
     )
     query = _scoped(
-        query.select_from(Case).where(Case.decision.is_(None)), _everything(flt), now, due_soon
+        query.select_from(Case).where(status.undecided()), _everything(flt), now, due_soon
     )
     total, overdue, soon = session.execute(query).one()
     return {"open": int(total or 0), "overdue": int(overdue or 0), "due_soon": int(soon or 0)}
@@ -149,11 +150,11 @@ def workload_rows(
         select(
             column,
             func.count(),
-            _count_if(Case.deadline <= now),
-            _count_if(and_(Case.deadline > now, Case.deadline <= now + due_soon)),
+            _count_if(status.overdue(now)),
+            _count_if(status.due_soon(now, due_soon)),
             *age_columns,
         )
-        .where(Case.decision.is_(None))
+        .where(status.undecided())
         .group_by(column)
     )
     for key, total, overdue, soon, *ages in session.execute(
@@ -248,10 +249,10 @@ def district_map_stats(
         select(
             Case.district,
             func.count(),
-            _count_if(Case.deadline <= now),
-            _count_if(and_(Case.deadline > now, Case.deadline <= now + due_soon)),
+            _count_if(status.overdue(now)),
+            _count_if(status.due_soon(now, due_soon)),
         )
-        .where(Case.decision.is_(None))
+        .where(status.undecided())
         .group_by(Case.district)
     )
     open_counts = {
@@ -445,7 +446,7 @@ def distinct_units(
 ) -> list[str]:
     """Units that hold undecided cases in scope (the unit filter's options)."""
     # No "unit IS NOT NULL" in SQL: that range would lead SQLite to walk the whole unit index.
-    query = select(Case.unit).where(Case.decision.is_(None)).distinct()
+    query = select(Case.unit).where(status.undecided()).distinct()
     query = _scoped(query, replace(flt, status="all", unit=None), now, due_soon)
     return sorted(u for u in session.scalars(query.limit(limit + 1)) if u)[:limit]
 

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, false, literal, select
+from sqlalchemy import ColumnElement, Select, false, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from data.db import FreeText
 from data.models import Case
+from data.status import status_filter
 from rules.deadlines import case_status
 
 STATUSES = ("open", "due_soon", "overdue", "decided", "all")
@@ -55,17 +56,6 @@ class CaseFilter:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}")
 
 
-def status_clause(status: str, now: datetime, due_soon: timedelta):  # type: ignore[no-untyped-def]
-    """SQL condition for a status at `now` ("open" means every undecided case)."""
-    undecided = Case.decision.is_(None)
-    return {
-        "open": undecided,
-        "overdue": and_(undecided, Case.deadline <= now),
-        "due_soon": and_(undecided, Case.deadline > now, Case.deadline <= now + due_soon),
-        "decided": Case.decision.is_not(None),
-    }.get(status)
-
-
 def matches(
     column: InstrumentedAttribute[str | None] | ColumnElement[str], value: str
 ) -> ColumnElement[bool]:
@@ -90,7 +80,7 @@ def filtered(
     """Apply a CaseFilter (and the reader's region scope) to a select over Case. `by_time`: the
     query reads by registration time (newest, or since an instant): its region conditions
     leave the registration-time index to the planner (REGION_BY_TIME)."""
-    clause = status_clause(flt.status, now, due_soon)
+    clause = status_filter(flt.status, now, due_soon)
     if clause is not None:
         query = query.where(clause)
     region = REGION_BY_TIME if by_time else Case.region
