@@ -19,7 +19,7 @@ from components.common import district_options
 from components.export import cases_csv, export_filename
 from components.i18n import t
 from components.overdue import case_rows
-from data import aggregates, audit
+from data import audit, case_lists
 from data.queries import CaseFilter
 
 GRID_LIMIT = 2000
@@ -65,14 +65,14 @@ def refresh_overdue(
     previous_soon = set(inputs.texts(memory.get("due_soon")))
     newly = list(inputs.texts(memory.get("newly")))
     with context.sessions() as session:
-        overdue, overdue_total = aggregates.case_list(
+        overdue, overdue_total = case_lists.cases_by_deadline(
             session,
             overdue_filter(context, "overdue", *filters),
             context.now,
             context.due_soon,
             GRID_LIMIT,
         )
-        soon, soon_total = aggregates.case_list(
+        soon, soon_total = case_lists.cases_by_deadline(
             session,
             overdue_filter(context, "due_soon", *filters),
             context.now,
@@ -105,7 +105,7 @@ def unit_options(context: Context, region: Any, district: Any) -> list[dict[str,
     """Units holding undecided cases within the viewer's scope and the chosen area."""
     flt = context.case_filter(region=inputs.text(region), district=inputs.text(district))
     with context.sessions() as session:
-        units = aggregates.distinct_units(session, flt, context.now, context.due_soon)
+        units = case_lists.units_with_open_cases(session, flt, context.now, context.due_soon)
     return [{"label": u, "value": u} for u in units]
 
 
@@ -142,7 +142,7 @@ def export_overdue(context: Context, tab: Any, filters: Sequence[Any]) -> dict:
     status = active_status(tab)
     flt = overdue_filter(context, status, *filters)
     with context.sessions() as session:
-        rows, total = aggregates.case_list(
+        rows, total = case_lists.cases_by_deadline(
             session, flt, context.now, context.due_soon, EXPORT_LIMIT
         )
     with context.writer.begin() as session:

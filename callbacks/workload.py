@@ -30,7 +30,7 @@ from components.workload import (
     total_grid_row,
     workload_columns,
 )
-from data import aggregates, audit
+from data import audit, case_lists, workload_counts
 from data.queries import CaseFilter
 from data.reference import load_geography
 
@@ -68,7 +68,7 @@ def load_view(context: Context, search: Any, lang: Any) -> WorkloadView:
     level = drill.level
     with context.sessions() as session:
         if level == "cases":
-            cases, total = aggregates.case_list(
+            cases, total = case_lists.cases_by_deadline(
                 session,
                 drill_filter(context, drill, "open"),
                 context.now,
@@ -79,17 +79,19 @@ def load_view(context: Context, search: Any, lang: Any) -> WorkloadView:
         else:
             flt = drill_filter(context, drill)
             if level == "districts":
-                found = aggregates.district_workload(session, flt, context.now, context.due_soon)
+                found = workload_counts.district_workload(
+                    session, flt, context.now, context.due_soon
+                )
             else:
                 group = "unit" if level == "units" else "officer"
                 found = list(
-                    aggregates.workload_rows(
+                    workload_counts.workload_rows(
                         session, flt, context.now, context.due_soon, group
                     ).values()
                 )
             rows = grid_rows(found, level, lang)
             total = len(rows)
-        series = aggregates.intake_vs_decisions(
+        series = workload_counts.intake_vs_decisions(
             session, drill_filter(context, drill), context.now, context.due_soon, zone(context.tz)
         )
     return WorkloadView(drill, level, rows, total, series)
@@ -169,7 +171,7 @@ def export_workload(context: Context, search: Any, lang: Any) -> dict:
     view = load_view(context, search, lang)
     if view.level == "cases":
         with context.sessions() as session:
-            cases, _ = aggregates.case_list(
+            cases, _ = case_lists.cases_by_deadline(
                 session,
                 drill_filter(context, view.drill, "open"),
                 context.now,

@@ -12,7 +12,7 @@ from components import ids
 from components.common import card, empty_state, loading, status_badge
 from components.formatting import instant, local_datetime
 from components.i18n import district_name, duration_text, has, label, region_name, t
-from data.aggregates import CaseDetail
+from data.case_record import CaseDetail
 
 HIDDEN_FIELDS = frozenset(
     {"schema", "type", "event_id", "reg_no", "occurred_at", "actor", "summary"}

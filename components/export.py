@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from components.formatting import iso_local
-from data.queries import EXPORT_FIELDS
+from data.case_lists import EXPORT_FIELDS
 
 CASE_FIELDS = (*EXPORT_FIELDS, "flag_comment", "flag_by", "flag_at")
 # A leading =, +, - or @ would make a spreadsheet run the cell as a formula.

@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 from console.config import load_settings
 from console.runtime import Runtime, ingest_worker, stop_on_signals
 from data import audit, streams
+from data.case_lists import EXPORT_FIELDS, iter_case_summaries
 from data.db import make_sessionmaker, writer_engine
-from data.queries import EXPORT_FIELDS, STATUSES, CaseFilter, iter_cases
+from data.queries import STATUSES, CaseFilter
 from data.reference import load_geography
 from data.simulator import Simulator
 
@@ -151,7 +152,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     due_soon = timedelta(hours=settings.due_soon_hours)
     exported = 0
     with make_sessionmaker(runtime.engine)() as session:
-        rows = (_exportable(row, tz) for row in iter_cases(session, flt, now, due_soon))
+        rows = (_exportable(row, tz) for row in iter_case_summaries(session, flt, now, due_soon))
         if args.format == "csv":
             writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_FIELDS)
             writer.writeheader()

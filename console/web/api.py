@@ -20,8 +20,9 @@ from werkzeug.exceptions import HTTPException
 from console.web.auth import current_viewer
 from console.web.push import announce_flag
 from console.web.state import web_state
-from data import aggregates, audit, flags
-from data.queries import STATUSES, CaseFilter, list_cases
+from data import audit, case_record, flags, workload_counts
+from data.case_lists import case_summaries
+from data.queries import STATUSES, CaseFilter
 from data.reference import load_geography
 from rules.contract import CATEGORIES, KINDS
 
@@ -113,7 +114,7 @@ def workload() -> tuple[Response, int]:
     state, viewer = web_state(), current_viewer()
     flt = CaseFilter(region=region, scope_region=viewer.region)
     with state.sessions() as s:
-        rows = aggregates.district_workload(s, flt, state.now(), state.due_soon)
+        rows = workload_counts.district_workload(s, flt, state.now(), state.due_soon)
     return _json(
         [
             {
@@ -150,7 +151,7 @@ def cases() -> tuple[Response, int]:
     limit = _integer(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = _integer(args, "offset", 0, 0, 10**9)
     with state.sessions() as s:
-        rows = list_cases(s, flt, state.now(), state.due_soon, limit=limit, offset=offset)
+        rows = case_summaries(s, flt, state.now(), state.due_soon, limit=limit, offset=offset)
     with state.writer.begin() as s:
         audit.record(
             s,
@@ -178,7 +179,7 @@ def case(reg_no: str) -> tuple[Response, int]:
     reg_no = _reg_no(reg_no)
     state, viewer = web_state(), current_viewer()
     with state.sessions() as s:
-        detail = aggregates.case_detail(s, reg_no, viewer.region, state.now(), state.due_soon)
+        detail = case_record.case_detail(s, reg_no, viewer.region, state.now(), state.due_soon)
     if detail is None:
         return error(f"no case {reg_no}", 404)
     with state.writer.begin() as s:

@@ -22,7 +22,7 @@ In a region room, "changed" is that region's count when ingest reports `changed_
 null (something changed somewhere: re-query); "rejected" is sent to "country" only.
 
 "view" is what the room's live page counts with its default filters, computed once per flush
-by the leader (data.aggregates.live_views: one read session for every room of the flush), so
+by the leader (data.live_page.live_views: one read session for every room of the flush), so
 that such pages show it instead of re-querying the store. Only for rooms someone watches: the
 country room always, a region room when some web process has a client in it (each process
 lists its rooms in a Redis sorted set every few seconds and on each connect; a room expires
@@ -52,8 +52,8 @@ from flask_socketio import SocketIO, join_room
 from sqlalchemy.exc import SQLAlchemyError
 
 from console.config import Settings
-from data import aggregates, streams
-from data.overdue import newly_overdue
+from data import live_page, streams
+from data.deadline_watcher import newly_overdue
 
 log = logging.getLogger("kup.web.push")
 COUNTRY_ROOM = "country"
@@ -466,7 +466,7 @@ class Pusher:
         )
         try:
             with self.sessions() as session:
-                views = aggregates.live_views(
+                views = live_page.live_views(
                     session,
                     list(scopes.values()),
                     now,

@@ -30,7 +30,9 @@ from components.workload import (
     total_grid_row,
     workload_columns,
 )
-from data.aggregates import UNASSIGNED, CaseDetail, WorkloadRow
+from data.case_record import CaseDetail
+from data.queries import UNASSIGNED
+from data.workload_counts import WorkloadRow
 from rules.access import Viewer
 
 NOW = datetime(2026, 3, 11, 6, 0, tzinfo=UTC)  # 12:00 in Bishkek
