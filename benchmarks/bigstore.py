@@ -75,12 +75,12 @@ Query = Callable[[Any, Context], object]
 QUERIES: list[tuple[str, Query]] = [
     (
         "workload API (55 districts)",
-        lambda s, c: workload_counts.district_workload(s, CaseFilter(), c.now, DUE_SOON),
+        lambda s, c: workload_counts.district_workload(s, CaseFilter(), c.now, DUE_SOON, tz=_tz()),
     ),
     (
         "workload, one region's scope",
         lambda s, c: workload_counts.district_workload(
-            s, CaseFilter(scope_region="KG-C"), c.now, DUE_SOON
+            s, CaseFilter(scope_region="KG-C"), c.now, DUE_SOON, tz=_tz()
         ),
     ),
     (
@@ -112,7 +112,7 @@ QUERIES: list[tuple[str, Query]] = [
     (
         "drill-down: units of Bishkek",
         lambda s, c: workload_counts.workload_rows(
-            s, CaseFilter(district=c.district), c.now, DUE_SOON, "unit"
+            s, CaseFilter(district=c.district), c.now, DUE_SOON, "unit", tz=_tz()
         ),
     ),
     (

@@ -80,13 +80,13 @@ def load_view(context: Context, search: Any, lang: Any) -> WorkloadView:
             flt = drill_filter(context, drill)
             if level == "districts":
                 found = workload_counts.district_workload(
-                    session, flt, context.now, context.due_soon
+                    session, flt, context.now, context.due_soon, tz=zone(context.tz)
                 )
             else:
                 group = "unit" if level == "units" else "officer"
                 found = list(
                     workload_counts.workload_rows(
-                        session, flt, context.now, context.due_soon, group
+                        session, flt, context.now, context.due_soon, group, tz=zone(context.tz)
                     ).values()
                 )
             rows = grid_rows(found, level, lang)

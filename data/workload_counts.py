@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from data import status
@@ -66,16 +66,32 @@ def _group_column(group_by: str):  # type: ignore[no-untyped-def]
     return getattr(Case, group_by)
 
 
+def received_days_ago(
+    low: int, high: int | None, now: datetime, tz: ZoneInfo
+) -> ColumnElement[bool]:
+    """Received from `low` up to (not including) `high` local calendar days before `now`'s
+    local day in `tz` (no upper bound for None): today's receipts are 0 days old, yesterday's
+    1, whatever the hour."""
+    today = local_date(now, tz)
+    condition = Case.received_at < end_of_local_day(today - low * DAY, tz)
+    if high is None:
+        return condition
+    return and_(condition, Case.received_at >= end_of_local_day(today - high * DAY, tz))
+
+
 def workload_rows(
     session: Session,
     flt: CaseFilter,
     now: datetime,
     due_soon: timedelta,
     group_by: str = "district",
+    *,
+    tz: ZoneInfo,
 ) -> dict[str, WorkloadRow]:
-    """Workload per group: open/overdue/due soon, aging of open cases (days since received),
-    intake and decisions over 24 h / 7 d / 30 d, late registrations in 30 d. Three GROUP BY
-    queries (open cases; registrations of the last 30 days; decisions of the last 30 days)."""
+    """Workload per group: open/overdue/due soon, aging of open cases (local calendar days in
+    `tz` since received, as deadlines count them), intake and decisions over 24 h / 7 d / 30 d,
+    late registrations in 30 d. Three GROUP BY queries (open cases; registrations of the last
+    30 days; decisions of the last 30 days)."""
     column = _group_column(group_by)
     flt = every_status(flt)
     rows: dict[str, WorkloadRow] = {}
@@ -84,16 +100,7 @@ def workload_rows(
         key = UNASSIGNED if key is None else key
         return rows.setdefault(key, WorkloadRow(key))
 
-    age_columns = []
-    for _, low, high in AGE_BUCKETS:
-        received_before = Case.received_at <= now - low * DAY
-        age_columns.append(
-            count_if(
-                received_before
-                if high is None
-                else and_(received_before, Case.received_at > now - high * DAY)
-            )
-        )
+    age_columns = [count_if(received_days_ago(low, high, now, tz)) for _, low, high in AGE_BUCKETS]
     open_query = (
         select(
             column,
@@ -148,18 +155,18 @@ def workload_rows(
 
 
 def district_workload(
-    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta
+    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, *, tz: ZoneInfo
 ) -> list[WorkloadRow]:
     """One row per visible district (zero rows included), in SOATE order."""
-    found = workload_rows(session, flt, now, due_soon, "district")
+    found = workload_rows(session, flt, now, due_soon, "district", tz=tz)
     return [found.get(soate, WorkloadRow(soate)) for soate in visible_districts(flt)]
 
 
 def region_workload(
-    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta
+    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, *, tz: ZoneInfo
 ) -> list[WorkloadRow]:
     """One row per visible region (zero rows included)."""
-    found = workload_rows(session, flt, now, due_soon, "region")
+    found = workload_rows(session, flt, now, due_soon, "region", tz=tz)
     regions = sorted({load_geography().districts[s].region for s in visible_districts(flt)})
     return [found.get(code, WorkloadRow(code)) for code in regions]
 

@@ -114,7 +114,7 @@ def workload() -> tuple[Response, int]:
     state, viewer = web_state(), current_viewer()
     flt = CaseFilter(region=region, scope_region=viewer.region)
     with state.sessions() as s:
-        rows = workload_counts.district_workload(s, flt, state.now(), state.due_soon)
+        rows = workload_counts.district_workload(s, flt, state.now(), state.due_soon, tz=state.tz)
     return _json(
         [
             {

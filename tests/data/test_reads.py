@@ -101,16 +101,15 @@ def test_status_counts_and_scope(engine: Engine, history: dict[str, str]) -> Non
 
 def test_district_workload_counts_by_hand(engine: Engine, history: dict[str, str]) -> None:
     with session_of(engine) as s:
-        rows = {r.key: r for r in workload_counts.district_workload(s, CaseFilter(), NOW, SOON)}
+        rows = {
+            r.key: r for r in workload_counts.district_workload(s, CaseFilter(), NOW, SOON, tz=TZ)
+        }
     assert len(rows) == len(load_geography().districts)  # empty districts are listed too
     bishkek, osh = rows[ev.BISHKEK], rows[ev.OSH_CITY]
     assert (bishkek.open, bishkek.overdue, bishkek.due_soon) == (5, 1, 1)
-    assert (bishkek.age_0_3, bishkek.age_3_10, bishkek.age_10_30, bishkek.age_30_plus) == (
-        3,
-        1,
-        1,
-        0,
-    )
+    # I, received on Sunday at 20:00 (2 days 16 hours ago), is 3 local days old.
+    ages = (bishkek.age_0_3, bishkek.age_3_10, bishkek.age_10_30, bishkek.age_30_plus)
+    assert ages == (2, 2, 1, 0)
     assert (bishkek.received_24h, bishkek.received_7d, bishkek.received_30d) == (2, 5, 6)
     assert (bishkek.decided_24h, bishkek.decided_7d, bishkek.decided_30d) == (1, 1, 1)
     assert bishkek.late_30d == 0
@@ -131,20 +130,26 @@ def test_district_workload_counts_by_hand(engine: Engine, history: dict[str, str
 
 def test_workload_scoped_to_region(engine: Engine, history: dict[str, str]) -> None:
     with session_of(engine) as s:
-        rows = workload_counts.district_workload(s, CaseFilter(scope_region=OSH_REGION), NOW, SOON)
-        regions = workload_counts.region_workload(s, CaseFilter(scope_region=OSH_REGION), NOW, SOON)
+        rows = workload_counts.district_workload(
+            s, CaseFilter(scope_region=OSH_REGION), NOW, SOON, tz=TZ
+        )
+        regions = workload_counts.region_workload(
+            s, CaseFilter(scope_region=OSH_REGION), NOW, SOON, tz=TZ
+        )
     assert [r.key for r in rows] == [ev.OSH_CITY]
     assert [(r.key, r.open) for r in regions] == [(OSH_REGION, 1)]
 
 
 def test_drill_down_by_unit_and_officer(engine: Engine, history: dict[str, str]) -> None:
     with session_of(engine) as s:
-        units = workload_counts.workload_rows(s, CaseFilter(district=ev.BISHKEK), NOW, SOON, "unit")
+        units = workload_counts.workload_rows(
+            s, CaseFilter(district=ev.BISHKEK), NOW, SOON, "unit", tz=TZ
+        )
         officers = workload_counts.workload_rows(
-            s, CaseFilter(district=ev.BISHKEK, unit="U1"), NOW, SOON, "officer"
+            s, CaseFilter(district=ev.BISHKEK, unit="U1"), NOW, SOON, "officer", tz=TZ
         )
         unassigned = workload_counts.workload_rows(
-            s, CaseFilter(district=ev.BISHKEK, unit=queries.UNASSIGNED), NOW, SOON, "officer"
+            s, CaseFilter(district=ev.BISHKEK, unit=queries.UNASSIGNED), NOW, SOON, "officer", tz=TZ
         )
         cases, total = case_lists.cases_by_deadline(
             s, CaseFilter(status="open", unit="U1", officer="222"), NOW, SOON
@@ -159,7 +164,9 @@ def test_drill_down_by_unit_and_officer(engine: Engine, history: dict[str, str])
     assert {k: r.open for k, r in unassigned.items()} == {queries.UNASSIGNED: 2}
     assert ([c["reg_no"] for c in cases], total) == ([history["B"]], 1)
     with pytest.raises(ValueError):
-        workload_counts.workload_rows(session_of(engine), CaseFilter(), NOW, SOON, "category")
+        workload_counts.workload_rows(
+            session_of(engine), CaseFilter(), NOW, SOON, "category", tz=TZ
+        )
 
 
 def test_map_stats(engine: Engine, history: dict[str, str]) -> None:
@@ -271,7 +278,9 @@ def test_sql_counts_match_the_status_rule_on_a_simulated_history(engine: Engine)
         store(engine, *events[start : start + 1000])
     with session_of(engine) as s:
         cases = list(s.scalars(select(Case)))
-        rows = {r.key: r for r in workload_counts.district_workload(s, CaseFilter(), NOW, SOON)}
+        rows = {
+            r.key: r for r in workload_counts.district_workload(s, CaseFilter(), NOW, SOON, tz=TZ)
+        }
         counts = live_page.status_counts(s, CaseFilter(), NOW, SOON)
     assert len(cases) > 3000
     expected: dict[str, dict[str, int]] = {}
@@ -297,3 +306,42 @@ def test_sql_counts_match_the_status_rule_on_a_simulated_history(engine: Engine)
         sum(r.age_0_3 + r.age_3_10 + r.age_10_30 + r.age_30_plus for r in rows.values())
         == counts["open"]
     )
+
+
+def test_aging_counts_local_calendar_days_in_the_zone_given(engine: Engine) -> None:
+    """Today's receipts are 0 days old and yesterday's 1, whatever the hour: a case received a
+    second before local midnight three days ago is 3 days old (not 2.5 × 24 h), one received
+    at that midnight 2; the same instant is another day's in another zone."""
+    local = lambda *args: datetime(*args, tzinfo=TZ)  # noqa: E731
+    received = {
+        "3 days, a second before midnight": local(2026, 3, 8, 23, 59, 59),
+        "2 days, at midnight": local(2026, 3, 9, 0, 0),
+        "2 days here, 3 in UTC": local(2026, 3, 9, 3, 0),
+        "10 days, a second before midnight": local(2026, 3, 1, 23, 59, 59),
+        "9 days, at midnight": local(2026, 3, 2, 0, 0),
+        "30 days, a second before midnight": local(2026, 2, 9, 23, 59, 59),
+        "29 days, at midnight": local(2026, 2, 10, 0, 0),
+    }
+    store(
+        engine,
+        *(
+            ev.registered(
+                ev.next_reg_no(ev.OSH_CITY),
+                at + timedelta(minutes=10),
+                district=ev.OSH_CITY,
+                received_at=at,
+            )
+            for at in received.values()
+        ),
+    )
+    ages = ("age_0_3", "age_3_10", "age_10_30", "age_30_plus")
+    with session_of(engine) as s:
+        here, utc = (
+            workload_counts.workload_rows(s, CaseFilter(), NOW, SOON, "district", tz=zone)[
+                ev.OSH_CITY
+            ]
+            for zone in (TZ, ZoneInfo("UTC"))
+        )
+    assert [getattr(here, name) for name in ages] == [2, 2, 2, 1]
+    # In UTC (6 hours behind) each of them was received a local day earlier than in Bishkek.
+    assert [getattr(utc, name) for name in ages] == [0, 3, 2, 2]
