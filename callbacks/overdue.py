@@ -79,12 +79,12 @@ def refresh_overdue(
             context.due_soon,
             GRID_LIMIT,
         )
-    overdue_now = {str(c["reg_no"]) for c in overdue}
+    overdue_now = {c.reg_no for c in overdue}
     for reg_no in [*inputs.texts(pushed), *sorted(previous_soon & overdue_now)]:
         if reg_no in overdue_now and reg_no not in newly:
             newly.append(reg_no)
     newly = [r for r in newly if r in overdue_now][-NEWLY_KEPT:]
-    memory = {"newly": newly, "due_soon": [str(c["reg_no"]) for c in soon]}
+    memory = {"newly": newly, "due_soon": [c.reg_no for c in soon]}
     newly_set = set(newly)
     notice = (
         dbc.Badge(t("overdue.newly", lang, count=len(newly)), color="danger", className="fs-6")

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from components.formatting import iso_local
-from data.case_lists import EXPORT_FIELDS
+from data.case_lists import EXPORT_FIELDS, ListedCase
 
 CASE_FIELDS = (*EXPORT_FIELDS, "flag_comment", "flag_by", "flag_at")
 # A leading =, +, - or @ would make a spreadsheet run the cell as a formula.
@@ -35,9 +35,9 @@ def to_csv(rows: Iterable[Mapping[str, object]], fields: Sequence[str], tz: str)
     return out.getvalue()
 
 
-def cases_csv(rows: Iterable[Mapping[str, object]], tz: str) -> str:
+def cases_csv(cases: Iterable[ListedCase], tz: str) -> str:
     """Cases as CSV: the export fields plus the active flag."""
-    return to_csv(rows, CASE_FIELDS, tz)
+    return to_csv((case.as_dict() for case in cases), CASE_FIELDS, tz)
 
 
 def export_filename(kind: str, now: datetime, tz: str) -> str:

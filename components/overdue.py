@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import dash_ag_grid as dag
@@ -21,6 +21,7 @@ from components.common import (
 )
 from components.formatting import instant, local_datetime, zone
 from components.i18n import district_name, duration_text, grid_locale, label, region_name, t
+from data.case_lists import ListedCase
 from rules.access import Viewer
 
 TICK_MS = 60_000
@@ -28,24 +29,22 @@ NEW_MARK = "●"
 GRID_TIME = "%Y-%m-%d %H:%M"  # sorts as text
 
 
-def grid_time(value: object, tz: str) -> str:
+def grid_time(value: datetime | str | None, tz: str) -> str:
     """A local time as grid text that also sorts correctly ("2026-03-11 14:05")."""
-    moment = instant(value)  # type: ignore[arg-type]
+    moment = instant(value)
     return "" if moment is None else moment.astimezone(zone(tz)).strftime(GRID_TIME)
 
 
-def flag_text(row: Mapping[str, object], tz: str, lang: str) -> str:
+def flag_text(case: ListedCase, tz: str, lang: str) -> str:
     """ "comment — who, when" of a case's active flag ("" when not flagged)."""
-    if not row.get("flag_comment"):
+    flag = case.flag
+    if flag is None or not flag.comment:
         return ""
-    return (
-        f"{row['flag_comment']} — "
-        f"{t('flag.by', lang, by=row.get('flag_by'), at=local_datetime(row.get('flag_at'), tz))}"
-    )  # type: ignore[arg-type]
+    return f"{flag.comment} — {t('flag.by', lang, by=flag.by, at=local_datetime(flag.at, tz))}"
 
 
 def case_rows(
-    cases: Sequence[Mapping[str, object]],
+    cases: Sequence[ListedCase],
     lang: str,
     tz: str,
     now: datetime,
@@ -55,31 +54,26 @@ def case_rows(
     overdue (or how long left) as text, and whether the case just crossed its deadline."""
     rows = []
     for case in cases:
-        deadline = instant(case.get("deadline"))  # type: ignore[arg-type]
-        delta = (deadline - now) if deadline else None
+        delta = case.deadline - now
         rows.append(
             {
-                "reg_no": case["reg_no"],
-                "new": NEW_MARK if case["reg_no"] in newly else "",
-                "newly": case["reg_no"] in newly,
-                "status": label("status", str(case.get("status")), lang),
-                "overdue_by": duration_text(delta, lang)
-                if delta is not None and delta.total_seconds() <= 0
-                else "",
-                "time_left": duration_text(delta, lang)
-                if delta is not None and delta.total_seconds() > 0
-                else "",
-                "deadline": grid_time(deadline, tz),
-                "registered_at": grid_time(case.get("registered_at"), tz),
-                "district": district_name(str(case.get("district")), lang),
-                "region": region_name(str(case.get("region")), lang),
-                "category": label("category", str(case.get("category")), lang),
-                "kind": label("kind", str(case.get("kind")), lang),
-                "unit": case.get("unit") or "",
-                "officer": case.get("officer") or "",
-                "flagged": bool(case.get("flagged")),
+                "reg_no": case.reg_no,
+                "new": NEW_MARK if case.reg_no in newly else "",
+                "newly": case.reg_no in newly,
+                "status": label("status", case.status, lang),
+                "overdue_by": duration_text(delta, lang) if delta.total_seconds() <= 0 else "",
+                "time_left": duration_text(delta, lang) if delta.total_seconds() > 0 else "",
+                "deadline": grid_time(case.deadline, tz),
+                "registered_at": grid_time(case.registered_at, tz),
+                "district": district_name(case.district, lang),
+                "region": region_name(case.region, lang),
+                "category": label("category", case.category, lang),
+                "kind": label("kind", case.kind, lang),
+                "unit": case.unit or "",
+                "officer": case.officer or "",
+                "flagged": case.flagged,
                 "flag": flag_text(case, tz, lang),
-                "summary": case.get("summary") or "",
+                "summary": case.summary or "",
             }
         )
     return rows

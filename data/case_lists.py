@@ -6,8 +6,9 @@ grids), always scoped to the reader's region when they have one."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,30 +16,71 @@ from sqlalchemy.orm import Session
 from data import status
 from data.models import Case, Flag
 from data.queries import CaseFilter, filtered, scoped
-from rules.deadlines import case_status
-
-EXPORT_FIELDS = (
-    "reg_no",
-    "district",
-    "region",
-    "category",
-    "kind",
-    "status",
-    "received_at",
-    "registered_at",
-    "deadline",
-    "decision",
-    "decided_at",
-    "unit",
-    "officer",
-    "flagged",
-    "priority",
-    "late_registration",
-)
+from rules.deadlines import Status, case_status
 
 
-def case_summary(case: Case, now: datetime, due_soon: timedelta) -> dict[str, object]:
-    """The export/API fields of one case, with its status evaluated at `now`."""
+@dataclass(frozen=True)
+class CaseSummary:
+    """A case as lists, exports and the API show it, with its status at one instant."""
+
+    reg_no: str
+    district: str
+    region: str
+    category: str
+    kind: str
+    status: Status
+    received_at: datetime
+    registered_at: datetime
+    deadline: datetime
+    decision: str | None
+    decided_at: datetime | None
+    unit: str | None
+    officer: str | None
+    flagged: bool
+    priority: str
+    late_registration: bool
+
+    def as_dict(self) -> dict[str, object]:
+        """The fields by name (the export's columns, the API's JSON object)."""
+        return {name: getattr(self, name) for name in _field_names(type(self))}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+EXPORT_FIELDS = _field_names(CaseSummary)
+
+
+@dataclass(frozen=True)
+class ActiveFlag:
+    """A case's newest uncleared flag: its id, comment, who set it and when."""
+
+    id: int
+    comment: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ListedCase(CaseSummary):
+    """A case as the grids list it: its summary, its description and its active flag."""
+
+    summary: str | None
+    flag: ActiveFlag | None
+
+    def as_dict(self) -> dict[str, object]:
+        """The export's fields with the summary text and the flag's comment, author, time."""
+        data = {name: getattr(self, name) for name in EXPORT_FIELDS}
+        data["summary"] = self.summary
+        data["flag_comment"] = self.flag.comment if self.flag else None
+        data["flag_by"] = self.flag.by if self.flag else None
+        data["flag_at"] = self.flag.at if self.flag else None
+        return data
+
+
+def summary_values(case: Case, now: datetime, due_soon: timedelta) -> dict[str, Any]:
+    """The CaseSummary fields of a stored case by name (for the read models built on it)."""
     return {
         "reg_no": case.reg_no,
         "district": case.district,
@@ -59,6 +101,11 @@ def case_summary(case: Case, now: datetime, due_soon: timedelta) -> dict[str, ob
     }
 
 
+def case_summary(case: Case, now: datetime, due_soon: timedelta) -> CaseSummary:
+    """The summary of one stored case, with its status evaluated at `now`."""
+    return CaseSummary(**summary_values(case, now, due_soon))
+
+
 def case_summaries(
     session: Session,
     flt: CaseFilter,
@@ -68,7 +115,7 @@ def case_summaries(
     limit: int | None = None,
     offset: int = 0,
     order: str = "deadline",
-) -> list[dict[str, object]]:
+) -> list[CaseSummary]:
     """Case summaries matching `flt`, ordered by deadline (most overdue first) or newest."""
     query = filtered(select(Case), flt, now, due_soon)
     query = (
@@ -83,7 +130,7 @@ def case_summaries(
 
 def iter_case_summaries(
     session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, chunk: int = 5000
-) -> Iterator[dict[str, object]]:
+) -> Iterator[CaseSummary]:
     """All matching case summaries, streamed in chunks (for exports of any size)."""
     last: str | None = None
     while True:
@@ -99,9 +146,9 @@ def iter_case_summaries(
         session.expunge_all()
 
 
-def active_flags(session: Session, reg_nos: Sequence[str]) -> dict[str, dict]:
-    """The newest uncleared flag of each of these cases: comment, by, at."""
-    result: dict[str, dict] = {}
+def active_flags(session: Session, reg_nos: Sequence[str]) -> dict[str, ActiveFlag]:
+    """The newest uncleared flag of each of these cases."""
+    result: dict[str, ActiveFlag] = {}
     if not reg_nos:
         return result
     query = (
@@ -110,18 +157,13 @@ def active_flags(session: Session, reg_nos: Sequence[str]) -> dict[str, dict]:
         .order_by(Flag.created_at)
     )
     for flag in session.scalars(query):
-        result[flag.reg_no] = {
-            "id": flag.id,
-            "comment": flag.comment,
-            "by": flag.created_by,
-            "at": flag.created_at,
-        }
+        result[flag.reg_no] = ActiveFlag(flag.id, flag.comment, flag.created_by, flag.created_at)
     return result
 
 
 def cases_by_deadline(
     session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, limit: int = 2000
-) -> tuple[list[dict[str, object]], int]:
+) -> tuple[list[ListedCase], int]:
     """Summaries of matching cases (most urgent deadline first, at most `limit`) with their
     active flag attached, and the total number of matches."""
     total = int(
@@ -130,15 +172,14 @@ def cases_by_deadline(
     query = scoped(select(Case), flt, now, due_soon).order_by(Case.deadline, Case.reg_no)
     cases = list(session.scalars(query.limit(limit)))
     flags = active_flags(session, [c.reg_no for c in cases if c.flagged])
-    rows = []
-    for item in cases:
-        row = case_summary(item, now, due_soon)
-        row["summary"] = item.summary
-        flag = flags.get(item.reg_no)
-        row["flag_comment"] = flag["comment"] if flag else None
-        row["flag_by"] = flag["by"] if flag else None
-        row["flag_at"] = flag["at"] if flag else None
-        rows.append(row)
+    rows = [
+        ListedCase(
+            **summary_values(item, now, due_soon),
+            summary=item.summary,
+            flag=flags.get(item.reg_no),
+        )
+        for item in cases
+    ]
     return rows, total
 
 

@@ -152,7 +152,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     due_soon = timedelta(hours=settings.due_soon_hours)
     exported = 0
     with make_sessionmaker(runtime.engine)() as session:
-        rows = (_exportable(row, tz) for row in iter_case_summaries(session, flt, now, due_soon))
+        rows = (
+            _exportable(case.as_dict(), tz)
+            for case in iter_case_summaries(session, flt, now, due_soon)
+        )
         if args.format == "csv":
             writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_FIELDS)
             writer.writeheader()

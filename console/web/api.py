@@ -160,7 +160,7 @@ def cases() -> tuple[Response, int]:
             "api:cases",
             {"filter": {k: v for k, v in args.items()}, "rows": len(rows)},
         )
-    response, status = _json(rows)
+    response, status = _json([row.as_dict() for row in rows])
     if len(rows) == limit:
         following = {**args, "limit": str(limit), "offset": str(offset + limit)}
         response.headers["Link"] = f'</api/v1/cases?{urlencode(following)}>; rel="next"'
@@ -184,14 +184,7 @@ def case(reg_no: str) -> tuple[Response, int]:
         return error(f"no case {reg_no}", 404)
     with state.writer.begin() as s:
         audit.record(s, viewer.username, "case_view", reg_no, {"via": "api"})
-    return _json(
-        {
-            **detail.case,
-            "events": detail.events,
-            "deadlines": detail.deadlines,
-            "flags": detail.flags,
-        }
-    )
+    return _json(detail.as_dict())
 
 
 def _flag_json(flag: flags.FlagInfo) -> dict[str, object]:

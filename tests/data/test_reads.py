@@ -162,7 +162,7 @@ def test_drill_down_by_unit_and_officer(engine: Engine, history: dict[str, str])
     assert units[queries.UNASSIGNED].decided_24h == 1
     assert {k: r.open for k, r in officers.items()} == {"111": 1, "222": 1}
     assert {k: r.open for k, r in unassigned.items()} == {queries.UNASSIGNED: 2}
-    assert ([c["reg_no"] for c in cases], total) == ([history["B"]], 1)
+    assert ([c.reg_no for c in cases], total) == ([history["B"]], 1)
     with pytest.raises(ValueError):
         workload_counts.workload_rows(
             session_of(engine), CaseFilter(), NOW, SOON, "category", tz=TZ
@@ -248,11 +248,12 @@ def test_case_list_overdue_sorted_with_flags(engine: Engine, history: dict[str, 
         osh_units = case_lists.units_with_open_cases(
             s, CaseFilter(scope_region=OSH_REGION), NOW, SOON
         )
-    assert [c["reg_no"] for c in overdue] == [history["B"], history["F"]] and total == 2
-    assert overdue[1]["flag_comment"] == "проверить" and overdue[1]["flag_by"] == "pros"
-    assert overdue[0]["flag_comment"] is None and overdue[0]["status"] == "overdue"
-    assert [c["reg_no"] for c in flagged] == [history["F"]]
-    assert [c["reg_no"] for c in soon] == [history["I"]]
+    assert [c.reg_no for c in overdue] == [history["B"], history["F"]] and total == 2
+    flag = overdue[1].flag
+    assert flag is not None and (flag.comment, flag.by) == ("проверить", "pros")
+    assert overdue[0].flag is None and overdue[0].status == "overdue"
+    assert [c.reg_no for c in flagged] == [history["F"]]
+    assert [c.reg_no for c in soon] == [history["I"]]
     assert (len(limited), limited_total) == (2, 6)
     assert (units, osh_units) == (["U1", "U2"], [])
 
@@ -263,11 +264,11 @@ def test_case_detail_history_and_scope(engine: Engine, history: dict[str, str]) 
         hidden = case_record.case_detail(s, history["C"], OSH_REGION, NOW, SOON)
         missing = case_record.case_detail(s, "KUP-NOPE-000001", None, NOW, SOON)
     assert hidden is None and missing is None and detail is not None
-    assert [e["type"] for e in detail.events] == ["registered", "assigned", "extended"]
-    assert [d["reason"] for d in detail.deadlines] == ["registered", "extended by head"]
-    assert detail.deadlines[-1]["deadline"] == datetime(2026, 3, 30, tzinfo=TZ)
-    assert detail.case["status"] == "open" and detail.case["unit"] == "U1"
-    assert detail.flags == []
+    assert [e.type for e in detail.events] == ["registered", "assigned", "extended"]
+    assert [d.reason for d in detail.deadlines] == ["registered", "extended by head"]
+    assert detail.deadlines[-1].deadline == datetime(2026, 3, 30, tzinfo=TZ)
+    assert detail.case.status == "open" and detail.case.unit == "U1"
+    assert detail.flags == ()
 
 
 def test_sql_counts_match_the_status_rule_on_a_simulated_history(engine: Engine) -> None:
