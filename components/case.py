@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from components import ids
 from components.common import card, empty_state, loading, status_badge
@@ -63,6 +65,7 @@ def event_item(event: CaseEvent, lang: str, tz: str) -> dbc.ListGroupItem:
     ]
     if event.actor:
         head.append(html.Span(f"{t('case.actor', lang)}: {event.actor}", className="small"))
+    data_attributes: dict[str, Any] = {"data-type": event.type}
     if not event.applied:
         head.append(dbc.Badge(t("case.pending", lang), color="warning", text_color="dark"))
     return dbc.ListGroupItem(
@@ -73,7 +76,7 @@ def event_item(event: CaseEvent, lang: str, tz: str) -> dbc.ListGroupItem:
                 if details
                 else None,
             ],
-            **{"data-type": event.type},
+            **data_attributes,
         ),
         className="kup-event",
     )
@@ -109,7 +112,7 @@ def flag_controls(lang: str) -> html.Div:
     )
 
 
-def flag_list(flags: Sequence[FlagEntry], lang: str, tz: str, can_flag: bool) -> list:
+def flag_list(flags: Sequence[FlagEntry], lang: str, tz: str, can_flag: bool) -> list[Component]:
     """Every flag (active first as stored), who set it and when; clear buttons if allowed."""
     if not flags:
         return [empty_state(t("flag.none", lang))]
@@ -171,7 +174,7 @@ def deadline_text(case: CaseSummary, lang: str, tz: str, now: datetime | None) -
 
 def case_body(
     detail: CaseDetail, lang: str, tz: str, can_flag: bool, now: datetime | None = None
-) -> list:
+) -> list[Component]:
     """The case's page content from its CaseDetail (`now` for the time left)."""
     case = detail.case
     badges = [

@@ -19,10 +19,11 @@ from components.common import (
     loading,
     region_options,
 )
-from components.formatting import instant, local_datetime, zone
+from components.formatting import local_datetime
 from components.i18n import district_name, duration_text, grid_locale, label, region_name, t
 from data.case_lists import ListedCase
 from rules.access import Viewer
+from rules.clock import instant, zone
 
 TICK_MS = 60_000
 NEW_MARK = "●"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import redis
@@ -275,46 +275,42 @@ def ingest_freshness(
     now = now or datetime.now(UTC)
     state = load_state(session, config.stream)
     gaps = len(read_gaps(session, config.stream))
-    base = dict(
+    # What the store says, whatever Redis says: nothing waits, until Redis says otherwise.
+    known = IngestFreshness(
         checked_at=now,
+        redis_ok=True,
         last_stored_at=state.last_stored_at,
         last_entry_id=state.last_id,
         last_entry_at=streams.id_time(state.last_id),
+        lag=0,
+        lag_exact=True,
+        pending=0,
+        oldest_unstored_id=None,
+        stale_since=None,
+        behind_s=0.0,
+        stale=False,
         gaps=gaps,
     )
     try:
         backlog = streams.group_backlog(client, config, cap=cap)
     except redis.RedisError as exc:
-        return IngestFreshness(
+        return replace(
+            known,
             redis_ok=False,
             lag=None,
             lag_exact=False,
             pending=None,
-            oldest_unstored_id=None,
-            stale_since=None,
             behind_s=None,
             stale=True,
             error=type(exc).__name__,
-            **base,
-        )  # type: ignore[arg-type]
+        )
     if backlog is None:  # no stream or no group yet: nothing to be behind on
-        return IngestFreshness(
-            redis_ok=True,
-            lag=0,
-            lag_exact=True,
-            pending=0,
-            oldest_unstored_id=None,
-            stale_since=None,
-            behind_s=0.0,
-            stale=False,
-            notes=[NO_STREAM_OR_GROUP],
-            **base,
-        )  # type: ignore[arg-type]
+        return replace(known, notes=[NO_STREAM_OR_GROUP])
     oldest = backlog.oldest_unstored_id
     since = streams.id_time(oldest) if oldest else None
     behind = max((now - since).total_seconds(), 0.0) if since else 0.0
-    return IngestFreshness(
-        redis_ok=True,
+    return replace(
+        known,
         lag=backlog.lag,
         lag_exact=backlog.lag_exact,
         pending=backlog.pending,
@@ -322,5 +318,4 @@ def ingest_freshness(
         stale_since=since,
         behind_s=behind,
         stale=behind > stale_after.total_seconds(),
-        **base,
-    )  # type: ignore[arg-type]
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -90,7 +91,9 @@ FEED_FIELDS = (
 )
 
 
-def recent_registrations(session: Session, flt: CaseFilter, limit: int = 50) -> list[dict]:
+def recent_registrations(
+    session: Session, flt: CaseFilter, limit: int = 50
+) -> list[dict[str, Any]]:
     """The newest registrations (the live feed), newest first, with their summaries."""
     query = scoped(
         select(*[getattr(Case, f) for f in FEED_FIELDS]), every_status(flt), by_time=True
@@ -111,7 +114,7 @@ def registered_since(session: Session, flt: CaseFilter, since: datetime) -> int:
 
 def recent_points(
     session: Session, flt: CaseFilter, now: datetime, hours: float = 24, limit: int = 1000
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Registrations of the last `hours` that have coordinates (map points), newest first."""
     query = select(
         Case.reg_no, Case.category, Case.district, Case.registered_at, Case.lat, Case.lon

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, case, false, func, literal
 from sqlalchemy.orm import InstrumentedAttribute
@@ -14,6 +15,8 @@ from data.db import FreeText
 from data.models import Case
 from data.reference import load_geography
 from data.status import status_filter
+
+Row = TypeVarTuple("Row")  # the column types of a select a filter is applied to
 
 STATUSES = ("open", "due_soon", "overdue", "decided", "all")
 
@@ -57,8 +60,13 @@ REGION_BY_TIME = Case.region + literal("")
 
 
 def filtered(
-    query: Select, flt: CaseFilter, now: datetime, due_soon: timedelta, *, by_time: bool = False
-) -> Select:
+    query: Select[*Row],
+    flt: CaseFilter,
+    now: datetime,
+    due_soon: timedelta,
+    *,
+    by_time: bool = False,
+) -> Select[*Row]:
     """Apply a CaseFilter (and the reader's region scope) to a select over Case. `by_time`: the
     query reads by registration time (newest, or since an instant): its region conditions
     leave the registration-time index to the planner (REGION_BY_TIME)."""
@@ -91,13 +99,13 @@ def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def scoped(
-    query: Select,
+    query: Select[*Row],
     flt: CaseFilter,
     now: datetime | None = None,
     due_soon: timedelta = timedelta(0),
     *,
     by_time: bool = False,
-) -> Select:
+) -> Select[*Row]:
     """Apply the filter (its status at `now`, if any) and the UNASSIGNED drill-down values;
     `by_time`: a read by registration time (see data.queries.filtered)."""
     if now is None:

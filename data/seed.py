@@ -19,10 +19,10 @@ import io
 import itertools
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
@@ -52,10 +52,13 @@ from rules.contract import SCHEMA_VERSION, Event
 from rules.deadlines import case_status, get_rule_set, is_working_day
 from rules.lifecycle import CaseState, DeadlineChange, apply_event, register_case
 
+T = TypeVar("T")
 CHUNK = 20_000
 DAY_OFF_WEIGHT = 0.7
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_cases, _events, _changes = Case.__table__, EventRow.__table__, DeadlineChangeRow.__table__
+_cases, _events, _changes = (
+    Case.metadata.tables[model.__tablename__] for model in (Case, EventRow, DeadlineChangeRow)
+)
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,10 @@ def _copy_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> No
         buffer.write("\t".join(_copy_value(row[c]) for c in columns))
         buffer.write("\n")
     buffer.seek(0)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    driver = conn.connection.driver_connection  # psycopg2's own connection
+    if driver is None:
+        raise RuntimeError("the PostgreSQL connection is closed")
+    cursor = driver.cursor()
     try:
         cursor.copy_expert(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN", buffer)
     finally:
@@ -310,7 +316,7 @@ class _CaseMaker:
         for received in self._instants(count, days):
             yield self._case(received)
 
-    def _pick(self, items: list, cum: list[float]) -> Any:
+    def _pick(self, items: Sequence[T], cum: Sequence[float]) -> T:
         return items[bisect.bisect(cum, self.rng.random() * cum[-1])]
 
     def _case(self, received_ts: float) -> _Seeded:
@@ -366,8 +372,8 @@ class _CaseMaker:
             registration.update(lat=lat, lon=lon)
         item = _Seeded(reg_no, district.region)
         event = self._event(item, "registered", registered, officer_pool[0], registration)
-        state, change = register_case(event, self.tz, self.rules)
-        item.change(event, change)
+        state, registration_change = register_case(event, self.tz, self.rules)
+        item.change(event, registration_change)
 
         t = _second(registered + timedelta(minutes=5 + rng.expovariate(1 / 100)))
         if t > now:
@@ -381,7 +387,7 @@ class _CaseMaker:
             if at > now:
                 return item.done(state)
             t = at
-            extension = {
+            extension: dict[str, object] = {
                 "days": ext_days,
                 "authority": "prosecutor" if ext_days == 30 and kind != "appeal" else "head",
                 "reason": "Требуется проведение экспертизы"

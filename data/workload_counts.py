@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from data import status
 from data.models import Case
@@ -19,7 +20,13 @@ from data.queries import UNASSIGNED, CaseFilter, count_if, every_status, scoped,
 from data.reference import load_geography
 from rules.clock import end_of_local_day, local_date
 
-GROUPS = ("region", "district", "unit", "officer")
+GROUP_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
+    "region": Case.region,
+    "district": Case.district,
+    "unit": Case.unit,
+    "officer": Case.officer,
+}
+GROUPS = tuple(GROUP_COLUMNS)
 
 
 AGE_BUCKETS = (
@@ -60,10 +67,10 @@ class WorkloadRow:
 COUNT_FIELDS = tuple(f.name for f in fields(WorkloadRow) if f.name != "key")
 
 
-def _group_column(group_by: str):  # type: ignore[no-untyped-def]
-    if group_by not in GROUPS:
+def _group_column(group_by: str) -> InstrumentedAttribute[Any]:
+    if group_by not in GROUP_COLUMNS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
-    return getattr(Case, group_by)
+    return GROUP_COLUMNS[group_by]
 
 
 def received_days_ago(
@@ -191,11 +198,8 @@ def local_days(now: datetime, tz: ZoneInfo, days: int) -> list[tuple[date, datet
 
 
 def _bisect_case(
-    column,
-    ends: list[datetime],
-    low: int,  # type: ignore[no-untyped-def]
-    high: int,
-):
+    column: InstrumentedAttribute[Any], ends: list[datetime], low: int, high: int
+) -> ColumnElement[int]:
     """The index i in [low, high) of the first day whose end lies after `column`."""
     if high - low == 1:
         return literal(low)
@@ -208,17 +212,17 @@ def _bisect_case(
 
 def _daily(
     session: Session,
-    column,
+    column: InstrumentedAttribute[Any],
     flt: CaseFilter,
-    now: datetime,  # type: ignore[no-untyped-def]
+    now: datetime,
     due_soon: timedelta,
     bounds: list[tuple[date, datetime, datetime]],
 ) -> list[int]:
     """Count rows per day of `bounds` by `column` (one range scan; the day index is a CASE
     that bisects the day boundaries, so each row costs a handful of comparisons)."""
     day_index = _bisect_case(column, [end for _, _, end in bounds], 0, len(bounds))
-    inner = select(day_index.label("day")).where(column >= bounds[0][1], column < bounds[-1][2])
-    inner = scoped(inner.select_from(Case), every_status(flt), now, due_soon).subquery()
+    in_range = select(day_index.label("day")).where(column >= bounds[0][1], column < bounds[-1][2])
+    inner = scoped(in_range.select_from(Case), every_status(flt), now, due_soon).subquery()
     counts = [0] * len(bounds)
     for index, n in session.execute(select(inner.c.day, func.count()).group_by(inner.c.day)):
         if 0 <= index < len(bounds):
