@@ -2,8 +2,9 @@
 PostgreSQL), the JSON API over HTTP from a real web process, and the peak memory of the web and
 ingest processes working on that store.
 
-The queries are the ones the pages and the API run (data.aggregates, data.queries), each timed
-in a fresh session as a request would use, after one warm-up run.
+The queries are the ones the pages and the API run (data.live_page, data.workload_counts,
+data.case_lists, data.case_record), each timed in a fresh session as a request would use, after
+one warm-up run.
 """
 
 from __future__ import annotations
@@ -40,10 +41,11 @@ from benchmarks.common import (
 from benchmarks.ingest import make_events
 from benchmarks.stack import api_user
 from console.config import Settings
-from data import aggregates, streams
+from data import case_lists, case_record, live_page, streams, workload_counts
+from data.case_lists import case_summaries
 from data.db import make_engine, make_sessionmaker
 from data.models import Case
-from data.queries import CaseFilter, list_cases
+from data.queries import CaseFilter
 from data.schema import upgrade
 from data.seed import seed_cases
 from rules.clock import DEFAULT_TZ, utc_naive, zone
@@ -74,53 +76,55 @@ Query = Callable[[Any, Context], object]
 QUERIES: list[tuple[str, Query]] = [
     (
         "workload API (55 districts)",
-        lambda s, c: aggregates.district_workload(s, CaseFilter(), c.now, DUE_SOON),
+        lambda s, c: workload_counts.district_workload(s, CaseFilter(), c.now, DUE_SOON, tz=zone(DEFAULT_TZ)),
     ),
     (
         "workload, one region's scope",
-        lambda s, c: aggregates.district_workload(
-            s, CaseFilter(scope_region="KG-C"), c.now, DUE_SOON
+        lambda s, c: workload_counts.district_workload(
+            s, CaseFilter(scope_region="KG-C"), c.now, DUE_SOON, tz=zone(DEFAULT_TZ)
         ),
     ),
     (
         "overdue list, first page sorted",
-        lambda s, c: list_cases(s, CaseFilter(status="overdue"), c.now, DUE_SOON, limit=PAGE),
+        lambda s, c: case_summaries(s, CaseFilter(status="overdue"), c.now, DUE_SOON, limit=PAGE),
     ),
     (
         "overdue page grid (2,000 + count)",
-        lambda s, c: aggregates.case_list(s, CaseFilter(status="overdue"), c.now, DUE_SOON, GRID),
+        lambda s, c: case_lists.cases_by_deadline(
+            s, CaseFilter(status="overdue"), c.now, DUE_SOON, GRID
+        ),
     ),
     (
         "map aggregation (districts)",
-        lambda s, c: aggregates.district_map_stats(s, CaseFilter(), c.now, DUE_SOON),
+        lambda s, c: live_page.district_map_stats(s, CaseFilter(), c.now, DUE_SOON),
     ),
     (
         "live page counters + feed",
         lambda s, c: (
-            aggregates.status_counts(s, CaseFilter(), c.now, DUE_SOON),
-            aggregates.recent_registrations(s, CaseFilter(), 50),
-            aggregates.recent_points(s, CaseFilter(), c.now, 24),
+            live_page.status_counts(s, CaseFilter(), c.now, DUE_SOON),
+            live_page.recent_registrations(s, CaseFilter(), 50),
+            live_page.recent_points(s, CaseFilter(), c.now, 24),
         ),
     ),
     (
         "case page (events, deadlines, flags)",
-        lambda s, c: aggregates.case_detail(s, c.rng.choice(c.reg_nos), None, c.now, DUE_SOON),
+        lambda s, c: case_record.case_detail(s, c.rng.choice(c.reg_nos), None, c.now, DUE_SOON),
     ),
     (
         "drill-down: units of Bishkek",
-        lambda s, c: aggregates.workload_rows(
-            s, CaseFilter(district=c.district), c.now, DUE_SOON, "unit"
+        lambda s, c: workload_counts.workload_rows(
+            s, CaseFilter(district=c.district), c.now, DUE_SOON, "unit", tz=zone(DEFAULT_TZ)
         ),
     ),
     (
         "drill-down: open cases of a unit",
-        lambda s, c: aggregates.case_list(
+        lambda s, c: case_lists.cases_by_deadline(
             s, CaseFilter(status="open", district=c.district, unit=c.unit), c.now, DUE_SOON, GRID
         ),
     ),
     (
         "30-day intake vs decisions chart",
-        lambda s, c: aggregates.intake_vs_decisions(
+        lambda s, c: workload_counts.intake_vs_decisions(
             s, CaseFilter(), c.now, DUE_SOON, zone(DEFAULT_TZ)
         ),
     ),

@@ -60,7 +60,7 @@ def polling_app(engine: Engine):  # type: ignore[no-untyped-def]
     from components.i18n import DEFAULT_LANG
     from components.live import feed, new_count, status_strip
     from components.live_map import DEFAULT_MEASURE, map_patch
-    from data import aggregates
+    from data import live_page
     from data.db import make_sessionmaker
     from data.queries import CaseFilter
     from rules.clock import zone
@@ -89,9 +89,9 @@ def polling_app(engine: Engine):  # type: ignore[no-untyped-def]
     def refresh_feed(_n: int | None):  # type: ignore[no-untyped-def]
         now, flt = datetime.now(UTC), CaseFilter()
         with sessions() as session:
-            rows = aggregates.recent_registrations(session, flt, FEED_SIZE)
-            fresh = aggregates.registered_since(session, flt, opened)
-            counts = aggregates.status_counts(session, flt, now, due_soon)
+            rows = live_page.recent_registrations(session, flt, FEED_SIZE)
+            fresh = live_page.registered_since(session, flt, opened)
+            counts = live_page.status_counts(session, flt, now, due_soon)
         return (
             feed(rows, DEFAULT_LANG, tz),
             new_count(fresh, DEFAULT_LANG),
@@ -102,7 +102,7 @@ def polling_app(engine: Engine):  # type: ignore[no-untyped-def]
     def refresh_points(_n: int | None):  # type: ignore[no-untyped-def]
         now = datetime.now(UTC)
         with sessions() as session:
-            points = aggregates.recent_points(session, CaseFilter(), now, POINT_HOURS)
+            points = live_page.recent_points(session, CaseFilter(), now, POINT_HOURS)
         return map_patch(None, points, DEFAULT_MEASURE, DEFAULT_LANG, tz)
 
     return app

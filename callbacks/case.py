@@ -14,7 +14,7 @@ from callbacks.context import Context, request_context
 from components import ids
 from components.case import case_body, case_not_found
 from components.i18n import t
-from data import aggregates, audit, flags
+from data import audit, case_record, flags
 
 
 def show_case(context: Context, reg_no: Any, lang: Any, record_view: bool) -> Any:
@@ -24,7 +24,7 @@ def show_case(context: Context, reg_no: Any, lang: Any, record_view: bool) -> An
     if not reg_no:
         raise PreventUpdate
     with context.sessions() as session:
-        detail = aggregates.case_detail(
+        detail = case_record.case_detail(
             session, reg_no, context.viewer.region, context.now, context.due_soon
         )
     if detail is None:

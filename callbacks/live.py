@@ -44,10 +44,10 @@ from components.live_map import (
     points_arrays,
 )
 from components.workload import Drill, drill_search
-from data import aggregates
+from data import live_page
 from data.queries import CaseFilter
 
-FEED_SIZE = aggregates.LIVE_FEED_SIZE
+FEED_SIZE = live_page.LIVE_FEED_SIZE
 POINT_HOURS = 24
 SHARED_READS = 64  # feeds and point arrays of the latest flushes (scopes, languages) kept
 SHARED_SKEW = timedelta(seconds=60)  # a view older or newer than this: query as before
@@ -177,7 +177,7 @@ def _shared_feed(context: Context, view: PushedView) -> list[Any]:
 
     def read() -> list[Any]:
         with context.sessions() as session:
-            return aggregates.recent_registrations(
+            return live_page.recent_registrations(
                 session, CaseFilter(scope_region=view.scope), FEED_SIZE
             )
 
@@ -201,7 +201,7 @@ def _view_count(
         offset = inputs.number(counted.get("offset"))
     else:
         with context.sessions() as session:
-            offset = aggregates.registered_since(session, flt, since) - aggregates.registered_since(
+            offset = live_page.registered_since(session, flt, since) - live_page.registered_since(
                 session, flt, view.anchor
             )
     count = max(view.total + offset, inputs.number(counted.get("count")) if mine else 0, 0)
@@ -240,9 +240,9 @@ def refresh_feed(
             memory,
         )
     with context.sessions() as session:
-        rows = aggregates.recent_registrations(session, flt, FEED_SIZE)
-        stored = aggregates.registered_since(session, flt, since)
-        counts = aggregates.status_counts(session, flt, context.now, context.due_soon)
+        rows = live_page.recent_registrations(session, flt, FEED_SIZE)
+        stored = live_page.registered_since(session, flt, since)
+        counts = live_page.status_counts(session, flt, context.now, context.due_soon)
     count = stored
     if counted.get("key") == key:
         pushed = pushed_matching(payload, filters) if payload else 0
@@ -268,7 +268,7 @@ def shared_point_arrays(
 
     def read() -> list[dict[str, list]]:
         with context.sessions() as session:
-            points = aggregates.recent_points(session, flt, as_of, POINT_HOURS)
+            points = live_page.recent_points(session, flt, as_of, POINT_HOURS)
         return points_arrays(points, lang, context.tz)
 
     return shared_read(("points", context.sessions, flt, as_of, lang, context.tz), read)
@@ -306,7 +306,7 @@ def update_map(
         stats = pushed_shading(context, filters, shading)
         if stats is None:
             with context.sessions() as session:
-                stats = aggregates.district_map_stats(session, flt, context.now, context.due_soon)
+                stats = live_page.district_map_stats(session, flt, context.now, context.due_soon)
         return map_patch(stats, None, measure, lang, context.tz), key
     if (
         patching
@@ -329,11 +329,11 @@ def update_map(
             point_arrays=shared_point_arrays(context, flt, view.as_of, lang),
         ), key
     with context.sessions() as session:
-        points = aggregates.recent_points(session, flt, context.now, POINT_HOURS)
+        points = live_page.recent_points(session, flt, context.now, POINT_HOURS)
         stats = (
             None
             if patching and trigger == ids.SOCKET
-            else aggregates.district_map_stats(session, flt, context.now, context.due_soon)
+            else live_page.district_map_stats(session, flt, context.now, context.due_soon)
         )
     if patching:
         return map_patch(stats, points, measure, lang, context.tz), key

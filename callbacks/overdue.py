@@ -27,7 +27,7 @@ from components.common import district_options
 from components.export import cases_csv, export_filename
 from components.i18n import t
 from components.overdue import case_rows
-from data import aggregates, audit
+from data import audit, case_lists
 from data.queries import CaseFilter
 
 GRID_LIMIT = 2000
@@ -70,14 +70,14 @@ CaseLists = tuple[list[dict[str, object]], int, list[dict[str, object]], int]
 def read_lists(context: Context, filters: Sequence[Any]) -> CaseLists:
     """The overdue and the due-soon cases (at most GRID_LIMIT each) and their totals."""
     with context.sessions() as session:
-        overdue, overdue_total = aggregates.case_list(
+        overdue, overdue_total = case_lists.cases_by_deadline(
             session,
             overdue_filter(context, "overdue", *filters),
             context.now,
             context.due_soon,
             GRID_LIMIT,
         )
-        soon, soon_total = aggregates.case_list(
+        soon, soon_total = case_lists.cases_by_deadline(
             session,
             overdue_filter(context, "due_soon", *filters),
             context.now,
@@ -119,12 +119,12 @@ def refresh_overdue(
         )
     else:
         overdue, overdue_total, soon, soon_total = read_lists(context, filters)
-    overdue_now = {str(c["reg_no"]) for c in overdue}
+    overdue_now = {c.reg_no for c in overdue}
     for reg_no in [*inputs.texts(pushed), *sorted(previous_soon & overdue_now)]:
         if reg_no in overdue_now and reg_no not in newly:
             newly.append(reg_no)
     newly = [r for r in newly if r in overdue_now][-NEWLY_KEPT:]
-    memory = {"newly": newly, "due_soon": [str(c["reg_no"]) for c in soon]}
+    memory = {"newly": newly, "due_soon": [c.reg_no for c in soon]}
     newly_set = set(newly)
     notice = (
         dbc.Badge(t("overdue.newly", lang, count=len(newly)), color="danger", className="fs-6")
@@ -145,7 +145,7 @@ def unit_options(context: Context, region: Any, district: Any) -> list[dict[str,
     """Units holding undecided cases within the viewer's scope and the chosen area."""
     flt = context.case_filter(region=inputs.text(region), district=inputs.text(district))
     with context.sessions() as session:
-        units = aggregates.distinct_units(session, flt, context.now, context.due_soon)
+        units = case_lists.units_with_open_cases(session, flt, context.now, context.due_soon)
     return [{"label": u, "value": u} for u in units]
 
 
@@ -182,7 +182,7 @@ def export_overdue(context: Context, tab: Any, filters: Sequence[Any]) -> dict:
     status = active_status(tab)
     flt = overdue_filter(context, status, *filters)
     with context.sessions() as session:
-        rows, total = aggregates.case_list(
+        rows, total = case_lists.cases_by_deadline(
             session, flt, context.now, context.due_soon, EXPORT_LIMIT
         )
     with context.writer.begin() as session:

@@ -36,8 +36,8 @@ from components.workload import (
     total_grid_row,
     workload_columns,
 )
-from data import aggregates, audit
-from data.aggregates import COUNT_FIELDS, WorkloadRow
+from data import audit, case_lists, workload_counts
+from data.workload_counts import COUNT_FIELDS, WorkloadRow
 from data.queries import CaseFilter
 from data.reference import load_geography
 
@@ -122,7 +122,7 @@ def query_view(context: Context, drill: Drill, lang: str) -> WorkloadView:
     level = drill.level
     with context.sessions() as session:
         if level == "cases":
-            cases, total = aggregates.case_list(
+            cases, total = case_lists.cases_by_deadline(
                 session,
                 drill_filter(context, drill, "open"),
                 context.now,
@@ -133,17 +133,19 @@ def query_view(context: Context, drill: Drill, lang: str) -> WorkloadView:
         else:
             flt = drill_filter(context, drill)
             if level == "districts":
-                found = aggregates.district_workload(session, flt, context.now, context.due_soon)
+                found = workload_counts.district_workload(
+                    session, flt, context.now, context.due_soon, tz=context.tz
+                )
             else:
                 group = "unit" if level == "units" else "officer"
                 found = list(
-                    aggregates.workload_rows(
-                        session, flt, context.now, context.due_soon, group
+                    workload_counts.workload_rows(
+                        session, flt, context.now, context.due_soon, group, tz=context.tz
                     ).values()
                 )
             rows = grid_rows(found, level, lang)
             total = len(rows)
-        series = aggregates.intake_vs_decisions(
+        series = workload_counts.intake_vs_decisions(
             session, drill_filter(context, drill), context.now, context.due_soon, context.tz
         )
     return WorkloadView(drill, level, rows, total, series)
@@ -225,7 +227,7 @@ def export_workload(context: Context, search: Any, lang: Any) -> dict:
     view = load_view(context, search, lang)
     if view.level == "cases":
         with context.sessions() as session:
-            cases, _ = aggregates.case_list(
+            cases, _ = case_lists.cases_by_deadline(
                 session,
                 drill_filter(context, view.drill, "open"),
                 context.now,

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from components import ids
 from components.common import card, empty_state, loading, status_badge
 from components.formatting import local_datetime
 from components.i18n import district_name, duration_text, has, label, region_name, t
-from data.aggregates import CaseDetail
+from data.case_lists import CaseSummary
+from data.case_record import CaseDetail, CaseEvent, FlagEntry
 from rules.clock import instant
 
 HIDDEN_FIELDS = frozenset(
@@ -48,24 +51,24 @@ def field_text(name: str, value: object, lang: str, tz: ZoneInfo) -> str:
     return f"{title}: {shown}"
 
 
-def event_item(event: Mapping[str, object], lang: str, tz: ZoneInfo) -> dbc.ListGroupItem:
+def event_item(event: CaseEvent, lang: str, tz: ZoneInfo) -> dbc.ListGroupItem:
     """One event of the timeline: local time, what happened, who, its fields (as text)."""
-    fields = event.get("fields") or {}
     details = [
         field_text(k, v, lang, tz)
-        for k, v in fields.items()  # type: ignore[union-attr]
+        for k, v in event.fields.items()
         if k not in HIDDEN_FIELDS and v not in (None, "")
     ]
     head = [
         html.Span(
-            local_datetime(event.get("occurred_at"), tz),  # type: ignore[arg-type]
+            local_datetime(event.occurred_at, tz),
             className="font-monospace text-body-secondary",
         ),
-        dbc.Badge(label("event", str(event.get("type")), lang), color="secondary"),
+        dbc.Badge(label("event", event.type, lang), color="secondary"),
     ]
-    if event.get("actor"):
-        head.append(html.Span(f"{t('case.actor', lang)}: {event['actor']}", className="small"))
-    if not event.get("applied", True):
+    if event.actor:
+        head.append(html.Span(f"{t('case.actor', lang)}: {event.actor}", className="small"))
+    data_attributes: dict[str, Any] = {"data-type": event.type}
+    if not event.applied:
         head.append(dbc.Badge(t("case.pending", lang), color="warning", text_color="dark"))
     return dbc.ListGroupItem(
         html.Div(
@@ -75,7 +78,7 @@ def event_item(event: Mapping[str, object], lang: str, tz: ZoneInfo) -> dbc.List
                 if details
                 else None,
             ],
-            **{"data-type": str(event.get("type"))},
+            **data_attributes,
         ),
         className="kup-event",
     )
@@ -111,13 +114,13 @@ def flag_controls(lang: str) -> html.Div:
     )
 
 
-def flag_list(flags: list[Mapping[str, object]], lang: str, tz: ZoneInfo, can_flag: bool) -> list:
+def flag_list(flags: Sequence[FlagEntry], lang: str, tz: ZoneInfo, can_flag: bool) -> list[Component]:
     """Every flag (active first as stored), who set it and when; clear buttons if allowed."""
     if not flags:
         return [empty_state(t("flag.none", lang))]
     items = []
     for flag in flags:
-        active = flag.get("cleared_at") is None
+        active = flag.cleared_at is None
         status = (
             dbc.Badge(t("flag.active", lang), color="danger")
             if active
@@ -125,15 +128,15 @@ def flag_list(flags: list[Mapping[str, object]], lang: str, tz: ZoneInfo, can_fl
                 t(
                     "flag.cleared_by",
                     lang,
-                    by=flag.get("cleared_by"),
-                    at=local_datetime(flag.get("cleared_at"), tz),
-                ),  # type: ignore[arg-type]
+                    by=flag.cleared_by,
+                    at=local_datetime(flag.cleared_at, tz),
+                ),
                 className="small text-body-secondary",
             )
         )
         head = [
             html.Span(
-                t("flag.by", lang, by=flag.get("by"), at=local_datetime(flag.get("at"), tz)),  # type: ignore[arg-type]
+                t("flag.by", lang, by=flag.by, at=local_datetime(flag.at, tz)),
                 className="fw-semibold",
             ),
             status,
@@ -142,10 +145,10 @@ def flag_list(flags: list[Mapping[str, object]], lang: str, tz: ZoneInfo, can_fl
             head.append(
                 dbc.Button(
                     t("flag.clear", lang),
-                    id=ids.clear_flag_button(int(flag["id"])),
+                    id=ids.clear_flag_button(flag.id),
                     color="secondary",
                     outline=True,
-                    size="sm",  # type: ignore[call-overload]
+                    size="sm",
                     className="ms-auto",
                 )
             )
@@ -153,7 +156,7 @@ def flag_list(flags: list[Mapping[str, object]], lang: str, tz: ZoneInfo, can_fl
             dbc.ListGroupItem(
                 [
                     html.Div(head, className="d-flex align-items-center gap-2 flex-wrap"),
-                    html.Div(str(flag.get("comment") or ""), className="text-break mt-1"),
+                    html.Div(flag.comment or "", className="text-break mt-1"),
                 ],
                 className="kup-flag" + (" kup-flag-active" if active else ""),
             )
@@ -161,69 +164,63 @@ def flag_list(flags: list[Mapping[str, object]], lang: str, tz: ZoneInfo, can_fl
     return [dbc.ListGroup(items, flush=True)]
 
 
-def deadline_text(case: Mapping[str, object], lang: str, tz: ZoneInfo, now: datetime | None) -> str:
+def deadline_text(case: CaseSummary, lang: str, tz: ZoneInfo, now: datetime | None) -> str:
     """The deadline in local time, with how long is left or how long it is overdue."""
-    shown = local_datetime(case["deadline"], tz)  # type: ignore[arg-type]
-    deadline = instant(case["deadline"])  # type: ignore[arg-type]
-    if now is None or deadline is None or case.get("decision"):
+    shown = local_datetime(case.deadline, tz)
+    if now is None or case.decision:
         return shown
-    left = deadline - now
+    left = case.deadline - now
     key = "col.time_left" if left.total_seconds() > 0 else "col.overdue_by"
     return f"{shown} ({t(key, lang).lower()} {duration_text(left, lang)})"
 
 
 def case_body(
     detail: CaseDetail, lang: str, tz: ZoneInfo, can_flag: bool, now: datetime | None = None
-) -> list:
+) -> list[Component]:
     """The case's page content from its CaseDetail (`now` for the time left)."""
     case = detail.case
-    status = str(case["status"])
     badges = [
-        status_badge(status, lang),
-        dbc.Badge(label("category", str(case["category"]), lang), color="info", text_color="dark"),
+        status_badge(case.status, lang),
+        dbc.Badge(label("category", case.category, lang), color="info", text_color="dark"),
         dbc.Badge(
-            label("kind", str(case["kind"]), lang),
+            label("kind", case.kind, lang),
             color="light",
             text_color="dark",
             className="border",
         ),
     ]
-    if case.get("priority") == "high":
+    if case.priority == "high":
         badges.append(dbc.Badge(f"! {label('priority', 'high', lang)}", color="danger"))
-    if case.get("late_registration"):
+    if case.late_registration:
         badges.append(dbc.Badge(t("case.late", lang), color="warning", text_color="dark"))
-    if case.get("flagged"):
+    if case.flagged:
         badges.append(dbc.Badge(f"⚑ {t('flag.title', lang)}", color="danger"))
-    decision = case.get("decision")
     details = facts(
         [
-            (t("col.district", lang), district_name(str(case["district"]), lang)),
-            (t("col.region", lang), region_name(str(case["region"]), lang)),
-            (t("case.received_at", lang), local_datetime(case["received_at"], tz)),  # type: ignore[arg-type]
-            (t("case.registered_at", lang), local_datetime(case["registered_at"], tz)),  # type: ignore[arg-type]
+            (t("col.district", lang), district_name(case.district, lang)),
+            (t("col.region", lang), region_name(case.region, lang)),
+            (t("case.received_at", lang), local_datetime(case.received_at, tz)),
+            (t("case.registered_at", lang), local_datetime(case.registered_at, tz)),
             (t("case.deadline", lang), deadline_text(case, lang, tz, now)),
             (
                 t("case.decision", lang),
-                (
-                    f"{label('decision', str(decision), lang)}, "
-                    f"{local_datetime(case['decided_at'], tz)}"
-                )  # type: ignore[arg-type]
-                if decision
+                f"{label('decision', case.decision, lang)}, {local_datetime(case.decided_at, tz)}"
+                if case.decision
                 else None,
             ),
-            (t("field.transferred_to", lang), case.get("transferred_to")),
-            (t("case.source", lang), label("source", str(case.get("source") or ""), lang)),
-            (t("field.article", lang), case.get("article")),
-            (t("case.address", lang), case.get("address")),
+            (t("field.transferred_to", lang), case.transferred_to),
+            (t("case.source", lang), label("source", case.source or "", lang)),
+            (t("field.article", lang), case.article),
+            (t("case.address", lang), case.address),
         ]
     )
     assignment = facts(
         [
-            (t("col.unit", lang), case.get("unit") or t("workload.unassigned", lang)),
-            (t("col.officer", lang), case.get("officer") or t("workload.unassigned", lang)),
-            (t("case.period", lang), case.get("period_days")),
-            (t("event.extended", lang), case.get("extensions") or None),
-            (t("event.reopened", lang), case.get("reopenings") or None),
+            (t("col.unit", lang), case.unit or t("workload.unassigned", lang)),
+            (t("col.officer", lang), case.officer or t("workload.unassigned", lang)),
+            (t("case.period", lang), case.period_days),
+            (t("event.extended", lang), case.extensions or None),
+            (t("event.reopened", lang), case.reopenings or None),
         ]
     )
     timeline = (
@@ -247,10 +244,10 @@ def case_body(
                 [
                     html.Tr(
                         [
-                            html.Td(local_datetime(d["set_at"], tz)),  # type: ignore[arg-type]
-                            html.Td(local_datetime(d["deadline"], tz)),  # type: ignore[arg-type]
-                            html.Td(str(d["period_days"])),
-                            html.Td(label("reason", str(d["reason"]), lang)),
+                            html.Td(local_datetime(d.set_at, tz)),
+                            html.Td(local_datetime(d.deadline, tz)),
+                            html.Td(str(d.period_days)),
+                            html.Td(label("reason", d.reason, lang)),
                         ]
                     )
                     for d in detail.deadlines
@@ -268,13 +265,13 @@ def case_body(
         html.Div(
             [
                 html.H1(
-                    t("case.title", lang, reg_no=case["reg_no"]), className="h3 mb-0 font-monospace"
+                    t("case.title", lang, reg_no=case.reg_no), className="h3 mb-0 font-monospace"
                 ),
                 *badges,
             ],
             className="d-flex align-items-center gap-2 flex-wrap mb-2",
         ),
-        html.P(str(case.get("summary") or ""), className="lead text-break kup-summary"),
+        html.P(case.summary or "", className="lead text-break kup-summary"),
         dbc.Row(
             [
                 dbc.Col(

@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from components.formatting import STAMP, iso_local, shown
-from data.queries import EXPORT_FIELDS
+from data.case_lists import EXPORT_FIELDS, ListedCase
 
 CASE_FIELDS = (*EXPORT_FIELDS, "flag_comment", "flag_by", "flag_at")
 # A leading =, +, - or @ would make a spreadsheet run the cell as a formula.
@@ -36,9 +36,9 @@ def to_csv(rows: Iterable[Mapping[str, object]], fields: Sequence[str], tz: Zone
     return out.getvalue()
 
 
-def cases_csv(rows: Iterable[Mapping[str, object]], tz: ZoneInfo) -> str:
+def cases_csv(cases: Iterable[ListedCase], tz: ZoneInfo) -> str:
     """Cases as CSV: the export fields plus the active flag."""
-    return to_csv(rows, CASE_FIELDS, tz)
+    return to_csv((case.as_dict() for case in cases), CASE_FIELDS, tz)
 
 
 def export_filename(kind: str, now: datetime, tz: ZoneInfo) -> str:

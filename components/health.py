@@ -1,7 +1,9 @@
-"""The data-health alert under the navbar: stale data (ingest behind) and gaps in the stream."""
+"""The data-health alert under the navbar: stale data (ingest behind) and gaps in the stream,
+said in the page's language from the codes and numbers of data.ingest_state."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from dash import html
@@ -11,35 +13,46 @@ from components.i18n import t
 
 
 def health_messages(
-    freshness: dict[str, object] | None, gaps: list[dict[str, object]], lang: str, tz: ZoneInfo
+    freshness: Mapping[str, object] | None,
+    gaps: Sequence[Mapping[str, object]],
+    lang: str,
+    tz: ZoneInfo,
 ) -> list[str]:
-    """Sentences for what is wrong with the data shown, in `lang` (empty when all is well)."""
+    """Sentences for what is wrong with the data shown, in `lang` (empty when all is well).
+    `freshness` and `gaps` are IngestFreshness.as_dict() and StreamGap.as_dict() forms."""
     messages = [
         t(
-            "health.gap",
+            f"health.gap.{gap.get('kind')}",
             lang,
-            lost=_lost(gap, lang),
-            since=local_datetime(gap.get("since"), tz) or t("health.unknown", lang),
+            lost=lost_count(gap, lang),
+            since=local_datetime(_text(gap.get("since")), tz) or t("health.unknown", lang),
         )
         for gap in gaps
     ]
     if freshness and freshness.get("stale") and freshness.get("stale_since"):
-        behind = float(freshness.get("behind_s") or 0)
+        behind = float(str(freshness.get("behind_s") or 0))
         messages.append(
             t(
                 "health.stale",
                 lang,
                 lag=freshness.get("lag", "?"),
-                since=local_datetime(freshness["stale_since"], tz),
+                since=local_datetime(_text(freshness["stale_since"]), tz),
                 minutes=int(behind // 60),
             )
         )
     return messages
 
 
-def _lost(gap: dict[str, object], lang: str) -> str:
-    text = str(gap.get("lost_text") or "")
-    return t("health.unknown", lang) if text in ("", "unknown") else text
+def lost_count(gap: Mapping[str, object], lang: str) -> str:
+    """How many entries a gap lost, in words: "15", "at least 3" or "unknown"."""
+    count = gap.get("count")
+    if count is None:
+        return t("health.unknown", lang)
+    return str(count) if gap.get("count_exact") else t("health.at_least", lang, count=count)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def health_alert_children(messages: list[str]) -> list[html.Div]:

@@ -74,12 +74,20 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "Data is stale: {lag} stream entries not stored yet, the oldest since "
         "{since} ({minutes} min ago)",
     ),
-    "health.gap": (
-        "Потеряны записи потока: {lost} (с {since}) — обрезаны или удалены до чтения консолью",
+    "health.gap.trimmed": (
+        "Потеряны записи потока: {lost} (с {since}) — обрезаны в потоке до чтения консолью",
         "",
-        "Stream entries lost: {lost} (since {since}) — trimmed or deleted before "
+        "Stream entries lost: {lost} (since {since}) — trimmed from the stream before "
         "the console read them",
     ),
+    "health.gap.vanished": (
+        "Потеряны записи потока: {lost} (с {since}) — поток пропал вместе с данными Redis"
+        " или был удалён",
+        "",
+        "Stream entries lost: {lost} (since {since}) — gone with the stream (Redis lost its "
+        "data or the stream was deleted)",
+    ),
+    "health.at_least": ("не менее {count}", "кеминде {count}", "at least {count}"),
     "health.unknown": ("неизвестно", "белгисиз", "unknown"),
     "nav.deadletters": ("Отклонённые", "Четке кагылгандар", "Dead letters"),
     "dead.title": ("Отклонённые записи потока", "", "Rejected stream entries"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -23,24 +23,23 @@ from components.common import (
 )
 from components.formatting import local_datetime, sortable_time
 from components.i18n import district_name, duration_text, grid_locale, label, region_name, t
+from data.case_lists import ListedCase
 from rules.access import Viewer
 from rules.clock import instant
 
 NEW_MARK = "●"
 
 
-def flag_text(row: Mapping[str, object], tz: ZoneInfo, lang: str) -> str:
+def flag_text(case: ListedCase, tz: ZoneInfo, lang: str) -> str:
     """ "comment — who, when" of a case's active flag ("" when not flagged)."""
-    if not row.get("flag_comment"):
+    flag = case.flag
+    if flag is None or not flag.comment:
         return ""
-    return (
-        f"{row['flag_comment']} — "
-        f"{t('flag.by', lang, by=row.get('flag_by'), at=local_datetime(row.get('flag_at'), tz))}"
-    )  # type: ignore[arg-type]
+    return f"{flag.comment} — {t('flag.by', lang, by=flag.by, at=local_datetime(flag.at, tz))}"
 
 
 def case_rows(
-    cases: Sequence[Mapping[str, object]],
+    cases: Sequence[ListedCase],
     lang: str,
     tz: ZoneInfo,
     now: datetime,
@@ -50,31 +49,26 @@ def case_rows(
     overdue (or how long left) as text, and whether the case just crossed its deadline."""
     rows = []
     for case in cases:
-        deadline = instant(case.get("deadline"))  # type: ignore[arg-type]
-        delta = (deadline - now) if deadline else None
+        delta = case.deadline - now
         rows.append(
             {
-                "reg_no": case["reg_no"],
-                "new": NEW_MARK if case["reg_no"] in newly else "",
-                "newly": case["reg_no"] in newly,
-                "status": label("status", str(case.get("status")), lang),
-                "overdue_by": duration_text(delta, lang)
-                if delta is not None and delta.total_seconds() <= 0
-                else "",
-                "time_left": duration_text(delta, lang)
-                if delta is not None and delta.total_seconds() > 0
-                else "",
-                "deadline": sortable_time(deadline, tz),
-                "registered_at": sortable_time(case.get("registered_at"), tz),  # type: ignore[arg-type]
-                "district": district_name(str(case.get("district")), lang),
-                "region": region_name(str(case.get("region")), lang),
-                "category": label("category", str(case.get("category")), lang),
-                "kind": label("kind", str(case.get("kind")), lang),
-                "unit": case.get("unit") or "",
-                "officer": case.get("officer") or "",
-                "flagged": bool(case.get("flagged")),
+                "reg_no": case.reg_no,
+                "new": NEW_MARK if case.reg_no in newly else "",
+                "newly": case.reg_no in newly,
+                "status": label("status", case.status, lang),
+                "overdue_by": duration_text(delta, lang) if delta.total_seconds() <= 0 else "",
+                "time_left": duration_text(delta, lang) if delta.total_seconds() > 0 else "",
+                "deadline": sortable_time(case.deadline, tz),
+                "registered_at": sortable_time(case.registered_at, tz),
+                "district": district_name(case.district, lang),
+                "region": region_name(case.region, lang),
+                "category": label("category", case.category, lang),
+                "kind": label("kind", case.kind, lang),
+                "unit": case.unit or "",
+                "officer": case.officer or "",
+                "flagged": case.flagged,
                 "flag": flag_text(case, tz, lang),
-                "summary": case.get("summary") or "",
+                "summary": case.summary or "",
             }
         )
     return rows

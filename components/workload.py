@@ -16,8 +16,9 @@ from components import ids
 from components.common import SAFETY_REFRESH_MS, card, loading
 from components.i18n import district_name, grid_locale, region_name, t
 from components.overdue import column_defs as case_columns
-from data.aggregates import UNASSIGNED, WorkloadRow
+from data.queries import UNASSIGNED
 from data.reference import load_geography
+from data.workload_counts import WorkloadRow
 from rules.access import Viewer
 
 COUNT_COLUMNS = (

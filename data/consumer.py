@@ -251,7 +251,15 @@ class IngestWorker:
 
     def _gap_found(self, gap: StreamGap) -> None:
         self.stats.gaps += 1
-        log.error("gap in stream %s: %s (after entry %s)", gap.stream, gap.message, gap.after_id)
+        log.error(
+            "gap in stream %s: kind %s, lost %s (exact: %s), since %s, after entry %s",
+            gap.stream,
+            gap.kind,
+            gap.count,
+            gap.count_exact,
+            gap.since,
+            gap.after_id,
+        )
 
     def _claim_if_due(self) -> list[StreamEntry]:
         now = time.monotonic()

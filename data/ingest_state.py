@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import redis
@@ -23,6 +23,7 @@ from data.models import Setting
 STATE_PREFIX = "ingest:"
 GAP_PREFIX = "gap:"
 STALE_AFTER = timedelta(seconds=60)
+NO_STREAM_OR_GROUP = "no_stream_or_group"  # a freshness note: nothing to be behind on yet
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -111,7 +112,7 @@ class StreamGap:
 
     `since`/`until` bound when the lost entries were written (from the ids around the gap, or
     the detection time); `lost` is exact when Redis could count them (Redis >= 7), else None,
-    and `lost_at_least` is a sure floor.
+    and `lost_at_least` is a sure floor. `kind` is a code; the pages say it in words.
     """
 
     key: str
@@ -126,33 +127,26 @@ class StreamGap:
     until: datetime | None
 
     @property
-    def lost_text(self) -> str:
-        """ "3", "at least 2" or "unknown"."""
+    def count(self) -> int | None:
+        """How many entries were lost: exact when `count_exact`, else a sure floor; None when
+        nothing is known."""
         if self.lost is not None:
-            return str(self.lost)
-        return f"at least {self.lost_at_least}" if self.lost_at_least else "unknown"
+            return self.lost
+        return self.lost_at_least or None
 
     @property
-    def message(self) -> str:
-        """One sentence for logs and pages."""
-        what = {
-            "trimmed": "trimmed from the stream before the console read them",
-            "vanished": "lost with the stream (Redis lost its data or the stream was deleted)",
-        }[self.kind]
-        since = (
-            f" since {self.since:%Y-%m-%d %H:%M:%S} UTC"
-            if self.since
-            else " before the console's first read"
-        )
-        return f"{self.lost_text} entries {what}{since}"
+    def count_exact(self) -> bool:
+        """Whether `count` is the exact number lost (Redis could count them)."""
+        return self.lost is not None
 
     def as_dict(self) -> dict[str, object]:
-        """JSON-ready form (ISO 8601 instants) for /healthz, /metrics and pages."""
+        """JSON-ready form (ISO 8601 instants) for /healthz, /metrics and pages: the gap's
+        fields with its `count` and `count_exact` (the words are the page's to add)."""
         data = asdict(self)
         for name in ("detected_at", "since", "until"):
             data[name] = _iso(data[name])
-        data["lost_text"] = self.lost_text
-        data["message"] = self.message
+        data["count"] = self.count
+        data["count_exact"] = self.count_exact
         return data
 
     def as_json(self) -> str:
@@ -239,7 +233,9 @@ class IngestFreshness:
     """Is the console's data fresh? When ingest last stored something, what it has not stored
     yet (entries not delivered: `lag`; delivered, not acknowledged: `pending`), and since when
     the oldest of them waits. `stale` when that wait exceeds the threshold or Redis cannot be
-    asked; `behind_s` is the wait in seconds ("data stale since ..., N minutes ago")."""
+    asked; `behind_s` is the wait in seconds ("data stale since ..., N minutes ago"). `error`
+    is the class name of the Redis error when Redis could not be asked; `notes` are codes
+    ("no_stream_or_group": nothing to be behind on yet)."""
 
     checked_at: datetime
     redis_ok: bool
@@ -279,46 +275,42 @@ def ingest_freshness(
     now = now or datetime.now(UTC)
     state = load_state(session, config.stream)
     gaps = len(read_gaps(session, config.stream))
-    base = dict(
+    # What the store says, whatever Redis says: nothing waits, until Redis says otherwise.
+    known = IngestFreshness(
         checked_at=now,
+        redis_ok=True,
         last_stored_at=state.last_stored_at,
         last_entry_id=state.last_id,
         last_entry_at=streams.id_time(state.last_id),
+        lag=0,
+        lag_exact=True,
+        pending=0,
+        oldest_unstored_id=None,
+        stale_since=None,
+        behind_s=0.0,
+        stale=False,
         gaps=gaps,
     )
     try:
         backlog = streams.group_backlog(client, config, cap=cap)
     except redis.RedisError as exc:
-        return IngestFreshness(
+        return replace(
+            known,
             redis_ok=False,
             lag=None,
             lag_exact=False,
             pending=None,
-            oldest_unstored_id=None,
-            stale_since=None,
             behind_s=None,
             stale=True,
-            error=f"Redis unavailable ({type(exc).__name__})",
-            **base,
-        )  # type: ignore[arg-type]
+            error=type(exc).__name__,
+        )
     if backlog is None:  # no stream or no group yet: nothing to be behind on
-        return IngestFreshness(
-            redis_ok=True,
-            lag=0,
-            lag_exact=True,
-            pending=0,
-            oldest_unstored_id=None,
-            stale_since=None,
-            behind_s=0.0,
-            stale=False,
-            notes=["no stream or consumer group yet"],
-            **base,
-        )  # type: ignore[arg-type]
+        return replace(known, notes=[NO_STREAM_OR_GROUP])
     oldest = backlog.oldest_unstored_id
     since = streams.id_time(oldest) if oldest else None
     behind = max((now - since).total_seconds(), 0.0) if since else 0.0
-    return IngestFreshness(
-        redis_ok=True,
+    return replace(
+        known,
         lag=backlog.lag,
         lag_exact=backlog.lag_exact,
         pending=backlog.pending,
@@ -326,5 +318,4 @@ def ingest_freshness(
         stale_since=since,
         behind_s=behind,
         stale=behind > stale_after.total_seconds(),
-        **base,
-    )  # type: ignore[arg-type]
+    )

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
+from data import status
 from data.models import Case, DeadLetter, EventRow
 
 
@@ -42,12 +43,10 @@ def store_figures(session: Session, now: datetime, due_soon: timedelta) -> Store
         select(
             Case.region,
             count,
-            func.sum(case((Case.deadline <= now, 1), else_=0)),
-            func.sum(
-                case((and_(Case.deadline > now, Case.deadline <= now + due_soon), 1), else_=0)
-            ),
+            func.sum(case((status.overdue(now), 1), else_=0)),
+            func.sum(case((status.due_soon(now, due_soon), 1), else_=0)),
         )
-        .where(Case.decision.is_(None))
+        .where(status.undecided())
         .group_by(Case.region)
     ).all()
     return StoreFigures(

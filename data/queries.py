@@ -1,38 +1,24 @@
-"""Read side of the case store: case lists (export, API, overdue page) with statuses evaluated
-at a given instant, always scoped to the reader's region when they have one."""
+"""What every read of the case store shares: the reader's filter (CaseFilter), applied in SQL
+with the reader's own region always enforced, the drill-down value for "no unit / no officer",
+and the districts a filter can see."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, and_, false, literal, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, Select, case, false, func, literal
+from sqlalchemy.orm import InstrumentedAttribute
 
 from data.db import FreeText
 from data.models import Case
-from rules.deadlines import case_status
+from data.reference import load_geography
+from data.status import status_filter
+
+Row = TypeVarTuple("Row")  # the column types of a select a filter is applied to
 
 STATUSES = ("open", "due_soon", "overdue", "decided", "all")
-EXPORT_FIELDS = (
-    "reg_no",
-    "district",
-    "region",
-    "category",
-    "kind",
-    "status",
-    "received_at",
-    "registered_at",
-    "deadline",
-    "decision",
-    "decided_at",
-    "unit",
-    "officer",
-    "flagged",
-    "priority",
-    "late_registration",
-)
 
 
 @dataclass(frozen=True)
@@ -55,17 +41,6 @@ class CaseFilter:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}")
 
 
-def status_clause(status: str, now: datetime, due_soon: timedelta):  # type: ignore[no-untyped-def]
-    """SQL condition for a status at `now` ("open" means every undecided case)."""
-    undecided = Case.decision.is_(None)
-    return {
-        "open": undecided,
-        "overdue": and_(undecided, Case.deadline <= now),
-        "due_soon": and_(undecided, Case.deadline > now, Case.deadline <= now + due_soon),
-        "decided": Case.decision.is_not(None),
-    }.get(status)
-
-
 def matches(
     column: InstrumentedAttribute[str | None] | ColumnElement[str], value: str
 ) -> ColumnElement[bool]:
@@ -85,12 +60,17 @@ REGION_BY_TIME = Case.region + literal("")
 
 
 def filtered(
-    query: Select, flt: CaseFilter, now: datetime, due_soon: timedelta, *, by_time: bool = False
-) -> Select:
+    query: Select[*Row],
+    flt: CaseFilter,
+    now: datetime,
+    due_soon: timedelta,
+    *,
+    by_time: bool = False,
+) -> Select[*Row]:
     """Apply a CaseFilter (and the reader's region scope) to a select over Case. `by_time`: the
     query reads by registration time (newest, or since an instant): its region conditions
     leave the registration-time index to the planner (REGION_BY_TIME)."""
-    clause = status_clause(flt.status, now, due_soon)
+    clause = status_filter(flt.status, now, due_soon)
     if clause is not None:
         query = query.where(clause)
     region = REGION_BY_TIME if by_time else Case.region
@@ -110,63 +90,53 @@ def filtered(
     return query
 
 
-def case_summary(case: Case, now: datetime, due_soon: timedelta) -> dict[str, object]:
-    """The export/API fields of one case, with its status evaluated at `now`."""
-    return {
-        "reg_no": case.reg_no,
-        "district": case.district,
-        "region": case.region,
-        "category": case.category,
-        "kind": case.kind,
-        "status": case_status(case.deadline, case.decision is not None, now, due_soon),
-        "received_at": case.received_at,
-        "registered_at": case.registered_at,
-        "deadline": case.deadline,
-        "decision": case.decision,
-        "decided_at": case.decided_at,
-        "unit": case.unit,
-        "officer": case.officer,
-        "flagged": bool(case.flagged),
-        "priority": case.priority,
-        "late_registration": bool(case.late_registration),
-    }
+UNASSIGNED = "~"  # drill-down value standing for "no unit / no officer yet"
 
 
-def list_cases(
-    session: Session,
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """How many rows of a GROUP BY meet `condition` (0, never NULL)."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def scoped(
+    query: Select[*Row],
     flt: CaseFilter,
-    now: datetime,
-    due_soon: timedelta,
+    now: datetime | None = None,
+    due_soon: timedelta = timedelta(0),
     *,
-    limit: int | None = None,
-    offset: int = 0,
-    order: str = "deadline",
-) -> list[dict[str, object]]:
-    """Case summaries matching `flt`, ordered by deadline (most overdue first) or newest."""
-    query = filtered(select(Case), flt, now, due_soon)
-    query = (
-        query.order_by(Case.deadline, Case.reg_no)
-        if order == "deadline"
-        else (query.order_by(Case.registered_at.desc(), Case.reg_no))
+    by_time: bool = False,
+) -> Select[*Row]:
+    """Apply the filter (its status at `now`, if any) and the UNASSIGNED drill-down values;
+    `by_time`: a read by registration time (see data.queries.filtered)."""
+    if now is None:
+        if flt.status != "all":
+            raise ValueError("a status filter needs the instant it is evaluated at")
+        now = datetime.now(UTC)  # not used by status "all"
+    unit_null = flt.unit == UNASSIGNED
+    officer_null = flt.officer == UNASSIGNED
+    plain = replace(
+        flt, unit=None if unit_null else flt.unit, officer=None if officer_null else flt.officer
     )
-    if limit is not None:
-        query = query.limit(limit).offset(offset)
-    return [case_summary(c, now, due_soon) for c in session.scalars(query)]
+    query = filtered(query, plain, now, due_soon, by_time=by_time)
+    if unit_null:
+        query = query.where(Case.unit.is_(None))
+    if officer_null:
+        query = query.where(Case.officer.is_(None))
+    return query
 
 
-def iter_cases(
-    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, chunk: int = 5000
-) -> Iterator[dict[str, object]]:
-    """All matching case summaries, streamed in chunks (for exports of any size)."""
-    last: str | None = None
-    while True:
-        query = filtered(select(Case), flt, now, due_soon).order_by(Case.reg_no).limit(chunk)
-        if last is not None:
-            query = query.where(Case.reg_no > last)
-        cases = list(session.scalars(query))
-        if not cases:
-            return
-        for case in cases:
-            yield case_summary(case, now, due_soon)
-        last = cases[-1].reg_no
-        session.expunge_all()
+def every_status(flt: CaseFilter) -> CaseFilter:
+    """The same filter without its status condition."""
+    return replace(flt, status="all")
+
+
+def visible_districts(flt: CaseFilter) -> list[str]:
+    """SOATE codes of the districts the filter can see (its scope, region and district)."""
+    geo = load_geography()
+    return sorted(
+        soate
+        for soate, d in geo.districts.items()
+        if (not flt.scope_region or d.region == flt.scope_region)
+        and (not flt.region or d.region == flt.region)
+        and (not flt.district or soate == flt.district)
+    )

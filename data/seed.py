@@ -5,9 +5,11 @@ The cases follow the simulator's distributions (districts by population, categor
 sources, the daily rhythm, the lag of registration, assignments, extensions, decisions mostly
 in time and some late or still pending), so the share of open, due-soon and overdue cases looks
 like a real register's. Each case gets the events a registry would have sent (with their
-contract fields, for the case page) and its deadline history. Rows are written in chunks: Core
-executemany on SQLite, COPY on PostgreSQL; on an empty store the secondary indexes are dropped
-first and rebuilt at the end (one sort instead of a million random index inserts).
+contract fields, for the case page), applied through rules.lifecycle in the zone given (period
+start, late registration, extensions, decisions), and its deadline history. Rows are written
+in chunks: Core executemany on SQLite, COPY on PostgreSQL; on an empty store the secondary
+indexes are dropped first and rebuilt at the end (one sort instead of a million random index
+inserts).
 """
 
 from __future__ import annotations
@@ -17,15 +19,16 @@ import io
 import itertools
 import random
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
 from data.db import json_text
+from data.intake import STATE_COLUMNS
 from data.models import Case, DeadlineChangeRow, EventRow
 from data.reference import District, load_geography
 from data.simulator import (
@@ -44,14 +47,18 @@ from data.simulator import (
     SUMMARIES,
     URGENT,
 )
-from rules.contract import SCHEMA_VERSION
-from rules.deadlines import get_rule_set, is_working_day, period_end
+from rules.clock import DEFAULT_TZ, local_date, zone
+from rules.contract import SCHEMA_VERSION, Event
+from rules.deadlines import case_status, get_rule_set, is_working_day
+from rules.lifecycle import CaseState, DeadlineChange, apply_event, register_case
 
+T = TypeVar("T")
 CHUNK = 20_000
 DAY_OFF_WEIGHT = 0.7
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-BISHKEK = ZoneInfo("Asia/Bishkek")
-_cases, _events, _changes = Case.__table__, EventRow.__table__, DeadlineChangeRow.__table__
+_cases, _events, _changes = (
+    Case.metadata.tables[model.__tablename__] for model in (Case, EventRow, DeadlineChangeRow)
+)
 
 
 @dataclass(frozen=True)
@@ -74,14 +81,15 @@ def seed_cases(
     now: datetime | None = None,
     per_day: float = 2000.0,
     events: bool = True,
-    tz: ZoneInfo = BISHKEK,
+    tz: ZoneInfo | None = None,
     rule_set: str = "kg-default",
     chunk: int = CHUNK,
     progress: Callable[[int, int], None] | None = None,
 ) -> SeedReport:
     """Write `count` cases received over the last `count / per_day` days (up to `now`), with
     their events and deadline history unless `events` is False. Existing cases are kept (the
-    new numbers follow theirs)."""
+    new numbers follow theirs). `tz` is the zone local days are counted in (the console's
+    default zone if None)."""
     if count < 0:
         raise ValueError("the number of cases cannot be negative")
     if per_day <= 0:
@@ -92,7 +100,7 @@ def seed_cases(
         existing = int(conn.scalar(select(func.count()).select_from(_cases)) or 0)
     # The same seed on the same store gives the same cases; on a fuller store, other ones.
     rng = random.Random(None if seed is None else f"{seed}:{existing}")
-    maker = _CaseMaker(rng, now, tz, rule_set, first_number=existing + 1)
+    maker = _CaseMaker(rng, now, tz or zone(DEFAULT_TZ), rule_set, first_number=existing + 1)
     days = max(count / per_day, 1 / 24)
     written = [0, 0, 0]
     open_cases = overdue = 0
@@ -102,8 +110,11 @@ def seed_cases(
         batch: list[_Seeded] = []
         for item in maker.cases(count, days):
             batch.append(item)
-            open_cases += item.case["decision"] is None
-            overdue += item.case["decision"] is None and item.case["deadline"] <= now
+            status = case_status(
+                item.case["deadline"], item.case["decision"] is not None, now, timedelta(0)
+            )
+            open_cases += status != "decided"
+            overdue += status == "overdue"
             if len(batch) >= chunk:
                 _write(engine, batch, events, written)
                 batch = []
@@ -129,9 +140,34 @@ def seed_cases(
 
 @dataclass
 class _Seeded:
-    case: dict[str, Any]
-    events: list[dict[str, Any]]
-    changes: list[dict[str, Any]]
+    """One seeded case: its row once done, the rows of its events and deadline changes."""
+
+    reg_no: str
+    region: str
+    case: dict[str, Any] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+    def change(self, event: Event, change: DeadlineChange | None) -> None:
+        """Record a deadline the event set."""
+        if change is not None:
+            self.changes.append(
+                {
+                    "reg_no": self.reg_no,
+                    "event_id": event.event_id,
+                    "set_at": event.occurred_at,
+                    "deadline": change.deadline,
+                    "period_days": change.period_days,
+                    "period_unit": change.period_unit,
+                    "reason": change.reason,
+                }
+            )
+
+    def done(self, state: CaseState) -> _Seeded:
+        """The case row of the final state."""
+        self.case = {name: getattr(state, name) for name in STATE_COLUMNS}
+        self.case.update(region=self.region, flagged=False)
+        return self
 
 
 def _write(engine: Engine, batch: list[_Seeded], with_events: bool, written: list[int]) -> None:
@@ -163,7 +199,10 @@ def _copy_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> No
         buffer.write("\t".join(_copy_value(row[c]) for c in columns))
         buffer.write("\n")
     buffer.seek(0)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    driver = conn.connection.driver_connection  # psycopg2's own connection
+    if driver is None:
+        raise RuntimeError("the PostgreSQL connection is closed")
+    cursor = driver.cursor()
     try:
         cursor.copy_expert(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN", buffer)
     finally:
@@ -214,7 +253,8 @@ def _drop_secondary_indexes(conn: Connection) -> list[str]:
 
 
 class _CaseMaker:
-    """Draws cases and their histories (pure Python, about 20 µs a case)."""
+    """Draws cases' events and applies them through rules.lifecycle, as ingest would (pure
+    Python, about 40 µs a case with its events)."""
 
     def __init__(
         self, rng: random.Random, now: datetime, tz: ZoneInfo, rule_set: str, first_number: int
@@ -237,7 +277,6 @@ class _CaseMaker:
             for d in self.districts
         }
         self.numbers: dict[tuple[str, int], int] = {}
-        self._period_ends: dict[tuple[date, int, str], datetime] = {}
         self.first_number = first_number
 
     # -- receipt instants -------------------------------------------------------------------
@@ -252,7 +291,10 @@ class _CaseMaker:
         last_day = datetime.fromtimestamp(end, self.tz).date()
         day_list = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
         day_cum = list(
-            itertools.accumulate(1.0 if is_working_day(d) else DAY_OFF_WEIGHT for d in day_list)
+            itertools.accumulate(
+                1.0 if is_working_day(d, self.rules.holiday_country) else DAY_OFF_WEIGHT
+                for d in day_list
+            )
         )
         hour_cum = list(itertools.accumulate(HOURLY))
         midnight = {
@@ -274,10 +316,11 @@ class _CaseMaker:
         for received in self._instants(count, days):
             yield self._case(received)
 
-    def _pick(self, items: list, cum: list[float]) -> Any:
+    def _pick(self, items: Sequence[T], cum: Sequence[float]) -> T:
         return items[bisect.bisect(cum, self.rng.random() * cum[-1])]
 
     def _case(self, received_ts: float) -> _Seeded:
+        """One case: its events drawn, then applied through rules.lifecycle as ingest would."""
         rng, now = self.rng, self.now
         district = self._pick(self.districts, self.district_cum)
         category = self._pick(self.categories, self.category_cum)
@@ -295,150 +338,108 @@ class _CaseMaker:
             else timedelta(minutes=2 + rng.expovariate(1 / 12))
         )
         registered = _second(min(received + lag, now))
-        reg_local = registered.astimezone(self.tz)
-        key = (district.soate, reg_local.year)
+        reg_year = local_date(registered, self.tz).year
+        key = (district.soate, reg_year)
         number = self.numbers.get(key, self.first_number - 1) + 1
         self.numbers[key] = number
-        reg_no = f"KUP-{district.soate}-{reg_local.year}-{number:06d}"
-        start = received.astimezone(self.tz).date()
-        days, unit = self.rules.initial_period(kind)
-        deadline = self._period_end(start, days, unit)
+        reg_no = f"KUP-{district.soate}-{reg_year}-{number:06d}"
         officer_pool = self.officers[district.soate]
         officer = officer_pool[int(rng.random() * len(officer_pool))]
         unit_name = self._unit(district)
         summary = self._summary(category, kind)
-        lat = lon = None
+        lat = lon = address = None
         if rng.random() < 0.9:
             spread = 0.03 if district.type.startswith("city") else 0.12
             lat = round(min(max(rng.gauss(district.lat, spread), 39.1), 43.3), 5)
             lon = round(min(max(rng.gauss(district.lon, spread), 69.2), 80.3), 5)
-        address = (
-            (
-                f"{district.label_ru}, ул. {STREETS[int(rng.random() * len(STREETS))]}, "
-                f"{rng.randint(1, 180)}"
-            )
-            if rng.random() < 0.85
-            else None
-        )
+        if rng.random() < 0.85:
+            street = STREETS[int(rng.random() * len(STREETS))]
+            address = f"{district.label_ru}, ул. {street}, {rng.randint(1, 180)}"
         priority = "high" if rng.random() < (0.7 if category in URGENT else 0.03) else "normal"
-        source = self._pick(self.sources, self.source_cum)
-        case = {
-            "reg_no": reg_no,
-            "district": district.soate,
-            "region": district.region,
-            "category": category,
-            "kind": kind,
-            "source": source,
-            "priority": priority,
-            "article": None,
-            "lat": lat,
-            "lon": lon,
-            "address": address,
-            "summary": summary,
-            "unit": unit_name,
-            "officer": None,
+        registration: dict[str, object] = {
             "received_at": received,
-            "registered_at": registered,
-            "period_start": start,
-            "period_days": days,
-            "period_unit": unit,
-            "deadline": deadline,
-            "decision": None,
-            "decided_at": None,
-            "transferred_to": None,
-            "extensions": 0,
-            "reopenings": 0,
-            "last_event_at": registered,
-            "late_registration": registered - received > timedelta(hours=24),
-            "flagged": False,
-        }
-        reg_fields = {
-            "received_at": _iso(received, self.tz),
             "district": district.soate,
             "category": category,
             "kind": kind,
-            "source": source,
+            "source": self._pick(self.sources, self.source_cum),
             "unit": unit_name,
             "priority": priority,
             "summary": summary,
         }
-        if address:
-            reg_fields["address"] = address
+        if address is not None:
+            registration["address"] = address
         if lat is not None:
-            reg_fields.update(lat=f"{lat:.5f}", lon=f"{lon:.5f}")
-        item = _Seeded(case, [], [])
-        self._event(item, "registered", registered, officer_pool[0], reg_fields)
-        self._change(item, registered, deadline, days, unit, "registered")
+            registration.update(lat=lat, lon=lon)
+        item = _Seeded(reg_no, district.region)
+        event = self._event(item, "registered", registered, officer_pool[0], registration)
+        state, registration_change = register_case(event, self.tz, self.rules)
+        item.change(event, registration_change)
 
         t = _second(registered + timedelta(minutes=5 + rng.expovariate(1 / 100)))
         if t > now:
-            return item
-        case["officer"] = officer
-        self._event(item, "assigned", t, None, {"unit": unit_name, "officer": officer})
+            return item.done(state)
+        event = self._event(item, "assigned", t, None, {"unit": unit_name, "officer": officer})
+        state, _ = apply_event(state, event, self.tz, self.rules)
+        deadline = state.deadline
         if deadline > t + timedelta(hours=2) and rng.random() < (0.05 if kind == "appeal" else 0.2):
             ext_days = 30 if kind == "appeal" or rng.random() < 0.25 else 10
             at = _second(t + (deadline - t) * rng.uniform(0.05, 0.95))
             if at > now:
-                return item
+                return item.done(state)
             t = at
-            deadline = self._period_end(start, ext_days, "calendar")
-            authority = "prosecutor" if ext_days == 30 and kind != "appeal" else "head"
-            reason = f"extended by {authority}"
-            case.update(
-                period_days=ext_days, period_unit="calendar", deadline=deadline, extensions=1
-            )
-            self._event(
-                item,
-                "extended",
-                t,
-                officer,
-                {
-                    "days": str(ext_days),
-                    "authority": authority,
-                    "reason": "Требуется проведение экспертизы"
-                    if ext_days == 30
-                    else "Сбор материалов",
-                },
-            )
-            self._change(item, t, deadline, ext_days, "calendar", reason)
+            extension: dict[str, object] = {
+                "days": ext_days,
+                "authority": "prosecutor" if ext_days == 30 and kind != "appeal" else "head",
+                "reason": "Требуется проведение экспертизы"
+                if ext_days == 30
+                else "Сбор материалов",
+            }
+            event = self._event(item, "extended", t, officer, extension)
+            state, change = apply_event(state, event, self.tz, self.rules)
+            item.change(event, change)
+            deadline = state.deadline
         if deadline > t + timedelta(hours=1) and rng.random() >= LATE_DECISION_SHARE:
             decided = _second(t + (deadline - t) * rng.betavariate(2, 1.5))
         else:
             delay = rng.uniform(10, 60) if rng.random() < 0.4 else rng.expovariate(1 / 3)
             decided = _second(max(deadline, t) + timedelta(days=delay, minutes=5))
         if decided > now:
-            return item
+            return item.done(state)
         names, cum = self.decisions["appeal" if kind == "appeal" else "crime"]
         decision = self._pick(names, cum)
-        decided_at = decided - timedelta(minutes=rng.randint(0, 15))
-        transferred = self._transfer_target() if decision == "transferred" else None
-        case.update(decision=decision, decided_at=decided_at, transferred_to=transferred)
-        fields = {"decision": decision, "decided_at": _iso(decided_at, self.tz)}
-        if transferred:
-            fields["transferred_to"] = transferred
-        self._event(item, "decided", decided, officer, fields)
-        return item
+        outcome: dict[str, object] = {
+            "decision": decision,
+            "decided_at": decided - timedelta(minutes=rng.randint(0, 15)),
+        }
+        if decision == "transferred":
+            outcome["transferred_to"] = self._transfer_target()
+        event = self._event(item, "decided", decided, officer, outcome)
+        state, _ = apply_event(state, event, self.tz, self.rules)
+        return item.done(state)
 
     def _event(
-        self, item: _Seeded, type_: str, at: datetime, actor: str | None, data: dict[str, str]
-    ) -> None:
-        event_id = f"{self.rng.getrandbits(128):032x}"
+        self, item: _Seeded, type_: str, at: datetime, actor: str | None, data: dict[str, object]
+    ) -> Event:
+        """The event (typed, for rules.lifecycle), stored with its contract fields as a
+        registry would have sent them."""
+        event = Event(type_, f"{self.rng.getrandbits(128):032x}", item.reg_no, at, actor, data)
         fields = {
             "schema": SCHEMA_VERSION,
             "type": type_,
-            "event_id": event_id,
-            "reg_no": item.case["reg_no"],
+            "event_id": event.event_id,
+            "reg_no": item.reg_no,
             "occurred_at": _iso(at, self.tz),
         }
         if actor is not None:
             fields["actor"] = actor
-        fields.update(data)
+        for name, value in data.items():
+            fields[name] = _field_text(value, self.tz)
         ms = int(at.timestamp() * 1000)
         item.events.append(
             {
-                "event_id": event_id,
+                "event_id": event.event_id,
                 "stream_id": f"{ms}-{len(item.events)}",
-                "reg_no": item.case["reg_no"],
+                "reg_no": item.reg_no,
                 "type": type_,
                 "occurred_at": at,
                 "ingested_at": min(at + timedelta(seconds=1), self.now),
@@ -447,31 +448,7 @@ class _CaseMaker:
                 "applied": True,
             }
         )
-        item.case["last_event_at"] = at
-
-    @staticmethod
-    def _change(
-        item: _Seeded, at: datetime, deadline: datetime, days: int, unit: str, reason: str
-    ) -> None:
-        item.changes.append(
-            {
-                "reg_no": item.case["reg_no"],
-                "event_id": item.events[-1]["event_id"],
-                "set_at": at,
-                "deadline": deadline,
-                "period_days": days,
-                "period_unit": unit,
-                "reason": reason,
-            }
-        )
-
-    def _period_end(self, start: date, days: int, unit: str) -> datetime:
-        key = (start, days, unit)
-        end = self._period_ends.get(key)  # a few thousand distinct ones in a run
-        if end is None:
-            end = period_end(start, days, unit, self.tz, self.rules)  # type: ignore[arg-type]
-            self._period_ends[key] = end
-        return end
+        return event
 
     def _unit(self, district: District) -> str:
         if district.soate == "41711000000000":
@@ -511,3 +488,13 @@ def _second(instant: datetime) -> datetime:
 
 def _iso(instant: datetime, tz: ZoneInfo) -> str:
     return instant.astimezone(tz).isoformat(timespec="seconds")
+
+
+def _field_text(value: object, tz: ZoneInfo) -> str:
+    """A typed event value as the contract sends it: instants in local ISO 8601 to the second,
+    coordinates to five decimals, numbers and codes as they are."""
+    if isinstance(value, datetime):
+        return _iso(value, tz)
+    if isinstance(value, float):
+        return f"{value:.5f}"
+    return str(value)

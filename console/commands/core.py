@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from console.config import load_settings
 from console.runtime import Services, ingest_worker, stop_on_signals, store_services
 from data import audit, streams
-from data.queries import EXPORT_FIELDS, STATUSES, CaseFilter, iter_cases
+from data.case_lists import EXPORT_FIELDS, iter_case_summaries
+from data.queries import STATUSES, CaseFilter
 from data.reference import load_geography
 from data.simulator import Simulator
 from rules.clock import local_iso, zone
@@ -150,7 +151,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     due_soon = timedelta(hours=settings.due_soon_hours)
     exported = 0
     with services.sessions() as session:
-        rows = (_exportable(row, tz) for row in iter_cases(session, flt, now, due_soon))
+        rows = (
+            _exportable(case.as_dict(), tz)
+            for case in iter_case_summaries(session, flt, now, due_soon)
+        )
         if args.format == "csv":
             writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_FIELDS)
             writer.writeheader()

@@ -21,8 +21,9 @@ from werkzeug.exceptions import HTTPException
 from console.runtime import Services
 from console.web.auth import current_viewer
 from console.web.state import web_state
-from data import aggregates, audit, flags
-from data.queries import STATUSES, CaseFilter, list_cases
+from data import audit, case_record, flags, workload_counts
+from data.case_lists import case_summaries
+from data.queries import STATUSES, CaseFilter
 from data.reference import load_geography
 from rules.clock import local_iso
 from rules.contract import CATEGORIES, KINDS
@@ -115,7 +116,7 @@ def workload() -> tuple[Response, int]:
     state, viewer = web_state(), current_viewer()
     flt = CaseFilter(region=region, scope_region=viewer.region)
     with state.sessions() as s:
-        rows = aggregates.district_workload(s, flt, state.now(), state.due_soon)
+        rows = workload_counts.district_workload(s, flt, state.now(), state.due_soon, tz=state.tz)
     return _json(
         [
             {
@@ -152,7 +153,7 @@ def cases() -> tuple[Response, int]:
     limit = _integer(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = _integer(args, "offset", 0, 0, 10**9)
     with state.sessions() as s:
-        rows = list_cases(s, flt, state.now(), state.due_soon, limit=limit, offset=offset)
+        rows = case_summaries(s, flt, state.now(), state.due_soon, limit=limit, offset=offset)
     with state.writer.begin() as s:
         audit.record(
             s,
@@ -161,7 +162,7 @@ def cases() -> tuple[Response, int]:
             "api:cases",
             {"filter": {k: v for k, v in args.items()}, "rows": len(rows)},
         )
-    response, status = _json(rows)
+    response, status = _json([row.as_dict() for row in rows])
     if len(rows) == limit:
         following = {**args, "limit": str(limit), "offset": str(offset + limit)}
         response.headers["Link"] = f'</api/v1/cases?{urlencode(following)}>; rel="next"'
@@ -180,19 +181,12 @@ def case(reg_no: str) -> tuple[Response, int]:
     reg_no = _reg_no(reg_no)
     state, viewer = web_state(), current_viewer()
     with state.sessions() as s:
-        detail = aggregates.case_detail(s, reg_no, viewer.region, state.now(), state.due_soon)
+        detail = case_record.case_detail(s, reg_no, viewer.region, state.now(), state.due_soon)
     if detail is None:
         return error(f"no case {reg_no}", 404)
     with state.writer.begin() as s:
         audit.record(s, viewer.username, "case_view", reg_no, {"via": "api"})
-    return _json(
-        {
-            **detail.case,
-            "events": detail.events,
-            "deadlines": detail.deadlines,
-            "flags": detail.flags,
-        }
-    )
+    return _json(detail.as_dict())
 
 
 def _flag_json(flag: flags.FlagInfo) -> dict[str, object]:

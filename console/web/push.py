@@ -44,7 +44,7 @@ the whole console) and kept in Redis (`<stream>:push-health`) for the pages that
 later.
 
 "view" is what the room's live page counts with its default filters, computed once per flush
-by the leader (data.aggregates.live_views: one read session for every room of the flush), so
+by the leader (data.live_page.live_views: one read session for every room of the flush), so
 that such pages show it instead of re-querying the store. Only for rooms someone watches: the
 country room always, a region room when some web process has a client in it (each process
 lists its rooms in a Redis sorted set every few seconds and on each connect; a room expires
@@ -79,9 +79,9 @@ from sqlalchemy.orm import Session
 from components.health import health_messages
 from components.i18n import DEFAULT_LANG
 from console.config import Settings
-from data import aggregates, flags, streams
+from data import case_lists, flags, live_page, streams, workload_counts
+from data.deadline_watcher import newly_overdue
 from data.ingest_state import ingest_freshness, read_gaps
-from data.overdue import newly_overdue
 from data.queries import CaseFilter
 from rules.clock import zone
 
@@ -240,18 +240,18 @@ def room_reads(
     country): its districts' shading, and their workload with the intake vs. decisions per
     day, as JSON-ready plain data read at `now`."""
     flt, as_of = CaseFilter(scope_region=scope), _iso(now)
-    rows = aggregates.district_workload(session, flt, now, due_soon)
+    rows = workload_counts.district_workload(session, flt, now, due_soon, tz=tz)
     return {
         "map": {
             "scope": scope,
             "as_of": as_of,
-            "stats": aggregates.district_map_stats(session, flt, now, due_soon),
+            "stats": live_page.district_map_stats(session, flt, now, due_soon),
         },
         "workload": {
             "scope": scope,
             "as_of": as_of,
             "rows": [row.as_dict() for row in rows],
-            "series": aggregates.intake_vs_decisions(session, flt, now, due_soon, tz),
+            "series": workload_counts.intake_vs_decisions(session, flt, now, due_soon, tz),
         },
     }
 
@@ -531,7 +531,7 @@ class Pusher:
         scopes = self._scopes(rooms)
         try:
             with self.sessions() as session:
-                views = aggregates.live_views(
+                views = live_page.live_views(
                     session,
                     list(scopes.values()),
                     now,

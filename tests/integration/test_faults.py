@@ -245,10 +245,10 @@ def test_redis_restart_without_persistence_is_detected_as_a_gap(
         if old_entries[i].get(b"event_id", b"").decode() not in set(store.event_ids)
     ]
     assert gap.lost is None and 1 <= gap.lost_at_least <= len(lost)
-    assert gap.lost_text == f"at least {gap.lost_at_least}"
+    assert (gap.count, gap.count_exact) == (gap.lost_at_least, False)
     figure(
-        f"{engine.dialect.name}: Redis restart without persistence: {gap.message}; "
-        f"really lost {len(lost)}"
+        f"{engine.dialect.name}: Redis restart without persistence: at least {gap.count} "
+        f"entries lost ({gap.kind}); really lost {len(lost)}"
     )
     assert freshness.gaps == 1 and not freshness.stale and freshness.lag == 0
     client.close()
@@ -271,7 +271,7 @@ def test_redis_losing_its_data_under_a_worker_is_detected(
     drain(worker)
     with make_sessionmaker(engine)() as session:
         gaps = read_gaps(session)
-    assert [(g.kind, g.after_id, g.lost_text) for g in gaps] == [("vanished", ids[-1], "unknown")]
+    assert [(g.kind, g.after_id, g.count) for g in gaps] == [("vanished", ids[-1], None)]
     assert worker.stats.gaps == 1 and event_count(engine) == 4
     worker.redis.close()
 
@@ -348,14 +348,14 @@ def test_trim_past_unread_entries_is_detected(trim_setup, engine: Engine) -> Non
     assert (gap.kind, gap.after_id, gap.before_id) == ("trimmed", read[-1], unread[15])
     assert (gap.since, gap.until) == (streams.id_time(read[-1]), streams.id_time(unread[15]))
     if counts:
-        assert (gap.lost, gap.lost_text) == (15, "15")
+        assert (gap.lost, gap.count, gap.count_exact) == (15, 15, True)
     else:
-        assert (gap.lost, gap.lost_text) == (None, "unknown")
+        assert (gap.lost, gap.count, gap.count_exact) == (None, None, False)
     assert event_count(engine) == 15 and worker.stats.gaps == 1
     assert freshness.gaps == 1 and freshness.lag == 0 and not freshness.stale
     shown = gap.as_dict()
     assert shown["kind"] == "trimmed" and shown["since"] == streams.id_time(read[-1]).isoformat()
-    assert gap.message.startswith(f"{gap.lost_text} entries trimmed")
+    assert (shown["count"], shown["count_exact"]) == (gap.count, gap.count_exact)
 
 
 def test_trim_while_ingest_lags_gives_a_floor_on_any_redis(
@@ -374,7 +374,7 @@ def test_trim_while_ingest_lags_gives_a_floor_on_any_redis(
     with make_sessionmaker(engine)() as session:
         [gap] = read_gaps(session, settings.stream)
     assert (gap.after_id, gap.before_id, gap.lost_at_least) == (ids[9], ids[25], 15)
-    assert gap.lost_text == ("15" if counts else "at least 15")
+    assert (gap.count, gap.count_exact) == (15, counts)
     assert event_count(engine) == 15
 
 
@@ -419,7 +419,7 @@ def test_new_console_on_a_trimmed_stream_counts_what_it_never_saw(
         return
     [gap] = gaps
     assert (gap.after_id, gap.before_id, gap.lost, gap.since) == ("0-0", ids[8], 8, None)
-    assert "before the console's first read" in gap.message
+    assert (gap.count, gap.count_exact) == (8, True)
 
 
 # --- 4. ingest stopped while the stream grows: stale data -------------------------------------

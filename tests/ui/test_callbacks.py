@@ -20,11 +20,11 @@ from callbacks import shell as shell_cb
 from callbacks import workload as workload_cb
 from callbacks.context import Context
 from components import ids
-from data.aggregates import UNASSIGNED
 from data.consumer import intake_rules
 from data.db import make_sessionmaker, writer_engine
 from data.intake import StreamEntry, apply_batch
 from data.models import AuditEntry, Flag
+from data.queries import UNASSIGNED
 from rules.access import Viewer
 from tests.support import events as ev
 from tests.ui.test_components import ids_in, texts

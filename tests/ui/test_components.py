@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from dash import dcc, html
@@ -30,7 +31,10 @@ from components.workload import (
     total_grid_row,
     workload_columns,
 )
-from data.aggregates import UNASSIGNED, CaseDetail, WorkloadRow
+from data.case_lists import ActiveFlag, ListedCase
+from data.case_record import CaseDetail, CaseEvent, CaseFacts, DeadlineEntry, FlagEntry
+from data.queries import UNASSIGNED
+from data.workload_counts import WorkloadRow
 from rules.access import Viewer
 from rules.clock import DEFAULT_TZ, zone
 
@@ -200,8 +204,8 @@ def test_status_strip_and_badges_say_it_in_words() -> None:
     assert badge.children == "⚠ Overdue" and badge.color == "danger"
 
 
-def case_summary(reg_no: str, deadline: datetime, **changes: object) -> dict[str, object]:
-    row: dict[str, object] = {
+def summary_fields(reg_no: str, deadline: datetime) -> dict[str, Any]:
+    return {
         "reg_no": reg_no,
         "district": OSH_CITY,
         "region": "KG-GO",
@@ -219,24 +223,21 @@ def case_summary(reg_no: str, deadline: datetime, **changes: object) -> dict[str
         "priority": "normal",
         "late_registration": False,
         "summary": MARKUP,
-        "flag_comment": None,
-        "flag_by": None,
-        "flag_at": None,
     }
-    row.update(changes)
-    return row
+
+
+def listed_case(reg_no: str, deadline: datetime, **changes: Any) -> ListedCase:
+    return ListedCase(**{**summary_fields(reg_no, deadline), "flag": None, **changes})
 
 
 def test_case_rows_for_the_grids() -> None:
-    overdue = case_summary(
+    overdue = listed_case(
         "KUP-A",
         NOW - timedelta(days=1, hours=2),
         flagged=True,
-        flag_comment="проверить",
-        flag_by="pros",
-        flag_at=NOW - timedelta(hours=1),
+        flag=ActiveFlag(1, "проверить", "pros", NOW - timedelta(hours=1)),
     )
-    soon = case_summary("KUP-B", NOW + timedelta(hours=5), status="due_soon")
+    soon = listed_case("KUP-B", NOW + timedelta(hours=5), status="due_soon")
     rows = case_rows([overdue, soon], "ru", TZ, NOW, newly={"KUP-A"})
     assert rows[0]["overdue_by"] == "1 д 2 ч" and rows[0]["time_left"] == ""
     assert rows[0]["newly"] is True and rows[0]["new"] == "●"
@@ -287,10 +288,8 @@ def test_workload_grid_rows_busiest_first_with_total() -> None:
 
 def test_case_page_body() -> None:
     detail = CaseDetail(
-        case=case_summary(
-            "KUP-A",
-            NOW - timedelta(hours=1),
-            flagged=True,
+        case=CaseFacts(
+            **{**summary_fields("KUP-A", NOW - timedelta(hours=1)), "flagged": True},
             source="statement",
             address="ул. Ленина",
             article=None,
@@ -302,14 +301,14 @@ def test_case_page_body() -> None:
             lat=None,
             lon=None,
         ),
-        events=[
-            {
-                "type": "registered",
-                "occurred_at": NOW - timedelta(days=3),
-                "actor": "10442",
-                "applied": True,
-                "event_id": "e1",
-                "fields": {
+        events=(
+            CaseEvent(
+                type="registered",
+                occurred_at=NOW - timedelta(days=3),
+                actor="10442",
+                applied=True,
+                event_id="e1",
+                fields={
                     "schema": "1",
                     "type": "registered",
                     "category": "fraud",
@@ -317,35 +316,28 @@ def test_case_page_body() -> None:
                     "summary": MARKUP,
                     "unit": MARKUP,
                 },
-            },
-            {
-                "type": "assigned",
-                "occurred_at": NOW - timedelta(days=2),
-                "actor": None,
-                "applied": False,
-                "event_id": "e2",
-                "fields": {"officer": "4411"},
-            },
-        ],
-        deadlines=[
-            {
-                "set_at": NOW - timedelta(days=3),
-                "deadline": NOW - timedelta(hours=1),
-                "period_days": 14,
-                "period_unit": "working",
-                "reason": "registered",
-            }
-        ],
-        flags=[
-            {
-                "id": 7,
-                "comment": MARKUP,
-                "by": "pros",
-                "at": NOW,
-                "cleared_by": None,
-                "cleared_at": None,
-            }
-        ],
+            ),
+            CaseEvent(
+                type="assigned",
+                occurred_at=NOW - timedelta(days=2),
+                actor=None,
+                applied=False,
+                event_id="e2",
+                fields={"officer": "4411"},
+            ),
+        ),
+        deadlines=(
+            DeadlineEntry(
+                set_at=NOW - timedelta(days=3),
+                deadline=NOW - timedelta(hours=1),
+                period_days=14,
+                period_unit="working",
+                reason="registered",
+            ),
+        ),
+        flags=(
+            FlagEntry(id=7, comment=MARKUP, by="pros", at=NOW, cleared_by=None, cleared_at=None),
+        ),
     )
     body = case_body(detail, "ru", TZ, can_flag=True, now=NOW)
     words = texts(body)
@@ -367,7 +359,7 @@ def test_case_page_body() -> None:
 
 
 def test_csv_exports() -> None:
-    rows = [case_summary("KUP-A", NOW, summary="x", officer="=HYPERLINK(1)")]
+    rows = [listed_case("KUP-A", NOW, summary="x", officer="=HYPERLINK(1)")]
     text = cases_csv(rows, TZ)
     parsed = list(csv.DictReader(io.StringIO(text)))
     assert parsed[0]["reg_no"] == "KUP-A" and parsed[0]["deadline"] == "2026-03-11T12:00:00+06:00"

@@ -18,7 +18,7 @@ from data import streams
 from tests.support import events as ev
 from tests.ui.test_served_pages import call, client_for, web  # noqa: F401 (fixtures)
 
-GAP = {"kind": "trimmed", "lost_text": "15", "since": "2026-11-28T03:00:00+00:00"}
+GAP = {"kind": "trimmed", "count": 15, "count_exact": True, "since": "2026-11-28T03:00:00+00:00"}
 FRESH = {"stale": False, "stale_since": None, "behind_s": 0, "lag": 0}
 BISHKEK = ZoneInfo("Asia/Bishkek")  # pins the local times below
 STALE = {"stale": True, "stale_since": "2026-11-28T03:00:00+00:00", "behind_s": 600, "lag": 42}
@@ -34,8 +34,25 @@ def test_gap_says_how_many_and_since_when_in_local_time() -> None:
 
 
 def test_unknown_loss_is_said_as_unknown() -> None:
-    [message] = health_messages(None, [dict(GAP, lost_text="unknown")], "en", BISHKEK)
+    [message] = health_messages(
+        None, [dict(GAP, count=None, count_exact=False)], "en", BISHKEK
+    )
     assert message.startswith("Stream entries lost: unknown (since 28.11.2026 09:00")
+
+
+def test_a_floor_and_the_kind_are_said_in_the_page_language() -> None:
+    vanished = dict(GAP, kind="vanished", count=3, count_exact=False, since=None)
+    [ru, ky, en] = (
+        health_messages(None, [vanished], lang, "Asia/Bishkek") for lang in ("ru", "ky", "en")
+    )
+    assert ru == [
+        "Потеряны записи потока: не менее 3 (с неизвестно) — поток пропал вместе с данными"
+        " Redis или был удалён"
+    ]
+    assert ky[0].startswith("Потеряны записи потока: кеминде 3 (с белгисиз)")
+    assert en[0].startswith(
+        "Stream entries lost: at least 3 (since unknown) — gone with the stream"
+    )
 
 
 def test_stale_says_how_far_behind() -> None:

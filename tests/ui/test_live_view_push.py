@@ -1,4 +1,4 @@
-"""The live page rendered from the push leader's live view (data.aggregates.live_views, sent in
+"""The live page rendered from the push leader's live view (data.live_page.live_views, sent in
 the "changes" push) against a real store (SQLite and PostgreSQL): the same feed, strip and
 counter as the store path, the feed and the map's points read once per flush for every page of
 the process (no SQL for the next page), the view read as untrusted input and kept to the
@@ -18,7 +18,7 @@ from sqlalchemy import Engine, event
 from callbacks import live as live_cb
 from callbacks.inputs import InvalidCallbackInput
 from components import ids
-from data import aggregates
+from data import live_page
 from data.db import make_sessionmaker
 from data.queries import CaseFilter
 from tests.support import events as ev
@@ -31,7 +31,7 @@ OPENED = (NOW - timedelta(minutes=45)).isoformat()
 def views(engine: Engine, now: datetime = NOW) -> dict[str | None, dict]:
     """The leader's views of the country and of Osh, as the browser hands them back (JSON)."""
     with make_sessionmaker(engine)() as session:
-        found = aggregates.live_views(session, [None, "KG-GO", None], now, DUE_SOON)
+        found = live_page.live_views(session, [None, "KG-GO", None], now, DUE_SOON)
     return {scope: json.loads(json.dumps(view)) for scope, view in found.items()}
 
 
@@ -65,12 +65,12 @@ def statements(engine: Engine) -> Iterator[list[str]]:
 def test_live_views_hold_what_the_store_queries_give(engine: Engine, cases: dict[str, str]) -> None:
     found = views(engine)
     assert set(found) == {None, "KG-GO"}
-    anchor = aggregates.live_anchor(NOW)
+    anchor = live_page.live_anchor(NOW)
     with make_sessionmaker(engine)() as session:
         for scope, view in found.items():
             flt = CaseFilter(scope_region=scope)
-            assert view["counts"] == aggregates.status_counts(session, flt, NOW, DUE_SOON)
-            assert view["total"] == aggregates.registered_since(session, flt, anchor)
+            assert view["counts"] == live_page.status_counts(session, flt, NOW, DUE_SOON)
+            assert view["total"] == live_page.registered_since(session, flt, anchor)
             assert view["anchor"] == anchor.isoformat() and view["scope"] == scope
             assert view["as_of"] == NOW.isoformat()
     assert found["KG-GO"]["counts"]["open"] == 1

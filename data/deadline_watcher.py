@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.models import Case
+from data.status import became_overdue
 
 
 def newly_overdue(
@@ -18,7 +19,7 @@ def newly_overdue(
     (a range scan of the (decision, deadline) index)."""
     query = (
         select(Case.reg_no, Case.region)
-        .where(Case.decision.is_(None), Case.deadline > after, Case.deadline <= until)
+        .where(became_overdue(after, until))
         .order_by(Case.deadline, Case.reg_no)
         .limit(limit)
     )

@@ -1,4 +1,4 @@
-"""The console's read queries (data/aggregates.py) against a real store, SQLite and PostgreSQL.
+"""The console's read queries (data/ read modules) against a real store, SQLite and PostgreSQL.
 
 A small hand-made history at a fixed instant (Wednesday 2026-03-11 12:00 Asia/Bishkek), whose
 counts are worked out by hand in the comments below, plus a cross-check of the SQL counts
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, select
 
-from data import aggregates as agg
+from data import case_lists, case_record, live_page, queries, workload_counts
 from data.consumer import intake_rules
 from data.db import make_sessionmaker, writer_engine
 from data.intake import StreamEntry, apply_batch
@@ -81,36 +81,35 @@ def session_of(engine: Engine):  # type: ignore[no-untyped-def]
 
 def test_status_counts_and_scope(engine: Engine, history: dict[str, str]) -> None:
     with session_of(engine) as s:
-        assert agg.status_counts(s, CaseFilter(), NOW, SOON) == {
+        assert live_page.status_counts(s, CaseFilter(), NOW, SOON) == {
             "open": 6,
             "overdue": 2,
             "due_soon": 1,
         }
-        assert agg.status_counts(s, CaseFilter(scope_region=OSH_REGION), NOW, SOON) == {
+        assert live_page.status_counts(s, CaseFilter(scope_region=OSH_REGION), NOW, SOON) == {
             "open": 1,
             "overdue": 1,
             "due_soon": 0,
         }
         # A region filter outside the reader's scope sees nothing, not the other region.
-        assert agg.status_counts(
+        assert live_page.status_counts(
             s, CaseFilter(scope_region=OSH_REGION, region=BISHKEK_REGION), NOW, SOON
         ) == {"open": 0, "overdue": 0, "due_soon": 0}
-        assert agg.status_counts(s, CaseFilter(category="fraud"), NOW, SOON)["overdue"] == 1
-        assert agg.status_counts(s, CaseFilter(kind="appeal"), NOW, SOON)["open"] == 1
+        assert live_page.status_counts(s, CaseFilter(category="fraud"), NOW, SOON)["overdue"] == 1
+        assert live_page.status_counts(s, CaseFilter(kind="appeal"), NOW, SOON)["open"] == 1
 
 
 def test_district_workload_counts_by_hand(engine: Engine, history: dict[str, str]) -> None:
     with session_of(engine) as s:
-        rows = {r.key: r for r in agg.district_workload(s, CaseFilter(), NOW, SOON)}
+        rows = {
+            r.key: r for r in workload_counts.district_workload(s, CaseFilter(), NOW, SOON, tz=TZ)
+        }
     assert len(rows) == len(load_geography().districts)  # empty districts are listed too
     bishkek, osh = rows[ev.BISHKEK], rows[ev.OSH_CITY]
     assert (bishkek.open, bishkek.overdue, bishkek.due_soon) == (5, 1, 1)
-    assert (bishkek.age_0_3, bishkek.age_3_10, bishkek.age_10_30, bishkek.age_30_plus) == (
-        3,
-        1,
-        1,
-        0,
-    )
+    # I, received on Sunday at 20:00 (2 days 16 hours ago), is 3 local days old.
+    ages = (bishkek.age_0_3, bishkek.age_3_10, bishkek.age_10_30, bishkek.age_30_plus)
+    assert ages == (2, 2, 1, 0)
     assert (bishkek.received_24h, bishkek.received_7d, bishkek.received_30d) == (2, 5, 6)
     assert (bishkek.decided_24h, bishkek.decided_7d, bishkek.decided_30d) == (1, 1, 1)
     assert bishkek.late_30d == 0
@@ -122,50 +121,60 @@ def test_district_workload_counts_by_hand(engine: Engine, history: dict[str, str
         1,
     )
     assert (osh.decided_24h, osh.decided_7d, osh.late_30d) == (0, 1, 1)
-    assert rows["41702205000000"].as_dict() == agg.WorkloadRow("41702205000000").as_dict()
-    total = agg.total_row(list(rows.values()))
+    assert (
+        rows["41702205000000"].as_dict() == workload_counts.WorkloadRow("41702205000000").as_dict()
+    )
+    total = workload_counts.total_row(list(rows.values()))
     assert (total.open, total.overdue, total.decided_30d) == (6, 2, 2)
 
 
 def test_workload_scoped_to_region(engine: Engine, history: dict[str, str]) -> None:
     with session_of(engine) as s:
-        rows = agg.district_workload(s, CaseFilter(scope_region=OSH_REGION), NOW, SOON)
-        regions = agg.region_workload(s, CaseFilter(scope_region=OSH_REGION), NOW, SOON)
+        rows = workload_counts.district_workload(
+            s, CaseFilter(scope_region=OSH_REGION), NOW, SOON, tz=TZ
+        )
+        regions = workload_counts.region_workload(
+            s, CaseFilter(scope_region=OSH_REGION), NOW, SOON, tz=TZ
+        )
     assert [r.key for r in rows] == [ev.OSH_CITY]
     assert [(r.key, r.open) for r in regions] == [(OSH_REGION, 1)]
 
 
 def test_drill_down_by_unit_and_officer(engine: Engine, history: dict[str, str]) -> None:
     with session_of(engine) as s:
-        units = agg.workload_rows(s, CaseFilter(district=ev.BISHKEK), NOW, SOON, "unit")
-        officers = agg.workload_rows(
-            s, CaseFilter(district=ev.BISHKEK, unit="U1"), NOW, SOON, "officer"
+        units = workload_counts.workload_rows(
+            s, CaseFilter(district=ev.BISHKEK), NOW, SOON, "unit", tz=TZ
         )
-        unassigned = agg.workload_rows(
-            s, CaseFilter(district=ev.BISHKEK, unit=agg.UNASSIGNED), NOW, SOON, "officer"
+        officers = workload_counts.workload_rows(
+            s, CaseFilter(district=ev.BISHKEK, unit="U1"), NOW, SOON, "officer", tz=TZ
         )
-        cases, total = agg.case_list(
+        unassigned = workload_counts.workload_rows(
+            s, CaseFilter(district=ev.BISHKEK, unit=queries.UNASSIGNED), NOW, SOON, "officer", tz=TZ
+        )
+        cases, total = case_lists.cases_by_deadline(
             s, CaseFilter(status="open", unit="U1", officer="222"), NOW, SOON
         )
     assert {k: (r.open, r.overdue) for k, r in units.items()} == {
         "U1": (2, 1),
         "U2": (1, 0),
-        agg.UNASSIGNED: (2, 0),
+        queries.UNASSIGNED: (2, 0),
     }
-    assert units[agg.UNASSIGNED].decided_24h == 1
+    assert units[queries.UNASSIGNED].decided_24h == 1
     assert {k: r.open for k, r in officers.items()} == {"111": 1, "222": 1}
-    assert {k: r.open for k, r in unassigned.items()} == {agg.UNASSIGNED: 2}
-    assert ([c["reg_no"] for c in cases], total) == ([history["B"]], 1)
+    assert {k: r.open for k, r in unassigned.items()} == {queries.UNASSIGNED: 2}
+    assert ([c.reg_no for c in cases], total) == ([history["B"]], 1)
     with pytest.raises(ValueError):
-        agg.workload_rows(session_of(engine), CaseFilter(), NOW, SOON, "category")
+        workload_counts.workload_rows(
+            session_of(engine), CaseFilter(), NOW, SOON, "category", tz=TZ
+        )
 
 
 def test_map_stats(engine: Engine, history: dict[str, str]) -> None:
     with session_of(engine) as s:
-        stats = {r["district"]: r for r in agg.district_map_stats(s, CaseFilter(), NOW, SOON)}
+        stats = {r["district"]: r for r in live_page.district_map_stats(s, CaseFilter(), NOW, SOON)}
         theft = {
             r["district"]: r
-            for r in agg.district_map_stats(s, CaseFilter(category="theft"), NOW, SOON)
+            for r in live_page.district_map_stats(s, CaseFilter(category="theft"), NOW, SOON)
         }
     assert stats[ev.BISHKEK] == {
         "district": ev.BISHKEK,
@@ -181,8 +190,10 @@ def test_map_stats(engine: Engine, history: dict[str, str]) -> None:
 
 def test_intake_vs_decisions_per_local_day(engine: Engine, history: dict[str, str]) -> None:
     with session_of(engine) as s:
-        series = agg.intake_vs_decisions(s, CaseFilter(), NOW, SOON, TZ)
-        osh = agg.intake_vs_decisions(s, CaseFilter(scope_region=OSH_REGION), NOW, SOON, TZ, 7)
+        series = workload_counts.intake_vs_decisions(s, CaseFilter(), NOW, SOON, TZ)
+        osh = workload_counts.intake_vs_decisions(
+            s, CaseFilter(scope_region=OSH_REGION), NOW, SOON, TZ, 7
+        )
     assert len(series) == 30 and series[-1]["day"] == "2026-03-11"
     assert series[0]["day"] == "2026-02-10"
     by_day = {p["day"]: (p["intake"], p["decided"]) for p in series}
@@ -197,13 +208,13 @@ def test_intake_vs_decisions_per_local_day(engine: Engine, history: dict[str, st
 
 def test_feed_newest_first_with_summary_as_stored(engine: Engine, history: dict[str, str]) -> None:
     with session_of(engine) as s:
-        feed = agg.recent_registrations(s, CaseFilter(), limit=4)
-        osh_feed = agg.recent_registrations(s, CaseFilter(scope_region=OSH_REGION))
-        since = agg.registered_since(s, CaseFilter(), NOW - timedelta(hours=2))
-        since_osh = agg.registered_since(
+        feed = live_page.recent_registrations(s, CaseFilter(), limit=4)
+        osh_feed = live_page.recent_registrations(s, CaseFilter(scope_region=OSH_REGION))
+        since = live_page.registered_since(s, CaseFilter(), NOW - timedelta(hours=2))
+        since_osh = live_page.registered_since(
             s, CaseFilter(scope_region=OSH_REGION), NOW - timedelta(hours=2)
         )
-        points = agg.recent_points(s, CaseFilter(), NOW)
+        points = live_page.recent_points(s, CaseFilter(), NOW)
     assert {r["reg_no"] for r in feed[:2]} == {history["A"], history["G"]}
     assert [r["reg_no"] for r in feed[2:]] == [history["H"], history["F"]]
     summary = next(r["summary"] for r in feed if r["reg_no"] == history["A"])
@@ -225,32 +236,39 @@ def test_case_list_overdue_sorted_with_flags(engine: Engine, history: dict[str, 
         )
         s.get(Case, history["F"]).flagged = True
     with session_of(engine) as s:
-        overdue, total = agg.case_list(s, CaseFilter(status="overdue"), NOW, SOON)
-        flagged, _ = agg.case_list(s, CaseFilter(status="overdue", flagged=True), NOW, SOON)
-        soon, _ = agg.case_list(s, CaseFilter(status="due_soon"), NOW, SOON)
-        limited, limited_total = agg.case_list(s, CaseFilter(status="open"), NOW, SOON, limit=2)
-        units = agg.distinct_units(s, CaseFilter(), NOW, SOON)
-        osh_units = agg.distinct_units(s, CaseFilter(scope_region=OSH_REGION), NOW, SOON)
-    assert [c["reg_no"] for c in overdue] == [history["B"], history["F"]] and total == 2
-    assert overdue[1]["flag_comment"] == "проверить" and overdue[1]["flag_by"] == "pros"
-    assert overdue[0]["flag_comment"] is None and overdue[0]["status"] == "overdue"
-    assert [c["reg_no"] for c in flagged] == [history["F"]]
-    assert [c["reg_no"] for c in soon] == [history["I"]]
+        overdue, total = case_lists.cases_by_deadline(s, CaseFilter(status="overdue"), NOW, SOON)
+        flagged, _ = case_lists.cases_by_deadline(
+            s, CaseFilter(status="overdue", flagged=True), NOW, SOON
+        )
+        soon, _ = case_lists.cases_by_deadline(s, CaseFilter(status="due_soon"), NOW, SOON)
+        limited, limited_total = case_lists.cases_by_deadline(
+            s, CaseFilter(status="open"), NOW, SOON, limit=2
+        )
+        units = case_lists.units_with_open_cases(s, CaseFilter(), NOW, SOON)
+        osh_units = case_lists.units_with_open_cases(
+            s, CaseFilter(scope_region=OSH_REGION), NOW, SOON
+        )
+    assert [c.reg_no for c in overdue] == [history["B"], history["F"]] and total == 2
+    flag = overdue[1].flag
+    assert flag is not None and (flag.comment, flag.by) == ("проверить", "pros")
+    assert overdue[0].flag is None and overdue[0].status == "overdue"
+    assert [c.reg_no for c in flagged] == [history["F"]]
+    assert [c.reg_no for c in soon] == [history["I"]]
     assert (len(limited), limited_total) == (2, 6)
     assert (units, osh_units) == (["U1", "U2"], [])
 
 
 def test_case_detail_history_and_scope(engine: Engine, history: dict[str, str]) -> None:
     with session_of(engine) as s:
-        detail = agg.case_detail(s, history["C"], None, NOW, SOON)
-        hidden = agg.case_detail(s, history["C"], OSH_REGION, NOW, SOON)
-        missing = agg.case_detail(s, "KUP-NOPE-000001", None, NOW, SOON)
+        detail = case_record.case_detail(s, history["C"], None, NOW, SOON)
+        hidden = case_record.case_detail(s, history["C"], OSH_REGION, NOW, SOON)
+        missing = case_record.case_detail(s, "KUP-NOPE-000001", None, NOW, SOON)
     assert hidden is None and missing is None and detail is not None
-    assert [e["type"] for e in detail.events] == ["registered", "assigned", "extended"]
-    assert [d["reason"] for d in detail.deadlines] == ["registered", "extended by head"]
-    assert detail.deadlines[-1]["deadline"] == datetime(2026, 3, 30, tzinfo=TZ)
-    assert detail.case["status"] == "open" and detail.case["unit"] == "U1"
-    assert detail.flags == []
+    assert [e.type for e in detail.events] == ["registered", "assigned", "extended"]
+    assert [d.reason for d in detail.deadlines] == ["registered", "extended by head"]
+    assert detail.deadlines[-1].deadline == datetime(2026, 3, 30, tzinfo=TZ)
+    assert detail.case.status == "open" and detail.case.unit == "U1"
+    assert detail.flags == ()
 
 
 def test_sql_counts_match_the_status_rule_on_a_simulated_history(engine: Engine) -> None:
@@ -261,8 +279,10 @@ def test_sql_counts_match_the_status_rule_on_a_simulated_history(engine: Engine)
         store(engine, *events[start : start + 1000])
     with session_of(engine) as s:
         cases = list(s.scalars(select(Case)))
-        rows = {r.key: r for r in agg.district_workload(s, CaseFilter(), NOW, SOON)}
-        counts = agg.status_counts(s, CaseFilter(), NOW, SOON)
+        rows = {
+            r.key: r for r in workload_counts.district_workload(s, CaseFilter(), NOW, SOON, tz=TZ)
+        }
+        counts = live_page.status_counts(s, CaseFilter(), NOW, SOON)
     assert len(cases) > 3000
     expected: dict[str, dict[str, int]] = {}
     for item in cases:
@@ -287,3 +307,42 @@ def test_sql_counts_match_the_status_rule_on_a_simulated_history(engine: Engine)
         sum(r.age_0_3 + r.age_3_10 + r.age_10_30 + r.age_30_plus for r in rows.values())
         == counts["open"]
     )
+
+
+def test_aging_counts_local_calendar_days_in_the_zone_given(engine: Engine) -> None:
+    """Today's receipts are 0 days old and yesterday's 1, whatever the hour: a case received a
+    second before local midnight three days ago is 3 days old (not 2.5 × 24 h), one received
+    at that midnight 2; the same instant is another day's in another zone."""
+    local = lambda *args: datetime(*args, tzinfo=TZ)  # noqa: E731
+    received = {
+        "3 days, a second before midnight": local(2026, 3, 8, 23, 59, 59),
+        "2 days, at midnight": local(2026, 3, 9, 0, 0),
+        "2 days here, 3 in UTC": local(2026, 3, 9, 3, 0),
+        "10 days, a second before midnight": local(2026, 3, 1, 23, 59, 59),
+        "9 days, at midnight": local(2026, 3, 2, 0, 0),
+        "30 days, a second before midnight": local(2026, 2, 9, 23, 59, 59),
+        "29 days, at midnight": local(2026, 2, 10, 0, 0),
+    }
+    store(
+        engine,
+        *(
+            ev.registered(
+                ev.next_reg_no(ev.OSH_CITY),
+                at + timedelta(minutes=10),
+                district=ev.OSH_CITY,
+                received_at=at,
+            )
+            for at in received.values()
+        ),
+    )
+    ages = ("age_0_3", "age_3_10", "age_10_30", "age_30_plus")
+    with session_of(engine) as s:
+        here, utc = (
+            workload_counts.workload_rows(s, CaseFilter(), NOW, SOON, "district", tz=zone)[
+                ev.OSH_CITY
+            ]
+            for zone in (TZ, ZoneInfo("UTC"))
+        )
+    assert [getattr(here, name) for name in ages] == [2, 2, 2, 1]
+    # In UTC (6 hours behind) each of them was received a local day earlier than in Bishkek.
+    assert [getattr(utc, name) for name in ages] == [0, 3, 2, 2]

@@ -1,0 +1,134 @@
+"""One case as its page (and the API) shows it: current state, events, deadline history and
+flags, scoped to the reader's region."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.case_lists import CaseSummary, summary_values
+from data.models import Case, DeadlineChangeRow, EventRow, Flag
+from data.queries import matches
+
+
+@dataclass(frozen=True)
+class CaseFacts(CaseSummary):
+    """The case's current state: its summary fields and everything else the page shows."""
+
+    summary: str | None
+    address: str | None
+    source: str
+    article: str | None
+    period_days: int
+    period_unit: str
+    extensions: int
+    reopenings: int
+    transferred_to: str | None
+    lat: float | None
+    lon: float | None
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    """One stored event of the case: its contract fields as received (text), and whether it
+    is applied yet (an event waiting for its case's registration is not)."""
+
+    type: str
+    occurred_at: datetime
+    actor: str | None
+    fields: dict[str, str]
+    applied: bool
+    event_id: str
+
+
+@dataclass(frozen=True)
+class DeadlineEntry:
+    """A deadline the case was given, when and why."""
+
+    set_at: datetime
+    deadline: datetime
+    period_days: int
+    period_unit: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FlagEntry:
+    """A flag on the case, active or cleared."""
+
+    id: int
+    comment: str
+    by: str
+    at: datetime
+    cleared_by: str | None
+    cleared_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    """A case as its page shows it: current state, events, deadline history, flags."""
+
+    case: CaseFacts
+    events: tuple[CaseEvent, ...]
+    deadlines: tuple[DeadlineEntry, ...]
+    flags: tuple[FlagEntry, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        """The API's JSON object: the case's fields with its events, deadlines and flags."""
+        return {
+            **self.case.as_dict(),
+            "events": [asdict(e) for e in self.events],
+            "deadlines": [asdict(d) for d in self.deadlines],
+            "flags": [asdict(f) for f in self.flags],
+        }
+
+
+def case_detail(
+    session: Session, reg_no: str, scope_region: str | None, now: datetime, due_soon: timedelta
+) -> CaseDetail | None:
+    """Everything about one case, or None if it does not exist or lies outside the scope."""
+    item = session.scalar(select(Case).where(matches(Case.reg_no, reg_no)))
+    if item is None or (scope_region and item.region != scope_region):
+        return None
+    state = CaseFacts(
+        **summary_values(item, now, due_soon),
+        summary=item.summary,
+        address=item.address,
+        source=item.source,
+        article=item.article,
+        period_days=item.period_days,
+        period_unit=item.period_unit,
+        extensions=item.extensions,
+        reopenings=item.reopenings,
+        transferred_to=item.transferred_to,
+        lat=item.lat,
+        lon=item.lon,
+    )
+    events = tuple(
+        CaseEvent(e.type, e.occurred_at, e.actor, dict(e.fields), e.applied, e.event_id)
+        for e in session.scalars(
+            select(EventRow)
+            .where(EventRow.reg_no == reg_no)
+            .order_by(EventRow.occurred_at, EventRow.id)
+        )
+    )
+    deadlines = tuple(
+        DeadlineEntry(d.set_at, d.deadline, d.period_days, d.period_unit, d.reason)
+        for d in session.scalars(
+            select(DeadlineChangeRow)
+            .where(DeadlineChangeRow.reg_no == reg_no)
+            .order_by(DeadlineChangeRow.set_at, DeadlineChangeRow.id)
+        )
+    )
+    flags = tuple(
+        FlagEntry(f.id, f.comment, f.created_by, f.created_at, f.cleared_by, f.cleared_at)
+        for f in session.scalars(
+            select(Flag)
+            .where(Flag.reg_no == reg_no)
+            .order_by(Flag.created_at.desc(), Flag.id.desc())
+        )
+    )
+    return CaseDetail(state, events, deadlines, flags)
