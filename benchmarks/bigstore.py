@@ -76,7 +76,9 @@ Query = Callable[[Any, Context], object]
 QUERIES: list[tuple[str, Query]] = [
     (
         "workload API (55 districts)",
-        lambda s, c: workload_counts.district_workload(s, CaseFilter(), c.now, DUE_SOON, tz=zone(DEFAULT_TZ)),
+        lambda s, c: workload_counts.district_workload(
+            s, CaseFilter(), c.now, DUE_SOON, tz=zone(DEFAULT_TZ)
+        ),
     ),
     (
         "workload, one region's scope",

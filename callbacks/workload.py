@@ -37,9 +37,9 @@ from components.workload import (
     workload_columns,
 )
 from data import audit, case_lists, workload_counts
-from data.workload_counts import COUNT_FIELDS, WorkloadRow
 from data.queries import CaseFilter
 from data.reference import load_geography
+from data.workload_counts import COUNT_FIELDS, WorkloadRow
 
 CASE_LIMIT = 2000
 TOTAL_KEY = "__total__"

@@ -17,7 +17,6 @@ from components.formatting import local_datetime
 from components.i18n import district_name, duration_text, has, label, region_name, t
 from data.case_lists import CaseSummary
 from data.case_record import CaseDetail, CaseEvent, FlagEntry
-from rules.clock import instant
 
 HIDDEN_FIELDS = frozenset(
     {"schema", "type", "event_id", "reg_no", "occurred_at", "actor", "summary"}
@@ -114,7 +113,9 @@ def flag_controls(lang: str) -> html.Div:
     )
 
 
-def flag_list(flags: Sequence[FlagEntry], lang: str, tz: ZoneInfo, can_flag: bool) -> list[Component]:
+def flag_list(
+    flags: Sequence[FlagEntry], lang: str, tz: ZoneInfo, can_flag: bool
+) -> list[Component]:
     """Every flag (active first as stored), who set it and when; clear buttons if allowed."""
     if not flags:
         return [empty_state(t("flag.none", lang))]

@@ -25,7 +25,6 @@ from components.formatting import local_datetime, sortable_time
 from components.i18n import district_name, duration_text, grid_locale, label, region_name, t
 from data.case_lists import ListedCase
 from rules.access import Viewer
-from rules.clock import instant
 
 NEW_MARK = "●"
 

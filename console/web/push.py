@@ -79,7 +79,7 @@ from sqlalchemy.orm import Session
 from components.health import health_messages
 from components.i18n import DEFAULT_LANG
 from console.config import Settings
-from data import case_lists, flags, live_page, streams, workload_counts
+from data import flags, live_page, streams, workload_counts
 from data.deadline_watcher import newly_overdue
 from data.ingest_state import ingest_freshness, read_gaps
 from data.queries import CaseFilter

@@ -34,9 +34,7 @@ def test_gap_says_how_many_and_since_when_in_local_time() -> None:
 
 
 def test_unknown_loss_is_said_as_unknown() -> None:
-    [message] = health_messages(
-        None, [dict(GAP, count=None, count_exact=False)], "en", BISHKEK
-    )
+    [message] = health_messages(None, [dict(GAP, count=None, count_exact=False)], "en", BISHKEK)
     assert message.startswith("Stream entries lost: unknown (since 28.11.2026 09:00")
 
 
