@@ -120,6 +120,8 @@ def create_app(
     )
     server.config.from_mapping(config)
     if settings.https:  # behind a TLS-terminating proxy: trust its X-Forwarded-Proto/For
+        # Flask documents wrapping `wsgi_app` in middleware, but types it as a method, which
+        # mypy will not let be assigned.
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     socketio = SocketIO()
