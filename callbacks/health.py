@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dash import Dash, Input, Output, State
+from dash import Dash, Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
 from callbacks import inputs
@@ -44,7 +44,7 @@ def _gap(gap: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def pushed_health(payload: Any, lang: Any, tz: ZoneInfo) -> tuple[bool, list]:
+def pushed_health(payload: Any, lang: Any, tz: ZoneInfo) -> tuple[bool, list[html.Div]]:
     """(is_open, children) of the alert for a "health" push, in the page's language."""
     payload = inputs.mapping(payload)
     freshness = _freshness(payload.get("freshness"))
@@ -60,7 +60,7 @@ def register(app: Dash) -> None:
         Input(ids.SOCKET, "data-health"),
         State(ids.LANG, "data"),
     )
-    def update_health_alert(payload: Any, lang: Any) -> tuple[bool, list]:
+    def update_health_alert(payload: Any, lang: Any) -> tuple[bool, list[html.Div]]:
         if payload is None:  # nothing pushed yet: the banner stays as it is
             raise PreventUpdate
         return pushed_health(payload, lang, request_context().tz)

@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, ctx
@@ -49,7 +49,7 @@ from data.queries import CaseFilter
 
 FEED_SIZE = live_page.LIVE_FEED_SIZE
 POINT_HOURS = 24
-SHARED_READS = 64  # feeds and point arrays of the latest flushes (scopes, languages) kept
+SHARED_READS = 64  # results kept of each kind (feeds, point arrays, ...) of the latest flushes
 SHARED_SKEW = timedelta(seconds=60)  # a view older or newer than this: query as before
 T = TypeVar("T")
 MAP_PUSH = f"{ids.SOCKET}.data-map"  # the trigger of update_map for a "map" push
@@ -78,7 +78,7 @@ def pushed_nothing(payload: Any) -> bool:
     return not payload.get("registered_count") and changed is not None and not changed
 
 
-def update_district_options(context: Context, region: Any, lang: Any) -> list[dict]:
+def update_district_options(context: Context, region: Any, lang: Any) -> list[dict[str, str]]:
     """Districts to choose from: the viewer's scope, narrowed by the chosen region."""
     return district_options(inputs.text(region), context.viewer.region, inputs.language(lang))
 
@@ -156,32 +156,41 @@ def pushed_shading(
     return stats
 
 
-_shared: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-_shared_lock = threading.Lock()
+_shared_lock = threading.Lock()  # one for every kind: a page waits for any read under way
 
 
-def shared_read(key: tuple[Any, ...], read: Callable[[], T]) -> T:
-    """`read()` once per process for every page asking with the same key (what it reads, a
-    flush's instant, the scope, ...): the other pages of the flush wait, then share it (not to
-    be modified). The last SHARED_READS results are kept."""
-    with _shared_lock:
-        if key not in _shared:
-            _shared[key] = read()
-            while len(_shared) > SHARED_READS:
-                _shared.popitem(last=False)
-        return _shared[key]
+class SharedReads(Generic[T]):
+    """Results of one kind of read, each read once per process for every page asking with the
+    same key (a flush's instant, the scope, ...): the other pages of the flush wait, then share
+    it (not to be modified). The last SHARED_READS results are kept."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[tuple[object, ...], T] = OrderedDict()
+
+    def get(self, key: tuple[object, ...], read: Callable[[], T]) -> T:
+        """The result for `key`, from `read()` if it is not kept."""
+        with _shared_lock:
+            if key not in self._kept:
+                self._kept[key] = read()
+                while len(self._kept) > SHARED_READS:
+                    self._kept.popitem(last=False)
+            return self._kept[key]
 
 
-def _shared_feed(context: Context, view: PushedView) -> list[Any]:
+_feeds: SharedReads[list[dict[str, Any]]] = SharedReads()
+_point_arrays: SharedReads[list[dict[str, list[object]]]] = SharedReads()
+
+
+def _shared_feed(context: Context, view: PushedView) -> list[dict[str, Any]]:
     """The feed rows of the view's scope, read once per flush for every page of this process."""
 
-    def read() -> list[Any]:
+    def read() -> list[dict[str, Any]]:
         with context.sessions() as session:
             return live_page.recent_registrations(
                 session, CaseFilter(scope_region=view.scope), FEED_SIZE
             )
 
-    return shared_read(("feed", context.sessions, view.scope, view.as_of), read)
+    return _feeds.get((context.sessions, view.scope, view.as_of), read)
 
 
 def _view_count(
@@ -262,16 +271,16 @@ def map_key(filters: Filters, measure: str, dark: bool, lang: str) -> str:
 
 def shared_point_arrays(
     context: Context, flt: CaseFilter, as_of: datetime, lang: str
-) -> list[dict[str, list]]:
+) -> list[dict[str, list[object]]]:
     """The map's point arrays of `flt` at `as_of` (a flush's instant), read and built once per
     process for every page of that flush, scope and language (not to be modified)."""
 
-    def read() -> list[dict[str, list]]:
+    def read() -> list[dict[str, list[object]]]:
         with context.sessions() as session:
             points = live_page.recent_points(session, flt, as_of, POINT_HOURS)
         return points_arrays(points, lang, context.tz)
 
-    return shared_read(("points", context.sessions, flt, as_of, lang, context.tz), read)
+    return _point_arrays.get((context.sessions, flt, as_of, lang, context.tz), read)
 
 
 def update_map(
@@ -375,7 +384,7 @@ def register(app: Dash) -> None:
         Input(ids.LIVE_REGION, "value"),
         State(ids.LANG, "data"),
     )
-    def live_district_options(region: Any, lang: Any) -> list[dict]:
+    def live_district_options(region: Any, lang: Any) -> list[dict[str, str]]:
         return update_district_options(request_context(), region, lang)
 
     @app.callback(

@@ -15,19 +15,21 @@ from datetime import datetime
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, ctx, dcc, no_update
+from dash import Dash, Input, Output, State, ctx, no_update
+from dash.dcc.express import send_string
 from dash.exceptions import PreventUpdate
 
 from callbacks import inputs
 from callbacks.case import change_flag
 from callbacks.context import Context, request_context
-from callbacks.live import SHARED_SKEW, shared_read
+from callbacks.live import SHARED_SKEW, SharedReads
 from components import ids
 from components.common import district_options
 from components.export import cases_csv, export_filename
 from components.i18n import t
 from components.overdue import case_rows
 from data import audit, case_lists
+from data.case_lists import ListedCase
 from data.queries import CaseFilter
 
 GRID_LIMIT = 2000
@@ -64,7 +66,8 @@ def pushed_overdue(payload: Any) -> list[str]:
     return inputs.texts(inputs.mapping(payload).get("reg_nos"))
 
 
-CaseLists = tuple[list[dict[str, object]], int, list[dict[str, object]], int]
+CaseLists = tuple[list[ListedCase], int, list[ListedCase], int]
+_lists: SharedReads[CaseLists] = SharedReads()
 
 
 def read_lists(context: Context, filters: Sequence[Any]) -> CaseLists:
@@ -113,8 +116,8 @@ def refresh_overdue(
     if shared_at is not None:
         context = context.at(shared_at)
         flt = overdue_filter(context, "overdue", *filters)  # the scope and every filter
-        key = ("overdue", context.sessions, flt, shared_at, context.due_soon)
-        overdue, overdue_total, soon, soon_total = shared_read(
+        key = (context.sessions, flt, shared_at, context.due_soon)
+        overdue, overdue_total, soon, soon_total = _lists.get(
             key, lambda: read_lists(context, filters)
         )
     else:
@@ -177,7 +180,7 @@ def flag_case(context: Context, reg_no: str | None, comment: Any, lang: Any) -> 
     return change_flag(context, reg_no, "flag", comment, None, lang)
 
 
-def export_overdue(context: Context, tab: Any, filters: Sequence[Any]) -> dict:
+def export_overdue(context: Context, tab: Any, filters: Sequence[Any]) -> dict[str, object]:
     """CSV of the active tab's filtered list (within the viewer's scope), audit-logged."""
     status = active_status(tab)
     flt = overdue_filter(context, status, *filters)
@@ -194,10 +197,12 @@ def export_overdue(context: Context, tab: Any, filters: Sequence[Any]) -> dict:
             {"rows": len(rows), "total": total, "filter": _described(flt)},
             context.now,
         )
-    return dcc.send_string(
+    # Dash's send_string (not annotated) returns the Download component's data dict.
+    download: dict[str, object] = send_string(
         cases_csv(rows, context.tz),
         export_filename(status.replace("_", "-"), context.now, context.tz),
     )
+    return download
 
 
 def _described(flt: CaseFilter) -> dict[str, object]:
@@ -230,7 +235,7 @@ def register(app: Dash) -> None:
         Input(ids.OVERDUE_REGION, "value"),
         State(ids.LANG, "data"),
     )
-    def overdue_district_options(region: Any, lang: Any) -> list[dict]:
+    def overdue_district_options(region: Any, lang: Any) -> list[dict[str, str]]:
         return district_options(
             inputs.text(region), request_context().viewer.region, inputs.language(lang)
         )
@@ -240,7 +245,7 @@ def register(app: Dash) -> None:
         Input(ids.OVERDUE_REGION, "value"),
         Input(ids.OVERDUE_DISTRICT, "value"),
     )
-    def overdue_unit_options(region: Any, district: Any) -> list[dict]:
+    def overdue_unit_options(region: Any, district: Any) -> list[dict[str, str]]:
         return unit_options(request_context(), region, district)
 
     @app.callback(
@@ -324,7 +329,7 @@ def register(app: Dash) -> None:
         *filter_states,
         prevent_initial_call=True,
     )
-    def download_overdue(_clicks: Any, tab: Any, *filters: Any) -> dict:
+    def download_overdue(_clicks: Any, tab: Any, *filters: Any) -> dict[str, object]:
         return export_overdue(request_context(), tab, filters)
 
     @app.callback(

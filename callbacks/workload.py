@@ -13,12 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dash import Dash, Input, Output, State, ctx, dcc
+from dash import Dash, Input, Output, State, ctx
+from dash.dcc.express import send_string
 from dash.exceptions import PreventUpdate
 
 from callbacks import inputs
 from callbacks.context import Context, request_context
-from callbacks.live import SHARED_SKEW, shared_read
+from callbacks.live import SHARED_SKEW, SharedReads
 from callbacks.overdue import open_clicked_case
 from components import ids
 from components.export import cases_csv, export_filename, to_csv
@@ -99,6 +100,9 @@ def pushed_view(context: Context, drill: Drill, payload: Any, lang: str) -> Work
     return WorkloadView(drill, "districts", rows, len(rows), series)
 
 
+_views: SharedReads[WorkloadView] = SharedReads()
+
+
 def load_view(context: Context, search: Any, lang: Any, pushed: Any = None) -> WorkloadView:
     """The rows and the chart of the drill-down point in `search`: from the "workload" push
     (`pushed`) where it fits (see pushed_view); else queried, for a push of this moment once
@@ -113,8 +117,8 @@ def load_view(context: Context, search: Any, lang: Any, pushed: Any = None) -> W
     if at is None or abs(at - context.now) > SHARED_SKEW:
         return query_view(context, drill, lang)
     shared = context.at(at)
-    key = ("workload", context.sessions, drill_filter(shared, drill), at, lang, context.tz)
-    return shared_read(key, lambda: query_view(shared, drill, lang))
+    key = (context.sessions, drill_filter(shared, drill), at, lang, context.tz)
+    return _views.get(key, lambda: query_view(shared, drill, lang))
 
 
 def query_view(context: Context, drill: Drill, lang: str) -> WorkloadView:
@@ -222,7 +226,7 @@ def drill_into(search: Any, cell: Any, rows: Any) -> str:
     return drill_search(child(drill, key))
 
 
-def export_workload(context: Context, search: Any, lang: Any) -> dict:
+def export_workload(context: Context, search: Any, lang: Any) -> dict[str, object]:
     """CSV of the current level (groups with their counts, or the officer's cases)."""
     view = load_view(context, search, lang)
     if view.level == "cases":
@@ -250,7 +254,11 @@ def export_workload(context: Context, search: Any, lang: Any) -> dict:
             {"rows": len(view.rows), "drill": drill_search(view.drill)},
             context.now,
         )
-    return dcc.send_string(text, export_filename(f"workload-{view.level}", context.now, context.tz))
+    # Dash's send_string (not annotated) returns the Download component's data dict.
+    download: dict[str, object] = send_string(
+        text, export_filename(f"workload-{view.level}", context.now, context.tz)
+    )
+    return download
 
 
 def register(app: Dash) -> None:
@@ -302,5 +310,5 @@ def register(app: Dash) -> None:
         State(ids.LANG, "data"),
         prevent_initial_call=True,
     )
-    def download_workload(_clicks: Any, search: Any, lang: Any) -> dict:
+    def download_workload(_clicks: Any, search: Any, lang: Any) -> dict[str, object]:
         return export_workload(request_context(), search, lang)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
@@ -26,13 +27,17 @@ from components.i18n import district_name, label, t
 from components.live_map import DEFAULT_MEASURE, MEASURES
 from rules.access import Viewer
 
-MAP_CONFIG = {
+MAP_CONFIG: dcc.Graph.Config = {
     "displaylogo": False,
     "scrollZoom": True,
     "topojsonURL": "/_kup-no-topojson/",
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
 }
 STRIP_KEYS = ("open", "overdue", "due_soon")
+
+# A feed item's `data-reg-no` attribute (Dash takes `data-*` attributes as keyword arguments;
+# a name with a hyphen can only be given through a mapping, typed here).
+_RegNoAttribute = TypedDict("_RegNoAttribute", {"data-reg-no": str})
 
 
 def status_strip(counts: Mapping[str, int], lang: str) -> list[dbc.Col]:
@@ -67,7 +72,7 @@ def status_strip(counts: Mapping[str, int], lang: str) -> list[dbc.Col]:
     ]
 
 
-def new_count(count: int, lang: str) -> list:
+def new_count(count: int, lang: str) -> list[html.Strong | str]:
     """ "12 new since this page opened"."""
     return [html.Strong(str(count), className="fs-5 me-1"), t("live.new_since", lang)]
 
@@ -76,13 +81,14 @@ def feed_item(row: Mapping[str, object], lang: str, tz: ZoneInfo) -> dbc.ListGro
     """One registration: number (link to its page), local time, district, category, summary.
     The summary is a plain string child, so Dash renders it as text, never as markup."""
     reg_no = str(row["reg_no"])
+    registered = row.get("registered_at")
     extras = [label("kind", str(row.get("kind") or "crime"), lang)]
     head = [
         dcc.Link(
             reg_no, href=f"/cases/{reg_no}", className="fw-semibold font-monospace text-nowrap"
         ),
         html.Span(
-            local_time(row.get("registered_at"), tz),  # type: ignore[arg-type]
+            local_time(registered if isinstance(registered, datetime | str) else None, tz),
             className="text-body-secondary",
         ),
         dbc.Badge(
@@ -104,13 +110,13 @@ def feed_item(row: Mapping[str, object], lang: str, tz: ZoneInfo) -> dbc.ListGro
                 ),
                 html.Div(str(row.get("summary") or ""), className="kup-summary text-break"),
             ],
-            **{"data-reg-no": reg_no},
+            **_RegNoAttribute({"data-reg-no": reg_no}),
         ),
         className="kup-feed-item py-2",
     )
 
 
-def feed(rows: Sequence[Mapping[str, object]], lang: str, tz: ZoneInfo) -> list | html.Div:
+def feed(rows: Sequence[Mapping[str, object]], lang: str, tz: ZoneInfo) -> dbc.ListGroup | html.Div:
     """The feed list, or a sentence when it is empty."""
     if not rows:
         return empty_state(t("live.feed_empty", lang))

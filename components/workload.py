@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TypedDict
 from urllib.parse import parse_qs, urlencode
 
 import dash_ag_grid as dag
@@ -142,6 +143,11 @@ def breadcrumbs(drill: Drill, scope_region: str | None, lang: str) -> list[tuple
     ]
 
 
+# The breadcrumb's `aria-label` (Dash takes `aria-*` attributes as keyword arguments; a name
+# with a hyphen can only be given through a mapping, typed here).
+_AriaLabel = TypedDict("_AriaLabel", {"aria-label": str})
+
+
 def breadcrumb_bar(drill: Drill, scope_region: str | None, lang: str) -> html.Nav:
     items = []
     for text, search in breadcrumbs(drill, scope_region, lang):
@@ -151,7 +157,9 @@ def breadcrumb_bar(drill: Drill, scope_region: str | None, lang: str) -> html.Na
                 className="breadcrumb-item" + ("" if search is not None else " active"),
             )
         )
-    return html.Nav(html.Ol(items, className="breadcrumb mb-2"), **{"aria-label": "breadcrumb"})
+    return html.Nav(
+        html.Ol(items, className="breadcrumb mb-2"), **_AriaLabel({"aria-label": "breadcrumb"})
+    )
 
 
 def row_name(key: str, level: str, lang: str) -> str:
@@ -182,7 +190,7 @@ def total_grid_row(rows: Sequence[Mapping[str, object]], lang: str) -> dict[str,
     """The pinned bottom row: column sums."""
     total: dict[str, object] = {"key": "", "name": t("col.total", lang), "region": ""}
     for name in COUNT_COLUMNS:
-        total[name] = sum(int(r.get(name, 0)) for r in rows)  # type: ignore[call-overload]
+        total[name] = sum(value for r in rows if isinstance(value := r.get(name), int))
     return total
 
 

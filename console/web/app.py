@@ -120,6 +120,8 @@ def create_app(
     )
     server.config.from_mapping(config)
     if settings.https:  # behind a TLS-terminating proxy: trust its X-Forwarded-Proto/For
+        # Flask documents wrapping `wsgi_app` in middleware, but types it as a method, which
+        # mypy will not let be assigned.
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     socketio = SocketIO()
@@ -142,13 +144,15 @@ def create_app(
 
     dash_app = dash.Dash(
         "console.web",
-        server=server,
+        # Dash documents a server instance here (Flask, Quart or FastAPI), but annotates
+        # `server` as `bool | Callable[[], Any]`, which a Flask app is not.
+        server=server,  # type: ignore[arg-type]
         url_base_pathname="/",
         external_stylesheets=[BOOTSTRAP_CSS],
         assets_folder=str(ASSETS_DIR),
         suppress_callback_exceptions=True,
         serve_locally=True,
-        update_title=None,
+        update_title="",  # the tab's title stays as it is while callbacks run
         title="КУП · оперативная консоль",
     )
     layout, register = pages or default_pages()

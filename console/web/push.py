@@ -63,7 +63,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -74,7 +74,7 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from components.health import health_messages
 from components.i18n import DEFAULT_LANG
@@ -112,6 +112,14 @@ def _iso(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat()
 
 
+def emit_here(
+    socketio: SocketIO, event: str, payload: dict[str, object], to: str | None = None
+) -> None:
+    """Emit to this process's own clients, not through the message queue (works while Redis
+    is down). types-Flask-SocketIO's `SocketIO.emit` lacks Flask-SocketIO's `ignore_queue`."""
+    socketio.emit(event, payload, to=to, ignore_queue=True)  # type: ignore[call-arg]
+
+
 def _int(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
@@ -130,7 +138,7 @@ def _parse_at(value: object) -> datetime | None:
 class _Pending:
     """What one room will be sent at the next flush."""
 
-    registered: list[dict] = field(default_factory=list)
+    registered: list[dict[str, object]] = field(default_factory=list)
     registered_count: int = 0
     changed: int | None = 0
     rejected: int = 0
@@ -142,7 +150,7 @@ class _Pending:
     def merge(
         self,
         at: datetime | None,
-        items: list[dict],
+        items: list[dict[str, object]],
         count: int,
         changed: int | None,
         truncated: bool,
@@ -263,8 +271,8 @@ class Pusher:
         self,
         socketio: SocketIO,
         settings: Settings,
-        sessions,
-        redis_url: str,  # type: ignore[no-untyped-def]
+        sessions: sessionmaker[Session],
+        redis_url: str,
         metrics: Any = None,
         *,
         regions: frozenset[str] = frozenset(),
@@ -495,7 +503,7 @@ class Pusher:
 
     def _local(self, event: str, payload: dict[str, object]) -> None:
         """Emit to this process's own clients only (works while Redis is down)."""
-        self.socketio.emit(event, payload, ignore_queue=True)
+        emit_here(self.socketio, event, payload)
         self._count(event)
 
     # -- emits ----------------------------------------------------------------------------
@@ -677,7 +685,7 @@ class Pusher:
         return rooms
 
 
-def register_socket_handlers(socketio: SocketIO, pusher_of) -> None:  # type: ignore[no-untyped-def]
+def register_socket_handlers(socketio: SocketIO, pusher_of: Callable[[], Pusher | None]) -> None:
     """Connect requires a logged-in user; the socket joins the user's room."""
 
     @socketio.on("connect")
@@ -692,15 +700,17 @@ def register_socket_handlers(socketio: SocketIO, pusher_of) -> None:  # type: ig
                 pusher.advertise_rooms({viewer.room})
             except (redis.RedisError, OSError):
                 pass
-        socketio.emit(
+        # Flask-SocketIO sets `sid` on Flask's request, whose type (Flask's) has no such field.
+        sid: str = request.sid  # type: ignore[attr-defined]
+        emit_here(
+            socketio,
             "hello",
             {
                 "room": viewer.room,
                 "redis": pusher.redis_ok if pusher is not None else True,
                 "at": _iso(datetime.now(UTC)),
             },
-            to=request.sid,  # type: ignore[attr-defined]
-            ignore_queue=True,
+            to=sid,
         )
         health = None
         if pusher is not None and pusher.redis_ok:
@@ -709,4 +719,4 @@ def register_socket_handlers(socketio: SocketIO, pusher_of) -> None:  # type: ig
             except (redis.RedisError, OSError):
                 pass
         if health is not None:
-            socketio.emit("health", health, to=request.sid, ignore_queue=True)  # type: ignore[attr-defined,call-arg]
+            emit_here(socketio, "health", health, to=sid)
