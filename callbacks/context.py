@@ -38,10 +38,28 @@ class Context:
     streams: StreamConfig = field(default_factory=StreamConfig)
     redis: redis.Redis | None = None  # the stream's server (health checks)
 
-    def case_filter(self, **criteria: object) -> CaseFilter:
+    def case_filter(
+        self,
+        status: str = "all",
+        *,
+        region: str | None = None,
+        district: str | None = None,
+        category: str | None = None,
+        kind: str | None = None,
+        unit: str | None = None,
+        officer: str | None = None,
+    ) -> CaseFilter:
         """A CaseFilter always scoped to the viewer's region (empty criteria dropped)."""
-        given = {k: v for k, v in criteria.items() if v not in (None, "")}
-        return CaseFilter(scope_region=self.viewer.region, **given)  # type: ignore[arg-type]
+        return CaseFilter(
+            status=status or "all",
+            region=region or None,
+            district=district or None,
+            category=category or None,
+            kind=kind or None,
+            unit=unit or None,
+            officer=officer or None,
+            scope_region=self.viewer.region,
+        )
 
     def at(self, now: datetime) -> Context:
         return replace(self, now=now)

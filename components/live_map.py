@@ -87,7 +87,7 @@ def _rounded(geometry: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
 @lru_cache(maxsize=1)
 def district_outlines() -> FeatureCollection:
     """The shipped district boundaries, lightened for the browser (id = SOATE)."""
-    source = load_boundaries("districts")
+    source = load_boundaries()
     return {
         "type": "FeatureCollection",
         "features": [

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from types import FrameType
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -133,7 +134,7 @@ def ingest_worker(
 def stop_on_signals(stop: threading.Event) -> None:
     """Set `stop` on SIGTERM and SIGINT (the current batch finishes, then the process exits)."""
 
-    def handler(signum, _frame):  # type: ignore[no-untyped-def]
+    def handler(signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
     signal.signal(signal.SIGTERM, handler)

@@ -124,11 +124,10 @@ class FeatureCollection(TypedDict):
 
 
 @lru_cache(maxsize=2)
-def load_boundaries(level: str = "districts") -> FeatureCollection:
-    """GeoJSON boundaries of 'districts' (feature id: SOATE) or 'regions' (id: ISO code)."""
-    with open(REFERENCE_DIR / f"kg_{level}.geojson", encoding="utf-8") as fh:
+def load_boundaries() -> FeatureCollection:
+    """GeoJSON boundaries of the districts (feature id: the SOATE code)."""
+    with open(REFERENCE_DIR / "kg_districts.geojson", encoding="utf-8") as fh:
         collection: FeatureCollection = json.load(fh)
-    key = "soate" if level == "districts" else "iso3166_2"
     for feature in collection["features"]:
-        feature["id"] = str(feature["properties"][key])
+        feature["id"] = str(feature["properties"]["soate"])
     return collection

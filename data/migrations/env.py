@@ -1,6 +1,7 @@
 """Alembic environment: runs migrations on the connection handed in by data.schema.upgrade."""
 
 from alembic import context
+from sqlalchemy import Connection
 
 from data.models import Base
 
@@ -13,14 +14,17 @@ def run_migrations_online() -> None:
     if connection is None:
         from sqlalchemy import create_engine
 
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("no connection handed in and no sqlalchemy.url configured")
+        engine = create_engine(url)
         with engine.begin() as connection:
             _run(connection)
     else:
         _run(connection)
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
