@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from data import streams
 from data.models import Setting
+from rules.clock import instant
 
 STATE_PREFIX = "ingest:"
 GAP_PREFIX = "gap:"
@@ -28,10 +29,6 @@ NO_STREAM_OR_GROUP = "no_stream_or_group"  # a freshness note: nothing to be beh
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _instant(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 @dataclass
@@ -56,7 +53,7 @@ class IngestState:
     @classmethod
     def from_json(cls, text: str) -> IngestState:
         data = json.loads(text)
-        data["last_stored_at"] = _instant(data.get("last_stored_at"))
+        data["last_stored_at"] = instant(data.get("last_stored_at"))
         return cls(**data)
 
 
@@ -159,7 +156,7 @@ class StreamGap:
     def from_json(cls, text: str) -> StreamGap:
         data = json.loads(text)
         for name in ("detected_at", "since", "until"):
-            data[name] = _instant(data[name])
+            data[name] = instant(data[name])
         return cls(**data)
 
 
