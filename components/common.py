@@ -92,6 +92,26 @@ def filter_dropdown(
     )
 
 
+def page_header(
+    title: str, export_id: str, lang: str, *extra: ComponentType, spacing: str = "mb-3"
+) -> dbc.Row:
+    """A page's title row: the title, anything `extra` beside it, and the CSV export button."""
+    return dbc.Row(
+        [
+            dbc.Col(html.H1(title, className="h3 mb-0"), width="auto"),
+            *(dbc.Col(item, width="auto") for item in extra),
+            dbc.Col(
+                dbc.Button(
+                    t("export.csv", lang), id=export_id, color="secondary", outline=True, size="sm"
+                ),
+                width="auto",
+                className="ms-auto",
+            ),
+        ],
+        className=f"align-items-center g-3 {spacing}",
+    )
+
+
 def status_badge(status: str, lang: str) -> dbc.Badge:
     """A status as coloured badge with its name and a symbol (never colour alone)."""
     color, symbol = STATUS_STYLE.get(status, ("secondary", "•"))

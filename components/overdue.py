@@ -19,6 +19,7 @@ from components.common import (
     filter_dropdown,
     kind_options,
     loading,
+    page_header,
     region_options,
 )
 from components.formatting import local_datetime, sortable_time
@@ -229,23 +230,11 @@ def overdue_page(viewer: Viewer, lang: str) -> html.Div:
             dcc.Store(id=ids.FLAG_VERSION, data=0),
             dcc.Interval(id=ids.OVERDUE_TICK, interval=SAFETY_REFRESH_MS),
             dcc.Download(id=ids.OVERDUE_DOWNLOAD),
-            dbc.Row(
-                [
-                    dbc.Col(html.H1(t("overdue.title", lang), className="h3 mb-0"), width="auto"),
-                    dbc.Col(html.Div(id=ids.OVERDUE_NEWLY_TEXT), width="auto"),
-                    dbc.Col(
-                        dbc.Button(
-                            t("export.csv", lang),
-                            id=ids.OVERDUE_EXPORT,
-                            color="secondary",
-                            outline=True,
-                            size="sm",
-                        ),
-                        width="auto",
-                        className="ms-auto",
-                    ),
-                ],
-                className="align-items-center g-3 mb-3",
+            page_header(
+                t("overdue.title", lang),
+                ids.OVERDUE_EXPORT,
+                lang,
+                html.Div(id=ids.OVERDUE_NEWLY_TEXT),
             ),
             dbc.Row(
                 [

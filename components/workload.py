@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from components import ids
-from components.common import SAFETY_REFRESH_MS, card, loading
+from components.common import SAFETY_REFRESH_MS, card, loading, page_header
 from components.i18n import district_name, grid_locale, region_name, t
 from components.overdue import column_defs as case_columns
 from data.queries import UNASSIGNED
@@ -336,23 +336,7 @@ def workload_page(viewer: Viewer, lang: str) -> html.Div:
         [
             dcc.Download(id=ids.WORKLOAD_DOWNLOAD),
             dcc.Interval(id=ids.WORKLOAD_TICK, interval=SAFETY_REFRESH_MS),
-            dbc.Row(
-                [
-                    dbc.Col(html.H1(t("workload.title", lang), className="h3 mb-0"), width="auto"),
-                    dbc.Col(
-                        dbc.Button(
-                            t("export.csv", lang),
-                            id=ids.WORKLOAD_EXPORT,
-                            color="secondary",
-                            outline=True,
-                            size="sm",
-                        ),
-                        width="auto",
-                        className="ms-auto",
-                    ),
-                ],
-                className="align-items-center g-3 mb-2",
-            ),
+            page_header(t("workload.title", lang), ids.WORKLOAD_EXPORT, lang, spacing="mb-2"),
             html.Div(id=ids.WORKLOAD_BREADCRUMB),
             dbc.Row(
                 [
