@@ -24,6 +24,7 @@ PUSHED = 30_000  # ms: a bound on liveness (ingest, push, callback), not a speed
 OUTAGE = (
     "ERR_CONNECTION_REFUSED",
     "ERR_CONNECTION_RESET",
+    "ERR_SOCKET_NOT_CONNECTED",  # a load cut off as the server went away
     "socket.io",
     "Callback failed: the server did not respond",
 )
