@@ -13,8 +13,9 @@ import pytest
 
 from components import ids
 from data.reference import load_geography
-from tests.browser.console import RunningConsole, store
+from tests.browser.console import RunningConsole
 from tests.support import events as ev
+from tests.support.stores import apply_events
 
 pytestmark = pytest.mark.browser
 PUSHED = 30_000  # ms: a bound on liveness (ingest, push, callback), not a speed requirement
@@ -44,7 +45,7 @@ def overdue_cases(live_console: RunningConsole) -> dict[str, str]:
     """An overdue case in Bishkek (assigned) and a recent one in Osh city, in the store."""
     bishkek, osh = ev.next_reg_no(ev.BISHKEK), ev.next_reg_no(ev.OSH_CITY)
     at = now()
-    store(
+    apply_events(
         live_console.engine,
         [
             ev.registered(bishkek, at - timedelta(days=6), summary="Кража велосипеда у школы"),

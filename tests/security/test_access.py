@@ -25,8 +25,9 @@ from components import ids
 from console.web.app import WebApp
 from console.web.push import COUNTRY_ROOM
 from data.models import AuditEntry, Flag
-from tests.security.conftest import Cases, callback, login
+from tests.security.conftest import Cases
 from tests.support import events as ev
+from tests.support.web import callback, login
 
 # Endpoints anyone may reach: the login form and language choice, health and metrics, and the
 # static files of the login page and Dash's renderer. None of them carries case data.

@@ -17,8 +17,10 @@ from sqlalchemy import select
 from components import ids
 from console.web.app import WebApp
 from data.models import Flag
-from tests.security.conftest import PASSWORD, Cases, callback, login
+from tests.security.conftest import Cases
 from tests.security.test_access import ARG, PUBLIC, SAMPLE_ARGS, routes
+from tests.support.users import PASSWORD, add_test_users
+from tests.support.web import callback, login
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -156,9 +158,6 @@ def _cookie(response, name: str) -> str:  # type: ignore[no-untyped-def]
 
 def test_cookies_are_secure_over_https(settings, engine, redis_client) -> None:  # type: ignore[no-untyped-def]
     from console.web.app import create_app
-    from data import users
-    from data.db import make_sessionmaker, writer_engine
-    from tests.security.conftest import USERS
 
     https = create_app(
         settings.with_overrides(https=True, stream="kup:sec:https"),
@@ -167,9 +166,7 @@ def test_cookies_are_secure_over_https(settings, engine, redis_client) -> None: 
         testing=True,
         message_queue=False,
     )
-    with make_sessionmaker(writer_engine(engine)).begin() as s:
-        role, region = USERS["duty"]
-        users.add_user(s, "duty", PASSWORD, role, region, enforce_strength=False)
+    add_test_users(engine, ["duty"])
     client = https.server.test_client()
     base = "https://console.example"
     form = client.get("/login", base_url=base).get_data(as_text=True)

@@ -9,7 +9,7 @@ from components import ids
 from components.health import health_messages
 from data import streams
 from tests.support import events as ev
-from tests.ui.test_served_pages import call, client_for, web  # noqa: F401 (fixtures)
+from tests.support.web import call
 
 GAP = {"kind": "trimmed", "lost_text": "15", "since": "2026-11-28T03:00:00+00:00"}
 FRESH = {"stale": False, "stale_since": None, "behind_s": 0, "lag": 0}
@@ -35,12 +35,12 @@ def test_stale_says_how_far_behind() -> None:
     assert "42 stream entries not stored yet" in message and "(10 min ago)" in message
 
 
-def test_served_alert_opens_when_ingest_is_stopped(web, client_for, redis_client) -> None:  # type: ignore[no-untyped-def]
-    settings = web.state.settings
+def test_served_alert_opens_when_ingest_is_stopped(console, client_for, redis_client) -> None:  # type: ignore[no-untyped-def]
+    settings = console.state.settings
     inputs = [{"id": ids.HEALTH_INTERVAL, "property": "n_intervals", "value": 1}]
     state = [{"id": ids.LANG, "property": "data", "value": "en"}]
     client = client_for("duty")
-    calm = call(web, client, ids.HEALTH_ALERT, inputs, state)
+    calm = call(console, client, ids.HEALTH_ALERT, inputs, state)
     assert calm["response"][ids.HEALTH_ALERT]["is_open"] is False
     streams.ensure_group(redis_client, settings.stream, settings.group)
     five_minutes_ago = int(datetime.now(UTC).timestamp() * 1000) - 300_000
@@ -49,6 +49,6 @@ def test_served_alert_opens_when_ingest_is_stopped(web, client_for, redis_client
         ev.registered(ev.next_reg_no(), datetime.now(UTC)),
         id=f"{five_minutes_ago}-0",
     )
-    alarmed = call(web, client, ids.HEALTH_ALERT, inputs, state)
+    alarmed = call(console, client, ids.HEALTH_ALERT, inputs, state)
     alert = alarmed["response"][ids.HEALTH_ALERT]
     assert alert["is_open"] is True and "Data is stale" in json.dumps(alert["children"])

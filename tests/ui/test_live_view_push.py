@@ -22,7 +22,8 @@ from data import aggregates
 from data.db import make_sessionmaker
 from data.queries import CaseFilter
 from tests.support import events as ev
-from tests.ui.test_callbacks import NOW, cases, context, store, texts  # noqa: F401 (fixture)
+from tests.support.stores import apply_events
+from tests.ui.common import NOW, context, texts
 
 DUE_SOON = timedelta(hours=24)
 OPENED = (NOW - timedelta(minutes=45)).isoformat()
@@ -118,7 +119,8 @@ def test_the_counter_follows_the_views_total_without_the_store(
     )
     assert counted["count"] == 1  # A registered after the page opened
     for minutes in (1, 2, 3):  # new registrations after the anchor
-        store(engine, ev.registered(ev.next_reg_no(ev.BISHKEK), NOW + timedelta(minutes=minutes)))
+        registered = ev.registered(ev.next_reg_no(ev.BISHKEK), NOW + timedelta(minutes=minutes))
+        apply_events(engine, [registered], now=NOW)
     later = NOW + timedelta(minutes=4)
     view = views(engine, later)[None]
     # Pushes the page never saw (merged while a callback ran) are still counted: the total is.

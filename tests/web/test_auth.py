@@ -11,7 +11,8 @@ from sqlalchemy import select
 from console.web.app import ConfigurationError, create_app
 from data import users
 from data.models import AuditEntry
-from tests.web.conftest import PASSWORD, csrf_from, csrf_header, login
+from tests.support.users import PASSWORD
+from tests.support.web import csrf_from, csrf_header, login
 
 DASH_CALLBACK = {
     "output": "echo-out.children",

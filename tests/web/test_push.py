@@ -18,7 +18,8 @@ from data import streams
 from data.models import Case
 from tests.support import events as ev
 from tests.support.servers import RedisServer
-from tests.web.conftest import csrf_header, login, new_case, store_events
+from tests.support.stores import apply_events, new_case
+from tests.support.web import csrf_header, login
 
 T0 = datetime(2026, 3, 11, 6, 0, tzinfo=UTC)
 
@@ -210,7 +211,7 @@ def test_passing_deadline_is_pushed_without_any_event(local, socket_for, engine)
     country, osh = socket_for("duty"), socket_for("manager-osh")
     open_no = new_case(engine, ev.BISHKEK)
     decided_no = new_case(engine, ev.BISHKEK)
-    store_events(engine, ev.decided(decided_no, datetime.now(UTC)))
+    apply_events(engine, [ev.decided(decided_no, datetime.now(UTC))])
     with local.state.sessions() as s:
         deadline = s.scalar(select(Case.deadline).where(Case.reg_no == open_no))
     pusher: Pusher = local.state.pusher

@@ -16,7 +16,7 @@ import socketio
 from console.runtime import Runtime
 from console.web.server import serve
 from tests.support.servers import free_port
-from tests.web.conftest import PASSWORD
+from tests.support.users import PASSWORD
 
 
 @pytest.fixture
