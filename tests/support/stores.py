@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import itertools
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -85,7 +85,7 @@ def _rules() -> IntakeRules:
     return intake_rules()
 
 
-def stream_entries(events: Iterable[Mapping[str, str] | StreamEntry]) -> list[StreamEntry]:
+def stream_entries(events: Iterable[dict[str, str] | StreamEntry]) -> list[StreamEntry]:
     """`events` as stream entries, each event given a stream id of its own (unique in this
     process); entries already given keep theirs (to replay them)."""
     return [
@@ -96,7 +96,7 @@ def stream_entries(events: Iterable[Mapping[str, str] | StreamEntry]) -> list[St
 
 def apply_events(
     store: Engine | sessionmaker[Session],
-    events: Iterable[Mapping[str, str] | StreamEntry],
+    events: Iterable[dict[str, str] | StreamEntry],
     *,
     now: datetime | None = None,
     allow_refused: bool = False,

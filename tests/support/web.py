@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -52,8 +53,8 @@ def csrf_header(client: FlaskClient) -> dict[str, str]:
 def post_callback(
     client: FlaskClient,
     key: str,
-    inputs: list,
-    state: list,
+    inputs: list[Any],
+    state: list[Any],
     changed: str,
     headers: dict[str, str] | None = None,
 ) -> TestResponse:
@@ -82,10 +83,10 @@ def call(
     web: WebApp,
     client: FlaskClient,
     output_id: str,
-    inputs: list,
-    state: list[dict] | None = None,
+    inputs: list[Any],
+    state: list[Any] | None = None,
     changed: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """POST the callback of `output_id` with `inputs` and `state` as given; `changed` is the
     prop that fired (default: the first input). The answer's JSON ({} for 204)."""
     key = next(k for k in web.dash_app.callback_map if f"{output_id}." in k)
@@ -108,8 +109,8 @@ def callback(
     response, whatever it is."""
     spec = web.dash_app.callback_map[key]
 
-    def filled(items: list[dict]) -> list:
-        out: list = []
+    def filled(items: list[dict[str, Any]]) -> list[Any]:
+        out: list[Any] = []
         for item in items:
             ident = item["id"]
             if isinstance(ident, dict):  # a pattern (ALL): the components it matches

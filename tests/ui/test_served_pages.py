@@ -17,9 +17,9 @@ from console.web.app import WebApp
 from data import flags
 from data.db import make_sessionmaker, writer_engine
 from data.models import Flag
-from rules.access import Viewer
 from tests.support import events as ev
 from tests.support.stores import apply_events
+from tests.support.users import viewer
 from tests.support.web import call
 
 
@@ -102,7 +102,7 @@ def test_clearing_a_flag_through_the_pattern_callback_over_http(  # type: ignore
     them as a list of dict ids and names the clicked one, as JSON, in changedPropIds."""
     osh = two_cases["osh"]
     with make_sessionmaker(writer_engine(engine)).begin() as s:
-        flag = flags.add_flag(s, Viewer("prosecutor", "prosecutor"), osh, "check")
+        flag = flags.add_flag(s, viewer("prosecutor"), osh, "check")
     button = {"flag": flag.id, "type": ids.CLEAR_FLAG_TYPE}
     inputs = [
         {"id": ids.CASE_FLAG_BUTTON, "property": "n_clicks", "value": None},
