@@ -77,13 +77,13 @@ def test_every_route_requires_login_except_the_public_ones(console: WebApp, case
     anonymous = console.server.test_client()
     answered, asked = set(), set()
     for endpoint, method, url in routes(console):
-        response = anonymous.open(url, method=method, json={} if method != "GET" else None)
-        if _asks_for_login(response):
-            asked.add(endpoint)
-        else:
-            answered.add(endpoint)
-            body = response.get_data()  # (binary for the favicon)
-            assert cases.marker.encode() not in body and cases.bishkek.encode() not in body
+        with anonymous.open(url, method=method, json={} if method != "GET" else None) as response:
+            if _asks_for_login(response):
+                asked.add(endpoint)
+            else:
+                answered.add(endpoint)
+                body = response.get_data()  # (binary for the favicon)
+                assert cases.marker.encode() not in body and cases.bishkek.encode() not in body
     assert answered == PUBLIC
     # The pages, Dash's data endpoints and the API are all behind the login.
     assert {
