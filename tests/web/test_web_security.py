@@ -74,6 +74,8 @@ def console_url(make_web, web) -> Iterator[str]:  # type: ignore[no-untyped-def]
     thread.start()
     yield f"http://127.0.0.1:{port}"
     httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=10)
 
 
 def test_dash_works_under_csp_with_csrf_and_sockets(console_url, db_url) -> None:  # type: ignore[no-untyped-def]
