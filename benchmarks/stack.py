@@ -35,13 +35,13 @@ from data.db import make_engine, make_sessionmaker, writer_engine
 from data.reference import load_geography
 from data.schema import upgrade
 from data.seed import seed_cases
-from data.users import add_user, issue_token
+from data.users import issue_token
 from rules.contract import SCHEMA_VERSION
 from tests.support.servers import free_port
 from tests.support.stores import sqlite_url
+from tests.support.users import PASSWORD, add_test_users
 
-USERNAME = "bench"
-PASSWORD = "bench-password-0123"
+USERNAME = "admin"  # the administrator of the test users
 SECRET = "bench-secret-key-" + "0" * 32
 STREAM = "kup:events"
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -149,9 +149,8 @@ def console_stack(
 
 
 def api_user(engine: Engine) -> str:
-    """Add the admin USERNAME (PASSWORD) to the store; an API token of theirs."""
-    with make_sessionmaker(writer_engine(engine)).begin() as session:
-        add_user(session, USERNAME, PASSWORD, "admin", enforce_strength=False)
+    """Add the test users' administrator USERNAME to the store; an API token of theirs."""
+    add_test_users(engine, [USERNAME])
     with make_sessionmaker(writer_engine(engine)).begin() as session:
         return issue_token(session, USERNAME)
 

@@ -34,12 +34,12 @@ from rules.access import Viewer  # noqa: E402
 from tests.browser.console import (  # noqa: E402
     BROWSER_ARGS,
     CHROMIUM,
-    add_users,
     log_in,
     running_console,
     simulated_history,
 )
 from tests.support.servers import RedisServer  # noqa: E402
+from tests.support.users import add_test_users  # noqa: E402
 
 WALL = (1920, 1080)
 LAPTOP = (1440, 900)
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     url = f"sqlite:///{folder / 'kup.db'}"
     engine = make_engine(url)
     upgrade(engine)
-    add_users(engine)
+    add_test_users(engine)
     now = datetime.now(UTC)
     sim = simulated_history(engine, days=30, per_day=600, seed=2026, now=now)
     flagged = flag_examples(engine, now)

@@ -4,6 +4,7 @@ reading the stream, users of every role, and a Chromium logged in through the /l
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -18,59 +19,31 @@ from console.config import Settings
 from console.runtime import Services, ingest_worker
 from console.web.app import WebApp, create_app
 from console.web.server import start_tasks, stop_tasks
-from data import streams, users
-from data.consumer import intake_rules
-from data.db import make_sessionmaker, writer_engine
-from data.intake import StreamEntry, apply_batch
+from data import streams
+from data.db import make_sessionmaker
 from data.models import Case
 from data.reference import load_geography
 from data.simulator import Simulator
 from rules.clock import DEFAULT_TZ, zone
 from tests.support.processes import wait_until
 from tests.support.servers import free_port
+from tests.support.stores import apply_events
+from tests.support.users import PASSWORD
 
-PASSWORD = "browser-test-password"
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CHROMIUM = "/usr/bin/chromium"
-# name -> (role, region)
-USERS = {
-    "duty": ("duty", None),
-    "manager": ("manager", None),
-    "manager-osh": ("manager", "KG-GO"),
-    "prosecutor": ("prosecutor", None),
-    "prosecutor-2": ("prosecutor", None),
-    "admin": ("admin", None),
-}
-
-
-def add_users(engine: Engine, names: Iterable[str] = USERS) -> None:
-    with make_sessionmaker(writer_engine(engine)).begin() as session:
-        for name in names:
-            role, region = USERS[name]
-            users.add_user(session, name, PASSWORD, role, region, enforce_strength=False)
 
 
 def store(
     engine: Engine, events: Iterable[dict[str, str]], now: datetime | None = None, chunk: int = 2000
 ) -> int:
-    """Apply events straight to the store (history that need not go through the stream)."""
-    sessions = make_sessionmaker(writer_engine(engine))
-    rules = intake_rules()
-    batch: list[StreamEntry] = []
+    """Apply events straight to the store (history that need not go through the stream), in
+    batches of `chunk`; how many there were."""
+    events = iter(events)
     count = 0
-
-    def flush() -> None:
-        with sessions.begin() as session:
-            apply_batch(session, batch, rules, now=now)
-        batch.clear()
-
-    for event in events:
-        count += 1
-        batch.append(StreamEntry(f"1600000000000-{count}", event))
-        if len(batch) >= chunk:
-            flush()
-    if batch:
-        flush()
+    while batch := list(itertools.islice(events, chunk)):
+        apply_events(engine, batch, now=now, allow_refused=True)
+        count += len(batch)
     return count
 
 
@@ -189,3 +162,15 @@ def log_in(
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base_url}{next_path}")
+
+
+def expect(locator):  # type: ignore[no-untyped-def]
+    """Playwright's `expect` (imported when first used: only the browser tests need it)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def grid_row(page, grid_id: str, reg_no: str):  # type: ignore[no-untyped-def]
+    """The row of the case `reg_no` in the AG Grid `grid_id` of `page`."""
+    return page.locator(f"#{grid_id} .ag-center-cols-container .ag-row[row-id='{reg_no}']")

@@ -15,8 +15,9 @@ from components import ids
 from components.layout import LANG_COOKIE
 from data.reference import load_geography
 from rules.clock import DEFAULT_TZ, local, zone
-from tests.browser.console import RunningConsole, store
+from tests.browser.console import RunningConsole, expect, grid_row
 from tests.support import events as ev
+from tests.support.stores import apply_events
 
 pytestmark = pytest.mark.browser
 PUSHED = 30_000  # ms: a bound on liveness (ingest, push, callback), not a speed requirement
@@ -31,12 +32,6 @@ OUTAGE = (
 MARKUP = "<img src=x onerror=alert(1)>"
 
 
-def expect(locator):  # type: ignore[no-untyped-def]
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
-
-
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -45,16 +40,12 @@ def feed_entry(page, reg_no: str):  # type: ignore[no-untyped-def]
     return page.locator(f"#{ids.LIVE_FEED} [data-reg-no='{reg_no}']")
 
 
-def grid_row(page, grid_id: str, reg_no: str):  # type: ignore[no-untyped-def]
-    return page.locator(f"#{grid_id} .ag-center-cols-container .ag-row[row-id='{reg_no}']")
-
-
 @pytest.fixture(scope="module")
 def overdue_cases(live_console: RunningConsole) -> dict[str, str]:
     """An overdue case in Bishkek (assigned) and a recent one in Osh city, in the store."""
     bishkek, osh = ev.next_reg_no(ev.BISHKEK), ev.next_reg_no(ev.OSH_CITY)
     at = now()
-    store(
+    apply_events(
         live_console.engine,
         [
             ev.registered(bishkek, at - timedelta(days=6), summary="Кража велосипеда у школы"),

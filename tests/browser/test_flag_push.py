@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from components import ids
-from tests.browser.console import RunningConsole, store
-from tests.browser.test_console_pages import expect, grid_row
+from tests.browser.console import RunningConsole, expect, grid_row
 from tests.support import events as ev
+from tests.support.stores import apply_events
 
 pytestmark = pytest.mark.browser
 LOADED = 30_000  # ms: a bound on a page's first load, not a speed requirement
@@ -23,7 +23,7 @@ SEEN = 2_000  # ms: from the click in one page to the flag shown in the other
 def overdue_case(live_console: RunningConsole) -> str:
     """An overdue case in Bishkek, not flagged."""
     reg_no = ev.next_reg_no(ev.BISHKEK)
-    store(
+    apply_events(
         live_console.engine,
         [ev.registered(reg_no, datetime.now(UTC) - timedelta(days=6), summary="Кража")],
     )

@@ -10,22 +10,16 @@ from sqlalchemy import Engine, func, select
 
 from data.consumer import intake_rules
 from data.db import make_sessionmaker, writer_engine
-from data.intake import BatchOutcome, StreamEntry, apply_batch
+from data.intake import BatchOutcome, apply_batch
 from data.models import Case, DeadLetter, DeadlineChangeRow, EventRow
 from tests.support import events as ev
+from tests.support.stores import apply_events, stream_entries
 
-RULES = intake_rules()
 T0 = datetime.now(UTC) - timedelta(days=10)
-_stream_ids = iter(range(1, 10**9))
-
-
-def entries(*events: dict[str, str]) -> list[StreamEntry]:
-    return [StreamEntry(f"1700000000000-{next(_stream_ids)}", e) for e in events]
 
 
 def run(engine: Engine, *events: dict[str, str]) -> BatchOutcome:
-    with make_sessionmaker(writer_engine(engine)).begin() as session:
-        return apply_batch(session, entries(*events), RULES)
+    return apply_events(engine, events, allow_refused=True)
 
 
 def case(engine: Engine, reg_no: str) -> Case | None:
@@ -153,10 +147,9 @@ def test_rejections_are_recorded_once_with_reason_and_source(engine: Engine) -> 
         "reg_no": "KUP-1-2026-000001",
         "occurred_at": "2026-11-01T10:00:00",
     }
-    batch = entries(bad)
+    batch = stream_entries([bad])
     for _ in range(2):  # a crash before XACK makes the worker see the same entry again
-        with make_sessionmaker(writer_engine(engine)).begin() as session:
-            outcome = apply_batch(session, batch, RULES)
+        outcome = apply_events(engine, batch, allow_refused=True)
     assert outcome.rejected[0].field == "occurred_at"
     with make_sessionmaker(engine)() as session:
         rows = session.scalars(select(DeadLetter)).all()
@@ -177,7 +170,7 @@ def test_nothing_is_written_when_the_transaction_rolls_back(engine: Engine) -> N
     reg = ev.next_reg_no()
     session = make_sessionmaker(writer_engine(engine))()
     with session.begin():
-        apply_batch(session, entries(ev.registered(reg, T0)), RULES)
+        apply_batch(session, stream_entries([ev.registered(reg, T0)]), intake_rules())
         session.rollback()
     assert case(engine, reg) is None and count(engine, EventRow) == 0
 

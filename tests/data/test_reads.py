@@ -14,29 +14,23 @@ import pytest
 from sqlalchemy import Engine, select
 
 from data import case_lists, case_record, live_page, queries, workload_counts
-from data.consumer import intake_rules
-from data.db import make_sessionmaker, writer_engine
-from data.intake import StreamEntry, apply_batch
+from data.db import make_sessionmaker
 from data.models import Case, Flag
 from data.queries import CaseFilter
 from data.reference import load_geography
 from data.simulator import Simulator
 from rules.deadlines import case_status
 from tests.support import events as ev
+from tests.support.stores import apply_events
 
 TZ = ZoneInfo("Asia/Bishkek")
 NOW = datetime(2026, 3, 11, 12, 0, tzinfo=TZ).astimezone(UTC)
 SOON = timedelta(hours=24)
-RULES = intake_rules()
 BISHKEK_REGION, OSH_REGION = "KG-GB", "KG-GO"
-_ids = iter(range(1, 10**9))
 
 
 def store(engine: Engine, *events: dict[str, str], now: datetime = NOW) -> None:
-    entries = [StreamEntry(f"1700000000000-{next(_ids)}", e) for e in events]
-    with make_sessionmaker(writer_engine(engine)).begin() as session:
-        outcome = apply_batch(session, entries, RULES, now=now)
-    assert not outcome.rejected, [r.error for r in outcome.rejected]
+    apply_events(engine, events, now=now)
 
 
 def reg(

@@ -9,26 +9,20 @@ import pytest
 from sqlalchemy import Engine, delete, select, update
 
 from data import audit, flags, users
-from data.consumer import intake_rules
 from data.db import make_sessionmaker, writer_engine
-from data.intake import StreamEntry, apply_batch
 from data.models import AuditEntry, Case, User
 from rules.access import Viewer
 from tests.support import events as ev
+from tests.support.stores import apply_events
 
 NOW = datetime(2026, 3, 11, 6, 0, tzinfo=UTC)
-RULES = intake_rules()
-_ids = iter(range(1, 10**9))
 
 
 def store_case(engine: Engine, district: str = ev.BISHKEK) -> str:
     number = ev.next_reg_no(district)
-    entry = StreamEntry(
-        f"1700000000000-{next(_ids)}",
-        ev.registered(number, NOW - timedelta(hours=1), district=district),
+    apply_events(
+        engine, [ev.registered(number, NOW - timedelta(hours=1), district=district)], now=NOW
     )
-    with make_sessionmaker(writer_engine(engine)).begin() as session:
-        assert not apply_batch(session, [entry], RULES, now=NOW).rejected
     return number
 
 

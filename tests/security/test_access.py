@@ -26,9 +26,10 @@ from console.web.app import WebApp
 from console.web.push import COUNTRY_ROOM
 from data import streams
 from data.models import AuditEntry, Flag
-from tests.security.conftest import Cases, callback, login
+from tests.security.conftest import Cases
 from tests.support import events as ev
 from tests.support.processes import wait_until
+from tests.support.web import callback, csrf_header, login
 
 # Endpoints anyone may reach: the login form and language choice, health and metrics, and the
 # static files of the login page and Dash's renderer. None of them carries case data.
@@ -78,13 +79,13 @@ def test_every_route_requires_login_except_the_public_ones(console: WebApp, case
     anonymous = console.server.test_client()
     answered, asked = set(), set()
     for endpoint, method, url in routes(console):
-        response = anonymous.open(url, method=method, json={} if method != "GET" else None)
-        if _asks_for_login(response):
-            asked.add(endpoint)
-        else:
-            answered.add(endpoint)
-            body = response.get_data()  # (binary for the favicon)
-            assert cases.marker.encode() not in body and cases.bishkek.encode() not in body
+        with anonymous.open(url, method=method, json={} if method != "GET" else None) as response:
+            if _asks_for_login(response):
+                asked.add(endpoint)
+            else:
+                answered.add(endpoint)
+                body = response.get_data()  # (binary for the favicon)
+                assert cases.marker.encode() not in body and cases.bishkek.encode() not in body
     assert answered == PUBLIC
     # The pages, Dash's data endpoints and the API are all behind the login.
     assert {
@@ -255,7 +256,7 @@ def test_api_filters_never_return_another_regions_rows(
         country.post(
             f"/api/v1/cases/{cases.bishkek}/flags",
             json={"comment": "seen"},
-            headers={"X-CSRFToken": country.get_cookie("_csrf_token").value},
+            headers=csrf_header(country),
         ).status_code
         == 201
     )
@@ -276,12 +277,12 @@ def test_api_reads_and_writes_of_another_regions_case_are_not_found(
     console: WebApp, client_for, cases: Cases
 ) -> None:
     country = client_for("prosecutor")
-    header = {"X-CSRFToken": country.get_cookie("_csrf_token").value}
+    header = csrf_header(country)
     flag = country.post(
         f"/api/v1/cases/{cases.bishkek}/flags", json={"comment": "x"}, headers=header
     ).get_json()
     osh = client_for("prosecutor-osh")
-    osh_header = {"X-CSRFToken": osh.get_cookie("_csrf_token").value}
+    osh_header = csrf_header(osh)
     detail = osh.get(f"/api/v1/cases/{cases.bishkek}")
     add = osh.post(
         f"/api/v1/cases/{cases.bishkek}/flags", json={"comment": "y"}, headers=osh_header
@@ -335,7 +336,7 @@ def test_a_socket_cannot_choose_its_room(console: WebApp, client_for, cases: Cas
         prosecutor.post(
             f"/api/v1/cases/{cases.bishkek}/flags",
             json={"comment": "x"},
-            headers={"X-CSRFToken": prosecutor.get_cookie("_csrf_token").value},
+            headers=csrf_header(prosecutor),
         ).status_code
         == 201
     )

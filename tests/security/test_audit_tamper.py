@@ -15,12 +15,14 @@ from console.cli import main
 from console.web.app import WebApp
 from data import audit
 from data.models import AuditEntry
-from tests.security.conftest import Cases, both_stores_url, csrf_header, login
+from tests.security.conftest import Cases
+from tests.support.stores import store_url
+from tests.support.web import csrf_header, login
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
-    return both_stores_url(request, tmp_path)
+    return store_url(request, tmp_path)
 
 
 @pytest.fixture

@@ -17,8 +17,10 @@ from sqlalchemy import select
 from components import ids
 from console.web.app import WebApp
 from data.models import Flag
-from tests.security.conftest import PASSWORD, Cases, callback, login
+from tests.security.conftest import Cases
 from tests.security.test_access import ARG, PUBLIC, SAMPLE_ARGS, routes
+from tests.support.users import PASSWORD, add_test_users
+from tests.support.web import callback, csrf_from, csrf_header, login
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -35,7 +37,7 @@ def _flag_id(console: WebApp, client, reg_no: str) -> int:  # type: ignore[no-un
     response = client.post(
         f"/api/v1/cases/{reg_no}/flags",
         json={"comment": "to clear"},
-        headers={"X-CSRFToken": client.get_cookie("_csrf_token").value},
+        headers=csrf_header(client),
     )
     assert response.status_code == 201
     return int(response.get_json()["id"])
@@ -112,9 +114,7 @@ def test_every_state_changing_request_needs_the_sessions_csrf_token(
             assert len(list(s.scalars(select(Flag)))) == flags_before, endpoint
         own = client.get_cookie("_csrf_token").value
         if endpoint == "auth.login":
-            own = re.search(
-                r'name="csrf_token" value="([^"]+)"', client.get("/logout").get_data(as_text=True)
-            ).group(1)  # type: ignore[union-attr]
+            own = csrf_from(client.get("/logout").get_data(as_text=True))
         accepted = _request(client, method, url, endpoint, console, own, cases.bishkek)
         assert not _refused_for_csrf(accepted), (endpoint, method)
         with console.state.sessions() as s:
@@ -132,16 +132,13 @@ def test_a_csrf_token_of_one_session_is_refused_in_another(
     response = bob.post(
         f"/api/v1/cases/{cases.bishkek}/flags",
         json={"comment": "x"},
-        headers={"X-CSRFToken": alice.get_cookie("_csrf_token").value},
+        headers=csrf_header(alice),
     )
     assert _refused_for_csrf(response)
     # A token survives as long as its session (wall screens stay open for days), not beyond.
     old = alice.get_cookie("_csrf_token").value
     form = alice.get("/logout").get_data(as_text=True)
-    alice.post(
-        "/logout",
-        data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)},
-    )  # type: ignore[union-attr]
+    alice.post("/logout", data={"csrf_token": csrf_from(form)})
     assert login(alice, "prosecutor").status_code == 302
     alice.get("/")
     response = alice.post(
@@ -157,9 +154,6 @@ def _cookie(response, name: str) -> str:  # type: ignore[no-untyped-def]
 def test_cookies_are_secure_over_https(settings, engine, redis_client) -> None:  # type: ignore[no-untyped-def]
     from console.runtime import Services
     from console.web.app import create_app
-    from data import users
-    from data.db import make_sessionmaker, writer_engine
-    from tests.security.conftest import USERS
 
     https = create_app(
         Services(
@@ -168,13 +162,11 @@ def test_cookies_are_secure_over_https(settings, engine, redis_client) -> None: 
         ),
         message_queue=False,
     )
-    with make_sessionmaker(writer_engine(engine)).begin() as s:
-        role, region = USERS["duty"]
-        users.add_user(s, "duty", PASSWORD, role, region, enforce_strength=False)
+    add_test_users(engine, ["duty"])
     client = https.server.test_client()
     base = "https://console.example"
     form = client.get("/login", base_url=base).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    token = csrf_from(form)
     response = client.post(
         "/login",
         base_url=base,
@@ -203,6 +195,7 @@ def test_security_headers_on_every_answer(console: WebApp, client_for, cases: Ca
             if method != "GET":
                 continue
             response = client.get(url)
+            response.close()  # (the headers are all this needs; some answers send a file)
             missing = {
                 "Content-Security-Policy",
                 "X-Frame-Options",

@@ -22,7 +22,9 @@ from console.web.api import CASE_PARAMS
 from console.web.app import WebApp
 from data import users
 from data.models import Flag
-from tests.security.conftest import Cases, both_stores_url, callback, csrf_header
+from tests.security.conftest import Cases
+from tests.support.stores import store_url
+from tests.support.web import callback, csrf_header
 
 FUZZ = settings(
     max_examples=30,
@@ -78,7 +80,7 @@ json_values = st.recursive(
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
-    return both_stores_url(request, tmp_path)
+    return store_url(request, tmp_path)
 
 
 @pytest.fixture

@@ -20,19 +20,18 @@ from console.web.app import WebApp
 from data import streams, users
 from data.db import make_sessionmaker, writer_engine
 from data.models import AuditEntry, Case, DeadLetter, User
-from tests.security.conftest import PASSWORD, login
-from tests.soak.stack import PASSWORD as STACK_PASSWORD
 from tests.soak.stack import (
     SECRET_KEY,
     ServeProcess,
     csrf_headers,
     ingest_process,
     login_session,
-    scratch_dir,
     sqlite_store,
 )
 from tests.support import events as ev
-from tests.support.processes import wait_until
+from tests.support.processes import scratch_dir, wait_until
+from tests.support.users import PASSWORD
+from tests.support.web import login
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="[^"]+"')
 
@@ -252,7 +251,7 @@ def test_no_secret_or_personal_data_in_the_logs(redis_server) -> None:  # type: 
     assert "login refused" in logs["serve"] and "POST /login HTTP/1.1" in logs["serve"]
     forbidden = {
         **marks,
-        "password": STACK_PASSWORD,
+        "password": PASSWORD,
         "token": token,
         "secret key": SECRET_KEY,
         **{f"cookie {n}": v for n, v in enumerate(secrets)},

@@ -14,7 +14,6 @@ from urllib.parse import quote
 import pytest
 
 from components import ids
-from tests.browser.conftest import chromium, live_console, open_as  # noqa: F401 (fixtures)
 from tests.browser.console import RunningConsole
 from tests.support import events as ev
 

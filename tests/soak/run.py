@@ -44,10 +44,9 @@ from tests.soak.stack import (
     login_session,
     redis_client,
     rss_mb,
-    scratch_dir,
     sqlite_store,
 )
-from tests.support.processes import check_exactly_once, drained, wait_until
+from tests.support.processes import check_exactly_once, drained, scratch_dir, wait_until
 from tests.support.servers import RedisServer
 
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

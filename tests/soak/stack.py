@@ -17,29 +17,18 @@ import requests
 import socketio
 from sqlalchemy import Engine
 
-from data import users
-from data.db import make_engine, make_sessionmaker, writer_engine
+from data.db import make_engine
 from data.schema import upgrade
 from tests.support.processes import (
     CliProcess,
     IngestProcess,
-    scratch_dir,  # noqa: F401 (the stack tests' folders)
     wait_until,
 )
 from tests.support.servers import free_port
 from tests.support.stores import sqlite_url
+from tests.support.users import PASSWORD, add_test_users
 
-PASSWORD = "stack-test-password-1"
 SECRET_KEY = "stack-tests-secret-key-0123456789abcdef"
-# name -> (role, region)
-USERS = {
-    "duty": ("duty", None),
-    "manager": ("manager", None),
-    "manager-osh": ("manager", "KG-GO"),
-    "manager-chui": ("manager", "KG-C"),
-    "prosecutor": ("prosecutor", None),
-    "admin": ("admin", None),
-}
 # Lines of a log that mean something went wrong (the log format is "<time> LEVEL name: ...").
 LOG_PROBLEM = re.compile(r"Traceback|\bERROR\b|\bCRITICAL\b")
 
@@ -74,13 +63,6 @@ def log_problems(text: str, allowed: Iterable[str] = ()) -> list[str]:
         for line in kept.splitlines()
         if LOG_PROBLEM.search(line) and not any(a in line for a in allowed)
     ]
-
-
-def add_users(engine: Engine, names: Iterable[str] = USERS) -> None:
-    with make_sessionmaker(writer_engine(engine)).begin() as session:
-        for name in names:
-            role, region = USERS[name]
-            users.add_user(session, name, PASSWORD, role, region)
 
 
 class ServeProcess(CliProcess):
@@ -218,11 +200,11 @@ class SocketWatcher:
 
 
 def sqlite_store(folder: Path) -> tuple[str, Engine]:
-    """An SQLite store in `folder`, migrated, with the users of USERS."""
+    """An SQLite store in `folder`, migrated, with the test users."""
     url = sqlite_url(folder)
     engine = make_engine(url)
     upgrade(engine)
-    add_users(engine)
+    add_test_users(engine)
     return url, engine
 
 

@@ -33,11 +33,10 @@ from tests.soak.stack import (
     ingest_process,
     log_problems,
     login_session,
-    scratch_dir,
     sqlite_store,
 )
 from tests.support import events as ev
-from tests.support.processes import wait_until
+from tests.support.processes import scratch_dir, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -1,19 +1,27 @@
 """The case store for tests and benchmarks: an SQLite file, a private PostgreSQL schema, the
-store emptied between tests."""
+store emptied between tests, and events applied straight to a store (as the ingest worker
+would, without the stream)."""
 
 from __future__ import annotations
 
+import functools
+import itertools
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
 
-from data.db import make_engine
+from data.consumer import intake_rules
+from data.db import make_engine, make_sessionmaker, writer_engine
+from data.intake import BatchOutcome, IntakeRules, StreamEntry, apply_batch
 from data.models import Base
 from data.schema import upgrade
+from tests.support import events as ev
 from tests.support.servers import POSTGRES_URL
 
 # Reference data the migrations load: kept when a store is emptied.
@@ -65,3 +73,55 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     truncate(engine)
     engine.dispose()
     return url
+
+
+# --- events applied straight to a store ------------------------------------------------------
+
+_stream_ids = itertools.count(1)
+
+
+@functools.cache
+def _rules() -> IntakeRules:
+    return intake_rules()
+
+
+def stream_entries(events: Iterable[dict[str, str] | StreamEntry]) -> list[StreamEntry]:
+    """`events` as stream entries, each event given a stream id of its own (unique in this
+    process); entries already given keep theirs (to replay them)."""
+    return [
+        e if isinstance(e, StreamEntry) else StreamEntry(f"1700000000000-{next(_stream_ids)}", e)
+        for e in events
+    ]
+
+
+def apply_events(
+    store: Engine | sessionmaker[Session],
+    events: Iterable[dict[str, str] | StreamEntry],
+    *,
+    now: datetime | None = None,
+    allow_refused: bool = False,
+) -> BatchOutcome:
+    """Apply `events` to the store in one batch and one transaction, as the ingest worker
+    would (the console's intake rules; `now` as the worker's clock); the batch's outcome.
+    An entry refused fails the caller, unless `allow_refused`."""
+    sessions = make_sessionmaker(writer_engine(store)) if isinstance(store, Engine) else store
+    with sessions.begin() as session:
+        outcome = apply_batch(session, stream_entries(events), _rules(), now=now)
+    assert allow_refused or not outcome.rejected, [r.error for r in outcome.rejected]
+    return outcome
+
+
+def new_case(
+    engine: Engine,
+    district: str = ev.BISHKEK,
+    *,
+    age: timedelta = timedelta(hours=1),
+    **fields: str,
+) -> str:
+    """Store a case registered `age` ago in `district` (more of its fields in `fields`); its
+    reg_no."""
+    reg_no = ev.next_reg_no(district)
+    apply_events(
+        engine, [ev.registered(reg_no, datetime.now(UTC) - age, district=district, **fields)]
+    )
+    return reg_no

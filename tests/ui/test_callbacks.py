@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import plotly.graph_objects as go
 import pytest
@@ -18,72 +18,13 @@ from callbacks import live as live_cb
 from callbacks import overdue as overdue_cb
 from callbacks import shell as shell_cb
 from callbacks import workload as workload_cb
-from callbacks.context import Context
 from components import ids
-from data.consumer import intake_rules
-from data.db import make_sessionmaker, writer_engine
-from data.intake import StreamEntry, apply_batch
+from data.db import make_sessionmaker
 from data.models import AuditEntry, Flag
 from data.queries import UNASSIGNED
-from rules.access import Viewer
 from tests.support import events as ev
-from tests.ui.test_components import ids_in, texts
-
-NOW = datetime(2026, 3, 11, 6, 0, tzinfo=UTC)  # 12:00 in Bishkek
-MARKUP = "<img src=x onerror=alert(1)>"
-VIEWERS = {
-    "duty": Viewer("duty", "duty"),
-    "manager": Viewer("manager", "manager"),
-    "manager-osh": Viewer("manager-osh", "manager", "KG-GO"),
-    "prosecutor": Viewer("prosecutor", "prosecutor"),
-    "prosecutor-osh": Viewer("prosecutor-osh", "prosecutor", "KG-GO"),
-}
-_ids = iter(range(1, 10**9))
-
-
-def store(engine: Engine, *events: dict[str, str]) -> None:
-    entries = [StreamEntry(f"1700000000000-{next(_ids)}", e) for e in events]
-    with make_sessionmaker(writer_engine(engine)).begin() as session:
-        outcome = apply_batch(session, entries, intake_rules(), now=NOW)
-    assert not outcome.rejected, [r.error for r in outcome.rejected]
-
-
-@pytest.fixture
-def cases(engine: Engine) -> dict[str, str]:
-    """Bishkek: A (new, markup summary, with coordinates), B (overdue, unit U1), I (due in 12
-    hours, unit U2). Osh city: F (overdue, new an hour ago)."""
-    minutes = timedelta(minutes=1)
-    a, b, i = (ev.next_reg_no(ev.BISHKEK) for _ in range(3))
-    f = ev.next_reg_no(ev.OSH_CITY)
-    store(
-        engine,
-        ev.registered(a, NOW - 30 * minutes, summary=MARKUP, lat="42.87", lon="74.59"),
-        ev.registered(b, NOW - timedelta(days=5), category="fraud"),
-        ev.registered(i, NOW - timedelta(days=2, hours=16)),
-        ev.registered(
-            f,
-            NOW - 60 * minutes,
-            district=ev.OSH_CITY,
-            received_at=NOW - timedelta(days=5),
-            lat="40.51",
-            lon="72.80",
-        ),
-    )
-    store(
-        engine,
-        ev.assigned(b, NOW - timedelta(days=4), unit="U1", officer="222"),
-        ev.assigned(i, NOW - timedelta(days=2), unit="U2", officer="333"),
-    )
-    return {"A": a, "B": b, "I": i, "F": f}
-
-
-def context(engine: Engine, who: str, now: datetime = NOW) -> Context:
-    return Context(
-        viewer=VIEWERS[who],
-        sessions=make_sessionmaker(engine),
-        writer=make_sessionmaker(writer_engine(engine)),
-        now=now,
-    )
+from tests.support.stores import apply_events
+from tests.ui.common import MARKUP, NO_FILTERS, NOW, context, ids_in, texts
 
 
 def audit_actions(engine: Engine) -> list[tuple[str, str, str]]:
@@ -258,8 +199,6 @@ def test_map_clicks_navigate() -> None:
 
 # -- overdue page ----------------------------------------------------------------------------
 
-NO_FILTERS = (None, None, None, None, None, None)
-
 
 def test_overdue_and_due_soon_grids(engine: Engine, cases: dict[str, str]) -> None:
     overdue, soon, overdue_count, soon_count, memory, notice = overdue_cb.refresh_overdue(
@@ -357,8 +296,10 @@ def test_filter_text_with_a_nul_matches_nothing_and_free_text_matches_as_stored(
     """A NUL in a code (region, district, category, kind, reg_no) names nothing; on PostgreSQL,
     which refuses NUL in a query, that is no SQL error. A unit is free text: one holding a NUL
     (stored as ␀ on PostgreSQL) is found by its own text on both stores."""
-    store(
-        engine, ev.assigned(cases["F"], NOW - timedelta(hours=1), unit="OVD\x00Osh", officer="444")
+    apply_events(
+        engine,
+        [ev.assigned(cases["F"], NOW - timedelta(hours=1), unit="OVD\x00Osh", officer="444")],
+        now=NOW,
     )
     ctx = context(engine, "prosecutor")
     for filters in (

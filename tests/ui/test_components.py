@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from dash import dcc, html
 from dash._validate import validate_layout
-from dash.development.base_component import Component
 
 from components import ids
 from components.case import case_body, case_not_found, field_text
@@ -37,36 +35,12 @@ from data.queries import UNASSIGNED
 from data.workload_counts import WorkloadRow
 from rules.access import Viewer
 from rules.clock import DEFAULT_TZ, zone
+from tests.ui.common import MARKUP, NOW, ids_in, texts, walk
 
-NOW = datetime(2026, 3, 11, 6, 0, tzinfo=UTC)  # 12:00 in Bishkek
 TZ = zone(DEFAULT_TZ)  # the console's zone (Asia/Bishkek: the local times below)
 BISHKEK, OSH_CITY = "41711000000000", "41721000000000"
-MARKUP = "<img src=x onerror=alert(1)>"
 PROSECUTOR = Viewer("pros", "prosecutor")
 DUTY = Viewer("duty", "duty")
-
-
-def walk(node: object) -> Iterator[Component]:
-    """Every component in a layout tree."""
-    if isinstance(node, (list, tuple)):
-        for item in node:
-            yield from walk(item)
-    elif isinstance(node, Component):
-        yield node
-        for name in getattr(node, "_children_props", []) + ["children"]:
-            yield from walk(getattr(node, name, None))
-
-
-def ids_in(node: object) -> set[object]:
-    return {
-        c.id if isinstance(c.id, str) else str(c.id)
-        for c in walk(node)
-        if getattr(c, "id", None) is not None
-    }
-
-
-def texts(node: object) -> list[str]:
-    return [c.children for c in walk(node) if isinstance(getattr(c, "children", None), str)]
 
 
 def test_shell_has_everything_the_callbacks_need() -> None:

@@ -16,7 +16,7 @@ from components import ids
 from components.health import health_messages
 from data import streams
 from tests.support import events as ev
-from tests.ui.test_served_pages import call, client_for, web  # noqa: F401 (fixtures)
+from tests.support.web import call
 
 GAP = {"kind": "trimmed", "count": 15, "count_exact": True, "since": "2026-11-28T03:00:00+00:00"}
 FRESH = {"stale": False, "stale_since": None, "behind_s": 0, "lag": 0}
@@ -80,17 +80,17 @@ def test_a_forged_health_push_is_refused(payload: dict) -> None:
 
 
 def test_served_alert_opens_from_the_leaders_push_when_ingest_is_stopped(
-    web, client_for, redis_client
+    console, client_for, redis_client
 ) -> None:  # type: ignore[no-untyped-def]
     """The push leader checks once (check_health) and the page renders what it pushed; it
     pushes again only when what the banner says changes."""
-    settings, pusher = web.state.settings, web.state.pusher
+    settings, pusher = console.state.settings, console.state.pusher
     state = [{"id": ids.LANG, "property": "data", "value": "en"}]
     client = client_for("duty")
 
     def banner(payload: object) -> dict:
         inputs = [{"id": ids.SOCKET, "property": "data-health", "value": payload}]
-        return call(web, client, ids.HEALTH_ALERT, inputs, state)["response"][ids.HEALTH_ALERT]
+        return call(console, client, ids.HEALTH_ALERT, inputs, state)["response"][ids.HEALTH_ALERT]
 
     calm = pusher.check_health()
     assert calm is not None and banner(json.loads(json.dumps(calm)))["is_open"] is False

@@ -7,13 +7,10 @@ viewer's scope."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-import plotly
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
 from callbacks import live as live_cb
 from callbacks.inputs import InvalidCallbackInput
@@ -22,7 +19,8 @@ from data import live_page
 from data.db import make_sessionmaker
 from data.queries import CaseFilter
 from tests.support import events as ev
-from tests.ui.test_callbacks import NOW, cases, context, store, texts  # noqa: F401 (fixture)
+from tests.support.stores import apply_events
+from tests.ui.common import NOW, context, rendered, selects, statements, texts
 
 DUE_SOON = timedelta(hours=24)
 OPENED = (NOW - timedelta(minutes=45)).isoformat()
@@ -37,29 +35,6 @@ def views(engine: Engine, now: datetime = NOW) -> dict[str | None, dict]:
 
 def push(view: object) -> dict[str, object]:
     return {"registered_count": 1, "changed": 1, "registered": [], "view": view}
-
-
-def rendered(output: object) -> str:
-    return json.dumps(output, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True)
-
-
-def selects(seen: list[str]) -> int:
-    return sum(s.lstrip().upper().startswith("SELECT") for s in seen)
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements run on `engine` meanwhile."""
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def test_live_views_hold_what_the_store_queries_give(engine: Engine, cases: dict[str, str]) -> None:
@@ -118,7 +93,8 @@ def test_the_counter_follows_the_views_total_without_the_store(
     )
     assert counted["count"] == 1  # A registered after the page opened
     for minutes in (1, 2, 3):  # new registrations after the anchor
-        store(engine, ev.registered(ev.next_reg_no(ev.BISHKEK), NOW + timedelta(minutes=minutes)))
+        registered = ev.registered(ev.next_reg_no(ev.BISHKEK), NOW + timedelta(minutes=minutes))
+        apply_events(engine, [registered], now=NOW)
     later = NOW + timedelta(minutes=4)
     view = views(engine, later)[None]
     # Pushes the page never saw (merged while a callback ran) are still counted: the total is.

@@ -21,8 +21,7 @@ from components import ids
 from console.web.push import room_reads
 from data.db import make_sessionmaker
 from tests.support import events as ev
-from tests.ui.test_callbacks import NO_FILTERS, NOW, cases, context  # noqa: F401 (fixture)
-from tests.ui.test_live_view_push import rendered, selects, statements
+from tests.ui.common import NO_FILTERS, NOW, context, rendered, selects, statements
 
 DUE_SOON = timedelta(hours=24)
 NO_LIVE_FILTERS = (None, None, None, None)

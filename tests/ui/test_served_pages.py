@@ -5,9 +5,6 @@ are scoped to the user's region, and a duty officer who forges a "Flag" callback
 from __future__ import annotations
 
 import json
-import re
-import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,119 +12,41 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 
 from components import ids
-from console.config import Settings
-from console.runtime import Services
-from console.web.app import WebApp, create_app
-from data import flags, users
+from console.web.app import WebApp
+from data import flags
 from data.db import make_sessionmaker, writer_engine
 from data.models import Flag
-from rules.access import Viewer
 from rules.clock import DEFAULT_TZ
 from tests.support import events as ev
-
-PASSWORD = "served-pages-password"
-ACCOUNTS = {
-    "duty": ("duty", None),
-    "prosecutor": ("prosecutor", None),
-    "manager-osh": ("manager", "KG-GO"),
-}
-
-
-@pytest.fixture
-def web(settings: Settings, engine: Engine, redis_client) -> Iterator[WebApp]:  # type: ignore[no-untyped-def]
-    settings = settings.with_overrides(stream=f"kup:ui:{uuid.uuid4().hex[:8]}")
-    app = create_app(
-        Services(settings.with_overrides(testing=True), engine=engine), message_queue=False
-    )
-    with make_sessionmaker(writer_engine(engine)).begin() as s:
-        for name, (role, region) in ACCOUNTS.items():
-            users.add_user(s, name, PASSWORD, role, region, enforce_strength=False)
-    yield app
-    app.state.pusher.stop()
-
-
-@pytest.fixture
-def client_for(web: WebApp) -> Callable[[str], FlaskClient]:
-    def make(username: str) -> FlaskClient:
-        client = web.server.test_client()
-        form = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
-        assert token
-        response = client.post(
-            "/login",
-            data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
-        )
-        assert response.status_code == 302
-        assert client.get("/").status_code == 200  # sets the _csrf_token cookie
-        return client
-
-    return make
+from tests.support.stores import apply_events
+from tests.support.users import viewer
+from tests.support.web import call, csrf_from
 
 
 @pytest.fixture
 def two_cases(engine: Engine) -> dict[str, str]:
     now = datetime.now(UTC)
     bishkek, osh = ev.next_reg_no(ev.BISHKEK), ev.next_reg_no(ev.OSH_CITY)
-    store_now(
+    apply_events(
         engine,
-        ev.registered(bishkek, now - timedelta(days=5), summary="bishkek case"),
-        ev.registered(osh, now - timedelta(minutes=5), district=ev.OSH_CITY, summary="osh case"),
+        [
+            ev.registered(bishkek, now - timedelta(days=5), summary="bishkek case"),
+            ev.registered(
+                osh, now - timedelta(minutes=5), district=ev.OSH_CITY, summary="osh case"
+            ),
+        ],
     )
     return {"bishkek": bishkek, "osh": osh}
 
 
-def store_now(engine: Engine, *events: dict[str, str]) -> None:
-    from data.consumer import intake_rules
-    from data.intake import StreamEntry, apply_batch
-
-    entries = [StreamEntry(f"1800000000000-{i}", e) for i, e in enumerate(events, 1)]
-    with make_sessionmaker(writer_engine(engine)).begin() as session:
-        assert not apply_batch(session, entries, intake_rules()).rejected
-
-
-def call(
-    web: WebApp,
-    client: FlaskClient,
-    output_id: str,
-    inputs: list,
-    state: list[dict] | None = None,
-    changed: str | None = None,
-) -> dict:
-    """POST one callback as dash-renderer does (CSRF header from the cookie); `changed` is
-    the prop that fired (default: the first input)."""
-    key = next(k for k in web.dash_app.callback_map if f"{output_id}." in k)
-    spec = web.dash_app.callback_map[key]
-    outputs = [
-        {"id": o.split(".")[0], "property": o.split(".")[1]} for o in key.strip(".").split("...")
-    ]
-    body = {
-        "output": key,
-        "outputs": outputs if len(outputs) > 1 else outputs[0],
-        "inputs": inputs,
-        "state": state or [],
-        "changedPropIds": [changed or f"{inputs[0]['id']}.{inputs[0]['property']}"],
-    }
-    assert len(spec["inputs"]) == len(inputs)
-    cookie = client.get_cookie("_csrf_token")
-    assert cookie is not None
-    response = client.post(
-        "/_dash-update-component",
-        data=json.dumps(body),
-        content_type="application/json",
-        headers={"X-CSRFToken": cookie.value},
-    )
-    assert response.status_code in (200, 204), response.get_data(as_text=True)
-    return response.get_json() if response.status_code == 200 else {}
-
-
-def test_layout_is_built_for_the_logged_in_user(web: WebApp, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_layout_is_built_for_the_logged_in_user(console: WebApp, client_for) -> None:  # type: ignore[no-untyped-def]
     raw = client_for("manager-osh").get("/_dash-layout").get_json()
     layout = json.dumps(raw, ensure_ascii=False)
     assert "manager-osh" in layout and "руководитель" in layout and "KG-GO" in layout
     assert ids.SOCKET in layout and DEFAULT_TZ in layout
 
 
-def test_feed_callback_scoped_over_http(web: WebApp, client_for, two_cases) -> None:  # type: ignore[no-untyped-def]
+def test_feed_callback_scoped_over_http(console: WebApp, client_for, two_cases) -> None:  # type: ignore[no-untyped-def]
     inputs = [
         {"id": i, "property": "value", "value": None}
         for i in (ids.LIVE_REGION, ids.LIVE_DISTRICT, ids.LIVE_CATEGORY, ids.LIVE_KIND)
@@ -141,8 +60,8 @@ def test_feed_callback_scoped_over_http(web: WebApp, client_for, two_cases) -> N
         {"id": ids.LIVE_NEW, "property": "data", "value": None},
         {"id": ids.LANG, "property": "data", "value": "ru"},
     ]
-    osh = json.dumps(call(web, client_for("manager-osh"), ids.LIVE_FEED, inputs, state))
-    everyone = json.dumps(call(web, client_for("duty"), ids.LIVE_FEED, inputs, state))
+    osh = json.dumps(call(console, client_for("manager-osh"), ids.LIVE_FEED, inputs, state))
+    everyone = json.dumps(call(console, client_for("duty"), ids.LIVE_FEED, inputs, state))
     assert two_cases["osh"] in osh and two_cases["bishkek"] not in osh
     assert two_cases["osh"] in everyone and two_cases["bishkek"] in everyone
 
@@ -161,14 +80,14 @@ def flag_request(reg_no: str) -> tuple[list[dict], list[dict]]:
 
 
 def test_duty_officer_forging_the_flag_callback_is_refused(  # type: ignore[no-untyped-def]
-    web: WebApp, client_for, two_cases, engine: Engine
+    console: WebApp, client_for, two_cases, engine: Engine
 ) -> None:
     inputs, state = flag_request(two_cases["bishkek"])
-    refused = json.dumps(call(web, client_for("duty"), ids.FLAG_RESULT, inputs, state))
+    refused = json.dumps(call(console, client_for("duty"), ids.FLAG_RESULT, inputs, state))
     assert "Not allowed: only prosecutors can flag." in refused
     with make_sessionmaker(engine)() as s:
         assert list(s.scalars(select(Flag))) == []
-    done = json.dumps(call(web, client_for("prosecutor"), ids.FLAG_RESULT, inputs, state))
+    done = json.dumps(call(console, client_for("prosecutor"), ids.FLAG_RESULT, inputs, state))
     assert f"Flag set: {two_cases['bishkek']}" in done
     with make_sessionmaker(engine)() as s:
         assert [(f.reg_no, f.created_by) for f in s.scalars(select(Flag))] == [
@@ -177,13 +96,13 @@ def test_duty_officer_forging_the_flag_callback_is_refused(  # type: ignore[no-u
 
 
 def test_clearing_a_flag_through_the_pattern_callback_over_http(  # type: ignore[no-untyped-def]
-    web: WebApp, client_for, two_cases, engine: Engine
+    console: WebApp, client_for, two_cases, engine: Engine
 ) -> None:
     """The case page's "clear flag" buttons are a pattern (ALL) input: dash-renderer sends
     them as a list of dict ids and names the clicked one, as JSON, in changedPropIds."""
     osh = two_cases["osh"]
     with make_sessionmaker(writer_engine(engine)).begin() as s:
-        flag = flags.add_flag(s, Viewer("prosecutor", "prosecutor"), osh, "check")
+        flag = flags.add_flag(s, viewer("prosecutor"), osh, "check")
     button = {"flag": flag.id, "type": ids.CLEAR_FLAG_TYPE}
     inputs = [
         {"id": ids.CASE_FLAG_BUTTON, "property": "n_clicks", "value": None},
@@ -196,14 +115,14 @@ def test_clearing_a_flag_through_the_pattern_callback_over_http(  # type: ignore
         {"id": ids.LANG, "property": "data", "value": "en"},
     ]
     changed = f'{{"flag":{flag.id},"type":"{ids.CLEAR_FLAG_TYPE}"}}.n_clicks'
-    answer = call(web, client_for("prosecutor"), ids.CASE_FLAG_RESULT, inputs, state, changed)
+    answer = call(console, client_for("prosecutor"), ids.CASE_FLAG_RESULT, inputs, state, changed)
     assert f"Flag cleared: {osh}" in json.dumps(answer)
     assert answer["response"][ids.CASE_FLAG_VERSION]["data"] == 3
     with make_sessionmaker(engine)() as s:
         assert s.get(Flag, flag.id).cleared_by == "prosecutor"
 
 
-def test_case_page_of_another_region_over_http(web: WebApp, client_for, two_cases) -> None:  # type: ignore[no-untyped-def]
+def test_case_page_of_another_region_over_http(console: WebApp, client_for, two_cases) -> None:  # type: ignore[no-untyped-def]
     def body(client: FlaskClient, reg_no: str) -> str:
         inputs = [
             {"id": ids.CASE_REG_NO, "property": "data", "value": reg_no},
@@ -212,7 +131,7 @@ def test_case_page_of_another_region_over_http(web: WebApp, client_for, two_case
             {"id": ids.RESYNC, "property": "data", "value": 0},
         ]
         state = [{"id": ids.LANG, "property": "data", "value": "en"}]
-        return json.dumps(call(web, client, ids.CASE_BODY, inputs, state), ensure_ascii=False)
+        return json.dumps(call(console, client, ids.CASE_BODY, inputs, state), ensure_ascii=False)
 
     osh = client_for("manager-osh")
     assert "Case not found" in body(osh, two_cases["bishkek"])
@@ -222,7 +141,7 @@ def test_case_page_of_another_region_over_http(web: WebApp, client_for, two_case
 
 @pytest.mark.parametrize("lang", ["ru", "ky", "en"])
 def test_login_and_logout_pages_speak_the_consoles_language(
-    web: WebApp,
+    console: WebApp,
     client_for,  # type: ignore[no-untyped-def]
     lang: str,
 ) -> None:
@@ -230,7 +149,7 @@ def test_login_and_logout_pages_speak_the_consoles_language(
     language chosen at /lang/<code>, as plain HTML forms (no script needed)."""
     from components.i18n import LANGUAGE_NAMES, t
 
-    client = web.server.test_client()
+    client = console.server.test_client()
     assert client.get(f"/lang/{lang}?next=/login").status_code == 302
     page = client.get("/login").get_data(as_text=True)
     for key in ("app.title", "login.submit", "login.username", "login.password"):
@@ -238,14 +157,13 @@ def test_login_and_logout_pages_speak_the_consoles_language(
     assert all(name in page for name in LANGUAGE_NAMES.values())
     assert f'<html lang="{lang}">' in page and "<script" not in page
     assert '<form method="post" action="/login"' in page
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token
+    token = csrf_from(page)
     refused = client.post(
-        "/login", data={"username": "duty", "password": "wrong", "csrf_token": token.group(1)}
+        "/login", data={"username": "duty", "password": "wrong", "csrf_token": token}
     )
     assert refused.status_code == 401
     assert html_text(t("login.refused", lang)) in refused.get_data(as_text=True)
-    missing = client.post("/login", data={"username": "", "csrf_token": token.group(1)})
+    missing = client.post("/login", data={"username": "", "csrf_token": token})
     assert html_text(t("login.missing", lang)) in missing.get_data(as_text=True)
     expired = client.post("/login", data={"username": "duty", "password": "x"})
     assert expired.status_code == 400

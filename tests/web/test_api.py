@@ -14,7 +14,8 @@ from sqlalchemy import select
 from data import users
 from data.models import AuditEntry
 from tests.support import events as ev
-from tests.web.conftest import csrf_header, new_case, store_events
+from tests.support.stores import apply_events, new_case
+from tests.support.web import csrf_header
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def cases(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
     bishkek = new_case(engine, ev.BISHKEK, summary="<img src=x onerror=alert(1)>")
     osh = new_case(engine, ev.OSH_CITY)
     overdue = new_case(engine, ev.BISHKEK, age=timedelta(days=6))
-    store_events(engine, ev.assigned(bishkek, datetime.now(UTC) - timedelta(minutes=5)))
+    apply_events(engine, [ev.assigned(bishkek, datetime.now(UTC) - timedelta(minutes=5))])
     return {"bishkek": bishkek, "osh": osh, "overdue": overdue}
 
 

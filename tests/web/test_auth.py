@@ -12,7 +12,8 @@ from console.runtime import Services
 from console.web.app import ConfigurationError, create_app
 from data import users
 from data.models import AuditEntry
-from tests.web.conftest import PASSWORD, csrf_from, csrf_header, login
+from tests.support.users import PASSWORD
+from tests.support.web import csrf_from, csrf_header, login
 
 DASH_CALLBACK = {
     "output": "echo-out.children",
@@ -63,8 +64,9 @@ def test_static_files_load_without_login(client_for, web) -> None:  # type: igno
     suites = re.findall(r'src="(/_dash-component-suites/[^"]+)"', page)
     assert suites
     anonymous = web.server.test_client()
-    assert anonymous.get(suites[0]).status_code == 200
-    assert anonymous.get("/static/vendor/bootstrap-5.3.6.min.css").status_code == 200
+    for path in (suites[0], "/static/vendor/bootstrap-5.3.6.min.css"):
+        with anonymous.get(path) as response:  # (closed: a file is sent)
+            assert response.status_code == 200, path
 
 
 def test_login_form_is_plain_html(web) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from console.runtime import ingest_worker
 from data import streams
 from tests.support import events as ev
 from tests.support.servers import RedisServer
-from tests.web.conftest import new_case
+from tests.support.stores import new_case
 
 
 def test_healthz_reports_redis_database_consumer_and_ingest(web, engine, redis_client) -> None:  # type: ignore[no-untyped-def]

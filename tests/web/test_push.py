@@ -24,10 +24,11 @@ from console.web.push import COUNTRY_ROOM, MAX_ITEMS, Coalescer, Pusher, region_
 from data import flags, streams
 from data.models import AuditEntry, Case
 from data.reference import load_geography
-from rules.access import Viewer
 from tests.support import events as ev
 from tests.support.servers import RedisServer
-from tests.web.conftest import csrf_header, login, new_case, store_events
+from tests.support.stores import apply_events, new_case
+from tests.support.users import viewer
+from tests.support.web import csrf_header, login
 
 T0 = datetime(2026, 3, 11, 6, 0, tzinfo=UTC)
 
@@ -219,7 +220,7 @@ def test_passing_deadline_is_pushed_without_any_event(local, socket_for, engine)
     country, osh = socket_for("duty"), socket_for("manager-osh")
     open_no = new_case(engine, ev.BISHKEK)
     decided_no = new_case(engine, ev.BISHKEK)
-    store_events(engine, ev.decided(decided_no, datetime.now(UTC)))
+    apply_events(engine, [ev.decided(decided_no, datetime.now(UTC))])
     with local.state.sessions() as s:
         deadline = s.scalar(select(Case.deadline).where(Case.reg_no == open_no))
     pusher: Pusher = local.state.pusher
@@ -279,7 +280,7 @@ def test_the_flag_service_announces_once_for_the_api_and_the_pages(
     reg_no = new_case(engine, ev.OSH_CITY)
     country, osh = socket_for("duty"), socket_for("manager-osh")
     _leading(local.state.pusher, redis_client, flags.flags_channel(settings.streams))
-    prosecutor = Viewer("prosecutor-osh", "prosecutor", "KG-GO")
+    prosecutor = viewer("prosecutor-osh")
     service = flags.FlagService(local.state.writer, redis_client, settings.streams)
     change = service.set(prosecutor, reg_no, "check")
     assert (change.region, change.flagged) == ("KG-GO", True)

@@ -6,7 +6,6 @@ and Flask's config comes from Settings through `flask_config` alone."""
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -26,7 +25,8 @@ from console.web.server import serve, start_tasks, stop_tasks
 from data.db import make_engine
 from tests.support.servers import free_port
 from tests.support.stores import sqlite_url
-from tests.web.conftest import PASSWORD
+from tests.support.users import PASSWORD
+from tests.support.web import csrf_from
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def running(web, web_settings):  # type: ignore[no-untyped-def]
 def _session(base: str, username: str) -> requests.Session:
     http = requests.Session()
     form = http.get(f"{base}/login", timeout=10).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    token = csrf_from(form)
     response = http.post(
         f"{base}/login",
         timeout=10,

@@ -2,7 +2,8 @@
 clientside callback and a Socket.IO connection running under the console's Content-Security-
 Policy, server callbacks passing the CSRF check, and no error in the browser console.
 
-A stand-in page exercises the web core independently of the console's own pages."""
+A stand-in page exercises the web core independently of the console's own pages (hence here,
+with the web tests' app factory, rather than in tests/browser)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,11 @@ from dash_socketio import DashSocketIO
 from werkzeug.serving import make_server
 
 from console.web.app import WebApp
+from tests.browser.console import BROWSER_ARGS, CHROMIUM
 from tests.support.servers import free_port
-from tests.web.conftest import PASSWORD, make_web, web, web_settings  # noqa: F401 (fixtures)
+from tests.support.users import PASSWORD
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def layout() -> html.Div:
@@ -73,6 +74,8 @@ def console_url(make_web, web) -> Iterator[str]:  # type: ignore[no-untyped-def]
     thread.start()
     yield f"http://127.0.0.1:{port}"
     httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=10)
 
 
 def test_dash_works_under_csp_with_csrf_and_sockets(console_url, db_url) -> None:  # type: ignore[no-untyped-def]
@@ -81,7 +84,7 @@ def test_dash_works_under_csp_with_csrf_and_sockets(console_url, db_url) -> None
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         page = browser.new_page()
         problems: list[str] = []
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
