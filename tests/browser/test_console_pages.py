@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
 from components import ids
 from components.layout import LANG_COOKIE
@@ -176,6 +177,14 @@ def test_workload_drill_down_to_an_officers_cases(open_as, overdue_cases: dict[s
     expect(grid.locator(".ag-row[row-id='10442']")).to_be_visible(timeout=PUSHED)
 
 
+def lazy_parts_loaded(page: Page) -> None:
+    """Wait until the live page's lazily loaded parts (the map's chunks) are in: an outage made
+    before would cut their loading off, which is not what an outage test is about."""
+    expect(page.locator(f"#{ids.LIVE_MAP} .choroplethlocation").first).to_be_attached(
+        timeout=PUSHED
+    )
+
+
 def test_banner_when_the_connection_is_lost_and_catch_up_after(
     open_as, live_console: RunningConsole
 ) -> None:  # type: ignore[no-untyped-def]
@@ -184,6 +193,7 @@ def test_banner_when_the_connection_is_lost_and_catch_up_after(
     banner = page.locator(f"#{ids.BANNER}")
     expect(page.locator(f"#{ids.LIVE_BADGE}")).to_have_text("В эфире", timeout=PUSHED)
     expect(banner).to_be_hidden()
+    lazy_parts_loaded(page)
     live_console.stop_http()
     try:
         expect(banner).to_be_visible(timeout=PUSHED)
@@ -204,10 +214,7 @@ def test_banner_time_is_written_the_english_way_on_an_english_page(
     page.context.add_cookies([{"name": LANG_COOKIE, "value": "en", "url": live_console.url}])
     page.reload()
     expect(page.locator(f"#{ids.LIVE_BADGE}")).to_have_text("Live", timeout=PUSHED)
-    # The page's lazily loaded parts (the map) in before the outage, which would cut them off.
-    expect(page.locator(f"#{ids.LIVE_MAP} .choroplethlocation").first).to_be_attached(
-        timeout=PUSHED
-    )
+    lazy_parts_loaded(page)
     banner = page.locator(f"#{ids.BANNER}")
     live_console.stop_http()
     try:
