@@ -119,7 +119,15 @@ def cmd_user_list(_: argparse.Namespace) -> int:
         rows = users.list_users(s)
     print(f"{'username':24} {'role':11} {'region':7} {'state':9} token")
     for u in rows:
-        state = "disabled" if u.disabled else ("locked" if u.locked_until else "active")
+        state = (
+            "disabled"
+            if u.disabled
+            else "locked"
+            if u.locked_until
+            else "reset"  # must set a new password after the next login
+            if u.must_change_password
+            else "active"
+        )
         print(
             f"{u.username:24} {u.role:11} {u.region or '-':7} {state:9} "
             f"{'yes' if u.has_token else 'no'}"

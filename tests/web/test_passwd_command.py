@@ -92,7 +92,9 @@ def test_force_reset(cli) -> None:  # type: ignore[no-untyped-def]
     outcome = _login("aliyev", OLD)
     assert outcome.user is not None and outcome.user.must_change_password
     assert _actions()[-1] == ("password_reset_forced", "aliyev")
+    assert cli("user", "list")[1].splitlines()[1].split()[3] == "reset"
     assert cli("user", "passwd", "aliyev", "--password", NEW)[0] == 0
     outcome = _login("aliyev", NEW)
     assert outcome.user is not None and not outcome.user.must_change_password
+    assert cli("user", "list")[1].splitlines()[1].split()[3] == "active"
     assert cli("audit", "verify")[1].startswith("audit log intact")
