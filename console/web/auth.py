@@ -185,8 +185,6 @@ def _requested_path() -> str:
 def _csrf_refused(error: CSRFError) -> tuple[Response | str, int]:
     if request.endpoint == "auth.login":
         return _login_page(error="expired", status=400)
-    if request.endpoint == "auth.change_password" and current_user.is_authenticated:
-        return _password_page(error="login.expired", status=400)
     return jsonify(error=f"CSRF check failed: {error.description}"), 400
 
 

@@ -84,6 +84,7 @@ def test_csrf_required(client_for, web) -> None:  # type: ignore[no-untyped-def]
     client = client_for("duty")
     response = client.post(PAGE, data={"current": PASSWORD, "new": NEW, "repeat": NEW})
     assert response.status_code == 400
+    assert response.get_json()["error"].startswith("CSRF check failed")
     assert login(web.server.test_client(), "duty", NEW).status_code == 401  # not changed
 
 
