@@ -134,3 +134,15 @@ def test_navbar_links_to_the_page() -> None:
     bar = str(navbar(Viewer("duty", "duty", None), "ru", "light").to_plotly_json())
     assert PAGE in bar and "Сменить пароль" in bar
     assert PAGE not in str(navbar(None, "ru", "light").to_plotly_json())
+
+
+def test_guessing_the_current_password_is_throttled(make_web, web, web_settings) -> None:  # type: ignore[no-untyped-def]
+    throttled = make_web(settings=web_settings.with_overrides(login_rate="3 per minute"))
+    client = throttled.server.test_client()
+    assert login(client, "duty").status_code == 302
+    for _ in range(3):
+        assert _change(client, "wrong password!", NEW).status_code == 400
+    response = _change(client, PASSWORD, NEW)  # even the right one waits
+    assert response.status_code == 429
+    assert 'id="password-error"' in response.get_data(as_text=True)
+    assert login(web.server.test_client(), "duty").status_code == 302  # not changed
