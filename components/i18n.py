@@ -60,6 +60,65 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     ),
     "logout.question": ("Выйти из консоли?", "Консолдон чыгасызбы?", "Log out of the console?"),
     "logout.back": ("Вернуться в консоль", "Консолго кайтуу", "Back to the console"),
+    # the password change page (console/web/auth.py) and the refusals of rules.passwords
+    "nav.password": ("Сменить пароль", "Сырсөздү өзгөртүү", "Change password"),
+    "password.current": ("Текущий пароль", "Учурдагы сырсөз", "Current password"),
+    "password.new": ("Новый пароль", "Жаңы сырсөз", "New password"),
+    "password.repeat": ("Новый пароль ещё раз", "Жаңы сырсөз дагы бир жолу", "New password again"),
+    "password.hint": (
+        "Не короче {min} символов, не имя пользователя и не распространённый пароль. "
+        "Удобна фраза из нескольких слов.",
+        "Кеминде {min} белги, колдонуучунун аты эмес жана кеңири таралган сырсөз эмес. "
+        "Бир нече сөздөн турган сүйлөм ыңгайлуу.",
+        "At least {min} characters, not your user name and not a commonly used password. "
+        "A phrase of several words works well.",
+    ),
+    "password.forced": (
+        "Администратор потребовал сменить пароль: задайте новый, чтобы продолжить.",
+        "Администратор сырсөздү өзгөртүүнү талап кылды: улантуу үчүн жаңысын коюңуз.",
+        "An administrator asked you to change your password: set a new one to continue.",
+    ),
+    "password.changed": ("Пароль изменён.", "Сырсөз өзгөртүлдү.", "Password changed."),
+    "password.too_short": (
+        "Пароль должен содержать не менее {min} символов.",
+        "Сырсөз кеминде {min} белгиден турушу керек.",
+        "The password must have at least {min} characters.",
+    ),
+    "password.too_long": (
+        "Пароль длиннее {max} символов.",
+        "Сырсөз {max} белгиден узун.",
+        "The password is longer than {max} characters.",
+    ),
+    "password.has_username": (
+        "Пароль не должен содержать имя пользователя.",
+        "Сырсөздө колдонуучунун аты болбошу керек.",
+        "The password must not contain the user name.",
+    ),
+    "password.common": (
+        "Это один из распространённых паролей; выберите другой.",
+        "Бул кеңири таралган сырсөздөрдүн бири; башкасын тандаңыз.",
+        "This is a commonly used password; choose another.",
+    ),
+    "password.wrong_current": (
+        "Текущий пароль неверен.",
+        "Учурдагы сырсөз туура эмес.",
+        "The current password is wrong.",
+    ),
+    "password.same_as_before": (
+        "Новый пароль совпадает с текущим.",
+        "Жаңы сырсөз учурдагы менен бирдей.",
+        "The new password is the same as the current one.",
+    ),
+    "password.mismatch": (
+        "Новые пароли не совпадают.",
+        "Жаңы сырсөздөр дал келбейт.",
+        "The new passwords differ.",
+    ),
+    "password.missing": (
+        "Заполните все поля.",
+        "Бардык талааларды толтуруңуз.",
+        "Fill in every field.",
+    ),
     "conn.lost": (
         "Нет связи — данные на {time}",
         "Байланыш жок — маалымат {time} абалында",

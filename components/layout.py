@@ -63,6 +63,11 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
                 className="text-light small text-nowrap",
             ),
             html.A(
+                t("nav.password", lang),
+                href="/account/password",
+                className="btn btn-link btn-sm text-light text-nowrap",
+            ),
+            html.A(
                 t("nav.logout", lang),
                 href="/logout",
                 className="btn btn-outline-light btn-sm text-nowrap",

@@ -34,6 +34,8 @@ ACTIONS = (
     "user_disable",
     "user_enable",
     "user_token",
+    "password_change",
+    "password_reset_forced",
 )
 _LOCK_KEY = 4171101
 

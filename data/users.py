@@ -6,24 +6,29 @@ the sha256 is stored (they are high-entropy, so a fast hash suffices and allows 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from data.models import RegionRow, User
+from rules import passwords
 from rules.access import ROLES, Viewer
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 1024
+MAX_PASSWORD_LENGTH = passwords.MAX_LENGTH
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
+# Refusals of a password change beyond the rule's (rules.passwords.REFUSALS).
+WRONG_CURRENT = "wrong_current"
+SAME_AS_BEFORE = "same_as_before"
 TOKEN_PREFIX = "kup_"
 _HASH_METHOD = "scrypt"
 # Checked against when the user does not exist, so that both paths cost the same.
@@ -42,6 +47,7 @@ class UserInfo:
     locked_until: datetime | None
     has_token: bool
     created_at: datetime
+    must_change_password: bool = False
 
     @property
     def viewer(self) -> Viewer:
@@ -58,16 +64,40 @@ def _info(user: User) -> UserInfo:
         locked_until=user.locked_until,
         has_token=user.token_hash is not None,
         created_at=user.created_at,
+        must_change_password=bool(user.must_change_password),
     )
 
 
-def _check_password(password: str, enforce_strength: bool) -> None:
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValueError(f"password longer than {MAX_PASSWORD_LENGTH} characters")
-    if enforce_strength and len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if not password:
-        raise ValueError("password must not be empty")
+class PasswordRefused(ValueError):
+    """A password the rule refuses; `code` is one of rules.passwords.REFUSALS (the words for it
+    are the caller's: components.i18n `password.<code>`)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(
+            f"password refused ({code}): it needs at least {passwords.MIN_LENGTH} characters, "
+            "not the user name, not a common password"
+        )
+        self.code = code
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of commonly used passwords (lower case), read once."""
+    text = resources.files("data").joinpath("reference/common_passwords.txt").read_text("utf-8")
+    return frozenset(line for line in text.splitlines() if line)
+
+
+def _check_password(password: str, username: str, enforce_strength: bool) -> None:
+    """PasswordRefused unless the rule accepts the password; without `enforce_strength` (the
+    demo's users) only an empty or over-long one is refused."""
+    if enforce_strength:
+        code = passwords.refusal(password, username, common_passwords())
+    elif len(password) > MAX_PASSWORD_LENGTH:
+        code = passwords.TOO_LONG
+    else:
+        code = passwords.TOO_SHORT if not password else None
+    if code is not None:
+        raise PasswordRefused(code)
 
 
 def add_user(
@@ -90,7 +120,7 @@ def add_user(
     if region is not None and session.get(RegionRow, region) is None:
         known = ", ".join(session.scalars(select(RegionRow.code).order_by(RegionRow.code)))
         raise ValueError(f"unknown region {region!r}; known: {known}")
-    _check_password(password, enforce_strength)
+    _check_password(password, username, enforce_strength)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValueError(f"user {username!r} already exists")
     user = User(
@@ -101,6 +131,7 @@ def add_user(
         disabled=False,
         failed_logins=0,
         created_at=now or datetime.now(UTC),
+        must_change_password=False,
     )
     session.add(user)
     session.flush()
@@ -137,6 +168,34 @@ def set_disabled(session: Session, username: str, disabled: bool) -> UserInfo:
         user.token_hash = None
     else:
         user.failed_logins, user.locked_until = 0, None
+    return _info(user)
+
+
+def set_password(session: Session, username: str, password: str) -> UserInfo:
+    """Give the user a new password (the rule applies) and lift a forced reset. The API token is
+    kept: it is a separate secret, revoked by `issue_token` or disabling the user."""
+    user = _require(session, username)
+    _check_password(password, username, enforce_strength=True)
+    if check_password_hash(user.password_hash, password):
+        raise PasswordRefused(SAME_AS_BEFORE)
+    user.password_hash = generate_password_hash(password, method=_HASH_METHOD)
+    user.must_change_password = False
+    return _info(user)
+
+
+def change_password(session: Session, username: str, current: str, new: str) -> UserInfo:
+    """The user's own change: PasswordRefused(WRONG_CURRENT) unless `current` is their password,
+    else as `set_password`."""
+    user = _require(session, username)
+    if len(current) > MAX_PASSWORD_LENGTH or not check_password_hash(user.password_hash, current):
+        raise PasswordRefused(WRONG_CURRENT)
+    return set_password(session, username, new)
+
+
+def force_reset(session: Session, username: str) -> UserInfo:
+    """Make the user set a new password at their next login before anything else."""
+    user = _require(session, username)
+    user.must_change_password = True
     return _info(user)
 
 

@@ -1,4 +1,4 @@
-"""Web commands: serve, user add|list|disable|enable|token, audit verify."""
+"""Web commands: serve, user add|list|passwd|disable|enable|token, audit verify."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import argparse
 import getpass
 import sys
 
+from components.i18n import t
 from console.runtime import Services, store_services
 from data import audit, users
+from rules import passwords
 from rules.access import ROLES
 
 
@@ -27,6 +29,18 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     a.set_defaults(handler=cmd_user_add)
     a = actions.add_parser("list", help="list users")
     a.set_defaults(handler=cmd_user_list)
+    a = actions.add_parser(
+        "passwd", help="set a user's password, or --force-reset: a new one at the next login"
+    )
+    a.add_argument("name")
+    how = a.add_mutually_exclusive_group()
+    how.add_argument("--password", help="(default: asked for twice, not echoed)")
+    how.add_argument(
+        "--force-reset",
+        action="store_true",
+        help="make the user set a new password after the next login, before anything else",
+    )
+    a.set_defaults(handler=cmd_user_passwd)
     a = actions.add_parser("disable", help="disable a user (and revoke their API token)")
     a.add_argument("name")
     a.set_defaults(handler=cmd_user_disable)
@@ -61,12 +75,42 @@ def _ask_password() -> str:
 
 def cmd_user_add(args: argparse.Namespace) -> int:
     password = args.password if args.password is not None else _ask_password()
-    with store_services().writer.begin() as s:
-        info = users.add_user(s, args.name, password, args.role, args.region)
-        audit.record(
-            s, "cli", "user_add", info.username, {"role": info.role, "region": info.region}
-        )
+    try:
+        with store_services().writer.begin() as s:
+            info = users.add_user(s, args.name, password, args.role, args.region)
+            audit.record(
+                s, "cli", "user_add", info.username, {"role": info.role, "region": info.region}
+            )
+    except users.PasswordRefused as refused:
+        raise _refusal_words(refused) from None
     print(f"user {info.username} added ({info.role}, {info.region or 'whole country'})")
+    return 0
+
+
+def _refusal_words(refused: users.PasswordRefused) -> ValueError:
+    """The CLI's message for a refused password (the words of components.i18n, in English)."""
+    words = t(f"password.{refused.code}", "en", min=passwords.MIN_LENGTH, max=passwords.MAX_LENGTH)
+    return ValueError(words)
+
+
+def cmd_user_passwd(args: argparse.Namespace) -> int:
+    if args.force_reset:
+        with store_services().writer.begin() as s:
+            users.force_reset(s, args.name)
+            audit.record(s, "cli", "password_reset_forced", args.name, {})
+        print(f"user {args.name} must set a new password after the next login")
+        return 0
+    with store_services().sessions() as s:
+        if users.find_user(s, args.name) is None:
+            raise LookupError(f"no user {args.name!r}")
+    password = args.password if args.password is not None else _ask_password()
+    try:
+        with store_services().writer.begin() as s:
+            users.set_password(s, args.name, password)
+            audit.record(s, "cli", "password_change", args.name, {"forced": False})
+    except users.PasswordRefused as refused:
+        raise _refusal_words(refused) from None
+    print(f"password of {args.name} changed (their API token is kept)")
     return 0
 
 
@@ -75,7 +119,15 @@ def cmd_user_list(_: argparse.Namespace) -> int:
         rows = users.list_users(s)
     print(f"{'username':24} {'role':11} {'region':7} {'state':9} token")
     for u in rows:
-        state = "disabled" if u.disabled else ("locked" if u.locked_until else "active")
+        state = (
+            "disabled"
+            if u.disabled
+            else "locked"
+            if u.locked_until
+            else "reset"  # must set a new password after the next login
+            if u.must_change_password
+            else "active"
+        )
         print(
             f"{u.username:24} {u.role:11} {u.region or '-':7} {state:9} "
             f"{'yes' if u.has_token else 'no'}"

@@ -32,6 +32,7 @@ from components.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, t
 from console.web.security import CSRF_COOKIE, check_csrf
 from console.web.state import web_state
 from data import audit, users
+from rules import passwords
 from rules.access import Viewer
 
 log = logging.getLogger("kup.web.auth")
@@ -50,6 +51,9 @@ PUBLIC_ENDPOINTS = frozenset(
 )
 PUBLIC_PREFIXES = ("/_dash-component-suites/", "/_favicon.ico")
 JSON_PREFIXES = ("/api/", "/_dash-", "/_reload-hash")
+# What a session whose password an admin reset may still reach before setting a new one.
+RESET_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.set_language"})
+PASSWORD_PATH = "/account/password"
 bp = Blueprint("auth", __name__)
 
 
@@ -139,9 +143,11 @@ def init_auth(server: Flask, csrf: CSRFProtect) -> Limiter:
     )
     server.register_blueprint(bp)
     # The limit applies through the wrapper, so it replaces this app's view of /login.
-    server.view_functions["auth.login"] = limiter.limit(
-        lambda: current_app.config["KUP_LOGIN_RATE"], methods=["POST"]
-    )(login)
+    # The password page checks the current password, so it is throttled like the login.
+    for endpoint, view in (("auth.login", login), ("auth.change_password", change_password)):
+        server.view_functions[endpoint] = limiter.limit(
+            lambda: current_app.config["KUP_LOGIN_RATE"], methods=["POST"]
+        )(view)
 
     @server.before_request
     def require_login() -> BaseResponse | tuple[Response, int] | None:
@@ -154,12 +160,22 @@ def init_auth(server: Flask, csrf: CSRFProtect) -> Limiter:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="kup-console"'
                 return response, 401
             return redirect(url_for("auth.login", next=_requested_path()))
+        if _must_change_password() and request.endpoint not in RESET_ENDPOINTS:
+            if wants_json():
+                return jsonify(error="password change required", change_password=PASSWORD_PATH), 403
+            return redirect(url_for("auth.change_password"))
         check_csrf(csrf)
         return None
 
     server.register_error_handler(CSRFError, _csrf_refused)
     server.register_error_handler(TooManyRequests, _throttled)
     return limiter
+
+
+def _must_change_password() -> bool:
+    """A session (not an API token: a separate secret for scripts) of a user whose password an
+    admin has reset."""
+    return g.get("kup_auth") == "session" and bool(current_user.info.must_change_password)
 
 
 def _requested_path() -> str:
@@ -175,6 +191,8 @@ def _csrf_refused(error: CSRFError) -> tuple[Response | str, int]:
 def _throttled(error: TooManyRequests) -> tuple[Response | str, int]:
     if request.endpoint == "auth.login":
         return _login_page(error="throttled", status=429)
+    if request.endpoint == "auth.change_password" and current_user.is_authenticated:
+        return _password_page(error="login.throttled", status=429)
     return jsonify(error="too many requests"), 429
 
 
@@ -232,6 +250,8 @@ def login() -> BaseResponse | tuple[str, int]:
     session.permanent = True  # expires PERMANENT_SESSION_LIFETIME after the last request
     login_user(LoginUser(outcome.user))
     g.kup_auth = "session"
+    if outcome.user.must_change_password:
+        return redirect(url_for("auth.change_password"))
     return redirect(next_url)
 
 
@@ -268,3 +288,50 @@ def select_locale() -> str:
     """Flask-Babel's locale selector: the session's choice, Russian by default."""
     language = session.get("lang")
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _password_page(
+    error: str | None = None, status: int = 200, changed: bool = False
+) -> tuple[str, int]:
+    """The password change form; `error` is an i18n key of its message."""
+    info: users.UserInfo = current_user.info
+    return _page(
+        "password.html",
+        username=info.username,
+        forced=info.must_change_password,
+        changed=changed,
+        error=None
+        if error is None
+        else t(error, select_locale(), min=passwords.MIN_LENGTH, max=passwords.MAX_LENGTH),
+        min_length=passwords.MIN_LENGTH,
+    ), status
+
+
+@bp.route(PASSWORD_PATH, methods=["GET", "POST"])
+def change_password() -> tuple[str, int]:
+    """The logged-in user changes their own password: the current one, and the new one twice.
+    Written to the audit log; the user's API token keeps working (a separate secret)."""
+    if request.method == "GET":
+        return _password_page()
+    current = request.form.get("current", "")
+    new = request.form.get("new", "")
+    if not current or not new or not request.form.get("repeat"):
+        return _password_page(error="password.missing", status=400)
+    if new != request.form.get("repeat"):
+        return _password_page(error="password.mismatch", status=400)
+    info: users.UserInfo = current_user.info
+    try:
+        with web_state().writer.begin() as s:
+            changed = users.change_password(s, info.username, current, new)
+            audit.record(
+                s,
+                info.username,
+                "password_change",
+                info.username,
+                {"forced": info.must_change_password, "ip": request.remote_addr or ""},
+            )
+    except users.PasswordRefused as refused:
+        log.info("password change refused (%s)", refused.code)
+        return _password_page(error=f"password.{refused.code}", status=400)
+    current_user.info = changed
+    return _password_page(changed=True)
