@@ -12,6 +12,7 @@ from dash import Input, Output, dcc, html
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
+from console.cli import main
 from console.config import Settings
 from console.runtime import Services
 from console.web.app import WebApp, create_app
@@ -76,3 +77,18 @@ def web(make_web, engine: Engine) -> WebApp:  # type: ignore[no-untyped-def]
 def client_for(web: WebApp) -> Callable[[str], FlaskClient]:
     """`logged_in` on this test's app (not the real console's, as in tests/support/fixtures)."""
     return functools.partial(logged_in, web)
+
+
+@pytest.fixture
+def cli(monkeypatch, tmp_path, db_url, redis_server, capsys):  # type: ignore[no-untyped-def]
+    """`kup-console ARGS...` run in-process on this test's store: (exit code, stdout, stderr)."""
+    monkeypatch.setenv("KUP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("REDIS_URL", redis_server.url)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run

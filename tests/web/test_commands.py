@@ -5,22 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, update
 
-from console.cli import main
 from data.models import AuditEntry
-
-
-@pytest.fixture
-def cli(monkeypatch, tmp_path, db_url, redis_server, capsys):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("KUP_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("REDIS_URL", redis_server.url)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return run
 
 
 def test_user_lifecycle(cli) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from console.cli import main
 from console.runtime import store_services
 from data import users
 from data.models import AuditEntry
@@ -14,18 +13,10 @@ OLD, NEW = "long enough pw", "a brand new passphrase"
 
 
 @pytest.fixture
-def cli(monkeypatch, tmp_path, db_url, redis_server, capsys):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("KUP_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("REDIS_URL", redis_server.url)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    assert run("user", "add", "aliyev", "--role", "manager", "--password", OLD)[0] == 0
-    return run
+def cli(cli):  # type: ignore[no-untyped-def]
+    """The command line on a store that has the manager aliyev (password OLD)."""
+    assert cli("user", "add", "aliyev", "--role", "manager", "--password", OLD)[0] == 0
+    return cli
 
 
 def _login(name: str, password: str) -> users.LoginOutcome:
