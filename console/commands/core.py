@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import json
 import logging
@@ -16,6 +15,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from components.export import write_csv
 from console.config import load_settings
 from console.runtime import Services, ingest_worker, stop_on_signals, store_services
 from data import audit, streams
@@ -151,19 +151,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     due_soon = timedelta(hours=settings.due_soon_hours)
     exported = 0
     with services.sessions() as session:
-        rows = (
-            _exportable(case.as_dict(), tz)
-            for case in iter_case_summaries(session, flt, now, due_soon)
-        )
+        rows = (case.as_dict() for case in iter_case_summaries(session, flt, now, due_soon))
         if args.format == "csv":
-            writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_FIELDS)
-            writer.writeheader()
-        for row in rows:
-            exported += 1
-            if args.format == "csv":
-                writer.writerow(row)
-            else:
-                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            exported = write_csv(sys.stdout, rows, EXPORT_FIELDS, tz)
+        else:
+            for row in rows:
+                exported += 1
+                sys.stdout.write(json.dumps(_exportable(row, tz), ensure_ascii=False) + "\n")
     with services.writer.begin() as session:
         audit.record(
             session,

@@ -16,10 +16,11 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from console.runtime import Services
-from console.web.auth import current_viewer
+from console.web.auth import current_viewer, wants_json
 from console.web.state import web_state
 from data import audit, case_record, flags, workload_counts
 from data.case_lists import case_summaries
@@ -38,6 +39,18 @@ _TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
 
 class BadRequest(ValueError):
     """A parameter or body the API refuses, with a message naming it."""
+
+
+class RequestJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where a body nested too deeply to parse is invalid JSON like any other
+    (a ValueError: `get_json` answers 400, `get_json(silent=True)` None), not a RecursionError
+    that became a 500. Install it as the app's `json`."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 def to_json(value: Any, tz: ZoneInfo) -> Any:
@@ -249,7 +262,7 @@ def unknown(_rest: str) -> tuple[Response, int]:
 
 
 def api_http_error(exc: HTTPException) -> tuple[Response, int] | HTTPException:
-    """JSON bodies for HTTP errors under /api (405, 413, ...)."""
-    if request.path.startswith("/api/"):
+    """JSON bodies for HTTP errors (405, 413, ...) of the JSON routes: the API's and Dash's."""
+    if wants_json():
         return error(exc.description or exc.name, exc.code or 500)
     return exc

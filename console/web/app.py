@@ -119,6 +119,7 @@ def create_app(
         template_folder=str(WEB_DIR / "templates"),
     )
     server.config.from_mapping(config)
+    server.json = api.RequestJSONProvider(server)  # too deep a JSON body: 400, not 500
     if settings.https:  # behind a TLS-terminating proxy: trust its X-Forwarded-Proto/For
         # Flask documents wrapping `wsgi_app` in middleware, but types it as a method, which
         # mypy will not let be assigned.

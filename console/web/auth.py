@@ -38,7 +38,12 @@ from rules.access import Viewer
 log = logging.getLogger("kup.web.auth")
 DEFAULT_LANGUAGE = DEFAULT_LANG
 # Reachable without logging in: the login form, language choice, health and metrics, and the
-# static files the login page and Dash's renderer load (no case data in any of them).
+# static files the login page and Dash's renderer load (no case data in any of them). Only these
+# exact endpoints: any other path (`/_favicon.icoX`, `/_dash-component-suites/x`, which Dash's
+# catch-all page would serve) asks for a login like every protected path. Dash names its routes'
+# endpoints by their rules.
+DASH_FAVICON = "/_favicon.ico"
+DASH_COMPONENT_SUITES = "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>"
 PUBLIC_ENDPOINTS = frozenset(
     {
         "static",
@@ -47,9 +52,10 @@ PUBLIC_ENDPOINTS = frozenset(
         "obs.healthz",
         "obs.metrics",
         "_dash_assets.static",
+        DASH_FAVICON,
+        DASH_COMPONENT_SUITES,
     }
 )
-PUBLIC_PREFIXES = ("/_dash-component-suites/", "/_favicon.ico")
 JSON_PREFIXES = ("/api/", "/_dash-", "/_reload-hash")
 # What a session whose password an admin reset may still reach before setting a new one.
 RESET_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.set_language"})
@@ -124,7 +130,7 @@ def wants_json() -> bool:
 
 
 def _is_public() -> bool:
-    return request.endpoint in PUBLIC_ENDPOINTS or request.path.startswith(PUBLIC_PREFIXES)
+    return request.endpoint in PUBLIC_ENDPOINTS
 
 
 def init_auth(server: Flask, csrf: CSRFProtect) -> Limiter:

@@ -106,5 +106,5 @@ def _prop_id(value: object) -> bool:
         return True
     try:
         return isinstance(json.loads(component), dict)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
         return False

@@ -189,3 +189,34 @@ def test_demo_builds_a_live_growing_store_from_nothing(tmp_path: Path) -> None:
         output = demo.communicate(timeout=60)[0]
     assert len(counts) >= 2 and counts[-1] > counts[0], output[-3000:]
     assert demo.returncode == 0, output[-3000:]
+
+
+def test_csv_export_runs_no_formula_in_a_spreadsheet(  # type: ignore[no-untyped-def]
+    env_store, redis_client: redis.Redis, capsys
+) -> None:
+    now = datetime.now(UTC)
+    formula, breaking = ev.next_reg_no(), ev.next_reg_no()
+    for fields in (
+        ev.registered(formula, now - timedelta(hours=5), summary='=HYPERLINK("http://x","y")'),
+        ev.assigned(
+            formula, now - timedelta(hours=4), unit="=cmd|'/C calc'!A0", officer="@SUM(A1)"
+        ),
+        ev.registered(breaking, now - timedelta(hours=3)),
+        ev.assigned(breaking, now - timedelta(hours=2), unit="\r=1+2", officer="-10442"),
+    ):
+        redis_client.xadd(env_store.stream, fields)
+    _ingest_all(env_store)
+
+    assert main(["export", "--status", "open", "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    table = list(csv.DictReader(io.StringIO(out, newline="")))
+    assert len(table) == 2  # the CR in a unit starts no row of its own
+    by_reg_no = {row["reg_no"]: row for row in table}
+    assert (by_reg_no[formula]["unit"], by_reg_no[formula]["officer"]) == (
+        "'=cmd|'/C calc'!A0",
+        "'@SUM(A1)",
+    )
+    assert (by_reg_no[breaking]["unit"], by_reg_no[breaking]["officer"]) == ("'\r=1+2", "'-10442")
+    assert by_reg_no[formula]["deadline"].endswith("+06:00")  # times as before
+    for row in table:
+        assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in row.values())
