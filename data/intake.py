@@ -164,7 +164,7 @@ def apply_batch(
         states[event.reg_no] = state
         outcome.changed.add(event.reg_no)
         if change:
-            changes.append(_change_row(event, change, now))
+            changes.append(deadline_change_row(event, change))
 
     def _history(reg_no: str) -> list[tuple[Event, str]]:
         """Every event of the case applied so far: stored, waiting ones applied in this batch,
@@ -192,7 +192,7 @@ def apply_batch(
             state, change = register_case(event, rules.tz, rules.rules)
             states[event.reg_no] = state
             outcome.changed.add(event.reg_no)
-            changes.append(_change_row(event, change, now))
+            changes.append(deadline_change_row(event, change))
             event_rows[event.event_id] = _event_row(item, now, applied=True)
             for stream_id, early in sorted(
                 waiting.pop(event.reg_no, []),
@@ -379,7 +379,8 @@ def _event_of(row: dict[str, Any], rules: IntakeRules, now: datetime) -> Event:
     return validate_event(row["fields"], rules.districts, max(now, row["ingested_at"]))
 
 
-def _change_row(event: Event, change: DeadlineChange, now: datetime) -> dict[str, Any]:
+def deadline_change_row(event: Event, change: DeadlineChange) -> dict[str, Any]:
+    """The `deadline_changes` row of a deadline that `event` set (intake and the seeder)."""
     return {
         "reg_no": event.reg_no,
         "event_id": event.event_id,

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
 from data.db import json_text
-from data.intake import STATE_COLUMNS
+from data.intake import STATE_COLUMNS, deadline_change_row
 from data.models import Case, DeadlineChangeRow, EventRow
 from data.reference import District, load_geography
 from data.simulator import (
@@ -151,17 +151,7 @@ class _Seeded:
     def change(self, event: Event, change: DeadlineChange | None) -> None:
         """Record a deadline the event set."""
         if change is not None:
-            self.changes.append(
-                {
-                    "reg_no": self.reg_no,
-                    "event_id": event.event_id,
-                    "set_at": event.occurred_at,
-                    "deadline": change.deadline,
-                    "period_days": change.period_days,
-                    "period_unit": change.period_unit,
-                    "reason": change.reason,
-                }
-            )
+            self.changes.append(deadline_change_row(event, change))
 
     def done(self, state: CaseState) -> _Seeded:
         """The case row of the final state."""
