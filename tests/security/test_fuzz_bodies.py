@@ -18,7 +18,9 @@ from components import ids
 from console.web.app import MAX_REQUEST_BYTES, WebApp
 from data import users
 from data.models import Flag
-from tests.security.conftest import Cases, both_stores_url, callback, csrf_header
+from tests.security.conftest import Cases
+from tests.support.stores import store_url
+from tests.support.web import callback, csrf_header
 
 BODIES = settings(
     max_examples=25,
@@ -35,7 +37,7 @@ SLOTS = ["body", "value", "input id", "prop id"]
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
-    return both_stores_url(request, tmp_path)
+    return store_url(request, tmp_path)
 
 
 def nested(opener: str, depth: int) -> str:

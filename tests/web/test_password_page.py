@@ -13,7 +13,8 @@ from console.web.app import WebApp
 from data import users
 from data.models import AuditEntry
 from rules.access import Viewer
-from tests.web.conftest import PASSWORD, csrf_from, login
+from tests.support.users import PASSWORD
+from tests.support.web import csrf_from, login
 
 NEW = "the tulips of Osh in May"
 PAGE = "/account/password"

@@ -49,5 +49,8 @@ def test_what_the_login_page_and_dashs_pages_load_needs_no_login(client_for, web
     assert "/static/vendor/bootstrap-5.3.6.min.css" in files
     for url in sorted(files | {"/_favicon.ico"}):
         response = anonymous.get(url)
-        assert response.status_code == 200, url
-        assert b"_dash-renderer" not in response.get_data() or url.endswith(".js"), url
+        try:
+            assert response.status_code == 200, url
+            assert b"_dash-renderer" not in response.get_data() or url.endswith(".js"), url
+        finally:
+            response.close()  # static files are streamed from an open file
