@@ -51,7 +51,6 @@ def polling_app(engine: Engine):  # type: ignore[no-untyped-def]
     """The alternative: the live page's feed, counters and map points, re-queried every second
     by a `dcc.Interval` (the same queries and the same component builders as kup-console's
     page; only the trigger differs)."""
-    from datetime import timedelta
 
     import dash
     from dash import Input, Output, dcc, html
@@ -63,11 +62,10 @@ def polling_app(engine: Engine):  # type: ignore[no-untyped-def]
     from data import live_page
     from data.db import make_sessionmaker
     from data.queries import CaseFilter
-    from rules.clock import zone
 
     sessions = make_sessionmaker(engine)
     settings = load_settings()
-    due_soon, tz = timedelta(hours=settings.due_soon_hours), zone(settings.tz)
+    due_soon, tz = settings.due_soon, settings.zone
     app = dash.Dash(__name__, serve_locally=True, update_title=None)
     app.layout = html.Div(
         [

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 from data.streams import StreamConfig
-from rules.clock import DEFAULT_TZ
+from rules.clock import DEFAULT_TZ, zone
 from rules.deadlines import DEFAULT_RULE_SET
 
 DEFAULT_DATA_DIR = Path("var")
@@ -48,6 +50,16 @@ class Settings:
     login_rate: str = "10 per minute"  # POST /login per client address (Flask-Limiter syntax)
     testing: bool = False  # set by tests, never by the environment: Flask's TESTING, and a
     # throwaway session key when none is given
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The console's zone (`tz`) resolved (cached per name)."""
+        return zone(self.tz)
+
+    @property
+    def due_soon(self) -> timedelta:
+        """The "due soon" window (`due_soon_hours`)."""
+        return timedelta(hours=self.due_soon_hours)
 
     @property
     def streams(self) -> StreamConfig:

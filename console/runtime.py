@@ -27,7 +27,6 @@ from data.consumer import IngestWorker, intake_rules
 from data.db import make_engine, make_sessionmaker, writer_engine
 from data.intake import BatchOutcome
 from data.schema import upgrade
-from rules.clock import zone
 
 if TYPE_CHECKING:
     from flask_socketio import SocketIO
@@ -95,11 +94,11 @@ class Services:
 
     @property
     def tz(self) -> ZoneInfo:
-        return zone(self.settings.tz)  # resolved once per name (cached)
+        return self.settings.zone
 
     @property
     def due_soon(self) -> timedelta:
-        return timedelta(hours=self.settings.due_soon_hours)
+        return self.settings.due_soon
 
     @staticmethod
     def now() -> datetime:

@@ -23,7 +23,7 @@ from data.case_lists import EXPORT_FIELDS, iter_case_summaries
 from data.queries import STATUSES, CaseFilter
 from data.reference import load_geography
 from data.simulator import Simulator
-from rules.clock import local_iso, zone
+from rules.clock import local_iso
 
 log = logging.getLogger("kup")
 
@@ -107,7 +107,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     sim = Simulator(
         load_geography(),
         seed=args.seed,
-        tz=zone(settings.tz),
+        tz=settings.zone,
         bad_rate=args.bad_rate,
         registrations_per_day=args.per_day,
     )
@@ -145,10 +145,10 @@ def _poisson(rng: random.Random, mean: float) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     services = store_services()
     settings = services.settings
-    tz = zone(settings.tz)
+    tz = settings.zone
     flt = CaseFilter(status=args.status, district=args.district, region=args.region)
     now = datetime.now(UTC)
-    due_soon = timedelta(hours=settings.due_soon_hours)
+    due_soon = settings.due_soon
     exported = 0
     with services.sessions() as session:
         rows = (case.as_dict() for case in iter_case_summaries(session, flt, now, due_soon))

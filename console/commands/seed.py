@@ -8,7 +8,6 @@ import sys
 
 from console.runtime import store_services
 from data.seed import seed_cases
-from rules.clock import zone
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,7 +41,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
         seed=args.seed,
         per_day=args.per_day,
         events=not args.no_events,
-        tz=zone(settings.tz),
+        tz=settings.zone,
         rule_set=settings.rule_set,
         progress=_progress,
     )

@@ -83,7 +83,6 @@ from data import flags, live_page, streams, workload_counts
 from data.deadline_watcher import newly_overdue
 from data.ingest_state import ingest_freshness, read_gaps
 from data.queries import CaseFilter
-from rules.clock import zone
 
 log = logging.getLogger("kup.web.push")
 COUNTRY_ROOM = "country"
@@ -543,7 +542,7 @@ class Pusher:
                     session,
                     list(scopes.values()),
                     now,
-                    timedelta(hours=self.settings.due_soon_hours),
+                    self.settings.due_soon,
                 )
         except SQLAlchemyError as exc:
             log.warning("live views not computed (%s); pages re-query", type(exc).__name__)
@@ -604,7 +603,7 @@ class Pusher:
         if not scopes:
             return {}
         now = now or datetime.now(UTC)
-        due_soon, tz = timedelta(hours=self.settings.due_soon_hours), zone(self.settings.tz)
+        due_soon, tz = self.settings.due_soon, self.settings.zone
         sent: dict[str, dict[str, dict[str, object]]] = {}
         try:
             with self.sessions() as session:
@@ -645,7 +644,7 @@ class Pusher:
         client.set(
             self.health_key, json.dumps(payload, default=str), px=int(self.health_interval * 3000)
         )
-        said = health_messages(fresh, gaps, DEFAULT_LANG, zone(self.settings.tz))
+        said = health_messages(fresh, gaps, DEFAULT_LANG, self.settings.zone)
         if said == self._health_said:
             return None
         self._health_said = said
