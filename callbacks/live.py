@@ -19,12 +19,10 @@ timer is only a slow safety refresh (components.common.SAFETY_REFRESH_MS).
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from datetime import datetime
+from typing import Any
 
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, ctx
@@ -32,6 +30,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import inputs
 from callbacks.context import Context, request_context
+from callbacks.shared_reads import SHARED_SKEW, SharedReads
 from components import ids
 from components.common import district_options
 from components.live import STRIP_KEYS, feed, new_count, status_strip
@@ -49,9 +48,6 @@ from data.queries import CaseFilter
 
 FEED_SIZE = live_page.LIVE_FEED_SIZE
 POINT_HOURS = 24
-SHARED_READS = 64  # results kept of each kind (feeds, point arrays, ...) of the latest flushes
-SHARED_SKEW = timedelta(seconds=60)  # a view older or newer than this: query as before
-T = TypeVar("T")
 MAP_PUSH = f"{ids.SOCKET}.data-map"  # the trigger of update_map for a "map" push
 SHADING_COUNTS = ("open", "overdue", "due_soon", "received_24h")
 
@@ -154,27 +150,6 @@ def pushed_shading(
         share = counts["overdue"] / counts["open"] if counts["open"] else 0.0
         stats.append({"district": district, **counts, "overdue_share": share})
     return stats
-
-
-_shared_lock = threading.Lock()  # one for every kind: a page waits for any read under way
-
-
-class SharedReads(Generic[T]):
-    """Results of one kind of read, each read once per process for every page asking with the
-    same key (a flush's instant, the scope, ...): the other pages of the flush wait, then share
-    it (not to be modified). The last SHARED_READS results are kept."""
-
-    def __init__(self) -> None:
-        self._kept: OrderedDict[tuple[object, ...], T] = OrderedDict()
-
-    def get(self, key: tuple[object, ...], read: Callable[[], T]) -> T:
-        """The result for `key`, from `read()` if it is not kept."""
-        with _shared_lock:
-            if key not in self._kept:
-                self._kept[key] = read()
-                while len(self._kept) > SHARED_READS:
-                    self._kept.popitem(last=False)
-            return self._kept[key]
 
 
 _feeds: SharedReads[list[dict[str, Any]]] = SharedReads()

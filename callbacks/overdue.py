@@ -22,7 +22,7 @@ from dash.exceptions import PreventUpdate
 from callbacks import inputs
 from callbacks.case import change_flag
 from callbacks.context import Context, request_context
-from callbacks.live import SHARED_SKEW, SharedReads
+from callbacks.shared_reads import SHARED_SKEW, SharedReads
 from components import ids
 from components.common import district_options
 from components.export import cases_csv, export_filename

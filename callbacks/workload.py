@@ -19,8 +19,8 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import inputs
 from callbacks.context import Context, request_context
-from callbacks.live import SHARED_SKEW, SharedReads
 from callbacks.overdue import open_clicked_case
+from callbacks.shared_reads import SHARED_SKEW, SharedReads
 from components import ids
 from components.export import cases_csv, export_filename, to_csv
 from components.i18n import grid_locale, t
