@@ -56,16 +56,18 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
         user = [
             html.Span(
                 [
-                    html.Span(viewer.username, className="fw-semibold"),
+                    # The user's name opens their account (the password page): a separate
+                    # link would wrap the navbar onto two lines at 1366 px.
+                    html.A(
+                        viewer.username,
+                        href="/account/password",
+                        title=t("nav.password", lang),
+                        className="fw-semibold text-light",
+                    ),
                     f" · {label('role', viewer.role, lang)} · {scope}",
                 ],
                 id=ids.NAV_USER,
                 className="text-light small text-nowrap",
-            ),
-            html.A(
-                t("nav.password", lang),
-                href="/account/password",
-                className="btn btn-link btn-sm text-light text-nowrap",
             ),
             html.A(
                 t("nav.logout", lang),
