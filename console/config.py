@@ -48,6 +48,9 @@ class Settings:
     demo: bool = False
     map_tiles: str = ""  # raster tile URL template for the live map; empty: outlines only
     login_rate: str = "10 per minute"  # POST /login per client address (Flask-Limiter syntax)
+    web_workers: int | None = None  # `serve`'s worker processes (None: one per CPU; 0: one
+    # process, no fork, as the demo serves); docs/DEPLOY.md
+    web_threads: int = 256  # threads per worker: its open pages (one each) + requests at once
     testing: bool = False  # set by tests, never by the environment: Flask's TESTING, and a
     # throwaway session key when none is given
 
@@ -137,4 +140,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         block_ms=int(_env(env, "KUP_BLOCK_MS", "1000")),
         claim_idle_ms=int(_env(env, "KUP_CLAIM_IDLE_MS", "60000")),
         map_tiles=env.get("KUP_MAP_TILES", "").strip(),
+        web_workers=int(env["KUP_WEB_WORKERS"]) if env.get("KUP_WEB_WORKERS", "").strip() else None,
+        web_threads=int(_env(env, "KUP_WEB_THREADS", "256")),
     )
