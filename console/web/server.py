@@ -20,6 +20,7 @@ once) and exit within GRACEFUL_TIMEOUT_S.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import secrets
@@ -91,10 +92,21 @@ def warm_up_figures() -> None:
     orjson.dumps(numpy.arange(2), option=orjson.OPT_SERIALIZE_NUMPY)
 
 
+def warm_up_pages(web: WebApp) -> None:
+    """Answer one request (the login page) before serving: Dash sets itself up on a process's
+    first request, registering the scripts it may serve, and flags that done before it is,
+    so the other requests of a burst (a browser fetching a page's scripts from a worker
+    that has served nothing yet) were answered 404 for scripts of that page."""
+    with web.server.test_client().get("/login") as response:
+        if response.status_code != 200:
+            raise RuntimeError(f"the login page answers {response.status_code}")
+
+
 def start_tasks(web: WebApp) -> None:
     """Make a built app ready to serve many requests at once and start its background task
     (the push task: leadership, Redis listener, deadline watch)."""
     warm_up_figures()
+    warm_up_pages(web)
     web.state.pusher.start()
 
 
@@ -112,13 +124,15 @@ def close_sockets(web: WebApp, reason: str = "server stopping") -> int:
     server = getattr(web.socketio, "server", None)  # python-socketio's (untyped)
     if server is None:  # never served
         return 0
-    clients = len(server.eio.sockets)
+    clients = list(server.eio.sockets.values())
     if clients:
         emit_here(
             web.socketio, CLOSING_EVENT, {"reason": reason, "at": datetime.now(UTC).isoformat()}
         )
-        server.eio.disconnect()  # every client of this process; each CLOSE after the event
-    return clients
+    for client in clients:  # each CLOSE queued after the event; no waiting for a writer that
+        # may be gone (engineio's own disconnect() waits for each, forever for a dead one)
+        client.close(wait=False, reason=server.eio.reason.SERVER_DISCONNECT)
+    return len(clients)
 
 
 def serve(
@@ -213,10 +227,54 @@ class ConsoleWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has no type
             return
         super().finish_request(conn, fs)
 
+    def init_process(self) -> None:
+        _die_with_master()
+        super().init_process()
+
+    def accept(self, listener: Any) -> None:
+        """Accept a connection, unless the master is gone (its death and the listening socket's
+        readiness can come in one wake-up of this worker: nothing new is answered then)."""
+        if os.getppid() != self.ppid:
+            self.orphaned()
+            return
+        super().accept(listener)
+
+    def is_parent_alive(self) -> bool:
+        """False once the master is gone (checked every second; on Linux the kernel also says
+        so at once, with SIGTERM): see `orphaned`."""
+        alive = bool(super().is_parent_alive())
+        if not alive:
+            self.orphaned()
+        return alive
+
+    def orphaned(self) -> None:
+        """The master is gone (killed): this worker closes its copy of the listening socket
+        (the port is free for a new server, and nothing is answered from a server that is no
+        more: a new one must not be taken for started), its idle keep-alive connections (a
+        client's next request goes to the new server), tells its sockets as on SIGTERM, then
+        finishes the requests in flight and exits."""
+        self.alive = False
+        self.set_accept_enabled(False)
+        for listener in self.sockets:
+            listener.close()
+        self.murder_keepalived(force=True)
+        _farewell(self)
+
     def handle_exit(self, sig: int, frame: Any) -> None:
         if self.alive:  # run on the worker's main loop, which is draining by then
-            self.method_queue.defer(_farewell_in_background, self)
+            gone = os.getppid() != self.ppid
+            self.method_queue.defer(ConsoleWorker.orphaned if gone else _farewell, self)
         super().handle_exit(sig, frame)
+
+
+def _die_with_master() -> None:
+    """Linux: ask the kernel for SIGTERM when the master dies (PR_SET_PDEATHSIG), so that a
+    worker whose master was killed stops answering at once; elsewhere it notices within a
+    second (`ConsoleWorker.is_parent_alive`)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 class _Log(glogging.Logger):  # type: ignore[misc]
@@ -250,7 +308,8 @@ class _ProductionServer(BaseApplication):  # type: ignore[misc]
         self.stop = stop
         self.ready = ready
         self.web: WebApp | None = None
-        self.farewell = threading.Lock()
+        self.farewell: threading.Thread | None = None
+        self.farewell_lock = threading.Lock()
         self.warned_at = float("-inf")
         super().__init__(prog="kup-console serve")
 
@@ -313,22 +372,32 @@ def _pre_request(worker: Any, _request: Any) -> None:
 
 
 def _worker_exit(_arbiter: Any, worker: Any) -> None:
+    """The worker's last act, once the requests in flight are answered: its farewell (if the
+    stop did not start it), then its push task stopped (its leadership released: another
+    process takes the lead) and its store connections closed."""
     app: _ProductionServer = worker.app
+    _farewell(worker).join(GRACEFUL_TIMEOUT_S)  # (the master kills a worker that overstays)
     if app.web is not None:
-        _farewell(worker)
         stop_tasks(app.web)
         app.web.state.engine.dispose()
 
 
-def _farewell_in_background(worker: Any) -> None:
-    threading.Thread(target=_farewell, args=(worker,), name="kup-web-farewell", daemon=True).start()
-
-
-def _farewell(worker: Any) -> None:
-    """Close this worker's sockets (once: on SIGTERM, or at the exit of a worker stopped
-    otherwise)."""
+def _farewell(worker: Any) -> threading.Thread:
+    """Start the worker's farewell, once (when it is told to stop, when its master is gone, or
+    at its exit): tell and close its sockets, in a thread of its own while the requests in
+    flight finish. Returns it."""
     app: _ProductionServer = worker.app
-    if app.web is None or not app.farewell.acquire(blocking=False):
+    with app.farewell_lock:
+        if app.farewell is None:
+            app.farewell = threading.Thread(
+                target=_say_farewell, args=(app,), name="kup-web-farewell", daemon=True
+            )
+            app.farewell.start()
+        return app.farewell
+
+
+def _say_farewell(app: _ProductionServer) -> None:
+    if app.web is None:  # the app never loaded
         return
     closed = close_sockets(app.web)
     if closed:

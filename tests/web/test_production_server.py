@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +31,14 @@ from components.layout import shell
 from console.cli import main
 from console.config import load_settings
 from console.runtime import Services
-from console.web.server import CLOSING_EVENT, SERVER_NAME, serve, worker_processes
+from console.web.server import (
+    CLOSING_EVENT,
+    GRACEFUL_TIMEOUT_S,
+    SERVER_NAME,
+    serve,
+    start_tasks,
+    worker_processes,
+)
 from data.db import make_sessionmaker, writer_engine
 from data.users import issue_token
 from tests.soak.stack import ServeProcess, log_problems, sqlite_store
@@ -37,8 +46,8 @@ from tests.support.processes import wait_until
 from tests.support.servers import RedisServer, free_port
 from tests.support.sockets import child_pids, connection_owners, local_port
 from tests.support.stores import sqlite_url
-from tests.support.users import PASSWORD
-from tests.support.web import csrf_from
+from tests.support.users import PASSWORD, add_test_users
+from tests.support.web import csrf_from, logged_in
 
 DRAIN_LIMIT_S = 10.0  # SIGTERM to exit, at most (the issue's figure)
 
@@ -253,6 +262,42 @@ def test_sigterm_finishes_requests_in_flight_tells_the_sockets_and_exits_within_
     assert "told" in log and log_problems(log) == []
 
 
+@pytest.mark.slow
+def test_workers_of_a_killed_master_tell_their_sockets_and_free_the_port(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    """The master dies (SIGKILL: a crash, an OOM kill): its workers notice within a second,
+    tell their sockets and exit, so that a new server can take the port (and the push
+    leadership) at once instead of waiting for orphans to drain."""
+    served = start_server(tmp_path, redis_server.url, 2)
+    workers = served.workers
+    listeners: list[Listener] = []
+    try:
+        listeners = [Listener.open(served.process.url, served.token) for _ in range(4)]
+        wait_until(lambda: all(lst.heard("hello") for lst in listeners), "every hello", 20)
+        served.process.kill()
+
+        def port_free() -> bool:
+            with socket.socket() as probe:  # binds as a new server would
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    probe.bind(("127.0.0.1", served.process.port))
+                except OSError:
+                    return False
+                return True
+
+        wait_until(port_free, "the port to be free", 3)  # not when the orphans have drained
+        wait_until(
+            lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers),
+            "the orphaned workers to exit",
+            GRACEFUL_TIMEOUT_S - 2,  # fails if they wait out the grace period
+        )
+        for listener in listeners:
+            assert listener.heard(CLOSING_EVENT), listener.events
+    finally:
+        close_all(listeners)
+
+
 # --- the one-process server (the demo's, tests') ----------------------------------------------
 
 
@@ -342,3 +387,33 @@ def test_workers_default_to_one_per_cpu_and_zero_means_one_process() -> None:
     assert load_settings({}).web_workers is None
     assert load_settings({"KUP_WEB_WORKERS": "0"}).web_workers == 0
     assert load_settings({"KUP_WEB_WORKERS": "4", "KUP_WEB_THREADS": "9"}).web_threads == 9
+
+
+def _scripts(web) -> list[str]:  # type: ignore[no-untyped-def]
+    """The component-suite scripts a page of `web` loads (rendering it sets `web` up)."""
+    page = logged_in(web, "duty").get("/")
+    urls = re.findall(r'src="(/_dash-component-suites/[^"]+)"', page.get_data(as_text=True))
+    page.close()
+    assert urls
+    return urls
+
+
+def test_a_fresh_worker_serves_a_burst_of_script_requests(make_web, engine) -> None:  # type: ignore[no-untyped-def]
+    """A worker's first requests may be a browser's parallel fetches of a page's scripts (the
+    page came from another worker): each is served, none is 404 (Dash registers the scripts on
+    a process's first request, and flagged that done before it was)."""
+    add_test_users(engine)
+    scripts = _scripts(make_web()) * 3  # the same files for every app of these versions
+    fresh = make_web()
+    start_tasks(fresh)  # what a worker does before it takes connections
+    together = threading.Barrier(len(scripts))
+
+    def fetch(url: str) -> int:
+        together.wait(10)
+        response = fresh.server.test_client().get(url)
+        response.close()
+        return response.status_code
+
+    with ThreadPoolExecutor(len(scripts)) as pool:
+        codes = list(pool.map(fetch, scripts))
+    assert codes == [200] * len(scripts)
