@@ -1,7 +1,7 @@
 """Web servers for the push-vs-polling benchmark, each in its own process and counting the SQL
 statements it runs (an SQLAlchemy event on its engine; the count is written to a file):
 
-    python -m benchmarks.servers kup --port P --stats FILE      # the console, as `serve` runs it
+    python -m benchmarks.servers kup --port P --stats FILE      # the console, one process
     python -m benchmarks.servers polling --port P --stats FILE  # the page a team would build
 
 The polling page is what one would otherwise write with Dash: a `dcc.Interval` firing every
@@ -133,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.app == "kup":
         from console.web.server import serve
 
-        serve(Services(settings, engine=engine), port=args.port, stop=stop)  # counted engine
+        # one process (as `serve --workers 0`): its statements are counted on this engine
+        serve(Services(settings, engine=engine), port=args.port, stop=stop)
         return 0
     from werkzeug.serving import make_server
 
