@@ -214,9 +214,13 @@ def _serve_here(
 
 
 class ConsoleWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has no type hints
-    """gunicorn's threaded worker that, when told to stop (SIGTERM), also tells its sockets and
-    closes them, so that their threads end and the worker exits as soon as the requests in
-    flight are answered (an open socket would otherwise hold it for the whole grace period)."""
+    """gunicorn's threaded worker, which also:
+
+    - when told to stop (SIGTERM), tells its sockets and closes them, so that their threads
+      end and it exits as soon as the requests in flight are answered (an open socket would
+      hold it for the whole grace period);
+    - when its master is gone (killed), stops answering and frees the port at once;
+    - counts a WebSocket's connection as closed once (gunicorn 27 counted it twice)."""
 
     def finish_request(self, conn: Any, fs: Any) -> None:
         """Count a connection whose socket the app closed (a WebSocket that ended) as closed
@@ -261,6 +265,7 @@ class ConsoleWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has no type
         _farewell(self)
 
     def handle_exit(self, sig: int, frame: Any) -> None:
+        """SIGTERM: from the master (a stop) or from the kernel (the master died)."""
         if self.alive:  # run on the worker's main loop, which is draining by then
             gone = os.getppid() != self.ppid
             self.method_queue.defer(ConsoleWorker.orphaned if gone else _farewell, self)
