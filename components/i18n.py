@@ -455,6 +455,7 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "role.manager": ("руководитель", "жетекчи", "manager"),
     "role.prosecutor": ("прокурор", "прокурор", "prosecutor"),
     "role.admin": ("администратор", "администратор", "administrator"),
+    "role.monitor": ("мониторинг", "мониторинг", "monitoring account"),
     "unit.day": ("д", "к", "d"),
     "unit.hour": ("ч", "с", "h"),
     "unit.minute": ("мин", "мүн", "min"),
