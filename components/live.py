@@ -23,7 +23,7 @@ from components.common import (
     region_options,
 )
 from components.formatting import local_time
-from components.i18n import district_name, label, t
+from components.i18n import district_name, label, number_text, plural_parts, t
 from components.live_map import DEFAULT_MEASURE, MEASURES
 from rules.access import Viewer
 
@@ -54,7 +54,7 @@ def status_strip(counts: Mapping[str, int], lang: str) -> list[dbc.Col]:
                 html.Div(
                     [
                         html.Div(
-                            f"{counts.get(key, 0):,}".replace(",", " "),
+                            number_text(counts.get(key, 0), lang),
                             className="fs-3 fw-bold lh-1",
                             id=f"strip-{key}",
                         ),
@@ -73,8 +73,10 @@ def status_strip(counts: Mapping[str, int], lang: str) -> list[dbc.Col]:
 
 
 def new_count(count: int, lang: str) -> list[html.Strong | str]:
-    """ "12 new since this page opened"."""
-    return [html.Strong(str(count), className="fs-5 me-1"), t("live.new_since", lang)]
+    """ "5 новых регистраций с открытия страницы" (the number in bold, the words agreeing
+    with it by the language's plural rules)."""
+    before, number, after = plural_parts("live.new_since", count, lang)
+    return [part for part in (before, html.Strong(number, className="fs-5"), after) if part]
 
 
 def feed_item(row: Mapping[str, object], lang: str, tz: ZoneInfo) -> dbc.ListGroupItem:
@@ -88,7 +90,7 @@ def feed_item(row: Mapping[str, object], lang: str, tz: ZoneInfo) -> dbc.ListGro
             reg_no, href=f"/cases/{reg_no}", className="fw-semibold font-monospace text-nowrap"
         ),
         html.Span(
-            local_time(registered if isinstance(registered, datetime | str) else None, tz),
+            local_time(registered if isinstance(registered, datetime | str) else None, tz, lang),
             className="text-body-secondary",
         ),
         dbc.Badge(
