@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import dash_ag_grid as dag
@@ -19,7 +20,7 @@ from dash import html
 
 from components import ids
 from components.formatting import local_datetime
-from components.i18n import grid_locale, has, t
+from components.i18n import grid_locale, has, number_text, t
 from data.deadletters import DeadLetterView
 
 PATH = "/deadletters"
@@ -29,6 +30,7 @@ SHOWN = 500
 _VALUE = r"(?P<value>'.*'|\".*\")"  # a value as the contract quotes it (Python's repr)
 _SOURCE = re.compile(r"\s*\(source_id [^()]*\)$")
 Reason = Callable[[re.Match[str], str], str]
+_NUMBERS = {"max", "length", "low", "high"}  # the numbers a reason may name
 
 
 def _quoted(match: re.Match[str]) -> str:
@@ -47,6 +49,8 @@ def _said(key: str) -> Reason:
         params = match.groupdict()
         if "value" in params:
             params["value"] = _quoted(match)
+        for name in _NUMBERS & params.keys():  # written as the language writes numbers
+            params[name] = number_text(Decimal(params[name]), lang, exact=True)
         return t(key, lang, **params)
 
     return say

@@ -224,7 +224,11 @@ def _width(value: Cell) -> int:
 def write_xlsx(out: str | IO[bytes], table: Table, lang: str, sheet: str | None = None) -> int:
     """Write `table` as an Excel workbook to `out` (a path or a binary file): one sheet, its
     header row bold, frozen and filtered, dates as date cells in the language's format, text
-    always as text. Rows are streamed (constant memory). Returns the number of rows written."""
+    always as text. Rows are streamed (constant memory). Returns the number of rows written.
+    A path is opened before any row is read (an OSError then, not after the work)."""
+    if isinstance(out, str):
+        with open(out, "wb") as file:
+            return write_xlsx(file, table, lang, sheet)
     lang = normalize_lang(lang)
     workbook = xlsxwriter.Workbook(
         out,
