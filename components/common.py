@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from dash.development.base_component import Component, ComponentType
 
-from components.i18n import district_name, label, region_name, t
+from components.i18n import chart_locale, district_name, label, normalize_lang, region_name, t
 from data.reference import load_geography
 from rules.contract import CATEGORIES, KINDS
 
@@ -55,6 +55,15 @@ def district_options(
         ({"label": district_name(d.soate, lang), "value": d.soate} for d in chosen),
         key=lambda o: o["label"],
     )
+
+
+def graph_config(lang: str, base: dcc.Graph.Config) -> dcc.Graph.Config:
+    """A chart's Plotly config: `base` with Plotly's own words (the mode bar's) in `lang`."""
+    lang = normalize_lang(lang)
+    config: dcc.Graph.Config = {**base}
+    config["locale"] = lang
+    config["locales"] = {lang: chart_locale(lang)}
+    return config
 
 
 def category_options(lang: str) -> list[dict[str, str]]:

@@ -137,9 +137,9 @@ def dead_letter_rows(
 def dead_letters_page(lang: str) -> html.Div:
     """Title, counts line and the grid (filled by its callback)."""
     columns = [
-        {"field": "received", "headerName": t("dead.received", lang), "width": 150},
-        {"field": "source_id", "headerName": t("dead.source_id", lang), "width": 190},
-        {"field": "field", "headerName": t("dead.field", lang), "width": 130},
+        {"field": "received", "headerName": t("dead.received", lang), "width": 170},
+        {"field": "source_id", "headerName": t("dead.source_id", lang), "width": 230},
+        {"field": "field", "headerName": t("dead.field", lang), "width": 170},
         {
             "field": "error",
             "headerName": t("dead.error", lang),
@@ -147,7 +147,7 @@ def dead_letters_page(lang: str) -> html.Div:
             "wrapText": True,
             "autoHeight": True,
         },
-        {"field": "retried", "headerName": t("dead.retried", lang), "width": 150},
+        {"field": "retried", "headerName": t("dead.retried", lang), "width": 200},
     ]
     return html.Div(
         [

@@ -500,6 +500,42 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "deadline.at": ("до {time} {date}", "{date}, саат {time}", "until {time}, {date}"),
     "authority.head": ("начальник органа", "органдын башчысы", "head of the body"),
     "authority.prosecutor": ("прокурор", "прокурор", "prosecutor"),
+    # Plotly's own words (its locale dictionary: the English text is the key; Kyrgyz falls
+    # back to Russian like every other word)
+    "plotly.Autoscale": ("Автомасштаб", "", "Autoscale"),
+    "plotly.Share chart...": ("Поделиться графиком…", "", "Share chart..."),
+    "plotly.Box Select": ("Выделить прямоугольником", "", "Box Select"),
+    "plotly.Compare data on hover": (
+        "При наведении показывать все данные",
+        "",
+        "Compare data on hover",
+    ),
+    "plotly.Download plot as a png": ("Сохранить как картинку", "", "Download plot as a png"),
+    "plotly.Download plot as a PNG": ("Сохранить как картинку", "", "Download plot as a PNG"),
+    "plotly.Double-click to zoom back out": (
+        "Дважды щёлкните, чтобы вернуть масштаб",
+        "",
+        "Double-click to zoom back out",
+    ),
+    "plotly.Lasso Select": ("Выделить лассо", "", "Lasso Select"),
+    "plotly.Pan": ("Сдвиг", "Жылдыруу", "Pan"),
+    "plotly.Reset": ("Сбросить", "Баштапкы абалга", "Reset"),
+    "plotly.Reset axes": ("Сбросить оси", "", "Reset axes"),
+    "plotly.Reset view": ("Исходный вид", "", "Reset view"),
+    "plotly.Show closest data on hover": (
+        "При наведении показывать ближайшие данные",
+        "",
+        "Show closest data on hover",
+    ),
+    "plotly.Toggle Spike Lines": ("Линии к осям", "", "Toggle Spike Lines"),
+    "plotly.Toggle show closest data on hover": (
+        "Показывать ближайшие данные при наведении",
+        "",
+        "Toggle show closest data on hover",
+    ),
+    "plotly.Zoom": ("Масштаб", "Масштаб", "Zoom"),
+    "plotly.Zoom in": ("Увеличить", "Чоңойтуу", "Zoom in"),
+    "plotly.Zoom out": ("Уменьшить", "Кичирейтүү", "Zoom out"),
     # AG Grid's own words (its localeText keys)
     "grid.filterOoo": ("Фильтр…", "Чыпка…", "Filter…"),
     "grid.contains": ("Содержит", "Камтыйт", "Contains"),
@@ -708,6 +744,16 @@ def grid_locale(lang: str | None, empty_key: str) -> dict[str, str]:
     words = {key.removeprefix("grid."): t(key, lang) for key in _TABLE if key.startswith("grid.")}
     words.update(noRowsToShow=t(empty_key, lang), loadingOoo=t("loading", lang))
     return words
+
+
+def chart_locale(lang: str | None) -> dict[str, object]:
+    """Plotly's locale for `lang` (a chart config's `locales` entry): the dictionary of
+    Plotly's own words (the mode bar's buttons) and the number separators."""
+    words = {
+        key.removeprefix("plotly."): t(key, lang) for key in _TABLE if key.startswith("plotly.")
+    }
+    decimal, group = number_separators(lang)
+    return {"dictionary": words, "format": {"decimal": decimal, "thousands": group}}
 
 
 def has(key: str) -> bool:

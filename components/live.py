@@ -18,6 +18,7 @@ from components.common import (
     district_options,
     empty_state,
     filter_dropdown,
+    graph_config,
     kind_options,
     loading,
     region_options,
@@ -33,6 +34,8 @@ MAP_CONFIG: dcc.Graph.Config = {
     "topojsonURL": "/_kup-no-topojson/",
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
 }
+
+
 STRIP_KEYS = ("open", "overdue", "due_soon")
 
 # A feed item's `data-reg-no` attribute (Dash takes `data-*` attributes as keyword arguments;
@@ -190,7 +193,7 @@ def live_page(viewer: Viewer, lang: str, opened: datetime) -> html.Div:
                                 loading(
                                     dcc.Graph(
                                         id=ids.LIVE_MAP,
-                                        config=MAP_CONFIG,
+                                        config=graph_config(lang, MAP_CONFIG),
                                         style={"height": "460px"},
                                     ),
                                     lang,

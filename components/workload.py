@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from components import ids
-from components.common import SAFETY_REFRESH_MS, card, loading, page_header
+from components.common import SAFETY_REFRESH_MS, card, graph_config, loading, page_header
 from components.formatting import chart_day_format
 from components.i18n import (
     district_name,
@@ -420,7 +420,7 @@ def workload_page(viewer: Viewer, lang: str) -> html.Div:
                             loading(
                                 dcc.Graph(
                                     id=ids.WORKLOAD_CHART,
-                                    config={"displaylogo": False},
+                                    config=graph_config(lang, {"displaylogo": False}),
                                     style={"height": "300px"},
                                 ),
                                 lang,

@@ -85,6 +85,13 @@ def test_every_russian_page_is_in_russian(open_as, russian_data: dict[str, str])
         text = page.inner_text("body")
         assert foreign_words(text, {user}) == set(), (path, user)
         assert "KG-" not in text and "True" not in text and "False" not in text, path
+        # Plotly's own words: the mode bar's buttons (titles shown on hover)
+        titles = page.locator(".modebar-btn").evaluate_all(
+            "buttons => buttons.map(b => b.getAttribute('data-title'))"
+        )
+        if path in ("/", "/workload"):
+            assert titles, path  # the charts' mode bars are there to be read
+        assert not [title for title in titles if LATIN.search(title or "")], (path, titles)
         if user == "manager-osh":  # the region in the top bar, by its name
             expect(page.locator(f"#{ids.NAV_USER}")).to_contain_text("руководитель · г. Ош")
 

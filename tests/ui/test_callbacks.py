@@ -9,7 +9,6 @@ import io
 from datetime import timedelta
 
 import openpyxl
-
 import plotly.graph_objects as go
 import pytest
 from dash import Patch
