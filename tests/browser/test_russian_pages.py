@@ -111,3 +111,22 @@ def test_dates_one_way_and_deadlines_as_their_last_day(  # type: ignore[no-untyp
     expect(body).to_contain_text(re.compile(r"до 24:00 \d\d\.\d\d\.\d{4} \(просрочено на"))
     expect(body).to_contain_text(re.compile(r"\d\d\.\d\d\.\d{4}, \d\d:\d\d"))
     assert not re.search(r"\d{4}-\d\d-\d\d", body.inner_text())  # no ISO dates shown
+
+
+def test_the_grids_own_menus_are_in_russian(open_as, russian_data: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    page = open_as("prosecutor", "/overdue", viewport=LAPTOP).page
+    expect(grid_row(page, ids.OVERDUE_GRID, russian_data["overdue"])).to_be_visible(timeout=PUSHED)
+    header = page.locator(f"#{ids.OVERDUE_GRID} .ag-header-cell[col-id='district']")
+    header.hover()
+    header.locator(".ag-header-cell-filter-button").click()
+    popup = page.locator(".ag-filter").first
+    expect(popup).to_be_visible(timeout=PUSHED)
+    expect(popup).to_contain_text("Содержит")
+    words = set(LATIN.findall(popup.inner_text())) | {
+        word
+        for placeholder in popup.locator("input").evaluate_all(
+            "inputs => inputs.map(i => i.placeholder || '')"
+        )
+        for word in LATIN.findall(placeholder)
+    }
+    assert words == set()
