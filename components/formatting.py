@@ -34,6 +34,13 @@ def _local(value: Moment, tz: ZoneInfo) -> datetime | None:
     return None if moment is None else local(moment, tz)
 
 
+def local_wall(value: Moment, tz: ZoneInfo) -> datetime | None:
+    """An instant as the naive wall time of `tz` (what a spreadsheet cell holds: it has no
+    zones); None for no value."""
+    wall = _local(value, tz)
+    return None if wall is None else wall.replace(tzinfo=None)
+
+
 def date_text(day: date, lang: str | None) -> str:
     """A calendar date as `lang` writes it: "03.11.2026" (ru, ky), "11/3/2026" (en)."""
     return format_skeleton(DATE_SKELETON, day, locale=locale(lang))
@@ -80,10 +87,9 @@ def deadline_day(value: Moment, tz: ZoneInfo) -> date | datetime | None:
     """A deadline as the day it ends: the local date before it when it falls on local
     midnight (24:00 of that day, as every review period ends), else its local wall time
     (naive); None for no value."""
-    wall = _local(value, tz)
-    if wall is None:
+    naive = local_wall(value, tz)
+    if naive is None:
         return None
-    naive = wall.replace(tzinfo=None)
     if naive.time() == time(0):
         return naive.date() - timedelta(days=1)
     return naive

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from components import ids
 from components.export import (
     BOM,
+    CASE_FIELDS,
     Table,
     case_table,
     csv_delimiter,
@@ -29,7 +30,7 @@ from components.export import (
 )
 from components.workload import grid_rows, workload_count_headers
 from console.web.app import WebApp
-from data.case_lists import ActiveFlag, ListedCase
+from data.case_lists import EXPORT_FIELDS, ActiveFlag, ListedCase
 from data.workload_counts import WorkloadRow
 from rules.clock import zone
 from tests.support import events as ev
@@ -78,6 +79,7 @@ def _workbook(data: bytes) -> openpyxl.worksheet.worksheet.Worksheet:
 
 
 def test_workbook_has_words_names_and_local_dates() -> None:
+    assert set(EXPORT_FIELDS) <= set(CASE_FIELDS)  # every field of a case summary is exported
     sheet = _workbook(xlsx_bytes(_table("ru"), "ru"))
     assert sheet.title == "Выгрузка"
     header = [c.value for c in sheet[1]]
