@@ -228,7 +228,7 @@ def test_no_secret_or_personal_data_in_the_logs(redis_server) -> None:  # type: 
                 {**i, "value": "overdue" if i["id"] == ids.OVERDUE_TABS else None}
                 for i in export["state"]
             ],
-            "changedPropIds": [f"{ids.OVERDUE_EXPORT}.n_clicks"],
+            "changedPropIds": [f"{ids.OVERDUE_EXPORT_CSV}.n_clicks"],
         }
         csv = http.post(
             f"{web.url}/_dash-update-component", json=body, timeout=30, headers=csrf_headers(http)
