@@ -1,4 +1,4 @@
-"""Core commands: config, db upgrade, ingest, simulate, export, demo."""
+"""Core commands: config, db upgrade|status, ingest, simulate, export, demo."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from data import audit, streams
 from data.case_lists import iter_case_summaries
 from data.queries import STATUSES, CaseFilter
 from data.reference import load_geography
+from data.schema import SchemaNotCurrent, schema_status, upgrade
 from data.simulator import Simulator
 from rules.clock import local_iso
 
@@ -35,8 +36,14 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p = sub.add_parser("config", help="print the effective settings (secrets masked)")
     p.set_defaults(handler=cmd_config)
 
-    p = sub.add_parser("db", help="database schema")
-    p.add_argument("action", choices=["upgrade"], help="apply all migrations")
+    p = sub.add_parser("db", help="the store's schema")
+    p.add_argument(
+        "action",
+        choices=["upgrade", "status"],
+        help="upgrade: apply the migrations this kup-console brings (the only command that "
+        "changes a schema, besides the demo); status: the store's revision against this "
+        "kup-console's (non-zero exit if they differ)",
+    )
     p.set_defaults(handler=cmd_db)
 
     p = sub.add_parser("ingest", help="run an ingest worker (a consumer in the group)")
@@ -97,9 +104,24 @@ def cmd_config(_: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_db(_: argparse.Namespace) -> int:
-    services = store_services()
-    print(f"schema up to date on {services.settings.masked()['database_url']}")
+def cmd_db(args: argparse.Namespace) -> int:
+    services = Services.from_env()
+    where = services.settings.masked()["database_url"]
+    if args.action == "status":
+        status = schema_status(services.engine)
+        print(
+            f"{where}: schema revision {status.current or 'none'}, this kup-console's {status.head}"
+        )
+        if not status.is_current:
+            raise SchemaNotCurrent(status)
+        return 0
+    before = upgrade(services.engine)
+    if before.is_current:
+        print(f"schema already at revision {before.head} on {where}")
+    elif before.current is None:
+        print(f"schema created at revision {before.head} on {where}")
+    else:
+        print(f"schema migrated from revision {before.current} to {before.head} on {where}")
     return 0
 
 
