@@ -52,7 +52,8 @@ def test_config_defaults() -> None:
 
 
 @pytest.fixture
-def env_store(monkeypatch: pytest.MonkeyPatch, settings) -> object:  # type: ignore[no-untyped-def]
+def env_store(monkeypatch: pytest.MonkeyPatch, settings, engine) -> object:  # type: ignore[no-untyped-def]
+    """The command line pointed at the test's store (migrated by `engine`) and Redis."""
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     monkeypatch.setenv("REDIS_URL", settings.redis_url)
     monkeypatch.setenv("KUP_DATA_DIR", str(settings.data_dir))

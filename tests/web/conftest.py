@@ -80,8 +80,9 @@ def client_for(web: WebApp) -> Callable[[str], FlaskClient]:
 
 
 @pytest.fixture
-def cli(monkeypatch, tmp_path, db_url, redis_server, capsys):  # type: ignore[no-untyped-def]
-    """`kup-console ARGS...` run in-process on this test's store: (exit code, stdout, stderr)."""
+def cli(monkeypatch, tmp_path, db_url, engine, redis_server, capsys):  # type: ignore[no-untyped-def]
+    """`kup-console ARGS...` run in-process on this test's store (migrated by `engine`, as
+    `kup-console db upgrade` would): (exit code, stdout, stderr)."""
     monkeypatch.setenv("KUP_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("REDIS_URL", redis_server.url)
