@@ -122,32 +122,33 @@ def _await_schema(folder: Path) -> None:
 
 @pytest.mark.slow
 def test_commands_beside_a_starting_demo_never_die(tmp_path: Path) -> None:
-    for round_ in range(2):
-        folder = tmp_path / f"round-{round_}"
-        env = _demo_env(folder)
-        demo = subprocess.Popen(
-            [sys.executable, "-m", "console.cli", "demo", "--no-web"]
-            + ["--backfill-days", "1", "--rate", "5"],
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            # the first wave meets the demo starting: the store absent, being migrated, or new
-            first = _wave(env, f"{round_}a", config=True)
-            _await_schema(folder)
-            second = _wave(env, f"{round_}b", config=False)  # beside the demo's ingest
-            alive = demo.poll() is None
-        finally:
-            demo.send_signal(signal.SIGINT)
-            output = demo.communicate(timeout=60)[0]
-        for argv, code, err in first + second:
-            assert "Traceback" not in err and "locked" not in err, (argv, err)
-            before_migration = (argv, code, err) in first and "has no schema yet" in err
-            assert code == 0 or (code == 78 and before_migration), (argv, code, err)
-        assert all(code == 0 for _, code, _ in second)
-        assert alive and demo.returncode == 0, output[-3000:]
-        assert "Traceback" not in output, output[-3000:]
+    """The demo starts from nothing (it migrates its new store, then ingests its backfill)
+    while a wave of commands starts with it, and another once its store is migrated."""
+    folder = tmp_path / "demo"
+    env = _demo_env(folder)
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "console.cli", "demo", "--no-web"]
+        + ["--backfill-days", "1", "--rate", "5"],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        # the first wave meets the demo starting: the store absent, being migrated, or new
+        first = _wave(env, "a", config=True)
+        _await_schema(folder)
+        second = _wave(env, "b", config=False)  # beside the demo's ingest
+        alive = demo.poll() is None
+    finally:
+        demo.send_signal(signal.SIGINT)
+        output = demo.communicate(timeout=60)[0]
+    for argv, code, err in first + second:
+        assert "Traceback" not in err and "locked" not in err, (argv, err)
+        before_migration = (argv, code, err) in first and "has no schema yet" in err
+        assert code == 0 or (code == 78 and before_migration), (argv, code, err)
+    assert all(code == 0 for _, code, _ in second)
+    assert alive and demo.returncode == 0, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
