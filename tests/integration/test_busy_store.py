@@ -9,18 +9,17 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from console.cli import main
 from console.runtime import Services
 from data.db import make_engine
 from data.schema import schema_status
-from tests.support.processes import REPO, wait_until
+from tests.support import cli
+from tests.support.processes import wait_until
 from tests.support.stores import sqlite_url
 
 BUSY_EXIT = 75
@@ -41,24 +40,20 @@ def test_every_connection_waits_as_long_as_configured(settings, engine) -> None:
 def test_a_busy_store_is_waited_for_then_reported_in_one_line(  # type: ignore[no-untyped-def]
     monkeypatch, tmp_path, db_url, engine, redis_server, capsys
 ) -> None:
-    monkeypatch.setenv("KUP_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("REDIS_URL", redis_server.url)
+    kup = cli.in_process(
+        monkeypatch, capsys, db_url=db_url, redis_url=redis_server.url, data_dir=tmp_path
+    )
     monkeypatch.setenv("KUP_BUSY_TIMEOUT", "1")
     path = db_url.removeprefix("sqlite:///")
     blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     blocker.execute("BEGIN IMMEDIATE")  # another process writing, for longer than we wait
     try:
-        assert main(["user", "list"]) == 0  # readers do not wait for the writer
-        capsys.readouterr()
-        for argv in (
-            ADD,
-            ["export"],  # reads, then writes its audit entry
-        ):
+        assert kup("user", "list")[0] == 0  # readers do not wait for the writer
+        for argv in (ADD, ["export"]):  # (export reads, then writes its audit entry)
             started = time.monotonic()
-            assert main(argv) == BUSY_EXIT
+            code, _, err = kup(*argv)
             waited = time.monotonic() - started
-            err = capsys.readouterr().err
+            assert code == BUSY_EXIT
             assert err.splitlines() == [
                 "kup-console: the store is busy (another process is writing or migrating); "
                 "tried for 1 s. Try again, or wait longer with KUP_BUSY_TIMEOUT (seconds)."
@@ -68,19 +63,18 @@ def test_a_busy_store_is_waited_for_then_reported_in_one_line(  # type: ignore[n
         monkeypatch.setenv("KUP_BUSY_TIMEOUT", "30")
         releaser = threading.Timer(0.5, blocker.execute, ("COMMIT",))
         releaser.start()
-        assert main(ADD) == 0  # waited for the writer to finish
+        assert kup(*ADD)[0] == 0  # waited for the writer to finish
         releaser.join()
     finally:
         blocker.close()
-    assert main(["audit", "verify"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "audit log intact: 1 entries"
+    assert kup("audit", "verify")[1] == "audit log intact: 1 entries\n"
 
 
 def _demo_env(folder: Path) -> dict[str, str]:
     env = {
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "KUP_STREAM")
     }
-    return {**env, "KUP_DATA_DIR": str(folder), "PYTHONPATH": str(REPO)}
+    return {**env, "KUP_DATA_DIR": str(folder)}
 
 
 def _wave(env: dict[str, str], tag: str, config: bool) -> list[tuple[list[str], int, str]]:
@@ -93,21 +87,7 @@ def _wave(env: dict[str, str], tag: str, config: bool) -> list[tuple[list[str], 
     ]
     if config:
         commands += [["export", "--format", "csv", "--status", "open"], ["config"]]
-    started = [
-        (
-            argv,
-            subprocess.Popen(
-                [sys.executable, "-m", "console.cli", *argv],
-                cwd=REPO,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,  # the export's rows
-                stderr=subprocess.PIPE,
-                text=True,
-            ),
-        )
-        for argv in commands
-    ]
+    started = [(argv, cli.start(argv, env, stdout=subprocess.DEVNULL)) for argv in commands]
     return [(argv, p.wait(timeout=120), p.communicate()[1]) for argv, p in started]
 
 
@@ -126,16 +106,7 @@ def test_commands_beside_a_starting_demo_never_die(tmp_path: Path) -> None:
     while a wave of commands starts with it, and another once its store is migrated."""
     folder = tmp_path / "demo"
     env = _demo_env(folder)
-    demo = subprocess.Popen(
-        [sys.executable, "-m", "console.cli", "demo", "--no-web"]
-        + ["--backfill-days", "1", "--rate", "5"],
-        cwd=REPO,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    demo = cli.start(["demo", "--no-web", "--backfill-days", "1", "--rate", "5"], env)
     try:
         # the first wave meets the demo starting: the store absent, being migrated, or new
         first = _wave(env, "a", config=True)

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,18 +19,18 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, event, func, inspect, select, text
 
-from console.cli import main
 from data.db import make_engine
 from data.models import RegionRow
 from data.reference import load_geography
 from data.schema import SchemaStatus, alembic_config, schema_status, upgrade
+from tests.support import cli
+from tests.support.cli import CliRun, in_process
 from tests.support.processes import REPO
 from tests.support.servers import RedisServer, free_port
 from tests.support.stores import postgres_schema, sqlite_url
 
 OLD = "0003"  # the revision before this code's head (0004 added users.must_change_password)
 SCHEMA_EXIT = 78
-Run = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -49,18 +49,12 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def kup(monkeypatch, tmp_path, store: Engine, redis_server: RedisServer, capsys) -> Run:  # type: ignore[no-untyped-def]
+def kup(monkeypatch, tmp_path, store: Engine, redis_server: RedisServer, capsys) -> CliRun:  # type: ignore[no-untyped-def]
     """`kup-console ARGS...` in-process on `store`: (exit code, stdout, stderr)."""
-    monkeypatch.setenv("KUP_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("DATABASE_URL", store.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("REDIS_URL", redis_server.url)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return run
+    url = store.url.render_as_string(hide_password=False)
+    return in_process(
+        monkeypatch, capsys, db_url=url, redis_url=redis_server.url, data_dir=tmp_path
+    )
 
 
 def downgrade(engine: Engine, revision: str) -> None:
@@ -86,7 +80,7 @@ STORE_COMMANDS = (
 )
 
 
-def test_commands_refuse_a_store_behind_and_leave_it_as_it_is(store: Engine, kup: Run) -> None:
+def test_commands_refuse_a_store_behind_and_leave_it_as_it_is(store: Engine, kup: CliRun) -> None:
     upgrade(store)
     head = schema_status(store).head
     downgrade(store, OLD)
@@ -112,7 +106,7 @@ def test_commands_refuse_a_store_behind_and_leave_it_as_it_is(store: Engine, kup
     assert kup("db", "upgrade")[1].startswith(f"schema already at revision {head}")
 
 
-def test_an_empty_store_gets_the_same_advice_and_stays_empty(store: Engine, kup: Run) -> None:
+def test_an_empty_store_gets_the_same_advice_and_stays_empty(store: Engine, kup: CliRun) -> None:
     for argv in (("export",), ("user", "list"), ("db", "status")):
         code, _, err = kup(*argv)
         assert code == SCHEMA_EXIT and "has no schema yet" in err
@@ -124,7 +118,7 @@ def test_an_empty_store_gets_the_same_advice_and_stays_empty(store: Engine, kup:
 
 
 def test_a_store_a_newer_kup_console_migrated_is_refused_even_by_db_upgrade(
-    store: Engine, kup: Run
+    store: Engine, kup: CliRun
 ) -> None:
     upgrade(store)
     with store.begin() as connection:
@@ -226,24 +220,12 @@ def test_web_and_ingest_processes_refuse_to_start_on_an_old_schema(
         "REDIS_URL": redis_server.url,
         "KUP_DATA_DIR": str(tmp_path),
         "KUP_SECRET_KEY": "s" * 32,
-        "PYTHONPATH": str(REPO),
     }
     commands = {
         "serve": ["serve", "--port", str(free_port())],
         "ingest": ["ingest", "--consumer", "gate-1"],
     }
-    processes = {
-        name: subprocess.Popen(
-            [sys.executable, "-m", "console.cli", *argv],
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for name, argv in commands.items()
-    }
+    processes = {name: cli.start(argv, env) for name, argv in commands.items()}
     said = {}
     try:
         for name, process in processes.items():
