@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "console.commands.deadletters",
     "console.commands.web",
     "console.commands.seed",
+    "console.commands.check",
 )
 
 
