@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tests.support import stores
 from tests.support.servers import RedisServer, postgres_available
+from tests.support.sockets import child_pids
 
 
 @dataclass
@@ -81,6 +82,17 @@ def percentile(samples: Sequence[float], p: float) -> float:
 
 def ms(seconds: float) -> float:
     return seconds * 1000.0
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its children (a `kup-console serve` master and its workers)."""
+    return [pid, *child_pids(pid)]
+
+
+def peak_rss_mb_per_process(pid: int) -> float:
+    """The largest peak RSS among `pid` and its children: what one process of a server of
+    several workers used (a server of one process: its own)."""
+    return max(peak_rss_mb(p) for p in process_tree(pid))
 
 
 def peak_rss_mb(pid: int | str = "self") -> float:
@@ -200,3 +212,14 @@ def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
         fields_ = fh.read().rsplit(")", 1)[1].split()
     return (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time `pid` and its (living) children have used so far."""
+    total = 0.0
+    for each in process_tree(pid):
+        try:
+            total += cpu_seconds(each)
+        except OSError:  # ended meanwhile
+            pass
+    return total

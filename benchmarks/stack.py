@@ -23,13 +23,14 @@ from sqlalchemy import Engine
 
 from benchmarks.common import (
     await_answer,
-    peak_rss_mb,
+    peak_rss_mb_per_process,
     redis_server,
     spawn,
     stop,
     wait_until,
     workdir,
 )
+from console.web.server import worker_processes
 from data import streams
 from data.db import make_engine, make_sessionmaker, writer_engine
 from data.reference import load_geography
@@ -58,7 +59,6 @@ class Stack:
     redis_url: str
     token: str
     web_port: int = 0
-    web_ports: list[int] = field(default_factory=list)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
@@ -81,7 +81,8 @@ class Stack:
         return streams.connect(self.redis_url)
 
     def rss_mb(self, name: str) -> float:
-        return peak_rss_mb(self.processes[name].pid)
+        """Peak RSS of the process `name` (of a web server's largest process)."""
+        return peak_rss_mb_per_process(self.processes[name].pid)
 
     def send_at_rate(
         self, prefix: str, rate: float, count: int, started: float | None = None, phase: float = 0.0
@@ -101,15 +102,45 @@ class Stack:
         return sent
 
 
+@dataclass
+class WebServer:
+    """A running `kup-console serve`."""
+
+    process: subprocess.Popen
+    port: int
+    workers: int | None  # None: one process, no fork (`--workers 0`)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@contextmanager
+def web_server(stack: Stack, workers: int | None = None, name: str = "web") -> Iterator[WebServer]:
+    """`kup-console serve` on the stack's store and Redis, from when it answers until the
+    block ends: `workers` gunicorn worker processes (the default: one per CPU), or with
+    `workers=0` one threaded process (werkzeug, as the demo serves)."""
+    port = free_port()
+    args = ["console.cli", "serve", "--port", str(port)]
+    if workers is not None:
+        args += ["--workers", str(workers)]
+    proc = spawn(args, stack.env(), stack.dir / f"{name}.log")
+    try:
+        await_answer(proc, port, "web console")
+        yield WebServer(proc, port, worker_processes(workers) if workers != 0 else None)
+    finally:
+        stop(proc)
+
+
 @contextmanager
 def console_stack(
     cases: int,
     database_url: str | None = None,
     web: bool = True,
     ingest_workers: int = 1,
-    web_processes: int = 1,
 ) -> Iterator[Stack]:
-    """A console with `cases` seeded cases, its ingest worker(s) and web process(es)."""
+    """A console with `cases` seeded cases, its ingest worker(s) and (with `web`) its web
+    server (`kup-console serve`, as configured by default)."""
     with ExitStack() as stack:
         tmp = stack.enter_context(workdir("kup-bench-stack-"))
         server = stack.enter_context(redis_server())
@@ -126,17 +157,10 @@ def console_stack(
                 console.processes[f"ingest-{i}"] = spawn(
                     ["console.cli", "ingest", "--consumer", f"bench-{i}"], console.env()
                 )
-            for i in range(web_processes if web else 0):
-                port = free_port()
-                proc = console.processes[f"web-{i}"] = spawn(
-                    ["console.cli", "serve", "--port", str(port)],
-                    console.env(),
-                    tmp / f"web-{i}.log",
-                )
-                if i == 0:
-                    console.web_port = port
-                console.web_ports.append(port)
-                await_answer(proc, port, "web console")
+            if web:
+                served = stack.enter_context(web_server(console))
+                console.processes["web"] = served.process
+                console.web_port = served.port
             if ingest_workers:
                 client = console.redis()
                 ok = wait_until(lambda: _consumers(client) >= ingest_workers, 120, 0.05)

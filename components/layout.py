@@ -44,6 +44,9 @@ SOCKET_EVENTS = [
     "status",
 ]  # what console/web/push.py sends; pages re-render on them, none polls faster than
 # components.common.SAFETY_REFRESH_MS
+# socket.io-client's options: WebSocket only, as the server accepts (console/web/app.py), so
+# that a connection never needs the worker that answered an earlier HTTP long-poll.
+SOCKET_OPTIONS = {"transports": ["websocket"]}
 THEME_COOKIE = "kup_theme"
 LANG_COOKIE = "kup_lang"
 THEMES = ("light", "dark")
@@ -162,7 +165,7 @@ def shell(
             dcc.Store(id=ids.CLIENT, data=client),
             dcc.Store(id=ids.CONNECTION, data={"connected": None, "since": None}),
             dcc.Store(id=ids.RESYNC, data=0),
-            DashSocketIO(id=ids.SOCKET, eventNames=SOCKET_EVENTS),
+            DashSocketIO(id=ids.SOCKET, eventNames=SOCKET_EVENTS, options=SOCKET_OPTIONS),
             navbar(viewer, lang, theme),
             dbc.Alert(
                 html.Span(id=ids.BANNER_TEXT),

@@ -50,6 +50,9 @@ class Settings:
     demo: bool = False
     map_tiles: str = ""  # raster tile URL template for the live map; empty: outlines only
     login_rate: str = "10 per minute"  # POST /login per client address (Flask-Limiter syntax)
+    web_workers: int | None = None  # `serve`'s worker processes (None: one per CPU; 0: one
+    # process, no fork, as the demo serves); docs/DEPLOY.md
+    web_threads: int = 256  # threads per worker: its open pages (one each) + requests at once
     testing: bool = False  # set by tests, never by the environment: Flask's TESTING, and a
     # throwaway session key when none is given
 
@@ -140,4 +143,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         claim_idle_ms=int(_env(env, "KUP_CLAIM_IDLE_MS", "60000")),
         busy_timeout_s=float(_env(env, "KUP_BUSY_TIMEOUT", str(BUSY_TIMEOUT_S))),
         map_tiles=env.get("KUP_MAP_TILES", "").strip(),
+        web_workers=int(env["KUP_WEB_WORKERS"]) if env.get("KUP_WEB_WORKERS", "").strip() else None,
+        web_threads=int(_env(env, "KUP_WEB_THREADS", "256")),
     )

@@ -7,6 +7,7 @@ import getpass
 import sys
 
 from components.i18n import t
+from console.config import Settings
 from console.runtime import Services, store_services
 from data import audit, users
 from rules import passwords
@@ -17,6 +18,18 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p = sub.add_parser("serve", help="run the web console (needs KUP_SECRET_KEY)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8050)
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes (default: KUP_WEB_WORKERS, else one per CPU); "
+        "0: one process, no fork, as the demo serves",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        help="threads per worker: its open pages hold one each "
+        f"(default: KUP_WEB_THREADS, else {Settings.web_threads})",
+    )
     p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser("user", help="console users")
@@ -58,9 +71,13 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from console.web.server import serve
+    from console.web.server import serve, worker_processes
 
-    serve(Services.from_env(), host=args.host, port=args.port)
+    services = Services.from_env()
+    workers = worker_processes(
+        args.workers if args.workers is not None else services.settings.web_workers
+    )
+    serve(services, host=args.host, port=args.port, workers=workers, threads=args.threads)
     return 0
 
 

@@ -140,7 +140,16 @@ def create_app(
         if message_queue
         else {}
     )
-    socketio.init_app(server, async_mode="threading", logger=False, engineio_logger=False, **queue)
+    # WebSocket only: a client's one connection is held by one worker (no sticky routing);
+    # types-Flask-SocketIO lacks python-engineio's `transports`.
+    socketio.init_app(  # type: ignore[call-arg]
+        server,
+        async_mode="threading",
+        transports=["websocket"],
+        logger=False,
+        engineio_logger=False,
+        **queue,
+    )
     Babel(server, locale_selector=auth.select_locale, timezone_selector=lambda: settings.tz)
 
     dash_app = dash.Dash(

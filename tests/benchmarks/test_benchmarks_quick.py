@@ -34,7 +34,12 @@ EXPECTED_TABLES = {
     "bigstore": ["Big store: 20,000 cases", "Big store: peak memory", "Big store: query plans"],
     "e2e": ["End-to-end latency", "Burst"],
     "push": ["Push vs. polling"],
-    "viewers": ["Viewers: Socket.IO fan-out", "Viewers: API clients"],
+    "viewers": [
+        "Viewers: Socket.IO fan-out",
+        "Viewers: API clients",
+        "Viewers: each API request alone",
+        "Viewers: production server against the targets",
+    ],
 }
 NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
 
@@ -98,6 +103,32 @@ def test_ingest_report_compares_with_the_bare_loop_and_checks_the_store(quick_re
     assert {(r[1], r[2]) for r in kup} >= {("SQLite", "1"), ("SQLite", "2")}
     checks = re.findall(r"store check (\S+) workers: ([\d,]+) cases, ([\d,]+) events", quick_report)
     assert checks and len({(c, e) for _, c, e in checks}) == 1  # every run stored the same
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_viewers_report_compares_the_production_server_with_the_single_process(
+    quick_report: str,
+) -> None:
+    found = tables(quick_report)
+    fan_out = next(r for t, r in found.items() if t.startswith("Viewers: Socket.IO fan-out"))
+    single, production = fan_out
+    assert single[0].startswith("single process") and single[1] == "1"
+    assert production[0].startswith("production") and production[1].endswith("workers")
+    workers = int(production[1].split()[0])
+    per_worker = [int(n) for n in production[2].split(" / ")]  # every client on some worker
+    assert len(per_worker) == workers and sum(per_worker) == int(single[2])
+    for row in fan_out:
+        received, expected = row[3].replace(",", "").split("/")
+        assert received == expected  # every push reached every client of every worker
+    api = next(r for t, r in found.items() if t.startswith("Viewers: API clients"))
+    assert [(r[0].split()[0], r[6]) for r in api] == [
+        ("single", "0"),
+        ("single", "0"),
+        ("production", "0"),
+        ("production", "0"),
+    ]  # both servers, 1 and many clients, no errors
+    assert [r[-1] for r in api][:2] == ["1.00", "1.00"]  # the single process is the baseline
 
 
 def test_seeded_cases_are_what_their_events_make_them(engine: Engine) -> None:

@@ -25,6 +25,7 @@ from tests.support.processes import (
     wait_until,
 )
 from tests.support.servers import free_port
+from tests.support.sockets import child_pids
 from tests.support.stores import sqlite_url
 from tests.support.users import PASSWORD, add_test_users
 
@@ -34,11 +35,15 @@ LOG_PROBLEM = re.compile(r"Traceback|\bERROR\b|\bCRITICAL\b")
 
 
 def rss_mb(pid: int) -> float:
-    """Resident set size of a process, in MB (from /proc)."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
-    assert match, f"no VmRSS for process {pid}"
-    return int(match.group(1)) / 1024
+    """Resident set size of a process and its children (a `serve`'s workers), in MB (from
+    /proc)."""
+    total = 0.0
+    for each in [pid, *child_pids(pid)]:
+        status = Path(f"/proc/{each}/status").read_text()
+        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        assert match, f"no VmRSS for process {each}"
+        total += int(match.group(1)) / 1024
+    return total
 
 
 _LOG_ENTRY_START = re.compile(r"(?m)^(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ )")
