@@ -7,16 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from alembic import command
-from sqlalchemy import Engine, delete, inspect, select, text, update
+from sqlalchemy import Engine, delete, select, text, update
 
 from data import audit, flags, users
 from data.db import make_sessionmaker, writer_engine
 from data.models import AuditEntry, Case, User
-from data.schema import alembic_config
 from rules.access import Viewer
 from tests.support import events as ev
-from tests.support.stores import apply_events
+from tests.support.stores import apply_events, columns, migrate
 
 NOW = datetime(2026, 3, 11, 6, 0, tzinfo=UTC)
 
@@ -125,27 +123,17 @@ def test_migration_0005_round_trip_keeps_the_users(engine: Engine) -> None:
     columns back (empty) and drops the new ones; upgrade again."""
     with make_sessionmaker(writer_engine(engine)).begin() as s:
         users.add_user(s, "aliyev", "long enough pw", "manager", idle_minutes=90)
-    config = alembic_config(engine)
-
-    def columns() -> set[str]:
-        return {c["name"] for c in inspect(engine).get_columns("users")}
-
-    def run(step: str, revision: str) -> None:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            getattr(command, step)(config, revision)
-
-    run("downgrade", "0004")
-    assert {"failed_logins", "locked_until"} <= columns()
-    assert not {"session_epoch", "idle_minutes"} & columns()
+    migrate(engine, "downgrade", "0004")
+    assert {"failed_logins", "locked_until"} <= columns(engine, "users")
+    assert not {"session_epoch", "idle_minutes"} & columns(engine, "users")
     with engine.connect() as connection:
         assert connection.execute(text("select username, failed_logins from users")).one() == (
             "aliyev",
             0,
         )
-    run("upgrade", "head")
-    assert {"session_epoch", "idle_minutes"} <= columns()
-    assert not {"failed_logins", "locked_until"} & columns()
+    migrate(engine, "upgrade", "head")
+    assert {"session_epoch", "idle_minutes"} <= columns(engine, "users")
+    assert not {"failed_logins", "locked_until"} & columns(engine, "users")
     with make_sessionmaker(engine)() as s:
         info = users.find_user(s, "aliyev")
         assert info is not None and info.session_epoch == 0 and info.idle_minutes is None
