@@ -55,7 +55,7 @@ class WebApp(NamedTuple):
 
 def secret_key(settings: Settings) -> str:
     """KUP_SECRET_KEY; required (16+ characters) outside demo and test mode, where a missing
-    one is replaced by a throwaway key (sessions then end with the process)."""
+    one is replaced by a throwaway key (CSRF tokens then end with the process)."""
     if settings.secret_key:
         if len(settings.secret_key) < MIN_SECRET_LENGTH and not (settings.demo or settings.testing):
             raise ConfigurationError(
@@ -65,7 +65,7 @@ def secret_key(settings: Settings) -> str:
     if settings.demo or settings.testing:
         return secrets.token_urlsafe(32)
     raise ConfigurationError(
-        "KUP_SECRET_KEY is not set: the web console signs sessions with it. Set it to a long "
+        "KUP_SECRET_KEY is not set: the web console signs its CSRF tokens with it. Set it to a long "
         "random value (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`) "
         "and keep it the same across restarts and web processes."
     )
