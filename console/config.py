@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
+from data.db import BUSY_TIMEOUT_S
 from data.streams import StreamConfig
 from rules.clock import DEFAULT_TZ, zone
 from rules.deadlines import DEFAULT_RULE_SET
@@ -45,6 +46,7 @@ class Settings:
     batch_size: int = 500
     block_ms: int = 1000
     claim_idle_ms: int = 60_000
+    busy_timeout_s: float = BUSY_TIMEOUT_S  # how long an SQLite store that is busy is waited for
     demo: bool = False
     map_tiles: str = ""  # raster tile URL template for the live map; empty: outlines only
     login_rate: str = "10 per minute"  # POST /login per client address (Flask-Limiter syntax)
@@ -147,6 +149,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         batch_size=int(_env(env, "KUP_BATCH_SIZE", "500")),
         block_ms=int(_env(env, "KUP_BLOCK_MS", "1000")),
         claim_idle_ms=int(_env(env, "KUP_CLAIM_IDLE_MS", "60000")),
+        busy_timeout_s=float(_env(env, "KUP_BUSY_TIMEOUT", str(BUSY_TIMEOUT_S))),
         map_tiles=env.get("KUP_MAP_TILES", "").strip(),
         session_idle_minutes=float(_env(env, "KUP_SESSION_IDLE_MINUTES", "30")),
         session_max_hours=float(_env(env, "KUP_SESSION_MAX_HOURS", "12")),

@@ -65,8 +65,8 @@ def secret_key(settings: Settings) -> str:
     if settings.demo or settings.testing:
         return secrets.token_urlsafe(32)
     raise ConfigurationError(
-        "KUP_SECRET_KEY is not set: the web console signs its CSRF tokens with it. Set it to a long "
-        "random value (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`) "
+        "KUP_SECRET_KEY is not set: the web console signs its CSRF tokens with it. Set it to a "
+        "long random value (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`) "
         "and keep it the same across restarts and web processes."
     )
 
@@ -183,11 +183,13 @@ def create_app(
 
     server.register_blueprint(api.bp)
     server.register_blueprint(observability.bp)
-    for endpoint in ("obs.healthz", "obs.metrics"):  # probes may speak plain HTTP
+    for endpoint in observability.PROBE_ENDPOINTS:  # probes may speak plain HTTP
         server.view_functions[endpoint] = security.plain_http_allowed(
             server.view_functions[endpoint]
         )
     server.register_error_handler(HTTPException, api.api_http_error)
+    for store_error in api.STORE_ERRORS:  # the database down: 503, not a 500 and a traceback
+        server.register_error_handler(store_error, api.store_unavailable)
     # Dash raises DependencyException for a file it does not serve: a 404, not a 500.
     server.register_error_handler(DependencyException, lambda _: NotFound().get_response())
 

@@ -34,7 +34,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import TooManyRequests, Unauthorized
+from werkzeug.exceptions import Forbidden, TooManyRequests, Unauthorized
 from werkzeug.wrappers import Response as BaseResponse
 
 from components.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, t
@@ -55,7 +55,7 @@ from rules.access import Viewer
 
 log = logging.getLogger("kup.web.auth")
 DEFAULT_LANGUAGE = DEFAULT_LANG
-# Reachable without logging in: the login form, language choice, health and metrics, and the
+# Reachable without logging in: the login form, language choice, the health word, and the
 # static files the login page and Dash's renderer load (no case data in any of them). Only these
 # exact endpoints: any other path (`/_favicon.icoX`, `/_dash-component-suites/x`, which Dash's
 # catch-all page would serve) asks for a login like every protected path. Dash names its routes'
@@ -68,15 +68,16 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.login",
         "auth.set_language",
         "obs.healthz",
-        "obs.metrics",
         "_dash_assets.static",
         DASH_FAVICON,
         DASH_COMPONENT_SUITES,
     }
 )
-JSON_PREFIXES = ("/api/", "/_dash-", "/_reload-hash")
+JSON_PREFIXES = ("/api/", "/_dash-", "/_reload-hash", "/healthz/", "/metrics")
 # What a session whose password an admin reset may still reach before setting a new one.
 RESET_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.set_language"})
+# All an account that sees no cases (rules.access Viewer.sees_cases: a monitor) may reach.
+NO_CASE_ENDPOINTS = frozenset({"obs.health_detail", "obs.metrics", "api.openapi", *RESET_ENDPOINTS})
 PASSWORD_PATH = "/account/password"
 THROTTLE_KEY = "kup.login_throttle"  # the app's LoginThrottle, in `server.extensions`
 bp = Blueprint("auth", __name__)
@@ -199,6 +200,8 @@ def init_auth(server: Flask, csrf: CSRFProtect) -> Limiter:
             if wants_json():
                 return jsonify(error="password change required", change_password=PASSWORD_PATH), 403
             return redirect(url_for("auth.change_password"))
+        if not current_viewer().sees_cases and request.endpoint not in NO_CASE_ENDPOINTS:
+            raise Forbidden("this account sees no cases: health detail and metrics only")
         check_csrf(csrf)
         return None
 

@@ -72,7 +72,7 @@ def serve(
 ) -> None:
     """Serve the console on host:port until `stop` is set; `ready` is set once listening."""
     flask_config(services.settings)  # refuse a bad secret key before touching the stores
-    services.migrated_engine()
+    services.current_engine()  # refuse a store whose schema is not this code's
     web = create_app(services)
     if not log.isEnabledFor(logging.DEBUG):
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request lines

@@ -46,6 +46,7 @@ USERS: dict[str, TestUser] = {
         TestUser("prosecutor-2", "prosecutor"),  # a second one, to see another's flags pushed
         TestUser("prosecutor-osh", "prosecutor", OSH_REGION),
         TestUser("admin", "admin"),
+        TestUser("monitor", "monitor"),  # health detail and metrics only: no case, no page
     )
 }
 
