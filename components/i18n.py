@@ -46,11 +46,9 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "login.username": ("Имя пользователя", "Колдонуучунун аты", "Username"),
     "login.password": ("Пароль", "Сырсөз", "Password"),
     "login.refused": (
-        "Неверное имя пользователя или пароль, либо учётная запись временно "
-        "заблокирована после повторных неудачных попыток.",
-        "Колдонуучунун аты же сырсөз туура эмес, же аккаунт бир нече ийгиликсиз "
-        "аракеттен кийин убактылуу бөгөттөлгөн.",
-        "Wrong username or password, or the account is locked after repeated failures.",
+        "Неверное имя пользователя или пароль.",
+        "Колдонуучунун аты же сырсөз туура эмес.",
+        "Wrong username or password.",
     ),
     "login.missing": (
         "Введите имя пользователя и пароль.",
@@ -63,9 +61,14 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "The form has expired; please try again.",
     ),
     "login.throttled": (
-        "Слишком много попыток входа; подождите минуту и попробуйте снова.",
-        "Кирүү аракеттери өтө көп; бир мүнөт күтүп, кайра аракет кылыңыз.",
-        "Too many login attempts; wait a minute and try again.",
+        "Слишком много неудачных попыток входа; подождите и попробуйте снова.",
+        "Ийгиликсиз кирүү аракеттери өтө көп; бир аз күтүп, кайра аракет кылыңыз.",
+        "Too many failed login attempts; wait a little and try again.",
+    ),
+    "login.unavailable": (
+        "Вход сейчас невозможен; попробуйте через минуту.",
+        "Азыр кирүү мүмкүн эмес; бир мүнөттөн кийин кайра аракет кылыңыз.",
+        "Logging in is not possible right now; try again in a minute.",
     ),
     "logout.question": ("Выйти из консоли?", "Консолдон чыгасызбы?", "Log out of the console?"),
     "logout.back": ("Вернуться в консоль", "Консолго кайтуу", "Back to the console"),

@@ -55,6 +55,17 @@ class Settings:
     web_threads: int = 256  # threads per worker: its open pages (one each) + requests at once
     testing: bool = False  # set by tests, never by the environment: Flask's TESTING, and a
     # throwaway session key when none is given
+    # Sessions (kept in Redis, console/web/sessions.py): one ends after this long without a
+    # request (a user's own `idle_minutes` replaces it), and at the latest this long after its
+    # login. NIST SP 800-63B's AAL2 reauthentication: 30 minutes idle, 12 hours in all.
+    session_idle_minutes: float = 30.0
+    session_max_hours: float = 12.0
+    # Failed logins a minute, across all accounts, beyond which only (account, address) pairs
+    # that logged in before may try until the minute ends (password spraying).
+    login_spray_limit: int = 100
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For/-Proto/-Host are believed;
+    # from any other peer these headers are ignored.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -145,4 +156,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         map_tiles=env.get("KUP_MAP_TILES", "").strip(),
         web_workers=int(env["KUP_WEB_WORKERS"]) if env.get("KUP_WEB_WORKERS", "").strip() else None,
         web_threads=int(_env(env, "KUP_WEB_THREADS", "256")),
+        session_idle_minutes=float(_env(env, "KUP_SESSION_IDLE_MINUTES", "30")),
+        session_max_hours=float(_env(env, "KUP_SESSION_MAX_HOURS", "12")),
+        login_spray_limit=int(_env(env, "KUP_LOGIN_SPRAY_LIMIT", "100")),
+        trusted_proxies=tuple(
+            p.strip() for p in env.get("KUP_TRUSTED_PROXIES", "").split(",") if p.strip()
+        ),
     )

@@ -185,13 +185,16 @@ class User(Base):
     region: Mapped[str | None] = mapped_column(String(8))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     token_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set by an admin's forced reset: no page until the user has set a new password.
     must_change_password: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # Raised when every session of the user must end (disabled, password changed or reset): a
+    # session carries the value of its login and is void once they differ (migration 0005).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # The user's own idle timeout (a wall screen's account), instead of the console's.
+    idle_minutes: Mapped[int | None] = mapped_column(Integer)
 
 
 class AuditEntry(Base):

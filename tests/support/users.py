@@ -69,7 +69,6 @@ def add_test_users(engine: Engine, names: Iterable[str] = USERS) -> None:
                     "role": user.role,
                     "region": user.region,
                     "disabled": False,
-                    "failed_logins": 0,
                     "created_at": now,
                 }
                 for user in (USERS[name] for name in names)
