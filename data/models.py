@@ -216,3 +216,48 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# --- counters of the open cases (data.aggregates; migration 0006) ------------------------------
+# Kept in the transaction of every write of a case; `unit` and `officer` hold "" for none (a
+# key column cannot be NULL), which the contract never sends as a value (empty means absent).
+
+
+class _OpenKey:
+    """The dimensions every filter of the counting reads can name."""
+
+    region: Mapped[str] = mapped_column(String(8), primary_key=True)
+    district: Mapped[str] = mapped_column(String(14), primary_key=True)
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    unit: Mapped[str] = mapped_column(FreeText(64), primary_key=True)
+    officer: Mapped[str] = mapped_column(FreeText(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class OpenCount(_OpenKey, Base):
+    """How many cases of a key are open (undecided), whatever their deadline."""
+
+    __tablename__ = "agg_open"
+
+
+class OpenByDeadline(_OpenKey, Base):
+    """How many cases of a key are open with this deadline (an instant: deadlines end a local
+    day, so a key has a row a day)."""
+
+    __tablename__ = "agg_open_deadline"
+
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+
+
+class OpenByReceived(_OpenKey, Base):
+    """How many cases of a key are open, received on this local day (in the counters' zone)."""
+
+    __tablename__ = "agg_open_received"
+
+    received_day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+# The prosecutor's-flag filter's index (migration 0006): the counters leave that filter to an
+# exact count over the few flagged cases.
+Index("ix_cases_flagged", Case.flagged, Case.decision, Case.deadline)
