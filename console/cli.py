@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "console.commands.deadletters",
     "console.commands.web",
     "console.commands.seed",
+    "console.commands.aggregates",
 )
 
 

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Engine,
     Select,
     Table,
     case,
@@ -46,6 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from data.db import lock_writers, make_sessionmaker, writer_engine
 from data.models import Case, OpenByDeadline, OpenByReceived, OpenCount, Setting
 from data.queries import UNASSIGNED, CaseFilter, matches, scoped
 from rules.clock import DEFAULT_TZ, local_date, zone
@@ -418,3 +420,23 @@ def replace_flagged(flt: CaseFilter, flagged: bool | None) -> CaseFilter:
     """The same filter with another flag condition."""
     return replace(flt, flagged=flagged)
 
+
+
+# --- the operator's commands: under the writers' lock ----------------------------------------
+
+
+def rebuild_store(engine: Engine, tz: ZoneInfo) -> int:
+    """`rebuild` in a writer's transaction holding the writers' lock (ingest waits, then goes
+    on counting from the rebuilt rows); the number of counter rows written."""
+    with make_sessionmaker(writer_engine(engine)).begin() as session:
+        lock_writers(session)
+        return rebuild(session.connection(), tz)
+
+
+def verify_store(engine: Engine) -> tuple[CounterState, list[Mismatch]]:
+    """The counters' state and their differences from a recount, read in one transaction
+    holding the writers' lock (so that no batch lands between the two reads)."""
+    with make_sessionmaker(writer_engine(engine)).begin() as session:
+        lock_writers(session)
+        conn = session.connection()
+        return load_state(conn), verify(conn)

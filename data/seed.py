@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
 from data import aggregates
-from data.db import json_text, lock_writers, make_sessionmaker, writer_engine
+from data.db import json_text
 from data.intake import STATE_COLUMNS, deadline_change_row
 from data.models import Case, DeadlineChangeRow, EventRow
 from data.reference import District, load_geography
@@ -131,9 +131,7 @@ def seed_cases(
         with engine.begin() as conn:
             for statement in rebuild:
                 conn.exec_driver_sql(statement)
-    with make_sessionmaker(writer_engine(engine)).begin() as session:
-        lock_writers(session)
-        aggregates.rebuild(session.connection(), maker.tz)
+    aggregates.rebuild_store(engine, maker.tz)
     if engine.dialect.name == "postgresql":
         # What autovacuum does shortly after a bulk load (insert-triggered, PostgreSQL >= 13):
         # statistics, and the visibility map that lets covering indexes answer on their own.
