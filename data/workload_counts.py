@@ -203,10 +203,16 @@ def district_workload(
 
 
 def region_workload(
-    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, *, tz: ZoneInfo
+    session: Session,
+    flt: CaseFilter,
+    now: datetime,
+    due_soon: timedelta,
+    *,
+    tz: ZoneInfo,
+    counted: bool = True,
 ) -> list[WorkloadRow]:
     """One row per visible region (zero rows included)."""
-    found = workload_rows(session, flt, now, due_soon, "region", tz=tz)
+    found = workload_rows(session, flt, now, due_soon, "region", tz=tz, counted=counted)
     regions = sorted({load_geography().districts[s].region for s in visible_districts(flt)})
     return [found.get(code, WorkloadRow(code)) for code in regions]
 
