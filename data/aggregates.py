@@ -28,7 +28,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -48,17 +48,30 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from data.db import lock_writers, make_sessionmaker, writer_engine
-from data.models import Case, OpenByDeadline, OpenByReceived, OpenCount, Setting
+from data.models import Case, DailyFlow, OpenByDeadline, OpenByReceived, OpenCount, Setting
 from data.queries import UNASSIGNED, CaseFilter, matches, scoped
 from rules.clock import DEFAULT_TZ, local_date, zone
 
 STATE_KEY = "aggregates"
 KEY_COLUMNS = ("region", "district", "category", "kind", "unit", "officer")
 GROUPS = ("region", "district", "unit", "officer")
-OPEN, BY_DEADLINE, BY_RECEIVED = (
-    model.__table__ for model in (OpenCount, OpenByDeadline, OpenByReceived)
+WORKLOAD_COLUMNS = ("region", "district", "unit", "officer")
+OPEN, BY_DEADLINE, BY_RECEIVED, DAILY = (
+    model.__table__ for model in (OpenCount, OpenByDeadline, OpenByReceived, DailyFlow)
 )
-TABLES = (OPEN, BY_DEADLINE, BY_RECEIVED)
+TABLES = (OPEN, BY_DEADLINE, BY_RECEIVED, DAILY)
+KEYS: dict[Table, tuple[str, ...]] = {
+    OPEN: KEY_COLUMNS,
+    BY_DEADLINE: ("deadline", *KEY_COLUMNS),
+    BY_RECEIVED: ("received_day", *WORKLOAD_COLUMNS),
+    DAILY: ("day", *WORKLOAD_COLUMNS),
+}
+VALUES: dict[Table, tuple[str, ...]] = {
+    OPEN: ("n",),
+    BY_DEADLINE: ("n",),
+    BY_RECEIVED: ("n",),
+    DAILY: ("registered", "late", "decided"),
+}
 NO_VALUE = ""  # a key's unit or officer when the case has none
 AGING_DAYS = 30
 
@@ -74,8 +87,11 @@ class CaseLike(Protocol):
     unit: str | None
     officer: str | None
     received_at: datetime
+    registered_at: datetime
     deadline: datetime
     decision: str | None
+    decided_at: datetime | None
+    late_registration: bool
 
 
 # --- the counters' state -------------------------------------------------------------------
@@ -118,8 +134,13 @@ def _opt(value: str | None) -> str:
 
 
 def case_key(region: str, case: CaseLike) -> Key:
-    """The counters' key of a case (its region given: a lifecycle state has none)."""
+    """The open-case counters' key of a case (its region given: a lifecycle state has none)."""
     return (region, case.district, case.category, case.kind, _opt(case.unit), _opt(case.officer))
+
+
+def workload_key(region: str, case: CaseLike) -> Key:
+    """The workload counters' key of a case."""
+    return (region, case.district, _opt(case.unit), _opt(case.officer))
 
 
 class Deltas:
@@ -127,17 +148,26 @@ class Deltas:
 
     def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
-        self.counts: dict[Table, Counter[Key]] = {table: Counter() for table in TABLES}
+        self.counts: dict[Table, Counter[tuple[Key, str]]] = {table: Counter() for table in TABLES}
 
     def add(self, region: str, case: CaseLike, sign: int = 1) -> None:
-        """Count a case's row (`sign` 1), or take it out (-1). A decided case counts
-        nowhere."""
+        """Count a case's row (`sign` 1), or take it out (-1): its registration and its
+        standing decision on their local days; while undecided, its key, deadline and day of
+        receipt."""
+        work = workload_key(region, case)
+        day = (local_date(case.registered_at, self.tz), *work)
+        self.counts[DAILY][(day, "registered")] += sign
+        if case.late_registration:
+            self.counts[DAILY][(day, "late")] += sign
+        if case.decided_at is not None:
+            self.counts[DAILY][((local_date(case.decided_at, self.tz), *work), "decided")] += sign
         if case.decision is not None:
             return
         key = case_key(region, case)
-        self.counts[OPEN][key] += sign
-        self.counts[BY_DEADLINE][(case.deadline, *key)] += sign
-        self.counts[BY_RECEIVED][(local_date(case.received_at, self.tz), *key)] += sign
+        self.counts[OPEN][(key, "n")] += sign
+        self.counts[BY_DEADLINE][((case.deadline, *key), "n")] += sign
+        received = (local_date(case.received_at, self.tz), *work)
+        self.counts[BY_RECEIVED][(received, "n")] += sign
 
     def change(self, region_of: Mapping[str, str], before: CaseLike | None, after: CaseLike) -> None:
         """A case's row went from `before` (None: a new case) to `after`; `region_of` maps a
@@ -146,14 +176,21 @@ class Deltas:
             self.add(region_of[before.district], before, -1)
         self.add(region_of[after.district], after, 1)
 
+    def by_key(self, table: Table) -> dict[Key, dict[str, int]]:
+        """The differences of one table per key row (value columns with no change: 0)."""
+        found: dict[Key, dict[str, int]] = {}
+        for (key, column), n in self.counts[table].items():
+            if n:
+                found.setdefault(key, dict.fromkeys(VALUES[table], 0))[column] = n
+        return found
+
     def rows(self, table: Table) -> list[dict[str, Any]]:
-        """The non-zero differences of one table, in key order (writers lock rows in one
-        order)."""
-        names = [c.name for c in table.primary_key.columns]
+        """The non-zero differences of one table as rows, in key order (writers lock rows in
+        one order)."""
+        names = KEYS[table]
         return [
-            {**dict(zip(names, key, strict=True)), "n": n}
-            for key, n in sorted(self.counts[table].items())
-            if n
+            {**dict(zip(names, key, strict=True)), **values}
+            for key, values in sorted(self.by_key(table).items())
         ]
 
     def write(self, conn: Connection) -> None:
@@ -165,12 +202,13 @@ class Deltas:
 
 
 def _upsert(conn: Connection, table: Table) -> Any:
-    """INSERT ... ON CONFLICT (key) DO UPDATE SET n = n + excluded.n, in the store's dialect."""
+    """INSERT ... ON CONFLICT (key) DO UPDATE SET n = n + excluded.n (each value column), in
+    the store's dialect."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table)
     return statement.on_conflict_do_update(
-        index_elements=list(table.primary_key.columns),
-        set_={"n": table.c.n + statement.excluded.n},
+        index_elements=[table.c[name] for name in KEYS[table]],
+        set_={name: table.c[name] + statement.excluded[name] for name in VALUES[table]},
     )
 
 
@@ -198,15 +236,18 @@ _CASE_COLUMNS = (
     Case.unit,
     Case.officer,
     Case.received_at,
+    Case.registered_at,
     Case.deadline,
     Case.decision,
+    Case.decided_at,
+    Case.late_registration,
 )
 
 
 def recount(conn: Connection, tz: ZoneInfo, chunk: int = 20_000) -> Deltas:
-    """The counters as the stored cases make them (every open case read once, by key)."""
+    """The counters as the stored cases make them (every case read once)."""
     deltas = Deltas(tz)
-    query = select(*_CASE_COLUMNS).where(Case.decision.is_(None))
+    query = select(*_CASE_COLUMNS)
     for row in conn.execute(query.execution_options(yield_per=chunk)):
         deltas.add(row.region, row)
     return deltas
@@ -229,30 +270,32 @@ def rebuild(conn: Connection, tz: ZoneInfo) -> int:
 
 @dataclass(frozen=True)
 class Mismatch:
-    """A counter row that differs from the recount."""
+    """A counter that differs from the recount: its table, row key and column."""
 
     table: str
     key: Key
+    column: str
     stored: int
     counted: int
 
 
 def verify(conn: Connection) -> list[Mismatch]:
-    """Every counter row that differs from a full recount (zero rows count as absent)."""
+    """Every counter that differs from a full recount (a zero counts as no row)."""
     state = load_state(conn)
     counted = recount(conn, zone(state.zone))
     found: list[Mismatch] = []
     for table in TABLES:
-        names = [c.name for c in table.primary_key.columns]
-        stored = {
-            tuple(row[:-1]): int(row[-1])
-            for row in conn.execute(select(*[table.c[n] for n in names], table.c.n))
-        }
-        expected = counted.counts[table]
-        for key in sorted(set(stored) | set(expected)):
-            have, want = stored.get(key, 0), expected.get(key, 0)
+        keys, values = KEYS[table], VALUES[table]
+        stored: dict[tuple[Key, str], int] = {}
+        for row in conn.execute(select(*[table.c[n] for n in (*keys, *values)])):
+            for column, n in zip(values, row[len(keys) :], strict=True):
+                if n:
+                    stored[(tuple(row[: len(keys)]), column)] = int(n)
+        expected = {item: n for item, n in counted.counts[table].items() if n}
+        for item in sorted(set(stored) | set(expected)):
+            have, want = stored.get(item, 0), expected.get(item, 0)
             if have != want:
-                found.append(Mismatch(table.name, key, have, want))
+                found.append(Mismatch(table.name, item[0], item[1], have, want))
     return found
 
 
@@ -266,6 +309,16 @@ def usable(session: Session, flt: CaseFilter) -> CounterState | None:
         return None
     state = load_state(session)
     return state if state.valid else None
+
+
+def workload_usable(session: Session, flt: CaseFilter, tz: ZoneInfo) -> bool:
+    """Whether the workload counters (receipt days, daily registrations and decisions) can
+    answer `flt` in `tz`: valid, kept in `tz`, and no category, kind or flag filter (not
+    their dimensions)."""
+    if flt.category or flt.kind:
+        return False
+    state = usable(session, flt)
+    return state is not None and state.zone == tz.key
 
 
 def _where(query: Select[Any], table: Table, flt: CaseFilter) -> Select[Any]:
@@ -298,7 +351,7 @@ def _group(table: Table, group_by: str | None) -> list[ColumnElement[Any]]:
     return [table.c[group_by]]
 
 
-def _sums(
+def sum_rows(
     session: Session,
     table: Table,
     flt: CaseFilter,
@@ -324,8 +377,8 @@ def _sums(
     return result
 
 
-def _sum_if(table: Table, condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, table.c.n), else_=0)), 0)
+def _sum_if(table: Table, condition: ColumnElement[bool], column: str = "n") -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, table.c[column]), else_=0)), 0)
 
 
 @dataclass
@@ -342,9 +395,9 @@ def open_status(
 ) -> dict[str | None, OpenStatus]:
     """Open, overdue and due-soon counts at `now` per group (None: no unit / officer; the
     key None alone when not grouped); groups with no open case are left out."""
-    totals = _sums(session, OPEN, flt, group_by, [func.sum(OPEN.c.n)])
+    totals = sum_rows(session, OPEN, flt, group_by, [func.sum(OPEN.c.n)])
     later = BY_DEADLINE.c.deadline > now
-    future = _sums(
+    future = sum_rows(
         session,
         BY_DEADLINE,
         flt,
@@ -376,7 +429,7 @@ def aging(
         _sum_if(BY_RECEIVED, (day <= today - timedelta(low)) & (day > today - timedelta(high)))
         for low, high in AGE_BOUNDS
     ]
-    return _sums(
+    return sum_rows(
         session,
         BY_RECEIVED,
         flt,
@@ -440,3 +493,32 @@ def verify_store(engine: Engine) -> tuple[CounterState, list[Mismatch]]:
         lock_writers(session)
         conn = session.connection()
         return load_state(conn), verify(conn)
+
+
+def daily_flows(
+    session: Session, flt: CaseFilter, group_by: str | None, starts: Sequence[date], end: date
+) -> dict[str | None, list[int]]:
+    """Registrations, late registrations and decisions per group over the whole local days
+    from each of `starts` up to (not including) `end`: three sums per start, in order."""
+    day = DAILY.c.day
+    sums = [
+        _sum_if(DAILY, (day >= start) & (day < end), column)
+        for start in starts
+        for column in ("registered", "late", "decided")
+    ]
+    return sum_rows(session, DAILY, flt, group_by, sums, day >= min(starts), day < end)
+
+
+def daily_series(
+    session: Session, flt: CaseFilter, first: date, last: date
+) -> dict[date, tuple[int, int]]:
+    """(registrations, decisions) per local day from `first` to `last` (both included)."""
+    day = DAILY.c.day
+    query = _where(
+        select(day, func.sum(DAILY.c.registered), func.sum(DAILY.c.decided))
+        .where(day >= first, day <= last)
+        .group_by(day),
+        DAILY,
+        flt,
+    )
+    return {d: (int(r or 0), int(c or 0)) for d, r, c in session.execute(query)}

@@ -250,12 +250,35 @@ class OpenByDeadline(_OpenKey, Base):
     deadline: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
 
 
-class OpenByReceived(_OpenKey, Base):
-    """How many cases of a key are open, received on this local day (in the counters' zone)."""
+class _OfficerKey:
+    """The workload's dimensions (its drill-down: region, district, unit, officer)."""
+
+    region: Mapped[str] = mapped_column(String(8), primary_key=True)
+    district: Mapped[str] = mapped_column(String(14), primary_key=True)
+    unit: Mapped[str] = mapped_column(FreeText(64), primary_key=True)
+    officer: Mapped[str] = mapped_column(FreeText(64), primary_key=True)
+
+
+class OpenByReceived(_OfficerKey, Base):
+    """How many cases of a workload key are open, received on this local day (in the
+    counters' zone)."""
 
     __tablename__ = "agg_open_received"
 
     received_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class DailyFlow(_OfficerKey, Base):
+    """Per workload key and local day (in the counters' zone): cases registered that day
+    (`late`: of them registered late) and cases whose standing decision is of that day."""
+
+    __tablename__ = "agg_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    registered: Mapped[int] = mapped_column(Integer)
+    late: Mapped[int] = mapped_column(Integer)
+    decided: Mapped[int] = mapped_column(Integer)
 
 
 # The prosecutor's-flag filter's index (migration 0006): the counters leave that filter to an

@@ -140,8 +140,7 @@ def workload_rows(
         key = UNASSIGNED if key is None else key
         return rows.setdefault(key, WorkloadRow(key))
 
-    state = aggregates.usable(session, flt) if counted else None
-    if state is not None and state.zone == tz.key:
+    if counted and aggregates.workload_usable(session, flt, tz):
         ages = aggregates.aging(session, flt, now, tz, group_by)
         for key, found in aggregates.open_status(session, flt, now, due_soon, group_by).items():
             target = row(key)
@@ -149,9 +148,76 @@ def workload_rows(
             *buckets, recent = ages.get(key, [0, 0, 0, 0])
             target.age_0_3, target.age_3_10, target.age_10_30 = buckets
             target.age_30_plus = found.open - recent
+        _counted_flows(session, flt, now, due_soon, group_by, tz, row)
     else:
         _scan_open(session, flt, now, due_soon, column, tz, row)
+        _scan_flows(session, flt, now, due_soon, column, row)
+    return rows
 
+
+WINDOWS = (("24h", 1), ("7d", 7), ("30d", 30))  # the intake and decision windows, in days
+
+
+def _counted_flows(
+    session: Session,
+    flt: CaseFilter,
+    now: datetime,
+    due_soon: timedelta,
+    group_by: str,
+    tz: ZoneInfo,
+    row: Callable[[str | None], WorkloadRow],
+) -> None:
+    """Registrations and decisions in the windows (now - span, now]: the whole local days
+    inside each from the daily counters, the two partial days at its ends (the window's first
+    day, from now - span on, and today up to now) counted exactly over the cases' indexes."""
+    column = _group_column(group_by)
+    today = local_date(now, tz)
+    start_today = end_of_local_day(today - DAY, tz)
+    firsts = [local_date(now - days * DAY, tz) for _, days in WINDOWS]
+    whole = aggregates.daily_flows(session, flt, group_by, [d + DAY for d in firsts], today)
+    for key, sums in whole.items():
+        if not any(sums):
+            continue  # rows of the span that all came back to zero
+        target = row(key)
+        for index, (name, _) in enumerate(WINDOWS):
+            registered, late, decided = sums[3 * index : 3 * index + 3]
+            setattr(target, f"received_{name}", registered)
+            setattr(target, f"decided_{name}", decided)
+            if name == "30d":
+                target.late_30d = late
+    for moment, measure in ((Case.registered_at, "received"), (Case.decided_at, "decided")):
+        pieces: list[tuple[ColumnElement[bool], tuple[str, ...]]] = []
+        today_piece: list[str] = []
+        for (name, days), first in zip(WINDOWS, firsts, strict=True):
+            low = moment > now - days * DAY
+            if first < today:
+                pieces.append((and_(low, moment < end_of_local_day(first, tz)), (name,)))
+                today_piece.append(name)
+            else:  # a window within today (a day of 25 hours): all of it exact
+                pieces.append((and_(low, moment <= now), (name,)))
+        if today_piece:
+            pieces.append((and_(moment >= start_today, moment <= now), tuple(today_piece)))
+        for condition, names in pieces:
+            query = select(column, func.count(), count_if(Case.late_registration.is_(True)))
+            query = query.where(condition).group_by(column)
+            for key, n, late in session.execute(scoped(query, flt, now, due_soon)):
+                target = row(key)
+                for name in names:
+                    field = f"{measure}_{name}"
+                    setattr(target, field, getattr(target, field) + int(n))
+                    if measure == "received" and name == "30d":
+                        target.late_30d += int(late)
+
+
+def _scan_flows(
+    session: Session,
+    flt: CaseFilter,
+    now: datetime,
+    due_soon: timedelta,
+    column: InstrumentedAttribute[Any],
+    row: Callable[[str | None], WorkloadRow],
+) -> None:
+    """Registrations and decisions of the last 30 days by scanning them (two GROUP BYs)."""
     month = now - 30 * DAY
     intake_query = (
         select(
@@ -185,7 +251,6 @@ def workload_rows(
     for key, d30, d7, d1 in session.execute(scoped(decided_query, flt, now, due_soon)):
         target = row(key)
         target.decided_30d, target.decided_7d, target.decided_24h = int(d30), int(d7), int(d1)
-    return rows
 
 
 def district_workload(
@@ -276,11 +341,19 @@ def intake_vs_decisions(
     due_soon: timedelta,
     tz: ZoneInfo,
     days: int = 30,
+    *,
+    counted: bool = True,
 ) -> list[dict[str, object]]:
-    """Registrations and decisions per local day over the last `days` days (today included)."""
+    """Registrations and decisions per local day over the last `days` days (today included):
+    from the daily counters where they can answer (`counted`), else by scanning them."""
     bounds = local_days(now, tz, days)
-    intake = _daily(session, Case.registered_at, flt, now, due_soon, bounds)
-    decided = _daily(session, Case.decided_at, flt, now, due_soon, bounds)
+    if counted and aggregates.workload_usable(session, every_status(flt), tz):
+        found = aggregates.daily_series(session, flt, bounds[0][0], bounds[-1][0])
+        intake = [found.get(day, (0, 0))[0] for day, _, _ in bounds]
+        decided = [found.get(day, (0, 0))[1] for day, _, _ in bounds]
+    else:
+        intake = _daily(session, Case.registered_at, flt, now, due_soon, bounds)
+        decided = _daily(session, Case.decided_at, flt, now, due_soon, bounds)
     return [
         {"day": day.isoformat(), "intake": i, "decided": d}
         for (day, _, _), i, d in zip(bounds, intake, decided, strict=True)

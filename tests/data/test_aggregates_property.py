@@ -5,8 +5,8 @@ extensions, decisions including transfers, reopenings) and delivers their events
 any order, with replays of events already stored and events that arrive before their case's
 registration or after later ones. After every history the counters must equal a recount of
 the stored cases, and every read that sums them (status counts, map shading, the workload at
-each level, the overdue page's count with each filter) must give what the scanning reads give,
-at instants on both sides of every deadline.
+each level, the daily chart, the overdue page's count with each filter) must give what the
+scanning reads give, at instants on both sides of every deadline and of local midnights.
 """
 
 from __future__ import annotations
@@ -112,14 +112,21 @@ def histories(draw: st.DrawFn) -> History:
 
 
 def instants(engine: Engine) -> list[datetime]:
-    """Each stored deadline, a second before and after it, and a day before it (inside and
-    outside the due-soon window), plus the start of the history."""
+    """Each stored deadline (a local midnight), a second before and after it, and a day
+    before it (inside and outside the due-soon window); each registration and decision, and
+    the instants a day, 7 and 30 days later and a second after those (the edges of the
+    intake and decision windows); the start of the history."""
     with engine.connect() as conn:
-        deadlines = list(conn.scalars(select(Case.deadline)))
+        rows = conn.execute(select(Case.deadline, Case.registered_at, Case.decided_at)).all()
+    second = timedelta(seconds=1)
     found = {START}
-    for deadline in deadlines:
-        found |= {deadline, deadline - timedelta(seconds=1), deadline + timedelta(seconds=1)}
-        found |= {deadline - SOON, deadline - SOON - timedelta(seconds=1)}
+    for deadline, registered, decided in rows:
+        found |= {deadline, deadline - second, deadline + second}
+        found |= {deadline - SOON, deadline - SOON - second}
+        for moment in filter(None, (registered, decided)):
+            found.add(moment)
+            for days in (1, 7, 30):
+                found |= {moment + timedelta(days=days), moment + timedelta(days=days) + second}
     return sorted(found)
 
 
@@ -168,6 +175,10 @@ def compare_reads(engine: Engine, pick: st.DataObject) -> None:
                         s, flt, now, SOON, group, tz=TZ, counted=False
                     )
                     assert counted == scanned, (now, group, flt)
+            for flt in (CaseFilter(), CaseFilter(unit=UNITS[0], scope_region="KG-GB")):
+                assert workload_counts.intake_vs_decisions(
+                    s, flt, now, SOON, TZ
+                ) == workload_counts.intake_vs_decisions(s, flt, now, SOON, TZ, counted=False)
 
 
 def run_history(engine: Engine, history: History, pick: st.DataObject) -> None:

@@ -1,10 +1,11 @@
 """counters of the open cases, kept by every writer (data.aggregates)
 
-Three tables of counts of the undecided cases per (region, district, category, kind, unit,
-officer): in all, per deadline, per local day of receipt. The status counts, the map shading,
+Counts of the undecided cases per (region, district, category, kind, unit, officer), in all
+and per deadline; per (region, district, unit, officer), the open cases per local day of
+receipt and the registrations and decisions per local day. The status counts, the map shading,
 the workload at every level and the overdue count sum a few thousand of their rows instead of
-scanning the open cases. Each key table leads its primary key with its time column, so that
-"deadline after now" and "received in the last 30 days" read only their recent rows.
+scanning the open cases. Each dated table leads its primary key with its day or deadline, so
+that "deadline after now" and "the last 30 days" read only their recent rows.
 
 An index on (flagged, decision, deadline) serves the prosecutor's-flag filter, which the
 counters leave to an exact count over the few flagged cases.
@@ -30,33 +31,37 @@ branch_labels = None
 depends_on = None
 
 KEY = ('region', 'district', 'category', 'kind', 'unit', 'officer')
+WORKLOAD_KEY = ('region', 'district', 'unit', 'officer')
 
 
-def _key_columns() -> list[sa.Column]:
-    return [
-        sa.Column('region', sa.String(length=8), nullable=False),
-        sa.Column('district', sa.String(length=14), nullable=False),
-        sa.Column('category', sa.String(length=24), nullable=False),
-        sa.Column('kind', sa.String(length=12), nullable=False),
-        sa.Column('unit', sa.String(length=64), nullable=False),
-        sa.Column('officer', sa.String(length=64), nullable=False),
-        sa.Column('n', sa.Integer(), nullable=False),
-    ]
+LENGTHS = {'region': 8, 'district': 14, 'category': 24, 'kind': 12, 'unit': 64, 'officer': 64}
+
+
+def _key_columns(names: tuple[str, ...] = KEY) -> list[sa.Column]:
+    return [sa.Column(name, sa.String(length=LENGTHS[name]), nullable=False) for name in names]
 
 
 def upgrade() -> None:
-    op.create_table('agg_open', *_key_columns(),
+    op.create_table('agg_open', *_key_columns(), sa.Column('n', sa.Integer(), nullable=False),
                     sa.PrimaryKeyConstraint(*KEY, name=op.f('pk_agg_open')))
     op.create_table('agg_open_deadline',
                     sa.Column('deadline', data.db.UTCDateTime(), nullable=False),
-                    *_key_columns(),
+                    *_key_columns(), sa.Column('n', sa.Integer(), nullable=False),
                     sa.PrimaryKeyConstraint('deadline', *KEY,
                                             name=op.f('pk_agg_open_deadline')))
     op.create_table('agg_open_received',
                     sa.Column('received_day', sa.Date(), nullable=False),
-                    *_key_columns(),
-                    sa.PrimaryKeyConstraint('received_day', *KEY,
+                    *_key_columns(WORKLOAD_KEY),
+                    sa.Column('n', sa.Integer(), nullable=False),
+                    sa.PrimaryKeyConstraint('received_day', *WORKLOAD_KEY,
                                             name=op.f('pk_agg_open_received')))
+    op.create_table('agg_daily',
+                    sa.Column('day', sa.Date(), nullable=False),
+                    *_key_columns(WORKLOAD_KEY),
+                    sa.Column('registered', sa.Integer(), nullable=False),
+                    sa.Column('late', sa.Integer(), nullable=False),
+                    sa.Column('decided', sa.Integer(), nullable=False),
+                    sa.PrimaryKeyConstraint('day', *WORKLOAD_KEY, name=op.f('pk_agg_daily')))
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_flagged', ['flagged', 'decision', 'deadline'])
     bind = op.get_bind()
@@ -71,6 +76,7 @@ def downgrade() -> None:
     op.get_bind().execute(sa.text("DELETE FROM console_state WHERE key = 'aggregates'"))
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_flagged')
+    op.drop_table('agg_daily')
     op.drop_table('agg_open_received')
     op.drop_table('agg_open_deadline')
     op.drop_table('agg_open')
