@@ -48,29 +48,45 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from data.db import lock_writers, make_sessionmaker, writer_engine
-from data.models import Case, DailyFlow, OpenByDeadline, OpenByReceived, OpenCount, Setting
+from data.models import (
+    Case,
+    DailyFlow,
+    OpenByDeadline,
+    OpenByReceived,
+    OpenCount,
+    Setting,
+    WorkOpenByDeadline,
+    WorkOpenCount,
+)
 from data.queries import UNASSIGNED, CaseFilter, matches, scoped
 from rules.clock import DEFAULT_TZ, local_date, zone
 
 STATE_KEY = "aggregates"
-KEY_COLUMNS = ("region", "district", "category", "kind", "unit", "officer")
+KEY_COLUMNS = ("region", "district", "category", "kind", "unit")
 GROUPS = ("region", "district", "unit", "officer")
 WORKLOAD_COLUMNS = ("region", "district", "unit", "officer")
-OPEN, BY_DEADLINE, BY_RECEIVED, DAILY = (
-    model.__table__ for model in (OpenCount, OpenByDeadline, OpenByReceived, DailyFlow)
+OPEN, BY_DEADLINE, WORK_OPEN, WORK_DEADLINE, BY_RECEIVED, DAILY = (
+    model.__table__
+    for model in (
+        OpenCount,
+        OpenByDeadline,
+        WorkOpenCount,
+        WorkOpenByDeadline,
+        OpenByReceived,
+        DailyFlow,
+    )
 )
-TABLES = (OPEN, BY_DEADLINE, BY_RECEIVED, DAILY)
+TABLES = (OPEN, BY_DEADLINE, WORK_OPEN, WORK_DEADLINE, BY_RECEIVED, DAILY)
 KEYS: dict[Table, tuple[str, ...]] = {
     OPEN: KEY_COLUMNS,
     BY_DEADLINE: ("deadline", *KEY_COLUMNS),
+    WORK_OPEN: WORKLOAD_COLUMNS,
+    WORK_DEADLINE: ("deadline", *WORKLOAD_COLUMNS),
     BY_RECEIVED: ("received_day", *WORKLOAD_COLUMNS),
     DAILY: ("day", *WORKLOAD_COLUMNS),
 }
 VALUES: dict[Table, tuple[str, ...]] = {
-    OPEN: ("n",),
-    BY_DEADLINE: ("n",),
-    BY_RECEIVED: ("n",),
-    DAILY: ("registered", "late", "decided"),
+    table: ("registered", "late", "decided") if table is DAILY else ("n",) for table in TABLES
 }
 NO_VALUE = ""  # a key's unit or officer when the case has none
 AGING_DAYS = 30
@@ -134,8 +150,8 @@ def _opt(value: str | None) -> str:
 
 
 def case_key(region: str, case: CaseLike) -> Key:
-    """The open-case counters' key of a case (its region given: a lifecycle state has none)."""
-    return (region, case.district, case.category, case.kind, _opt(case.unit), _opt(case.officer))
+    """The live counters' key of a case (its region given: a lifecycle state has none)."""
+    return (region, case.district, case.category, case.kind, _opt(case.unit))
 
 
 def workload_key(region: str, case: CaseLike) -> Key:
@@ -166,6 +182,8 @@ class Deltas:
         key = case_key(region, case)
         self.counts[OPEN][(key, "n")] += sign
         self.counts[BY_DEADLINE][((case.deadline, *key), "n")] += sign
+        self.counts[WORK_OPEN][(work, "n")] += sign
+        self.counts[WORK_DEADLINE][((case.deadline, *work), "n")] += sign
         received = (local_date(case.received_at, self.tz), *work)
         self.counts[BY_RECEIVED][(received, "n")] += sign
 
@@ -390,20 +408,36 @@ class OpenStatus:
     due_soon: int = 0
 
 
+def _open_tables(flt: CaseFilter, group_by: str | None) -> tuple[Table, Table] | None:
+    """The open-case counters that hold the dimensions a read names: the workload's (the
+    smaller) unless it names a category or kind, the live ones unless it names an officer;
+    None for a read that names both."""
+    by_kind = bool(flt.category or flt.kind)
+    by_officer = bool(flt.officer) or group_by == "officer"
+    if by_kind and by_officer:
+        return None
+    return (OPEN, BY_DEADLINE) if by_kind else (WORK_OPEN, WORK_DEADLINE)
+
+
 def open_status(
     session: Session, flt: CaseFilter, now: datetime, within: timedelta, group_by: str | None
-) -> dict[str | None, OpenStatus]:
+) -> dict[str | None, OpenStatus] | None:
     """Open, overdue and due-soon counts at `now` per group (None: no unit / officer; the
-    key None alone when not grouped); groups with no open case are left out."""
-    totals = sum_rows(session, OPEN, flt, group_by, [func.sum(OPEN.c.n)])
-    later = BY_DEADLINE.c.deadline > now
+    key None alone when not grouped); groups with no open case are left out. None when no
+    counters hold both an officer and a category or kind that the read names."""
+    tables = _open_tables(flt, group_by)
+    if tables is None:
+        return None
+    totals_table, deadlines = tables
+    totals = sum_rows(session, totals_table, flt, group_by, [func.sum(totals_table.c.n)])
+    deadline = deadlines.c.deadline
     future = sum_rows(
         session,
-        BY_DEADLINE,
+        deadlines,
         flt,
         group_by,
-        [func.sum(BY_DEADLINE.c.n), _sum_if(BY_DEADLINE, BY_DEADLINE.c.deadline <= now + within)],
-        later,
+        [func.sum(deadlines.c.n), _sum_if(deadlines, deadline <= now + within)],
+        deadline > now,
     )
     result: dict[str | None, OpenStatus] = {}
     for key, (total,) in totals.items():
@@ -444,7 +478,8 @@ def status_count(
 ) -> int | None:
     """How many cases meet `flt` with its status "open", "overdue" or "due_soon" at `now`
     (the flag filter by an exact count of the flagged cases); None for a filter the
-    counters cannot answer (another status, or counters not valid)."""
+    counters cannot answer (another status, counters not valid, an officer with a category
+    or kind)."""
     if flt.status not in ("open", "overdue", "due_soon"):
         return None
     state = load_state(session)
@@ -459,12 +494,14 @@ def status_count(
         flagged = int(session.scalar(query) or 0)
         if flt.flagged:
             return flagged
-    found = open_status(session, replace_flagged(flt, None), now, within, None).get(None)
-    found = found or OpenStatus()
+    found = open_status(session, replace_flagged(flt, None), now, within, None)
+    if found is None:
+        return None
+    counted = found.get(None) or OpenStatus()
     counts: Mapping[str, int] = {
-        "open": found.open,
-        "overdue": found.overdue,
-        "due_soon": found.due_soon,
+        "open": counted.open,
+        "overdue": counted.overdue,
+        "due_soon": counted.due_soon,
     }
     return counts[flt.status] - flagged
 

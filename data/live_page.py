@@ -18,6 +18,15 @@ from data.queries import CaseFilter, count_if, every_status, scoped, visible_dis
 DAY = timedelta(days=1)
 
 
+def _counted(
+    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, group_by: str | None
+) -> dict[str | None, aggregates.OpenStatus] | None:
+    """The open cases' counts from the counters, or None where they cannot answer."""
+    if not aggregates.usable(session, flt):
+        return None
+    return aggregates.open_status(session, flt, now, due_soon, group_by)
+
+
 def status_counts(
     session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, *, counted: bool = True
 ) -> dict[str, int]:
@@ -25,9 +34,9 @@ def status_counts(
     counters (data.aggregates) where they can answer (`counted`), else one query over the open
     cases."""
     flt = every_status(flt)
-    if counted and aggregates.usable(session, flt):
-        found = aggregates.open_status(session, flt, now, due_soon, None).get(None)
-        found = found or aggregates.OpenStatus()
+    counts = _counted(session, flt, now, due_soon, None) if counted else None
+    if counts is not None:
+        found = counts.get(None) or aggregates.OpenStatus()
         return {"open": found.open, "overdue": found.overdue, "due_soon": found.due_soon}
     query = select(
         func.count(),
@@ -45,9 +54,9 @@ def open_by_district(
     """(open, overdue, due soon) per district with open cases: from the counters where they
     can answer (`counted`), else one GROUP BY over the open cases."""
     flt = every_status(flt)
-    if counted and aggregates.usable(session, flt):
-        found = aggregates.open_status(session, flt, now, due_soon, "district")
-        return {str(d): (s.open, s.overdue, s.due_soon) for d, s in found.items()}
+    counts = _counted(session, flt, now, due_soon, "district") if counted else None
+    if counts is not None:
+        return {str(d): (s.open, s.overdue, s.due_soon) for d, s in counts.items()}
     open_query = (
         select(
             Case.district,

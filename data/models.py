@@ -224,14 +224,13 @@ class Setting(Base):
 
 
 class _OpenKey:
-    """The dimensions every filter of the counting reads can name."""
+    """The live page's and the overdue page's dimensions (their filters)."""
 
     region: Mapped[str] = mapped_column(String(8), primary_key=True)
     district: Mapped[str] = mapped_column(String(14), primary_key=True)
     category: Mapped[str] = mapped_column(String(24), primary_key=True)
     kind: Mapped[str] = mapped_column(String(12), primary_key=True)
     unit: Mapped[str] = mapped_column(FreeText(64), primary_key=True)
-    officer: Mapped[str] = mapped_column(FreeText(64), primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
 
 
@@ -257,6 +256,23 @@ class _OfficerKey:
     district: Mapped[str] = mapped_column(String(14), primary_key=True)
     unit: Mapped[str] = mapped_column(FreeText(64), primary_key=True)
     officer: Mapped[str] = mapped_column(FreeText(64), primary_key=True)
+
+
+class WorkOpenCount(_OfficerKey, Base):
+    """How many cases of a workload key are open, whatever their deadline."""
+
+    __tablename__ = "agg_work_open"
+
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class WorkOpenByDeadline(_OfficerKey, Base):
+    """How many cases of a workload key are open with this deadline."""
+
+    __tablename__ = "agg_work_deadline"
+
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
 
 
 class OpenByReceived(_OfficerKey, Base):

@@ -41,8 +41,12 @@ def store_figures(session: Session, now: datetime, due_soon: timedelta) -> Store
     """Counts of stored events and dead letters and per-region case status counts at `now`
     (from the open-case counters where valid, else one GROUP BY over the open cases)."""
     count = func.count()
-    if aggregates.usable(session, CaseFilter()):
-        found = aggregates.open_status(session, CaseFilter(), now, due_soon, "region")
+    found = (
+        aggregates.open_status(session, CaseFilter(), now, due_soon, "region")
+        if aggregates.usable(session, CaseFilter())
+        else None
+    )
+    if found is not None:
         by_region = [(str(r), s.open, s.overdue, s.due_soon) for r, s in found.items()]
     else:
         by_region = [

@@ -140,9 +140,14 @@ def workload_rows(
         key = UNASSIGNED if key is None else key
         return rows.setdefault(key, WorkloadRow(key))
 
-    if counted and aggregates.workload_usable(session, flt, tz):
+    statuses = (
+        aggregates.open_status(session, flt, now, due_soon, group_by)
+        if counted and aggregates.workload_usable(session, flt, tz)
+        else None
+    )
+    if statuses is not None:
         ages = aggregates.aging(session, flt, now, tz, group_by)
-        for key, found in aggregates.open_status(session, flt, now, due_soon, group_by).items():
+        for key, found in statuses.items():
             target = row(key)
             target.open, target.overdue, target.due_soon = found.open, found.overdue, found.due_soon
             *buckets, recent = ages.get(key, [0, 0, 0, 0])

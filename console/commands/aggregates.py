@@ -37,7 +37,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     print(f"{len(mismatches)} counter rows differ from a full recount:")
     for m in mismatches[:SHOWN]:
         key = ", ".join(str(part) for part in m.key)
-        print(f"  {m.table} ({key}): stored {m.stored}, recount {m.counted}")
+        print(f"  {m.table} ({key}): {m.column} stored {m.stored}, recount {m.counted}")
     if len(mismatches) > SHOWN:
         print(f"  ... and {len(mismatches) - SHOWN} more")
     print("run `kup-console aggregates rebuild` to recount them")

@@ -142,6 +142,7 @@ def filters() -> list[CaseFilter]:
         CaseFilter(unit=UNASSIGNED),
         CaseFilter(officer=OFFICERS[0], district=ev.BISHKEK),
         CaseFilter(officer=UNASSIGNED),
+        CaseFilter(category="theft", officer=OFFICERS[1]),
         CaseFilter(flagged=True),
         CaseFilter(flagged=False, region="KG-GB"),
     ]
@@ -167,7 +168,10 @@ def compare_reads(engine: Engine, pick: st.DataObject) -> None:
                     _, scanned_total = case_lists.cases_by_deadline(
                         s, CaseFilter(**{**vars(flt), "status": status}), now, SOON, limit=0
                     )
-                    assert counted_total == scanned_total, (now, flt, status)
+                    # No counters hold an officer with a category: that count scans.
+                    unanswered = bool(flt.officer and flt.category)
+                    expected = None if unanswered else scanned_total
+                    assert counted_total == expected, (now, flt, status)
             for group in workload_counts.GROUPS:
                 for flt in (CaseFilter(), CaseFilter(district=ev.BISHKEK)):
                     counted = workload_counts.workload_rows(s, flt, now, SOON, group, tz=TZ)

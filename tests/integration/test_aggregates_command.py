@@ -62,4 +62,4 @@ def test_a_store_upgraded_with_cases_is_counted_after_rebuild(
     assert main(["aggregates", "verify"]) == 1
     out = capsys.readouterr().out
     assert "1 counter rows differ" in out
-    assert f"agg_open (KG-GB, {ev.BISHKEK}, theft, crime, , ): stored 3, recount 2" in out
+    assert f"agg_open (KG-GB, {ev.BISHKEK}, theft, crime, ): n stored 3, recount 2" in out

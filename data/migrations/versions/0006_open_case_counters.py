@@ -1,8 +1,9 @@
 """counters of the open cases, kept by every writer (data.aggregates)
 
-Counts of the undecided cases per (region, district, category, kind, unit, officer), in all
-and per deadline; per (region, district, unit, officer), the open cases per local day of
-receipt and the registrations and decisions per local day. The status counts, the map shading,
+Counts of the undecided cases, in all and per deadline, per (region, district, category,
+kind, unit) (the live and overdue pages' filters) and per (region, district, unit, officer)
+(the workload's drill-down); per the latter also the open cases per local day of receipt and
+the registrations and decisions per local day. The status counts, the map shading,
 the workload at every level and the overdue count sum a few thousand of their rows instead of
 scanning the open cases. Each dated table leads its primary key with its day or deadline, so
 that "deadline after now" and "the last 30 days" read only their recent rows.
@@ -30,7 +31,7 @@ down_revision = '0004'
 branch_labels = None
 depends_on = None
 
-KEY = ('region', 'district', 'category', 'kind', 'unit', 'officer')
+KEY = ('region', 'district', 'category', 'kind', 'unit')
 WORKLOAD_KEY = ('region', 'district', 'unit', 'officer')
 
 
@@ -49,6 +50,14 @@ def upgrade() -> None:
                     *_key_columns(), sa.Column('n', sa.Integer(), nullable=False),
                     sa.PrimaryKeyConstraint('deadline', *KEY,
                                             name=op.f('pk_agg_open_deadline')))
+    op.create_table('agg_work_open', *_key_columns(WORKLOAD_KEY),
+                    sa.Column('n', sa.Integer(), nullable=False),
+                    sa.PrimaryKeyConstraint(*WORKLOAD_KEY, name=op.f('pk_agg_work_open')))
+    op.create_table('agg_work_deadline',
+                    sa.Column('deadline', data.db.UTCDateTime(), nullable=False),
+                    *_key_columns(WORKLOAD_KEY), sa.Column('n', sa.Integer(), nullable=False),
+                    sa.PrimaryKeyConstraint('deadline', *WORKLOAD_KEY,
+                                            name=op.f('pk_agg_work_deadline')))
     op.create_table('agg_open_received',
                     sa.Column('received_day', sa.Date(), nullable=False),
                     *_key_columns(WORKLOAD_KEY),
@@ -77,6 +86,8 @@ def downgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_flagged')
     op.drop_table('agg_daily')
+    op.drop_table('agg_work_deadline')
+    op.drop_table('agg_work_open')
     op.drop_table('agg_open_received')
     op.drop_table('agg_open_deadline')
     op.drop_table('agg_open')
