@@ -48,7 +48,6 @@ from benchmarks.common import (
 )
 from benchmarks.ingest import make_events
 from benchmarks.stack import api_user
-from console.config import Settings
 from data import aggregates, case_lists, case_record, live_page, streams, workload_counts
 from data.case_lists import case_summaries
 from data.db import make_engine, make_sessionmaker

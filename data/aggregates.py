@@ -187,7 +187,9 @@ class Deltas:
         received = (local_date(case.received_at, self.tz), *work)
         self.counts[BY_RECEIVED][(received, "n")] += sign
 
-    def change(self, region_of: Mapping[str, str], before: CaseLike | None, after: CaseLike) -> None:
+    def change(
+        self, region_of: Mapping[str, str], before: CaseLike | None, after: CaseLike
+    ) -> None:
         """A case's row went from `before` (None: a new case) to `after`; `region_of` maps a
         district to its region, as the cases' rows hold it."""
         if before is not None:
@@ -354,7 +356,8 @@ def _where(query: Select[Any], table: Table, flt: CaseFilter) -> Select[Any]:
         if value:
             column = table.c[name]
             query = query.where(
-                column == NO_VALUE if value == UNASSIGNED and name in ("unit", "officer")
+                column == NO_VALUE
+                if value == UNASSIGNED and name in ("unit", "officer")
                 # A "" value names nothing a key holds (unit and officer "" mean none).
                 else matches(column, value)
             )
@@ -473,9 +476,7 @@ def aging(
     )
 
 
-def status_count(
-    session: Session, flt: CaseFilter, now: datetime, within: timedelta
-) -> int | None:
+def status_count(session: Session, flt: CaseFilter, now: datetime, within: timedelta) -> int | None:
     """How many cases meet `flt` with its status "open", "overdue" or "due_soon" at `now`
     (the flag filter by an exact count of the flagged cases); None for a filter the
     counters cannot answer (another status, counters not valid, an officer with a category
@@ -509,7 +510,6 @@ def status_count(
 def replace_flagged(flt: CaseFilter, flagged: bool | None) -> CaseFilter:
     """The same filter with another flag condition."""
     return replace(flt, flagged=flagged)
-
 
 
 # --- the operator's commands: under the writers' lock ----------------------------------------

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -76,7 +75,9 @@ def case_events(draw: st.DrawFn) -> list[dict[str, str]]:
         kind = draw(st.sampled_from(["assigned", "extended", "decided", "reopened"]))
         if kind == "assigned":
             found.append(
-                ev.assigned(reg_no, at, draw(st.sampled_from(UNITS)), draw(st.sampled_from(OFFICERS)))
+                ev.assigned(
+                    reg_no, at, draw(st.sampled_from(UNITS)), draw(st.sampled_from(OFFICERS))
+                )
             )
         elif kind == "extended":
             found.append(ev.extended(reg_no, at, draw(st.sampled_from([10, 30]))))
@@ -84,9 +85,7 @@ def case_events(draw: st.DrawFn) -> list[dict[str, str]]:
             decision = draw(st.sampled_from(DECISIONS))
             extra = {"transferred_to": "ROVD-Alamudun"} if decision == "transferred" else {}
             found.append(
-                ev.event(
-                    "decided", reg_no, at, decision=decision, decided_at=ev.iso(at), **extra
-                )
+                ev.event("decided", reg_no, at, decision=decision, decided_at=ev.iso(at), **extra)
             )
         else:
             found.append(ev.reopened(reg_no, at, draw(st.integers(1, 30))))
