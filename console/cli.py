@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "console.commands.web",
     "console.commands.seed",
     "console.commands.check",
+    "console.commands.aggregates",
 )
 
 
