@@ -5,6 +5,14 @@ ingest processes working on that store.
 The queries are the ones the pages and the API run (data.live_page, data.workload_counts,
 data.case_lists, data.case_record), each timed in a fresh session as a request would use, after
 one warm-up run.
+
+Two stores: the current one (seeded, decisions mostly in time: a few per cent open) and a
+backlog (`KUP_BENCH_BACKLOG_CASES`, 1,000,000 by default; 70 % open), written partly by the
+seeder and partly (`KUP_BENCH_BACKLOG_STREAMED`, a share) through the stream by the real ingest
+worker (`kup-console ingest`), its open-case counters checked against a recount. On both, the
+counting reads (workload at every level, map shading, status counts, the overdue count) are
+timed from the counters and, in the same run, by scanning the open cases (the reads before the
+counters), each beside the target.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ import os
 import random
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,20 +49,21 @@ from benchmarks.common import (
 )
 from benchmarks.ingest import make_events
 from benchmarks.stack import api_user
-from console.config import Settings
-from data import case_lists, case_record, live_page, streams, workload_counts
+from data import aggregates, case_lists, case_record, live_page, streams, workload_counts
 from data.case_lists import case_summaries
 from data.db import make_engine, make_sessionmaker
 from data.models import Case
-from data.queries import CaseFilter
+from data.queries import CaseFilter, scoped
 from data.schema import upgrade
-from data.seed import seed_cases
+from data.seed import case_events, seed_cases
 from rules.clock import DEFAULT_TZ, utc_naive, zone
 from tests.support.servers import free_port
 from tests.support.stores import sqlite_url
 
 DUE_SOON = timedelta(hours=24)
 TARGET_MS = 150.0
+GOAL_MS = 50.0  # the counting reads' goal
+BACKLOG_OPEN = 0.7
 RSS_TARGET_MB = 400.0
 BISHKEK = "41711000000000"
 PAGE = 50  # first page of a list
@@ -134,6 +143,87 @@ QUERIES: list[tuple[str, Query]] = [
 ]
 
 
+# --- the counting reads, from the counters and by scanning the open cases ---------------------
+
+TZ = zone(DEFAULT_TZ)
+Counting = Callable[[Any, Context, bool], object]
+
+
+def _overdue_count(s: Any, c: Context, counted: bool) -> object:
+    """The overdue page's count: from the counters, or the count(*) over the open cases."""
+    flt = CaseFilter(status="overdue")
+    if counted:
+        return aggregates.status_count(s, flt, c.now, DUE_SOON)
+    return s.scalar(scoped(select(func.count()).select_from(Case), flt, c.now, DUE_SOON))
+
+
+COUNTING: list[tuple[str, Counting]] = [
+    (
+        "workload: regions",
+        lambda s, c, k: workload_counts.region_workload(
+            s, CaseFilter(), c.now, DUE_SOON, tz=TZ, counted=k
+        ),
+    ),
+    (
+        "workload: districts (the API's)",
+        lambda s, c, k: workload_counts.district_workload(
+            s, CaseFilter(), c.now, DUE_SOON, tz=TZ, counted=k
+        ),
+    ),
+    (
+        "workload: units of Bishkek",
+        lambda s, c, k: workload_counts.workload_rows(
+            s, CaseFilter(district=c.district), c.now, DUE_SOON, "unit", tz=TZ, counted=k
+        ),
+    ),
+    (
+        "workload: officers of a unit",
+        lambda s, c, k: workload_counts.workload_rows(
+            s,
+            CaseFilter(district=c.district, unit=c.unit),
+            c.now,
+            DUE_SOON,
+            "officer",
+            tz=TZ,
+            counted=k,
+        ),
+    ),
+    (
+        "map shading (districts)",
+        lambda s, c, k: live_page.district_map_stats(s, CaseFilter(), c.now, DUE_SOON, counted=k),
+    ),
+    (
+        "status counts (live page)",
+        lambda s, c, k: live_page.status_counts(s, CaseFilter(), c.now, DUE_SOON, counted=k),
+    ),
+    ("overdue count", _overdue_count),
+]
+
+
+def measure_counting(
+    engine: Engine, ctx: Context, repeat: int, scan_repeat: int
+) -> dict[str, tuple[list[float], list[float]]]:
+    """Seconds per run of every counting read, from the counters and by scanning (fresh
+    session each time, after one warm-up of each); the two must give the same answer."""
+    sessions = make_sessionmaker(engine)
+    found: dict[str, tuple[list[float], list[float]]] = {}
+    for name, query in COUNTING:
+        samples: tuple[list[float], list[float]] = ([], [])
+        answers = []
+        for counted, runs, out in ((True, repeat, samples[0]), (False, scan_repeat, samples[1])):
+            with sessions() as s:
+                answers.append(query(s, ctx, counted))
+            for _ in range(runs):
+                with sessions() as s:
+                    started = time.perf_counter()
+                    query(s, ctx, counted)
+                    out.append(time.perf_counter() - started)
+        if answers[0] != answers[1]:
+            raise AssertionError(f"{name}: the counters and the scan disagree")
+        found[name] = samples
+    return found
+
+
 @dataclass
 class StoreResult:
     store: str
@@ -148,6 +238,26 @@ class StoreResult:
     ingest_rss: float | None = None
     ingest_rate: float | None = None
     plans: dict[str, str] = field(default_factory=dict)
+    counting: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+
+
+@dataclass
+class BacklogResult:
+    """The backlog store: how it was written, whether its counters match a recount, and the
+    counting reads' timings."""
+
+    store: str
+    cases: int
+    seeded: int
+    seed_s: float
+    streamed_cases: int
+    streamed_events: int
+    ingest_s: float
+    open: int = 0
+    overdue: int = 0
+    mismatches: int = 0
+    counting: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    http: dict[str, list[float]] = field(default_factory=dict)
 
 
 def measure_queries(engine: Engine, ctx: Context, repeat: int) -> dict[str, list[float]]:
@@ -273,33 +383,42 @@ def ingest_on_store(url: str, redis_url: str, data_dir: Path, count: int) -> tup
     for entry in entries:  # numbers of their own, not the seeded cases' ones
         if "reg_no" in entry:
             entry["reg_no"] = entry["reg_no"].replace("KUP-", "SIM-", 1)
-    settings = Settings(stream="bench:big")
+    done, elapsed, rss = drain_through_ingest(url, redis_url, data_dir, entries, "bench:big")
+    return done / elapsed, rss
+
+
+def drain_through_ingest(
+    url: str, redis_url: str, data_dir: Path, entries: Iterable[dict[str, str]], stream: str
+) -> tuple[int, float, float]:
+    """XADD `entries` to `stream`, then run `kup-console ingest` until its group has
+    delivered and acknowledged them all; (entries, seconds of ingest, peak RSS MB)."""
     client = redis.Redis.from_url(redis_url, protocol=2)
-    streams.append_events(client, settings.stream, entries)
-    last = client.xinfo_stream(settings.stream)["last-generated-id"]
+    count = streams.append_events(client, stream, entries)
+    last = client.xinfo_stream(stream)["last-generated-id"]
     env = dict(
         os.environ,
         DATABASE_URL=url,
         REDIS_URL=redis_url,
         KUP_DATA_DIR=str(data_dir),
-        KUP_STREAM=settings.stream,
-        KUP_GROUP="bench-big",
+        KUP_STREAM=stream,
+        KUP_GROUP=f"{stream}-group",
     )
     proc = spawn(["console.cli", "ingest", "--consumer", "big"], env)
     try:
-        wait_until(lambda: _group_started(client, settings.stream), 120, 0.005)
+        wait_until(lambda: _group_started(client, stream), 120, 0.005)
         started = time.perf_counter()
 
         def drained() -> bool:
-            return _group_done(client, settings.stream, last) or proc.poll() is not None
+            return _group_done(client, stream, last) or proc.poll() is not None
 
-        wait_until(drained, 600, 0.01)
+        wait_until(drained, max(600.0, count / 200), 0.01)
         elapsed = time.perf_counter() - started
         rss = peak_rss_mb(proc.pid)
     finally:
         stop(proc)
+        client.delete(stream)  # the private Redis keeps no copy of a big backlog
         client.close()
-    return count / elapsed, rss
+    return count, elapsed, rss
 
 
 def _group_started(client: redis.Redis, stream: str) -> bool:
@@ -339,6 +458,7 @@ def run_store(
     ctx = context(engine, now)
     ctx.now = datetime.now(UTC)
     result.timings = measure_queries(engine, ctx, repeat)
+    result.counting = measure_counting(engine, ctx, repeat, repeat)
     result.plans = query_plans(engine, ctx)
     if processes:
         token = api_user(engine)
@@ -350,11 +470,77 @@ def run_store(
     return result
 
 
+def run_backlog(
+    store: str,
+    url: str,
+    cases: int,
+    streamed: float,
+    repeat: int,
+    processes: bool,
+    tmp: Path,
+    redis_url: str,
+) -> BacklogResult:
+    """A store of `cases` cases, 70 % of them open, received at 2,000 a day: the seeder writes
+    the share not `streamed`, the real ingest worker the rest from the stream (its receipts
+    spread over the same days); then the counters are checked and the counting reads timed."""
+    engine = make_engine(url)
+    upgrade(engine)
+    now = datetime.now(UTC)
+    to_stream = int(cases * streamed)
+    seeded = cases - to_stream
+    report = seed_cases(
+        engine, seeded, seed=8, now=now, per_day=2000 * seeded / cases, open_share=BACKLOG_OPEN
+    )
+    entries = (
+        fields
+        for events in case_events(
+            to_stream,
+            seed=8,
+            now=now,
+            first_number=seeded + 1,
+            per_day=2000 * max(to_stream, 1) / cases,
+            open_share=BACKLOG_OPEN,
+        )
+        for fields in events
+    )
+    streamed_events, ingest_s, _ = (
+        drain_through_ingest(url, redis_url, tmp, entries, "bench:backlog")
+        if to_stream
+        else (0, 0.0, 0.0)
+    )
+    result = BacklogResult(
+        store, cases, report.cases, report.seconds, to_stream, streamed_events, ingest_s
+    )
+    engine.dispose()
+    engine = make_engine(url)
+    _, mismatches = aggregates.verify_store(engine)
+    result.mismatches = len(mismatches)
+    ctx = context(engine, now)
+    ctx.now = datetime.now(UTC)
+    with make_sessionmaker(engine)() as s:
+        counts = live_page.status_counts(s, CaseFilter(), ctx.now, DUE_SOON)
+    result.open, result.overdue = counts["open"], counts["overdue"]
+    result.counting = measure_counting(engine, ctx, repeat, max(3, repeat // 6))
+    if processes:
+        token = api_user(engine)
+        with web_process(url, redis_url, tmp) as (_, port):
+            path = "/api/v1/workload"
+            http_get(port, path, token)
+            result.http["GET /api/v1/workload"] = [
+                http_get(port, path, token) for _ in range(repeat)
+            ]
+    engine.dispose()
+    return result
+
+
 def run(quick: bool = False, cases: int | None = None) -> list[Table]:
-    count = cases or (20_000 if quick else 1_000_000)
+    count = cases or int(os.environ.get("KUP_BENCH_BIG_CASES") or (20_000 if quick else 1_000_000))
+    backlog = int(os.environ.get("KUP_BENCH_BACKLOG_CASES") or (6_000 if quick else 1_000_000))
+    streamed = float(os.environ.get("KUP_BENCH_BACKLOG_STREAMED") or (0.5 if quick else 0.2))
     repeat = 5 if quick else 30
     ingest_events = 3_000 if quick else 20_000
     results: list[StoreResult] = []
+    backlogs: list[BacklogResult] = []
     with redis_server() as server, workdir("kup-bench-big-") as tmp:
         results.append(
             run_store(
@@ -368,6 +554,18 @@ def run(quick: bool = False, cases: int | None = None) -> list[Table]:
                 ingest_events,
             )
         )
+        backlogs.append(
+            run_backlog(
+                "SQLite",
+                sqlite_url(tmp, "backlog.db"),
+                backlog,
+                streamed,
+                repeat,
+                True,
+                tmp,
+                server.url,
+            )
+        )
         if postgres_ok():
             with postgres_schema() as url:
                 results.append(
@@ -375,11 +573,74 @@ def run(quick: bool = False, cases: int | None = None) -> list[Table]:
                         "PostgreSQL", url, count, repeat, not quick, tmp, server.url, ingest_events
                     )
                 )
+            with postgres_schema() as url:
+                backlogs.append(
+                    run_backlog(
+                        "PostgreSQL", url, backlog, streamed, repeat, not quick, tmp, server.url
+                    )
+                )
+    current = f"Big store counters: {count:,} cases"
     return [
         _query_table(results, count),
+        _counting_table(current, [(r.store, r.counting) for r in results]),
         _process_table(results, ingest_events),
         _plan_table(results),
+        _backlog_table(backlogs),
     ]
+
+
+def _counting_table(
+    title: str, measured: list[tuple[str, dict[str, tuple[list[float], list[float]]]]]
+) -> Table:
+    """The counting reads from the counters beside the same reads scanning, per store, and
+    the target and goal met or not (by the worst store's p95 from the counters)."""
+    columns = ["read"]
+    for store, _ in measured:
+        columns += [f"{store} p50 ms", f"{store} p95 ms", f"{store} scan p95 ms", "× faster"]
+    columns += [f"p95 ≤ {TARGET_MS:.0f} ms", f"goal ≤ {GOAL_MS:.0f} ms"]
+    table = Table(f"{title} — counting reads from the counters vs. scanning", columns)
+    for name, _ in COUNTING:
+        cells: list[object] = [name]
+        worst = 0.0
+        for _, found in measured:
+            counted, scanned = found[name]
+            p95, scan95 = ms(percentile(counted, 95)), ms(percentile(scanned, 95))
+            worst = max(worst, p95)
+            cells += [ms(percentile(counted, 50)), p95, scan95, round(scan95 / p95, 1)]
+        cells += [
+            "met" if worst <= TARGET_MS else "not met",
+            "met" if worst <= GOAL_MS else "not met",
+        ]
+        table.add(*cells)
+    table.notes.append(
+        "scan: the same read with counted=False (one GROUP BY over the open cases, as before "
+        "the counters); both answers compared equal in the run; × faster = scan p95 / p95"
+    )
+    return table
+
+
+def _backlog_table(backlogs: list[BacklogResult]) -> Table:
+    first = backlogs[0]
+    table = _counting_table(
+        f"Backlog: {first.cases:,} cases, {BACKLOG_OPEN:.0%} open",
+        [(b.store, b.counting) for b in backlogs],
+    )
+    for b in backlogs:
+        rate = f" at {b.streamed_events / b.ingest_s:,.0f}/s" if b.ingest_s else ""
+        table.notes.append(
+            f"{b.store}: {b.seeded:,} cases seeded in {b.seed_s:.0f} s, {b.streamed_cases:,} "
+            f"({b.streamed_events:,} events) through the stream by `kup-console ingest` in "
+            f"{b.ingest_s:.0f} s{rate}; {b.open:,} open, {b.overdue:,} overdue; counters "
+            + ("match a full recount" if not b.mismatches else f"{b.mismatches} rows DIFFER")
+        )
+        for name, samples in b.http.items():
+            p95 = ms(percentile(samples, 95))
+            table.notes.append(
+                f"{b.store}: {name} (the real web process, one client): p50 "
+                f"{ms(percentile(samples, 50)):.1f} ms, p95 {p95:.1f} ms — target "
+                + ("met" if p95 <= TARGET_MS else "not met")
+            )
+    return table
 
 
 def _query_table(results: list[StoreResult], count: int) -> Table:

@@ -21,7 +21,7 @@ def load_dead_letters(ctx: Context, lang: object) -> tuple[str, list[dict[str, o
         total, waiting = count_dead_letters(session)
         views = list_dead_letters(session, SHOWN)
     summary = t("dead.summary", lang, total=total, waiting=waiting, shown=len(views))
-    return summary, dead_letter_rows(views, ctx.tz)
+    return summary, dead_letter_rows(views, ctx.tz, lang)
 
 
 def register(app: Dash) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, no_update
-from dash.dcc.express import send_string
+from dash.dcc.express import send_bytes, send_string
 from dash.exceptions import PreventUpdate
 
 from callbacks import inputs
@@ -25,8 +25,17 @@ from callbacks.context import Context, request_context
 from callbacks.shared_reads import SHARED_SKEW, SharedReads
 from components import ids
 from components.common import district_options
-from components.export import cases_csv, export_filename
-from components.i18n import t
+from components.export import (
+    MEDIA_TYPES,
+    Format,
+    Table,
+    case_table,
+    csv_text,
+    export_filename,
+    export_format,
+    xlsx_bytes,
+)
+from components.i18n import plural, t
 from components.overdue import case_rows
 from data import audit, case_lists
 from data.case_lists import ListedCase
@@ -130,7 +139,7 @@ def refresh_overdue(
     memory = {"newly": newly, "due_soon": [c.reg_no for c in soon]}
     newly_set = set(newly)
     notice = (
-        dbc.Badge(t("overdue.newly", lang, count=len(newly)), color="danger", className="fs-6")
+        dbc.Badge(plural("overdue.newly", len(newly), lang), color="danger", className="fs-6")
         if newly
         else None
     )
@@ -180,9 +189,12 @@ def flag_case(context: Context, reg_no: str | None, comment: Any, lang: Any) -> 
     return change_flag(context, reg_no, "flag", comment, None, lang)
 
 
-def export_overdue(context: Context, tab: Any, filters: Sequence[Any]) -> dict[str, object]:
-    """CSV of the active tab's filtered list (within the viewer's scope), audit-logged."""
-    status = active_status(tab)
+def export_overdue(
+    context: Context, tab: Any, filters: Sequence[Any], fmt: Any = "xlsx", lang: Any = None
+) -> dict[str, object]:
+    """The active tab's filtered list (within the viewer's scope) as an Excel workbook or
+    CSV (`fmt`) in the page's language, audit-logged."""
+    status, fmt, lang = active_status(tab), export_format(fmt), inputs.language(lang)
     flt = overdue_filter(context, status, *filters)
     with context.sessions() as session:
         rows, total = case_lists.cases_by_deadline(
@@ -194,15 +206,27 @@ def export_overdue(context: Context, tab: Any, filters: Sequence[Any]) -> dict[s
             context.viewer.username,
             "export",
             f"ui:{status}",
-            {"rows": len(rows), "total": total, "filter": _described(flt)},
+            {"rows": len(rows), "total": total, "filter": _described(flt), "format": fmt},
             context.now,
         )
-    # Dash's send_string (not annotated) returns the Download component's data dict.
-    download: dict[str, object] = send_string(
-        cases_csv(rows, context.tz),
-        export_filename(status.replace("_", "-"), context.now, context.tz),
+    return download(
+        case_table((c.as_dict() for c in rows), lang, context.tz),
+        lang,
+        fmt,
+        export_filename(status.replace("_", "-"), context.now, context.tz, fmt),
     )
-    return download
+
+
+def download(table: Table, lang: str, fmt: Format, filename: str) -> dict[str, object]:
+    """The Download component's data for `table` as an export file: a workbook (sent as
+    base64) or CSV text (UTF-8 with its byte-order mark)."""
+    # Dash's send_bytes / send_string (not annotated) return the Download component's data.
+    data: dict[str, object]
+    if fmt == "xlsx":
+        data = send_bytes(xlsx_bytes(table, lang), filename, type=MEDIA_TYPES[fmt])
+    else:
+        data = send_string(csv_text(table, lang), filename, type=MEDIA_TYPES[fmt])
+    return data
 
 
 def _described(flt: CaseFilter) -> dict[str, object]:
@@ -324,13 +348,19 @@ def register(app: Dash) -> None:
 
     @app.callback(
         Output(ids.OVERDUE_DOWNLOAD, "data"),
+        # (CSV first: a sweep of every callback by its first input reads this one as text.)
+        Input(ids.OVERDUE_EXPORT_CSV, "n_clicks"),
         Input(ids.OVERDUE_EXPORT, "n_clicks"),
         State(ids.OVERDUE_TABS, "active_tab"),
+        State(ids.LANG, "data"),
         *filter_states,
         prevent_initial_call=True,
     )
-    def download_overdue(_clicks: Any, tab: Any, *filters: Any) -> dict[str, object]:
-        return export_overdue(request_context(), tab, filters)
+    def download_overdue(
+        _csv: Any, _xlsx: Any, tab: Any, lang: Any, *filters: Any
+    ) -> dict[str, object]:
+        fmt = "csv" if ctx.triggered_id == ids.OVERDUE_EXPORT_CSV else "xlsx"
+        return export_overdue(request_context(), tab, filters, fmt, lang)
 
     @app.callback(
         Output(ids.URL, "pathname", allow_duplicate=True),

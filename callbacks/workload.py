@@ -14,28 +14,33 @@ from dataclasses import dataclass
 from typing import Any
 
 from dash import Dash, Input, Output, State, ctx
-from dash.dcc.express import send_string
 from dash.exceptions import PreventUpdate
 
 from callbacks import inputs
 from callbacks.context import Context, request_context
-from callbacks.overdue import open_clicked_case
+from callbacks.overdue import download, open_clicked_case
 from callbacks.shared_reads import SHARED_SKEW, SharedReads
 from components import ids
-from components.export import cases_csv, export_filename, to_csv
+from components.export import (
+    case_table,
+    export_filename,
+    export_format,
+    workload_table,
+)
 from components.i18n import grid_locale, t
 from components.overdue import case_rows
 from components.workload import (
-    COUNT_COLUMNS,
     Drill,
     breadcrumb_bar,
     build_intake_figure,
     child,
     drill_search,
     grid_rows,
+    level_name_key,
     parse_drill,
     total_grid_row,
     workload_columns,
+    workload_count_headers,
 )
 from data import audit, case_lists, workload_counts
 from data.queries import CaseFilter
@@ -226,8 +231,12 @@ def drill_into(search: Any, cell: Any, rows: Any) -> str:
     return drill_search(child(drill, key))
 
 
-def export_workload(context: Context, search: Any, lang: Any) -> dict[str, object]:
-    """CSV of the current level (groups with their counts, or the officer's cases)."""
+def export_workload(
+    context: Context, search: Any, lang: Any, fmt: Any = "xlsx"
+) -> dict[str, object]:
+    """The current level (groups with their counts, or the officer's cases) as an Excel
+    workbook or CSV (`fmt`) in the page's language, audit-logged."""
+    fmt, lang = export_format(fmt), inputs.language(lang)
     view = load_view(context, search, lang)
     if view.level == "cases":
         with context.sessions() as session:
@@ -238,12 +247,14 @@ def export_workload(context: Context, search: Any, lang: Any) -> dict[str, objec
                 context.due_soon,
                 200_000,
             )
-        text = cases_csv(cases, context.tz)
+        table = case_table((c.as_dict() for c in cases), lang, context.tz)
     else:
-        text = to_csv(
+        table = workload_table(
             view.rows,
-            ("key", "name", *(("region",) if view.level == "districts" else ()), *COUNT_COLUMNS),
-            context.tz,
+            t(level_name_key(view.level), lang),
+            workload_count_headers(lang),
+            lang,
+            with_region=view.level == "districts",
         )
     with context.writer.begin() as session:
         audit.record(
@@ -251,14 +262,12 @@ def export_workload(context: Context, search: Any, lang: Any) -> dict[str, objec
             context.viewer.username,
             "export",
             f"ui:workload:{view.level}",
-            {"rows": len(view.rows), "drill": drill_search(view.drill)},
+            {"rows": len(view.rows), "drill": drill_search(view.drill), "format": fmt},
             context.now,
         )
-    # Dash's send_string (not annotated) returns the Download component's data dict.
-    download: dict[str, object] = send_string(
-        text, export_filename(f"workload-{view.level}", context.now, context.tz)
+    return download(
+        table, lang, fmt, export_filename(f"workload-{view.level}", context.now, context.tz, fmt)
     )
-    return download
 
 
 def register(app: Dash) -> None:
@@ -305,10 +314,12 @@ def register(app: Dash) -> None:
 
     @app.callback(
         Output(ids.WORKLOAD_DOWNLOAD, "data"),
+        Input(ids.WORKLOAD_EXPORT_CSV, "n_clicks"),
         Input(ids.WORKLOAD_EXPORT, "n_clicks"),
         State(ids.URL, "search"),
         State(ids.LANG, "data"),
         prevent_initial_call=True,
     )
-    def download_workload(_clicks: Any, search: Any, lang: Any) -> dict[str, object]:
-        return export_workload(request_context(), search, lang)
+    def download_workload(_csv: Any, _xlsx: Any, search: Any, lang: Any) -> dict[str, object]:
+        fmt = "csv" if ctx.triggered_id == ids.WORKLOAD_EXPORT_CSV else "xlsx"
+        return export_workload(request_context(), search, lang, fmt)

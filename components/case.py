@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,8 +14,17 @@ from dash.development.base_component import Component
 
 from components import ids
 from components.common import card, empty_state, loading, status_badge
+from components.formatting import deadline_text as last_day_text
 from components.formatting import local_datetime
-from components.i18n import district_name, duration_text, has, label, region_name, t
+from components.i18n import (
+    district_name,
+    duration_text,
+    has,
+    label,
+    number_text,
+    region_name,
+    t,
+)
 from data.case_lists import CaseSummary
 from data.case_record import CaseDetail, CaseEvent, FlagEntry
 
@@ -22,6 +32,7 @@ HIDDEN_FIELDS = frozenset(
     {"schema", "type", "event_id", "reg_no", "occurred_at", "actor", "summary"}
 )
 TIME_FIELDS = frozenset({"received_at", "decided_at"})
+NUMBER_FIELDS = frozenset({"lat", "lon"})
 CODED_FIELDS = {
     "category": "category",
     "kind": "kind",
@@ -38,8 +49,13 @@ def field_text(name: str, value: object, lang: str, tz: ZoneInfo) -> str:
     title = t(key, lang) if has(key) else name
     if name in TIME_FIELDS:
         try:
-            shown = local_datetime(str(value), tz)
+            shown = local_datetime(str(value), tz, lang)
         except ValueError:
+            shown = str(value)
+    elif name in NUMBER_FIELDS:
+        try:
+            shown = number_text(Decimal(str(value)), lang, exact=True)
+        except InvalidOperation:
             shown = str(value)
     elif name == "district":
         shown = district_name(str(value), lang)
@@ -59,7 +75,7 @@ def event_item(event: CaseEvent, lang: str, tz: ZoneInfo) -> dbc.ListGroupItem:
     ]
     head = [
         html.Span(
-            local_datetime(event.occurred_at, tz),
+            local_datetime(event.occurred_at, tz, lang),
             className="font-monospace text-body-secondary",
         ),
         dbc.Badge(label("event", event.type, lang), color="secondary"),
@@ -130,14 +146,14 @@ def flag_list(
                     "flag.cleared_by",
                     lang,
                     by=flag.cleared_by,
-                    at=local_datetime(flag.cleared_at, tz),
+                    at=local_datetime(flag.cleared_at, tz, lang),
                 ),
                 className="small text-body-secondary",
             )
         )
         head = [
             html.Span(
-                t("flag.by", lang, by=flag.by, at=local_datetime(flag.at, tz)),
+                t("flag.by", lang, by=flag.by, at=local_datetime(flag.at, tz, lang)),
                 className="fw-semibold",
             ),
             status,
@@ -166,8 +182,9 @@ def flag_list(
 
 
 def deadline_text(case: CaseSummary, lang: str, tz: ZoneInfo, now: datetime | None) -> str:
-    """The deadline in local time, with how long is left or how long it is overdue."""
-    shown = local_datetime(case.deadline, tz)
+    """The deadline as its last day ("до 24:00 03.11.2026"), with how long is left or how
+    long it is overdue."""
+    shown = last_day_text(case.deadline, tz, lang)
     if now is None or case.decision:
         return shown
     left = case.deadline - now
@@ -200,12 +217,13 @@ def case_body(
         [
             (t("col.district", lang), district_name(case.district, lang)),
             (t("col.region", lang), region_name(case.region, lang)),
-            (t("case.received_at", lang), local_datetime(case.received_at, tz)),
-            (t("case.registered_at", lang), local_datetime(case.registered_at, tz)),
+            (t("case.received_at", lang), local_datetime(case.received_at, tz, lang)),
+            (t("case.registered_at", lang), local_datetime(case.registered_at, tz, lang)),
             (t("case.deadline", lang), deadline_text(case, lang, tz, now)),
             (
                 t("case.decision", lang),
-                f"{label('decision', case.decision, lang)}, {local_datetime(case.decided_at, tz)}"
+                f"{label('decision', case.decision, lang)}, "
+                f"{local_datetime(case.decided_at, tz, lang)}"
                 if case.decision
                 else None,
             ),
@@ -245,8 +263,8 @@ def case_body(
                 [
                     html.Tr(
                         [
-                            html.Td(local_datetime(d.set_at, tz)),
-                            html.Td(local_datetime(d.deadline, tz)),
+                            html.Td(local_datetime(d.set_at, tz, lang)),
+                            html.Td(last_day_text(d.deadline, tz, lang)),
                             html.Td(str(d.period_days)),
                             html.Td(label("reason", d.reason, lang)),
                         ]

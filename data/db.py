@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
-BUSY_TIMEOUT_MS = 30_000
-WRITER_WAIT_S = 30.0
+BUSY_TIMEOUT_S = 30.0  # default: how long an SQLite connection waits for a busy store
 WRITER_POLL_S = 0.0005
+WRITERS_LOCK = 4171100  # PostgreSQL advisory lock keys: one ingest batch at a time ...
+SCHEMA_LOCK = 4171101  # ... and one migration at a time
 STATISTICS_MIN_ROWS = 10_000  # below this, every plan is fast
 
 
@@ -53,17 +54,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         return process
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL (readers never wait for the writer) and a busy timeout.
-    Writers use `writer_engine(engine)`, whose SQLite transactions BEGIN IMMEDIATE so that
-    concurrent writers queue instead of failing on a stale snapshot."""
+def make_engine(url: str, busy_timeout_s: float = BUSY_TIMEOUT_S) -> Engine:
+    """Create an engine; SQLite gets WAL (readers never wait for the writer) and a busy timeout
+    on every connection: a statement or a writer's BEGIN that finds the store locked by another
+    process waits up to `busy_timeout_s` seconds, then fails with "database is locked" (see
+    `store_busy`). Writers use `writer_engine(engine)`, whose SQLite transactions BEGIN
+    IMMEDIATE so that concurrent writers queue instead of failing on a stale snapshot."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False}, json_serializer=json_text
+            url,
+            connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
+            json_serializer=json_text,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, round(busy_timeout_s * 1000))
         return engine
     # values_plus_batch: UPDATE ... executemany in pages of 100 rows, not one round trip each
     return create_engine(
@@ -87,7 +92,7 @@ def json_text(value: object) -> str:
     return text
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below take control
@@ -96,14 +101,14 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA wal_autocheckpoint=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.close()
         refresh_statistics(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         if connection.get_execution_options().get("sqlite_immediate", False):
-            _begin_immediate(connection)
+            _begin_immediate(connection, busy_ms)
         else:
             connection.exec_driver_sql("BEGIN")
 
@@ -135,6 +140,7 @@ def refresh_statistics(dbapi_connection: sqlite3.Connection) -> bool:
     analysed_rows = max((int(str(stat).split()[0]) for (stat,) in stats), default=0)
     if len(stats) >= indexes and cases <= 2 * analysed_rows:
         return False  # every index has statistics, from a store at least half this size
+    busy_ms = dbapi_connection.execute("PRAGMA busy_timeout").fetchone()[0]
     dbapi_connection.execute("PRAGMA busy_timeout=0")
     try:
         dbapi_connection.execute("ANALYZE cases")
@@ -142,19 +148,21 @@ def refresh_statistics(dbapi_connection: sqlite3.Connection) -> bool:
     except sqlite3.OperationalError:
         return False  # a writer holds the lock: a later connection will do it
     finally:
-        dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        dbapi_connection.execute(f"PRAGMA busy_timeout={busy_ms}")
 
 
-def _begin_immediate(connection: Connection) -> None:
-    """BEGIN IMMEDIATE, retried every half millisecond while another writer holds the lock.
+def _begin_immediate(connection: Connection, busy_ms: int) -> None:
+    """BEGIN IMMEDIATE, retried every half millisecond while another writer holds the lock, for
+    at most `busy_ms` milliseconds (the engine's busy timeout) in all.
 
     SQLite's own busy handler sleeps 1, 2, 5, 10, ... 100 ms between tries, so a second ingest
     worker queued behind a 20 ms batch would idle for 30-50 ms each time; polling lets it start
-    as soon as the lock is free. After WRITER_WAIT_S the ordinary (busy_timeout) BEGIN decides.
+    as soon as the lock is free. Once the time is up, a last BEGIN (through SQLAlchemy, so that
+    its error is the usual OperationalError) succeeds or fails at once.
     """
     raw = connection.connection.dbapi_connection
     assert raw is not None
-    deadline = time.monotonic() + WRITER_WAIT_S
+    deadline = time.monotonic() + busy_ms / 1000
     raw.execute("PRAGMA busy_timeout=0")
     try:
         while time.monotonic() < deadline:
@@ -165,9 +173,9 @@ def _begin_immediate(connection: Connection) -> None:
                 if "locked" not in str(exc):
                     break  # not contention: let the statement below raise it the usual way
                 time.sleep(WRITER_POLL_S)
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
     finally:
-        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+        raw.execute(f"PRAGMA busy_timeout={busy_ms}")
 
 
 def writer_engine(engine: Engine) -> Engine:
@@ -183,7 +191,26 @@ def lock_writers(session: Session) -> None:
     """Serialise writers of the case store: one ingest batch applies at a time (PostgreSQL takes
     a transaction-level advisory lock; SQLite already holds its write lock from BEGIN IMMEDIATE)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(4171100)"))
+        session.execute(text(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK})"))
+
+
+def lock_schema(connection: Connection) -> None:
+    """Serialise migrations (and a look at the schema that waits for one in progress): on
+    PostgreSQL a transaction-level advisory lock; on SQLite the transaction must have begun
+    IMMEDIATE (`writer_engine`), which already holds the store's write lock."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})"))
+
+
+def store_busy(error: BaseException) -> bool:
+    """Whether `error` says the store was busy: SQLite's "database is locked" (another process
+    held the write lock longer than the busy timeout, or a read turned write found a newer
+    snapshot), raised as is or wrapped by SQLAlchemy."""
+    for cause in (error, getattr(error, "orig", None)):
+        if isinstance(cause, sqlite3.OperationalError):
+            name = getattr(cause, "sqlite_errorname", "")
+            return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(cause)
+    return False
 
 
 NUL_STAND_IN = "\u2400"  # ␀ SYMBOL FOR NULL

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from data import aggregates
 from data.db import lock_writers
 from data.models import Case, DeadLetter, DeadlineChangeRow, EventRow
 from rules.contract import ContractError, Event, RawFields, decode_fields, validate_event
@@ -227,6 +228,10 @@ def apply_batch(
         [_case_row(states[r], rules) for r in outcome.changed if r not in loaded],
         [(loaded[r], states[r]) for r in outcome.changed if r in loaded],
         changes,
+    )
+    # The open-case counters move with the rows, in this transaction (before: as loaded).
+    aggregates.apply_changes(
+        conn, [(loaded.get(r), states[r]) for r in outcome.changed], rules.region_of
     )
     _record_rejections(conn, outcome.rejected, now)
     return outcome

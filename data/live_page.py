@@ -11,35 +11,52 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data import status
+from data import aggregates, status
 from data.models import Case
 from data.queries import CaseFilter, count_if, every_status, scoped, visible_districts
 
 DAY = timedelta(days=1)
 
 
+def _counted(
+    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, group_by: str | None
+) -> dict[str | None, aggregates.OpenStatus] | None:
+    """The open cases' counts from the counters, or None where they cannot answer."""
+    if not aggregates.usable(session, flt):
+        return None
+    return aggregates.open_status(session, flt, now, due_soon, group_by)
+
+
 def status_counts(
-    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta
+    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, *, counted: bool = True
 ) -> dict[str, int]:
-    """Open (every undecided case), overdue and due-soon counts in one query."""
+    """Open (every undecided case), overdue and due-soon counts: sums over the open-case
+    counters (data.aggregates) where they can answer (`counted`), else one query over the open
+    cases."""
+    flt = every_status(flt)
+    counts = _counted(session, flt, now, due_soon, None) if counted else None
+    if counts is not None:
+        found = counts.get(None) or aggregates.OpenStatus()
+        return {"open": found.open, "overdue": found.overdue, "due_soon": found.due_soon}
     query = select(
         func.count(),
         count_if(status.overdue(now)),
         count_if(status.due_soon(now, due_soon)),
     )
-    query = scoped(
-        query.select_from(Case).where(status.undecided()), every_status(flt), now, due_soon
-    )
+    query = scoped(query.select_from(Case).where(status.undecided()), flt, now, due_soon)
     total, overdue, soon = session.execute(query).one()
     return {"open": int(total or 0), "overdue": int(overdue or 0), "due_soon": int(soon or 0)}
 
 
-def district_map_stats(
-    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta
-) -> list[dict[str, object]]:
-    """Per visible district: open, overdue, due_soon, overdue_share, received_24h (the map's
-    measures); two GROUP BY queries over open cases and the last day's registrations."""
+def open_by_district(
+    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, *, counted: bool = True
+) -> dict[str, tuple[int, int, int]]:
+    """(open, overdue, due soon) per district with open cases: from the counters where they
+    can answer (`counted`), else one GROUP BY over the open cases."""
     flt = every_status(flt)
+    counts = _counted(session, flt, now, due_soon, "district") if counted else None
+    if counts is not None:
+        return {str(d): (s.open, s.overdue, s.due_soon) for d, s in counts.items()}
     open_query = (
         select(
             Case.district,
@@ -50,10 +67,20 @@ def district_map_stats(
         .where(status.undecided())
         .group_by(Case.district)
     )
-    open_counts = {
+    return {
         d: (int(t), int(o), int(s))
         for d, t, o, s in session.execute(scoped(open_query, flt, now, due_soon))
     }
+
+
+def district_map_stats(
+    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, *, counted: bool = True
+) -> list[dict[str, object]]:
+    """Per visible district: open, overdue, due_soon, overdue_share, received_24h (the map's
+    measures): the open cases' counts (open_by_district) and one GROUP BY over the last day's
+    registrations."""
+    flt = every_status(flt)
+    open_counts = open_by_district(session, flt, now, due_soon, counted=counted)
     intake_query = (
         select(Case.district, func.count())
         .where(Case.registered_at > now - DAY, Case.registered_at <= now)

@@ -185,13 +185,16 @@ class User(Base):
     region: Mapped[str | None] = mapped_column(String(8))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     token_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set by an admin's forced reset: no page until the user has set a new password.
     must_change_password: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # Raised when every session of the user must end (disabled, password changed or reset): a
+    # session carries the value of its login and is void once they differ (migration 0005).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # The user's own idle timeout (a wall screen's account), instead of the console's.
+    idle_minutes: Mapped[int | None] = mapped_column(Integer)
 
 
 class AuditEntry(Base):
@@ -216,3 +219,87 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# --- counters of the open cases (data.aggregates; migration 0006) ------------------------------
+# Kept in the transaction of every write of a case; `unit` and `officer` hold "" for none (a
+# key column cannot be NULL), which the contract never sends as a value (empty means absent).
+
+
+class _OpenKey:
+    """The live page's and the overdue page's dimensions (their filters)."""
+
+    region: Mapped[str] = mapped_column(String(8), primary_key=True)
+    district: Mapped[str] = mapped_column(String(14), primary_key=True)
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    unit: Mapped[str] = mapped_column(FreeText(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class OpenCount(_OpenKey, Base):
+    """How many cases of a key are open (undecided), whatever their deadline."""
+
+    __tablename__ = "agg_open"
+
+
+class OpenByDeadline(_OpenKey, Base):
+    """How many cases of a key are open with this deadline (an instant: deadlines end a local
+    day, so a key has a row a day)."""
+
+    __tablename__ = "agg_open_deadline"
+
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+
+
+class _OfficerKey:
+    """The workload's dimensions (its drill-down: region, district, unit, officer)."""
+
+    region: Mapped[str] = mapped_column(String(8), primary_key=True)
+    district: Mapped[str] = mapped_column(String(14), primary_key=True)
+    unit: Mapped[str] = mapped_column(FreeText(64), primary_key=True)
+    officer: Mapped[str] = mapped_column(FreeText(64), primary_key=True)
+
+
+class WorkOpenCount(_OfficerKey, Base):
+    """How many cases of a workload key are open, whatever their deadline."""
+
+    __tablename__ = "agg_work_open"
+
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class WorkOpenByDeadline(_OfficerKey, Base):
+    """How many cases of a workload key are open with this deadline."""
+
+    __tablename__ = "agg_work_deadline"
+
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class OpenByReceived(_OfficerKey, Base):
+    """How many cases of a workload key are open, received on this local day (in the
+    counters' zone)."""
+
+    __tablename__ = "agg_open_received"
+
+    received_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class DailyFlow(_OfficerKey, Base):
+    """Per workload key and local day (in the counters' zone): cases registered that day
+    (`late`: of them registered late) and cases whose standing decision is of that day."""
+
+    __tablename__ = "agg_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    registered: Mapped[int] = mapped_column(Integer)
+    late: Mapped[int] = mapped_column(Integer)
+    decided: Mapped[int] = mapped_column(Integer)
+
+
+# The prosecutor's-flag filter's index (migration 0006): the counters leave that filter to an
+# exact count over the few flagged cases.
+Index("ix_cases_flagged", Case.flagged, Case.decision, Case.deadline)

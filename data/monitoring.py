@@ -1,5 +1,5 @@
 """Store-side figures for `/healthz` and `/metrics`: events and dead letters stored, the last
-ingest time, and open/overdue/due-soon counts per region (one GROUP BY over undecided cases)."""
+ingest time, and open/overdue/due-soon counts per region (from the open-case counters)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
-from data import status
+from data import aggregates, status
 from data.models import Case, DeadLetter, EventRow
+from data.queries import CaseFilter
 
 
 @dataclass(frozen=True)
@@ -37,23 +38,35 @@ def last_ingest_at(session: Session) -> datetime | None:
 
 
 def store_figures(session: Session, now: datetime, due_soon: timedelta) -> StoreFigures:
-    """Counts of stored events and dead letters and per-region case status counts at `now`."""
+    """Counts of stored events and dead letters and per-region case status counts at `now`
+    (from the open-case counters where valid, else one GROUP BY over the open cases)."""
     count = func.count()
-    by_region = session.execute(
-        select(
-            Case.region,
-            count,
-            func.sum(case((status.overdue(now), 1), else_=0)),
-            func.sum(case((status.due_soon(now, due_soon), 1), else_=0)),
-        )
-        .where(status.undecided())
-        .group_by(Case.region)
-    ).all()
+    found = (
+        aggregates.open_status(session, CaseFilter(), now, due_soon, "region")
+        if aggregates.usable(session, CaseFilter())
+        else None
+    )
+    if found is not None:
+        by_region = [(str(r), s.open, s.overdue, s.due_soon) for r, s in found.items()]
+    else:
+        by_region = [
+            (r, int(n), int(o or 0), int(s or 0))
+            for r, n, o, s in session.execute(
+                select(
+                    Case.region,
+                    count,
+                    func.sum(case((status.overdue(now), 1), else_=0)),
+                    func.sum(case((status.due_soon(now, due_soon), 1), else_=0)),
+                )
+                .where(status.undecided())
+                .group_by(Case.region)
+            )
+        ]
     return StoreFigures(
         events=int(session.scalar(select(count).select_from(EventRow)) or 0),
         dead_letters=int(session.scalar(select(count).select_from(DeadLetter)) or 0),
         last_ingest_at=last_ingest_at(session),
-        open_by_region={r: int(n) for r, n, _, _ in by_region},
-        overdue_by_region={r: int(o or 0) for r, _, o, _ in by_region},
-        due_soon_by_region={r: int(s or 0) for r, _, _, s in by_region},
+        open_by_region={r: n for r, n, _, _ in by_region},
+        overdue_by_region={r: o for r, _, o, _ in by_region},
+        due_soon_by_region={r: s for r, _, _, s in by_region},
     )

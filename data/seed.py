@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
+from data import aggregates
 from data.db import json_text
 from data.intake import STATE_COLUMNS, deadline_change_row
 from data.models import Case, DeadlineChangeRow, EventRow
@@ -85,11 +86,13 @@ def seed_cases(
     rule_set: str = "kg-default",
     chunk: int = CHUNK,
     progress: Callable[[int, int], None] | None = None,
+    open_share: float = 0.0,
 ) -> SeedReport:
     """Write `count` cases received over the last `count / per_day` days (up to `now`), with
     their events and deadline history unless `events` is False. Existing cases are kept (the
     new numbers follow theirs). `tz` is the zone local days are counted in (the console's
-    default zone if None)."""
+    default zone if None). `open_share`: the share of cases left without a decision whatever
+    their deadline (a backlog), beside those the distributions leave open."""
     if count < 0:
         raise ValueError("the number of cases cannot be negative")
     if per_day <= 0:
@@ -100,12 +103,16 @@ def seed_cases(
         existing = int(conn.scalar(select(func.count()).select_from(_cases)) or 0)
     # The same seed on the same store gives the same cases; on a fuller store, other ones.
     rng = random.Random(None if seed is None else f"{seed}:{existing}")
-    maker = _CaseMaker(rng, now, tz or zone(DEFAULT_TZ), rule_set, first_number=existing + 1)
+    maker = _CaseMaker(
+        rng, now, tz or zone(DEFAULT_TZ), rule_set, first_number=existing + 1, open_share=open_share
+    )
     days = max(count / per_day, 1 / 24)
     written = [0, 0, 0]
     open_cases = overdue = 0
     with engine.begin() as conn:
         rebuild = _drop_secondary_indexes(conn) if existing == 0 else []
+        # Written around the counters: the reads scan until they are rebuilt at the end.
+        aggregates.mark_invalid(conn)
     try:
         batch: list[_Seeded] = []
         for item in maker.cases(count, days):
@@ -128,6 +135,7 @@ def seed_cases(
         with engine.begin() as conn:
             for statement in rebuild:
                 conn.exec_driver_sql(statement)
+    aggregates.rebuild_store(engine, maker.tz)
     if engine.dialect.name == "postgresql":
         # What autovacuum does shortly after a bulk load (insert-triggered, PostgreSQL >= 13):
         # statistics, and the visibility map that lets covering indexes answer on their own.
@@ -242,12 +250,44 @@ def _drop_secondary_indexes(conn: Connection) -> list[str]:
     return [definition for _, definition in found]
 
 
+def case_events(
+    count: int,
+    *,
+    seed: int,
+    now: datetime,
+    first_number: int,
+    per_day: float = 2000.0,
+    tz: ZoneInfo | None = None,
+    rule_set: str = "kg-default",
+    open_share: float = 0.0,
+) -> Iterator[list[dict[str, str]]]:
+    """The same cases as seed_cases draws, as the stream entries a registry would send: each
+    case's events (contract fields), in receipt order of the cases; numbers from
+    `first_number` on (above those of a store seeded with fewer cases)."""
+    maker = _CaseMaker(
+        random.Random(f"{seed}:events"),
+        now.astimezone(UTC),
+        tz or zone(DEFAULT_TZ),
+        rule_set,
+        first_number=first_number,
+        open_share=open_share,
+    )
+    for item in maker.cases(count, max(count / per_day, 1 / 24)):
+        yield [event["fields"] for event in item.events]
+
+
 class _CaseMaker:
     """Draws cases' events and applies them through rules.lifecycle, as ingest would (pure
     Python, about 40 µs a case with its events)."""
 
     def __init__(
-        self, rng: random.Random, now: datetime, tz: ZoneInfo, rule_set: str, first_number: int
+        self,
+        rng: random.Random,
+        now: datetime,
+        tz: ZoneInfo,
+        rule_set: str,
+        first_number: int,
+        open_share: float = 0.0,
     ) -> None:
         self.rng, self.now, self.tz = rng, now, tz
         self.rules = get_rule_set(rule_set)
@@ -268,6 +308,7 @@ class _CaseMaker:
         }
         self.numbers: dict[tuple[str, int], int] = {}
         self.first_number = first_number
+        self.open_share = open_share
 
     # -- receipt instants -------------------------------------------------------------------
 
@@ -388,6 +429,8 @@ class _CaseMaker:
             state, change = apply_event(state, event, self.tz, self.rules)
             item.change(event, change)
             deadline = state.deadline
+        if self.open_share and rng.random() < self.open_share:
+            return item.done(state)  # left in the backlog
         if deadline > t + timedelta(hours=1) and rng.random() >= LATE_DECISION_SHARE:
             decided = _second(t + (deadline - t) * rng.betavariate(2, 1.5))
         else:

@@ -1,7 +1,12 @@
-"""Console users: accounts, password checks with lockout, and per-user API tokens.
+"""Console users: accounts, password checks, the epoch that ends their sessions, and per-user
+API tokens.
 
 Passwords are hashed with scrypt (werkzeug); API tokens are random 256-bit secrets of which only
-the sha256 is stored (they are high-entropy, so a fast hash suffices and allows lookup).
+the sha256 is stored (they are high-entropy, so a fast hash suffices and allows lookup). Failed
+logins are not counted here but in Redis, by account and address (data.login_throttle): a count
+on the account let anyone lock any named account. Sessions live in Redis (data.sessions); each
+carries the user's `session_epoch` of its login, which disabling the user or a new password
+raises, so that every older session is void whatever Redis still holds.
 """
 
 from __future__ import annotations
@@ -10,8 +15,9 @@ import functools
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib import resources
 
 from sqlalchemy import select, update
@@ -24,8 +30,7 @@ from rules.access import ROLES, Viewer
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MAX_PASSWORD_LENGTH = passwords.MAX_LENGTH
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
+MAX_IDLE_MINUTES = 7 * 24 * 60  # a user's own idle timeout: a week at most
 # Refusals of a password change beyond the rule's (rules.passwords.REFUSALS).
 WRONG_CURRENT = "wrong_current"
 SAME_AS_BEFORE = "same_as_before"
@@ -44,10 +49,11 @@ class UserInfo:
     role: str
     region: str | None
     disabled: bool
-    locked_until: datetime | None
     has_token: bool
     created_at: datetime
     must_change_password: bool = False
+    session_epoch: int = 0  # a session of another epoch is void
+    idle_minutes: int | None = None  # the user's own idle timeout, None: the console's
 
     @property
     def viewer(self) -> Viewer:
@@ -61,10 +67,11 @@ def _info(user: User) -> UserInfo:
         role=user.role,
         region=user.region,
         disabled=bool(user.disabled),
-        locked_until=user.locked_until,
         has_token=user.token_hash is not None,
         created_at=user.created_at,
         must_change_password=bool(user.must_change_password),
+        session_epoch=user.session_epoch or 0,
+        idle_minutes=user.idle_minutes,
     )
 
 
@@ -109,8 +116,10 @@ def add_user(
     *,
     now: datetime | None = None,
     enforce_strength: bool = True,
+    idle_minutes: int | None = None,
 ) -> UserInfo:
-    """Create a user; ValueError for a bad name, role, region, weak password or a taken name."""
+    """Create a user; ValueError for a bad name, role, region, weak password, idle timeout or a
+    taken name."""
     if not USERNAME_RE.fullmatch(username):
         raise ValueError(
             "username: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
@@ -121,6 +130,7 @@ def add_user(
         known = ", ".join(session.scalars(select(RegionRow.code).order_by(RegionRow.code)))
         raise ValueError(f"unknown region {region!r}; known: {known}")
     _check_password(password, username, enforce_strength)
+    _check_idle(idle_minutes)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValueError(f"user {username!r} already exists")
     user = User(
@@ -129,9 +139,10 @@ def add_user(
         role=role,
         region=region,
         disabled=False,
-        failed_logins=0,
         created_at=now or datetime.now(UTC),
         must_change_password=False,
+        session_epoch=0,
+        idle_minutes=idle_minutes,
     )
     session.add(user)
     session.flush()
@@ -160,26 +171,63 @@ def _require(session: Session, username: str) -> User:
     return user
 
 
+def _end_sessions(session: Session, user: User) -> None:
+    """Void every session of `user` (they carry the old epoch), in the caller's transaction."""
+    # Raised in SQL, so that two concurrent raises both count.
+    session.execute(
+        update(User).where(User.id == user.id).values(session_epoch=User.session_epoch + 1)
+    )
+    session.refresh(user)
+
+
 def set_disabled(session: Session, username: str, disabled: bool) -> UserInfo:
-    """Disable (or enable) a user; disabling also revokes the API token, enabling unlocks."""
+    """Disable (or enable) a user; disabling also revokes the API token and ends every session
+    (enabling again revives none)."""
     user = _require(session, username)
     user.disabled = disabled
     if disabled:
         user.token_hash = None
-    else:
-        user.failed_logins, user.locked_until = 0, None
+        _end_sessions(session, user)
     return _info(user)
 
 
+def _check_idle(minutes: int | None) -> None:
+    if minutes is not None and not 1 <= minutes <= MAX_IDLE_MINUTES:
+        raise ValueError(f"idle minutes must be 1 to {MAX_IDLE_MINUTES} (a week)")
+
+
+def set_idle_minutes(session: Session, username: str, minutes: int | None) -> UserInfo:
+    """Give the user an idle timeout of their own (a wall screen's account), or with None the
+    console's again; sessions opened from then on use it. ValueError outside 1..a week."""
+    _check_idle(minutes)
+    user = _require(session, username)
+    user.idle_minutes = minutes
+    return _info(user)
+
+
+def session_epochs(session: Session, user_ids: Iterable[int]) -> dict[int, int]:
+    """The session epoch of each of `user_ids` that exists and is enabled (a disabled or
+    deleted user is absent: none of their sessions is valid)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(User.id, User.session_epoch).where(User.id.in_(ids), User.disabled.is_(False))
+    )
+    return {user_id: epoch or 0 for user_id, epoch in rows}
+
+
 def set_password(session: Session, username: str, password: str) -> UserInfo:
-    """Give the user a new password (the rule applies) and lift a forced reset. The API token is
-    kept: it is a separate secret, revoked by `issue_token` or disabling the user."""
+    """Give the user a new password (the rule applies), lift a forced reset and end every
+    session of the user (whoever changed it opens a new one). The API token is kept: it is a
+    separate secret, revoked by `issue_token` or disabling the user."""
     user = _require(session, username)
     _check_password(password, username, enforce_strength=True)
     if check_password_hash(user.password_hash, password):
         raise PasswordRefused(SAME_AS_BEFORE)
     user.password_hash = generate_password_hash(password, method=_HASH_METHOD)
     user.must_change_password = False
+    _end_sessions(session, user)
     return _info(user)
 
 
@@ -193,33 +241,26 @@ def change_password(session: Session, username: str, current: str, new: str) -> 
 
 
 def force_reset(session: Session, username: str) -> UserInfo:
-    """Make the user set a new password at their next login before anything else."""
+    """Make the user set a new password at their next login before anything else; their open
+    sessions end (the account is believed compromised)."""
     user = _require(session, username)
     user.must_change_password = True
+    _end_sessions(session, user)
     return _info(user)
 
 
 @dataclass(frozen=True)
 class LoginOutcome:
-    """`user` when the login succeeded; otherwise why not ("unknown", "disabled", "locked",
+    """`user` when the login succeeded; otherwise why not ("unknown", "disabled",
     "bad_password"), which is for the audit log and never shown to the person logging in."""
 
     user: UserInfo | None
     reason: str
 
 
-def authenticate(
-    session: Session,
-    username: str,
-    password: str,
-    *,
-    now: datetime | None = None,
-    max_failures: int = MAX_FAILED_LOGINS,
-    lockout: timedelta = LOCKOUT,
-) -> LoginOutcome:
-    """Check a password; after `max_failures` wrong ones in a row the account is locked for
-    `lockout` (no password is even checked while locked). Runs in the caller's transaction."""
-    now = now or datetime.now(UTC)
+def authenticate(session: Session, username: str, password: str) -> LoginOutcome:
+    """Check a password (an unknown user costs one scrypt too). Counting failures is the
+    caller's (data.login_throttle), by account and address."""
     user = (
         session.scalar(select(User).where(User.username == username))
         if USERNAME_RE.fullmatch(username)
@@ -228,26 +269,10 @@ def authenticate(
     if user is None or len(password) > MAX_PASSWORD_LENGTH:
         check_password_hash(_DUMMY_HASH, password[:MAX_PASSWORD_LENGTH])
         return LoginOutcome(None, "unknown" if user is None else "bad_password")
-    if user.locked_until is not None and user.locked_until > now:
-        check_password_hash(_DUMMY_HASH, password)
-        return LoginOutcome(None, "locked")
     if not check_password_hash(user.password_hash, password):
-        failures = (user.failed_logins or 0) + 1
-        if failures >= max_failures:
-            session.execute(
-                update(User)
-                .where(User.id == user.id)
-                .values(failed_logins=0, locked_until=now + lockout)
-            )
-        else:
-            session.execute(
-                update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-            )
         return LoginOutcome(None, "bad_password")
     if user.disabled:
         return LoginOutcome(None, "disabled")
-    if user.failed_logins or user.locked_until is not None:
-        user.failed_logins, user.locked_until = 0, None
     return LoginOutcome(_info(user), "ok")
 
 

@@ -1,11 +1,12 @@
 """The workload page's counts: per region, district, unit or officer (open, overdue, due soon,
 aging of open cases, intake and decisions over 24 h / 7 d / 30 d, late registrations) and the
-daily intake-vs-decisions series. All counting is done by the database (GROUP BY and conditional
-sums over indexed columns), so the page stays cheap on a store of a million cases."""
+daily intake-vs-decisions series. The open cases' figures are sums over the open-case counters
+(data.aggregates), whatever the backlog; the month's intake and decisions are GROUP BYs over the
+registration and decision indexes (a month's rows, whatever the store's size)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, case, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from data import status
+from data import aggregates, status
 from data.models import Case
 from data.queries import UNASSIGNED, CaseFilter, count_if, every_status, scoped, visible_districts
 from data.reference import load_geography
@@ -86,27 +87,16 @@ def received_days_ago(
     return and_(condition, Case.received_at >= end_of_local_day(today - high * DAY, tz))
 
 
-def workload_rows(
+def _scan_open(
     session: Session,
     flt: CaseFilter,
     now: datetime,
     due_soon: timedelta,
-    group_by: str = "district",
-    *,
+    column: InstrumentedAttribute[Any],
     tz: ZoneInfo,
-) -> dict[str, WorkloadRow]:
-    """Workload per group: open/overdue/due soon, aging of open cases (local calendar days in
-    `tz` since received, as deadlines count them), intake and decisions over 24 h / 7 d / 30 d,
-    late registrations in 30 d. Three GROUP BY queries (open cases; registrations of the last
-    30 days; decisions of the last 30 days)."""
-    column = _group_column(group_by)
-    flt = every_status(flt)
-    rows: dict[str, WorkloadRow] = {}
-
-    def row(key: str | None) -> WorkloadRow:
-        key = UNASSIGNED if key is None else key
-        return rows.setdefault(key, WorkloadRow(key))
-
+    row: Callable[[str | None], WorkloadRow],
+) -> None:
+    """The open cases' figures of workload_rows by scanning the open cases (one GROUP BY)."""
     age_columns = [count_if(received_days_ago(low, high, now, tz)) for _, low, high in AGE_BUCKETS]
     open_query = (
         select(
@@ -125,6 +115,114 @@ def workload_rows(
         for (name, _, _), value in zip(AGE_BUCKETS, ages, strict=True):
             setattr(target, name, int(value))
 
+
+def workload_rows(
+    session: Session,
+    flt: CaseFilter,
+    now: datetime,
+    due_soon: timedelta,
+    group_by: str = "district",
+    *,
+    tz: ZoneInfo,
+    counted: bool = True,
+) -> dict[str, WorkloadRow]:
+    """Workload per group: open/overdue/due soon, aging of open cases (local calendar days in
+    `tz` since received, as deadlines count them), intake and decisions over 24 h / 7 d / 30 d,
+    late registrations in 30 d. The open cases' figures from the counters (data.aggregates)
+    where they can answer (`counted`, valid, kept in `tz`), else by one GROUP BY over the open
+    cases; then two GROUP BY queries over the registrations and the decisions of the last 30
+    days (a month's intake, whatever the backlog)."""
+    column = _group_column(group_by)
+    flt = every_status(flt)
+    rows: dict[str, WorkloadRow] = {}
+
+    def row(key: str | None) -> WorkloadRow:
+        key = UNASSIGNED if key is None else key
+        return rows.setdefault(key, WorkloadRow(key))
+
+    statuses = (
+        aggregates.open_status(session, flt, now, due_soon, group_by)
+        if counted and aggregates.workload_usable(session, flt, tz)
+        else None
+    )
+    if statuses is not None:
+        ages = aggregates.aging(session, flt, now, tz, group_by)
+        for key, found in statuses.items():
+            target = row(key)
+            target.open, target.overdue, target.due_soon = found.open, found.overdue, found.due_soon
+            *buckets, recent = ages.get(key, [0, 0, 0, 0])
+            target.age_0_3, target.age_3_10, target.age_10_30 = buckets
+            target.age_30_plus = found.open - recent
+        _counted_flows(session, flt, now, due_soon, group_by, tz, row)
+    else:
+        _scan_open(session, flt, now, due_soon, column, tz, row)
+        _scan_flows(session, flt, now, due_soon, column, row)
+    return rows
+
+
+WINDOWS = (("24h", 1), ("7d", 7), ("30d", 30))  # the intake and decision windows, in days
+
+
+def _counted_flows(
+    session: Session,
+    flt: CaseFilter,
+    now: datetime,
+    due_soon: timedelta,
+    group_by: str,
+    tz: ZoneInfo,
+    row: Callable[[str | None], WorkloadRow],
+) -> None:
+    """Registrations and decisions in the windows (now - span, now]: the whole local days
+    inside each from the daily counters, the two partial days at its ends (the window's first
+    day, from now - span on, and today up to now) counted exactly over the cases' indexes."""
+    column = _group_column(group_by)
+    today = local_date(now, tz)
+    start_today = end_of_local_day(today - DAY, tz)
+    firsts = [local_date(now - days * DAY, tz) for _, days in WINDOWS]
+    whole = aggregates.daily_flows(session, flt, group_by, [d + DAY for d in firsts], today)
+    for key, sums in whole.items():
+        if not any(sums):
+            continue  # rows of the span that all came back to zero
+        target = row(key)
+        for index, (name, _) in enumerate(WINDOWS):
+            registered, late, decided = sums[3 * index : 3 * index + 3]
+            setattr(target, f"received_{name}", registered)
+            setattr(target, f"decided_{name}", decided)
+            if name == "30d":
+                target.late_30d = late
+    for moment, measure in ((Case.registered_at, "received"), (Case.decided_at, "decided")):
+        pieces: list[tuple[ColumnElement[bool], tuple[str, ...]]] = []
+        today_piece: list[str] = []
+        for (name, days), first in zip(WINDOWS, firsts, strict=True):
+            low = moment > now - days * DAY
+            if first < today:
+                pieces.append((and_(low, moment < end_of_local_day(first, tz)), (name,)))
+                today_piece.append(name)
+            else:  # a window within today (a day of 25 hours): all of it exact
+                pieces.append((and_(low, moment <= now), (name,)))
+        if today_piece:
+            pieces.append((and_(moment >= start_today, moment <= now), tuple(today_piece)))
+        for condition, names in pieces:
+            query = select(column, func.count(), count_if(Case.late_registration.is_(True)))
+            query = query.where(condition).group_by(column)
+            for key, n, late in session.execute(scoped(query, flt, now, due_soon)):
+                target = row(key)
+                for name in names:
+                    field = f"{measure}_{name}"
+                    setattr(target, field, getattr(target, field) + int(n))
+                    if measure == "received" and name == "30d":
+                        target.late_30d += int(late)
+
+
+def _scan_flows(
+    session: Session,
+    flt: CaseFilter,
+    now: datetime,
+    due_soon: timedelta,
+    column: InstrumentedAttribute[Any],
+    row: Callable[[str | None], WorkloadRow],
+) -> None:
+    """Registrations and decisions of the last 30 days by scanning them (two GROUP BYs)."""
     month = now - 30 * DAY
     intake_query = (
         select(
@@ -158,22 +256,33 @@ def workload_rows(
     for key, d30, d7, d1 in session.execute(scoped(decided_query, flt, now, due_soon)):
         target = row(key)
         target.decided_30d, target.decided_7d, target.decided_24h = int(d30), int(d7), int(d1)
-    return rows
 
 
 def district_workload(
-    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, *, tz: ZoneInfo
+    session: Session,
+    flt: CaseFilter,
+    now: datetime,
+    due_soon: timedelta,
+    *,
+    tz: ZoneInfo,
+    counted: bool = True,
 ) -> list[WorkloadRow]:
     """One row per visible district (zero rows included), in SOATE order."""
-    found = workload_rows(session, flt, now, due_soon, "district", tz=tz)
+    found = workload_rows(session, flt, now, due_soon, "district", tz=tz, counted=counted)
     return [found.get(soate, WorkloadRow(soate)) for soate in visible_districts(flt)]
 
 
 def region_workload(
-    session: Session, flt: CaseFilter, now: datetime, due_soon: timedelta, *, tz: ZoneInfo
+    session: Session,
+    flt: CaseFilter,
+    now: datetime,
+    due_soon: timedelta,
+    *,
+    tz: ZoneInfo,
+    counted: bool = True,
 ) -> list[WorkloadRow]:
     """One row per visible region (zero rows included)."""
-    found = workload_rows(session, flt, now, due_soon, "region", tz=tz)
+    found = workload_rows(session, flt, now, due_soon, "region", tz=tz, counted=counted)
     regions = sorted({load_geography().districts[s].region for s in visible_districts(flt)})
     return [found.get(code, WorkloadRow(code)) for code in regions]
 
@@ -237,11 +346,19 @@ def intake_vs_decisions(
     due_soon: timedelta,
     tz: ZoneInfo,
     days: int = 30,
+    *,
+    counted: bool = True,
 ) -> list[dict[str, object]]:
-    """Registrations and decisions per local day over the last `days` days (today included)."""
+    """Registrations and decisions per local day over the last `days` days (today included):
+    from the daily counters where they can answer (`counted`), else by scanning them."""
     bounds = local_days(now, tz, days)
-    intake = _daily(session, Case.registered_at, flt, now, due_soon, bounds)
-    decided = _daily(session, Case.decided_at, flt, now, due_soon, bounds)
+    if counted and aggregates.workload_usable(session, every_status(flt), tz):
+        found = aggregates.daily_series(session, flt, bounds[0][0], bounds[-1][0])
+        intake = [found.get(day, (0, 0))[0] for day, _, _ in bounds]
+        decided = [found.get(day, (0, 0))[1] for day, _, _ in bounds]
+    else:
+        intake = _daily(session, Case.registered_at, flt, now, due_soon, bounds)
+        decided = _daily(session, Case.decided_at, flt, now, due_soon, bounds)
     return [
         {"day": day.isoformat(), "intake": i, "decided": d}
         for (day, _, _), i, d in zip(bounds, intake, decided, strict=True)

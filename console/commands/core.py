@@ -1,8 +1,9 @@
-"""Core commands: config, db upgrade, ingest, simulate, export, demo."""
+"""Core commands: config, db upgrade|status, ingest, simulate, export, demo."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import logging
@@ -12,16 +13,19 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from components.export import write_csv
+from components.export import case_table, write_csv, write_xlsx
+from components.i18n import DEFAULT_LANG, LANGUAGES
 from console.config import load_settings
 from console.runtime import Services, ingest_worker, stop_on_signals, store_services
 from data import audit, streams
-from data.case_lists import EXPORT_FIELDS, iter_case_summaries
+from data.case_lists import iter_case_summaries
 from data.queries import STATUSES, CaseFilter
 from data.reference import load_geography
+from data.schema import SchemaNotCurrent, schema_status, upgrade
 from data.simulator import Simulator
 from rules.clock import local_iso
 
@@ -32,8 +36,14 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p = sub.add_parser("config", help="print the effective settings (secrets masked)")
     p.set_defaults(handler=cmd_config)
 
-    p = sub.add_parser("db", help="database schema")
-    p.add_argument("action", choices=["upgrade"], help="apply all migrations")
+    p = sub.add_parser("db", help="the store's schema")
+    p.add_argument(
+        "action",
+        choices=["upgrade", "status"],
+        help="upgrade: apply the migrations this kup-console brings (the only command that "
+        "changes a schema, besides the demo); status: the store's revision against this "
+        "kup-console's (non-zero exit if they differ)",
+    )
     p.set_defaults(handler=cmd_db)
 
     p = sub.add_parser("ingest", help="run an ingest worker (a consumer in the group)")
@@ -56,7 +66,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--duration", type=float, help="stop after this many seconds of live events")
     p.set_defaults(handler=cmd_simulate)
 
-    p = sub.add_parser("export", help="export cases (JSON lines or CSV) to standard output")
+    p = sub.add_parser(
+        "export",
+        help="export cases: JSON lines (codes, for programs), or an Excel workbook or CSV for "
+        "Excel in the words of --lang",
+    )
     p.add_argument(
         "--status",
         choices=STATUSES,
@@ -65,7 +79,13 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     p.add_argument("--district", help="SOATE code")
     p.add_argument("--region", help="ISO 3166-2 code, e.g. KG-C")
-    p.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    p.add_argument("--format", choices=["jsonl", "xlsx", "csv"], default="jsonl")
+    p.add_argument(
+        "--output", metavar="FILE", help="write to FILE (needed for xlsx; default: standard output)"
+    )
+    p.add_argument(
+        "--lang", choices=LANGUAGES, default=DEFAULT_LANG, help="language of xlsx and csv"
+    )
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("demo", help="embedded Redis + SQLite, simulated history and live events")
@@ -84,9 +104,24 @@ def cmd_config(_: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_db(_: argparse.Namespace) -> int:
-    services = store_services()
-    print(f"schema up to date on {services.settings.masked()['database_url']}")
+def cmd_db(args: argparse.Namespace) -> int:
+    services = Services.from_env()
+    where = services.settings.masked()["database_url"]
+    if args.action == "status":
+        status = schema_status(services.engine)
+        print(
+            f"{where}: schema revision {status.current or 'none'}, this kup-console's {status.head}"
+        )
+        if not status.is_current:
+            raise SchemaNotCurrent(status)
+        return 0
+    before = upgrade(services.engine)
+    if before.is_current:
+        print(f"schema already at revision {before.head} on {where}")
+    elif before.current is None:
+        print(f"schema created at revision {before.head} on {where}")
+    else:
+        print(f"schema migrated from revision {before.current} to {before.head} on {where}")
     return 0
 
 
@@ -143,21 +178,20 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.format == "xlsx" and not args.output:
+        raise ValueError("--format xlsx writes a file: give it with --output FILE")
     services = store_services()
     settings = services.settings
     tz = settings.zone
     flt = CaseFilter(status=args.status, district=args.district, region=args.region)
     now = datetime.now(UTC)
     due_soon = settings.due_soon
-    exported = 0
-    with services.sessions() as session:
-        rows = (case.as_dict() for case in iter_case_summaries(session, flt, now, due_soon))
-        if args.format == "csv":
-            exported = write_csv(sys.stdout, rows, EXPORT_FIELDS, tz)
-        else:
-            for row in rows:
-                exported += 1
-                sys.stdout.write(json.dumps(_exportable(row, tz), ensure_ascii=False) + "\n")
+    try:
+        with services.sessions() as session:
+            rows = (case.as_dict() for case in iter_case_summaries(session, flt, now, due_soon))
+            exported = _write_export(args, rows, tz)
+    except OSError as exc:
+        raise ValueError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     with services.writer.begin() as session:
         audit.record(
             session,
@@ -173,6 +207,25 @@ def cmd_export(args: argparse.Namespace) -> int:
             },
         )
     return 0
+
+
+def _write_export(args: argparse.Namespace, rows: Iterator[dict[str, object]], tz: ZoneInfo) -> int:
+    """Write the rows in the export's format to --output or standard output; how many."""
+    if args.format == "xlsx":
+        return write_xlsx(args.output, case_table(rows, args.lang, tz), args.lang)
+    with contextlib.ExitStack() as stack:
+        out = (
+            stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))
+            if args.output
+            else sys.stdout
+        )
+        if args.format == "csv":
+            return write_csv(out, case_table(rows, args.lang, tz), args.lang)
+        exported = 0
+        for row in rows:
+            exported += 1
+            out.write(json.dumps(_exportable(row, tz), ensure_ascii=False) + "\n")
+        return exported
 
 
 def _exportable(row: dict[str, object], tz: ZoneInfo) -> dict[str, object]:

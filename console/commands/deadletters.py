@@ -67,7 +67,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
     client = streams.connect(services.redis_url)
     try:
         results = retry_dead_letters(
-            services.sessions,
+            services.writer,  # BEGIN IMMEDIATE: each re-drive reads, then writes
             client,
             services.settings.streams,
             None if args.all else args.ids,

@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from console.runtime import store_services
+from data.db import writer_engine
 from data.seed import seed_cases
 
 
@@ -36,7 +37,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     services = store_services()
     settings = services.settings
     report = seed_cases(
-        services.engine,
+        writer_engine(services.engine),  # its transactions read, then write: BEGIN IMMEDIATE
         args.cases,
         seed=args.seed,
         per_day=args.per_day,

@@ -1,44 +1,122 @@
-"""JSON API `/api/v1` (session login or `Authorization: Bearer <token>`).
+"""JSON API `/api/v1` (session login or `Authorization: Bearer <token>`), described by the
+OpenAPI document it serves at `/api/v1/openapi.json` (console/web/openapi.py builds it from the
+declarations below: the parameters a view parses the request with are the ones the document
+shows).
 
 Every read is scoped to the caller's region in SQL; a case outside it is answered like a case
 that does not exist (404). Timestamps are ISO 8601 to the second in KUP_TZ with its offset, as
-in the exports. Errors are `{"error": "..."}` with 400 (bad parameter or body), 401, 403, 404
-or 409.
+in the exports. Errors are `{"error": "..."}` with 400 (bad parameter or body), 401, 403, 404,
+405 (a method the path does not serve, with `Allow`) or 413.
 """
 
 from __future__ import annotations
 
-import re
+import logging
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, ServiceUnavailable
 
 from console.runtime import Services
 from console.web.auth import current_viewer, wants_json
+from console.web.openapi import (
+    Boolean,
+    Choice,
+    Inline,
+    Integer,
+    ParameterError,
+    Reply,
+    Text,
+    document,
+    operation,
+    parse_body,
+    parse_query,
+)
 from console.web.state import web_state
 from data import audit, case_record, flags, workload_counts
-from data.case_lists import case_summaries
+from data.case_lists import CaseSummary, case_summaries
 from data.queries import STATUSES, CaseFilter
 from data.reference import load_geography
 from rules.clock import local_iso
 from rules.contract import CATEGORIES, KINDS
 
+log = logging.getLogger("kup.web.api")
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-CASE_PARAMS = ("status", "district", "region", "category", "kind", "flagged", "limit", "offset")
-REG_NO_RE = re.compile(r"[A-Z0-9-]{6,32}")
-_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
+MAX_FLAG_ID = 2**31 - 1  # the largest id PostgreSQL's integer column holds
+INFO = {
+    "title": "KUP console API",
+    "version": "1",
+    "description": "The live operations console's JSON API: district workload, case lists and "
+    "case records (scoped to the caller's region), and prosecutors' flags. Authenticate with a "
+    "bearer token (`kup-console user token NAME`) or a browser session (whose state-changing "
+    "requests carry the CSRF header). Timestamps are ISO 8601 with the console's UTC offset.",
+}
 
 
-class BadRequest(ValueError):
-    """A parameter or body the API refuses, with a message naming it."""
+def _regions() -> tuple[str, ...]:
+    return tuple(load_geography().regions)
+
+
+def _districts() -> tuple[str, ...]:
+    return tuple(load_geography().districts)
+
+
+REGION = Choice(name="region", description="Only this region (ISO 3166-2 code)", values=_regions)
+CASE_QUERY = (
+    Choice(
+        name="status",
+        description="Cases of this status at the time of the request (`all`: every case)",
+        values=lambda: STATUSES,
+        default="all",
+    ),
+    Choice(name="district", description="Only this district (its code)", values=_districts),
+    REGION,
+    Choice(name="category", description="Only this category", values=lambda: CATEGORIES),
+    Choice(name="kind", description="Only this kind", values=lambda: KINDS),
+    Boolean(name="flagged", description="Only flagged (true) or unflagged (false) cases"),
+    Integer(
+        name="limit",
+        description="At most this many cases (a `Link: rel=next` header when there may be more)",
+        low=1,
+        high=MAX_LIMIT,
+        default=DEFAULT_LIMIT,
+    ),
+    Integer(name="offset", description="Skip this many cases", low=0, high=10**9, default=0),
+)
+CASE_PARAMS = tuple(p.name for p in CASE_QUERY)
+REG_NO = Text(
+    name="reg_no",
+    where="path",
+    description="The case's registration number",
+    patterns=((r"^[A-Z0-9-]{6,32}$", "6-32 capital letters, digits or '-'"),),
+)
+FLAG_ID = Integer(
+    name="flag_id", where="path", description="The flag's id", low=1, high=MAX_FLAG_ID
+)
+FLAG_BODY = (
+    Text(
+        name="comment",
+        description="Why the case is flagged",
+        required=True,
+        max_length=flags.MAX_COMMENT_LENGTH,
+        patterns=(
+            # Not only white space, in both regex dialects' sense (ECMA's \s lacks U+001C-001F
+            # and U+0085, which Python's has and str.strip removes; Python's lacks U+FEFF).
+            (r"[^\s\u001c-\u001f\u0085\ufeff]", "must not be empty"),
+            (r"^[^\u0000]*$", "must not contain a NUL character"),
+        ),
+    ),
+)
 
 
 class RequestJSONProvider(DefaultJSONProvider):
@@ -74,97 +152,87 @@ def error(message: str, status: int) -> tuple[Response, int]:
     return jsonify(error=message), status
 
 
-@bp.errorhandler(BadRequest)
-def _bad_request(exc: BadRequest) -> tuple[Response, int]:
+@bp.errorhandler(ParameterError)
+def _bad_request(exc: ParameterError) -> tuple[Response, int]:
     return error(str(exc), 400)
 
 
-def _choice(args: Mapping[str, str], name: str, allowed: Any) -> str | None:
-    value = args.get(name)
-    if value is None or value == "":
-        return None
-    if value not in allowed:
-        shown = ", ".join(allowed) if len(allowed) <= 20 else f"{len(allowed)} known codes"
-        raise BadRequest(f"{name}: {value[:40]!r} is not one of {shown}")
-    return value
+@dataclass(frozen=True)
+class DistrictLoad:
+    """A district's workload: open (every undecided case), overdue, due soon, and cases
+    received (registered) and decided in the last 24 hours."""
 
-
-def _integer(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    value = args.get(name)
-    if value is None or value == "":
-        return default
-    if not value.isascii() or not value.isdigit() or len(value) > 9:
-        raise BadRequest(f"{name} must be a whole number")
-    number = int(value)
-    if not low <= number <= high:
-        raise BadRequest(f"{name} must be between {low} and {high}")
-    return number
-
-
-def _flag_param(args: Mapping[str, str]) -> bool | None:
-    value = args.get("flagged")
-    if value is None or value == "":
-        return None
-    if value.lower() in _TRUE:
-        return True
-    if value.lower() in _FALSE:
-        return False
-    raise BadRequest("flagged must be true or false")
-
-
-def _check_known(args: Mapping[str, str], known: tuple[str, ...]) -> None:
-    unknown = sorted(set(args) - set(known))
-    if unknown:
-        raise BadRequest(f"unknown parameter {unknown[0][:40]!r}; known: {', '.join(known)}")
+    district: str
+    region: str
+    open: int
+    overdue: int
+    due_soon: int
+    received_24h: int
+    decided_24h: int
 
 
 @bp.get("/workload")
+@operation(
+    summary="Workload by district",
+    query=(REGION,),
+    ok=Reply(200, "Every district the caller may see, zeros included", list[DistrictLoad]),
+    errors={400: "a bad or unknown parameter"},
+)
 def workload() -> tuple[Response, int]:
     """Per district the reader may see: open (every undecided case), overdue, due soon, and
     cases received (registered) and decided in the last 24 hours."""
-    args = request.args
-    _check_known(args, ("region",))
+    query = parse_query(request.args, (REGION,))
     geo = load_geography()
-    region = _choice(args, "region", tuple(geo.regions))
     state, viewer = web_state(), current_viewer()
-    flt = CaseFilter(region=region, scope_region=viewer.region)
+    flt = CaseFilter(region=query["region"], scope_region=viewer.region)
     with state.sessions() as s:
         rows = workload_counts.district_workload(s, flt, state.now(), state.due_soon, tz=state.tz)
     return _json(
         [
-            {
-                "district": r.key,
-                "region": geo.districts[r.key].region,
-                "open": r.open,
-                "overdue": r.overdue,
-                "due_soon": r.due_soon,
-                "received_24h": r.received_24h,
-                "decided_24h": r.decided_24h,
-            }
+            asdict(
+                DistrictLoad(
+                    district=r.key,
+                    region=geo.districts[r.key].region,
+                    open=r.open,
+                    overdue=r.overdue,
+                    due_soon=r.due_soon,
+                    received_24h=r.received_24h,
+                    decided_24h=r.decided_24h,
+                )
+            )
             for r in rows
         ]
     )
 
 
 @bp.get("/cases")
+@operation(
+    summary="Case summaries",
+    query=CASE_QUERY,
+    ok=Reply(
+        200,
+        "The cases, most urgent deadline first",
+        list[CaseSummary],
+        headers={"Link": 'The next page, `</api/v1/cases?...>; rel="next"`, when this one is full'},
+    ),
+    errors={400: "a bad or unknown parameter"},
+)
 def cases() -> tuple[Response, int]:
     """Case summaries (the export's fields), most urgent deadline first, paginated with
     `limit` (1-1000, default 100) and `offset`; the read is audited as an export."""
     args = request.args
-    _check_known(args, CASE_PARAMS)
-    geo = load_geography()
+    query = parse_query(args, CASE_QUERY)
     state, viewer = web_state(), current_viewer()
     flt = CaseFilter(
-        status=_choice(args, "status", STATUSES) or "all",
-        district=_choice(args, "district", tuple(geo.districts)),
-        region=_choice(args, "region", tuple(geo.regions)),
-        category=_choice(args, "category", CATEGORIES),
-        kind=_choice(args, "kind", KINDS),
-        flagged=_flag_param(args),
+        status=query["status"],
+        district=query["district"],
+        region=query["region"],
+        category=query["category"],
+        kind=query["kind"],
+        flagged=query["flagged"],
         scope_region=viewer.region,
     )
-    limit = _integer(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = _integer(args, "offset", 0, 0, 10**9)
+    limit, offset = query["limit"], query["offset"]
     with state.sessions() as s:
         rows = case_summaries(s, flt, state.now(), state.due_soon, limit=limit, offset=offset)
     with state.writer.begin() as s:
@@ -182,16 +250,18 @@ def cases() -> tuple[Response, int]:
     return response, status
 
 
-def _reg_no(reg_no: str) -> str:
-    if not REG_NO_RE.fullmatch(reg_no):
-        raise BadRequest("reg_no: 6-32 capital letters, digits or '-'")
-    return reg_no
-
-
 @bp.get("/cases/<reg_no>")
+@operation(
+    summary="One case",
+    path=(REG_NO,),
+    ok=Reply(
+        200, "The case, its events, deadlines and flags", Inline(case_record.CaseDetail, "case")
+    ),
+    errors={400: "a malformed registration number", 404: "no such case in the caller's scope"},
+)
 def case(reg_no: str) -> tuple[Response, int]:
     """One case with its events (in order), deadline history and flags; the view is audited."""
-    reg_no = _reg_no(reg_no)
+    reg_no = REG_NO.parse(reg_no)
     state, viewer = web_state(), current_viewer()
     with state.sessions() as s:
         detail = case_record.case_detail(s, reg_no, viewer.region, state.now(), state.due_soon)
@@ -202,17 +272,31 @@ def case(reg_no: str) -> tuple[Response, int]:
     return _json(detail.as_dict())
 
 
-def _flag_json(flag: flags.FlagInfo) -> dict[str, object]:
-    return {
-        "id": flag.id,
-        "reg_no": flag.reg_no,
-        "comment": flag.comment,
-        "by": flag.created_by,
-        "at": flag.created_at,
-        "cleared_by": flag.cleared_by,
-        "cleared_at": flag.cleared_at,
-        "active": flag.active,
-    }
+@dataclass(frozen=True)
+class FlagView:
+    """A prosecutor's flag on a case, active until cleared."""
+
+    id: int
+    reg_no: str
+    comment: str
+    by: str
+    at: datetime
+    cleared_by: str | None
+    cleared_at: datetime | None
+    active: bool
+
+    @classmethod
+    def of(cls, flag: flags.FlagInfo) -> FlagView:
+        return cls(
+            id=flag.id,
+            reg_no=flag.reg_no,
+            comment=flag.comment,
+            by=flag.created_by,
+            at=flag.created_at,
+            cleared_by=flag.cleared_by,
+            cleared_at=flag.cleared_at,
+            active=flag.active,
+        )
 
 
 def _flag_service(state: Services) -> flags.FlagService:
@@ -221,48 +305,148 @@ def _flag_service(state: Services) -> flags.FlagService:
     return flags.FlagService(state.writer, client, state.settings.streams)
 
 
+FLAGGERS_ONLY = "a role that may not flag (only prosecutors and admins do)"
+
+
 @bp.post("/cases/<reg_no>/flags")
+@operation(
+    summary="Flag a case",
+    path=(REG_NO,),
+    body=FLAG_BODY,
+    ok=Reply(201, "The new flag", FlagView),
+    errors={
+        400: 'a malformed registration number, or a body that is not {"comment": ...} '
+        "with a non-empty comment",
+        403: FLAGGERS_ONLY,
+        404: "no such case in the caller's scope",
+    },
+    tag="flags",
+    extra={
+        "links": {
+            "clear": {
+                "operationId": "api_clear_flag",
+                "parameters": {"reg_no": "$request.path.reg_no", "flag_id": "$response.body#/id"},
+                "description": "Clear the flag just set",
+            }
+        }
+    },
+)
 def add_flag(reg_no: str) -> tuple[Response, int]:
     """Flag a case: `{"comment": "..."}`; prosecutors and admins only (403 for others)."""
-    reg_no = _reg_no(reg_no)
+    reg_no = REG_NO.parse(reg_no)
     viewer = current_viewer()
     if not viewer.can_flag:
         return error("only prosecutors and admins may flag cases", 403)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or set(body) - {"comment"}:
-        raise BadRequest('send a JSON object {"comment": "..."}')
-    state = web_state()
+    body = parse_body(request.get_json(silent=True), FLAG_BODY)
     try:
-        change = _flag_service(state).set(viewer, reg_no, body.get("comment"))
+        change = _flag_service(web_state()).set(viewer, reg_no, body["comment"])
     except LookupError:
         return error(f"no case {reg_no}", 404)
     except ValueError as exc:
-        raise BadRequest(str(exc)) from None
-    return _json(_flag_json(change.flag), 201)
+        raise ParameterError(str(exc)) from None
+    return _json(asdict(FlagView.of(change.flag)), 201)
 
 
-@bp.delete("/cases/<reg_no>/flags/<int:flag_id>")
-def clear_flag(reg_no: str, flag_id: int) -> tuple[Response, int]:
+@bp.delete("/cases/<reg_no>/flags/<flag_id>")
+@operation(
+    summary="Clear a flag",
+    path=(REG_NO, FLAG_ID),
+    ok=Reply(200, "The cleared flag", FlagView),
+    errors={
+        400: "a malformed registration number or flag id",
+        403: FLAGGERS_ONLY,
+        404: "no such active flag on a case in the caller's scope",
+    },
+    tag="flags",
+)
+def clear_flag(reg_no: str, flag_id: str) -> tuple[Response, int]:
     """Clear an active flag; prosecutors and admins only. Answers the cleared flag."""
-    reg_no = _reg_no(reg_no)
+    reg_no, number = REG_NO.parse(reg_no), FLAG_ID.parse(flag_id)
     viewer = current_viewer()
     if not viewer.can_flag:
         return error("only prosecutors and admins may clear flags", 403)
     try:
-        change = _flag_service(web_state()).clear(viewer, reg_no, flag_id)
+        change = _flag_service(web_state()).clear(viewer, reg_no, number)
     except LookupError as exc:
         return error(str(exc), 404)
-    return _json(_flag_json(change.flag))
+    return _json(asdict(FlagView.of(change.flag)))
 
 
-@bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.get("/openapi.json")
+@operation(
+    summary="This document",
+    ok=Reply(200, "The OpenAPI 3.1 document of the API", {"type": "object"}),
+    tag="meta",
+)
+def openapi() -> Response:
+    """The OpenAPI document of the console's JSON API, generated from the routes that serve it;
+    any logged-in account may read it."""
+    return jsonify(document(current_app, INFO))
+
+
+API_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+CATCH_ALL = "api.unknown"
+
+
+def _served_methods() -> list[str]:
+    """The methods the API serves at this request's path (not counting its catch-all route),
+    as `Allow` lists them; none for a path it does not serve."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    served = []
+    for method in API_METHODS:
+        try:
+            endpoint, _ = adapter.match(request.path, method=method)
+        except HTTPException:
+            continue
+        if endpoint != CATCH_ALL:
+            served.append(method)
+    if not served:
+        return []
+    return [*served, "HEAD", "OPTIONS"] if "GET" in served else [*served, "OPTIONS"]
+
+
+@bp.route("/<path:_rest>", methods=list(API_METHODS))
 def unknown(_rest: str) -> tuple[Response, int]:
-    """Unknown API paths answer JSON 404 (not the Dash page behind the catch-all route)."""
+    """Unknown API paths answer JSON 404 (not the Dash page behind the catch-all route); a path
+    the API serves with other methods answers 405 with `Allow`."""
+    served = _served_methods()
+    if served:
+        raise MethodNotAllowed(valid_methods=served)
     return error("no such API endpoint", 404)
 
 
-def api_http_error(exc: HTTPException) -> tuple[Response, int] | HTTPException:
-    """JSON bodies for HTTP errors (405, 413, ...) of the JSON routes: the API's and Dash's."""
+@bp.after_request
+def _allow(response: Response) -> Response:
+    """OPTIONS lists the methods of the path (Flask's own answer would count the catch-all's)."""
+    if request.method == "OPTIONS":
+        served = _served_methods()
+        if served:
+            response.headers["Allow"] = ", ".join(served)
+    return response
+
+
+STORE_DOWN = "the database did not answer; try again later"
+STORE_ERRORS = (OperationalError, PoolTimeout)  # the database down, unreachable or overloaded
+
+
+def store_unavailable(exc: Exception) -> tuple[Response, int] | HTTPException:
+    """503 for a request the database could not answer (a token, a session or the data could
+    not be read): JSON on the JSON routes; one WARNING line, no traceback."""
+    log.warning(
+        "%s %s: database unavailable (%s)", request.method, request.path, type(exc).__name__
+    )
     if wants_json():
-        return error(exc.description or exc.name, exc.code or 500)
-    return exc
+        return error(STORE_DOWN, 503)
+    return ServiceUnavailable(STORE_DOWN)
+
+
+def api_http_error(exc: HTTPException) -> tuple[Response, int] | HTTPException:
+    """JSON bodies for HTTP errors (405, 413, ...) of the JSON routes: the API's and Dash's,
+    with the error's own headers (a 405's `Allow`)."""
+    if not wants_json():
+        return exc
+    response, status = error(exc.description or exc.name, exc.code or 500)
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response, status

@@ -21,12 +21,11 @@ from flask import Flask
 from flask_babel import Babel
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException, NotFound
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from callbacks.context import CONTEXT_PROVIDER
 from console.config import Settings
 from console.runtime import Services
-from console.web import api, auth, observability, push, security
+from console.web import api, auth, observability, push, security, sessions
 from console.web.callback_guard import init_callback_guard
 from console.web.pages import Pages, callback_context, default_pages
 from console.web.state import EXTENSION_KEY
@@ -38,7 +37,6 @@ STATIC_DIR = WEB_DIR / "static"
 BOOTSTRAP_CSS = "/static/vendor/bootstrap-5.3.6.min.css"
 ASSETS_DIR = ROOT / "components" / "assets"  # the pages' own CSS and JS (Dash assets)
 MIN_SECRET_LENGTH = 16
-SESSION_LIFETIME = timedelta(hours=12)
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 
@@ -57,7 +55,7 @@ class WebApp(NamedTuple):
 
 def secret_key(settings: Settings) -> str:
     """KUP_SECRET_KEY; required (16+ characters) outside demo and test mode, where a missing
-    one is replaced by a throwaway key (sessions then end with the process)."""
+    one is replaced by a throwaway key (CSRF tokens then end with the process)."""
     if settings.secret_key:
         if len(settings.secret_key) < MIN_SECRET_LENGTH and not (settings.demo or settings.testing):
             raise ConfigurationError(
@@ -67,15 +65,32 @@ def secret_key(settings: Settings) -> str:
     if settings.demo or settings.testing:
         return secrets.token_urlsafe(32)
     raise ConfigurationError(
-        "KUP_SECRET_KEY is not set: the web console signs sessions with it. Set it to a long "
-        "random value (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`) "
+        "KUP_SECRET_KEY is not set: the web console signs its CSRF tokens with it. Set it to a "
+        "long random value (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`) "
         "and keep it the same across restarts and web processes."
+    )
+
+
+def _session_times(settings: Settings) -> tuple[timedelta, timedelta]:
+    """The sessions' idle timeout and absolute lifetime; ConfigurationError unless positive."""
+    if not (settings.session_idle_minutes > 0 and settings.session_max_hours > 0):
+        raise ConfigurationError(
+            "KUP_SESSION_IDLE_MINUTES and KUP_SESSION_MAX_HOURS must be greater than 0"
+        )
+    return timedelta(minutes=settings.session_idle_minutes), timedelta(
+        hours=settings.session_max_hours
     )
 
 
 def flask_config(settings: Settings) -> dict[str, Any]:
     """Flask's config (its extensions' included) for `settings`: the one place where a
-    setting becomes a Flask config value. Raises ConfigurationError for an unusable key."""
+    setting becomes a Flask config value. Raises ConfigurationError for an unusable key,
+    session time or proxy."""
+    idle, lifetime = _session_times(settings)
+    try:
+        proxies = security.proxy_networks(settings.trusted_proxies)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
     return {
         "SECRET_KEY": secret_key(settings),
         "TESTING": settings.testing,
@@ -84,7 +99,9 @@ def flask_config(settings: Settings) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": settings.https,
-        "PERMANENT_SESSION_LIFETIME": SESSION_LIFETIME,
+        "PERMANENT_SESSION_LIFETIME": lifetime,  # a session's absolute end (sessions.py)
+        sessions.IDLE_CONFIG: idle,
+        "KUP_TRUSTED_PROXIES": proxies,  # read by security.TrustedProxies
         "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
         "JSON_SORT_KEYS": False,
         "BABEL_DEFAULT_LOCALE": auth.DEFAULT_LANGUAGE,
@@ -120,10 +137,10 @@ def create_app(
     )
     server.config.from_mapping(config)
     server.json = api.RequestJSONProvider(server)  # too deep a JSON body: 400, not 500
-    if settings.https:  # behind a TLS-terminating proxy: trust its X-Forwarded-Proto/For
-        # Flask documents wrapping `wsgi_app` in middleware, but types it as a method, which
-        # mypy will not let be assigned.
-        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    # X-Forwarded-* believed from the trusted proxies only. Flask documents wrapping
+    # `wsgi_app` in middleware, but types it as a method, which mypy will not let be assigned.
+    server.wsgi_app = security.TrustedProxies(server.wsgi_app, config["KUP_TRUSTED_PROXIES"])  # type: ignore[method-assign]
+    server.session_interface = sessions.RedisSessionInterface(sessions.session_store(services))
 
     socketio = SocketIO()
     services.socketio = socketio
@@ -175,11 +192,13 @@ def create_app(
 
     server.register_blueprint(api.bp)
     server.register_blueprint(observability.bp)
-    for endpoint in ("obs.healthz", "obs.metrics"):  # probes may speak plain HTTP
+    for endpoint in observability.PROBE_ENDPOINTS:  # probes may speak plain HTTP
         server.view_functions[endpoint] = security.plain_http_allowed(
             server.view_functions[endpoint]
         )
     server.register_error_handler(HTTPException, api.api_http_error)
+    for store_error in api.STORE_ERRORS:  # the database down: 503, not a 500 and a traceback
+        server.register_error_handler(store_error, api.store_unavailable)
     # Dash raises DependencyException for a file it does not serve: a 404, not a 500.
     server.register_error_handler(DependencyException, lambda _: NotFound().get_response())
 

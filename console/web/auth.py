@@ -1,12 +1,20 @@
-"""Who is asking: Flask-Login sessions from the `/login` form, per-user bearer tokens for the API,
-the gate that requires one of them for every page, Dash callback and API route, login
-throttling, and `current_viewer()` for the callbacks."""
+"""Who is asking: Flask-Login sessions from the `/login` form (kept in Redis: sessions.py),
+per-user bearer tokens for the API, the gate that requires one of them for every page, Dash
+callback and API route, login throttling, and `current_viewer()` for the callbacks.
+
+Logins are throttled twice, both in Redis (shared by every web process): per client address
+over all accounts (Flask-Limiter, `KUP_LOGIN_RATE`), and per (account, address) with growing
+delays plus a console-wide cap against spraying (data.login_throttle). The client address is
+the direct peer's unless it is a trusted proxy (security.TrustedProxies).
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import urlsplit
 
+import redis
 from flask import (
     Blueprint,
     Flask,
@@ -15,6 +23,7 @@ from flask import (
     current_app,
     g,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -25,19 +34,28 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import TooManyRequests, Unauthorized
+from werkzeug.exceptions import Forbidden, TooManyRequests, Unauthorized
 from werkzeug.wrappers import Response as BaseResponse
 
 from components.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, t
 from console.web.security import CSRF_COOKIE, check_csrf
-from console.web.state import web_state
+from console.web.sessions import (
+    EPOCH_KEY,
+    end_session,
+    end_user_sessions,
+    forget_login,
+    login_throttle,
+    renew_session,
+)
+from console.web.state import EXTENSION_KEY, web_state
 from data import audit, users
+from data.login_throttle import LoginThrottle, Refusal
 from rules import passwords
 from rules.access import Viewer
 
 log = logging.getLogger("kup.web.auth")
 DEFAULT_LANGUAGE = DEFAULT_LANG
-# Reachable without logging in: the login form, language choice, health and metrics, and the
+# Reachable without logging in: the login form, language choice, the health word, and the
 # static files the login page and Dash's renderer load (no case data in any of them). Only these
 # exact endpoints: any other path (`/_favicon.icoX`, `/_dash-component-suites/x`, which Dash's
 # catch-all page would serve) asks for a login like every protected path. Dash names its routes'
@@ -50,16 +68,18 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.login",
         "auth.set_language",
         "obs.healthz",
-        "obs.metrics",
         "_dash_assets.static",
         DASH_FAVICON,
         DASH_COMPONENT_SUITES,
     }
 )
-JSON_PREFIXES = ("/api/", "/_dash-", "/_reload-hash")
+JSON_PREFIXES = ("/api/", "/_dash-", "/_reload-hash", "/healthz/", "/metrics")
 # What a session whose password an admin reset may still reach before setting a new one.
 RESET_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.set_language"})
+# All an account that sees no cases (rules.access Viewer.sees_cases: a monitor) may reach.
+NO_CASE_ENDPOINTS = frozenset({"obs.health_detail", "obs.metrics", "api.openapi", *RESET_ENDPOINTS})
 PASSWORD_PATH = "/account/password"
+THROTTLE_KEY = "kup.login_throttle"  # the app's LoginThrottle, in `server.extensions`
 bp = Blueprint("auth", __name__)
 
 
@@ -86,11 +106,14 @@ def current_viewer() -> Viewer:
 
 
 def _load_session_user(user_id: str) -> LoginUser | None:
-    if not user_id.isdigit():
-        return None
-    with web_state().sessions() as s:
-        info = users.get_user(s, int(user_id))
-    if info is None:
+    """The session's user, if enabled and the session is of the user's current epoch (not
+    ended by disabling the user or a new password)."""
+    info = None
+    if user_id.isdigit():
+        with web_state().sessions() as s:
+            info = users.get_user(s, int(user_id))
+    if info is None or session.get(EPOCH_KEY) != info.session_epoch:
+        forget_login()
         return None
     g.kup_auth = "session"
     return LoginUser(info)
@@ -140,12 +163,19 @@ def init_auth(server: Flask, csrf: CSRFProtect) -> Limiter:
     manager.user_loader(_load_session_user)
     manager.request_loader(_load_token_user)
     manager.init_app(server)
+    services = server.extensions[EXTENSION_KEY]
+    server.extensions[THROTTLE_KEY] = login_throttle(services)
     limiter = Limiter(
         get_remote_address,
         app=server,
-        storage_uri="memory://",
+        # Counts in Redis, shared by every web process (memory:// counted per process).
+        storage_uri=_limiter_storage(services.redis_url),
+        storage_options={"protocol": 2, "socket_timeout": 5, "socket_connect_timeout": 5},
+        key_prefix=f"{services.settings.stream}:login-rate",
         default_limits=[],
-        headers_enabled=True,
+        # (its headers would put the window's reset in every answer's Retry-After, 200s too,
+        # over the login throttle's own)
+        headers_enabled=False,
     )
     server.register_blueprint(bp)
     # The limit applies through the wrapper, so it replaces this app's view of /login.
@@ -170,12 +200,30 @@ def init_auth(server: Flask, csrf: CSRFProtect) -> Limiter:
             if wants_json():
                 return jsonify(error="password change required", change_password=PASSWORD_PATH), 403
             return redirect(url_for("auth.change_password"))
+        if not current_viewer().sees_cases and request.endpoint not in NO_CASE_ENDPOINTS:
+            raise Forbidden("this account sees no cases: health detail and metrics only")
         check_csrf(csrf)
         return None
 
     server.register_error_handler(CSRFError, _csrf_refused)
     server.register_error_handler(TooManyRequests, _throttled)
+    server.register_error_handler(redis.RedisError, _sessions_unavailable)
     return limiter
+
+
+def _limiter_storage(redis_url: str) -> str:
+    """The `limits` storage URI of a Redis URL (a socket's is spelled redis+unix://)."""
+    return "redis+" + redis_url if redis_url.startswith("unix://") else redis_url
+
+
+def _throttle() -> LoginThrottle:
+    throttle: LoginThrottle = current_app.extensions[THROTTLE_KEY]
+    return throttle
+
+
+def _client_address() -> str:
+    """The client's address: the peer's, or a trusted proxy's X-Forwarded-For."""
+    return request.remote_addr or ""
 
 
 def _must_change_password() -> bool:
@@ -190,6 +238,8 @@ def _requested_path() -> str:
 
 def _csrf_refused(error: CSRFError) -> tuple[Response | str, int]:
     if request.endpoint == "auth.login":
+        if _sessions_down():  # the form's token was never kept: not the form's fault
+            return _login_page(error="unavailable", status=503)
         return _login_page(error="expired", status=400)
     return jsonify(error=f"CSRF check failed: {error.description}"), 400
 
@@ -200,6 +250,30 @@ def _throttled(error: TooManyRequests) -> tuple[Response | str, int]:
     if request.endpoint == "auth.change_password" and current_user.is_authenticated:
         return _password_page(error="login.throttled", status=429)
     return jsonify(error="too many requests"), 429
+
+
+def _waiting(page: tuple[str, int], refusal: Refusal) -> Response:
+    """A page refusing an attempt that the login throttle makes wait, with Retry-After."""
+    response = make_response(page)
+    response.headers["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
+def _sessions_down() -> bool:
+    """Whether Redis (sessions, login throttle) cannot be reached."""
+    try:
+        _throttle().client.ping()
+    except (redis.RedisError, OSError):
+        return True
+    return False
+
+
+def _sessions_unavailable(error: redis.RedisError) -> tuple[Response | str, int]:
+    """Redis (sessions, login throttle) unreachable: 503, never a traceback."""
+    log.warning("sessions unavailable (%s) for %s", type(error).__name__, request.endpoint)
+    if request.endpoint == "auth.login":
+        return _login_page(error="unavailable", status=503)
+    return jsonify(error="sessions unavailable; try again in a minute"), 503
 
 
 def _page(template: str, **context: object) -> str:
@@ -230,30 +304,48 @@ def login() -> BaseResponse | tuple[str, int]:
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(next_url)
+        if _sessions_down():  # a form that could not be sent back: say so at once
+            return _login_page(error="unavailable", status=503, next_url=next_url)
         return _login_page(next_url=next_url)
     # A NUL cannot be in any user name, and PostgreSQL refuses it in a query: shown as ␀.
     username = request.form.get("username", "")[:200].strip().replace("\x00", "\u2400")
     password = request.form.get("password", "")
     if not username or not password:
         return _login_page(error="missing", status=400)
-    state = web_state()
-    with state.writer.begin() as s:
+    address, throttle = _client_address(), _throttle()
+    # Waiting is for every name alike, accounts or not: it tells nobody which exist.
+    refusal = throttle.check(username, address, time.time())
+    if refusal is not None:
+        with web_state().writer.begin() as s:
+            audit.record(
+                s,
+                username,
+                "login_failed",
+                "session",
+                {"reason": "throttled", "by": refusal.reason, "ip": address},
+            )
+        log.info("login throttled (%s)", refusal.reason)
+        return _waiting(_login_page(error="throttled", status=429), refusal)
+    with web_state().writer.begin() as s:
         outcome = users.authenticate(s, username, password)
         audit.record(
             s,
             username,
             "login" if outcome.user else "login_failed",
             "session",
-            {"reason": outcome.reason, "ip": request.remote_addr or ""},
+            {"reason": outcome.reason, "ip": address},
         )
     if outcome.user is None:
+        throttle.failed(username, address, time.time())  # delays run from the answer
         log.info("login refused (%s)", outcome.reason)
         return _login_page(error="refused", status=401)
+    throttle.succeeded(username, address)
     language = session.get("lang")
-    session.clear()  # a fresh session (and CSRF token) at every login: no session fixation
+    session.clear()  # a fresh session (and CSRF token) at every login
+    renew_session(outcome.user.idle_minutes)  # a new id: no session fixation
     if language:
         session["lang"] = language
-    session.permanent = True  # expires PERMANENT_SESSION_LIFETIME after the last request
+    session[EPOCH_KEY] = outcome.user.session_epoch
     login_user(LoginUser(outcome.user))
     g.kup_auth = "session"
     if outcome.user.must_change_password:
@@ -264,10 +356,12 @@ def login() -> BaseResponse | tuple[str, int]:
 @bp.route("/logout", methods=["GET", "POST"])
 def logout() -> BaseResponse | str:
     """GET asks for confirmation (a form, so that no link elsewhere can log you out); POST
-    logs out."""
+    logs out: the session ends in Redis, for every copy of its cookie, and its sockets are
+    disconnected (sessions.SocketGuard)."""
     if request.method == "GET":
         return _page("logout.html")
     viewer = current_viewer()
+    end_session()
     with web_state().writer.begin() as s:
         audit.record(s, viewer.username, "logout", "session", {})
     logout_user()
@@ -314,9 +408,11 @@ def _password_page(
 
 
 @bp.route(PASSWORD_PATH, methods=["GET", "POST"])
-def change_password() -> tuple[str, int]:
+def change_password() -> tuple[str, int] | Response:
     """The logged-in user changes their own password: the current one, and the new one twice.
-    Written to the audit log; the user's API token keeps working (a separate secret)."""
+    Written to the audit log; the user's other sessions end (this one gets a new id); the API
+    token keeps working (a separate secret). Wrong current passwords count in the login
+    throttle like wrong logins."""
     if request.method == "GET":
         return _password_page()
     current = request.form.get("current", "")
@@ -326,6 +422,11 @@ def change_password() -> tuple[str, int]:
     if new != request.form.get("repeat"):
         return _password_page(error="password.mismatch", status=400)
     info: users.UserInfo = current_user.info
+    address, throttle = _client_address(), _throttle()
+    refusal = throttle.check(info.username, address, time.time())
+    if refusal is not None:
+        log.info("password change throttled (%s)", refusal.reason)
+        return _waiting(_password_page(error="login.throttled", status=429), refusal)
     try:
         with web_state().writer.begin() as s:
             changed = users.change_password(s, info.username, current, new)
@@ -334,10 +435,15 @@ def change_password() -> tuple[str, int]:
                 info.username,
                 "password_change",
                 info.username,
-                {"forced": info.must_change_password, "ip": request.remote_addr or ""},
+                {"forced": info.must_change_password, "ip": address},
             )
     except users.PasswordRefused as refused:
+        if refused.code == users.WRONG_CURRENT:
+            throttle.failed(info.username, address, time.time())
         log.info("password change refused (%s)", refused.code)
         return _password_page(error=f"password.{refused.code}", status=400)
+    end_user_sessions(info.id)  # the others (the new epoch voids them already)
+    session[EPOCH_KEY] = changed.session_epoch
+    renew_session(changed.idle_minutes)  # this one goes on, under a new id
     current_user.info = changed
     return _password_page(changed=True)

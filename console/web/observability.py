@@ -1,5 +1,13 @@
-"""`/healthz` (JSON status of Redis, the database, the consumer group and ingest; 503 when Redis
-or the database is down) and `/metrics` (Prometheus text), both without login.
+"""`/healthz`, `/healthz/detail` and `/metrics`.
+
+`/healthz` answers anyone with the status word only, `{"status": "ok" | "degraded" | "down"}`:
+200 for ok (Redis and the database answer, the data is fresh, no stream gap) and degraded (the
+console serves, but its data is stale or stream entries were lost), 503 for down (Redis or the
+database does not answer). No host, consumer, stream id or count: a load balancer or uptime
+probe needs nothing more. `/healthz/detail` (the checks: Redis, database, consumer group,
+ingest freshness, stream gaps, push) and `/metrics` (Prometheus text) need an account that
+`reads_health` (rules/access.py: a `monitor` API token, or an admin), as a bearer token or a
+session; probes may use plain HTTP even with KUP_HTTPS (console/web/app.py).
 
 Metrics live in a registry of their own per app (several apps in one test process don't
 collide). Store and stream figures are read when scraped, cached for a few seconds.
@@ -11,9 +19,10 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 import redis
 from flask import Blueprint, Response, jsonify
@@ -23,8 +32,11 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import Forbidden
 
 from console.runtime import Services
+from console.web.auth import current_viewer
+from console.web.openapi import Reply, WithProperties, operation
 from console.web.state import web_state
 from data import streams
 from data.ingest_state import IngestFreshness, StreamGap, ingest_freshness, read_gaps
@@ -197,73 +209,218 @@ class Metrics:
         self.registry.register(self.store)  # not read until scraped
 
 
+HEALTH_READERS = "an account that may not read it (a monitor or an admin may)"
+
+
+def _require_health_reader() -> None:
+    """403 unless the logged-in account reads health (the login gate has required a login)."""
+    if not current_viewer().reads_health:
+        raise Forbidden("health detail and metrics are for monitor and admin accounts")
+
+
 @bp.get("/metrics")
+@operation(
+    summary="Prometheus metrics",
+    ok=Reply(200, "Prometheus text exposition", {"type": "string"}, media="text/plain"),
+    errors={403: HEALTH_READERS},
+    tag="monitoring",
+)
 def metrics() -> Response:
+    """Store, stream, ingest and push figures in Prometheus' text format; the store's are read
+    at most every 5 seconds. For a monitor's token (or an admin)."""
+    _require_health_reader()
     state = web_state()
     return Response(generate_latest(state.metrics.registry), mimetype=CONTENT_TYPE_LATEST)
 
 
-def _iso(value: datetime | None, state: Services) -> str | None:
-    return local_iso(value, state.tz) if value is not None else None
+Condition = Literal["ok", "degraded", "down"]
+Reason = Literal["redis_down", "database_down", "data_lost", "stale"]
 
 
-@bp.get("/healthz")
-def healthz() -> tuple[Response, int]:
-    """Redis (PING, consumer group), database (SELECT 1, last ingest) and push status."""
-    state = web_state()
-    body: dict[str, Any] = {
-        "redis": {"ok": False},
-        "database": {"ok": False},
-        "consumer": None,
-        "last_ingest_at": None,
-        "last_ingest_age_s": None,
-    }
+@dataclass(frozen=True)
+class Probe:
+    """How a dependency answered: `ok`, the round trip in milliseconds, or the class name of
+    the error."""
+
+    ok: bool
+    ms: float | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ConsumerState:
+    """The consumer group against its stream: entries not yet delivered (`lag`, null when
+    Redis cannot count them), delivered but unacknowledged (`pending`), the stream's length,
+    the group's consumers and the last id delivered."""
+
+    group: str
+    lag: int | None
+    pending: int
+    length: int
+    consumers: int
+    last_delivered: str
+
+
+@dataclass(frozen=True)
+class PushState:
+    """This web process's push task: whether it leads, whether it reaches Redis, its last
+    emit."""
+
+    leader: bool
+    redis: bool
+    last_emit_at: datetime | None
+
+
+@dataclass(frozen=True)
+class HealthDetail:
+    """The checks behind the status word: `reasons` names why it is not ok; `consumer`,
+    `freshness` and `gaps` are null or empty when Redis or the database did not answer."""
+
+    status: Condition
+    reasons: list[Reason]
+    redis: Probe
+    database: Probe
+    consumer: ConsumerState | None
+    last_ingest_at: datetime | None
+    last_ingest_age_s: float | None
+    freshness: IngestFreshness | None
+    gaps: list[Annotated[StreamGap, WithProperties(("count", "count_exact"))]]
+    push: PushState | None
+
+    def as_dict(self, tz: ZoneInfo) -> dict[str, object]:
+        """JSON-ready: instants of the console in `tz` (those of the freshness and the gaps
+        as data/ingest_state writes them)."""
+        return {
+            "status": self.status,
+            "reasons": self.reasons,
+            "redis": asdict(self.redis),
+            "database": asdict(self.database),
+            "consumer": asdict(self.consumer) if self.consumer else None,
+            "last_ingest_at": _iso(self.last_ingest_at, tz),
+            "last_ingest_age_s": self.last_ingest_age_s,
+            "freshness": self.freshness.as_dict() if self.freshness else None,
+            "gaps": [gap.as_dict() for gap in self.gaps],
+            "push": {**asdict(self.push), "last_emit_at": _iso(self.push.last_emit_at, tz)}
+            if self.push
+            else None,
+        }
+
+
+def _iso(value: datetime | None, tz: ZoneInfo) -> str | None:
+    return local_iso(value, tz) if value is not None else None
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def check_health(state: Services) -> HealthDetail:
+    """Redis (PING, consumer group), database (SELECT 1, last ingest, gaps, freshness) and
+    push, and the status word they make."""
     client = state.metrics.store.client
+    redis_probe, database = Probe(False), Probe(False)
+    consumer = last = freshness = None
+    gaps: list[StreamGap] = []
     started = time.perf_counter()
     try:
         client.ping()
-        body["redis"] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+        redis_probe = Probe(True, _elapsed_ms(started))
         group = streams.group_status(client, state.settings.streams)
         if group is not None:
-            body["consumer"] = {
-                "group": state.settings.group,
-                "lag": group.lag,
-                "pending": group.pending,
-                "length": group.length,
-                "consumers": group.consumers,
-                "last_delivered": group.last_delivered,
-            }
+            consumer = ConsumerState(
+                state.settings.group,
+                group.lag,
+                group.pending,
+                group.length,
+                group.consumers,
+                group.last_delivered,
+            )
     except (redis.RedisError, OSError) as exc:
-        body["redis"]["error"] = type(exc).__name__
+        redis_probe = Probe(False, error=type(exc).__name__)
     started = time.perf_counter()
     try:
         with state.sessions() as session:
             ping(session)
-            body["database"] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+            database = Probe(True, _elapsed_ms(started))
             last = last_ingest_at(session)
             gaps = read_gaps(session, state.settings.stream)
-            body["gaps"] = [gap.as_dict() for gap in gaps]
             freshness = ingest_freshness(session, client, state.settings.streams)
-            body["freshness"] = freshness.as_dict()
-        body["last_ingest_at"] = _iso(last, state)
-        if last is not None:
-            body["last_ingest_age_s"] = round((datetime.now(UTC) - last).total_seconds(), 1)
     except SQLAlchemyError as exc:
-        body["database"]["error"] = type(exc).__name__
+        database = Probe(False, error=type(exc).__name__)
     pusher = state.pusher
-    body["push"] = (
-        None
+    checks: tuple[tuple[Reason, bool], ...] = (
+        ("redis_down", not redis_probe.ok),
+        ("database_down", not database.ok),
+        ("data_lost", bool(gaps)),
+        ("stale", freshness is not None and freshness.stale),
+    )
+    reasons = [reason for reason, found in checks if found]
+    # Stale data or a gap is worth a look but the console still serves: degraded, not down.
+    down = not (redis_probe.ok and database.ok)
+    return HealthDetail(
+        status="down" if down else "degraded" if reasons else "ok",
+        reasons=reasons,
+        redis=redis_probe,
+        database=database,
+        consumer=consumer,
+        last_ingest_at=last,
+        last_ingest_age_s=None
+        if last is None
+        else round((datetime.now(UTC) - last).total_seconds(), 1),
+        freshness=freshness,
+        gaps=gaps,
+        push=None
         if pusher is None
-        else {
-            "leader": pusher.is_leader,
-            "redis": pusher.redis_ok,
-            "last_emit_at": _iso(pusher.last_emit_at, state),
-        }
+        else PushState(pusher.is_leader, pusher.redis_ok, pusher.last_emit_at),
     )
-    ok = body["redis"]["ok"] and body["database"]["ok"]
-    # Stale data or a gap is worth a look but the console still serves: 200 with a status.
-    stale = bool(body.get("freshness", {}).get("stale"))
-    body["status"] = (
-        "down" if not ok else "data_lost" if body.get("gaps") else ("stale" if stale else "ok")
-    )
-    return jsonify(body), 200 if ok else 503
+
+
+def _http_status(detail: HealthDetail) -> int:
+    return 503 if detail.status == "down" else 200
+
+
+@dataclass(frozen=True)
+class Health:
+    """The console's health in one word: ok; degraded (it serves, but its data is stale or
+    stream entries were lost); down (Redis or the database does not answer)."""
+
+    status: Condition
+
+
+DOWN = "down: Redis or the database does not answer"
+
+
+@bp.get("/healthz")
+@operation(
+    summary="Health in one word",
+    ok=Reply(200, "ok or degraded", Health),
+    also=(Reply(503, DOWN, Health),),
+    public=True,
+    tag="monitoring",
+)
+def healthz() -> tuple[Response, int]:
+    """The status word only, for anyone (load balancers, uptime probes): 200 for ok and
+    degraded, 503 for down."""
+    detail = check_health(web_state())
+    return jsonify(status=detail.status), _http_status(detail)
+
+
+@bp.get("/healthz/detail")
+@operation(
+    summary="Health checks in detail",
+    ok=Reply(200, "ok or degraded, and the checks", HealthDetail),
+    also=(Reply(503, DOWN, HealthDetail),),
+    errors={403: HEALTH_READERS},
+    tag="monitoring",
+)
+def health_detail() -> tuple[Response, int]:
+    """Redis, the database, the consumer group, ingest freshness, stream gaps and this
+    process's push task; for a monitor's token (or an admin). 503 when down."""
+    _require_health_reader()
+    state = web_state()
+    detail = check_health(state)
+    return jsonify(detail.as_dict(state.tz)), _http_status(detail)
+
+
+# The endpoints probes and scrapers call, which may use plain HTTP (console/web/app.py).
+PROBE_ENDPOINTS = ("obs.healthz", "obs.health_detail", "obs.metrics")

@@ -11,7 +11,9 @@ Redis.
 
 Rooms: "country" (users without a region) gets everything; "region:<ISO>" gets only that
 region's items. A socket joins `current_viewer().room` on connect; without login the
-connection is refused.
+connection is refused. Each process's SocketGuard (console/web/sessions.py, started and stopped
+with the Pusher) disconnects its sockets whose session ended (logout, idle, lifetime) or whose
+user was disabled or got a new password, within a second.
 
 Events (server → client), all JSON objects with "at" (ISO 8601 UTC):
   hello    {"room", "redis": bool}                     on connect, to that client only
@@ -70,7 +72,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import redis
-from flask import request
+from flask import g, request
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 from sqlalchemy.exc import SQLAlchemyError
@@ -79,10 +81,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from components.health import health_messages
 from components.i18n import DEFAULT_LANG
 from console.config import Settings
+from console.web.sessions import SocketGuard, redis_client, session_key
 from data import flags, live_page, streams, workload_counts
 from data.deadline_watcher import newly_overdue
 from data.ingest_state import ingest_freshness, read_gaps
 from data.queries import CaseFilter
+from data.sessions import SessionStore
 
 log = logging.getLogger("kup.web.push")
 COUNTRY_ROOM = "country"
@@ -309,15 +313,20 @@ class Pusher:
         self._task: Any = None
         self._client: redis.Redis | None = None
         self._pubsub: Any = None
+        self.sockets = SocketGuard(
+            socketio, SessionStore(redis_client(redis_url), settings.stream), sessions
+        )
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
         if self._task is None:
             self._stop.clear()
             self._task = self.socketio.start_background_task(self.run)
+        self.sockets.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self.sockets.stop(timeout)
         if self._task is not None:
             self._task.join(timeout)
             self._task = None
@@ -685,7 +694,8 @@ class Pusher:
 
 
 def register_socket_handlers(socketio: SocketIO, pusher_of: Callable[[], Pusher | None]) -> None:
-    """Connect requires a logged-in user; the socket joins the user's room."""
+    """Connect requires a logged-in user; the socket joins the user's room, and is watched by
+    the process's SocketGuard until it disconnects."""
 
     @socketio.on("connect")
     def on_connect(auth: object = None) -> None:
@@ -694,13 +704,19 @@ def register_socket_handlers(socketio: SocketIO, pusher_of: Callable[[], Pusher 
         viewer = current_user.viewer
         join_room(viewer.room)
         pusher = pusher_of()
+        # Flask-SocketIO sets `sid` on Flask's request, whose type (Flask's) has no such field.
+        sid: str = request.sid  # type: ignore[attr-defined]
+        if pusher is not None:
+            info = current_user.info
+            by_session = g.get("kup_auth") == "session"
+            pusher.sockets.add(
+                sid, session_key(request) if by_session else None, info.id, info.session_epoch
+            )
         if pusher is not None and pusher.redis_ok:
             try:  # its pushes carry the room's live view from now on
                 pusher.advertise_rooms({viewer.room})
             except (redis.RedisError, OSError):
                 pass
-        # Flask-SocketIO sets `sid` on Flask's request, whose type (Flask's) has no such field.
-        sid: str = request.sid  # type: ignore[attr-defined]
         emit_here(
             socketio,
             "hello",
@@ -719,3 +735,9 @@ def register_socket_handlers(socketio: SocketIO, pusher_of: Callable[[], Pusher 
                 pass
         if health is not None:
             emit_here(socketio, "health", health, to=sid)
+
+    @socketio.on("disconnect")
+    def on_disconnect(*_: object) -> None:
+        pusher = pusher_of()
+        if pusher is not None:
+            pusher.sockets.remove(request.sid)  # type: ignore[attr-defined]  # (as above)

@@ -8,21 +8,31 @@
   value of the readable cookie `_csrf_token` in the `X-CSRFToken` header of its callback POSTs
   (dash-renderer's getCSRFHeader). Requests authenticated by an API bearer token are exempt
   (a browser cannot be made to send that header cross-site).
+* `TrustedProxies`: the client's address (login throttle, audit log) and scheme come from
+  `X-Forwarded-For`/`-Proto`/`-Host` only when the request's direct peer is one of
+  `KUP_TRUSTED_PROXIES`; from any other peer those headers are ignored (anyone can send them).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any
+import ipaddress
+import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import dash
 from flask import Flask, Response, current_app, g, request
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect, generate_csrf
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from console.config import Settings
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+log = logging.getLogger("kup.web.security")
 CSRF_COOKIE = "_csrf_token"  # dash-renderer's default csrf_token_name
 CSRF_HEADER = "X-CSRFToken"  # dash-renderer's default csrf_header_name
 CSRF_FIELD = "csrf_token"  # hidden form field of server-rendered forms
@@ -64,6 +74,11 @@ def init_security(server: Flask, dash_app: dash.Dash, settings: Settings) -> CSR
         referrer_policy="same-origin",
         permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
     )
+    if settings.https and not settings.trusted_proxies:
+        log.warning(
+            "KUP_HTTPS is set but KUP_TRUSTED_PROXIES is empty: X-Forwarded-Proto and -For are "
+            "ignored, so a TLS proxy's requests look like plain HTTP. Name the proxy."
+        )
     csrf = CSRFProtect(server)
     server.after_request(_set_csrf_cookie)
     server.after_request(_no_store)
@@ -120,3 +135,47 @@ def _set_csrf_cookie(response: Response) -> Response:
         path="/",
     )
     return response
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def proxy_networks(proxies: Iterable[str]) -> tuple[Network, ...]:
+    """KUP_TRUSTED_PROXIES (addresses or networks) parsed; ValueError naming a bad entry."""
+    networks = []
+    for entry in proxies:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            raise ValueError(
+                f"KUP_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+            ) from None
+    return tuple(networks)
+
+
+class TrustedProxies:
+    """WSGI middleware: werkzeug's ProxyFix for requests whose direct peer is a trusted proxy,
+    nothing for the others. The client is the last address of X-Forwarded-For that is not a
+    trusted proxy itself (proxies in a chain each append their peer)."""
+
+    def __init__(self, app: WSGIApplication, networks: tuple[Network, ...]) -> None:
+        self.app = app
+        self.networks = networks
+
+    def trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.strip())
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if not self.networks or not self.trusted(environ.get("REMOTE_ADDR", "")):
+            return self.app(environ, start_response)
+        forwarded = [
+            a.strip() for a in environ.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()
+        ]
+        hops = 1  # the client is forwarded[-hops]: skip the trusted proxies of the chain
+        while hops < len(forwarded) and self.trusted(forwarded[-hops]):
+            hops += 1
+        return ProxyFix(self.app, x_for=hops, x_proto=1, x_host=1)(environ, start_response)

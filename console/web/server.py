@@ -2,7 +2,8 @@
 gunicorn server (`serve(..., workers=N)`, what `kup-console serve` runs), or one threaded
 process with no fork (`workers=None`: the demo, tests that serve an app in a thread).
 
-Serving is where the app's background work starts: `serve` migrates the store, then every
+Serving is where the app's background work starts: `serve` checks the store's schema (it
+migrates nothing: `kup-console db upgrade` does), then every
 process that answers requests builds the app (which only binds) on Services of its own, and
 `start_tasks` starts what runs beside the requests (the push task); `stop_tasks` ends it.
 Tests that serve an app of their own call the same two functions.
@@ -158,7 +159,7 @@ def serve(
     if threads < 1:
         raise ValueError(f"threads must be at least 1 (got {threads})")
     flask_config(services.settings)  # refuse a bad secret key before touching the stores
-    services.migrated_engine()
+    services.current_engine()  # refuse a store whose schema is not this code's
     if not log.isEnabledFor(logging.DEBUG):
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request lines
     if workers is None:
@@ -420,7 +421,7 @@ def _serve_workers(
 ) -> None:
     if threading.current_thread() is not threading.main_thread():
         raise RuntimeError("serve(workers=...) runs in the main thread (it handles signals)")
-    services.engine.dispose()  # no pooled connection of the migration crosses the fork
+    services.engine.dispose()  # no pooled connection of the schema check crosses the fork
     gunicorn_wsgi.SERVER = SERVER_NAME  # gunicorn's Server header (it has no setting for it)
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     options = {
@@ -435,7 +436,7 @@ def _serve_workers(
         "logger_class": _Log,
         "proc_name": "kup-console",
         "control_socket_disable": True,  # no control socket in the user's home folder
-        # X-Forwarded-* are ProxyFix's to trust (KUP_HTTPS), not gunicorn's as well
+        # X-Forwarded-* are the app's to trust (KUP_TRUSTED_PROXIES), not gunicorn's as well
         "forwarded_allow_ips": "",
     }
     master = os.getpid()

@@ -31,7 +31,13 @@ TZ = zone(DEFAULT_TZ)
 # Each benchmark's tables, by the start of their titles.
 EXPECTED_TABLES = {
     "ingest": ["Ingest throughput"],
-    "bigstore": ["Big store: 20,000 cases", "Big store: peak memory", "Big store: query plans"],
+    "bigstore": [
+        "Big store: 20,000 cases",
+        "Big store counters: 20,000 cases",
+        "Big store: peak memory",
+        "Big store: query plans",
+        "Backlog: 6,000 cases",
+    ],
     "e2e": ["End-to-end latency", "Burst"],
     "push": ["Push vs. polling"],
     "viewers": [

@@ -74,6 +74,7 @@ class RunningConsole:
     threads: list[threading.Thread] = field(default_factory=list)
     httpd: BaseWSGIServer | None = None
     http_thread: threading.Thread | None = None
+    host: str = "127.0.0.1"  # where it listens ("0.0.0.0": clients from any loopback address)
 
     @property
     def url(self) -> str:
@@ -81,7 +82,7 @@ class RunningConsole:
 
     def start_http(self) -> None:
         """Serve the app on the console's port (again, after stop_http)."""
-        self.httpd = make_server("127.0.0.1", self.port, self.web.server, threaded=True)
+        self.httpd = make_server(self.host, self.port, self.web.server, threaded=True)
         self.http_thread = threading.Thread(
             target=self.httpd.serve_forever, name="kup-web-test", daemon=True
         )
@@ -121,16 +122,20 @@ class RunningConsole:
 
 @contextmanager
 def running_console(
-    settings: Settings, engine: Engine, redis_url: str, ingest: bool = True
+    settings: Settings,
+    engine: Engine,
+    redis_url: str,
+    ingest: bool = True,
+    host: str = "127.0.0.1",
 ) -> Iterator[RunningConsole]:
-    """Serve the console (and run an ingest worker) until the block ends."""
+    """Serve the console on `host` (and run an ingest worker) until the block ends."""
     # Many logins from one address in a minute: the login throttle is for people, not tests.
     settings = settings.with_overrides(
         secret_key="browser-tests-secret-key-0123456789", login_rate="1000 per minute"
     )
     web = create_app(Services(settings, engine=engine, redis_url=redis_url))
     start_tasks(web)
-    console = RunningConsole(web, free_port(), settings, engine)
+    console = RunningConsole(web, free_port(), settings, engine, host=host)
     console.start_http()
     worker = None
     if ingest:

@@ -5,10 +5,12 @@ no error in the browser console (checked by the `open_as` fixture)."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import openpyxl
 import pytest
 from playwright.sync_api import Page
 
@@ -81,7 +83,9 @@ def test_registration_appears_in_the_feed_without_reload(
     expect(entry).to_be_visible(timeout=PUSHED)
     expect(entry).to_contain_text("Кража телефона в маршрутке №110")
     expect(entry).to_contain_text("кража")
-    expect(page.locator(f"#{ids.LIVE_NEW_COUNT}")).not_to_have_text("0 новых с открытия страницы")
+    expect(page.locator(f"#{ids.LIVE_NEW_COUNT}")).to_have_text(
+        re.compile(r"^[1-9]\d* (новая регистрация|новые регистрации|новых регистраций) с открытия")
+    )
     assert page.evaluate("window.__notReloaded") is True
     expect(page.locator(f"#{ids.LIVE_MAP} .choroplethlayer path").first).to_be_attached()
 
@@ -259,12 +263,22 @@ def test_clicking_a_district_on_the_map_opens_its_workload(open_as) -> None:  # 
     )
 
 
-def test_csv_export_of_the_overdue_list(open_as, overdue_cases: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_excel_and_csv_exports_of_the_overdue_list(open_as, overdue_cases: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     page = open_as("manager-osh", "/overdue").page
     expect(page.locator(f"#{ids.OVERDUE_COUNT}")).to_contain_text("Показано", timeout=PUSHED)
+    expect(page.locator(f"#{ids.OVERDUE_EXPORT}")).to_have_text("Выгрузить в Excel")
     with page.expect_download(timeout=PUSHED) as download:
         page.click(f"#{ids.OVERDUE_EXPORT}")
-    text = Path(download.value.path()).read_text(encoding="utf-8")
-    assert text.startswith("reg_no,district,region,category,kind,status,")
-    assert overdue_cases["bishkek"] not in text  # another region's case is not exported
     assert download.value.suggested_filename.startswith("kup-overdue-")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
+    assert sheet is not None and sheet["A1"].value == "№ КУП" and sheet.freeze_panes == "A2"
+    exported = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert overdue_cases["bishkek"] not in exported  # another region's case is not exported
+
+    with page.expect_download(timeout=PUSHED) as download:
+        page.click(f"#{ids.OVERDUE_EXPORT_CSV}")
+    assert download.value.suggested_filename.endswith(".csv")
+    raw = Path(download.value.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the byte-order mark Excel needs for UTF-8
+    assert raw.decode("utf-8-sig").startswith("№ КУП;Район / город;Область;")

@@ -4,14 +4,13 @@ SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import pytest
-from alembic import command
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, select, text
 
 from data import users
 from data.db import make_sessionmaker, writer_engine
 from data.models import User
-from data.schema import alembic_config
 from rules import passwords
+from tests.support.stores import columns, migrate
 
 OLD, NEW = "long enough pw", "a new and longer passphrase"
 
@@ -75,21 +74,11 @@ def test_migration_adds_and_removes_the_column(engine: Engine) -> None:
     upgrade brings it back."""
     with make_sessionmaker(writer_engine(engine)).begin() as s:
         users.add_user(s, "aliyev", OLD, "manager")
-    config = alembic_config(engine)
-
-    def columns() -> set[str]:
-        return {c["name"] for c in inspect(engine).get_columns("users")}
-
-    def run(step: str, revision: str) -> None:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            getattr(command, step)(config, revision)
-
-    run("downgrade", "0003")
-    assert "must_change_password" not in columns()
+    migrate(engine, "downgrade", "0003")
+    assert "must_change_password" not in columns(engine, "users")
     with engine.connect() as connection:  # the user survived the table's rebuild (SQLite)
         assert connection.scalar(text("select username from users")) == "aliyev"
-    run("upgrade", "head")
-    assert "must_change_password" in columns()
+    migrate(engine, "upgrade", "head")
+    assert "must_change_password" in columns(engine, "users")
     with engine.connect() as connection:
         assert connection.scalar(select(User.must_change_password)) is False

@@ -1,19 +1,20 @@
-"""Users (passwords, lockout, tokens), flags (roles, regions, Case.flagged) and the audit hash
-chain (tampering detected) against a real store, SQLite and PostgreSQL."""
+"""Users (passwords, session epochs, idle timeouts, tokens, migration 0005), flags (roles,
+regions, Case.flagged) and the audit hash chain (tampering detected) against a real store,
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, select, text, update
 
 from data import audit, flags, users
 from data.db import make_sessionmaker, writer_engine
 from data.models import AuditEntry, Case, User
 from rules.access import Viewer
 from tests.support import events as ev
-from tests.support.stores import apply_events
+from tests.support.stores import apply_events, columns, migrate
 
 NOW = datetime(2026, 3, 11, 6, 0, tzinfo=UTC)
 
@@ -67,23 +68,75 @@ def test_duplicate_username_refused(writer) -> None:  # type: ignore[no-untyped-
         users.add_user(s, "petrov", "another long pw", "admin")
 
 
-def test_lockout_after_repeated_failures(writer) -> None:  # type: ignore[no-untyped-def]
+def test_failed_logins_lock_no_account(writer) -> None:  # type: ignore[no-untyped-def]
+    """Counting failures is the login throttle's, by account and address (in Redis): the
+    store's check no longer locks the account for everyone."""
     with writer.begin() as s:
         users.add_user(s, "duty1", "long enough pw", "duty")
-    for _ in range(users.MAX_FAILED_LOGINS):
+    for _ in range(20):
         with writer.begin() as s:
-            assert users.authenticate(s, "duty1", "nope", now=NOW).user is None
-    with writer.begin() as s:  # the right password no longer works while locked
-        assert (
-            users.authenticate(s, "duty1", "long enough pw", now=NOW + timedelta(minutes=1)).reason
-            == "locked"
+            assert users.authenticate(s, "duty1", "nope").reason == "bad_password"
+    with writer.begin() as s:
+        assert users.authenticate(s, "duty1", "long enough pw").reason == "ok"
+
+
+def test_the_session_epoch_ends_sessions_and_enabling_revives_none(writer) -> None:  # type: ignore[no-untyped-def]
+    with writer.begin() as s:
+        first = users.add_user(s, "epoch", "long enough pw", "duty")
+        other = users.add_user(s, "bystander", "long enough pw", "duty")
+    assert first.session_epoch == 0
+    epochs = []
+    for change in (
+        lambda s: users.set_disabled(s, "epoch", True),
+        lambda s: users.set_disabled(s, "epoch", False),  # not a step back: old ones stay void
+        lambda s: users.set_password(s, "epoch", "another long password"),
+        lambda s: users.force_reset(s, "epoch"),
+    ):
+        with writer.begin() as s:
+            epochs.append(change(s).session_epoch)
+        with writer.begin() as s:  # as stored
+            assert users.find_user(s, "epoch").session_epoch == epochs[-1]
+    assert epochs == [1, 1, 2, 3]
+    with writer.begin() as s:
+        assert users.session_epochs(s, [first.id, other.id, 999]) == {first.id: 3, other.id: 0}
+        users.set_disabled(s, "epoch", True)
+        assert users.session_epochs(s, [first.id, other.id]) == {other.id: 0}  # disabled: none
+        assert users.session_epochs(s, []) == {}
+
+
+def test_a_users_own_idle_timeout(writer) -> None:  # type: ignore[no-untyped-def]
+    with writer.begin() as s:
+        assert users.add_user(s, "wall", "long enough pw", "duty", idle_minutes=720).idle_minutes
+        assert users.set_idle_minutes(s, "wall", 60).idle_minutes == 60
+        assert users.set_idle_minutes(s, "wall", None).idle_minutes is None
+    for bad in (0, -5, users.MAX_IDLE_MINUTES + 1):
+        with writer.begin() as s, pytest.raises(ValueError, match="idle minutes"):
+            users.set_idle_minutes(s, "wall", bad)
+        with writer.begin() as s, pytest.raises(ValueError, match="idle minutes"):
+            users.add_user(s, f"wall{-bad}", "long enough pw", "duty", idle_minutes=bad)
+    with writer.begin() as s, pytest.raises(LookupError):
+        users.set_idle_minutes(s, "nobody", 5)
+
+
+def test_migration_0005_round_trip_keeps_the_users(engine: Engine) -> None:
+    """0005 on a store with users: their epoch starts at 0; downgrade brings the lockout's
+    columns back (empty) and drops the new ones; upgrade again."""
+    with make_sessionmaker(writer_engine(engine)).begin() as s:
+        users.add_user(s, "aliyev", "long enough pw", "manager", idle_minutes=90)
+    migrate(engine, "downgrade", "0004")
+    assert {"failed_logins", "locked_until"} <= columns(engine, "users")
+    assert not {"session_epoch", "idle_minutes"} & columns(engine, "users")
+    with engine.connect() as connection:
+        assert connection.execute(text("select username, failed_logins from users")).one() == (
+            "aliyev",
+            0,
         )
-    after = NOW + users.LOCKOUT + timedelta(seconds=1)
-    with writer.begin() as s:
-        assert users.authenticate(s, "duty1", "long enough pw", now=after).reason == "ok"
-    with writer.begin() as s:
-        row = s.scalar(select(User).where(User.username == "duty1"))
-        assert row.failed_logins == 0 and row.locked_until is None
+    migrate(engine, "upgrade", "head")
+    assert {"session_epoch", "idle_minutes"} <= columns(engine, "users")
+    assert not {"failed_logins", "locked_until"} & columns(engine, "users")
+    with make_sessionmaker(engine)() as s:
+        info = users.find_user(s, "aliyev")
+        assert info is not None and info.session_epoch == 0 and info.idle_minutes is None
 
 
 def test_disabled_user_cannot_log_in_and_loses_token(writer) -> None:  # type: ignore[no-untyped-def]

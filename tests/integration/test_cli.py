@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import openpyxl
 import pytest
 import redis
 from sqlalchemy import create_engine, func, select, text
@@ -50,7 +52,8 @@ def test_config_defaults() -> None:
 
 
 @pytest.fixture
-def env_store(monkeypatch: pytest.MonkeyPatch, settings) -> object:  # type: ignore[no-untyped-def]
+def env_store(monkeypatch: pytest.MonkeyPatch, settings, engine) -> object:  # type: ignore[no-untyped-def]
+    """The command line pointed at the test's store (migrated by `engine`) and Redis."""
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     monkeypatch.setenv("REDIS_URL", settings.redis_url)
     monkeypatch.setenv("KUP_DATA_DIR", str(settings.data_dir))
@@ -92,24 +95,25 @@ def test_export_statuses_and_formats(env_store, redis_client: redis.Redis, capsy
     }
 
     assert main(["export", "--status", "decided", "--format", "csv"]) == 0
-    table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert [(r["reg_no"], r["decision"], r["status"]) for r in table] == [
-        (done, "refused", "decided")
+    table = _csv_rows(capsys.readouterr().out)
+    assert [(r["№ КУП"], r["Решение"], r["Статус"]) for r in table] == [
+        (done, "отказано в возбуждении", "Решение принято")
     ]
     assert {
-        "reg_no",
-        "district",
-        "region",
-        "category",
-        "kind",
-        "status",
-        "received_at",
-        "deadline",
-        "decision",
-        "unit",
-        "officer",
-        "flagged",
+        "№ КУП",
+        "Район / город",
+        "Область",
+        "Категория",
+        "Вид",
+        "Статус",
+        "Поступило",
+        "Срок (до 24:00 этого дня)",
+        "Решение",
+        "Подразделение",
+        "Исполнитель",
+        "Отметка прокурора",
     } <= set(table[0])
+    assert table[0]["Область"] == "г. Ош" and table[0]["Отметка прокурора"] == "нет"
 
     assert main(["export", "--district", ev.OSH_CITY]) == 0
     assert [json.loads(x)["reg_no"] for x in capsys.readouterr().out.splitlines()] == [done]
@@ -121,6 +125,60 @@ def test_export_statuses_and_formats(env_store, redis_client: redis.Redis, capsy
         ).all()
     assert [a.action for a in audited] == ["export"] * 4
     assert audited[0].actor.startswith("cli:") and '"rows":1' in audited[0].detail.replace(" ", "")
+
+
+def _csv_rows(out: str, delimiter: str = ";") -> list[dict[str, str]]:
+    """The rows of a CSV export for Excel (UTF-8 with BOM)."""
+    assert out.startswith("\ufeff")
+    return list(
+        csv.DictReader(io.StringIO(out.removeprefix("\ufeff"), newline=""), delimiter=delimiter)
+    )
+
+
+def test_export_to_an_excel_workbook(
+    env_store, redis_client: redis.Redis, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
+    reg_no = ev.next_reg_no(ev.OSH_CITY)
+    for fields in (
+        ev.registered(reg_no, now - timedelta(days=10), district=ev.OSH_CITY, category="fraud"),
+        ev.assigned(reg_no, now - timedelta(days=9), unit="=cmd|'/C calc'!A0", officer="-1"),
+    ):
+        redis_client.xadd(env_store.stream, fields)
+    _ingest_all(env_store)
+    path = tmp_path / "cases.xlsx"
+    assert main(["export", "--format", "xlsx", "--output", str(path)]) == 0
+    assert capsys.readouterr().out == ""
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet is not None and sheet.freeze_panes == "A2"
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("№ КУП", "Район / город", "Область", "Категория")
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert (row["№ КУП"], row["Область"], row["Категория"]) == (reg_no, "г. Ош", "мошенничество")
+    assert isinstance(row["Поступило"], datetime)  # a real date cell, local time
+    registered = now - timedelta(days=10) + timedelta(hours=6)  # Bishkek is UTC+6
+    assert abs(row["Зарегистрировано"] - registered.replace(tzinfo=None)) < timedelta(seconds=1)
+    assert (row["Подразделение"], row["Исполнитель"]) == ("=cmd|'/C calc'!A0", "-1")
+    assert all(cell.data_type != "f" for cells in sheet.iter_rows() for cell in cells)
+
+    english = tmp_path / "cases.csv"
+    assert main(["export", "--format", "csv", "--lang", "en", "--output", str(english)]) == 0
+    [row_en] = _csv_rows(english.read_text(encoding="utf-8"), delimiter=",")
+    assert (row_en["Region"], row_en["Category"], row_en["Unit"]) == (
+        "Osh (city)",
+        "fraud",
+        "'=cmd|'/C calc'!A0",
+    )
+
+
+def test_export_refuses_a_workbook_without_a_file_and_a_file_it_cannot_write(  # type: ignore[no-untyped-def]
+    env_store, tmp_path: Path, capsys
+) -> None:
+    assert main(["export", "--format", "xlsx"]) == 2
+    assert "--output FILE" in capsys.readouterr().err
+    missing = tmp_path / "no-such-folder" / "cases.xlsx"
+    assert main(["export", "--format", "xlsx", "--output", str(missing)]) == 2
+    assert "cannot write" in capsys.readouterr().err
 
 
 def test_export_rejects_unknown_status(env_store) -> None:  # type: ignore[no-untyped-def]
@@ -208,15 +266,17 @@ def test_csv_export_runs_no_formula_in_a_spreadsheet(  # type: ignore[no-untyped
     _ingest_all(env_store)
 
     assert main(["export", "--status", "open", "--format", "csv"]) == 0
-    out = capsys.readouterr().out
-    table = list(csv.DictReader(io.StringIO(out, newline="")))
+    table = _csv_rows(capsys.readouterr().out)
     assert len(table) == 2  # the CR in a unit starts no row of its own
-    by_reg_no = {row["reg_no"]: row for row in table}
-    assert (by_reg_no[formula]["unit"], by_reg_no[formula]["officer"]) == (
+    by_reg_no = {row["№ КУП"]: row for row in table}
+    assert (by_reg_no[formula]["Подразделение"], by_reg_no[formula]["Исполнитель"]) == (
         "'=cmd|'/C calc'!A0",
         "'@SUM(A1)",
     )
-    assert (by_reg_no[breaking]["unit"], by_reg_no[breaking]["officer"]) == ("'\r=1+2", "'-10442")
-    assert by_reg_no[formula]["deadline"].endswith("+06:00")  # times as before
+    assert (by_reg_no[breaking]["Подразделение"], by_reg_no[breaking]["Исполнитель"]) == (
+        "'\r=1+2",
+        "'-10442",
+    )
+    assert re.fullmatch(r"\d\d\.\d\d\.\d{4}", by_reg_no[formula]["Срок (до 24:00 этого дня)"])
     for row in table:
         assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in row.values())

@@ -30,7 +30,8 @@ from typing import Any
 import requests
 
 from components import ids
-from data import streams
+from data import streams, users
+from data.db import make_sessionmaker, writer_engine
 from data.reference import load_geography
 from data.simulator import Simulator
 from rules.clock import DEFAULT_TZ, zone
@@ -287,6 +288,8 @@ def run_soak(
         redis_url = own_redis.url
     stream = f"kup:soak:{uuid.uuid4().hex[:8]}"
     db_url, engine = sqlite_store(folder)
+    with make_sessionmaker(writer_engine(engine)).begin() as session:
+        monitor = {"Authorization": f"Bearer {users.issue_token(session, 'monitor')}"}
     producer = Producer(redis_url, stream, rate)
     report.backfilled = producer.backfill(backfill_days)
     ingest = ingest_process(db_url, redis_url, stream).start()
@@ -331,7 +334,7 @@ def run_soak(
             if elapsed >= next_sample:
                 web_rss.sample(elapsed)
                 ingest_rss.sample(elapsed)
-                report.max_lag = max(report.max_lag, _lag(web.url))
+                report.max_lag = max(report.max_lag, _lag(web.url, monitor))
                 next_sample += every
                 if progress and int(elapsed) % 60 < every:
                     say(
@@ -409,9 +412,11 @@ class _Sampler:
         self.series.samples.append((round(elapsed, 1), rss_mb(self.pid)))
 
 
-def _lag(base_url: str) -> int:
+def _lag(base_url: str, monitor: dict[str, str]) -> int:
+    """The consumer group's lag, from the health detail (a monitor's token reads it)."""
     try:
-        consumer = requests.get(f"{base_url}/healthz", timeout=5).json().get("consumer") or {}
+        detail = requests.get(f"{base_url}/healthz/detail", headers=monitor, timeout=5).json()
+        consumer = detail.get("consumer") or {}
     except (requests.RequestException, ValueError):
         return 0
     return int(consumer.get("lag") or 0)

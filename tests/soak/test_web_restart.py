@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-import requests
 
 from components import ids
 from data import streams
@@ -151,10 +150,14 @@ def test_registration_right_after_a_restart_reaches_open_pages(stack) -> None:  
     web, _, _ = stack
     client = streams.connect(web.env["REDIS_URL"])
     http = login_session(web.url, "manager")
-    wait_until(
-        lambda: (requests.get(f"{web.url}/healthz", timeout=5).json().get("push") or {}).get(
-            "leader"
-        ),
+    admin = login_session(web.url, "admin")  # (reads the health detail)
+    wait_until(  # a new connection each time: any of the server's workers may be the leader
+        lambda: (
+            admin.get(f"{web.url}/healthz/detail", timeout=5, headers={"Connection": "close"})
+            .json()
+            .get("push")
+            or {}
+        ).get("leader"),
         "the running server to lead the push",
         40,
         0.5,

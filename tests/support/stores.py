@@ -1,6 +1,6 @@
 """The case store for tests and benchmarks: an SQLite file, a private PostgreSQL schema, the
-store emptied between tests, and events applied straight to a store (as the ingest worker
-would, without the stream)."""
+store emptied between tests, events applied straight to a store (as the ingest worker
+would, without the stream), and a migration run to a given revision."""
 
 from __future__ import annotations
 
@@ -13,19 +13,33 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from alembic import command
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.consumer import intake_rules
 from data.db import make_engine, make_sessionmaker, writer_engine
 from data.intake import BatchOutcome, IntakeRules, StreamEntry, apply_batch
 from data.models import Base
-from data.schema import upgrade
+from data.schema import alembic_config, upgrade
 from tests.support import events as ev
 from tests.support.servers import POSTGRES_URL
 
 # Reference data the migrations load: kept when a store is emptied.
 KEEP_TABLES = frozenset({"regions", "districts", "alembic_version"})
+
+
+def migrate(engine: Engine, step: str, revision: str) -> None:
+    """Run Alembic's `step` ("upgrade" or "downgrade") to `revision` on the store."""
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        getattr(command, step)(config, revision)
+
+
+def columns(engine: Engine, table: str) -> set[str]:
+    """The names of the table's columns, as the store has them now."""
+    return {c["name"] for c in inspect(engine).get_columns(table)}
 
 
 def sqlite_url(folder: Path, name: str = "kup.db") -> str:

@@ -46,6 +46,7 @@ USERS: dict[str, TestUser] = {
         TestUser("prosecutor-2", "prosecutor"),  # a second one, to see another's flags pushed
         TestUser("prosecutor-osh", "prosecutor", OSH_REGION),
         TestUser("admin", "admin"),
+        TestUser("monitor", "monitor"),  # health detail and metrics only: no case, no page
     )
 }
 
@@ -68,7 +69,6 @@ def add_test_users(engine: Engine, names: Iterable[str] = USERS) -> None:
                     "role": user.role,
                     "region": user.region,
                     "disabled": False,
-                    "failed_logins": 0,
                     "created_at": now,
                 }
                 for user in (USERS[name] for name in names)

@@ -3,10 +3,12 @@ page shows, scoped to the viewer's region; flags refused for other roles; export
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from datetime import timedelta
 
+import openpyxl
 import plotly.graph_objects as go
 import pytest
 from dash import Patch
@@ -222,7 +224,7 @@ def test_newly_overdue_noticed_without_any_event(engine: Engine, cases: dict[str
     marked = {r["reg_no"]: r["newly"] for r in overdue}
     assert marked == {cases["B"]: False, cases["F"]: False, cases["I"]: True}
     assert soon == [] and memory["newly"] == [cases["I"]]
-    assert texts(notice) == ["Только что просрочены: 1"]
+    assert texts(notice) == ["1 материал только что просрочен"]
 
 
 def test_server_overdue_event_highlights(engine: Engine, cases: dict[str, str]) -> None:
@@ -268,7 +270,7 @@ def test_prosecutor_flags_and_everyone_who_can_see_it_sees_the_flag(
         context(engine, "manager"), (None, None, None, None, None, "yes"), [], None, "ru"
     )
     assert [r["reg_no"] for r in overdue] == [cases["B"]]
-    assert overdue[0]["flag"] == "Проверить <b>срочно</b> — prosecutor, 11.03.2026 12:00"
+    assert overdue[0]["flag"] == "Проверить <b>срочно</b> — prosecutor, 11.03.2026, 12:00"
 
 
 @pytest.mark.parametrize("who", ["duty", "manager"])
@@ -333,13 +335,29 @@ def test_selection_text() -> None:
     assert overdue_cb.describe_selection("A", "en") == ("Selected: A", False)
 
 
+def csv_rows(download: dict[str, object]) -> list[dict[str, str]]:
+    """The rows of a CSV download (UTF-8 with BOM, ";" between values in Russian)."""
+    text = str(download["content"])
+    assert text.startswith("\ufeff") and download["base64"] is False
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+
+
+def xlsx_rows(download: dict[str, object]) -> list[dict[str, object]]:
+    """The rows of a workbook download, by header."""
+    assert download["base64"] is True
+    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(str(download["content"])))).active
+    assert sheet is not None
+    values = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+
+
 def test_export_is_scoped_and_audited(engine: Engine, cases: dict[str, str]) -> None:
     download = overdue_cb.export_overdue(context(engine, "manager-osh"), "overdue", NO_FILTERS)
-    rows = list(csv.DictReader(io.StringIO(download["content"])))
-    assert [r["reg_no"] for r in rows] == [cases["F"]]
-    assert download["filename"] == "kup-overdue-20260311-1200.csv"
-    soon = overdue_cb.export_overdue(context(engine, "duty"), "due_soon", NO_FILTERS)
-    assert [r["reg_no"] for r in csv.DictReader(io.StringIO(soon["content"]))] == [cases["I"]]
+    assert [r["№ КУП"] for r in xlsx_rows(download)] == [cases["F"]]
+    assert download["filename"] == "kup-overdue-20260311-1200.xlsx"
+    soon = overdue_cb.export_overdue(context(engine, "duty"), "due_soon", NO_FILTERS, "csv")
+    assert [r["№ КУП"] for r in csv_rows(soon)] == [cases["I"]]
+    assert soon["filename"] == "kup-due-soon-20260311-1200.csv"
     assert [a for a in audit_actions(engine) if a[1] == "export"] == [
         ("manager-osh", "export", "ui:overdue"),
         ("duty", "export", "ui:due_soon"),
@@ -413,12 +431,15 @@ def test_workload_row_clicks_drill_down() -> None:
 
 def test_workload_export(engine: Engine, cases: dict[str, str]) -> None:
     download = workload_cb.export_workload(context(engine, "manager-osh"), "", "ru")
-    rows = list(csv.DictReader(io.StringIO(download["content"])))
-    assert [(r["key"], r["open"], r["overdue"]) for r in rows] == [(ev.OSH_CITY, "1", "1")]
+    rows = xlsx_rows(download)
+    assert [(r["Район / город"], r["Область"], r["В работе"], r["Просрочено"]) for r in rows] == [
+        ("г.Ош", "г. Ош", 1, 1)
+    ]
     listed = workload_cb.export_workload(
-        context(engine, "manager"), f"?district={ev.BISHKEK}&unit=U1&officer=222", "ru"
+        context(engine, "manager"), f"?district={ev.BISHKEK}&unit=U1&officer=222", "en", "csv"
     )
-    assert [r["reg_no"] for r in csv.DictReader(io.StringIO(listed["content"]))] == [cases["B"]]
+    text = str(listed["content"]).removeprefix("\ufeff")
+    assert [r["Reg. no."] for r in csv.DictReader(io.StringIO(text))] == [cases["B"]]
     assert [a[2] for a in audit_actions(engine) if a[1] == "export"] == [
         "ui:workload:districts",
         "ui:workload:cases",

@@ -1,10 +1,8 @@
 """Layout builders without a browser: the shell and router, feed items (summaries as text),
-grid rows, drill-down navigation, the case page, CSV exports."""
+grid rows, drill-down navigation, the case page."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +13,6 @@ from dash._validate import validate_layout
 from components import ids
 from components.case import case_body, case_not_found, field_text
 from components.common import status_badge
-from components.export import cases_csv, export_filename, to_csv
 from components.layout import case_reg_no, not_found, page_for, shell, validation_layout
 from components.live import feed, feed_item, status_strip
 from components.overdue import case_rows, overdue_page
@@ -173,7 +170,7 @@ def test_feed_empty_state_and_priority() -> None:
 def test_status_strip_and_badges_say_it_in_words() -> None:
     strip = status_strip({"open": 12345, "overdue": 7, "due_soon": 2}, "ru")
     words = texts(strip)
-    assert {"12 345", "7", "2", "В работе", "Просрочено", "Срок истекает"} <= set(words)
+    assert {"12\xa0345", "7", "2", "В работе", "Просрочено", "Срок истекает"} <= set(words)
     badge = status_badge("overdue", "en")
     assert badge.children == "⚠ Overdue" and badge.color == "danger"
 
@@ -215,8 +212,9 @@ def test_case_rows_for_the_grids() -> None:
     rows = case_rows([overdue, soon], "ru", TZ, NOW, newly={"KUP-A"})
     assert rows[0]["overdue_by"] == "1 д 2 ч" and rows[0]["time_left"] == ""
     assert rows[0]["newly"] is True and rows[0]["new"] == "●"
-    assert rows[0]["deadline"] == "2026-03-10 10:00"
-    assert rows[0]["flag"] == "проверить — pros, 11.03.2026 11:00"
+    assert rows[0]["deadline"] == "до 10:00 10.03.2026"  # not at midnight: with its time
+    assert rows[0]["deadline_key"] == "2026-03-10T04:00:00"  # what the grid sorts by
+    assert rows[0]["flag"] == "проверить — pros, 11.03.2026, 11:00"
     assert rows[0]["category"] == "мошенничество" and rows[0]["kind"] == "обращение"
     assert rows[0]["summary"] == MARKUP and rows[0]["unit"] == ""
     assert rows[1]["time_left"] == "5 ч 0 мин" and rows[1]["newly"] is False
@@ -315,7 +313,7 @@ def test_case_page_body() -> None:
     )
     body = case_body(detail, "ru", TZ, can_flag=True, now=NOW)
     words = texts(body)
-    assert "11.03.2026 11:00 (просрочено на 1 ч 0 мин)" in words
+    assert "до 11:00 11.03.2026 (просрочено на 1 ч 0 мин)" in words
     assert MARKUP in words  # summary and flag comment as text
     assert "⚠ Просрочено" in words and "Регистрация" in words and "ожидает регистрации" in words
     assert f"подразделение: {MARKUP}" in " ".join(words)
@@ -326,21 +324,14 @@ def test_case_page_body() -> None:
     assert str(ids.clear_flag_button(7)) not in ids_in(duty_body)
     assert "Материал не найден" in texts(case_not_found("KUP-X", "ru"))
     assert field_text("received_at", "2026-03-08T09:00:00+06:00", "en", TZ) == (
-        "received: 08.03.2026 09:00"
+        "received: 3/8/2026, 9:00\u202fAM"
     )
+    assert field_text("received_at", "2026-03-08T09:00:00+06:00", "ru", TZ) == (
+        "поступило: 08.03.2026, 09:00"
+    )
+    assert field_text("lat", "42.8746", "ru", TZ) == "широта: 42,8746"
     assert field_text("decision", "refused", "ru", "UTC") == "решение: отказано в возбуждении"
     assert field_text("received_at", "not a time", "ru", "UTC") == "поступило: not a time"
-
-
-def test_csv_exports() -> None:
-    rows = [listed_case("KUP-A", NOW, summary="x", officer="=HYPERLINK(1)")]
-    text = cases_csv(rows, TZ)
-    parsed = list(csv.DictReader(io.StringIO(text)))
-    assert parsed[0]["reg_no"] == "KUP-A" and parsed[0]["deadline"] == "2026-03-11T12:00:00+06:00"
-    assert parsed[0]["officer"] == "'=HYPERLINK(1)"  # no formula in a spreadsheet
-    assert "flag_comment" in parsed[0] and "summary" not in parsed[0]
-    assert to_csv([{"a": 1, "b": None}], ["a", "b"], "UTC") == "a,b\n1,\n"
-    assert export_filename("overdue", NOW, TZ) == "kup-overdue-20260311-1200.csv"
 
 
 def test_no_component_renders_html_from_data() -> None:

@@ -1,6 +1,6 @@
-"""The pages' CSV exports (components.export, what the overdue and workload pages download)
-read back by Python's csv module: no cell a spreadsheet would run as a formula, and a CR or LF
-inside a value stays inside its cell instead of starting a new row."""
+"""The pages' exports (components.export, what the overdue and workload pages download) read
+back by Python's csv module and by openpyxl: no cell a spreadsheet would run as a formula, and
+a CR or LF inside a value stays inside its cell instead of starting a new row."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
-from components.export import CASE_FIELDS, cases_csv, to_csv
+import openpyxl
+
+from components.export import BOM, Table, case_table, csv_text, xlsx_bytes
 from data.case_lists import ActiveFlag, ListedCase
 from rules.clock import zone
 
@@ -19,6 +21,7 @@ HOSTILE = {
     "officer": "@SUM(A1)",
     "flag_comment": "\r=1+2",
 }
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _case(**changes: object) -> ListedCase:
@@ -45,26 +48,47 @@ def _case(**changes: object) -> ListedCase:
     return ListedCase(**{**fields, **changes})  # type: ignore[arg-type]
 
 
-def _read(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text, newline="")))
+def _read(text: str, delimiter: str = ";") -> list[list[str]]:
+    assert text.startswith(BOM)
+    return list(csv.reader(io.StringIO(text.removeprefix(BOM), newline=""), delimiter=delimiter))
 
 
-def test_case_export_neutralises_formulas_and_keeps_rows_whole() -> None:
-    rows = _read(cases_csv([_case(), _case(reg_no="KUP-CSV-2", unit="-2+3")], TZ))
+def _cases(lang: str = "ru") -> Table:
+    cases = [_case(), _case(reg_no="KUP-CSV-2", unit="-2+3")]
+    return case_table((c.as_dict() for c in cases), lang, TZ)
+
+
+def test_case_csv_neutralises_formulas_and_keeps_rows_whole() -> None:
+    rows = _read(csv_text(_cases(), "ru"))
     assert len(rows) == 3  # header and two cases: the CR in a flag comment starts no row
-    assert rows[0] == list(CASE_FIELDS)
     first = dict(zip(rows[0], rows[1], strict=True))
-    assert first["unit"] == "'=cmd|'/C calc'!A0"
-    assert first["officer"] == "'@SUM(A1)"
-    assert first["flag_comment"] == "'\r=1+2"
-    assert first["flag_by"] == "'-pros"  # text that merely starts with "-"
-    assert first["deadline"] == "2026-03-11T12:00:00+06:00"  # times untouched
-    assert dict(zip(rows[0], rows[2], strict=True))["unit"] == "'-2+3"
+    assert first["Подразделение"] == "'=cmd|'/C calc'!A0"
+    assert first["Исполнитель"] == "'@SUM(A1)"
+    assert first["Отметка: комментарий"] == "'\r=1+2"
+    assert first["Отметка: кто поставил"] == "'-pros"  # text that merely starts with "-"
+    assert dict(zip(rows[0], rows[2], strict=True))["Подразделение"] == "'-2+3"
     for row in rows[1:]:
-        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)
+        assert not any(cell.startswith(FORMULA_START) for cell in row)
 
 
-def test_any_export_quotes_line_breaks_and_neutralises_every_leading_formula_character() -> None:
+def test_case_workbook_keeps_formula_like_text_as_text() -> None:
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(_cases(), "ru"))).active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    first = dict(zip(header, [c for c in sheet[2]], strict=True))
+    for column, value in (
+        ("Подразделение", HOSTILE["unit"]),
+        ("Исполнитель", HOSTILE["officer"]),
+        ("Отметка: кто поставил", "-pros"),
+    ):
+        cell = first[column]
+        assert (cell.value, cell.data_type) == (value, "s"), column  # text, as it came
+    assert first["Отметка: комментарий"].value.endswith("=1+2")
+    for row in sheet.iter_rows(min_row=2):
+        assert all(cell.data_type != "f" for cell in row)  # no formula anywhere
+
+
+def test_any_csv_quotes_line_breaks_and_neutralises_every_leading_formula_character() -> None:
     values = [
         '=HYPERLINK("http://evil.example","x")',
         "+1",
@@ -75,12 +99,13 @@ def test_any_export_quotes_line_breaks_and_neutralises_every_leading_formula_cha
         "a\rb",
         "a\nb",
         "a\r\nb",
+        "a;b",
         "plain",
     ]
-    text = to_csv([{"v": v, "n": i} for i, v in enumerate(values)], ["v", "n"], TZ)
+    text = csv_text(Table(["v", "n"], [[v, i] for i, v in enumerate(values)]), "ru")
     rows = _read(text)
     assert rows[0] == ["v", "n"]
     assert [(v, int(n)) for v, n in rows[1:]] == [
         ("'" + v if v[0] in "=+-@\t\r" else v, i) for i, v in enumerate(values)
     ]
-    assert text.endswith("9\n")  # rows end in LF, as before
+    assert text.endswith("10\n")  # rows end in LF

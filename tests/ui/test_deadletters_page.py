@@ -31,8 +31,17 @@ def test_admin_sees_every_refused_entry_with_its_reason(engine: Engine) -> None:
     _refuse_two(engine)
     summary, rows = load_dead_letters(context(engine, "admin"), "en")
     assert summary.startswith("Total: 2, waiting to be re-driven: 2")
-    assert {r["field"] for r in rows} == {"schema", "occurred_at"}
-    assert all("source_id" in r["error"] for r in rows)
+    assert {r["field"] for r in rows} == {"schema version", "occurred at"}
+    assert {r["error"] for r in rows} == {
+        "«2» is not a supported schema version (1)",
+        "«2026-11-28T10:00:00» has no offset from UTC",
+    }
+    summary, rows = load_dead_letters(context(engine, "admin"), "ru")
+    assert summary.startswith("Всего: 2, ожидают повторной отправки: 2")
+    assert {(r["field"], r["error"]) for r in rows} == {
+        ("версия схемы", "«2» — неподдерживаемая версия схемы (поддерживается 1)"),
+        ("время события", "«2026-11-28T10:00:00» — не указано смещение от UTC"),
+    }
 
 
 def test_others_are_refused_on_the_server(engine: Engine) -> None:

@@ -96,7 +96,7 @@ def test_unknown_measure_falls_back_and_labels_follow_the_language() -> None:
     assert figure.data[0].customdata[0][1] == "Bishkek"
     ru = build_map_figure(STATS, [], "overdue_share", "ru")
     assert ru.data[0].colorbar.title.text == "Доля просроченных"
-    assert ru.data[0].colorbar.ticksuffix == " %"
+    assert ru.data[0].colorbar.ticksuffix == "\xa0%"  # Russian: "21,3 %", no break
 
 
 def test_points_coloured_by_category_with_a_legend_for_those_present() -> None:

@@ -30,12 +30,12 @@ def test_no_message_when_data_is_fresh_and_complete() -> None:
 
 def test_gap_says_how_many_and_since_when_in_local_time() -> None:
     [message] = health_messages(FRESH, [GAP], "ru", BISHKEK)
-    assert message.startswith("Потеряны записи потока: 15 (с 28.11.2026 09:00")
+    assert message.startswith("Потеряны записи потока: 15 (с 28.11.2026, 09:00")
 
 
 def test_unknown_loss_is_said_as_unknown() -> None:
     [message] = health_messages(None, [dict(GAP, count=None, count_exact=False)], "en", BISHKEK)
-    assert message.startswith("Stream entries lost: unknown (since 28.11.2026 09:00")
+    assert message.startswith("Stream entries lost: unknown (since 11/28/2026, 9:00\u202fAM")
 
 
 def test_a_floor_and_the_kind_are_said_in_the_page_language() -> None:

@@ -16,7 +16,7 @@ from components.formatting import (
     iso_local,
     local_datetime,
     local_time,
-    sortable_time,
+    sort_key,
 )
 from data.reference import load_geography
 from rules.access import ROLES
@@ -91,18 +91,15 @@ def test_durations() -> None:
 
 def test_times_in_the_console_zone() -> None:
     moment = datetime(2026, 3, 10, 19, 5, 30, tzinfo=UTC)  # 01:05:30 in Bishkek
-    assert local_time(moment, BISHKEK) == "01:05"
-    assert local_time(moment, BISHKEK, seconds=True) == "01:05:30"
-    assert local_datetime(moment, BISHKEK) == "11.03.2026 01:05"
-    assert (
-        local_datetime("2026-03-10T19:05:30+00:00", ZoneInfo("Europe/London")) == "10.03.2026 19:05"
-    )
+    assert local_time(moment, BISHKEK, "ru") == "01:05"
+    assert local_time(moment, BISHKEK, "ru", seconds=True) == "01:05:30"
+    assert local_datetime(moment, BISHKEK, "ru") == "11.03.2026, 01:05"
+    london = ZoneInfo("Europe/London")
+    assert local_datetime("2026-03-10T19:05:30+00:00", london, "ru") == "10.03.2026, 19:05"
     assert iso_local(moment, BISHKEK) == "2026-03-11T01:05:30+06:00"
     assert iso_local("2026-07-01T10:00:00+00:00", ZoneInfo("Europe/Berlin")).endswith("+02:00")
-    assert (
-        sortable_time(moment, BISHKEK) == "2026-03-11 01:05" and sortable_time(None, BISHKEK) == ""
-    )
-    assert local_time(None, BISHKEK) == "" and instant("") is None
+    assert sort_key(moment) == "2026-03-10T19:05:30" and sort_key(None) == ""
+    assert local_time(None, BISHKEK, "ru") == "" and instant("") is None
     assert instant("2026-03-10T19:05:30") == moment  # naive means UTC
 
 

@@ -123,24 +123,26 @@ def test_pages_that_may_not_show_the_view_query_the_store(
     engine: Engine, cases: dict[str, str]
 ) -> None:
     found = views(engine)
+    # Reads of the store: the feed, the "new since opened" count and the status counts (the
+    # counters' state and two sums over them), 5 statements.
     # Filters set: the store, with those filters.
     with statements(engine) as seen:
         items, *_ = live_cb.refresh_feed(
             context(engine, "duty"), None, None, "fraud", None, OPENED, "ru", push(found[None])
         )
-    assert selects(seen) == 3 and [w for w in texts(items) if w.startswith("KUP-")] == [cases["B"]]
+    assert selects(seen) == 5 and [w for w in texts(items) if w.startswith("KUP-")] == [cases["B"]]
     # A country view (or a forged one) on a regional page: the store, in the page's scope.
     osh = context(engine, "manager-osh")
     with statements(engine) as seen:
         items, *_ = live_cb.refresh_feed(
             osh, None, None, None, None, OPENED, "ru", push(found[None])
         )
-    assert selects(seen) == 3 and [w for w in texts(items) if w.startswith("KUP-")] == [cases["F"]]
+    assert selects(seen) == 5 and [w for w in texts(items) if w.startswith("KUP-")] == [cases["F"]]
     # No view, or one without an anchor: the store too.
     for payload in (push(None), push({**found["KG-GO"], "anchor": "soon"})):
         with statements(engine) as seen:
             live_cb.refresh_feed(osh, None, None, None, None, OPENED, "ru", payload)
-        assert selects(seen) == 3
+        assert selects(seen) == 5
 
 
 def test_rows_in_a_push_are_not_rendered(engine: Engine, cases: dict[str, str]) -> None:

@@ -75,7 +75,9 @@ def test_map_pages_that_may_not_show_the_push_read_their_own_shading(
     ):
         with statements(engine) as seen:
             patch = map_update(ctx, live_cb.MAP_PUSH, shading, filters)
-        assert selects(seen) == 2  # its own two GROUP BYs, in its own scope
+        # Its own reads, in its own scope: the counters' state, two sums over them (open
+        # cases, deadlines after now) and the last day's registrations.
+        assert selects(seen) == 4
         assert shading_of(patch)["locations"] == [ev.OSH_CITY]
 
 

@@ -12,11 +12,11 @@ from dash import Input, Output, dcc, html
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
-from console.cli import main
 from console.config import Settings
 from console.runtime import Services
 from console.web.app import WebApp, create_app
 from console.web.server import start_tasks, stop_tasks
+from tests.support.cli import CliRun, in_process
 from tests.support.users import add_test_users
 from tests.support.web import logged_in
 
@@ -80,15 +80,9 @@ def client_for(web: WebApp) -> Callable[[str], FlaskClient]:
 
 
 @pytest.fixture
-def cli(monkeypatch, tmp_path, db_url, redis_server, capsys):  # type: ignore[no-untyped-def]
-    """`kup-console ARGS...` run in-process on this test's store: (exit code, stdout, stderr)."""
-    monkeypatch.setenv("KUP_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("REDIS_URL", redis_server.url)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return run
+def cli(monkeypatch, tmp_path, db_url, engine, redis_server, capsys) -> CliRun:  # type: ignore[no-untyped-def]
+    """`kup-console ARGS...` run in-process on this test's store (migrated by `engine`, as
+    `kup-console db upgrade` would): (exit code, stdout, stderr)."""
+    return in_process(
+        monkeypatch, capsys, db_url=db_url, redis_url=redis_server.url, data_dir=tmp_path
+    )

@@ -1,4 +1,5 @@
-"""Login, the login gate on pages/callbacks/API, CSRF, throttling, lockout, security headers."""
+"""Login, the login gate on pages/callbacks/API, CSRF, throttling per address, security headers
+(failed logins by account and address: tests/security/test_login_addresses.py)."""
 
 from __future__ import annotations
 
@@ -134,16 +135,6 @@ def test_wrong_password_refused_and_audited(web) -> None:  # type: ignore[no-unt
     with web.state.sessions() as s:
         actions = [(a.actor, a.action) for a in s.scalars(select(AuditEntry))]
     assert actions == [("duty", "login_failed"), ("duty", "login")]
-
-
-def test_lockout_after_repeated_failures(web) -> None:  # type: ignore[no-untyped-def]
-    client = web.server.test_client()
-    for _ in range(users.MAX_FAILED_LOGINS):
-        assert login(client, "manager", "wrong password").status_code == 401
-    assert login(client, "manager").status_code == 401  # right password, but locked
-    with web.state.writer.begin() as s:
-        users.set_disabled(s, "manager", False)  # an admin lifts the lockout
-    assert login(client, "manager").status_code == 302
 
 
 def test_login_throttled(make_web, web, web_settings) -> None:  # type: ignore[no-untyped-def]

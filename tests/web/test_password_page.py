@@ -89,14 +89,19 @@ def test_csrf_required(client_for, web) -> None:  # type: ignore[no-untyped-def]
     assert login(web.server.test_client(), "duty", NEW).status_code == 401  # not changed
 
 
-def test_success_is_audited_and_keeps_the_token(client_for, web) -> None:  # type: ignore[no-untyped-def]
+def test_success_is_audited_ends_other_sessions_and_keeps_the_token(client_for, web) -> None:  # type: ignore[no-untyped-def]
     with web.state.writer.begin() as s:
         token = users.issue_token(s, "duty")
+    elsewhere = client_for("duty")  # the user's session on another machine
     client = client_for("duty")
+    old_cookie = client.get_cookie("kup_session")
     response = _change(client, PASSWORD, NEW)
     assert response.status_code == 200
     assert 'id="password-changed"' in response.get_data(as_text=True)
     assert client.get("/").status_code == 200  # this session goes on
+    assert client.get_cookie("kup_session").value != old_cookie.value  # under a new id
+    assert elsewhere.get("/").status_code == 302  # the other one has ended
+    assert elsewhere.get("/api/v1/workload").status_code == 401
     assert login(web.server.test_client(), "duty", PASSWORD).status_code == 401
     assert login(web.server.test_client(), "duty", NEW).status_code == 302
     bearer = {"Authorization": f"Bearer {token}"}
@@ -146,4 +151,5 @@ def test_guessing_the_current_password_is_throttled(make_web, web, web_settings)
     response = _change(client, PASSWORD, NEW)  # even the right one waits
     assert response.status_code == 429
     assert 'id="password-error"' in response.get_data(as_text=True)
-    assert login(web.server.test_client(), "duty").status_code == 302  # not changed
+    with web.state.writer.begin() as s:  # not changed
+        assert users.authenticate(s, "duty", PASSWORD).reason == "ok"

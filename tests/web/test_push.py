@@ -426,7 +426,9 @@ def test_one_leader_at_a_time(make_web, web) -> None:  # type: ignore[no-untyped
 
 
 def test_redis_outage_is_announced_then_resync(make_web, web, web_settings) -> None:  # type: ignore[no-untyped-def]
-    private = RedisServer().start()
+    # Persistent, as a console's Redis is (its stream; its sessions, which a Redis restarted
+    # empty would end, disconnecting the socket: tests/web/test_session_end.py)
+    private = RedisServer(persistence=True).start()
     try:
         app = make_web(
             message_queue=False, settings=web_settings.with_overrides(redis_url=private.url)

@@ -1,6 +1,7 @@
 """`serve()` for real: the threaded server on a port, a login over HTTP, Socket.IO clients over
 a real WebSocket, pushes through the Redis message queue scoped by room, and a clean stop; the
-app factory only binds (no migration, no thread), serving migrates and starts the push task,
+app factory only binds (no migration, no thread), serving refuses a store whose schema is not
+this code's (it never migrates) and starts the push task,
 and Flask's config comes from Settings through `flask_config` alone."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from console.runtime import Services
 from console.web.app import create_app, flask_config
 from console.web.server import serve, start_tasks, stop_tasks
 from data.db import make_engine
+from data.schema import SchemaNotCurrent
 from tests.support.servers import free_port
 from tests.support.stores import sqlite_url
 from tests.support.users import PASSWORD
@@ -195,12 +197,19 @@ def test_building_the_app_migrates_nothing_and_starts_no_thread(
     assert not any(thread.is_alive() for thread in started)
 
 
-def test_serve_migrates_an_empty_store_before_serving(settings: Settings, tmp_path: Path) -> None:
+def test_serve_refuses_an_empty_store_and_leaves_it_empty(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Only `kup-console db upgrade` creates or changes a schema: serve stops before binding."""
     url = sqlite_url(tmp_path, "fresh.db")
     services = Services(settings.with_overrides(database_url=url, secret_key="s" * 32))
-    with served(services) as base:
-        assert "alembic_version" in inspect(services.engine).get_table_names()
-        assert requests.get(f"{base}/login", timeout=10).status_code == 200
+    stop = threading.Event()
+    stop.set()  # were it to serve, it would stop again at once (no hanging test)
+    with pytest.raises(SchemaNotCurrent) as refused:
+        serve(services, port=free_port(), stop=stop)
+    assert refused.value.status.state == "empty"
+    assert inspect(services.engine).get_table_names() == []
+    services.engine.dispose()
 
 
 def test_flask_config_comes_from_settings_through_one_mapping(settings: Settings, engine) -> None:  # type: ignore[no-untyped-def]
