@@ -462,18 +462,20 @@ def aging(
     days ago means `low <= k < high`, as data.workload_counts counts it."""
     today = local_date(now, tz)
     day = BY_RECEIVED.c.received_day
-    sums = [
-        _sum_if(BY_RECEIVED, (day <= today - timedelta(low)) & (day > today - timedelta(high)))
-        for low, high in AGE_BOUNDS
-    ]
-    return sum_rows(
+    # One test a row each: receipts after today, and after each bucket's far end (nested).
+    later = [day > today] + [day > today - timedelta(high) for _, high in AGE_BOUNDS[:-1]]
+    found = sum_rows(
         session,
         BY_RECEIVED,
         flt,
         group_by,
-        [*sums, func.sum(BY_RECEIVED.c.n)],
+        [*(_sum_if(BY_RECEIVED, condition) for condition in later), func.sum(BY_RECEIVED.c.n)],
         day > today - timedelta(AGING_DAYS),
     )
+    result: dict[str | None, list[int]] = {}
+    for key, (future, after_3, after_10, recent) in found.items():
+        result[key] = [after_3 - future, after_10 - after_3, recent - after_10, recent]
+    return result
 
 
 def status_count(session: Session, flt: CaseFilter, now: datetime, within: timedelta) -> int | None:
