@@ -17,6 +17,7 @@ from dash import Input, Output, dcc, html
 from dash_socketio import DashSocketIO
 from werkzeug.serving import make_server
 
+from components.layout import SOCKET_OPTIONS
 from console.web.app import WebApp
 from tests.browser.console import BROWSER_ARGS, CHROMIUM
 from tests.support.servers import free_port
@@ -29,7 +30,7 @@ def layout() -> html.Div:
     figure = go.Figure(go.Bar(x=["a", "b"], y=[3, 5]))
     return html.Div(
         [
-            DashSocketIO(id="socket", eventNames=["hello"]),
+            DashSocketIO(id="socket", eventNames=["hello"], options=SOCKET_OPTIONS),
             html.Div(id="room"),
             dcc.Input(id="echo-in", value="ping"),
             html.Div(id="echo-out"),
