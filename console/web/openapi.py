@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import types
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -55,7 +56,7 @@ class ParameterError(ValueError):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Param:
+class Param(ABC):
     """A request parameter: in the query (optional, with a default), in the path (required) or
     a field of a JSON body."""
 
@@ -65,14 +66,14 @@ class Param:
     default: Any = None
     required: bool = False
 
+    @abstractmethod
     def parse(self, raw: object) -> Any:
         """The value of `raw` (a query or path text, or a body's JSON value); ParameterError
         naming the parameter when it is not one this parameter accepts."""
-        raise NotImplementedError
 
+    @abstractmethod
     def value_schema(self) -> dict[str, Any]:
         """The JSON schema of the values accepted."""
-        raise NotImplementedError
 
     def schema(self) -> dict[str, Any]:
         schema = self.value_schema()
