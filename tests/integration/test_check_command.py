@@ -5,7 +5,7 @@ traceback)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,6 +32,15 @@ def persistent_redis() -> Iterator[RedisServer]:
     server.close()
 
 
+def _new_stream(url: str, make: Callable[[redis.Redis, str], object]) -> str:
+    """A stream name of this test's own, prepared on the Redis at `url` by `make`."""
+    stream = f"kup:check:{uuid.uuid4().hex[:8]}"
+    client = redis.Redis.from_url(url)
+    make(client, stream)
+    client.close()
+    return stream
+
+
 def _run_check(
     monkeypatch, capsys, tmp_path: Path, db_url: str, redis_url: str, **env: str
 ) -> tuple[int, str]:  # type: ignore[no-untyped-def]
@@ -48,10 +57,9 @@ def _run_check(
 def test_a_ready_setup_passes(
     monkeypatch, capsys, tmp_path, db_url, engine: Engine, persistent_redis
 ) -> None:  # type: ignore[no-untyped-def]
-    stream = f"kup:check:{uuid.uuid4().hex[:8]}"
-    client = redis.Redis.from_url(persistent_redis.url)
-    ensure_group(client, stream, "kup-console")
-    client.close()
+    stream = _new_stream(
+        persistent_redis.url, lambda client, name: ensure_group(client, name, "kup-console")
+    )
     code, out = _run_check(
         monkeypatch,
         capsys,
@@ -99,10 +107,7 @@ def test_each_mistake_is_named(monkeypatch, capsys, tmp_path, redis_server) -> N
 def test_missing_group_and_unreachable_redis(
     monkeypatch, capsys, tmp_path, db_url, engine: Engine, persistent_redis
 ) -> None:  # type: ignore[no-untyped-def]
-    stream = f"kup:check:{uuid.uuid4().hex[:8]}"
-    client = redis.Redis.from_url(persistent_redis.url)
-    client.xadd(stream, {"x": "1"})
-    client.close()
+    stream = _new_stream(persistent_redis.url, lambda client, name: client.xadd(name, {"x": "1"}))
     code, out = _run_check(
         monkeypatch,
         capsys,
