@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis
+from redis._parsers import _HiredisParser, _RESP2Parser
 from sqlalchemy import func, select
 
 from benchmarks.common import (
@@ -311,6 +312,7 @@ def run(quick: bool = False, events: int | None = None) -> list[Table]:
             for workers in (1, 2):
                 with postgres_schema() as url:
                     kup("PostgreSQL", url, workers, 0)
+        parsing = reply_parsing(server.url, rounds)
     table = _table(runs, count, registrations, counts, generated, loaded)
     if rounds > 1:
         table.notes.insert(
@@ -318,7 +320,42 @@ def run(quick: bool = False, events: int | None = None) -> list[Table]:
             f"SQLite rows: the best of {rounds} interleaved rounds (bare, 1 "
             "worker, 2 workers, again); PostgreSQL: one round",
         )
-    return [table]
+    return [table, parsing]
+
+
+PARSERS = {"pure Python (redis-py's own)": _RESP2Parser, "hiredis (C)": _HiredisParser}
+
+
+def reply_parsing(redis_url: str, rounds: int) -> Table:
+    """Read the whole benchmark stream in pages of BATCH_SIZE with each of redis-py's reply
+    parsers (the product installs hiredis, which redis-py then uses): µs per entry, the best of
+    `rounds` interleaved rounds."""
+    best: dict[str, float] = {}
+    count = 0
+    for _ in range(rounds + 1):  # (one more: the first read also warms the server's pages)
+        for name, parser in PARSERS.items():
+            pool = redis.ConnectionPool.from_url(redis_url, parser_class=parser)
+            client = redis.Redis(connection_pool=pool)
+            t0 = time.perf_counter()
+            count, last = 0, "0"
+            while page := client.xread({STREAM: last}, count=BATCH_SIZE):
+                entries = page[0][1]
+                count += len(entries)
+                last = entries[-1][0]
+            elapsed = time.perf_counter() - t0
+            best[name] = min(best.get(name, elapsed), elapsed)
+            client.close()
+    table = Table(
+        f"Redis reply parsing: XREAD of {count:,} stream entries (pages of {BATCH_SIZE})",
+        ["parser", "seconds", "µs per entry", "× pure Python"],
+    )
+    baseline = next(iter(best.values()))
+    for name, seconds in best.items():
+        table.add(name, seconds, seconds / count * 1e6, baseline / seconds)
+    table.notes.append(
+        f"hiredis installed, so the product uses it: {redis.utils.HIREDIS_AVAILABLE}"
+    )
+    return table
 
 
 def _table(

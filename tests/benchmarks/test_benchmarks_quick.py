@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TZ = zone(DEFAULT_TZ)
 # Each benchmark's tables, by the start of their titles.
 EXPECTED_TABLES = {
-    "ingest": ["Ingest throughput"],
+    "ingest": ["Ingest throughput", "Redis reply parsing"],
     "bigstore": [
         "Big store: 20,000 cases",
         "Big store counters: 20,000 cases",
