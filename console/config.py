@@ -63,6 +63,10 @@ class Settings:
     # Failed logins a minute, across all accounts, beyond which only (account, address) pairs
     # that logged in before may try until the minute ends (password spraying).
     login_spray_limit: int = 100
+    # How long a web process trusts a logged-in user's identity without reading the store
+    # (console/web/identity.py: ending sessions through Redis is what takes effect at once;
+    # this bounds only a change made while Redis was unreachable).
+    identity_max_age_s: float = 30.0
     # Reverse proxies (addresses or networks) whose X-Forwarded-For/-Proto/-Host are believed;
     # from any other peer these headers are ignored.
     trusted_proxies: tuple[str, ...] = ()

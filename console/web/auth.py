@@ -38,6 +38,7 @@ from werkzeug.exceptions import Forbidden, TooManyRequests, Unauthorized
 from werkzeug.wrappers import Response as BaseResponse
 
 from components.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, t
+from console.web.identity import IdentityCache
 from console.web.security import CSRF_COOKIE, check_csrf
 from console.web.sessions import (
     EPOCH_KEY,
@@ -80,6 +81,7 @@ RESET_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.set_la
 NO_CASE_ENDPOINTS = frozenset({"obs.health_detail", "obs.metrics", "api.openapi", *RESET_ENDPOINTS})
 PASSWORD_PATH = "/account/password"
 THROTTLE_KEY = "kup.login_throttle"  # the app's LoginThrottle, in `server.extensions`
+IDENTITIES_KEY = "kup.identities"  # the app's IdentityCache, in `server.extensions`
 bp = Blueprint("auth", __name__)
 
 
@@ -105,14 +107,26 @@ def current_viewer() -> Viewer:
     return viewer
 
 
+def identities() -> IdentityCache:
+    """This web process's cache of logged-in users' identities (console.web.identity)."""
+    cache: IdentityCache = current_app.extensions[IDENTITIES_KEY]
+    return cache
+
+
 def _load_session_user(user_id: str) -> LoginUser | None:
     """The session's user, if enabled and the session is of the user's current epoch (not
-    ended by disabling the user or a new password)."""
+    ended by disabling the user or a new password): from this process's identity cache when it
+    holds the user for this epoch, else from the store."""
     info = None
+    epoch = session.get(EPOCH_KEY)
     if user_id.isdigit():
-        with web_state().sessions() as s:
-            info = users.get_user(s, int(user_id))
-    if info is None or session.get(EPOCH_KEY) != info.session_epoch:
+        info = identities().get(int(user_id), epoch)
+        if info is None:
+            with web_state().sessions() as s:
+                info = users.get_user(s, int(user_id))
+            if info is not None and epoch == info.session_epoch:
+                identities().put(info)
+    if info is None or epoch != info.session_epoch:
         forget_login()
         return None
     g.kup_auth = "session"
@@ -165,6 +179,7 @@ def init_auth(server: Flask, csrf: CSRFProtect) -> Limiter:
     manager.init_app(server)
     services = server.extensions[EXTENSION_KEY]
     server.extensions[THROTTLE_KEY] = login_throttle(services)
+    server.extensions[IDENTITIES_KEY] = IdentityCache(services.settings.identity_max_age_s)
     limiter = Limiter(
         get_remote_address,
         app=server,
@@ -362,6 +377,7 @@ def logout() -> BaseResponse | str:
         return _page("logout.html")
     viewer = current_viewer()
     end_session()
+    identities().forget(int(current_user.get_id()))
     with web_state().writer.begin() as s:
         audit.record(s, viewer.username, "logout", "session", {})
     logout_user()
