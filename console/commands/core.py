@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
@@ -20,7 +19,14 @@ from zoneinfo import ZoneInfo
 from components.export import case_table, write_csv, write_xlsx
 from components.i18n import DEFAULT_LANG, LANGUAGES
 from console.config import load_settings
-from console.runtime import Services, ingest_worker, stop_on_signals, store_services
+from console.runtime import (
+    Services,
+    ingest_worker,
+    spawn,
+    stop_on_signals,
+    stop_processes,
+    store_services,
+)
 from data import audit, streams
 from data.case_lists import iter_case_summaries
 from data.queries import STATUSES, CaseFilter
@@ -190,6 +196,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         with services.sessions() as session:
             rows = (case.as_dict() for case in iter_case_summaries(session, flt, now, due_soon))
             exported = _write_export(args, rows, tz)
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): `kup-console` ends quietly
     except OSError as exc:
         raise ValueError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     with services.writer.begin() as session:
@@ -253,7 +261,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     me = [sys.executable, "-m", "console.cli"]
     procs = [
-        subprocess.Popen(
+        spawn(
             [
                 *me,
                 "simulate",
@@ -268,7 +276,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             ],
             env=env,
         ),
-        subprocess.Popen([*me, "ingest", "--consumer", "demo-1"], env=env),
+        spawn([*me, "ingest", "--consumer", "demo-1"], env=env),
     ]
     log.info(
         "demo running: store %s, Redis %s",
@@ -287,10 +295,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _demo_users(services)
             serve(services, host=args.host, port=args.port, stop=stop)
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=30)
+        stop_processes(procs)
     return 0
 
 

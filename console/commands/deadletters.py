@@ -10,6 +10,7 @@ import sys
 from console.runtime import store_services
 from data import streams
 from data.deadletters import count_dead_letters, list_dead_letters, retry_dead_letters
+from rules.clock import local_iso
 
 ERROR_WIDTH = 90
 
@@ -56,7 +57,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     for d in letters:
         error = d.error if len(d.error) <= ERROR_WIDTH else d.error[: ERROR_WIDTH - 1] + "…"
         retried = f"  re-driven as {d.retry_id}" if d.retry_id else ""
-        print(f"{d.id:>6}  {d.received_at:%Y-%m-%d %H:%M:%S}  {d.source_id:<22} {error}{retried}")
+        received = local_iso(d.received_at, services.tz)  # the console's zone, as on the page
+        print(f"{d.id:>6}  {received}  {d.source_id:<22} {error}{retried}")
     return 0
 
 
