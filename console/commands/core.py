@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from components.export import case_table, write_csv, write_xlsx
 from components.i18n import DEFAULT_LANG, LANGUAGES
 from console.config import load_settings
+from console.progress import counted, progress
 from console.runtime import (
     Services,
     ingest_worker,
@@ -85,7 +86,13 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     p.add_argument("--district", help="SOATE code")
     p.add_argument("--region", help="ISO 3166-2 code, e.g. KG-C")
-    p.add_argument("--format", choices=["jsonl", "xlsx", "csv"], default="jsonl")
+    p.add_argument(
+        "--format",
+        choices=["jsonl", "xlsx", "csv"],
+        default="jsonl",
+        help="jsonl: one JSON object per case, codes and ISO 8601 local times (default); "
+        "xlsx: an Excel workbook; csv: for Excel (byte-order mark, `;` in Russian)",
+    )
     p.add_argument(
         "--output", metavar="FILE", help="write to FILE (needed for xlsx; default: standard output)"
     )
@@ -193,8 +200,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     due_soon = settings.due_soon
     try:
-        with services.sessions() as session:
-            rows = (case.as_dict() for case in iter_case_summaries(session, flt, now, due_soon))
+        with services.sessions() as session, progress("cases exported") as update:
+            cases = iter_case_summaries(session, flt, now, due_soon)
+            rows = (case.as_dict() for case in counted(cases, update))
             exported = _write_export(args, rows, tz)
     except BrokenPipeError:
         raise  # the reader went away (`| head`): `kup-console` ends quietly

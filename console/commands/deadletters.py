@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 
+from console.progress import progress
 from console.runtime import store_services
 from data import streams
 from data.deadletters import count_dead_letters, list_dead_letters, retry_dead_letters
@@ -68,13 +69,15 @@ def cmd_retry(args: argparse.Namespace) -> int:
     services = store_services()
     client = streams.connect(services.redis_url)
     try:
-        results = retry_dead_letters(
-            services.writer,  # BEGIN IMMEDIATE: each re-drive reads, then writes
-            client,
-            services.settings.streams,
-            None if args.all else args.ids,
-            force=args.force,
-        )
+        with progress("dead letters re-driven") as update:
+            results = retry_dead_letters(
+                services.writer,  # BEGIN IMMEDIATE: each re-drive reads, then writes
+                client,
+                services.settings.streams,
+                None if args.all else args.ids,
+                force=args.force,
+                progress=update,
+            )
     finally:
         client.close()
     if args.json:
