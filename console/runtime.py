@@ -16,6 +16,7 @@ import ctypes
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -173,21 +174,36 @@ def stop_on_signals(stop: threading.Event) -> None:
 # --- processes a command starts -----------------------------------------------------------
 
 
-def die_with_parent() -> None:
+def _find_prctl() -> Callable[..., int] | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux
+        return None
+
+
+_PRCTL = _find_prctl()  # looked up here: a forked child only calls it
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int | None = None) -> None:
     """Linux: ask the kernel for SIGTERM when the parent dies, even by SIGKILL (PR_SET_PDEATHSIG;
     the parent is the thread that started this process). Called in a child: the demo's
-    workers and the embedded Redis (`spawn`), gunicorn's workers. Elsewhere, nothing."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    workers and the embedded Redis (`spawn`), gunicorn's workers. With the `parent` pid, a
+    child whose parent died before it asked ends at once. Elsewhere, nothing."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if parent is not None and os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def spawn(args: Sequence[str], **options: object) -> subprocess.Popen[bytes]:
     """Start a child process that dies with this one (`die_with_parent`), in this process's
     group (a terminal's Ctrl-C reaches it too). Start it from the main thread: the kernel
     ties it to the thread that started it."""
-    return subprocess.Popen(args, preexec_fn=die_with_parent, **options)  # type: ignore[call-overload,no-any-return]
+    parent = os.getpid()
+    return subprocess.Popen(  # type: ignore[call-overload,no-any-return]
+        args, preexec_fn=lambda: die_with_parent(parent), **options
+    )
 
 
 def stop_processes(procs: Sequence[subprocess.Popen[bytes]], timeout: float = 30.0) -> None:
@@ -327,7 +343,7 @@ def _start_embedded(data_dir: Path) -> str:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    atexit.register(_stop_embedded, server, data_dir, os.getpid())
+    atexit.register(_stop_embedded, server, data_dir, socket_file, os.getpid())
     (data_dir / EMBEDDED_OWNER).write_text(
         json.dumps({"owner": os.getpid(), "server": server.pid, "socket": str(socket_file)})
     )
@@ -351,12 +367,16 @@ def _start_embedded(data_dir: Path) -> str:
     return url
 
 
-def _stop_embedded(server: subprocess.Popen[bytes], data_dir: Path, owner: int) -> None:
+def _stop_embedded(
+    server: subprocess.Popen[bytes], data_dir: Path, socket_file: Path, owner: int
+) -> None:
     """At exit: stop this process's embedded server (it saves its data on SIGTERM); not in a
     process forked from it (a gunicorn worker), which inherits this handler."""
     if os.getpid() != owner:
         return
     stop_processes([server])
+    if socket_file.parent != data_dir:  # the short folder of a long data folder's socket
+        shutil.rmtree(socket_file.parent, ignore_errors=True)
     record = _owner_record(data_dir)
     if record and record.get("server") == server.pid:
         (data_dir / EMBEDDED_OWNER).unlink(missing_ok=True)
