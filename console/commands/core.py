@@ -204,10 +204,17 @@ def cmd_export(args: argparse.Namespace) -> int:
             cases = iter_case_summaries(session, flt, now, due_soon)
             rows = (case.as_dict() for case in counted(cases, update))
             exported = _write_export(args, rows, tz)
-    except BrokenPipeError:
-        raise  # the reader went away (`| head`): `kup-console` ends quietly
+    except BrokenPipeError:  # the reader went away (`| head`): `kup-console` ends quietly
+        _audit_export(services, args, None)  # it took some rows: how many is not known
+        raise
     except OSError as exc:
         raise ValueError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    _audit_export(services, args, exported)
+    return 0
+
+
+def _audit_export(services: Services, args: argparse.Namespace, rows: int | None) -> None:
+    """Record the export in the audit log (`rows` None: its reader stopped before the end)."""
     with services.writer.begin() as session:
         audit.record(
             session,
@@ -219,10 +226,9 @@ def cmd_export(args: argparse.Namespace) -> int:
                 "district": args.district,
                 "region": args.region,
                 "format": args.format,
-                "rows": exported,
+                "rows": rows,
             },
         )
-    return 0
 
 
 def _write_export(args: argparse.Namespace, rows: Iterator[dict[str, object]], tz: ZoneInfo) -> int:

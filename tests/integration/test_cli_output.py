@@ -5,6 +5,7 @@ local time, and progress of long commands on a terminal only."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pty
 import subprocess
@@ -13,10 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from console.cli import EXIT_PIPE, build_parser, main
 from data.db import make_engine, make_sessionmaker
-from data.models import DeadLetter
+from data.models import AuditEntry, DeadLetter
 from tests.support.processes import REPO
 
 OWNED_ELSEWHERE = {"demo"}  # the demo's options are described with its own change
@@ -77,6 +79,10 @@ def test_output_cut_short_by_its_reader_ends_without_a_traceback(folder: dict[st
             errors = export.stderr.read()
             assert export.wait(timeout=60) == EXIT_PIPE, errors
         assert first.strip() and errors == ""
+    with make_sessionmaker(make_engine(f"sqlite:///{folder['KUP_DATA_DIR']}/kup.db"))() as session:
+        details = session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "export"))
+        exports = [json.loads(detail) for detail in details]
+    assert [(e["format"], e["rows"]) for e in exports] == [("jsonl", None), ("csv", None)]
 
 
 def test_a_command_on_a_current_store_says_nothing_of_migrations(
