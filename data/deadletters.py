@@ -11,7 +11,7 @@ dead letter whose `source_id` is the `retry_id`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -176,15 +176,19 @@ def retry_dead_letters(
     *,
     force: bool = False,
     now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[RetryResult]:
     """Re-drive dead letters to the main stream: those named in `selection` (store ids or
     source ids), or every one not re-driven yet. Already re-driven ones are skipped unless
-    `force`. Each is committed as retried right after its XADD."""
+    `force`. Each is committed as retried right after its XADD. `progress(done, total)` is
+    told after each one."""
     results: list[RetryResult] = []
     with sessions() as session:
         rows = _select(session, selection, force)
         copies = dead_stream_copies(client, config, {r.source_id for r in rows})
         for row in rows:
+            if progress:
+                progress(len(results), len(rows))
             if row.retried_at is not None and not force:
                 results.append(
                     RetryResult(
@@ -204,4 +208,6 @@ def retry_dead_letters(
             row.retry_id = retry_id.decode() if isinstance(retry_id, bytes) else retry_id
             session.commit()
             results.append(RetryResult(row.id, row.source_id, row.retry_id, origin))
+        if progress:
+            progress(len(results), len(rows))
     return results

@@ -10,6 +10,7 @@ for a migration in progress before it answers.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +28,19 @@ from data.models import DistrictRow, RegionRow
 from data.reference import load_geography
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def _migrations_only(record: logging.LogRecord) -> bool:
+    """Alembic's log, quiet unless a migration runs: its "Context impl SQLiteImpl." and "Will
+    assume non-transactional DDL." on every upgrade are shown only when debugging (`-v`)."""
+    return (
+        record.levelno != logging.INFO
+        or record.getMessage().startswith("Running ")
+        or logging.getLogger().isEnabledFor(logging.DEBUG)
+    )
+
+
+logging.getLogger("alembic.runtime.migration").addFilter(_migrations_only)
 
 VERSION_TABLE = "alembic_version"  # Alembic's default, where it keeps the store's revision
 SchemaState = Literal["current", "behind", "empty", "unknown"]

