@@ -13,10 +13,12 @@ per second, and the latency from XADD to the registration in a viewer's response
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -234,11 +236,12 @@ class Server:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def statements(self) -> int:
+    def statements(self) -> Counter[str]:
+        """The statements run so far, by the first table each names (benchmarks.servers)."""
         try:
-            return int(self.stats.read_text() or 0)
-        except (OSError, ValueError):
-            return 0
+            return Counter(json.loads(self.stats.read_text())["tables"])
+        except (OSError, ValueError, KeyError):
+            return Counter()
 
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.proc.pid)
@@ -268,6 +271,7 @@ class Measure:
     scenario: str
     rate: float
     statements_per_s: float
+    tables: Counter[str]  # statements by the first table each names
     cpu_percent: float
     requests_per_s: float
     latencies: list[float]
@@ -291,7 +295,7 @@ def drive(
     sent = stack.send_at_rate(prefix, rate, max(1, int(rate * window)), started, phase=0.5)
     sleep_until(started + window)
     elapsed = time.perf_counter() - started
-    statements = server.statements() - statements
+    tables = server.statements() - statements
     cpu = server.cpu_seconds() - cpu
     served = sightings.requests - requests_before
     time.sleep(2.5)  # stragglers: the last registrations reach the viewers
@@ -300,7 +304,8 @@ def drive(
         app,
         scenario,
         rate,
-        statements / elapsed,
+        tables.total() / elapsed,
+        tables,
         100 * cpu / elapsed,
         served / elapsed,
         latencies,
@@ -401,6 +406,11 @@ def _kup_values() -> dict[tuple[str, str], Any]:
     }
 
 
+def _by_table(m: Measure, window: float) -> str:
+    """The statements of a measure by table, per second, most first."""
+    return ", ".join(f"{name} {n / window:.1f}" for name, n in m.tables.most_common()) or "none"
+
+
 def _table(results: list[Measure], window: float, viewers: int) -> Table:
     table = Table(
         f"Push vs. polling: {viewers} viewers of the live page, {window:.0f} s per rate",
@@ -441,6 +451,9 @@ def _table(results: list[Measure], window: float, viewers: int) -> Table:
                 f"{scenario} ({kup.rate:g} registrations/s): polling {poll.statements_per_s:,.0f} "
                 f"statements/s and {poll.cpu_percent:.0f}% CPU, push "
                 f"{kup.statements_per_s:,.0f} statements/s and {kup.cpu_percent:.0f}% CPU"
+            )
+            table.notes.append(
+                f"push's statements/s by table, {scenario}: {_by_table(kup, window)}"
             )
     table.notes.append(
         "latency: XADD → the registration in a viewer's callback response "

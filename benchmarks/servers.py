@@ -1,5 +1,5 @@
 """Web servers for the push-vs-polling benchmark, each in its own process and counting the SQL
-statements it runs (an SQLAlchemy event on its engine; the count is written to a file):
+statements it runs (an SQLAlchemy event on its engine; the counts are written to a file):
 
     python -m benchmarks.servers kup --port P --stats FILE      # the console, one process
     python -m benchmarks.servers polling --port P --stats FILE  # the page a team would build
@@ -13,8 +13,11 @@ counters, the map's recent points) and re-renders the feed. Settings come from t
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,21 +30,28 @@ from data.db import make_engine
 POLL_MS = 1000
 
 
+TABLE_OF = re.compile(r"\b(?:FROM|INTO|UPDATE)\s+\"?(\w+)", re.IGNORECASE)
+
+
 def count_statements(engine: Engine, stats: Path, stop: threading.Event) -> None:
-    """Count the statements (not BEGIN/COMMIT) the engine runs; write the total every 0.2 s."""
-    counter = {"n": 0}
+    """Count the statements (not BEGIN/COMMIT) the engine runs, in all and by the first table
+    each names; write them (JSON: total, tables) every 0.2 s."""
+    tables: Counter[str] = Counter()
     lock = threading.Lock()
 
     @event.listens_for(engine, "before_cursor_execute")
     def _count(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
         if statement.lstrip()[:6].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE"):
+            found = TABLE_OF.search(statement)
             with lock:
-                counter["n"] += 1
+                tables[found.group(1) if found else "?"] += 1
 
     def write() -> None:
         while not stop.wait(0.2):
+            with lock:
+                counts = dict(tables)
             tmp = stats.with_suffix(".tmp")
-            tmp.write_text(str(counter["n"]))
+            tmp.write_text(json.dumps({"total": sum(counts.values()), "tables": counts}))
             tmp.replace(stats)
 
     threading.Thread(target=write, daemon=True).start()
