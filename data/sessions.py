@@ -161,6 +161,21 @@ class SessionStore:
                 pipe.srem(self.user_key(user_id), key)
             pipe.execute()
 
+    def identities_generation(self) -> bytes:
+        """The identities' generation: a random value that `renew_identities` replaces (set
+        on first use; a Redis that lost its data starts a new one)."""
+        key = f"{self.namespace}:identities"
+        value = self.client.get(key)
+        if value is None:
+            self.client.set(key, secrets.token_hex(16), nx=True)
+            value = self.client.get(key)
+        return value if isinstance(value, bytes) else str(value).encode()
+
+    def renew_identities(self) -> None:
+        """Void every identity a web process has cached for an API token (a user disabled, a
+        token replaced)."""
+        self.client.set(f"{self.namespace}:identities", secrets.token_hex(16))
+
     def end_user_sessions(self, user_id: int) -> int:
         """End every session of the user; how many there were."""
         return int(self._end_all(keys=[self.user_key(user_id)]))

@@ -276,7 +276,8 @@ def authenticate(session: Session, username: str, password: str) -> LoginOutcome
     return LoginOutcome(_info(user), "ok")
 
 
-def _token_digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """How an API token is stored and looked up (never the token itself)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -286,7 +287,7 @@ def issue_token(session: Session, username: str) -> str:
     if user.disabled:
         raise ValueError(f"user {username!r} is disabled")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    user.token_hash = _token_digest(token)
+    user.token_hash = token_digest(token)
     return token
 
 
@@ -294,5 +295,5 @@ def user_by_token(session: Session, token: str) -> UserInfo | None:
     """The enabled user owning this API token, or None."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    user = session.scalar(select(User).where(User.token_hash == _token_digest(token)))
+    user = session.scalar(select(User).where(User.token_hash == token_digest(token)))
     return None if user is None or user.disabled else _info(user)

@@ -157,9 +157,14 @@ def _end_sessions(services: Services, info: users.UserInfo) -> None:
     """Delete the user's sessions from Redis (the epoch the caller raised voids them anyway;
     this ends them at once, and their sockets with them)."""
     try:
-        ended = _session_store(services).end_user_sessions(info.id)
+        store = _session_store(services)
+        store.renew_identities()
+        ended = store.end_user_sessions(info.id)
     except (redis.RedisError, OSError) as exc:
-        _redis_trouble(exc, "sessions not deleted; they end at their next request anyway")
+        _redis_trouble(
+            exc,
+            "sessions not deleted; they end when a web process next reads the user (within 30 s)",
+        )
         return
     print(f"{ended} open session(s) of {info.username} ended")
 
@@ -338,9 +343,14 @@ def cmd_user_unlock(args: argparse.Namespace) -> int:
 
 
 def cmd_user_token(args: argparse.Namespace) -> int:
-    with store_services().writer.begin() as s:
+    services = store_services()
+    with services.writer.begin() as s:
         token = users.issue_token(s, args.name)
         audit.record(s, "cli", "user_token", args.name, {})
+    try:  # the old token's holders: refused at their next request, in every web process
+        _session_store(services).renew_identities()
+    except (redis.RedisError, OSError) as exc:
+        _redis_trouble(exc, "web processes may accept the old token for up to 30 s")
     print(token)
     print(
         f"(API token of {args.name}; shown once, replaces any earlier one. Send it as "

@@ -45,6 +45,7 @@ from console.web.sessions import (
     end_session,
     end_user_sessions,
     forget_login,
+    identities_generation,
     login_throttle,
     renew_session,
 )
@@ -125,7 +126,7 @@ def _load_session_user(user_id: str) -> LoginUser | None:
             with web_state().sessions() as s:
                 info = users.get_user(s, int(user_id))
             if info is not None and epoch == info.session_epoch:
-                identities().put(info)
+                identities().put(info.id, info, epoch)
     if info is None or epoch != info.session_epoch:
         forget_login()
         return None
@@ -137,12 +138,26 @@ def _load_token_user(req: Request) -> LoginUser | None:
     scheme, _, token = req.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    with web_state().sessions() as s:
-        info = users.user_by_token(s, token.strip())
+    token = token.strip()
+    key, generation = users.token_digest(token), _identities_generation()
+    info = identities().get(key, generation) if generation else None
     if info is None:
-        return None
+        with web_state().sessions() as s:
+            info = users.user_by_token(s, token)
+        if info is None:
+            return None
+        if generation:
+            identities().put(key, info, generation)
     g.kup_auth = "token"
     return LoginUser(info)
+
+
+def _identities_generation() -> bytes | None:
+    """The identities' generation in Redis (None if Redis cannot be read: no caching)."""
+    try:
+        return identities_generation()
+    except (redis.RedisError, OSError):
+        return None
 
 
 def safe_next(target: str | None) -> str:

@@ -208,6 +208,12 @@ def forget_login() -> None:
         session.pop(key, None)
 
 
+def identities_generation() -> bytes:
+    """The identities' generation (data.sessions.SessionStore.identities_generation); Redis
+    errors propagate."""
+    return _interface().store.identities_generation()
+
+
 def end_user_sessions(user_id: int) -> None:
     """Delete every session of the user from Redis (their epoch was raised already, which voids
     them anyway: a Redis error is logged, not raised)."""

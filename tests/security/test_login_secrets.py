@@ -261,7 +261,7 @@ def test_no_secret_or_personal_data_in_the_logs(redis_server) -> None:  # type: 
         "token": token,
         "secret key": SECRET_KEY,
         **{f"cookie {n}": v for n, v in enumerate(secrets)},
-        "token digest": users._token_digest(token),
+        "token digest": users.token_digest(token),
     }
     for where, text in {**logs, "metrics and health": monitoring}.items():
         found = [name for name, value in forbidden.items() if value and value in text]

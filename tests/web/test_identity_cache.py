@@ -73,7 +73,7 @@ def test_a_cached_identity_serves_only_its_epoch_and_age() -> None:
     cache = IdentityCache(max_age_s=30, clock=lambda: now[0])
     with_epoch = users.UserInfo(7, "duty", "duty", None, False, False, None, session_epoch=3)  # type: ignore[arg-type]
     assert cache.get(7, 3) is None
-    cache.put(with_epoch)
+    cache.put(7, with_epoch, 3)
     assert cache.get(7, 3) is with_epoch
     assert cache.get(7, 4) is None  # a session of a newer epoch (a new password, re-enabled)
     assert cache.get(8, 3) is None
@@ -81,6 +81,36 @@ def test_a_cached_identity_serves_only_its_epoch_and_age() -> None:
     assert cache.get(7, 3) is with_epoch
     now[0] += 0.1
     assert cache.get(7, 3) is None  # read from the store again
-    cache.put(with_epoch)
+    cache.put(7, with_epoch, 3)
     cache.forget(7)
     assert cache.get(7, 3) is None
+
+
+@pytest.fixture
+def cli(cli, monkeypatch, web_settings):  # type: ignore[no-untyped-def]
+    """The command line on this test's store, Redis and stream (the app's namespace)."""
+    monkeypatch.setenv("KUP_STREAM", web_settings.stream)
+    return cli
+
+
+def _token(web: WebApp, username: str) -> dict[str, str]:
+    with web.state.writer.begin() as s:
+        return {"Authorization": f"Bearer {users.issue_token(s, username)}"}
+
+
+def test_a_tokens_requests_read_the_user_once(web: WebApp, user_reads: list[str]) -> None:
+    client, bearer = web.server.test_client(), _token(web, "duty")
+    user_reads.clear()
+    for _ in range(10):
+        assert client.get("/api/v1/cases", headers=bearer).status_code == 200
+    assert len(user_reads) == 1
+
+
+@pytest.mark.parametrize("command", [("user", "token", "duty"), ("user", "disable", "duty")])
+def test_a_new_token_or_disabling_refuses_the_old_token_at_once(web: WebApp, cli, command) -> None:  # type: ignore[no-untyped-def]
+    """`kup-console user token` replaces the token, `user disable` revokes it: the web process,
+    which cached the holder, refuses the old token on its very next request."""
+    client, bearer = web.server.test_client(), _token(web, "duty")
+    assert client.get("/api/v1/cases", headers=bearer).status_code == 200
+    assert cli(*command)[0] == 0
+    assert client.get("/api/v1/cases", headers=bearer).status_code == 401
