@@ -68,8 +68,15 @@ CATEGORY_COLORS = dict(
         strict=True,
     )
 )
-# On a dark wall screen the black category would vanish: white there (with white outlines).
-DARK_CATEGORY_COLORS = {**CATEGORY_COLORS, "homicide": "#FFFFFF"}
+# On a dark wall screen the darkest colours would vanish: lighter ones of the same hue there
+# (black becomes white), each at least 2.5:1 against the dark page, with white outlines.
+DARK_CATEGORY_COLORS = {
+    **CATEGORY_COLORS,
+    "homicide": "#FFFFFF",
+    "sexual": "#CC6677",
+    "extremism": "#B5651D",
+    "missing_person": "#8F7FE0",
+}
 # The districts' shading, one perceptually even scale for every measure (viridis: read the same
 # with each kind of colour blindness and in grey). Light theme: more is darker, from a yellow
 # that stands out from the white page. Dark theme: more is brighter, starting at a blue that
