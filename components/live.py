@@ -129,7 +129,7 @@ def feed_item(
     return dbc.ListGroupItem(
         html.Div(
             [
-                html.Div(head, className="d-flex align-items-center gap-2"),
+                html.Div(head, className="d-flex flex-wrap align-items-center gap-2"),
                 html.Div(
                     " · ".join([district_name(str(row.get("district")), lang), *extras]),
                     className="small text-body-secondary",
