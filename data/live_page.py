@@ -139,9 +139,7 @@ def registrations_of(
 
 
 def _feed_query(flt: CaseFilter) -> Select[Any]:
-    return scoped(
-        select(*[getattr(Case, f) for f in FEED_FIELDS]), every_status(flt), by_time=True
-    )
+    return scoped(select(*[getattr(Case, f) for f in FEED_FIELDS]), every_status(flt), by_time=True)
 
 
 def registered_since(session: Session, flt: CaseFilter, since: datetime) -> int:
