@@ -241,12 +241,16 @@ def _view_count(
     since: datetime,
     counted: Mapping[str, Any],
     key: str,
+    late: int = 0,
 ) -> dict[str, Any]:
     """The counter's memory after a push with a view: the view's total plus this page's
     offset (its registrations between the page's opening and the view's anchor, counted
-    when the anchor is new to the page); never less than it showed."""
+    when the anchor is new to the page), plus the registrations pushed to the page that were
+    registered before it opened (late registrations, which neither counts: `late` of this
+    push, added to those of the earlier ones); never less than it showed."""
     anchor = view.anchor.isoformat()
     mine = counted.get("key") == key
+    late += inputs.number(counted.get("late")) if mine else 0
     if mine and inputs.text(counted.get("anchor")) == anchor and counted.get("offset") is not None:
         offset = inputs.number(counted.get("offset"))
     else:
@@ -254,8 +258,17 @@ def _view_count(
             offset = live_page.registered_since(session, flt, since) - live_page.registered_since(
                 session, flt, view.anchor
             )
-    count = max(view.total + offset, inputs.number(counted.get("count")) if mine else 0, 0)
-    return {"key": key, "count": count, "anchor": anchor, "offset": offset}
+    count = max(view.total + offset + late, inputs.number(counted.get("count")) if mine else 0, 0)
+    return {"key": key, "count": count, "anchor": anchor, "offset": offset, "late": late}
+
+
+def pushed_before(payload: Mapping[str, Any], filters: Filters, since: datetime) -> int:
+    """How many registrations of a push that match the page's filters were registered before
+    `since` (the page's opening): late registrations, new to the page all the same."""
+    times = (
+        inputs.instant(item.get("registered_at")) for item in _matching_items(payload, filters)
+    )
+    return sum(1 for at in times if at is not None and at < since)
 
 
 def refresh_feed(
@@ -287,7 +300,8 @@ def refresh_feed(
     remembered = {"arrived": arrivals.order, "fresh": arrivals.fresh}
     view = pushed_view(context, filters, payload)
     if view is not None:
-        memory = _view_count(context, view, flt, since, counted, key)
+        late = pushed_before(payload, filters, since)
+        memory = _view_count(context, view, flt, since, counted, key, late)
         rows = _shared_feed(context, view, arrivals.order)
         return (
             feed(arrival_first(rows, arrivals.order), lang, context.tz, arrivals.fresh),

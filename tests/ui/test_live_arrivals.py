@@ -15,7 +15,9 @@ from callbacks import live as live_cb
 from callbacks.inputs import InvalidCallbackInput
 from components.live import HIGHLIGHT, new_count
 from tests.support import events as ev
-from tests.ui.common import NOW, context, walk
+from tests.support.stores import apply_events
+from tests.ui.common import NOW, context, texts, walk
+from tests.ui.test_live_view_push import OPENED, views
 
 FILTERS = (None, None, None, None)
 
@@ -121,3 +123,22 @@ def test_the_counter_agrees_with_its_number(count: int, words: str) -> None:
     number = next(p for p in parts if isinstance(p, html.Strong))
     assert number.children == str(count)
     assert "".join(p if isinstance(p, str) else str(p.children) for p in parts) == words
+
+
+def test_a_late_registration_pushed_with_a_view_is_on_top_and_counted(
+    engine: Engine, cases: dict[str, str]
+) -> None:
+    ctx = context(engine, "duty")
+    *_, counted = live_cb.refresh_feed(ctx, *FILTERS, OPENED, "ru")
+    # Registered two days before, published now: below the newest 50 and before the opening.
+    late = ev.next_reg_no()
+    apply_events(engine, [ev.registered(late, NOW - timedelta(days=2))], now=NOW)
+    for minutes in range(live_cb.FEED_SIZE):
+        apply_events(engine, [ev.registered(ev.next_reg_no(), NOW - timedelta(minutes=minutes))])
+    view = views(engine)[None]
+    arrived = {**item(late), "registered_at": (NOW - timedelta(days=2)).isoformat()}
+    payload = {**push(arrived), "view": view}
+    items, new, _, counted = live_cb.refresh_feed(ctx, *FILTERS, OPENED, "ru", payload, counted)
+    assert shown(items)[0] == (late, True) and len(shown(items)) == live_cb.FEED_SIZE
+    # The view counts registrations since the opening; the late one is counted on top.
+    assert counted["late"] == 1 and texts(new)[0] == str(view["total"] + counted["offset"] + 1)
