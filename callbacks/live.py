@@ -14,6 +14,12 @@ index, LIMIT), the open/overdue/due-soon counts ((decision, deadline) index) and
 the page opened. The map's shading (two GROUP BYs) comes with the "map" push, read once by the
 push leader for the room (pages with other filters read their own on that push); the page's
 timer is only a slow safety refresh (components.common.SAFETY_REFRESH_MS).
+
+The registrations pushed to a page go on top of its feed in the order they arrived, whatever
+their registration time (a late registration would otherwise land below the rows shown): the
+page remembers their numbers (the last FEED_SIZE, in its counter's store) and when each arrived,
+to highlight those of the last few seconds; the few of them not among the newest rows are read
+by key, once per flush for the pages missing the same ones.
 """
 
 from __future__ import annotations
