@@ -108,12 +108,24 @@ def test_a_click_where_a_point_sits_opens_the_district_once_points_are_hidden(
     page = open_as("manager").page
     point = page.locator(f"#{ids.LIVE_MAP} .scattergeo .point")
     expect(point).to_have_count(2, timeout=PUSHED)
-    # The Alai point: the one further south (greater y on the screen).
-    boxes = [point.nth(i).bounding_box() for i in range(2)]
-    box = max(boxes, key=lambda b: b["y"])  # type: ignore[index]
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2  # type: ignore[index]
-    page.mouse.move(x, y)  # the point is what the pointer is on there: its case in the hover
-    expect(page.locator(f"#{ids.LIVE_MAP} .hoverlayer")).to_contain_text(map_cases["alai"])
+    hover = page.locator(f"#{ids.LIVE_MAP} .hoverlayer")
+    for _ in range(3):  # a live update may redraw the points between reading and hovering
+        # The Alai point: the one further south (greater y on the screen), read at once.
+        x, y = page.evaluate(
+            f"""() => {{
+                const boxes = [...document.querySelectorAll("#{ids.LIVE_MAP} .scattergeo .point")]
+                    .map(p => p.getBoundingClientRect());
+                const b = boxes.reduce((a, c) => (c.y > a.y ? c : a));
+                return [b.x + b.width / 2, b.y + b.height / 2];
+            }}"""
+        )
+        page.mouse.move(x, y)  # the point is what the pointer is on there: its case in the hover
+        try:
+            expect(hover).to_contain_text(map_cases["alai"], timeout=3000)
+            break
+        except AssertionError:
+            page.mouse.move(0, 0)
+    expect(hover).to_contain_text(map_cases["alai"])
 
     page.click(f"label[for='{ids.LIVE_POINTS}']")
     expect(point).to_have_count(0, timeout=PUSHED)
