@@ -142,3 +142,12 @@ def counts(value: object, names: Collection[str]) -> dict[str, int]:
     """An object of whole numbers (pushed counters): `names` each, 0 when null or missing."""
     given = mapping(value)
     return {name: number(given.get(name)) for name in names}
+
+
+def switch(value: object, default: bool) -> bool:
+    """A switch's or checkbox's state (true or false); `default` for null."""
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise InvalidCallbackInput("true, false or null", value)
+    return value

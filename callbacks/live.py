@@ -14,6 +14,12 @@ index, LIMIT), the open/overdue/due-soon counts ((decision, deadline) index) and
 the page opened. The map's shading (two GROUP BYs) comes with the "map" push, read once by the
 push leader for the room (pages with other filters read their own on that push); the page's
 timer is only a slow safety refresh (components.common.SAFETY_REFRESH_MS).
+
+The registrations pushed to a page go on top of its feed in the order they arrived, whatever
+their registration time (a late registration would otherwise land below the rows shown): the
+page remembers their numbers (the last FEED_SIZE, in its counter's store) and when each arrived,
+to highlight those of the last few seconds; the few of them not among the newest rows are read
+by key, once per flush for the pages missing the same ones.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -33,7 +39,8 @@ from callbacks.context import Context, request_context
 from callbacks.shared_reads import SHARED_SKEW, SharedReads
 from components import ids
 from components.common import district_options
-from components.live import STRIP_KEYS, feed, new_count, status_strip
+from components.i18n import t
+from components.live import HIGHLIGHT, STRIP_KEYS, feed, new_count, status_strip
 from components.live_map import (
     DEFAULT_MEASURE,
     MEASURES,
@@ -79,14 +86,68 @@ def update_district_options(context: Context, region: Any, lang: Any) -> list[di
     return district_options(inputs.text(region), context.viewer.region, inputs.language(lang))
 
 
+def _wanted(filters: Filters) -> dict[str, str]:
+    return {k: v for k, v in zip(("region", "district", "category", "kind"), filters) if v}
+
+
+def _matching_items(payload: Mapping[str, Any], filters: Filters) -> list[Mapping[str, Any]]:
+    wanted = _wanted(filters)
+    items = inputs.rows(payload.get("registered"))
+    return [item for item in items if all(item.get(k) == v for k, v in wanted.items())]
+
+
 def pushed_matching(payload: Mapping[str, Any], filters: Filters) -> int:
     """How many registrations of one push match the page's filters (the push is already
     limited to the viewer's region; its item list may be cut short, its count is not)."""
-    wanted = {k: v for k, v in zip(("region", "district", "category", "kind"), filters) if v}
-    items = inputs.rows(payload.get("registered"))
-    if not wanted:
+    if not _wanted(filters):
+        items = inputs.rows(payload.get("registered"))
         return max(inputs.number(payload.get("registered_count")), len(items))
-    return sum(all(item.get(k) == v for k, v in wanted.items()) for item in items)
+    return len(_matching_items(payload, filters))
+
+
+def pushed_arrivals(payload: Mapping[str, Any], filters: Filters) -> list[str]:
+    """The registration numbers a push brought that match the page's filters, the latest
+    arrival first (the push lists them in the order they were stored)."""
+    found = (inputs.reg_no(item.get("reg_no")) for item in _matching_items(payload, filters))
+    return list(dict.fromkeys(reversed([r for r in found if r is not None])))
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """What the page remembers of the registrations pushed to it: their numbers, the latest
+    arrival first (at most FEED_SIZE; the feed keeps them on top in that order), and when each
+    of those still highlighted arrived (ISO instants)."""
+
+    order: list[str]
+    fresh: dict[str, str]
+
+
+def arrivals_after(
+    memory: Mapping[str, Any], pushed: list[str], now: datetime, highlight: timedelta = HIGHLIGHT
+) -> Arrivals:
+    """The page's arrivals after a push that brought `pushed` (`memory`: the page's memory of
+    the same filters, {} for none); a registration stays highlighted for `highlight` after it
+    arrived."""
+    order = list(dict.fromkeys([*pushed, *inputs.texts(memory.get("arrived"))]))[:FEED_SIZE]
+    fresh = dict.fromkeys(pushed, now.isoformat())
+    for reg_no, at in inputs.mapping(memory.get("fresh")).items():
+        arrived = inputs.instant(at)
+        if reg_no in order and reg_no not in fresh and arrived and now - arrived < highlight:
+            fresh[reg_no] = arrived.isoformat()
+    return Arrivals(order, fresh)
+
+
+def arrival_first(
+    rows: list[dict[str, Any]], order: list[str], limit: int = FEED_SIZE
+) -> list[dict[str, Any]]:
+    """The feed's rows: the registrations pushed to the page first, the latest arrival on top
+    (a late registration too, whose registration time is older than others'), then the rest
+    newest first; each once, at most `limit`."""
+    by_number = {str(row["reg_no"]): row for row in rows}
+    pinned = [by_number[r] for r in order if r in by_number]
+    shown = set(order)
+    rest = [row for number, row in by_number.items() if number not in shown]
+    return (pinned + rest)[:limit]
 
 
 @dataclass(frozen=True)
@@ -156,16 +217,27 @@ _feeds: SharedReads[list[dict[str, Any]]] = SharedReads()
 _point_arrays: SharedReads[list[dict[str, list[object]]]] = SharedReads()
 
 
-def _shared_feed(context: Context, view: PushedView) -> list[dict[str, Any]]:
-    """The feed rows of the view's scope, read once per flush for every page of this process."""
+def _shared_feed(context: Context, view: PushedView, order: list[str]) -> list[dict[str, Any]]:
+    """The feed rows of the view's scope, read once per flush for every page of this process,
+    and the rows of the page's arrivals (`order`) not among them (late registrations), read
+    once per flush for every page missing the same ones."""
+    flt = CaseFilter(scope_region=view.scope)
 
     def read() -> list[dict[str, Any]]:
         with context.sessions() as session:
-            return live_page.recent_registrations(
-                session, CaseFilter(scope_region=view.scope), FEED_SIZE
-            )
+            return live_page.recent_registrations(session, flt, FEED_SIZE)
 
-    return _feeds.get((context.sessions, view.scope, view.as_of), read)
+    rows = _feeds.get((context.sessions, view.scope, view.as_of), read)
+    known = {row["reg_no"] for row in rows}
+    missing = tuple(r for r in order if r not in known)
+    if not missing:
+        return rows
+
+    def read_missing() -> list[dict[str, Any]]:
+        with context.sessions() as session:
+            return live_page.registrations_of(session, flt, missing)
+
+    return rows + _feeds.get((context.sessions, view.scope, view.as_of, missing), read_missing)
 
 
 def _view_count(
@@ -175,12 +247,16 @@ def _view_count(
     since: datetime,
     counted: Mapping[str, Any],
     key: str,
+    late: int = 0,
 ) -> dict[str, Any]:
     """The counter's memory after a push with a view: the view's total plus this page's
     offset (its registrations between the page's opening and the view's anchor, counted
-    when the anchor is new to the page); never less than it showed."""
+    when the anchor is new to the page), plus the registrations pushed to the page that were
+    registered before it opened (late registrations, which neither counts: `late` of this
+    push, added to those of the earlier ones); never less than it showed."""
     anchor = view.anchor.isoformat()
     mine = counted.get("key") == key
+    late += inputs.number(counted.get("late")) if mine else 0
     if mine and inputs.text(counted.get("anchor")) == anchor and counted.get("offset") is not None:
         offset = inputs.number(counted.get("offset"))
     else:
@@ -188,8 +264,17 @@ def _view_count(
             offset = live_page.registered_since(session, flt, since) - live_page.registered_since(
                 session, flt, view.anchor
             )
-    count = max(view.total + offset, inputs.number(counted.get("count")) if mine else 0, 0)
-    return {"key": key, "count": count, "anchor": anchor, "offset": offset}
+    count = max(view.total + offset + late, inputs.number(counted.get("count")) if mine else 0, 0)
+    return {"key": key, "count": count, "anchor": anchor, "offset": offset, "late": late}
+
+
+def pushed_before(payload: Mapping[str, Any], filters: Filters, since: datetime) -> int:
+    """How many registrations of a push that match the page's filters were registered before
+    `since` (the page's opening): late registrations, new to the page all the same."""
+    times = (
+        inputs.instant(item.get("registered_at")) for item in _matching_items(payload, filters)
+    )
+    return sum(1 for at in times if at is not None and at < since)
 
 
 def refresh_feed(
@@ -208,34 +293,45 @@ def refresh_feed(
     the store. On the store path the counter adds up what the pushes brought (`payload`: the
     push that triggered this, if one did) and never shows less than the store's count of
     registrations since the page opened, which also covers what was missed while
-    disconnected; new filters start it again from the store."""
+    disconnected; new filters start it again from the store. The registrations pushed to the
+    page stay on top of the feed in the order they arrived, those of the last few seconds
+    highlighted (see arrivals_after); new filters forget them."""
     filters = page_filters(region, district, category, kind)
     lang, payload, counted = inputs.language(lang), inputs.mapping(payload), inputs.mapping(counted)
     flt = _filter(context, filters)
     since = inputs.instant(opened) or context.now
     key = json.dumps(filters)
+    mine = counted if counted.get("key") == key else {}
+    arrivals = arrivals_after(mine, pushed_arrivals(payload, filters), context.now)
+    remembered = {"arrived": arrivals.order, "fresh": arrivals.fresh}
     view = pushed_view(context, filters, payload)
     if view is not None:
-        memory = _view_count(context, view, flt, since, counted, key)
+        late = pushed_before(payload, filters, since)
+        memory = _view_count(context, view, flt, since, counted, key, late)
+        rows = _shared_feed(context, view, arrivals.order)
         return (
-            feed(_shared_feed(context, view), lang, context.tz),
+            feed(arrival_first(rows, arrivals.order), lang, context.tz, arrivals.fresh),
             new_count(memory["count"], lang),
             status_strip(view.counts, lang),
-            memory,
+            {**memory, **remembered},
         )
     with context.sessions() as session:
         rows = live_page.recent_registrations(session, flt, FEED_SIZE)
+        known = {row["reg_no"] for row in rows}
+        rows += live_page.registrations_of(
+            session, flt, [r for r in arrivals.order if r not in known]
+        )
         stored = live_page.registered_since(session, flt, since)
         counts = live_page.status_counts(session, flt, context.now, context.due_soon)
     count = stored
-    if counted.get("key") == key:
+    if mine:
         pushed = pushed_matching(payload, filters) if payload else 0
         count = max(inputs.number(counted.get("count")) + pushed, stored)
     return (
-        feed(rows, lang, context.tz),
+        feed(arrival_first(rows, arrivals.order), lang, context.tz, arrivals.fresh),
         new_count(count, lang),
         status_strip(counts, lang),
-        {"key": key, "count": count},
+        {"key": key, "count": count, **remembered},
     )
 
 
@@ -271,15 +367,19 @@ def update_map(
     built: Any,
     lang: Any,
     shading: Any = None,
+    points: Any = True,
 ) -> tuple[Any, str]:
     """The map: a full figure when what it shows changed, else a patch of its arrays (points
     on a "changes" push, shading on a "map" push (`shading`), both on the safety timer or
-    after a reconnect)."""
+    after a reconnect) or of its points' visibility (the points switch, `points`)."""
     filters = page_filters(region, district, category, kind)
     measure = inputs.choice(measure, MEASURES, DEFAULT_MEASURE)
     dark, lang = inputs.text(theme) == "dark", inputs.language(lang)
+    shown = inputs.switch(points, default=True)
     key = map_key(filters, measure, dark, lang)
     flt = _filter(context, filters)
+    if trigger == ids.LIVE_POINTS and inputs.text(built) == key:
+        return map_patch(None, None, measure, lang, context.tz, points_shown=shown), key
     patching = inputs.text(built) == key and trigger in (
         ids.LIVE_MAP_TICK,
         ids.SOCKET,
@@ -322,9 +422,22 @@ def update_map(
     if patching:
         return map_patch(stats, points, measure, lang, context.tz), key
     figure: go.Figure = build_map_figure(
-        stats or [], points, measure, lang, context.tz, dark=dark, tile_url=context.map_tiles
+        stats or [],
+        points,
+        measure,
+        lang,
+        context.tz,
+        dark=dark,
+        tile_url=context.map_tiles,
+        points_shown=shown,
     )
     return figure, key
+
+
+def map_hint(points: Any, lang: Any) -> str:
+    """What a click on the map does, with the points shown or hidden."""
+    shown = inputs.switch(points, default=True)
+    return t("map.hint" if shown else "map.points_hidden", inputs.language(lang))
 
 
 def open_map_target(click: Any) -> tuple[str, str]:
@@ -410,6 +523,7 @@ def register(app: Dash) -> None:
         Input(ids.SOCKET, "data-changes"),
         Input(ids.SOCKET, "data-map"),
         Input(ids.RESYNC, "data"),
+        Input(ids.LIVE_POINTS, "value"),
         State(ids.LIVE_MAP_KEY, "data"),
         State(ids.LANG, "data"),
     )
@@ -424,6 +538,7 @@ def register(app: Dash) -> None:
         payload: Any,
         shading: Any,
         _resync: Any,
+        points: Any,
         built: Any,
         lang: Any,
     ) -> tuple[Any, str]:
@@ -440,7 +555,16 @@ def register(app: Dash) -> None:
             built,
             lang,
             shading,
+            points,
         )
+
+    @app.callback(
+        Output(ids.LIVE_MAP_HINT, "children"),
+        Input(ids.LIVE_POINTS, "value"),
+        State(ids.LANG, "data"),
+    )
+    def live_map_hint(points: Any, lang: Any) -> str:
+        return map_hint(points, lang)
 
     @app.callback(
         Output(ids.URL, "pathname", allow_duplicate=True),

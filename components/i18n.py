@@ -216,9 +216,9 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "measure.received_24h": ("Поступило за 24 ч", "24 саатта келди", "Intake, last 24 h"),
     "map.points": ("Регистрации за 24 ч", "24 сааттагы каттоолор", "Registrations, 24 h"),
     "map.hint": (
-        "Нажмите на район, чтобы открыть его нагрузку.",
-        "Жүктөмүн ачуу үчүн районду басыңыз.",
-        "Click a district to open its workload.",
+        "Нажмите на район, чтобы открыть его нагрузку, на точку — чтобы открыть материал.",
+        "Жүктөмүн ачуу үчүн районду, материалды ачуу үчүн чекитти басыңыз.",
+        "Click a district to open its workload, a point to open its case.",
     ),
     # overdue page
     "overdue.title": ("Контроль сроков", "Мөөнөттөрдү көзөмөлдөө", "Deadline control"),
@@ -643,6 +643,14 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "unit.minute": ("мин", "мүн", "min"),
     "yes": ("да", "ооба", "yes"),
     "no": ("нет", "жок", "no"),
+    # live page: the feed's new arrivals and the map's points layer
+    "live.arrived": ("новая", "жаңы", "new"),
+    "map.points_toggle": ("Точки регистраций", "Каттоо чекиттери", "Registration points"),
+    "map.points_hidden": (
+        "Точки скрыты: нажмите на любое место района, чтобы открыть его нагрузку.",
+        "Чекиттер жашырылды: жүктөмүн ачуу үчүн райондун каалаган жерин басыңыз.",
+        "Points hidden: click anywhere in a district to open its workload.",
+    ),
 }
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 

@@ -35,6 +35,8 @@ LIVE_MAP = "live-map"
 LIVE_MEASURE = "live-measure"
 LIVE_MAP_TICK = "live-map-tick"
 LIVE_MAP_KEY = "live-map-key-store"  # what the full figure on screen was built for
+LIVE_POINTS = "live-points"  # the switch showing or hiding the map's points
+LIVE_MAP_HINT = "live-map-hint"  # what a click on the map does (with or without points)
 
 # Overdue page.
 OVERDUE_REGION = "overdue-region"

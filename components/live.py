@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import TypedDict
 from zoneinfo import ZoneInfo
 
@@ -28,12 +28,18 @@ from components.i18n import district_name, label, number_text, plural_parts, t
 from components.live_map import DEFAULT_MEASURE, MEASURES
 from rules.access import Viewer
 
+# No mode bar: it would lie over the legend of the points (zoom with the wheel, double-click
+# to reset the view).
 MAP_CONFIG: dcc.Graph.Config = {
     "displaylogo": False,
+    "displayModeBar": False,
     "scrollZoom": True,
+    "doubleClick": "reset",
     "topojsonURL": "/_kup-no-topojson/",
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
 }
+# How long a registration pushed live stays highlighted at the top of the feed (the CSS
+# animation of .kup-feed-new in assets/live.css lasts as long).
+HIGHLIGHT = timedelta(seconds=6)
 
 
 STRIP_KEYS = ("open", "overdue", "due_soon")
@@ -82,9 +88,14 @@ def new_count(count: int, lang: str) -> list[html.Strong | str]:
     return [part for part in (before, html.Strong(number, className="fs-5"), after) if part]
 
 
-def feed_item(row: Mapping[str, object], lang: str, tz: ZoneInfo) -> dbc.ListGroupItem:
-    """One registration: number (link to its page), local time, district, category, summary.
-    The summary is a plain string child, so Dash renders it as text, never as markup."""
+def feed_item(
+    row: Mapping[str, object], lang: str, tz: ZoneInfo, new: bool = False
+) -> dbc.ListGroupItem:
+    """One registration: number (link to its page), local time, district, category, summary;
+    `new`: just pushed, highlighted with a "new" badge for a few seconds (HIGHLIGHT). The
+    summary is a plain string child, so Dash renders it as text, never as markup. The item's
+    id (its number) lets the page keep each item's element when the list moves, so a
+    highlight is not started again on another item."""
     reg_no = str(row["reg_no"])
     registered = row.get("registered_at")
     extras = [label("kind", str(row.get("kind") or "crime"), lang)]
@@ -105,10 +116,20 @@ def feed_item(row: Mapping[str, object], lang: str, tz: ZoneInfo) -> dbc.ListGro
     ]
     if row.get("priority") == "high":
         head.insert(2, dbc.Badge(f"! {label('priority', 'high', lang)}", color="danger"))
+    if new:
+        head.insert(
+            2,
+            dbc.Badge(
+                t("live.arrived", lang),
+                color="warning",
+                text_color="dark",
+                className="kup-arrived-badge",
+            ),
+        )
     return dbc.ListGroupItem(
         html.Div(
             [
-                html.Div(head, className="d-flex align-items-center gap-2"),
+                html.Div(head, className="d-flex flex-wrap align-items-center gap-2"),
                 html.Div(
                     " · ".join([district_name(str(row.get("district")), lang), *extras]),
                     className="small text-body-secondary",
@@ -117,15 +138,37 @@ def feed_item(row: Mapping[str, object], lang: str, tz: ZoneInfo) -> dbc.ListGro
             ],
             **_RegNoAttribute({"data-reg-no": reg_no}),
         ),
-        className="kup-feed-item py-2",
+        id=f"feed-{reg_no}",
+        className="kup-feed-item kup-feed-new py-2" if new else "kup-feed-item py-2",
     )
 
 
-def feed(rows: Sequence[Mapping[str, object]], lang: str, tz: ZoneInfo) -> dbc.ListGroup | html.Div:
-    """The feed list, or a sentence when it is empty."""
+def feed(
+    rows: Sequence[Mapping[str, object]],
+    lang: str,
+    tz: ZoneInfo,
+    new: Collection[str] = frozenset(),
+) -> dbc.ListGroup | html.Div:
+    """The feed list in the order given (registration numbers in `new` highlighted), or a
+    sentence when it is empty."""
     if not rows:
         return empty_state(t("live.feed_empty", lang))
-    return dbc.ListGroup([feed_item(r, lang, tz) for r in rows], flush=True)
+    return dbc.ListGroup(
+        [feed_item(r, lang, tz, new=str(r["reg_no"]) in new) for r in rows], flush=True
+    )
+
+
+def points_switch(lang: str) -> dbc.Switch:
+    """The switch that shows or hides the map's points (hidden: a click anywhere in a district
+    reaches the district)."""
+    return dbc.Switch(
+        id=ids.LIVE_POINTS,
+        label=t("map.points_toggle", lang),
+        value=True,
+        persistence=True,
+        persistence_type="session",
+        className="small mb-0 text-nowrap",
+    )
 
 
 def live_page(viewer: Viewer, lang: str, opened: datetime) -> html.Div:
@@ -199,10 +242,15 @@ def live_page(viewer: Viewer, lang: str, opened: datetime) -> html.Div:
                                     lang,
                                 ),
                                 html.Div(
-                                    t("map.hint", lang), className="small text-body-secondary mt-1"
+                                    t("map.hint", lang),
+                                    id=ids.LIVE_MAP_HINT,
+                                    className="small text-body-secondary mt-1",
                                 ),
                             ],
-                            header_extra=measure,
+                            header_extra=html.Div(
+                                [points_switch(lang), measure],
+                                className="d-flex align-items-center gap-3",
+                            ),
                         ),
                         lg=7,
                         className="mb-3",

@@ -8,6 +8,8 @@ patch arrays in place instead of resending the outlines.
 
 from __future__ import annotations
 
+import math
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -66,14 +68,40 @@ CATEGORY_COLORS = dict(
         strict=True,
     )
 )
-MEASURE_SCALES = {
-    "open": "Blues",
-    "overdue": "Reds",
-    "overdue_share": "OrRd",
-    "received_24h": "Greens",
+# On a dark wall screen the darkest colours would vanish: lighter ones of the same hue there
+# (black becomes white), each at least 2.5:1 against the dark page, with white outlines.
+DARK_CATEGORY_COLORS = {
+    **CATEGORY_COLORS,
+    "homicide": "#FFFFFF",
+    "sexual": "#CC6677",
+    "extremism": "#B5651D",
+    "missing_person": "#8F7FE0",
 }
-DARK_SCALE = "Plasma"  # on a dark wall screen, more is brighter
+# The districts' shading, one perceptually even scale for every measure (viridis: read the same
+# with each kind of colour blindness and in grey). Light theme: more is darker, from a yellow
+# that stands out from the white page. Dark theme: more is brighter, starting at a blue that
+# still stands out from the dark page (viridis' darkest violets would vanish into it).
+VIRIDIS = (
+    "#440154",
+    "#482878",
+    "#3e4989",
+    "#31688e",
+    "#26828e",
+    "#1f9e89",
+    "#35b779",
+    "#6ece58",
+    "#b5de2b",
+    "#fde725",
+)
+LIGHT_SCALE = VIRIDIS[::-1]
+DARK_SCALE = VIRIDIS[3:]
 POINTS_TRACE_OFFSET = 1
+
+
+def shading_scale(dark: bool) -> list[list[float | str]]:
+    """The districts' colour scale (Plotly's [[position, colour], ...]) for the theme."""
+    colours = DARK_SCALE if dark else LIGHT_SCALE
+    return [[i / (len(colours) - 1), colour] for i, colour in enumerate(colours)]
 
 
 def _round(polygon: PolygonCoordinates) -> PolygonCoordinates:
@@ -223,17 +251,22 @@ def tile_style(tile_url: str) -> dict[str, object]:
     }
 
 
-def _centre(district_stats: Sequence[Mapping[str, object]]) -> dict[str, float]:
-    from data.reference import load_geography
-
-    districts = load_geography().districts
-    shown = [
-        districts[str(s["district"])] for s in district_stats if str(s["district"]) in districts
-    ] or list(districts.values())
-    return {
-        "lat": sum(d.lat for d in shown) / len(shown),
-        "lon": sum(d.lon for d in shown) / len(shown),
-    }
+def tile_zoom(
+    lon_range: Sequence[float], lat_range: Sequence[float], frame: tuple[int, int] = (640, 460)
+) -> float:
+    """The web-map zoom level at which these ranges fill a frame of `frame` pixels (tiles of
+    256 px: zoom z shows 360° of longitude in 256·2^z px; latitude stretched as Mercator
+    does at the frame's middle)."""
+    middle = math.radians(sum(lat_range) / 2)
+    lon_span = max(lon_range[1] - lon_range[0], 1e-6)
+    lat_span = max((lat_range[1] - lat_range[0]) / math.cos(middle), 1e-6)
+    return round(
+        min(
+            math.log2(frame[0] * 360 / (256 * lon_span)),
+            math.log2(frame[1] * 360 / (256 * lat_span)),
+        ),
+        2,
+    )
 
 
 def build_map_figure(
@@ -244,11 +277,14 @@ def build_map_figure(
     tz: ZoneInfo = zone(DEFAULT_TZ),
     dark: bool = False,
     tile_url: str = "",
+    points_shown: bool = True,
 ) -> go.Figure:
     """The map: one shaded polygon per district in `district_stats` (its dicts carry
     district, open, overdue, overdue_share, received_24h) and the `points` (reg_no, category,
-    lat, lon, registered_at, district) coloured by category. Without `tile_url` nothing is
-    fetched from the network; with it, the outlines lie over those raster tiles."""
+    lat, lon, registered_at, district) coloured by category, hidden unless `points_shown`.
+    Framed to the districts given (a region's, when the page filters one), and the view the
+    user zoomed to is kept while those stay the same. Without `tile_url` nothing is fetched
+    from the network; with it, the outlines lie over those raster tiles."""
     if measure not in MEASURES:
         measure = DEFAULT_MEASURE
     arrays = choropleth_arrays(district_stats, measure, lang)
@@ -267,7 +303,7 @@ def build_map_figure(
             locations=arrays["locations"],
             z=arrays["z"],
             customdata=arrays["customdata"],
-            colorscale=DARK_SCALE if dark else MEASURE_SCALES[measure],
+            colorscale=shading_scale(dark),
             zmin=0,
             zmax=100 if measure == "overdue_share" else None,
             marker={"line": {"color": line, "width": 0.6}},
@@ -290,14 +326,15 @@ def build_map_figure(
             ),
         )
     )
+    colours = DARK_CATEGORY_COLORS if dark else CATEGORY_COLORS
     for category, data in zip(CATEGORIES, points_arrays(points, lang, tz), strict=True):
         marker: dict[str, object] = {
             "size": 7 if not tiles else 9,
-            "color": CATEGORY_COLORS[category],
+            "color": colours[category],
             "opacity": 0.9,
         }
         if not tiles:
-            marker["line"] = {"width": 0.5, "color": "#FFFFFF" if not dark else "#000000"}
+            marker["line"] = {"width": 0.8 if dark else 0.5, "color": "#FFFFFF"}
         figure.add_trace(
             point_trace(
                 lat=data["lat"],
@@ -305,6 +342,7 @@ def build_map_figure(
                 customdata=data["customdata"],
                 mode="markers",
                 name=label("category", category, lang),
+                visible=points_shown,
                 showlegend=bool(data["lat"]),
                 marker=marker,
                 hovertemplate=(
@@ -313,16 +351,16 @@ def build_map_figure(
                 ),
             )
         )
+    lon_range, lat_range = view_ranges(arrays["locations"])
     if tiles:
         figure.update_layout(
             map={
                 "style": tile_style(tile_url),
-                "center": _centre(district_stats),
-                "zoom": 5.2 if len(district_stats) > 15 else 6.5,
+                "center": {"lon": sum(lon_range) / 2, "lat": sum(lat_range) / 2},
+                "zoom": tile_zoom(lon_range, lat_range),
             }
         )
     else:
-        lon_range, lat_range = view_ranges(arrays["locations"])
         figure.update_geos(
             visible=False,
             projection_type="mercator",
@@ -335,7 +373,7 @@ def build_map_figure(
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         height=480,
         separators="".join(number_separators(lang)),
-        uirevision="map",
+        uirevision=f"map-{zlib.crc32(','.join(arrays['locations']).encode()):08x}",
         paper_bgcolor="rgba(0,0,0,0)",
         clickmode="event",
         font={"color": "#E6E6E6" if dark else "#212529"},
@@ -362,12 +400,17 @@ def map_patch(
     tz: ZoneInfo,
     *,
     point_arrays: Sequence[Mapping[str, list[object]]] | None = None,
+    points_shown: bool | None = None,
 ) -> Patch:
     """A dash Patch updating the shading and/or points of a figure from build_map_figure; the
-    points as `points` or as their points_arrays already built (only read)."""
+    points as `points` or as their points_arrays already built (only read); their visibility
+    when `points_shown` is given."""
     from dash import Patch
 
     patch = Patch()
+    if points_shown is not None:
+        for offset in range(len(CATEGORIES)):
+            patch["data"][POINTS_TRACE_OFFSET + offset]["visible"] = points_shown
     if district_stats is not None:
         arrays = choropleth_arrays(district_stats, measure, lang)
         for key, values in arrays.items():

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from data import aggregates, status
@@ -122,11 +122,24 @@ def recent_registrations(
     session: Session, flt: CaseFilter, limit: int = 50
 ) -> list[dict[str, Any]]:
     """The newest registrations (the live feed), newest first, with their summaries."""
-    query = scoped(
-        select(*[getattr(Case, f) for f in FEED_FIELDS]), every_status(flt), by_time=True
-    )
-    query = query.order_by(Case.registered_at.desc(), Case.reg_no.desc()).limit(limit)
+    query = _feed_query(flt).order_by(Case.registered_at.desc(), Case.reg_no.desc())
+    return [dict(zip(FEED_FIELDS, row, strict=True)) for row in session.execute(query.limit(limit))]
+
+
+def registrations_of(
+    session: Session, flt: CaseFilter, reg_nos: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The feed rows of these registration numbers that the filter shows (at most
+    LIVE_FEED_SIZE looked up by key; in no particular order): arrivals the feed keeps on top
+    although older registrations (a late registration) would leave them out of the newest."""
+    if not reg_nos:
+        return []
+    query = _feed_query(flt).where(Case.reg_no.in_(list(reg_nos)[:LIVE_FEED_SIZE]))
     return [dict(zip(FEED_FIELDS, row, strict=True)) for row in session.execute(query)]
+
+
+def _feed_query(flt: CaseFilter) -> Select[Any]:
+    return scoped(select(*[getattr(Case, f) for f in FEED_FIELDS]), every_status(flt), by_time=True)
 
 
 def registered_since(session: Session, flt: CaseFilter, since: datetime) -> int:

@@ -7,14 +7,17 @@ import json
 
 import pytest
 
+from components.live import MAP_CONFIG
 from components.live_map import (
     CATEGORY_COLORS,
     MEASURES,
     POINTS_TRACE_OFFSET,
+    VIRIDIS,
     build_map_figure,
     clicked_target,
     district_outlines,
     map_patch,
+    tile_zoom,
     view_ranges,
 )
 from components.workload import build_intake_figure
@@ -185,3 +188,65 @@ def test_intake_figure() -> None:
     assert list(line.y) == [2, 4] and bars.name == "Поступило" and line.name == "Решения"
     assert build_intake_figure(series, "en", dark=True).layout.template.layout.paper_bgcolor
     assert build_intake_figure([], "en").data[0].name == "Intake"
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of "#rrggbb"."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("measure", MEASURES)
+def test_shading_is_viridis_more_is_darker_by_day_and_brighter_by_night(measure: str) -> None:
+    light = [c for _, c in build_map_figure(STATS, [], measure, "ru").data[0].colorscale]
+    dark = [c for _, c in build_map_figure(STATS, [], measure, "ru", dark=True).data[0].colorscale]
+    assert set(light) <= set(VIRIDIS) and set(dark) <= set(VIRIDIS)  # colour-blind safe
+    assert [_luminance(c) for c in light] == sorted(map(_luminance, light), reverse=True)
+    assert [_luminance(c) for c in dark] == sorted(map(_luminance, dark))
+    # The least shaded district still stands out from the page (Bootstrap's backgrounds).
+    assert _contrast(dark[0], "#212529") >= 2 and _contrast(light[-1], "#FFFFFF") >= 7
+
+
+def test_points_stay_visible_on_the_dark_theme() -> None:
+    dark = build_map_figure(STATS, POINTS, "open", "ru", dark=True)
+    points = dark.data[POINTS_TRACE_OFFSET:]
+    assert all(t.marker.line.color == "#FFFFFF" for t in points)
+    assert all(_contrast(t.marker.color, "#212529") >= 2.5 for t in points)
+    assert len({t.marker.color for t in points}) == len(CATEGORIES)
+
+
+def test_points_can_be_hidden_in_a_figure_and_by_a_patch() -> None:
+    hidden = build_map_figure(STATS, POINTS, "open", "ru", points_shown=False)
+    assert all(t.visible is False for t in hidden.data[POINTS_TRACE_OFFSET:])
+    assert hidden.data[0].visible is not False
+    patch = map_patch(None, None, "open", "ru", TZ, points_shown=True).to_plotly_json()
+    assigned = {tuple(op["location"]): op["params"]["value"] for op in patch["operations"]}
+    assert assigned == {
+        ("data", POINTS_TRACE_OFFSET + i, "visible"): True for i in range(len(CATEGORIES))
+    }
+
+
+def test_a_new_framing_resets_the_users_view() -> None:
+    country = build_map_figure(STATS, [], "open", "ru").layout.uirevision
+    assert build_map_figure(STATS, [], "overdue", "ru", dark=True).layout.uirevision == country
+    assert build_map_figure(STATS[1:], [], "open", "ru").layout.uirevision != country
+
+
+def test_tiled_map_centres_and_zooms_on_the_districts_shown() -> None:
+    url = "https://tiles.example/{z}/{x}/{y}.png"
+    country = build_map_figure(STATS, [], "open", "ru", tile_url=url).layout.map
+    osh = build_map_figure(STATS[1:], [], "open", "ru", tile_url=url).layout.map
+    lon, lat = view_ranges([OSH_CITY])
+    assert lon[0] < osh.center.lon < lon[1] and lat[0] < osh.center.lat < lat[1]
+    assert osh.zoom > country.zoom
+    assert 5 < tile_zoom(*view_ranges(load_geography().districts)) < 6.5  # the whole country
+
+
+def test_no_mode_bar_over_the_legend() -> None:
+    assert MAP_CONFIG["displayModeBar"] is False and MAP_CONFIG["scrollZoom"] is True

@@ -142,7 +142,15 @@ PARSERS: dict[str, tuple[Callable[[object], object], Callable[[object], bool]]] 
         inputs.instant,
         lambda r: r is None or (isinstance(r, datetime) and r.utcoffset() is not None),
     ),
+    "switch": (lambda v: inputs.switch(v, default=True), lambda r: isinstance(r, bool)),
 }
+
+
+def test_a_switch_is_true_or_false_its_default_for_null() -> None:
+    assert inputs.switch(None, default=True) is True and inputs.switch(False, default=True) is False
+    for forged in (0, 1, "true", [True]):
+        with pytest.raises(InvalidCallbackInput, match="^expected true, false or null, got "):
+            inputs.switch(forged, default=False)
 
 
 @pytest.mark.parametrize("name", sorted(PARSERS))
