@@ -177,7 +177,9 @@ class SessionStore:
         self.client.set(f"{self.namespace}:identities", secrets.token_hex(16))
 
     def end_user_sessions(self, user_id: int) -> int:
-        """End every session of the user; how many there were."""
+        """End every session of the user, and renew the identities' generation (their cached
+        identity and their sockets are checked again at once); how many sessions there were."""
+        self.renew_identities()
         return int(self._end_all(keys=[self.user_key(user_id)]))
 
     def count_user_sessions(self, user_id: int) -> int:

@@ -157,9 +157,7 @@ def _end_sessions(services: Services, info: users.UserInfo) -> None:
     """Delete the user's sessions from Redis (the epoch the caller raised voids them anyway;
     this ends them at once, and their sockets with them)."""
     try:
-        store = _session_store(services)
-        store.renew_identities()
-        ended = store.end_user_sessions(info.id)
+        ended = _session_store(services).end_user_sessions(info.id)
     except (redis.RedisError, OSError) as exc:
         _redis_trouble(
             exc,

@@ -314,7 +314,10 @@ class Pusher:
         self._client: redis.Redis | None = None
         self._pubsub: Any = None
         self.sockets = SocketGuard(
-            socketio, SessionStore(redis_client(redis_url), settings.stream), sessions
+            socketio,
+            SessionStore(redis_client(redis_url), settings.stream),
+            sessions,
+            users_every_s=settings.identity_max_age_s,
         )
 
     # -- lifecycle ------------------------------------------------------------------------

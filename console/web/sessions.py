@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
+from console.web.identity import DEFAULT_MAX_AGE_S
 from data import streams, users
 from data.login_throttle import LoginThrottle
 from data.sessions import SessionRecord, SessionStore
@@ -246,11 +247,15 @@ class SocketGuard:
         store: SessionStore,
         sessions: sessionmaker[Session],
         interval: float = SOCKET_CHECK_INTERVAL_S,
+        users_every_s: float = DEFAULT_MAX_AGE_S,
     ) -> None:
         self.socketio = socketio
         self.store = store
         self.sessions = sessions
         self.interval = interval
+        self.users_every_s = users_every_s
+        self._generation: bytes | None = None
+        self._users_checked_at = -users_every_s
         self._sockets: dict[str, _Socket] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -283,14 +288,31 @@ class SocketGuard:
             self._failed("sessions", None)
         except (redis.RedisError, OSError) as exc:
             self._failed("sessions", exc)
+        if not self._users_may_have_changed():
+            return ended
         try:
             with self.sessions() as db:
                 epochs = users.session_epochs(db, {s.user_id for s in sockets.values()})
             ended |= {sid for sid, s in sockets.items() if epochs.get(s.user_id) != s.epoch}
+            self._users_checked_at = time.monotonic()
             self._failed("users", None)
         except SQLAlchemyError as exc:
             self._failed("users", exc)
         return ended
+
+    def _users_may_have_changed(self) -> bool:
+        """Whether to read the users' epochs from the store now: when the identities'
+        generation in Redis moved (a user disabled, a password changed, a token replaced), and
+        at least every `users_every_s` (a change made while Redis was unreachable)."""
+        try:
+            generation: bytes | None = self.store.identities_generation()
+        except (redis.RedisError, OSError):
+            generation = None
+        due = time.monotonic() - self._users_checked_at >= self.users_every_s
+        if generation is None or generation != self._generation or due:
+            self._generation = generation
+            return True
+        return False
 
     def _failed(self, check: str, exc: Exception | None) -> None:
         """Log when a check starts failing (Redis or the store down) and when it works again."""

@@ -5,6 +5,7 @@ deleted from Redis, shared by every web process)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import Engine, event
 
 from console.web.app import WebApp
 from console.web.identity import IdentityCache
-from console.web.sessions import session_store
+from console.web.sessions import SocketGuard, session_store
 from data import users
 from tests.support.web import csrf_from, logged_in
 
@@ -114,3 +115,38 @@ def test_a_new_token_or_disabling_refuses_the_old_token_at_once(web: WebApp, cli
     assert client.get("/api/v1/cases", headers=bearer).status_code == 200
     assert cli(*command)[0] == 0
     assert client.get("/api/v1/cases", headers=bearer).status_code == 401
+
+
+def test_the_socket_guard_reads_users_when_redis_says_they_changed(
+    web: WebApp, user_reads: list[str]
+) -> None:
+    """A socket opened with an API token has no session to end: the guard ends it by the user's
+    epoch, read from the store when the identities' generation moves (at once) and at least
+    every `users_every_s` (a change Redis missed), not on every check."""
+    store = session_store(web.state)
+    with web.state.sessions() as s:
+        duty = users.find_user(s, "duty")
+    assert duty is not None
+    guard = SocketGuard(None, store, web.state.sessions, users_every_s=0.5)  # type: ignore[arg-type]
+    guard.add("token-socket", None, duty.id, duty.session_epoch)
+    assert guard.ended() == set()
+    user_reads.clear()
+    assert guard.ended() == set() and user_reads == []  # nothing moved: no store read
+    with web.state.writer.begin() as s:  # what `kup-console user disable` does
+        users.set_disabled(s, "duty", True)
+    store.end_user_sessions(duty.id)
+    assert guard.ended() == {"token-socket"}
+
+    with web.state.writer.begin() as s:
+        users.set_disabled(s, "duty", False)
+    with web.state.sessions() as s:
+        duty = users.find_user(s, "duty")
+    assert duty is not None
+    missed = SocketGuard(None, store, web.state.sessions, users_every_s=0.5)  # type: ignore[arg-type]
+    missed.add("token-socket", None, duty.id, duty.session_epoch)
+    assert missed.ended() == set()
+    with web.state.writer.begin() as s:  # disabled in the store alone: Redis was not told
+        users.set_disabled(s, "duty", True)
+    assert missed.ended() == set()
+    time.sleep(0.5)
+    assert missed.ended() == {"token-socket"}
