@@ -643,6 +643,26 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "unit.minute": ("мин", "мүн", "min"),
     "yes": ("да", "ооба", "yes"),
     "no": ("нет", "жок", "no"),
+    # flags: one active flag per case, its comments, clearing with a comment
+    "flag.note.flag": ("отметил(а)", "белгиледи", "flagged"),
+    "flag.note.comment": ("добавил(а) комментарий", "түшүндүрмө кошту", "commented"),
+    "flag.note.clear": ("снял(а) отметку", "белгини алды", "cleared"),
+    "flag.clear_comment": (
+        "Почему отметка снимается (обязательно)",
+        "Белги эмне үчүн алынат (милдеттүү)",
+        "Why the flag is cleared (required)",
+    ),
+    "flag.need_clear_comment": (
+        "Чтобы снять отметку, напишите комментарий.",
+        "Белгини алуу үчүн түшүндүрмө жазыңыз.",
+        "Write a comment to clear the flag.",
+    ),
+    "flag.commented": (
+        "Комментарий добавлен к отметке: {reg_no}",
+        "Түшүндүрмө белгиге кошулду: {reg_no}",
+        "Comment added to the flag: {reg_no}",
+    ),
+    "flag.add_comment": ("Добавить комментарий", "Түшүндүрмө кошуу", "Add comment"),
 }
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 
