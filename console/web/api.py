@@ -386,7 +386,10 @@ def clear_flag(reg_no: str, flag_id: str) -> tuple[Response, int]:
     viewer = current_viewer()
     if not viewer.can_flag:
         return error("only prosecutors and admins may clear flags", 403)
-    body = parse_body(request.get_json(silent=True), CLEAR_BODY)
+    try:
+        body = parse_body(request.get_json(silent=True), CLEAR_BODY)
+    except ParameterError as exc:
+        raise ParameterError(f"clearing a flag needs a comment: {exc}") from None
     try:
         change = _flag_service(web_state()).clear(viewer, reg_no, number, body["comment"])
     except LookupError as exc:
