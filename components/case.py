@@ -172,15 +172,7 @@ def flag_list(
         status = (
             dbc.Badge(t("flag.active", lang), color="danger")
             if active
-            else html.Span(
-                t(
-                    "flag.cleared_by",
-                    lang,
-                    by=flag.cleared_by,
-                    at=local_datetime(flag.cleared_at, tz, lang),
-                ),
-                className="small text-body-secondary",
-            )
+            else dbc.Badge(t("flag.cleared_state", lang), color="secondary")
         )
         body = [html.Div(status), flag_history(flag.history, lang, tz)]
         if active and can_flag:

@@ -260,7 +260,6 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "flag.by": ("{by}, {at}", "{by}, {at}", "{by}, {at}"),
     "flag.none": ("Отметок нет.", "Белгилер жок.", "No flags."),
     "flag.active": ("действует", "күчүндө", "active"),
-    "flag.cleared_by": ("снята: {by}, {at}", "алынды: {by}, {at}", "cleared: {by}, {at}"),
     # workload page
     "workload.title": ("Нагрузка подразделений", "Бөлүмдөрдүн жүктөмү", "Workload"),
     "workload.country": ("Вся республика", "Бүт республика", "Whole country"),
@@ -663,6 +662,7 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "Comment added to the flag: {reg_no}",
     ),
     "flag.add_comment": ("Добавить комментарий", "Түшүндүрмө кошуу", "Add comment"),
+    "flag.cleared_state": ("снята", "алынды", "cleared"),
 }
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 
