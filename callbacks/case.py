@@ -38,30 +38,41 @@ def show_case(context: Context, reg_no: Any, lang: Any, record_view: bool) -> An
 def change_flag(
     context: Context, reg_no: Any, action: str, comment: Any, flag_id: Any, lang: Any
 ) -> tuple[Any, bool]:
-    """Set (`action` "flag") or clear ("clear") a flag, from the case page or the overdue
-    page, through data.flags' service (which checks role and region, audits, and announces
-    the change to every page that may see the case). Returns the message and whether it was
-    done."""
+    """Set (`action` "flag": or comment on the case's active flag) or clear ("clear") a flag,
+    each with a comment, from the case page or the overdue page, through data.flags' service
+    (which checks role, region and comment, audits, and announces the change to every page
+    that may see the case). Returns the message and whether it was done."""
     reg_no, comment, lang = inputs.reg_no(reg_no), inputs.text(comment), inputs.language(lang)
     flag = inputs.number(flag_id)
     if not reg_no:
         raise PreventUpdate
-    if action == "flag" and not (comment or "").strip():
-        return dbc.Alert(t("flag.need_comment", lang), color="warning"), False
+    if not (comment or "").strip():
+        need = "flag.need_comment" if action == "flag" else "flag.need_clear_comment"
+        return dbc.Alert(t(need, lang), color="warning"), False
     service = flags.FlagService(context.writer, context.redis, context.streams)
     try:
         if action == "flag":
-            service.set(context.viewer, reg_no, comment, context.now)
+            change = service.set(context.viewer, reg_no, comment, context.now)
         else:
-            service.clear(context.viewer, reg_no, flag, context.now)
+            change = service.clear(context.viewer, reg_no, flag, comment, context.now)
     except PermissionError:
         return dbc.Alert(t("flag.denied", lang), color="danger"), False
     except LookupError:
         return dbc.Alert(t("case.not_found_body", lang, reg_no=reg_no), color="danger"), False
     except ValueError as exc:
         return dbc.Alert(t("flag.error", lang, error=str(exc)), color="danger"), False
-    key = "flag.done" if action == "flag" else "flag.cleared"
-    return dbc.Alert(t(key, lang, reg_no=reg_no), color="success", duration=8000), True
+    key = {"flag": "flag.done", "comment": "flag.commented", "clear": "flag.cleared"}
+    message = t(key[change.flag.history[-1].kind], lang, reg_no=reg_no)
+    return dbc.Alert(message, color="success", duration=8000), True
+
+
+def clear_comment(flag_id: Any, states: Any) -> Any:
+    """The comment typed in the clear box of flag `flag_id` (pattern-matching states of the
+    clear boxes: [{"id": {..., "flag": id}, "value": ...}, ...])."""
+    for state in states if isinstance(states, list) else []:
+        if isinstance(state, dict) and inputs.mapping(state.get("id")).get("flag") == flag_id:
+            return state.get("value")
+    return None
 
 
 def register(app: Dash) -> None:
@@ -87,21 +98,28 @@ def register(app: Dash) -> None:
         Input(ids.CASE_FLAG_BUTTON, "n_clicks"),
         Input({"type": ids.CLEAR_FLAG_TYPE, "flag": ALL}, "n_clicks"),
         State(ids.CASE_FLAG_COMMENT, "value"),
+        State({"type": ids.CLEAR_COMMENT_TYPE, "flag": ALL}, "value"),
         State(ids.CASE_REG_NO, "data"),
         State(ids.CASE_FLAG_VERSION, "data"),
         State(ids.LANG, "data"),
         prevent_initial_call=True,
     )
     def update_case_flags(
-        flag_clicks: Any, clear_clicks: Any, comment: Any, reg_no: Any, version: Any, lang: Any
+        flag_clicks: Any,
+        clear_clicks: Any,
+        comment: Any,
+        _clear_comments: Any,
+        reg_no: Any,
+        version: Any,
+        lang: Any,
     ) -> tuple[Any, Any]:
         trigger = ctx.triggered_id
         if trigger == ids.CASE_FLAG_BUTTON and inputs.number(flag_clicks):
             message, done = change_flag(request_context(), reg_no, "flag", comment, None, lang)
         elif isinstance(trigger, dict) and any(inputs.numbers(clear_clicks)):
-            message, done = change_flag(
-                request_context(), reg_no, "clear", None, trigger.get("flag"), lang
-            )
+            flag_id = trigger.get("flag")
+            typed = clear_comment(flag_id, ctx.states_list[1])
+            message, done = change_flag(request_context(), reg_no, "clear", typed, flag_id, lang)
         else:
             raise PreventUpdate
         return message, (inputs.number(version) + 1 if done else no_update)

@@ -35,9 +35,10 @@ from components.export import (
     export_format,
     xlsx_bytes,
 )
+from components.flags import flag_history
 from components.i18n import plural, t
 from components.overdue import case_rows
-from data import audit, case_lists
+from data import audit, case_lists, flags
 from data.case_lists import ListedCase
 from data.queries import CaseFilter
 
@@ -189,6 +190,16 @@ def flag_case(context: Context, reg_no: str | None, comment: Any, lang: Any) -> 
     return change_flag(context, reg_no, "flag", comment, None, lang)
 
 
+def flag_history_of(context: Context, reg_no: str | None, lang: Any) -> Any:
+    """The flag panel's view of the selected case's active flag: its comments, who said what
+    and when (nothing if the case has none, or the viewer may not see it)."""
+    if not reg_no:
+        return None
+    with context.sessions() as session:
+        flag = flags.active_flag(session, context.viewer, reg_no)
+    return flag_history(flag.history, inputs.language(lang), context.tz) if flag else None
+
+
 def export_overdue(
     context: Context, tab: Any, filters: Sequence[Any], fmt: Any = "xlsx", lang: Any = None
 ) -> dict[str, object]:
@@ -314,6 +325,20 @@ def register(app: Dash) -> None:
         tab: Any, overdue_rows: Any, soon_rows: Any, lang: Any
     ) -> tuple[str, bool]:
         return describe_selection(selected_case(tab, overdue_rows, soon_rows), lang)
+
+    @app.callback(
+        Output(ids.FLAG_HISTORY, "children"),
+        Input(ids.OVERDUE_TABS, "active_tab"),
+        Input(ids.OVERDUE_GRID, "selectedRows"),
+        Input(ids.DUE_SOON_GRID, "selectedRows"),
+        Input(ids.FLAG_VERSION, "data"),
+        Input(ids.SOCKET, "data-flags"),
+        State(ids.LANG, "data"),
+    )
+    def show_flag_history(
+        tab: Any, overdue_rows: Any, soon_rows: Any, _version: Any, _pushed: Any, lang: Any
+    ) -> Any:
+        return flag_history_of(request_context(), selected_case(tab, overdue_rows, soon_rows), lang)
 
     @app.callback(
         Output(ids.FLAG_RESULT, "children"),

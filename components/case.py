@@ -14,6 +14,7 @@ from dash.development.base_component import Component
 
 from components import ids
 from components.common import card, empty_state, loading, status_badge
+from components.flags import flag_history
 from components.formatting import deadline_text as last_day_text
 from components.formatting import local_datetime
 from components.i18n import (
@@ -112,8 +113,9 @@ def facts(rows: list[tuple[str, object]]) -> html.Dl:
     return html.Dl(children, className="row mb-0")
 
 
-def flag_controls(lang: str) -> html.Div:
-    """Comment box and Flag button of the case page (prosecutors and admins)."""
+def flag_controls(lang: str, active: bool = False) -> html.Div:
+    """Comment box and Flag button of the case page (prosecutors and admins); with an active
+    flag the button adds the comment to it."""
     return html.Div(
         [
             dbc.Textarea(
@@ -123,16 +125,45 @@ def flag_controls(lang: str) -> html.Div:
                 placeholder=t("flag.comment", lang),
                 className="mb-2",
             ),
-            dbc.Button(t("flag.button", lang), id=ids.CASE_FLAG_BUTTON, color="danger", size="sm"),
+            dbc.Button(
+                t("flag.add_comment" if active else "flag.button", lang),
+                id=ids.CASE_FLAG_BUTTON,
+                color="danger",
+                size="sm",
+            ),
         ],
         className="mt-3",
+    )
+
+
+def clear_control(flag_id: int, lang: str) -> html.Div:
+    """The comment box a flag is cleared with (required) and its Clear button."""
+    return html.Div(
+        [
+            dbc.Input(
+                id=ids.clear_flag_comment(flag_id),
+                maxLength=2000,
+                placeholder=t("flag.clear_comment", lang),
+                size="sm",
+            ),
+            dbc.Button(
+                t("flag.clear", lang),
+                id=ids.clear_flag_button(flag_id),
+                color="secondary",
+                outline=True,
+                size="sm",
+                className="text-nowrap",
+            ),
+        ],
+        className="d-flex gap-2 mt-2",
     )
 
 
 def flag_list(
     flags: Sequence[FlagEntry], lang: str, tz: ZoneInfo, can_flag: bool
 ) -> list[Component]:
-    """Every flag (active first as stored), who set it and when; clear buttons if allowed."""
+    """Every flag (newest first as stored) with its history: who said what, when; the
+    active flag's clear control if allowed."""
     if not flags:
         return [empty_state(t("flag.none", lang))]
     items = []
@@ -141,42 +172,13 @@ def flag_list(
         status = (
             dbc.Badge(t("flag.active", lang), color="danger")
             if active
-            else html.Span(
-                t(
-                    "flag.cleared_by",
-                    lang,
-                    by=flag.cleared_by,
-                    at=local_datetime(flag.cleared_at, tz, lang),
-                ),
-                className="small text-body-secondary",
-            )
+            else dbc.Badge(t("flag.cleared_state", lang), color="secondary")
         )
-        head = [
-            html.Span(
-                t("flag.by", lang, by=flag.by, at=local_datetime(flag.at, tz, lang)),
-                className="fw-semibold",
-            ),
-            status,
-        ]
+        body = [html.Div(status), flag_history(flag.history, lang, tz)]
         if active and can_flag:
-            head.append(
-                dbc.Button(
-                    t("flag.clear", lang),
-                    id=ids.clear_flag_button(flag.id),
-                    color="secondary",
-                    outline=True,
-                    size="sm",
-                    className="ms-auto",
-                )
-            )
+            body.append(clear_control(flag.id, lang))
         items.append(
-            dbc.ListGroupItem(
-                [
-                    html.Div(head, className="d-flex align-items-center gap-2 flex-wrap"),
-                    html.Div(flag.comment or "", className="text-break mt-1"),
-                ],
-                className="kup-flag" + (" kup-flag-active" if active else ""),
-            )
+            dbc.ListGroupItem(body, className="kup-flag" + (" kup-flag-active" if active else ""))
         )
     return [dbc.ListGroup(items, flush=True)]
 
@@ -279,7 +281,7 @@ def case_body(
     )
     flags = flag_list(detail.flags, lang, tz, can_flag)
     if can_flag:
-        flags.append(flag_controls(lang))
+        flags.append(flag_controls(lang, any(f.cleared_at is None for f in detail.flags)))
     return [
         html.Div(
             [

@@ -260,7 +260,6 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "flag.by": ("{by}, {at}", "{by}, {at}", "{by}, {at}"),
     "flag.none": ("Отметок нет.", "Белгилер жок.", "No flags."),
     "flag.active": ("действует", "күчүндө", "active"),
-    "flag.cleared_by": ("снята: {by}, {at}", "алынды: {by}, {at}", "cleared: {by}, {at}"),
     # workload page
     "workload.title": ("Нагрузка подразделений", "Бөлүмдөрдүн жүктөмү", "Workload"),
     "workload.country": ("Вся республика", "Бүт республика", "Whole country"),
@@ -651,6 +650,27 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "Чекиттер жашырылды: жүктөмүн ачуу үчүн райондун каалаган жерин басыңыз.",
         "Points hidden: click anywhere in a district to open its workload.",
     ),
+    # flags: one active flag per case, its comments, clearing with a comment
+    "flag.note.flag": ("отметил(а)", "белгиледи", "flagged"),
+    "flag.note.comment": ("добавил(а) комментарий", "түшүндүрмө кошту", "commented"),
+    "flag.note.clear": ("снял(а) отметку", "белгини алды", "cleared"),
+    "flag.clear_comment": (
+        "Почему отметка снимается (обязательно)",
+        "Белги эмне үчүн алынат (милдеттүү)",
+        "Why the flag is cleared (required)",
+    ),
+    "flag.need_clear_comment": (
+        "Чтобы снять отметку, напишите комментарий.",
+        "Белгини алуу үчүн түшүндүрмө жазыңыз.",
+        "Write a comment to clear the flag.",
+    ),
+    "flag.commented": (
+        "Комментарий добавлен к отметке: {reg_no}",
+        "Түшүндүрмө белгиге кошулду: {reg_no}",
+        "Comment added to the flag: {reg_no}",
+    ),
+    "flag.add_comment": ("Добавить комментарий", "Түшүндүрмө кошуу", "Add comment"),
+    "flag.cleared_state": ("снята", "алынды", "cleared"),
 }
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 

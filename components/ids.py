@@ -61,6 +61,7 @@ FLAG_COMMENT = "flag-comment"
 FLAG_BUTTON = "flag-button"
 FLAG_RESULT = "flag-result"
 FLAG_VERSION = "flag-version-store"  # bumped after a flag change: grids re-query
+FLAG_HISTORY = "flag-history"  # the selected case's active flag and its comments
 
 # Workload page.
 WORKLOAD_BREADCRUMB = "workload-breadcrumb"
@@ -84,8 +85,14 @@ CASE_FLAG_RESULT = "case-flag-result"
 CASE_FLAGS = "case-flags"
 CASE_FLAG_VERSION = "case-flag-version-store"  # bumped after a flag change: body re-renders
 CLEAR_FLAG_TYPE = "case-clear-flag"
+CLEAR_COMMENT_TYPE = "case-clear-flag-comment"
 
 
 def clear_flag_button(flag_id: int) -> dict[str, object]:
     """Pattern-matching id of the "clear" button of one flag on the case page."""
     return {"type": CLEAR_FLAG_TYPE, "flag": flag_id}
+
+
+def clear_flag_comment(flag_id: int) -> dict[str, object]:
+    """Pattern-matching id of the comment box a flag is cleared with on the case page."""
+    return {"type": CLEAR_COMMENT_TYPE, "flag": flag_id}

@@ -178,12 +178,14 @@ def case_grid(component_id: str, lang: str, due_soon: bool = False) -> dag.AgGri
 
 
 def flag_panel(lang: str) -> dbc.Card:
-    """Comment box and Flag button (rendered for prosecutors and admins only; the server
-    checks the role again when the button is used)."""
+    """The selected case's active flag with its comments, comment box and Flag button
+    (rendered for prosecutors and admins only; the server checks the role again when the
+    button is used)."""
     return card(
         t("flag.title", lang),
         [
             html.Div(t("flag.select", lang), id=ids.FLAG_SELECTED, className="mb-2"),
+            html.Div(id=ids.FLAG_HISTORY, className="mb-2 small"),
             dbc.Textarea(
                 id=ids.FLAG_COMMENT,
                 maxLength=2000,

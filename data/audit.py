@@ -27,6 +27,7 @@ ACTIONS = (
     "login_failed",
     "logout",
     "flag",
+    "flag_comment",
     "unflag",
     "export",
     "case_view",

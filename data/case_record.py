@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.case_lists import CaseSummary, summary_values
-from data.models import Case, DeadlineChangeRow, EventRow, Flag
+from data.flags import FlagNote, flags_of
+from data.models import Case, DeadlineChangeRow, EventRow
 from data.queries import matches
 
 
@@ -65,6 +66,8 @@ class FlagEntry:
     at: datetime
     cleared_by: str | None
     cleared_at: datetime | None
+    cleared_comment: str | None
+    history: tuple[FlagNote, ...]  # who said what, when: opening, comments, clearing
 
 
 @dataclass(frozen=True)
@@ -124,11 +127,16 @@ def case_detail(
         )
     )
     flags = tuple(
-        FlagEntry(f.id, f.comment, f.created_by, f.created_at, f.cleared_by, f.cleared_at)
-        for f in session.scalars(
-            select(Flag)
-            .where(Flag.reg_no == reg_no)
-            .order_by(Flag.created_at.desc(), Flag.id.desc())
+        FlagEntry(
+            f.id,
+            f.comment,
+            f.created_by,
+            f.created_at,
+            f.cleared_by,
+            f.cleared_at,
+            f.cleared_comment,
+            f.history,
         )
+        for f in flags_of(session, reg_no)
     )
     return CaseDetail(state, events, deadlines, flags)

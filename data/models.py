@@ -162,9 +162,20 @@ class DeadLetter(Base):
 
 
 class Flag(Base):
-    """A prosecutor's flag on a case, with comment; cleared flags are kept."""
+    """A prosecutor's flag on a case, with its opening comment; cleared flags are kept, with
+    the comment they were cleared with. A case has at most one active (uncleared) flag: a
+    partial unique index (migration 0007); later flaggings are its `FlagComment`s."""
 
     __tablename__ = "flags"
+    __table_args__ = (
+        Index(
+            "uq_flags_active_reg_no",
+            "reg_no",
+            unique=True,
+            sqlite_where=text("cleared_at IS NULL"),
+            postgresql_where=text("cleared_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     reg_no: Mapped[str] = mapped_column(ForeignKey("cases.reg_no"), index=True)
@@ -173,6 +184,20 @@ class Flag(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cleared_by: Mapped[str | None] = mapped_column(String(64))
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cleared_comment: Mapped[str | None] = mapped_column(Text)  # null only before 0007
+
+
+class FlagComment(Base):
+    """A comment added to an active flag: another flagging of its case (or, from migration
+    0007, a duplicate active flag's opening comment, merged)."""
+
+    __tablename__ = "flag_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("flags.id"), index=True)
+    comment: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class User(Base):

@@ -103,20 +103,31 @@ REG_NO = Text(
 FLAG_ID = Integer(
     name="flag_id", where="path", description="The flag's id", low=1, high=MAX_FLAG_ID
 )
-FLAG_BODY = (
-    Text(
-        name="comment",
-        description="Why the case is flagged",
-        required=True,
-        max_length=flags.MAX_COMMENT_LENGTH,
-        patterns=(
-            # Not only white space, in both regex dialects' sense (ECMA's \s lacks U+001C-001F
-            # and U+0085, which Python's has and str.strip removes; Python's lacks U+FEFF).
-            (r"[^\s\u001c-\u001f\u0085\ufeff]", "must not be empty"),
-            (r"^[^\u0000]*$", "must not contain a NUL character"),
+
+
+def _comment_body(description: str) -> tuple[Text]:
+    """A body `{"comment": "..."}`: required, not blank, no NUL, at most data.flags' length."""
+    return (
+        Text(
+            name="comment",
+            description=description,
+            required=True,
+            max_length=flags.MAX_COMMENT_LENGTH,
+            patterns=(
+                # Not only white space, in both regex dialects' sense (ECMA's \s lacks
+                # U+001C-001F and U+0085, which Python's has and str.strip removes; Python's
+                # lacks U+FEFF).
+                (r"[^\s\u001c-\u001f\u0085\ufeff]", "must not be empty"),
+                (r"^[^\u0000]*$", "must not contain a NUL character"),
+            ),
         ),
-    ),
+    )
+
+
+FLAG_BODY = _comment_body(
+    "Why the case is flagged (added to its active flag as a comment if it has one)"
 )
+CLEAR_BODY = _comment_body("Why the flag is cleared")
 
 
 class RequestJSONProvider(DefaultJSONProvider):
@@ -274,7 +285,8 @@ def case(reg_no: str) -> tuple[Response, int]:
 
 @dataclass(frozen=True)
 class FlagView:
-    """A prosecutor's flag on a case, active until cleared."""
+    """A prosecutor's flag on a case, active until cleared (a case has at most one active
+    flag), with its history: the opening comment, the comments added, the clearing comment."""
 
     id: int
     reg_no: str
@@ -283,7 +295,9 @@ class FlagView:
     at: datetime
     cleared_by: str | None
     cleared_at: datetime | None
+    cleared_comment: str | None
     active: bool
+    history: tuple[flags.FlagNote, ...]
 
     @classmethod
     def of(cls, flag: flags.FlagInfo) -> FlagView:
@@ -295,7 +309,9 @@ class FlagView:
             at=flag.created_at,
             cleared_by=flag.cleared_by,
             cleared_at=flag.cleared_at,
+            cleared_comment=flag.cleared_comment,
             active=flag.active,
+            history=flag.history,
         )
 
 
@@ -306,17 +322,18 @@ def _flag_service(state: Services) -> flags.FlagService:
 
 
 FLAGGERS_ONLY = "a role that may not flag (only prosecutors and admins do)"
+COMMENT_REFUSED = 'a body that is not {"comment": ...} with a non-empty comment'
 
 
 @bp.post("/cases/<reg_no>/flags")
 @operation(
-    summary="Flag a case",
+    summary="Flag a case (or comment on its active flag)",
     path=(REG_NO,),
     body=FLAG_BODY,
     ok=Reply(201, "The new flag", FlagView),
+    also=(Reply(200, "The case's active flag, the comment added to its history", FlagView),),
     errors={
-        400: 'a malformed registration number, or a body that is not {"comment": ...} '
-        "with a non-empty comment",
+        400: f"a malformed registration number, or {COMMENT_REFUSED}",
         403: FLAGGERS_ONLY,
         404: "no such case in the caller's scope",
     },
@@ -332,7 +349,8 @@ FLAGGERS_ONLY = "a role that may not flag (only prosecutors and admins do)"
     },
 )
 def add_flag(reg_no: str) -> tuple[Response, int]:
-    """Flag a case: `{"comment": "..."}`; prosecutors and admins only (403 for others)."""
+    """Flag a case: `{"comment": "..."}`; prosecutors and admins only (403 for others). A case
+    already flagged keeps its one active flag, the comment added to it (200, not 201)."""
     reg_no = REG_NO.parse(reg_no)
     viewer = current_viewer()
     if not viewer.can_flag:
@@ -344,31 +362,40 @@ def add_flag(reg_no: str) -> tuple[Response, int]:
         return error(f"no case {reg_no}", 404)
     except ValueError as exc:
         raise ParameterError(str(exc)) from None
-    return _json(asdict(FlagView.of(change.flag)), 201)
+    created = change.flag.history[-1].kind == "flag"
+    return _json(asdict(FlagView.of(change.flag)), 201 if created else 200)
 
 
 @bp.delete("/cases/<reg_no>/flags/<flag_id>")
 @operation(
     summary="Clear a flag",
     path=(REG_NO, FLAG_ID),
+    body=CLEAR_BODY,
     ok=Reply(200, "The cleared flag", FlagView),
     errors={
-        400: "a malformed registration number or flag id",
+        400: f"a malformed registration number or flag id, or {COMMENT_REFUSED}",
         403: FLAGGERS_ONLY,
         404: "no such active flag on a case in the caller's scope",
     },
     tag="flags",
 )
 def clear_flag(reg_no: str, flag_id: str) -> tuple[Response, int]:
-    """Clear an active flag; prosecutors and admins only. Answers the cleared flag."""
+    """Clear an active flag with a comment, `{"comment": "..."}` (400 without one);
+    prosecutors and admins only. Answers the cleared flag."""
     reg_no, number = REG_NO.parse(reg_no), FLAG_ID.parse(flag_id)
     viewer = current_viewer()
     if not viewer.can_flag:
         return error("only prosecutors and admins may clear flags", 403)
     try:
-        change = _flag_service(web_state()).clear(viewer, reg_no, number)
+        body = parse_body(request.get_json(silent=True), CLEAR_BODY)
+    except ParameterError as exc:
+        raise ParameterError(f"clearing a flag needs a comment: {exc}") from None
+    try:
+        change = _flag_service(web_state()).clear(viewer, reg_no, number, body["comment"])
     except LookupError as exc:
         return error(str(exc), 404)
+    except ValueError as exc:
+        raise ParameterError(str(exc)) from None
     return _json(asdict(FlagView.of(change.flag)))
 
 

@@ -72,3 +72,42 @@ def test_a_flag_set_on_the_case_page_appears_on_an_open_overdue_page(
     expect(row.locator("[col-id='flag']")).to_contain_text("Проверить сроки", timeout=SEEN)
     assert not_reloaded(watching)
     expect(flagging.locator(f"#{ids.CASE_FLAGS}")).to_contain_text("Проверить сроки")
+
+
+def test_a_second_flagging_comments_and_clearing_asks_for_a_comment(
+    open_as, overdue_case: str
+) -> None:  # type: ignore[no-untyped-def]
+    """One active flag per case: the second prosecutor's flagging is a comment on the first's
+    flag, shown with who and when on both pages; the case page's clear control refuses to
+    clear without a comment, then clears with it."""
+    overdue, row, case = two_prosecutors(open_as, overdue_case)
+    row.locator("[col-id='district']").click()
+    overdue.fill(f"#{ids.FLAG_COMMENT}", "Запросить объяснение")
+    overdue.click(f"#{ids.FLAG_BUTTON}")
+    flags = case.locator(f"#{ids.CASE_FLAGS}")
+    expect(flags).to_contain_text("Запросить объяснение", timeout=SEEN)
+    expect(case.locator(f"#{ids.CASE_FLAG_BUTTON}")).to_have_text("Добавить комментарий")
+    case.fill(f"#{ids.CASE_FLAG_COMMENT}", "Согласен, срок истёк")
+    case.click(f"#{ids.CASE_FLAG_BUTTON}")
+    expect(case.locator(f"#{ids.CASE_FLAG_RESULT}")).to_contain_text("Комментарий добавлен")
+    expect(flags.locator(".kup-flag")).to_have_count(1)  # one flag, two notes
+    expect(flags.locator(".kup-flag-note")).to_have_count(2)
+    expect(flags.locator(".kup-flag-note-comment")).to_contain_text("prosecutor-2")
+    panel = overdue.locator(f"#{ids.FLAG_HISTORY}")
+    expect(panel).to_contain_text("Согласен, срок истёк", timeout=SEEN)
+    expect(panel).to_contain_text("Запросить объяснение")
+
+    clear = flags.get_by_role("button", name="Снять отметку")
+    clear.click()
+    expect(case.locator(f"#{ids.CASE_FLAG_RESULT}")).to_contain_text(
+        "Чтобы снять отметку, напишите комментарий."
+    )
+    expect(flags.locator(".kup-flag-active")).to_have_count(1)  # still flagged
+    flags.get_by_placeholder("Почему отметка снимается (обязательно)").fill("Объяснение получено")
+    clear.click()
+    expect(case.locator(f"#{ids.CASE_FLAG_RESULT}")).to_contain_text("Отметка снята")
+    expect(flags.locator(".kup-flag-active")).to_have_count(0)
+    expect(flags.locator(".kup-flag-note-clear")).to_contain_text("Объяснение получено")
+    expect(row.locator("[col-id='flag']")).to_have_text("", timeout=SEEN)
+    expect(panel).to_be_empty(timeout=SEEN)
+    assert not_reloaded(overdue) and not_reloaded(case)

@@ -4,14 +4,19 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, delete, select, text, update
+from sqlalchemy import Engine, Integer, String, Text, column, delete, select, text, update
+from sqlalchemy import table as sa_table
+from sqlalchemy.exc import IntegrityError
 
 from data import audit, flags, users
-from data.db import make_sessionmaker, writer_engine
-from data.models import AuditEntry, Case, User
+from data.db import UTCDateTime, make_sessionmaker, writer_engine
+from data.models import AuditEntry, Case, Flag, User
+from data.streams import StreamConfig
 from rules.access import Viewer
 from tests.support import events as ev
 from tests.support.stores import apply_events, columns, migrate
@@ -173,20 +178,127 @@ def test_flag_and_clear_keep_case_flagged_in_step(engine, writer) -> None:  # ty
     reg_no = store_case(engine)
     with writer.begin() as s:
         first = flags.add_flag(s, PROSECUTOR, reg_no, "  check the deadline  ", NOW)
-        second = flags.add_flag(s, PROSECUTOR, reg_no, "second look", NOW)
+        assert s.get(Case, reg_no).flagged is True
     assert first.comment == "check the deadline" and first.active
     with writer.begin() as s:
-        flags.clear_flag(s, Viewer("boss", "admin"), reg_no, first.id, NOW)
-        assert s.get(Case, reg_no).flagged is True  # the second flag is still active
-        flags.clear_flag(s, PROSECUTOR, reg_no, second.id, NOW)
+        cleared = flags.clear_flag(s, Viewer("boss", "admin"), reg_no, first.id, " done ", NOW)
         assert s.get(Case, reg_no).flagged is False
+    assert (cleared.cleared_by, cleared.cleared_comment) == ("boss", "done")
     with writer.begin() as s:
+        again = flags.add_flag(s, PROSECUTOR, reg_no, "late again", NOW + timedelta(hours=1))
+        assert again.id != first.id and s.get(Case, reg_no).flagged is True  # a new flag
         history = flags.flags_of(s, reg_no)
-        assert [(f.id, f.cleared_by) for f in history] == [(first.id, "boss"), (second.id, "pros")]
+        assert [(f.id, f.cleared_by) for f in history] == [(again.id, None), (first.id, "boss")]
         actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
-        assert actions == ["flag", "flag", "unflag", "unflag"]
+        assert actions == ["flag", "unflag", "flag"]
         with pytest.raises(LookupError):  # already cleared
-            flags.clear_flag(s, PROSECUTOR, reg_no, first.id, NOW)
+            flags.clear_flag(s, PROSECUTOR, reg_no, first.id, "again", NOW)
+
+
+def test_a_second_flagging_comments_on_the_active_flag(engine, writer) -> None:  # type: ignore[no-untyped-def]
+    """Two prosecutors flag the same case: one active flag, both comments in its history,
+    each audited ("flag", then "flag_comment")."""
+    reg_no = store_case(engine)
+    later = NOW + timedelta(minutes=5)
+    with writer.begin() as s:
+        first = flags.add_flag(s, PROSECUTOR, reg_no, "why so late?", NOW)
+    with writer.begin() as s:
+        second = flags.add_flag(s, Viewer("pros-2", "prosecutor"), reg_no, "ask the head", later)
+    assert second.id == first.id and second.active
+    assert second.history == (
+        flags.FlagNote("flag", "pros", NOW, "why so late?"),
+        flags.FlagNote("comment", "pros-2", later, "ask the head"),
+    )
+    with writer.begin() as s:
+        assert [len(f.history) for f in flags.flags_of(s, reg_no)] == [2]
+        details = list(
+            s.execute(select(AuditEntry.action, AuditEntry.detail).order_by(AuditEntry.id))
+        )
+        assert [a for a, _ in details] == ["flag", "flag_comment"]
+        assert f'"flag_id":{first.id}' in details[1][1] and "ask the head" in details[1][1]
+        assert audit.verify(s).ok
+        cleared = flags.clear_flag(s, PROSECUTOR, reg_no, first.id, "explained", later)
+    assert [n.kind for n in cleared.history] == ["flag", "comment", "clear"]
+    assert cleared.history[-1] == flags.FlagNote("clear", "pros", later, "explained")
+
+
+@pytest.mark.parametrize("comment", ["", "   ", None, 42, "x" * (flags.MAX_COMMENT_LENGTH + 1)])
+def test_clearing_needs_a_comment(engine, writer, comment) -> None:  # type: ignore[no-untyped-def]
+    reg_no = store_case(engine)
+    with writer.begin() as s:
+        flag = flags.add_flag(s, PROSECUTOR, reg_no, "why?", NOW)
+    with writer.begin() as s, pytest.raises(ValueError, match="comment"):
+        flags.clear_flag(s, PROSECUTOR, reg_no, flag.id, comment, NOW)
+    with writer.begin() as s:
+        assert [f.active for f in flags.flags_of(s, reg_no)] == [True]
+        assert s.get(Case, reg_no).flagged is True
+
+
+def test_the_store_refuses_a_second_active_flag(engine, writer) -> None:  # type: ignore[no-untyped-def]
+    """The partial unique index: one active flag per case, any number of cleared ones."""
+    reg_no = store_case(engine)
+    with writer.begin() as s:
+        flags.add_flag(s, PROSECUTOR, reg_no, "why?", NOW)
+    with writer.begin() as s:  # a cleared one beside it is fine
+        s.add(
+            Flag(
+                reg_no=reg_no,
+                comment="old",
+                created_by="x",
+                created_at=NOW,
+                cleared_by="x",
+                cleared_at=NOW,
+                cleared_comment="ok",
+            )
+        )
+    with pytest.raises(IntegrityError), writer.begin() as s:
+        s.add(Flag(reg_no=reg_no, comment="stacked", created_by="x", created_at=NOW))
+
+
+def test_concurrent_flaggings_make_one_flag(engine, writer) -> None:  # type: ignore[no-untyped-def]
+    """Two prosecutors flag the same case at once, each through the service on a connection of
+    its own: one active flag with both comments."""
+    reg_no = store_case(engine)
+    service = flags.FlagService(writer, None, StreamConfig())
+    start = threading.Barrier(2)
+
+    def flag(name: str) -> flags.FlagChange:
+        start.wait()
+        return service.set(Viewer(name, "prosecutor"), reg_no, f"from {name}", NOW)
+
+    with ThreadPoolExecutor(2) as pool:
+        changes = list(pool.map(flag, ["pros-a", "pros-b"]))
+    assert {c.flag.id for c in changes} == {changes[0].flag.id}
+    assert sorted(c.flag.history[-1].kind for c in changes) == ["comment", "flag"]
+    with writer.begin() as s:
+        (only,) = flags.flags_of(s, reg_no)
+    assert only.active and {n.by for n in only.history} == {"pros-a", "pros-b"}
+
+
+def test_the_index_decides_between_two_open_transactions(engine, writer) -> None:  # type: ignore[no-untyped-def]
+    """The insert-or-comment path without the case lock the service takes: a second
+    transaction inserting while the first has not committed waits (on PostgreSQL's index; on
+    SQLite's write lock) and then comments on the flag the first committed."""
+    reg_no = store_case(engine)
+    plain = writer
+    first = plain()
+    try:
+        flag, kind = flags.flag_or_comment(first, reg_no, "pros-a", "first", NOW)
+        assert kind == "flag"
+
+        def second() -> str:
+            with plain.begin() as s:
+                return flags.flag_or_comment(s, reg_no, "pros-b", "second", NOW)[1]
+
+        with ThreadPoolExecutor(1) as pool:
+            outcome = pool.submit(second)
+            first.commit()
+            assert outcome.result() == "comment"
+    finally:
+        first.close()
+    with plain() as s:
+        (only,) = flags.flags_of(s, reg_no)
+    assert [(n.kind, n.by) for n in only.history] == [("flag", "pros-a"), ("comment", "pros-b")]
 
 
 @pytest.mark.parametrize("role", ["duty", "manager"])
@@ -274,3 +386,73 @@ def test_deleted_entry_detected(writer, which) -> None:  # type: ignore[no-untyp
     assert not result.ok
     assert result.first_bad == (ids[which] if which == 4 else ids[which + 1])
     assert "deleted" in result.reason
+
+
+# --- migration 0007: one active flag per case --------------------------------------------------
+
+OLD_FLAGS = sa_table(
+    "flags",
+    column("id", Integer()),
+    column("reg_no", String()),
+    column("comment", Text()),
+    column("created_by", String()),
+    column("created_at", UTCDateTime()),
+    column("cleared_by", String()),
+    column("cleared_at", UTCDateTime()),
+)
+
+
+def test_migration_0007_merges_duplicate_active_flags(engine: Engine) -> None:
+    """A store at 0006 with stacked active flags: upgrading keeps each case's oldest active
+    flag, the later ones its comments (text, author, time), and leaves cleared flags alone;
+    downgrading turns the comments back into flags."""
+    doubled, single, mixed = store_case(engine), store_case(engine), store_case(engine)
+    migrate(engine, "downgrade", "0006")
+    assert "cleared_comment" not in columns(engine, "flags")
+    at = [NOW + timedelta(minutes=i) for i in range(6)]
+    rows = [
+        # inserted out of time order: the oldest is kept, whatever its id
+        {"reg_no": doubled, "comment": "second", "created_by": "b", "created_at": at[1]},
+        {"reg_no": doubled, "comment": "first", "created_by": "a", "created_at": at[0]},
+        {"reg_no": doubled, "comment": "third", "created_by": "c", "created_at": at[2]},
+        {"reg_no": single, "comment": "alone", "created_by": "a", "created_at": at[3]},
+        {
+            "reg_no": mixed,
+            "comment": "old",
+            "created_by": "a",
+            "created_at": at[0],
+            "cleared_by": "z",
+            "cleared_at": at[1],
+        },
+        {"reg_no": mixed, "comment": "new", "created_by": "b", "created_at": at[4]},
+    ]
+    with engine.begin() as connection:
+        for row in rows:
+            connection.execute(
+                OLD_FLAGS.insert().values({"cleared_by": None, "cleared_at": None, **row})
+            )
+    migrate(engine, "upgrade", "head")
+    assert "cleared_comment" in columns(engine, "flags")
+    with make_sessionmaker(engine)() as s:
+        (merged,) = flags.flags_of(s, doubled)
+        assert merged.active and [(n.kind, n.by, n.at, n.comment) for n in merged.history] == [
+            ("flag", "a", at[0], "first"),
+            ("comment", "b", at[1], "second"),
+            ("comment", "c", at[2], "third"),
+        ]
+        assert [[n.comment for n in f.history] for f in flags.flags_of(s, single)] == [["alone"]]
+        assert [(f.comment, f.active) for f in flags.flags_of(s, mixed)] == [
+            ("new", True),
+            ("old", False),
+        ]
+    with make_sessionmaker(writer_engine(engine)).begin() as s:  # the index holds from now on
+        assert flags.add_flag(s, PROSECUTOR, doubled, "fourth", at[5]).id == merged.id
+    migrate(engine, "downgrade", "0006")
+    with engine.connect() as connection:
+        back = connection.execute(
+            select(OLD_FLAGS.c.comment)
+            .where(OLD_FLAGS.c.reg_no == doubled, OLD_FLAGS.c.cleared_at.is_(None))
+            .order_by(OLD_FLAGS.c.created_at)
+        )
+        assert list(back.scalars()) == ["first", "second", "third", "fourth"]
+    migrate(engine, "upgrade", "head")

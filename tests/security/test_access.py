@@ -289,7 +289,11 @@ def test_api_reads_and_writes_of_another_regions_case_are_not_found(
     add = osh.post(
         f"/api/v1/cases/{cases.bishkek}/flags", json={"comment": "y"}, headers=osh_header
     )
-    clear = osh.delete(f"/api/v1/cases/{cases.bishkek}/flags/{flag['id']}", headers=osh_header)
+    clear = osh.delete(
+        f"/api/v1/cases/{cases.bishkek}/flags/{flag['id']}",
+        json={"comment": "y"},
+        headers=osh_header,
+    )
     missing = osh.get("/api/v1/cases/KUP-41711000000000-2026-999999")
     assert detail.status_code == add.status_code == clear.status_code == 404
     assert detail.get_json().keys() == missing.get_json().keys() == {"error"}

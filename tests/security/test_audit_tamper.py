@@ -51,7 +51,9 @@ def chain(console: WebApp, client_for, cases: Cases, verify) -> list[tuple[int, 
         headers=csrf_header(prosecutor),
     ).get_json()
     prosecutor.delete(
-        f"/api/v1/cases/{cases.osh}/flags/{flag['id']}", headers=csrf_header(prosecutor)
+        f"/api/v1/cases/{cases.osh}/flags/{flag['id']}",
+        json={"comment": "explained"},
+        headers=csrf_header(prosecutor),
     )
     prosecutor.get("/api/v1/cases?status=overdue")
     prosecutor.get(f"/api/v1/cases/{cases.osh}")

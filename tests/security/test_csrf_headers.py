@@ -13,10 +13,11 @@ import re
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from components import ids
 from console.web.app import WebApp
-from data.models import Flag
+from data.models import Flag, FlagComment
 from tests.security.conftest import Cases
 from tests.security.test_access import ARG, PUBLIC, SAMPLE_ARGS, routes
 from tests.support.users import PASSWORD, add_test_users
@@ -31,6 +32,14 @@ def _refused_for_csrf(response) -> bool:  # type: ignore[no-untyped-def]
     if response.is_json:
         return response.get_json()["error"].startswith("CSRF check failed")
     return 'id="login-error"' in response.get_data(as_text=True)  # the login form: "expired"
+
+
+def _flag_texts(session: Session) -> list[str]:
+    """Every comment the flags hold: opening, added, clearing."""
+    return sorted(
+        [c for f in session.scalars(select(Flag)) for c in (f.comment, f.cleared_comment) if c]
+        + list(session.scalars(select(FlagComment.comment)))
+    )
 
 
 def _flag_id(console: WebApp, client, reg_no: str) -> int:  # type: ignore[no-untyped-def]
@@ -103,7 +112,7 @@ def test_every_state_changing_request_needs_the_sessions_csrf_token(
     stranger = client_for("admin")
     foreign = stranger.get_cookie("_csrf_token").value
     with console.state.sessions() as s:
-        flags_before = len(list(s.scalars(select(Flag))))
+        flags_before = _flag_texts(s)
     for endpoint, method, url in unsafe:
         client = client_for("prosecutor")
         for token in (None, foreign):
@@ -111,17 +120,18 @@ def test_every_state_changing_request_needs_the_sessions_csrf_token(
             assert _refused_for_csrf(response), (endpoint, method, token, response.status_code)
         assert client.get("/").status_code == 200  # still logged in: logout refused too
         with console.state.sessions() as s:
-            assert len(list(s.scalars(select(Flag)))) == flags_before, endpoint
+            assert _flag_texts(s) == flags_before, endpoint
         own = client.get_cookie("_csrf_token").value
         if endpoint == "auth.login":
             own = csrf_from(client.get("/logout").get_data(as_text=True))
         accepted = _request(client, method, url, endpoint, console, own, cases.bishkek)
         assert not _refused_for_csrf(accepted), (endpoint, method)
         with console.state.sessions() as s:
-            flags_before = len(list(s.scalars(select(Flag))))
+            flags_before = _flag_texts(s)
     with console.state.sessions() as s:  # the accepted ones did write: flagged, cleared
         made = list(s.scalars(select(Flag)))
-    assert {f.comment for f in made} >= {"by the API", "by a callback", "to clear"}
+        written = _flag_texts(s)
+    assert set(written) >= {"by the API", "by a callback", "to clear"}
     assert any(f.cleared_by == "prosecutor" for f in made)
 
 

@@ -212,6 +212,7 @@ def test_no_secret_or_personal_data_in_the_logs(redis_server) -> None:  # type: 
             http.delete(
                 f"{web.url}/api/v1/cases/{reg_no}/flags/{flag.json()['id']}",
                 timeout=10,
+                json={"comment": marks["comment"]},
                 headers=csrf_headers(http),
             ).status_code
             == 200

@@ -479,18 +479,46 @@ def test_flag_and_clear_on_the_case_page(engine: Engine, cases: dict[str, str]) 
     assert MARKUP in texts(body)  # visible to a manager of that region, as text
     assert str(ids.clear_flag_button(flag_id)) not in ids_in(body)
     refused, done = case_cb.change_flag(
-        context(engine, "duty"), cases["F"], "clear", None, flag_id, "ru"
+        context(engine, "duty"), cases["F"], "clear", "mine now", flag_id, "ru"
     )
     assert not done and "Недостаточно прав" in texts(refused)[0]
+    commented, done = case_cb.change_flag(
+        context(engine, "prosecutor-osh"), cases["F"], "flag", "Agreed", None, "en"
+    )
+    assert done and texts(commented) == [f"Comment added to the flag: {cases['F']}"]
+    body = case_cb.show_case(context(engine, "manager-osh"), cases["F"], "en", False)
+    assert {MARKUP, "Agreed"} <= set(texts(body))  # one flag, both comments
+    assert len(flags_of(engine, cases["F"])) == 1
+    for blank in (None, "  "):
+        asked, done = case_cb.change_flag(
+            context(engine, "prosecutor-osh"), cases["F"], "clear", blank, flag_id, "en"
+        )
+        assert not done and texts(asked) == ["Write a comment to clear the flag."]
+    assert flags_of(engine, cases["F"])[0].cleared_by is None
     cleared, done = case_cb.change_flag(
-        context(engine, "prosecutor-osh"), cases["F"], "clear", None, flag_id, "en"
+        context(engine, "prosecutor-osh"), cases["F"], "clear", "Explained", flag_id, "en"
     )
     assert done and texts(cleared) == [f"Flag cleared: {cases['F']}"]
-    assert flags_of(engine, cases["F"])[0].cleared_by == "prosecutor-osh"
+    assert [(f.cleared_by, f.cleared_comment) for f in flags_of(engine, cases["F"])] == [
+        ("prosecutor-osh", "Explained")
+    ]
     again, done = case_cb.change_flag(
-        context(engine, "prosecutor"), cases["F"], "clear", None, flag_id, "en"
+        context(engine, "prosecutor"), cases["F"], "clear", "again", flag_id, "en"
     )
     assert not done
+
+
+def test_the_overdue_flag_panel_shows_the_selected_flags_comments(
+    engine: Engine, cases: dict[str, str]
+) -> None:
+    prosecutor = context(engine, "prosecutor")
+    assert overdue_cb.flag_history_of(prosecutor, cases["B"], "ru") is None  # not flagged
+    overdue_cb.flag_case(prosecutor, cases["B"], "Проверить", "ru")
+    overdue_cb.flag_case(context(engine, "prosecutor-2"), cases["B"], "Согласен", "ru")
+    shown = texts(overdue_cb.flag_history_of(prosecutor, cases["B"], "ru"))
+    assert "Проверить" in shown and "Согласен" in shown
+    assert "prosecutor-2, 11.03.2026, 12:00" in shown
+    assert overdue_cb.flag_history_of(context(engine, "prosecutor-osh"), cases["B"], "ru") is None
 
 
 def test_router_renders_for_the_viewer(engine: Engine) -> None:

@@ -28,6 +28,7 @@ from components.workload import (
 )
 from data.case_lists import ActiveFlag, ListedCase
 from data.case_record import CaseDetail, CaseEvent, CaseFacts, DeadlineEntry, FlagEntry
+from data.flags import FlagNote
 from data.queries import UNASSIGNED
 from data.workload_counts import WorkloadRow
 from rules.access import Viewer
@@ -308,7 +309,19 @@ def test_case_page_body() -> None:
             ),
         ),
         flags=(
-            FlagEntry(id=7, comment=MARKUP, by="pros", at=NOW, cleared_by=None, cleared_at=None),
+            FlagEntry(
+                id=7,
+                comment=MARKUP,
+                by="pros",
+                at=NOW,
+                cleared_by=None,
+                cleared_at=None,
+                cleared_comment=None,
+                history=(
+                    FlagNote("flag", "pros", NOW, MARKUP),
+                    FlagNote("comment", "pros-2", NOW, "second <i>look</i>"),
+                ),
+            ),
         ),
     )
     body = case_body(detail, "ru", TZ, can_flag=True, now=NOW)
@@ -319,6 +332,7 @@ def test_case_page_body() -> None:
     assert f"подразделение: {MARKUP}" in " ".join(words)
     assert "регистрация" in words  # deadline history reason, translated
     assert str(ids.clear_flag_button(7)) in ids_in(body) and ids.CASE_FLAG_BUTTON in ids_in(body)
+    assert "second <i>look</i>" in words and str(ids.clear_flag_comment(7)) in ids_in(body)
     duty_body = case_body(detail, "ru", TZ, can_flag=False)
     assert ids.CASE_FLAG_BUTTON not in ids_in(duty_body)
     assert str(ids.clear_flag_button(7)) not in ids_in(duty_body)

@@ -109,18 +109,29 @@ def test_clearing_a_flag_through_the_pattern_callback_over_http(  # type: ignore
         {"id": ids.CASE_FLAG_BUTTON, "property": "n_clicks", "value": None},
         [{"id": button, "property": "n_clicks", "value": 1}],
     ]
-    state = [
-        {"id": ids.CASE_FLAG_COMMENT, "property": "value", "value": None},
-        {"id": ids.CASE_REG_NO, "property": "data", "value": osh},
-        {"id": ids.CASE_FLAG_VERSION, "property": "data", "value": 2},
-        {"id": ids.LANG, "property": "data", "value": "en"},
-    ]
+    box = {"flag": flag.id, "type": ids.CLEAR_COMMENT_TYPE}
+
+    def state(comment: str | None) -> list[object]:
+        return [
+            {"id": ids.CASE_FLAG_COMMENT, "property": "value", "value": None},
+            [{"id": box, "property": "value", "value": comment}],
+            {"id": ids.CASE_REG_NO, "property": "data", "value": osh},
+            {"id": ids.CASE_FLAG_VERSION, "property": "data", "value": 2},
+            {"id": ids.LANG, "property": "data", "value": "en"},
+        ]
+
     changed = f'{{"flag":{flag.id},"type":"{ids.CLEAR_FLAG_TYPE}"}}.n_clicks'
-    answer = call(console, client_for("prosecutor"), ids.CASE_FLAG_RESULT, inputs, state, changed)
+    client = client_for("prosecutor")
+    asked = call(console, client, ids.CASE_FLAG_RESULT, inputs, state(None), changed)
+    assert "Write a comment to clear the flag." in json.dumps(asked)
+    with make_sessionmaker(engine)() as s:
+        assert s.get(Flag, flag.id).cleared_at is None
+    answer = call(console, client, ids.CASE_FLAG_RESULT, inputs, state("explained"), changed)
     assert f"Flag cleared: {osh}" in json.dumps(answer)
     assert answer["response"][ids.CASE_FLAG_VERSION]["data"] == 3
     with make_sessionmaker(engine)() as s:
-        assert s.get(Flag, flag.id).cleared_by == "prosecutor"
+        cleared = s.get(Flag, flag.id)
+        assert (cleared.cleared_by, cleared.cleared_comment) == ("prosecutor", "explained")
 
 
 def test_case_page_of_another_region_over_http(console: WebApp, client_for, two_cases) -> None:  # type: ignore[no-untyped-def]

@@ -57,8 +57,9 @@ def test_bearer_token_needs_no_csrf_but_session_does(web, cases, client_for) -> 
     )
     browser = client_for("prosecutor")
     assert browser.post(url, json={"comment": "forged"}).status_code == 400
+    # (the case is flagged already: the comment goes to its flag)
     assert (
-        browser.post(url, json={"comment": "real"}, headers=csrf_header(browser)).status_code == 201
+        browser.post(url, json={"comment": "real"}, headers=csrf_header(browser)).status_code == 200
     )
 
 
@@ -92,14 +93,64 @@ def test_flag_set_seen_and_cleared(web, cases) -> None:  # type: ignore[no-untyp
         client.get("/api/v1/cases?flagged=true", headers=manager).get_json()[0]["reg_no"] == reg_no
     )
     cleared = client.delete(
-        f"/api/v1/cases/{reg_no}/flags/{flag['id']}", headers=_token(web, "admin")
+        f"/api/v1/cases/{reg_no}/flags/{flag['id']}",
+        json={"comment": "Explained"},
+        headers=_token(web, "admin"),
     )
     assert cleared.status_code == 200 and cleared.get_json()["cleared_by"] == "admin"
     assert client.get(f"/api/v1/cases/{reg_no}", headers=manager).get_json()["flagged"] is False
     assert (
-        client.delete(f"/api/v1/cases/{reg_no}/flags/{flag['id']}", headers=prosecutor).status_code
+        client.delete(
+            f"/api/v1/cases/{reg_no}/flags/{flag['id']}", json={"comment": "x"}, headers=prosecutor
+        ).status_code
         == 404
     )
+
+
+def test_a_second_prosecutor_comments_on_the_one_active_flag(web, cases) -> None:  # type: ignore[no-untyped-def]
+    client = web.server.test_client()
+    url = f"/api/v1/cases/{cases['overdue']}/flags"
+    first = client.post(url, json={"comment": "Why so late?"}, headers=_token(web, "prosecutor"))
+    second = client.post(
+        url, json={"comment": "  Agreed, ask the head  "}, headers=_token(web, "prosecutor-2")
+    )
+    assert (first.status_code, second.status_code) == (201, 200)
+    flag = second.get_json()
+    assert flag["id"] == first.get_json()["id"] and flag["active"]
+    assert [(n["kind"], n["by"], n["comment"]) for n in flag["history"]] == [
+        ("flag", "prosecutor", "Why so late?"),
+        ("comment", "prosecutor-2", "Agreed, ask the head"),
+    ]
+    seen = client.get(f"/api/v1/cases/{cases['overdue']}", headers=_token(web, "manager"))
+    assert [len(f["history"]) for f in seen.get_json()["flags"]] == [2]  # one flag, two notes
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+06:00", flag["history"][1]["at"])
+
+
+@pytest.mark.parametrize(
+    "body", [None, {}, {"comment": ""}, {"comment": " \t\n "}, {"comment": 5}, {"note": "x"}]
+)
+def test_clearing_needs_a_comment(web, cases, body) -> None:  # type: ignore[no-untyped-def]
+    client = web.server.test_client()
+    prosecutor = _token(web, "prosecutor")
+    reg_no = cases["overdue"]
+    flag = client.post(
+        f"/api/v1/cases/{reg_no}/flags", json={"comment": "Why so late?"}, headers=prosecutor
+    ).get_json()
+    url = f"/api/v1/cases/{reg_no}/flags/{flag['id']}"
+    refused = client.delete(url, json=body, headers=prosecutor)
+    assert refused.status_code == 400
+    assert refused.is_json and "comment" in refused.get_json()["error"]
+    case = client.get(f"/api/v1/cases/{reg_no}", headers=prosecutor).get_json()
+    assert case["flagged"] is True and case["flags"][0]["cleared_at"] is None  # the flag stays
+    cleared = client.delete(url, json={"comment": "Deadline explained"}, headers=prosecutor)
+    assert cleared.status_code == 200
+    done = cleared.get_json()
+    assert not done["active"] and done["cleared_comment"] == "Deadline explained"
+    assert (done["history"][-1]["kind"], done["history"][-1]["by"]) == ("clear", "prosecutor")
+    with web.state.writer.begin() as s:
+        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert (entry.action, entry.target) == ("unflag", reg_no)
+        assert '"comment":"Deadline explained"' in entry.detail
 
 
 @pytest.mark.parametrize(

@@ -103,7 +103,8 @@ def test_the_answers_with_data_keep_to_the_document(
     created = flag.call_and_validate(base_url=base, headers=auth)
     assert created.status_code == 201 and created.json()["comment"] == "Look again"
     clear = schema["/api/v1/cases/{reg_no}/flags/{flag_id}"]["DELETE"].Case(
-        path_parameters={"reg_no": reg_no, "flag_id": created.json()["id"]}
+        path_parameters={"reg_no": reg_no, "flag_id": created.json()["id"]},
+        body={"comment": "Explained"},
     )
     assert clear.call_and_validate(base_url=base, headers=auth).status_code == 200
     page = schema["/api/v1/cases"]["GET"].Case(query={"limit": 2, "status": "overdue"})

@@ -79,8 +79,10 @@ def test_the_parameters_are_the_ones_the_views_parse_with(web) -> None:  # type:
     body = doc["paths"]["/api/v1/cases/{reg_no}/flags"]["post"]["requestBody"]
     comment = body["content"]["application/json"]["schema"]["properties"]["comment"]
     assert comment["maxLength"] == 2000
-    flag_id = doc["paths"]["/api/v1/cases/{reg_no}/flags/{flag_id}"]["delete"]["parameters"][1]
-    assert flag_id["schema"]["maximum"] == api.MAX_FLAG_ID
+    clear = doc["paths"]["/api/v1/cases/{reg_no}/flags/{flag_id}"]["delete"]
+    assert clear["parameters"][1]["schema"]["maximum"] == api.MAX_FLAG_ID
+    clear_body = clear["requestBody"]["content"]["application/json"]["schema"]
+    assert clear["requestBody"]["required"] and clear_body["required"] == ["comment"]
 
 
 def test_auth_and_errors_are_described(web) -> None:  # type: ignore[no-untyped-def]
@@ -89,7 +91,8 @@ def test_auth_and_errors_are_described(web) -> None:  # type: ignore[no-untyped-
     assert schemes["bearer"] == {**schemes["bearer"], "type": "http", "scheme": "bearer"}
     assert schemes["session"]["name"] == "kup_session" and schemes["csrf"]["name"] == "X-CSRFToken"
     post = doc["paths"]["/api/v1/cases/{reg_no}/flags"]["post"]
-    assert {"400", "401", "403", "404", "413", "503", "201"} == set(post["responses"])
+    # 201 a new flag, 200 a comment added to the case's active flag
+    assert {"400", "401", "403", "404", "413", "503", "201", "200"} == set(post["responses"])
     assert post["security"] == [{"bearer": []}, {"session": [], "csrf": []}]
     assert doc["paths"]["/healthz"]["get"]["security"] == []
     assert doc["components"]["schemas"]["Error"]["required"] == ["error"]

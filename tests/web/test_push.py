@@ -260,7 +260,9 @@ def test_flags_set_through_the_api_reach_who_can_see_the_case(
     seen = wait_for(country, "flags", lambda e: len(e) >= 1)
     assert [(e["reg_no"], e["flagged"], e["flag_id"]) for e in seen] == [(reg_no, True, flag_id)]
     cleared = prosecutor.delete(
-        f"/api/v1/cases/{reg_no}/flags/{flag_id}", headers=csrf_header(prosecutor)
+        f"/api/v1/cases/{reg_no}/flags/{flag_id}",
+        json={"comment": "seen"},
+        headers=csrf_header(prosecutor),
     )
     assert cleared.status_code == 200
     seen = wait_for(country, "flags", lambda e: len(e) >= 1)
