@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from console.runtime import Services
 from console.web.app import ConfigurationError, create_app
+from console.web.sessions import session_store
 from data import users
 from data.models import AuditEntry
 from tests.support.users import PASSWORD
@@ -167,9 +168,12 @@ def test_logout_needs_post_with_csrf(client_for) -> None:  # type: ignore[no-unt
 
 
 def test_disabled_user_is_logged_out(web, client_for) -> None:  # type: ignore[no-untyped-def]
+    """As `kup-console user disable` does it: in the store, and the sessions ended in Redis
+    (a change Redis missed: tests/web/test_session_end.py)."""
     client = client_for("duty")
     with web.state.writer.begin() as s:
-        users.set_disabled(s, "duty", True)
+        info = users.set_disabled(s, "duty", True)
+    session_store(web.state).end_user_sessions(info.id)
     assert client.get("/").status_code == 302
     assert client.get("/api/v1/workload").status_code == 401
 
