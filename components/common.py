@@ -101,6 +101,12 @@ def filter_dropdown(
     )
 
 
+def hidden_label(text: str, component_id: str) -> dbc.Label:
+    """The name of a control whose purpose its place shows to the eye (a select in a card's
+    header, the navbar's language): read by screen readers, not shown."""
+    return dbc.Label(text, html_for=component_id, class_name="visually-hidden")
+
+
 def export_buttons(xlsx_id: str, csv_id: str, lang: str) -> dbc.ButtonGroup:
     """The page's export: an Excel workbook, or CSV for Excel."""
 

@@ -671,6 +671,8 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     ),
     "flag.add_comment": ("Добавить комментарий", "Түшүндүрмө кошуу", "Add comment"),
     "flag.cleared_state": ("снята", "алынды", "cleared"),
+    # accessibility: names of controls that show no label of their own
+    "map.measure": ("Показатель карты", "Картанын көрсөткүчү", "Map measure"),
 }
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 
