@@ -9,6 +9,7 @@ function given to Dash is `console.web.pages.app_layout`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypedDict
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
@@ -51,6 +52,9 @@ THEME_COOKIE = "kup_theme"
 LANG_COOKIE = "kup_lang"
 THEMES = ("light", "dark")
 CASE_PREFIX = "/cases/"
+# A symbol that only repeats words said beside it (Dash passes aria-* attributes through).
+_AriaHidden = TypedDict("_AriaHidden", {"aria-hidden": str})
+HIDDEN_FROM_READERS: _AriaHidden = {"aria-hidden": "true"}
 
 
 def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
@@ -143,7 +147,7 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
                             # "Тёмная тема" in full would not leave room at 1366 px.
                             label=html.Span(
                                 [
-                                    html.Span("☾", **{"aria-hidden": "true"}),
+                                    html.Span("☾", **HIDDEN_FROM_READERS),
                                     html.Span(t("nav.dark", lang), className="visually-hidden"),
                                 ],
                                 title=t("nav.dark", lang),

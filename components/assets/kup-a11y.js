@@ -4,7 +4,10 @@
  *    that hands focus on to the real button (axe: aria-hidden-focus, a focusable element hidden
  *    from screen readers), and names the button by its value alone, so its <label> is never
  *    read. Here the input is hidden for good, the button itself is the tab stop, and the
- *    button is named by its label and then its value ("Region: All").
+ *    button is named by its label and then its value ("Region: All"). Its open list, a
+ *    dialog whose options are <label role="option"> elements around the radio inputs that
+ *    the arrow keys focus (axe: nested-interactive), becomes a radio group named by the
+ *    label, of radios named by their options' text.
  * 2. dash-bootstrap-components 2's dbc.Tabs give every tab the same id and an aria-controls
  *    naming a panel "...-tabpane-null" that does not exist (axe: aria-valid-attr-value), no
  *    aria-selected, and tabindex -1 on every tab (none reachable by keyboard). Here each tab
@@ -24,20 +27,50 @@
         if (element.getAttribute(name) !== value) element.setAttribute(name, value);
     }
 
+    function labelOf(button) {
+        return button && button.id
+            ? document.querySelector('label[for="' + CSS.escape(button.id) + '"]')
+            : null;
+    }
+
     function repairDropdowns() {
         document.querySelectorAll(".dash-dropdown-focus-target").forEach(function (input) {
             if (!input.hidden) input.hidden = true;
         });
         document.querySelectorAll("button.dash-dropdown").forEach(function (button) {
             set(button, "tabindex", "0");
-            if (!button.id) return;
-            var label = document.querySelector('label[for="' + CSS.escape(button.id) + '"]');
+            var label = labelOf(button);
             if (!label) return;
             if (!label.id) label.id = button.id + "-label";
             var names = (button.getAttribute("aria-labelledby") || "").split(" ").filter(Boolean);
             if (names[0] !== label.id) {
                 set(button, "aria-labelledby", [label.id].concat(names).join(" "));
             }
+        });
+    }
+
+    function repairOpenLists() {
+        document.querySelectorAll(".dash-dropdown-content[id]").forEach(function (popup) {
+            var button = document.querySelector(
+                'button.dash-dropdown[aria-controls="' + CSS.escape(popup.id) + '"]'
+            );
+            var label = labelOf(button);
+            if (button) set(button, "aria-haspopup", "dialog");
+            if (label && label.id) set(popup, "aria-labelledby", label.id);
+            // Each option is a <label role="option"> around the radio input that the list's
+            // arrow keys focus: an interactive control inside another. The radios are the
+            // controls (named by their labels, checked when chosen): the list becomes their
+            // radio group, the labels plain labels.
+            popup.querySelectorAll('[role="listbox"]').forEach(function (list) {
+                set(list, "role", "radiogroup");
+                if (label && label.id) set(list, "aria-labelledby", label.id);
+            });
+            popup.querySelectorAll('label[role="option"], label[aria-selected]').forEach(
+                function (option) {
+                    option.removeAttribute("role");
+                    option.removeAttribute("aria-selected");
+                }
+            );
         });
     }
 
@@ -88,6 +121,7 @@
     function repair() {
         scheduled = false;
         repairDropdowns();
+        repairOpenLists();
         repairTabs();
     }
 
@@ -100,6 +134,6 @@
         childList: true,
         subtree: true,
         attributes: true,
-        attributeFilter: ["class"],
+        attributeFilter: ["class", "aria-selected"],
     });
 })();
