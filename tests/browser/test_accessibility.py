@@ -236,10 +236,13 @@ def test_a_keyboard_user_filters_and_switches_tabs(open_page, cases: dict[str, s
     page.keyboard.press("ArrowDown")  # opens the list
     group = page.get_by_role("radiogroup", name=t("filter.region", "ru"))
     expect(group).to_be_visible()
-    for _ in range(3):  # from the search box (where the open list may put the focus) down
-        if page.evaluate("document.activeElement.type") == "radio":
-            break
+    # The open list takes the focus (its search box, or the chosen option); ↓ to an option.
+    page.wait_for_function(
+        "() => document.activeElement.closest('[role=radiogroup], [role=dialog]')"
+    )
+    if page.evaluate("document.activeElement.type") != "radio":
         page.keyboard.press("ArrowDown")
+        page.wait_for_function("() => document.activeElement.type === 'radio'")
     chosen = page.evaluate("document.activeElement.closest('label').innerText")
     assert chosen in {option.inner_text() for option in group.locator("label").all()}
     page.keyboard.press("Enter")
