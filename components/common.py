@@ -74,6 +74,21 @@ def kind_options(lang: str) -> list[dict[str, str]]:
     return [{"label": label("kind", k, lang), "value": k} for k in KINDS]
 
 
+def dropdown_labels(lang: str) -> dcc.Dropdown.Labels:
+    """The words of a dcc.Dropdown's own (search box, clear button, empty list) in `lang`;
+    "{num_selected}" stays for Dash to fill in."""
+    count = "{num_selected}"
+    return {
+        "search": t("dropdown.search", lang),
+        "clear_search": t("dropdown.clear_search", lang),
+        "clear_selection": t("dropdown.clear_selection", lang),
+        "no_options_found": t("dropdown.no_options", lang),
+        "select_all": t("dropdown.select_all", lang),
+        "deselect_all": t("dropdown.deselect_all", lang),
+        "selected_count": t("dropdown.selected_count", lang, num_selected=count),
+    }
+
+
 def filter_dropdown(
     component_id: str,
     title: str,
@@ -92,6 +107,7 @@ def filter_dropdown(
                 value=value,
                 clearable=True,
                 placeholder=t("filter.all", lang),
+                labels=dropdown_labels(lang),
                 className="kup-dropdown",
             ),
         ],
@@ -99,6 +115,12 @@ def filter_dropdown(
         sm=6,
         lg=width,
     )
+
+
+def hidden_label(text: str, component_id: str) -> dbc.Label:
+    """The name of a control whose purpose its place shows to the eye (a select in a card's
+    header, the navbar's language): read by screen readers, not shown."""
+    return dbc.Label(text, html_for=component_id, class_name="visually-hidden")
 
 
 def export_buttons(xlsx_id: str, csv_id: str, lang: str) -> dbc.ButtonGroup:

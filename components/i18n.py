@@ -671,6 +671,19 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     ),
     "flag.add_comment": ("Добавить комментарий", "Түшүндүрмө кошуу", "Add comment"),
     "flag.cleared_state": ("снята", "алынды", "cleared"),
+    # accessibility: names of controls that show no label of their own
+    "map.measure": ("Показатель карты", "Картанын көрсөткүчү", "Map measure"),
+    "dropdown.search": ("Поиск", "Издөө", "Search"),
+    "dropdown.clear_search": ("Очистить поиск", "Издөөнү тазалоо", "Clear search"),
+    "dropdown.clear_selection": ("Сбросить выбор", "Тандоону тазалоо", "Clear selection"),
+    "dropdown.no_options": ("Ничего не найдено", "Эч нерсе табылган жок", "Nothing found"),
+    "dropdown.select_all": ("Выбрать все", "Баарын тандоо", "Select all"),
+    "dropdown.deselect_all": ("Снять выбор", "Тандоону алып салуу", "Deselect all"),
+    "dropdown.selected_count": (
+        "выбрано: {num_selected}",
+        "тандалды: {num_selected}",
+        "{num_selected} selected",
+    ),
 }
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 

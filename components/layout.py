@@ -9,6 +9,7 @@ function given to Dash is `console.web.pages.app_layout`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypedDict
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,7 @@ from dash_socketio import DashSocketIO
 
 from components import case as case_page
 from components import deadletters, ids, live, overdue, workload
-from components.common import empty_state
+from components.common import empty_state, hidden_label
 from components.formatting import intl_locales
 from components.i18n import (
     DEFAULT_LANG,
@@ -51,6 +52,9 @@ THEME_COOKIE = "kup_theme"
 LANG_COOKIE = "kup_lang"
 THEMES = ("light", "dark")
 CASE_PREFIX = "/cases/"
+# A symbol that only repeats words said beside it (Dash passes aria-* attributes through).
+_AriaHidden = TypedDict("_AriaHidden", {"aria-hidden": str})
+HIDDEN_FROM_READERS: _AriaHidden = {"aria-hidden": "true"}
 
 
 def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
@@ -58,27 +62,36 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
 
     def link(key: str, href: str) -> dbc.NavItem:
         return dbc.NavItem(
-            dbc.NavLink(t(key, lang), href=href, active="exact" if href == "/" else "partial")
+            dbc.NavLink(
+                t(key, lang),
+                href=href,
+                active="exact" if href == "/" else "partial",
+                class_name="text-nowrap",
+            )
         )
 
     user: list[Component] = []
     if viewer is not None:
         scope = region_name(viewer.region, lang) if viewer.region else t("nav.scope_country", lang)
         user = [
-            html.Span(
+            html.Div(
                 [
-                    # The user's name opens their account (the password page): a separate
-                    # link would wrap the navbar onto two lines at 1366 px.
+                    # The user's name opens their account (the password page); the role and
+                    # scope in small type under it, so that the navbar of the longest words
+                    # (Kyrgyz, an admin's four links) stays on one line at 1366 px.
                     html.A(
                         viewer.username,
                         href="/account/password",
                         title=t("nav.password", lang),
                         className="fw-semibold text-light",
                     ),
-                    f" · {label('role', viewer.role, lang)} · {scope}",
+                    html.Span(
+                        f"{label('role', viewer.role, lang)} · {scope}",
+                        className="d-block kup-nav-scope",
+                    ),
                 ],
                 id=ids.NAV_USER,
-                className="text-light small text-nowrap",
+                className="text-light small text-nowrap lh-sm",
             ),
             html.A(
                 t("nav.logout", lang),
@@ -113,19 +126,35 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
                             className="kup-live-badge",
                             pill=True,
                         ),
-                        dbc.Select(
-                            id=ids.LANG_SELECT,
-                            value=lang,
-                            size="sm",
-                            style={"width": "auto"},
-                            options=[{"label": LANGUAGE_NAMES[c], "value": c} for c in LANGUAGES],
+                        html.Div(
+                            [
+                                hidden_label(t("nav.language", lang), ids.LANG_SELECT),
+                                dbc.Select(
+                                    id=ids.LANG_SELECT,
+                                    value=lang,
+                                    size="sm",
+                                    style={"width": "auto"},
+                                    options=[
+                                        {"label": LANGUAGE_NAMES[c], "value": c} for c in LANGUAGES
+                                    ],
+                                ),
+                            ]
                         ),
                         dbc.Switch(
                             id=ids.THEME_SWITCH,
                             value=theme == "dark",
-                            label=t("nav.dark", lang),
+                            # A moon for the eye, the words for screen readers and on hover:
+                            # "Тёмная тема" in full would not leave room at 1366 px.
+                            label=html.Span(
+                                [
+                                    html.Span("☾", **HIDDEN_FROM_READERS),
+                                    html.Span(t("nav.dark", lang), className="visually-hidden"),
+                                ],
+                                title=t("nav.dark", lang),
+                            ),
                             className="text-light mb-0 text-nowrap",
                             input_class_name="me-1",
+                            label_class_name="kup-theme-label",
                         ),
                         *user,
                     ],

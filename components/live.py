@@ -19,6 +19,7 @@ from components.common import (
     empty_state,
     filter_dropdown,
     graph_config,
+    hidden_label,
     kind_options,
     loading,
     region_options,
@@ -248,7 +249,11 @@ def live_page(viewer: Viewer, lang: str, opened: datetime) -> html.Div:
                                 ),
                             ],
                             header_extra=html.Div(
-                                [points_switch(lang), measure],
+                                [
+                                    points_switch(lang),
+                                    hidden_label(t("map.measure", lang), ids.LIVE_MEASURE),
+                                    measure,
+                                ],
                                 className="d-flex align-items-center gap-3",
                             ),
                         ),

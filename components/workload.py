@@ -257,6 +257,9 @@ def workload_columns(level: str, lang: str) -> list[dict[str, object]]:
             "field": "name",
             "headerName": t(name_key, lang),
             "pinned": "left",
+            # Not spanning the group row: a pinned part of it with no header cell is a row
+            # without cells to screen readers (axe: aria-required-children).
+            "suppressSpanHeaderHeight": True,
             "width": 220,
             "cellClass": "kup-link",
         }
