@@ -66,6 +66,7 @@ FLAG_HISTORY = "flag-history"  # the selected case's active flag and its comment
 # Workload page.
 WORKLOAD_BREADCRUMB = "workload-breadcrumb"
 WORKLOAD_TITLE = "workload-title"
+WORKLOAD_CARD_TITLE = "workload-card-title"  # what the table lists at this drill-down point
 WORKLOAD_GRID = "workload-grid"
 WORKLOAD_GRID_BOX = "workload-grid-box"
 WORKLOAD_CASES_BOX = "workload-cases-box"
