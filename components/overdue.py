@@ -87,19 +87,16 @@ def case_rows(
     return rows
 
 
-def fitted_column(field: str, header: str, least: int, natural: int) -> dict[str, object]:
+def fitted_column(
+    field: str, header: str, least: int, natural: int | None = None
+) -> dict[str, object]:
     """A column whose text wraps between words, its rows growing to fit (no value is cut):
     at least `least` px wide (its longest word, or its header's with the filter button),
     and sharing the grid's width with the other such columns in proportion to `natural`
-    (about the width it would take unwrapped), so that the grid fills a wide screen."""
-    return {
-        "field": field,
-        "headerName": header,
-        "flex": natural,
-        "minWidth": least,
-        "wrapText": True,
-        "autoHeight": True,
-    }
+    (about the width it would take unwrapped), so that the grid fills a wide screen; just
+    `least` wide without `natural` (a pinned column, which AG Grid does not widen)."""
+    width = {"flex": natural, "minWidth": least} if natural else {"width": least}
+    return {"field": field, "headerName": header, **width, "wrapText": True, "autoHeight": True}
 
 
 def column_defs(lang: str, due_soon: bool = False) -> list[dict[str, object]]:

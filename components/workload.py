@@ -259,7 +259,7 @@ def workload_columns(level: str, lang: str) -> list[dict[str, object]]:
 
     first: list[dict[str, object]] = [
         {
-            **fitted_column("name", t(level_name_key(level), lang), 150, 220),
+            **fitted_column("name", t(level_name_key(level), lang), 150),
             "pinned": "left",
             # Not spanning the group row: a pinned part of it with no header cell is a row
             # without cells to screen readers (axe: aria-required-children).
@@ -269,7 +269,7 @@ def workload_columns(level: str, lang: str) -> list[dict[str, object]]:
     ]
     if level == "districts":
         first.append(
-            {**fitted_column("region", t("col.region", lang), 130, 200), "cellClass": "kup-link"}
+            {**fitted_column("region", t("col.region", lang), 190, 200), "cellClass": "kup-link"}
         )
     return [
         *first,
