@@ -1,16 +1,16 @@
-"""Callbacks of printing: each page's print-only header (components.printing), filled as the
-page opens with the viewer's name and the time (kup-print.js sets the moment of printing)."""
+"""Callbacks of printing: a page's print-only header (components.printing), filled as the page
+opens with the viewer's name and the time (kup-print.js sets the moment of printing)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dash import MATCH, Dash, Input, Output, State, html
+from dash import Dash, Input, Output, State, html
 
 from callbacks import inputs
 from callbacks.context import Context, request_context
 from components import ids
-from components.printing import PRINT_SLOT, print_header
+from components.printing import print_header
 
 
 def printed_by(context: Context, lang: Any) -> html.Div:
@@ -18,10 +18,12 @@ def printed_by(context: Context, lang: Any) -> html.Div:
     return print_header(context.viewer.username, inputs.language(lang), context.tz, context.now)
 
 
-def register(app: Dash) -> None:
+def register_slot(app: Dash, slot: str) -> None:
+    """Fill the print-only header slot `slot` (a component id) of a page as the page opens."""
+
     @app.callback(
-        Output({"type": PRINT_SLOT, "page": MATCH}, "children"),
-        Input({"type": PRINT_SLOT, "page": MATCH}, "id"),  # (once, as the page opens)
+        Output(slot, "children"),
+        Input(slot, "id"),  # (once, as the page opens)
         State(ids.LANG, "data"),
     )
     def fill_print_header(_slot: Any, lang: Any) -> html.Div:

@@ -15,7 +15,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 
-from callbacks import inputs
+from callbacks import inputs, printing
 from callbacks.context import Context, request_context
 from callbacks.overdue import download, open_clicked_case
 from callbacks.shared_reads import SHARED_SKEW, SharedReads
@@ -262,6 +262,8 @@ def export_workload(
 
 
 def register(app: Dash) -> None:
+    printing.register_slot(app, ids.WORKLOAD_PRINT_HEADER)
+
     @app.callback(
         Output(ids.WORKLOAD_BREADCRUMB, "children"),
         Output(ids.WORKLOAD_TITLE, "children"),

@@ -26,7 +26,6 @@ from components.i18n import (
     region_name,
     t,
 )
-from components.printing import print_slot
 from data.case_lists import CaseSummary
 from data.case_record import CaseDetail, CaseEvent, FlagEntry
 
@@ -339,7 +338,6 @@ def case_page(reg_no: str, lang: str) -> html.Div:
         [
             dcc.Store(id=ids.CASE_REG_NO, data=reg_no),
             dcc.Store(id=ids.CASE_FLAG_VERSION, data=0),
-            print_slot("case"),
             dcc.Link(t("case.back", lang), href="/", className="small kup-no-print"),
             html.Div(id=ids.CASE_FLAG_RESULT, className="my-2 kup-no-print"),
             loading(html.Div(empty_state(t("loading", lang)), id=ids.CASE_BODY), lang),

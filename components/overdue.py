@@ -24,7 +24,6 @@ from components.common import (
 )
 from components.formatting import deadline_text, local_datetime, sort_key
 from components.i18n import district_name, duration_text, grid_locale, label, region_name, t
-from components.printing import print_slot
 from data.case_lists import ListedCase
 from rules.access import Viewer
 
@@ -243,7 +242,7 @@ def overdue_page(viewer: Viewer, lang: str) -> html.Div:
             dcc.Store(id=ids.FLAG_VERSION, data=0),
             dcc.Interval(id=ids.OVERDUE_TICK, interval=SAFETY_REFRESH_MS),
             dcc.Download(id=ids.OVERDUE_DOWNLOAD),
-            print_slot("overdue"),
+            html.Div(id=ids.OVERDUE_PRINT_HEADER),  # (callbacks.printing)
             page_header(
                 t("overdue.title", lang),
                 (ids.OVERDUE_EXPORT, ids.OVERDUE_EXPORT_CSV),

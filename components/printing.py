@@ -1,8 +1,8 @@
 """What a printed page carries that the screen does not: a header saying who printed it and
 when. Hidden on screen; components/assets/kup-print.js writes the moment of printing into it
 (in the console's time zone, as the page's language writes it), and kup.css's print styles
-leave out the navbar, menus, buttons and forms. A page puts `print_slot` where the header
-goes."""
+leave out the navbar, menus, buttons and forms. A page has an empty slot where the header goes
+(filled by callbacks.printing as it opens: the viewer and the time are the server's to say)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from components.formatting import intl_locales, local_datetime
 from components.i18n import t
 
 PRINT_HEADER_CLASS = "kup-print-header"
-PRINT_SLOT = "print-header"  # the pattern-matching id's type of a page's print header slot
 _AT = "\x00"  # where the time goes in the sentence
 
 
@@ -38,9 +37,3 @@ def print_header(username: str, lang: str, tz: ZoneInfo, now: datetime) -> html.
         ],
         className=f"{PRINT_HEADER_CLASS} d-none d-print-flex",
     )
-
-
-def print_slot(page: str) -> html.Div:
-    """Where page `page` has its print-only header (filled by callbacks.printing as the page
-    opens: the viewer and the time are the server's to say)."""
-    return html.Div(id={"type": PRINT_SLOT, "page": page})

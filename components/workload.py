@@ -26,7 +26,6 @@ from components.i18n import (
 )
 from components.overdue import CASE_COLUMN_DEFAULTS, GRID_CLASS, fitted_column
 from components.overdue import column_defs as case_columns
-from components.printing import print_slot
 from data.queries import UNASSIGNED
 from data.reference import load_geography
 from data.workload_counts import WorkloadRow
@@ -434,7 +433,7 @@ def workload_page(viewer: Viewer, lang: str) -> html.Div:
         [
             dcc.Download(id=ids.WORKLOAD_DOWNLOAD),
             dcc.Interval(id=ids.WORKLOAD_TICK, interval=SAFETY_REFRESH_MS),
-            print_slot("workload"),
+            html.Div(id=ids.WORKLOAD_PRINT_HEADER),  # (callbacks.printing)
             page_header(
                 t("workload.title", lang),
                 (ids.WORKLOAD_EXPORT, ids.WORKLOAD_EXPORT_CSV),
