@@ -98,22 +98,24 @@ def fitted_column(
     return {"field": field, "headerName": header, **width, "wrapText": True, "autoHeight": True}
 
 
-def column_defs(lang: str, due_soon: bool = False) -> list[dict[str, object]]:
+def column_defs(lang: str, due_soon: bool = False, marks: bool = True) -> list[dict[str, object]]:
     """Columns of the overdue (or due-soon) grid; rows arrive sorted by deadline. They fit a
-    1366 px screen without sideways scrolling and fill a wider one."""
+    1366 px screen without sideways scrolling and fill a wider one. `marks`: the narrow first
+    column marking the cases that just became overdue (the overdue page's)."""
     timing = ("time_left", "col.time_left") if due_soon else ("overdue_by", "col.overdue_by")
+    mark = {
+        "field": "new",
+        "headerName": "",
+        "width": 32,
+        "sortable": False,
+        "filter": False,
+        "resizable": False,
+        "suppressHeaderMenuButton": True,
+        "pinned": "left",
+        "cellStyle": {"color": "var(--bs-danger)", "fontWeight": "bold"},
+    }
     return [
-        {
-            "field": "new",
-            "headerName": "",
-            "width": 32,
-            "sortable": False,
-            "filter": False,
-            "resizable": False,
-            "suppressHeaderMenuButton": True,
-            "pinned": "left",
-            "cellStyle": {"color": "var(--bs-danger)", "fontWeight": "bold"},
-        },
+        *([mark] if marks else []),
         {
             "field": "reg_no",
             "headerName": t("col.reg_no", lang),

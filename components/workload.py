@@ -397,7 +397,7 @@ def workload_page(viewer: Viewer, lang: str) -> html.Div:
     cases = dag.AgGrid(
         id=ids.WORKLOAD_CASES,
         rowData=[],
-        columnDefs=case_columns(lang),
+        columnDefs=case_columns(lang, marks=False),  # (fits the card at 1366 px)
         defaultColDef=CASE_COLUMN_DEFAULTS,
         getRowId="params.data.reg_no",
         dashGridOptions={

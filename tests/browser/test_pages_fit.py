@@ -134,6 +134,11 @@ def test_workload_shows_every_district_and_titles_its_level(  # type: ignore[no-
             "Исполнитель"
         )
         expect(grid_row(page, ids.WORKLOAD_GRID, "10442")).to_be_visible()
+        page.goto(f"{page.url}&officer=10442")  # the officer's cases, in the same card
+        expect(title).to_have_text("Материалы исполнителя 10442 в работе", timeout=PUSHED)
+        expect(grid_row(page, ids.WORKLOAD_CASES, long_cases["missing"])).to_be_visible()
+        assert settled(page, ids.WORKLOAD_CASES)["sideways"] <= 0
+        assert page.evaluate(CUT, ids.WORKLOAD_CASES) == []
 
 
 @pytest.mark.parametrize("size", [WALL, LAPTOP], ids=["1920", "1366"])
