@@ -11,6 +11,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import inputs
 from callbacks.context import Context, request_context
+from callbacks.printing import printed_by
 from components import ids
 from components.case import case_body, case_not_found
 from components.i18n import t
@@ -18,8 +19,9 @@ from data import audit, case_record, flags
 
 
 def show_case(context: Context, reg_no: Any, lang: Any, record_view: bool) -> Any:
-    """The case's page content, or the not-found state (also for other regions' cases).
-    The first render of a found case is written to the audit log."""
+    """The case's page content under its print-only header, or the not-found state (also
+    for other regions' cases). The first render of a found case is written to the audit
+    log."""
     reg_no, lang = inputs.text(reg_no), inputs.language(lang)
     if not reg_no:
         raise PreventUpdate
@@ -32,7 +34,10 @@ def show_case(context: Context, reg_no: Any, lang: Any, record_view: bool) -> An
     if record_view:
         with context.writer.begin() as session:
             audit.record(session, context.viewer.username, "case_view", reg_no, {}, context.now)
-    return case_body(detail, lang, context.tz, context.viewer.can_flag, context.now)
+    return [
+        printed_by(context, lang),
+        *case_body(detail, lang, context.tz, context.viewer.can_flag, context.now),
+    ]
 
 
 def change_flag(

@@ -19,7 +19,7 @@ from dash import Dash, Input, Output, State, ctx, no_update
 from dash.dcc.express import send_bytes, send_string
 from dash.exceptions import PreventUpdate
 
-from callbacks import inputs
+from callbacks import inputs, printing
 from callbacks.case import change_flag
 from callbacks.context import Context, request_context
 from callbacks.shared_reads import SHARED_SKEW, SharedReads
@@ -254,6 +254,7 @@ def open_clicked_case(cell: Any) -> str:
 
 
 def register(app: Dash) -> None:
+    printing.register_slot(app, ids.OVERDUE_PRINT_HEADER)
     filter_ids = (
         ids.OVERDUE_REGION,
         ids.OVERDUE_DISTRICT,

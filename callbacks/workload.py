@@ -9,14 +9,13 @@ refresh (components.common.SAFETY_REFRESH_MS)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dash import Dash, Input, Output, State, ctx
+from dash import Dash, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 
-from callbacks import inputs
+from callbacks import inputs, printing
 from callbacks.context import Context, request_context
 from callbacks.overdue import download, open_clicked_case
 from callbacks.shared_reads import SHARED_SKEW, SharedReads
@@ -27,18 +26,20 @@ from components.export import (
     export_format,
     workload_table,
 )
-from components.i18n import grid_locale, t
+from components.i18n import t
 from components.overdue import case_rows
 from components.workload import (
+    TOTAL_KEY,
     Drill,
     breadcrumb_bar,
     build_intake_figure,
     child,
     drill_search,
+    grid_options,
     grid_rows,
+    level_heading,
     level_name_key,
     parse_drill,
-    total_grid_row,
     workload_columns,
     workload_count_headers,
 )
@@ -48,7 +49,6 @@ from data.reference import load_geography
 from data.workload_counts import COUNT_FIELDS, WorkloadRow
 
 CASE_LIMIT = 2000
-TOTAL_KEY = "__total__"
 SHOWN = {"display": "block"}
 HIDDEN = {"display": "none"}
 
@@ -160,36 +160,25 @@ def query_view(context: Context, drill: Drill, lang: str) -> WorkloadView:
     return WorkloadView(drill, level, rows, total, series)
 
 
-def level_title(view: WorkloadView, lang: str) -> str:
+def level_title(view: WorkloadView, lang: str) -> Any:
+    """The line under the table's title: how many of the officer's cases are listed, or
+    (on screen only) how to drill down."""
     if view.level == "cases":
-        return (
-            f"{t('workload.cases', lang)} · "
-            f"{t('overdue.shown', lang, shown=len(view.rows), total=view.total)}"
-        )
-    return t("workload.hint", lang)
-
-
-def grid_options(rows: Sequence[Mapping[str, object]], lang: str) -> dict[str, object]:
-    total = total_grid_row(rows, lang)
-    total["key"] = TOTAL_KEY
-    return {
-        "animateRows": False,
-        "suppressColumnVirtualisation": True,
-        "suppressCellFocus": True,
-        "localeText": grid_locale(lang, "workload.empty"),
-        "pinnedBottomRowData": [total] if rows else [],
-    }
+        return t("overdue.shown", lang, shown=len(view.rows), total=view.total)
+    return html.Span(t("workload.hint", lang), className="kup-no-print")
 
 
 def update_workload(
     context: Context, search: Any, theme: Any, lang: Any, pushed: Any = None
 ) -> tuple[Any, ...]:
-    """Breadcrumbs, title, the group grid (rows, columns, options) or the cases grid, which
-    of the two shows, and the chart (`pushed`: the "workload" push that triggered this)."""
+    """Breadcrumbs, the hint under the title, the group grid (rows, columns, options) or the
+    cases grid, which of the two shows, the chart, and the table's title (`pushed`: the
+    "workload" push that triggered this)."""
     lang = inputs.language(lang)
     view = load_view(context, search, lang, pushed)
     figure = build_intake_figure(view.series, lang, dark=inputs.text(theme) == "dark")
     crumbs = breadcrumb_bar(view.drill, context.viewer.region, lang)
+    heading = level_heading(view.drill, context.viewer.region, lang)
     if view.level == "cases":
         return (
             crumbs,
@@ -201,6 +190,7 @@ def update_workload(
             HIDDEN,
             SHOWN,
             figure,
+            heading,
         )
     return (
         crumbs,
@@ -212,6 +202,7 @@ def update_workload(
         SHOWN,
         HIDDEN,
         figure,
+        heading,
     )
 
 
@@ -271,6 +262,8 @@ def export_workload(
 
 
 def register(app: Dash) -> None:
+    printing.register_slot(app, ids.WORKLOAD_PRINT_HEADER)
+
     @app.callback(
         Output(ids.WORKLOAD_BREADCRUMB, "children"),
         Output(ids.WORKLOAD_TITLE, "children"),
@@ -281,6 +274,7 @@ def register(app: Dash) -> None:
         Output(ids.WORKLOAD_GRID_BOX, "style"),
         Output(ids.WORKLOAD_CASES_BOX, "style"),
         Output(ids.WORKLOAD_CHART, "figure"),
+        Output(ids.WORKLOAD_CARD_TITLE, "children"),
         Input(ids.URL, "search"),
         Input(ids.THEME, "data"),
         Input(ids.RESYNC, "data"),

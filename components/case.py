@@ -132,7 +132,7 @@ def flag_controls(lang: str, active: bool = False) -> html.Div:
                 size="sm",
             ),
         ],
-        className="mt-3",
+        className="mt-3 kup-no-print",
     )
 
 
@@ -338,8 +338,8 @@ def case_page(reg_no: str, lang: str) -> html.Div:
         [
             dcc.Store(id=ids.CASE_REG_NO, data=reg_no),
             dcc.Store(id=ids.CASE_FLAG_VERSION, data=0),
-            dcc.Link(t("case.back", lang), href="/", className="small"),
-            html.Div(id=ids.CASE_FLAG_RESULT, className="my-2"),
+            dcc.Link(t("case.back", lang), href="/", className="small kup-no-print"),
+            html.Div(id=ids.CASE_FLAG_RESULT, className="my-2 kup-no-print"),
             loading(html.Div(empty_state(t("loading", lang)), id=ids.CASE_BODY), lang),
         ]
     )

@@ -684,6 +684,33 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "тандалды: {num_selected}",
         "{num_selected} selected",
     ),
+    # pages that fit and print (the workload card's title per drill-down level, the printed
+    # header)
+    "workload.of_districts": (
+        "Нагрузка районов и городов — {place}",
+        "Райондордун жана шаарлардын жүктөмү — {place}",
+        "Workload of districts and cities — {place}",
+    ),
+    "workload.of_units": (
+        "Нагрузка подразделений — {place}",
+        "Бөлүмдөрдүн жүктөмү — {place}",
+        "Workload of units — {place}",
+    ),
+    "workload.of_officers": (
+        "Нагрузка сотрудников — {place}",
+        "Кызматкерлердин жүктөмү — {place}",
+        "Workload of officers — {place}",
+    ),
+    "workload.of_cases": (
+        "Материалы исполнителя {place} в работе",
+        "Аткаруучунун иштеги материалдары — {place}",
+        "Open cases of officer {place}",
+    ),
+    "print.by": (
+        "Распечатано {at}, пользователь {user}",
+        "Басылып чыгарылды {at}, колдонуучу {user}",
+        "Printed {at} by {user}",
+    ),
 }
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 

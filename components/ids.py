@@ -62,10 +62,13 @@ FLAG_BUTTON = "flag-button"
 FLAG_RESULT = "flag-result"
 FLAG_VERSION = "flag-version-store"  # bumped after a flag change: grids re-query
 FLAG_HISTORY = "flag-history"  # the selected case's active flag and its comments
+OVERDUE_PRINT_HEADER = "overdue-print-header"  # who printed the list, and when (print only)
 
 # Workload page.
 WORKLOAD_BREADCRUMB = "workload-breadcrumb"
 WORKLOAD_TITLE = "workload-title"
+WORKLOAD_CARD_TITLE = "workload-card-title"  # what the table lists at this drill-down point
+WORKLOAD_PRINT_HEADER = "workload-print-header"  # who printed the page, and when (print only)
 WORKLOAD_GRID = "workload-grid"
 WORKLOAD_GRID_BOX = "workload-grid-box"
 WORKLOAD_CASES_BOX = "workload-cases-box"

@@ -28,6 +28,16 @@ from data.case_lists import ListedCase
 from rules.access import Viewer
 
 NEW_MARK = "●"
+# The grids of this page and the workload page: AG Grid's own styles with the console's
+# (components/assets/kup.css: headers wrap between words, narrower cell padding, print).
+GRID_CLASS = "kup-grid kup-grid-fit"
+CASE_COLUMN_DEFAULTS = {
+    "resizable": True,
+    "sortable": True,
+    "filter": True,
+    "wrapHeaderText": True,
+    "autoHeaderHeight": True,
+}
 
 
 def flag_text(case: ListedCase, tz: ZoneInfo, lang: str) -> str:
@@ -76,66 +86,64 @@ def case_rows(
     return rows
 
 
-def column_defs(lang: str, due_soon: bool = False) -> list[dict[str, object]]:
-    """Columns of the overdue (or due-soon) grid; rows arrive sorted by deadline."""
-    timing = (
-        {
-            "field": "time_left",
-            "headerName": t("col.time_left", lang),
-            "width": 120,
-            "sortable": False,
-        }
-        if due_soon
-        else {
-            "field": "overdue_by",
-            "headerName": t("col.overdue_by", lang),
-            "width": 130,
-            "sortable": False,
-        }
-    )
+def fitted_column(
+    field: str, header: str, least: int, natural: int | None = None
+) -> dict[str, object]:
+    """A column whose text wraps between words, its rows growing to fit (no value is cut):
+    at least `least` px wide (its longest word, or its header's with the filter button),
+    and sharing the grid's width with the other such columns in proportion to `natural`
+    (about the width it would take unwrapped), so that the grid fills a wide screen; just
+    `least` wide without `natural` (a pinned column, which AG Grid does not widen)."""
+    width = {"flex": natural, "minWidth": least} if natural else {"width": least}
+    return {"field": field, "headerName": header, **width, "wrapText": True, "autoHeight": True}
+
+
+def column_defs(lang: str, due_soon: bool = False, marks: bool = True) -> list[dict[str, object]]:
+    """Columns of the overdue (or due-soon) grid; rows arrive sorted by deadline. They fit a
+    1366 px screen without sideways scrolling and fill a wider one. `marks`: the narrow first
+    column marking the cases that just became overdue (the overdue page's)."""
+    timing = ("time_left", "col.time_left") if due_soon else ("overdue_by", "col.overdue_by")
+    mark = {
+        "field": "new",
+        "headerName": "",
+        "width": 32,
+        "sortable": False,
+        "filter": False,
+        "resizable": False,
+        "suppressHeaderMenuButton": True,
+        "pinned": "left",
+        "cellStyle": {"color": "var(--bs-danger)", "fontWeight": "bold"},
+    }
     return [
-        {
-            "field": "new",
-            "headerName": "",
-            "width": 44,
-            "sortable": False,
-            "filter": False,
-            "resizable": False,
-            "suppressHeaderMenuButton": True,
-            "pinned": "left",
-            "cellStyle": {"color": "var(--bs-danger)", "fontWeight": "bold"},
-        },
+        *([mark] if marks else []),
         {
             "field": "reg_no",
             "headerName": t("col.reg_no", lang),
-            "width": 300,
-            "cellClass": "font-monospace kup-link",
+            "width": 252,
+            "cellClass": "font-monospace kup-link kup-reg-no",
             "pinned": "left",
         },
-        timing,
+        {
+            # how long overdue (or left), as text: sorted and filtered by the deadline instead
+            **fitted_column(timing[0], t(timing[1], lang), 95, 100),
+            "sortable": False,
+            "filter": False,
+        },
         {
             # sorted by the instant, shown (and filtered) as the last day
+            **fitted_column("deadline_key", t("col.deadline", lang), 88, 180),
             "colId": "deadline",
-            "field": "deadline_key",
             "valueFormatter": {"function": "params.data.deadline"},
             "filterValueGetter": {"function": "params.data.deadline"},
-            "headerName": t("col.deadline", lang),
-            "width": 170,
             "sort": "asc",
         },
-        {"field": "district", "headerName": t("col.district", lang), "width": 170},
-        {"field": "category", "headerName": t("col.category", lang), "width": 150},
-        {"field": "kind", "headerName": t("col.kind", lang), "width": 120},
-        {"field": "unit", "headerName": t("col.unit", lang), "width": 150},
-        {"field": "officer", "headerName": t("col.officer", lang), "width": 110},
-        {"field": "flag", "headerName": t("col.flag", lang), "width": 220, "tooltipField": "flag"},
-        {
-            "field": "summary",
-            "headerName": t("col.summary", lang),
-            "flex": 1,
-            "minWidth": 240,
-            "tooltipField": "summary",
-        },
+        fitted_column("district", t("col.district", lang), 100, 140),
+        fitted_column("category", t("col.category", lang), 122, 150),
+        fitted_column("kind", t("col.kind", lang), 108, 120),
+        fitted_column("unit", t("col.unit", lang), 136, 150),
+        fitted_column("officer", t("col.officer", lang), 118, 120),
+        fitted_column("flag", t("col.flag", lang), 106, 200),
+        fitted_column("summary", t("col.summary", lang), 158, 320),
     ]
 
 
@@ -145,13 +153,7 @@ def case_grid(component_id: str, lang: str, due_soon: bool = False) -> dag.AgGri
         id=component_id,
         rowData=[],
         columnDefs=column_defs(lang, due_soon),
-        defaultColDef={
-            "resizable": True,
-            "sortable": True,
-            "filter": True,
-            "wrapHeaderText": True,
-            "autoHeaderHeight": True,
-        },
+        defaultColDef=CASE_COLUMN_DEFAULTS,
         getRowId="params.data.reg_no",
         getRowStyle={
             "styleConditions": [
@@ -167,13 +169,12 @@ def case_grid(component_id: str, lang: str, due_soon: bool = False) -> dag.AgGri
                 "checkboxes": False,
                 "enableClickSelection": True,
             },
-            "tooltipShowDelay": 300,
             "animateRows": False,
             "suppressColumnVirtualisation": True,
             "localeText": grid_locale(lang, "overdue.empty_soon" if due_soon else "overdue.empty"),
         },
-        style={"height": "560px", "width": "100%"},
-        className="kup-grid",
+        style={"width": "100%", "height": "var(--kup-case-grid-height)"},  # (kup.css)
+        className=f"{GRID_CLASS} kup-case-grid",
     )
 
 
@@ -243,6 +244,7 @@ def overdue_page(viewer: Viewer, lang: str) -> html.Div:
             dcc.Store(id=ids.FLAG_VERSION, data=0),
             dcc.Interval(id=ids.OVERDUE_TICK, interval=SAFETY_REFRESH_MS),
             dcc.Download(id=ids.OVERDUE_DOWNLOAD),
+            html.Div(id=ids.OVERDUE_PRINT_HEADER),  # (callbacks.printing)
             page_header(
                 t("overdue.title", lang),
                 (ids.OVERDUE_EXPORT, ids.OVERDUE_EXPORT_CSV),
@@ -284,10 +286,19 @@ def overdue_page(viewer: Viewer, lang: str) -> html.Div:
                         width=2,
                     ),
                 ],
-                className="g-2 mb-3",
+                className="g-2 mb-3 kup-no-print",
             ),
+            # The flag panel: beside the grids on a wide screen, above them (its parts in a
+            # row, kup.css) on a laptop's, where the grids need the whole width.
             dbc.Row(
-                [dbc.Col(grids, lg=9 if side else 12), *([dbc.Col(side, lg=3)] if side else [])],
+                [
+                    dbc.Col(grids, xxl=10 if side else 12),
+                    *(
+                        [dbc.Col(side, xxl=2, className="kup-flag-side order-first order-xxl-last")]
+                        if side
+                        else []
+                    ),
+                ],
                 className="g-3",
             ),
         ]

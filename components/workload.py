@@ -24,6 +24,7 @@ from components.i18n import (
     region_name,
     t,
 )
+from components.overdue import CASE_COLUMN_DEFAULTS, GRID_CLASS, fitted_column
 from components.overdue import column_defs as case_columns
 from data.queries import UNASSIGNED
 from data.reference import load_geography
@@ -178,6 +179,7 @@ def row_name(key: str, level: str, lang: str) -> str:
     return unit_label(key, lang)
 
 
+TOTAL_KEY = "__total__"  # the pinned row of column sums (not a group to drill into)
 SHOWN_SUFFIX = "_shown"  # a count's field beside it: the count as the language writes it
 
 
@@ -240,62 +242,57 @@ def workload_count_headers(lang: str) -> list[tuple[str, str]]:
 
 
 def workload_columns(level: str, lang: str) -> list[dict[str, object]]:
-    """Column groups: name (and region), status now, aging, intake, decisions, late."""
+    """Column groups: name (and region), status now, aging, intake, decisions, late. They
+    fill the grid's width (in proportion to their usual widths) and fit a 1366 px screen;
+    names wrap between words rather than being cut."""
 
-    def num(field: str, key: str, width: int = 95) -> dict[str, object]:
+    def num(field: str, key: str, least: int, natural: int = 90) -> dict[str, object]:
         return {
             "field": field,
             "headerName": t(key, lang),
-            "width": width,
+            "flex": natural,
+            "minWidth": least,
             "type": "numericColumn",
             "valueFormatter": {"function": f"params.data.{field}{SHOWN_SUFFIX}"},
         }
 
-    name_key = level_name_key(level)
     first: list[dict[str, object]] = [
         {
-            "field": "name",
-            "headerName": t(name_key, lang),
+            **fitted_column("name", t(level_name_key(level), lang), 150),
             "pinned": "left",
             # Not spanning the group row: a pinned part of it with no header cell is a row
             # without cells to screen readers (axe: aria-required-children).
             "suppressSpanHeaderHeight": True,
-            "width": 220,
             "cellClass": "kup-link",
         }
     ]
     if level == "districts":
         first.append(
-            {
-                "field": "region",
-                "headerName": t("col.region", lang),
-                "width": 170,
-                "cellClass": "kup-link",
-            }
+            {**fitted_column("region", t("col.region", lang), 190, 200), "cellClass": "kup-link"}
         )
     return [
         *first,
-        num("open", "col.open", 100),
-        num("overdue", "col.overdue", 115),
-        num("due_soon", "col.due_soon", 120),
+        num("open", "col.open", 80),
+        num("overdue", "col.overdue", 100),
+        num("due_soon", "col.due_soon", 80),
         {
             "headerName": t("col.age", lang),
             "children": [
-                num("age_0_3", "col.age_0_3", 85),
-                num("age_3_10", "col.age_3_10", 85),
-                num("age_10_30", "col.age_10_30", 90),
-                num("age_30_plus", "col.age_30_plus", 85),
+                num("age_0_3", "col.age_0_3", 70),
+                num("age_3_10", "col.age_3_10", 70),
+                num("age_10_30", "col.age_10_30", 76),
+                num("age_30_plus", "col.age_30_plus", 70),
             ],
         },
         {
             "headerName": t("col.received", lang),
-            "children": [num("received_7d", "col.7d", 80), num("received_30d", "col.30d", 85)],
+            "children": [num("received_7d", "col.7d", 70), num("received_30d", "col.30d", 70)],
         },
         {
             "headerName": t("col.decided", lang),
-            "children": [num("decided_7d", "col.7d", 80), num("decided_30d", "col.30d", 85)],
+            "children": [num("decided_7d", "col.7d", 70), num("decided_30d", "col.30d", 70)],
         },
-        num("late_30d", "col.late_30d", 150),
+        num("late_30d", "col.late_30d", 110, 130),
     ]
 
 
@@ -342,8 +339,46 @@ def build_intake_figure(
     return figure
 
 
+def grid_options(rows: Sequence[Mapping[str, object]], lang: str) -> dict[str, object]:
+    """The group grid's options: as tall as its rows (every district shows; the page scrolls,
+    not a box inside it), the column sums pinned at the bottom."""
+    total = total_grid_row(rows, lang)
+    total["key"] = TOTAL_KEY
+    return {
+        "domLayout": "autoHeight",
+        "animateRows": False,
+        "suppressColumnVirtualisation": True,
+        "suppressCellFocus": True,
+        "localeText": grid_locale(lang, "workload.empty"),
+        "pinnedBottomRowData": [total] if rows else [],
+    }
+
+
+LEVEL_TITLES = {
+    "districts": "workload.of_districts",
+    "units": "workload.of_units",
+    "officers": "workload.of_officers",
+    "cases": "workload.of_cases",
+}
+
+
+def level_heading(drill: Drill, scope_region: str | None, lang: str) -> str:
+    """The table card's title at this drill-down point: what it lists, and where ("Нагрузка
+    сотрудников — ОВД Первомайского района")."""
+    level = drill.level
+    if level == "districts":
+        region = scope_region or region_of(drill)
+        place = region_name(region, lang) if region else t("nav.scope_country", lang)
+    elif level == "units":
+        place = district_name(drill.district, lang)
+    else:
+        place = unit_label((drill.unit if level == "officers" else drill.officer) or "", lang)
+    return t(LEVEL_TITLES[level], lang, place=place)
+
+
 def workload_page(viewer: Viewer, lang: str) -> html.Div:
-    """The skeleton of the workload page."""
+    """The skeleton of the workload page: the table card (its title set by the drill-down
+    callback) and the chart."""
     table = dag.AgGrid(
         id=ids.WORKLOAD_GRID,
         rowData=[],
@@ -355,39 +390,50 @@ def workload_page(viewer: Viewer, lang: str) -> html.Div:
             "autoHeaderHeight": True,
         },
         getRowId="params.data.key",
-        dashGridOptions={
-            "animateRows": False,
-            "suppressColumnVirtualisation": True,
-            "suppressCellFocus": True,
-            "localeText": grid_locale(lang, "workload.empty"),
-        },
-        style={"height": "520px", "width": "100%"},
-        className="kup-grid",
+        dashGridOptions=grid_options([], lang),
+        style={"width": "100%"},
+        className=GRID_CLASS,
     )
     cases = dag.AgGrid(
         id=ids.WORKLOAD_CASES,
         rowData=[],
-        columnDefs=case_columns(lang),
-        defaultColDef={
-            "resizable": True,
-            "sortable": True,
-            "filter": True,
-            "wrapHeaderText": True,
-            "autoHeaderHeight": True,
-        },
+        columnDefs=case_columns(lang, marks=False),  # (fits the card at 1366 px)
+        defaultColDef=CASE_COLUMN_DEFAULTS,
         getRowId="params.data.reg_no",
         dashGridOptions={
+            "domLayout": "autoHeight",
             "animateRows": False,
             "suppressColumnVirtualisation": True,
             "localeText": grid_locale(lang, "workload.empty"),
         },
-        style={"height": "520px", "width": "100%"},
-        className="kup-grid",
+        style={"width": "100%"},
+        className=GRID_CLASS,
+    )
+    # (a card as components.common.card builds it, with a title the callback replaces)
+    table_card = dbc.Card(
+        [
+            dbc.CardHeader(
+                html.Span(id=ids.WORKLOAD_CARD_TITLE, className="fw-semibold"),
+                className="d-flex align-items-center gap-2",
+            ),
+            dbc.CardBody(
+                loading(
+                    [
+                        html.Div(id=ids.WORKLOAD_TITLE, className="small text-body-secondary mb-1"),
+                        html.Div(table, id=ids.WORKLOAD_GRID_BOX),
+                        html.Div(cases, id=ids.WORKLOAD_CASES_BOX, style={"display": "none"}),
+                    ],
+                    lang,
+                )
+            ),
+        ],
+        className="shadow-sm",
     )
     return html.Div(
         [
             dcc.Download(id=ids.WORKLOAD_DOWNLOAD),
             dcc.Interval(id=ids.WORKLOAD_TICK, interval=SAFETY_REFRESH_MS),
+            html.Div(id=ids.WORKLOAD_PRINT_HEADER),  # (callbacks.printing)
             page_header(
                 t("workload.title", lang),
                 (ids.WORKLOAD_EXPORT, ids.WORKLOAD_EXPORT_CSV),
@@ -397,26 +443,7 @@ def workload_page(viewer: Viewer, lang: str) -> html.Div:
             html.Div(id=ids.WORKLOAD_BREADCRUMB),
             dbc.Row(
                 [
-                    dbc.Col(
-                        card(
-                            t("workload.title", lang),
-                            loading(
-                                [
-                                    html.Div(
-                                        id=ids.WORKLOAD_TITLE,
-                                        className="small text-body-secondary mb-1",
-                                    ),
-                                    html.Div(table, id=ids.WORKLOAD_GRID_BOX),
-                                    html.Div(
-                                        cases, id=ids.WORKLOAD_CASES_BOX, style={"display": "none"}
-                                    ),
-                                ],
-                                lang,
-                            ),
-                        ),
-                        xs=12,
-                        className="mb-3",
-                    ),
+                    dbc.Col(table_card, xs=12, className="mb-3"),
                     dbc.Col(
                         card(
                             t("workload.chart", lang),

@@ -375,26 +375,31 @@ def test_clicking_a_registration_number_opens_the_case() -> None:
 
 def test_workload_drill_down(engine: Engine, cases: dict[str, str]) -> None:
     ctx = context(engine, "manager")
-    crumbs, _, rows, _, options, case_rows, grid_style, cases_style, chart = (
+    crumbs, _, rows, _, options, case_rows, grid_style, cases_style, chart, heading = (
         workload_cb.update_workload(ctx, "", "light", "ru")
     )
+    assert heading == "Нагрузка районов и городов — вся республика"
     assert len(rows) == 55 and rows[0]["key"] in (ev.BISHKEK, ev.OSH_CITY)
     assert options["pinnedBottomRowData"][0]["open"] == 4 and case_rows == []
     assert (grid_style, cases_style) == (workload_cb.SHOWN, workload_cb.HIDDEN)
     assert sum(chart.data[0].y) == 4  # registrations per day over 30 days
     assert "Вся республика" in texts(crumbs)
-    _, _, units, *_ = workload_cb.update_workload(ctx, f"?district={ev.BISHKEK}", "light", "ru")
+    _, _, units, *_, units_heading = workload_cb.update_workload(
+        ctx, f"?district={ev.BISHKEK}", "light", "ru"
+    )
     assert {r["key"]: r["open"] for r in units} == {"U1": 1, "U2": 1, UNASSIGNED: 1}
-    _, _, officers, *_ = workload_cb.update_workload(
-        ctx, f"?district={ev.BISHKEK}&unit=U1", "light", "ru"
+    assert units_heading == "Нагрузка подразделений — г.Бишкек"
+    _, _, officers, *_, heading = workload_cb.update_workload(
+        ctx, f"?district={ev.BISHKEK}&unit=U1", "light", "ky"
     )
     assert [(r["key"], r["overdue"]) for r in officers] == [("222", 1)]
-    _, title, grid, _, _, listed, grid_style, cases_style, _ = workload_cb.update_workload(
+    assert heading == "Кызматкерлердин жүктөмү — U1"
+    _, title, grid, _, _, listed, grid_style, cases_style, _, heading = workload_cb.update_workload(
         ctx, f"?district={ev.BISHKEK}&unit=U1&officer=222", "dark", "en"
     )
     assert grid == [] and [r["reg_no"] for r in listed] == [cases["B"]]
     assert (grid_style, cases_style) == (workload_cb.HIDDEN, workload_cb.SHOWN)
-    assert "Showing 1 of 1" in title
+    assert title == "Showing 1 of 1" and heading == "Open cases of officer 222"
 
 
 def test_workload_scoped_to_the_viewers_region(engine: Engine, cases: dict[str, str]) -> None:
