@@ -6,6 +6,11 @@ case's later events (assignment, sometimes an extension, a decision that is usua
 always in time, now and then a reopening after a refusal). Events are flat `str -> str` dicts,
 exactly as they would be XADDed to the stream. Pure code: no Redis, no database, no clock;
 the same seed and the same calls give the same output.
+
+History (`backfill`) and live time (`advance`) are one process: the same registrations a day
+and the same hourly rhythm, each case's decision scheduled when it is registered, so decisions
+keep pace with arrivals and the number of open cases stays about level. `resume` carries on
+from a store's state (its last numbers and its open cases) after a restart.
 """
 
 from __future__ import annotations
@@ -13,9 +18,13 @@ from __future__ import annotations
 import heapq
 import random
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.numbers import format_decimal
 
 from data.reference import District, Geography
 from rules.clock import DEFAULT_TZ, local, local_date, local_instant, local_iso, zone
@@ -44,18 +53,18 @@ SUMMARIES = {
     "theft": (
         "Кража телефона в маршрутке №{route}",
         "Кража {item} из квартиры по ул. {street}",
-        "Кража скота ({n} головы КРС) с пастбища",
+        "Кража скота ({cattle}) с пастбища",
         "Кража автомобиля {car} со двора дома",
         "Карманная кража на рынке",
     ),
     "fraud": (
         "Хищение средств с банковской карты после звонка «из банка»",
         "Мошенничество при продаже автомобиля {car} через интернет",
-        "Мошенничество с трудоустройством за рубежом, ущерб {amount} сомов",
+        "Мошенничество с трудоустройством за рубежом, ущерб {amount}",
     ),
     "hooliganism": (
         "Хулиганские действия у кафе на ул. {street}",
-        "Драка в общественном месте, {n} участников",
+        "Драка в общественном месте, {people}",
         "Нарушение общественного порядка в маршрутке №{route}",
     ),
     "traffic": (
@@ -68,7 +77,7 @@ SUMMARIES = {
     ),
     "assault": (
         "Причинение телесных повреждений в ходе ссоры на ул. {street}",
-        "Избиение гражданина {age} лет неизвестными",
+        "Избиение гражданина {age} неизвестными",
     ),
     "drugs": (
         "Изъято вещество растительного происхождения при досмотре",
@@ -86,8 +95,8 @@ SUMMARIES = {
     ),
     "other": ("Обнаружен бесхозный предмет", "Иное сообщение о происшествии"),
     "missing_person": (
-        "Безвестное исчезновение гражданина {age} лет",
-        "Не вернулся домой несовершеннолетний {teen} лет",
+        "Безвестное исчезновение гражданина {age}",
+        "Не вернулся домой несовершеннолетний {teen}",
     ),
     "corruption": (
         "Вымогательство взятки должностным лицом",
@@ -130,8 +139,15 @@ DECISIONS = {
 }
 MISDEMEANOR_PRONE = {"hooliganism", "domestic_violence", "traffic", "property_damage", "theft"}
 URGENT = {"homicide", "sexual", "extremism", "missing_person"}
-BISHKEK_UNITS = ("OVD-Pervomaisky", "OVD-Oktyabrsky", "OVD-Leninsky", "OVD-Sverdlovsky")
-AGENCIES = ("GKNB", "Prokuratura", "SBEP")
+# Police units as the registry names them: a district's РОВД, a town's ОВД, the capital's four
+# district УВД and the Osh city УВД; other agencies a report may be transferred to.
+BISHKEK = "41711000000000"
+OSH_CITY = "41721000000000"
+BISHKEK_UNITS = tuple(
+    f"УВД {name} района г. Бишкек"
+    for name in ("Первомайского", "Октябрьского", "Ленинского", "Свердловского")
+)
+AGENCIES = ("ГКНБ", "Прокуратура", "Финансовая полиция")
 # Registrations per local hour (relative), and the share on weekends and public holidays.
 HOURLY = (
     0.35,
@@ -196,13 +212,69 @@ def _pick(rng: random.Random, weights: Mapping[str, float]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
+_RU = Locale("ru")
+
+
+def ru_count(count: int, one: str, few: str, many: str) -> str:
+    """`count` and the Russian form of the word by Babel's (CLDR) plural rules:
+    ru_count(21, "голова", "головы", "голов") == "21 голова"."""
+    form = {"one": one, "few": few}.get(_RU.plural_form(count), many)
+    return f"{format_decimal(count, locale=_RU)} {form}"
+
+
+def unit_name(district: District, share: float) -> str:
+    """The police unit of a district as Kyrgyz units are named ("Ноокатский РОВД", "ОВД
+    г. Каракол", "УВД г. Ош"); in Bishkek, one of its four district УВД chosen by `share`
+    (a number in [0, 1))."""
+    if district.soate == BISHKEK:
+        return BISHKEK_UNITS[int(share * len(BISHKEK_UNITS))]
+    if district.soate == OSH_CITY:
+        return f"УВД {district.label_ru}"
+    if district.type == "district":
+        return f"{district.name_ru} РОВД"
+    return f"ОВД {district.label_ru}"
+
+
+def summary_text(rng: random.Random, category: str, kind: str, street: str) -> str:
+    """A registry-style Russian summary of a report of `category` (an appeal says so)."""
+    summary = rng.choice(SUMMARIES[category])
+    if "{" in summary:
+        summary = summary.format(
+            route=rng.randint(100, 299),
+            item=rng.choice(ITEMS),
+            cattle=ru_count(rng.randint(1, 25), "голова КРС", "головы КРС", "голов КРС"),
+            people=ru_count(rng.randint(2, 12), "участник", "участника", "участников"),
+            car=rng.choice(CARS),
+            street=street,
+            # The genitive of an age: "гражданина 21 года", "гражданина 25 лет".
+            age=ru_count(rng.randint(18, 80), "года", "лет", "лет"),
+            teen=ru_count(rng.randint(12, 17), "года", "лет", "лет"),
+            amount=ru_count(rng.randrange(20000, 500000, 1000), "сом", "сома", "сомов"),
+        )
+    if kind == "appeal":
+        first = summary[0] if summary[1:2].isupper() else summary[0].lower()
+        summary = f"Обращение гражданина: {first}{summary[1:]}"
+    return summary
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """A stored case without a decision, as `Simulator.resume` carries it on."""
+
+    reg_no: str
+    district: str
+    kind: str
+    officer: str | None
+    deadline: datetime
+
+
 class Simulator:
     """Produces contract-conformant events (and, at `bad_rate`, malformed ones) from a seed."""
 
     def __init__(
         self,
         geography: Geography,
-        seed: int | None = None,
+        seed: int | str | None = None,
         tz: ZoneInfo = zone(DEFAULT_TZ),
         bad_rate: float = 0.0,
         duplicate_rate: float = 0.01,
@@ -237,6 +309,38 @@ class Simulator:
             yield from self._release(received, inclusive=False)
             self._new_case(received, received + self._registration_lag())
         yield from self._release(end, inclusive=False)
+
+    def advance(self, now: datetime) -> list[dict[str, str]]:
+        """Live time: what happens after the last call (or `backfill`) up to `now`, at the
+        history's registrations a day and hourly rhythm, with the follow-ups due by `now`."""
+        return list(self.backfill(self._horizon or now, now))
+
+    def resume(
+        self,
+        numbers: Mapping[tuple[str, int], int],
+        open_cases: Iterable[OpenCase],
+        at: datetime,
+    ) -> None:
+        """Carry on from a store as of `at`: new numbers follow `numbers` (the last sequence
+        number given per district and year), and every open case is assigned (if it is not)
+        and decided later, in time or not, as a case of this simulator would be."""
+        self._horizon = at
+        for key, last in numbers.items():
+            self._seq[key] = max(self._seq.get(key, 0), last)
+        for case in open_cases:
+            officers = self._officers.get(case.district)
+            if officers is None:  # a district this geography does not know
+                continue
+            self._reg_nos[case.reg_no] = case.reg_no
+            t, officer = self._second(at), case.officer
+            if officer is None:
+                officer = self._rng.choice(officers)
+                t = self._second(at + timedelta(minutes=1 + self._rng.expovariate(1 / 60)))
+                unit = unit_name(self.geography.districts[case.district], self._rng.random())
+                self._schedule(
+                    t, self._event("assigned", case.reg_no, t, unit=unit, officer=officer)
+                )
+            self._decide(case.reg_no, case.kind, officer, t, case.deadline)
 
     def live(self, now: datetime, count: int) -> list[dict[str, str]]:
         """`count` registrations happening now plus every pending follow-up due by `now`."""
@@ -327,20 +431,8 @@ class Simulator:
                 "misdemeanor" if category in MISDEMEANOR_PRONE and rng.random() < 0.3 else "crime"
             )
         )
-        slots = {
-            "route": rng.randint(100, 299),
-            "item": rng.choice(ITEMS),
-            "n": rng.randint(2, 6),
-            "car": rng.choice(CARS),
-            "street": rng.choice(STREETS),
-            "age": rng.randint(18, 80),
-            "teen": rng.randint(12, 17),
-            "amount": rng.randrange(20000, 500000, 1000),
-        }
-        summary = rng.choice(SUMMARIES[category]).format(**slots)
-        if kind == "appeal":
-            first = summary[0] if summary[1:2].isupper() else summary[0].lower()
-            summary = f"Обращение гражданина: {first}{summary[1:]}"
+        street = rng.choice(STREETS)
+        summary = summary_text(rng, category, kind, street)
         fields = self._event(
             "registered",
             reg_no,
@@ -356,7 +448,7 @@ class Simulator:
             summary=summary,
         )
         if rng.random() < 0.85:
-            fields["address"] = f"{district.label_ru}, ул. {slots['street']}, {rng.randint(1, 180)}"
+            fields["address"] = f"{district.label_ru}, ул. {street}, {rng.randint(1, 180)}"
         if rng.random() < 0.9:
             spread = 0.03 if district.type.startswith("city") else 0.12
             lat = min(max(rng.gauss(district.lat, spread), LAT_RANGE[0]), LAT_RANGE[1])
@@ -392,6 +484,14 @@ class Simulator:
             deadline = period_end(
                 local_date(received, self.tz), days, "calendar", self.tz, self.rules
             )
+        self._decide(reg_no, kind, officer, t, deadline)
+
+    def _decide(
+        self, reg_no: str, kind: str, officer: str, after: datetime, deadline: datetime
+    ) -> None:
+        """Schedule the decision (usually in time) after `after`, and a reopening now and then
+        after a refusal with its own decision."""
+        rng, t = self._rng, after
         for round_ in range(2):
             t = self._decision_time(t, deadline)
             decision = _pick(rng, DECISIONS["appeal" if kind == "appeal" else "crime"])
@@ -428,10 +528,7 @@ class Simulator:
         return self._second(max(deadline, after) + timedelta(days=delay, minutes=5))
 
     def _unit(self, district: District) -> str:
-        if district.soate == "41711000000000":
-            return self._rng.choice(BISHKEK_UNITS)
-        name = district.name_en.replace(" (city)", "")
-        return f"{'ROVD' if district.type == 'district' else 'OVD'}-{name}"
+        return unit_name(district, self._rng.random())
 
     def _transfer_target(self) -> str:
         if self._rng.random() < 0.4:

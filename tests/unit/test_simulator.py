@@ -55,7 +55,10 @@ def test_every_backfilled_event_validates_and_is_well_formed(history, events):
         assert fields["occurred_at"].endswith("+06:00")
         assert re.fullmatch(r"[0-9a-f]{32}", fields["event_id"])
     for event in registrations(events):
-        assert re.fullmatch(r"(ROVD|OVD)-[A-Za-z-]+", str(event.data["unit"]))
+        assert re.fullmatch(
+            r"[А-ЯЁа-яё-]+ РОВД|ОВД г\. [А-ЯЁа-яё-]+|УВД (г\. Ош|[А-Яа-я]+ района г\. Бишкек)",
+            str(event.data["unit"]),
+        )
         assert (event.data["lat"] is None) == (event.data["lon"] is None)
 
 
