@@ -15,10 +15,12 @@ from a store's state (its last numbers and its open cases) after a restart.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import random
+import string
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -215,6 +217,7 @@ def _pick(rng: random.Random, weights: Mapping[str, float]) -> str:
 _RU = Locale("ru")
 
 
+@functools.lru_cache(maxsize=4096)
 def ru_count(count: int, one: str, few: str, many: str) -> str:
     """`count` and the Russian form of the word by Babel's (CLDR) plural rules:
     ru_count(21, "голова", "головы", "голов") == "21 голова"."""
@@ -235,21 +238,26 @@ def unit_name(district: District, share: float) -> str:
     return f"ОВД {district.label_ru}"
 
 
+_SLOTS: dict[str, Callable[[random.Random], object]] = {
+    "route": lambda rng: rng.randint(100, 299),
+    "item": lambda rng: rng.choice(ITEMS),
+    "cattle": lambda rng: ru_count(rng.randint(1, 25), "голова КРС", "головы КРС", "голов КРС"),
+    "people": lambda rng: ru_count(rng.randint(2, 12), "участник", "участника", "участников"),
+    "car": lambda rng: rng.choice(CARS),
+    # The genitive of an age: "гражданина 21 года", "гражданина 25 лет".
+    "age": lambda rng: ru_count(rng.randint(18, 80), "года", "лет", "лет"),
+    "teen": lambda rng: ru_count(rng.randint(12, 17), "года", "лет", "лет"),
+    "amount": lambda rng: ru_count(rng.randrange(20000, 500000, 1000), "сом", "сома", "сомов"),
+}
+
+
 def summary_text(rng: random.Random, category: str, kind: str, street: str) -> str:
     """A registry-style Russian summary of a report of `category` (an appeal says so)."""
     summary = rng.choice(SUMMARIES[category])
     if "{" in summary:
+        names = [name for _, name, _, _ in string.Formatter().parse(summary) if name]
         summary = summary.format(
-            route=rng.randint(100, 299),
-            item=rng.choice(ITEMS),
-            cattle=ru_count(rng.randint(1, 25), "голова КРС", "головы КРС", "голов КРС"),
-            people=ru_count(rng.randint(2, 12), "участник", "участника", "участников"),
-            car=rng.choice(CARS),
-            street=street,
-            # The genitive of an age: "гражданина 21 года", "гражданина 25 лет".
-            age=ru_count(rng.randint(18, 80), "года", "лет", "лет"),
-            teen=ru_count(rng.randint(12, 17), "года", "лет", "лет"),
-            amount=ru_count(rng.randrange(20000, 500000, 1000), "сом", "сома", "сомов"),
+            **{name: street if name == "street" else _SLOTS[name](rng) for name in names}
         )
     if kind == "appeal":
         first = summary[0] if summary[1:2].isupper() else summary[0].lower()
