@@ -304,18 +304,24 @@ class Simulator:
         self._seq: dict[tuple[str, int], int] = {}
         self._reg_nos: dict[str, str] = {}  # case placeholder -> reg_no given at registration
         self._pending: list[tuple[datetime, int, dict[str, str]]] = []
-        self._order = 0
+        self._order = self._case_no = 0
+        self._drawn: list[tuple[datetime, dict[str, str]]] | None = None
         self._horizon: datetime | None = None
 
     # -- public API -------------------------------------------------------------------------
 
-    def backfill(self, start: datetime, end: datetime) -> Iterator[dict[str, str]]:
+    def backfill(
+        self, start: datetime, end: datetime, warm_up: timedelta = timedelta(0)
+    ) -> Iterator[dict[str, str]]:
         """History of the reports received in [start, end) and their follow-ups before `end`,
-        in non-decreasing `occurred_at` order; later follow-ups stay pending for `live`."""
+        in non-decreasing `occurred_at` order; later follow-ups stay pending for `live`.
+        With `warm_up`, the reports received that long before `start` are drawn too and those
+        still open at `start` come first: a register in its steady state (its old cases
+        decided in their turn), not one that began empty."""
         self._horizon = end
-        for received in self._arrivals(start, end):
+        for received in self._arrivals(start - warm_up, end):
             yield from self._release(received, inclusive=False)
-            self._new_case(received, received + self._registration_lag())
+            self._new_case(received, received + self._registration_lag(), start)
         yield from self._release(end, inclusive=False)
 
     def advance(self, now: datetime) -> list[dict[str, str]]:
@@ -419,13 +425,23 @@ class Simulator:
             return timedelta(hours=self._rng.uniform(25, 60))
         return timedelta(minutes=2 + self._rng.expovariate(1 / 12))
 
-    def _new_case(self, received: datetime, registered: datetime) -> None:
+    def _new_case(
+        self, received: datetime, registered: datetime, open_at: datetime | None = None
+    ) -> None:
+        """Draw a case and schedule its events; one received before `open_at` is kept only if
+        it is still open then (its last event comes later)."""
         rng = self._rng
         district = rng.choices(self._districts, weights=self._population)[0]
+        self._drawn = []
         # The number is given when the registration is released, so it follows its order.
-        fields = self._registration(f"#{self._order}", district, received, registered)
+        fields = self._registration(f"#{self._case_no}", district, received, registered)
+        self._case_no += 1
         self._schedule(registered, fields)
         self._follow_ups(fields, district, received, registered)
+        drawn, self._drawn = self._drawn, None
+        if open_at is None or received >= open_at or max(at for at, _ in drawn) >= open_at:
+            for at, event in drawn:
+                self._schedule(at, event)
 
     def _registration(
         self, reg_no: str, district: District, received: datetime, registered: datetime
@@ -528,12 +544,28 @@ class Simulator:
             deadline = period_end(local_date(t, self.tz), days, "calendar", self.tz, self.rules)
 
     def _decision_time(self, after: datetime, deadline: datetime) -> datetime:
-        """Mostly before the deadline; sometimes late, and a few cases stuck for weeks."""
+        """Mostly before the deadline; sometimes late, and a few cases stuck for weeks. At the
+        hours and on the days reports arrive (the same rhythm), so the open count stays level."""
         rng = self._rng
         if deadline > after + timedelta(hours=1) and rng.random() >= LATE_DECISION_SHARE:
-            return self._between(after, deadline, rng.betavariate(2, 1.5))
-        delay = rng.uniform(10, 60) if rng.random() < 0.4 else rng.expovariate(1 / 3)
-        return self._second(max(deadline, after) + timedelta(days=delay, minutes=5))
+            return self._in_rhythm(lambda: self._between(after, deadline, rng.betavariate(2, 1.5)))
+        late = max(deadline, after) + timedelta(minutes=5)
+        long_ = rng.random() < 0.4
+        return self._in_rhythm(
+            lambda: self._second(
+                late + timedelta(days=rng.uniform(10, 60) if long_ else rng.expovariate(1 / 3))
+            )
+        )
+
+    def _in_rhythm(self, draw: Callable[[], datetime], tries: int = 20) -> datetime:
+        """A time from `draw`, thinned by the daily and weekly rhythm of the arrivals."""
+        top = max(HOURLY)
+        at = draw()
+        for _ in range(tries):
+            if self._rng.random() * top < self._rate_weight(at):
+                break
+            at = draw()
+        return at
 
     def _unit(self, district: District) -> str:
         return unit_name(district, self._rng.random())
@@ -561,6 +593,9 @@ class Simulator:
         return fields
 
     def _schedule(self, at: datetime, fields: dict[str, str]) -> None:
+        if self._drawn is not None:  # a case being drawn: kept or not once it is complete
+            self._drawn.append((at, fields))
+            return
         self._order += 1
         heapq.heappush(self._pending, (at, self._order, fields))
 

@@ -356,6 +356,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 DEMO_PER_DAY = 1000.0  # registrations a day in the simulated country
 DEMO_BAD_RATE = 0.002  # share of malformed entries (the dead-letter page has some to show)
 DEMO_TICK = 1.0  # seconds between live batches
+DEMO_WARM_UP = timedelta(days=60)
 
 
 def _demo_feed(services: Services, args: argparse.Namespace, stop: threading.Event) -> None:
@@ -384,7 +385,10 @@ def _demo_feed(services: Services, args: argparse.Namespace, stop: threading.Eve
             len(state.open_cases),
             local_iso(start, settings.zone),
         )
-    history, written = sim.backfill(start, now), 0
+    # A first start draws two months more, so the old cases still open are there too and
+    # decisions keep pace from the first minute (a register in its steady state).
+    warm_up = timedelta(0) if state.cases else DEMO_WARM_UP
+    history, written = sim.backfill(start, now, warm_up), 0
     while not stop.is_set():
         chunk = list(itertools.islice(history, 5000))
         if not chunk:
