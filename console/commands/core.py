@@ -138,7 +138,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument(
         "--duration",
         type=float,
-        help="stop after this many seconds (default: run until Ctrl-C)",
+        help="stop after this many seconds of live events (default: run until Ctrl-C)",
     )
     p.add_argument("--no-web", action="store_true", help="only intake, no web console")
     p.add_argument(
@@ -329,10 +329,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     stop = threading.Event()
     stop_on_signals(stop)
-    if args.duration is not None:
-        timer = threading.Timer(args.duration, stop.set)
-        timer.daemon = True
-        timer.start()
     feed = threading.Thread(
         target=_demo_feed, args=(services, args, stop), name="demo-feed", daemon=True
     )
@@ -357,6 +353,7 @@ DEMO_PER_DAY = 1000.0  # registrations a day in the simulated country
 DEMO_BAD_RATE = 0.002  # share of malformed entries (the dead-letter page has some to show)
 DEMO_TICK = 1.0  # seconds between live batches
 DEMO_WARM_UP = timedelta(days=60)
+DEMO_LOOKBACK = timedelta(minutes=30)
 
 
 def _demo_feed(services: Services, args: argparse.Namespace, stop: threading.Event) -> None:
@@ -385,9 +382,11 @@ def _demo_feed(services: Services, args: argparse.Namespace, stop: threading.Eve
             len(state.open_cases),
             local_iso(start, settings.zone),
         )
-    # A first start draws two months more, so the old cases still open are there too and
-    # decisions keep pace from the first minute (a register in its steady state).
-    warm_up = timedelta(0) if state.cases else DEMO_WARM_UP
+    # A first start draws up to two months more (twice the history at most), so the old cases
+    # still open are there too and decisions keep pace from the first minute (a register in its
+    # steady state). A restart draws the last half hour again: the reports the stopped run had
+    # received but not yet registered were lost with it.
+    warm_up = DEMO_LOOKBACK if state.cases else min(DEMO_WARM_UP, 2 * (now - start))
     history, written = sim.backfill(start, now, warm_up), 0
     while not stop.is_set():
         chunk = list(itertools.islice(history, 5000))
@@ -397,23 +396,27 @@ def _demo_feed(services: Services, args: argparse.Namespace, stop: threading.Eve
     log.info(
         "demo: %d events of history written, now %g registrations a day", written, args.per_day
     )
+    ends = None if args.duration is None else time.monotonic() + args.duration
     while not stop.wait(DEMO_TICK):
         streams.append_events(client, settings.stream, sim.advance(datetime.now(UTC)))
+        if ends is not None and time.monotonic() >= ends:
+            stop.set()
 
 
 def _await_ingest(client: redis.Redis, config: streams.StreamConfig, stop: threading.Event) -> None:
     """Wait (up to ten minutes) until the ingest worker has stored what the last run left in
-    the stream, so that the store's numbers are the last ones given."""
+    the stream (its group made if the last run stopped before), so that the store's numbers
+    are the last ones given."""
     waited, deadline = False, time.monotonic() + 600
     while not stop.is_set() and time.monotonic() < deadline:
-        backlog = streams.group_backlog(client, config)
-        if backlog is None or backlog.lag == 0 and backlog.pending == 0:
+        view = streams.stream_view(client, config)
+        if view is None or view.length == 0:
+            return
+        backlog = streams.group_backlog(client, config) if view.group_exists else None
+        if backlog is not None and backlog.lag == 0 and backlog.pending == 0:
             return
         if not waited:
-            log.info(
-                "demo: storing the %d entries the last run left first",
-                backlog.lag + backlog.pending,
-            )
+            log.info("demo: storing what the last run left in the stream first")
             waited = True
         stop.wait(0.5)
 
