@@ -44,6 +44,12 @@ from rules.clock import local_iso
 
 log = logging.getLogger("kup")
 
+DEMO_PER_DAY = 1000.0  # registrations a day in the simulated country
+DEMO_BAD_RATE = 0.002  # share of malformed entries (the dead-letter page has some to show)
+DEMO_TICK = 1.0  # seconds between live batches
+DEMO_WARM_UP = timedelta(days=60)
+DEMO_LOOKBACK = timedelta(minutes=30)
+
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("config", help="print the effective settings (secrets masked)")
@@ -347,13 +353,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         feed.join(timeout=30)
         stop_processes(procs)
     return 0
-
-
-DEMO_PER_DAY = 1000.0  # registrations a day in the simulated country
-DEMO_BAD_RATE = 0.002  # share of malformed entries (the dead-letter page has some to show)
-DEMO_TICK = 1.0  # seconds between live batches
-DEMO_WARM_UP = timedelta(days=60)
-DEMO_LOOKBACK = timedelta(minutes=30)
 
 
 def _demo_feed(services: Services, args: argparse.Namespace, stop: threading.Event) -> None:
