@@ -254,17 +254,7 @@ def test_demo_restarted_carries_on_and_fresh_starts_over(tmp_path: Path) -> None
     assert not fresh_events & second_events  # the old store is gone
 
 
-def test_demo_options_are_described_and_fresh_keeps_configured_stores(
-    monkeypatch: pytest.MonkeyPatch, capsys
-) -> None:
-    with pytest.raises(SystemExit):
-        main(["demo", "--help"])
-    usage = capsys.readouterr().out
-    options = re.findall(r"^  (--[a-z-]+)(.*)$", usage, flags=re.M)
-    assert {o for o, _ in options} >= {"--fresh", "--per-day", "--backfill-days", "--seed"}
-    described = re.findall(r"^  (--[a-z-]+)(?: [A-Z_]+)?\s+\S", usage, flags=re.M)
-    wrapped = re.findall(r"^  (--[a-z-]+)(?: [A-Z_]+)?\n {10,}\S", usage, flags=re.M)
-    assert {o for o, _ in options} == set(described) | set(wrapped), usage
+def test_demo_fresh_deletes_only_its_own_store(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://kup@db.example/kup")
     assert main(["demo", "--fresh", "--no-web"]) == 2
     assert "--fresh deletes only the demo's own store" in capsys.readouterr().err
