@@ -36,9 +36,9 @@ def stored_state(engine: Engine) -> StoredState:
             select(func.max(Case.reg_no)).group_by(func.substr(Case.reg_no, 1, _PREFIX))
         ).all()
         open_rows = conn.execute(
-            select(Case.reg_no, Case.district, Case.kind, Case.officer, Case.deadline).where(
-                Case.decision.is_(None)
-            )
+            select(
+                Case.reg_no, Case.district, Case.kind, Case.unit, Case.officer, Case.deadline
+            ).where(Case.decision.is_(None))
         ).all()
     numbers: dict[tuple[str, int], int] = {}
     for reg_no in last_numbers:

@@ -272,6 +272,7 @@ class OpenCase:
     reg_no: str
     district: str
     kind: str
+    unit: str | None
     officer: str | None
     deadline: datetime
 
@@ -350,7 +351,8 @@ class Simulator:
             if officer is None:
                 officer = self._rng.choice(officers)
                 t = self._second(at + timedelta(minutes=1 + self._rng.expovariate(1 / 60)))
-                unit = unit_name(self.geography.districts[case.district], self._rng.random())
+                district = self.geography.districts[case.district]
+                unit = case.unit or unit_name(district, self._rng.random())
                 self._schedule(
                     t, self._event("assigned", case.reg_no, t, unit=unit, officer=officer)
                 )
