@@ -34,19 +34,17 @@ from data.models import Case, DeadlineChangeRow, EventRow
 from data.reference import District, load_geography
 from data.simulator import (
     AGENCIES,
-    BISHKEK_UNITS,
-    CARS,
     CATEGORY_WEIGHTS,
     DECISIONS,
     HOURLY,
-    ITEMS,
     LATE_DECISION_SHARE,
     LATE_REGISTRATION_SHARE,
     MISDEMEANOR_PRONE,
     SOURCES,
     STREETS,
-    SUMMARIES,
     URGENT,
+    summary_text,
+    unit_name,
 )
 from rules.clock import DEFAULT_TZ, local_date, zone
 from rules.contract import SCHEMA_VERSION, Event
@@ -377,14 +375,14 @@ class _CaseMaker:
         officer_pool = self.officers[district.soate]
         officer = officer_pool[int(rng.random() * len(officer_pool))]
         unit_name = self._unit(district)
-        summary = self._summary(category, kind)
+        street = STREETS[int(rng.random() * len(STREETS))]
+        summary = summary_text(rng, category, kind, street)
         lat = lon = address = None
         if rng.random() < 0.9:
             spread = 0.03 if district.type.startswith("city") else 0.12
             lat = round(min(max(rng.gauss(district.lat, spread), 39.1), 43.3), 5)
             lon = round(min(max(rng.gauss(district.lon, spread), 69.2), 80.3), 5)
         if rng.random() < 0.85:
-            street = STREETS[int(rng.random() * len(STREETS))]
             address = f"{district.label_ru}, ул. {street}, {rng.randint(1, 180)}"
         priority = "high" if rng.random() < (0.7 if category in URGENT else 0.03) else "normal"
         registration: dict[str, object] = {
@@ -484,35 +482,12 @@ class _CaseMaker:
         return event
 
     def _unit(self, district: District) -> str:
-        if district.soate == "41711000000000":
-            return BISHKEK_UNITS[int(self.rng.random() * len(BISHKEK_UNITS))]
-        name = district.name_en.replace(" (city)", "")
-        return f"{'ROVD' if district.type == 'district' else 'OVD'}-{name}"
+        return unit_name(district, self.rng.random())
 
     def _transfer_target(self) -> str:
         if self.rng.random() < 0.4:
             return AGENCIES[int(self.rng.random() * len(AGENCIES))]
         return self._unit(self._pick(self.districts, self.district_cum))
-
-    def _summary(self, category: str, kind: str) -> str:
-        rng = self.rng
-        templates = SUMMARIES[category]
-        summary = templates[int(rng.random() * len(templates))]
-        if "{" in summary:
-            summary = summary.format(
-                route=rng.randint(100, 299),
-                item=ITEMS[int(rng.random() * len(ITEMS))],
-                n=rng.randint(2, 6),
-                car=CARS[int(rng.random() * len(CARS))],
-                street=STREETS[int(rng.random() * len(STREETS))],
-                age=rng.randint(18, 80),
-                teen=rng.randint(12, 17),
-                amount=rng.randrange(20000, 500000, 1000),
-            )
-        if kind == "appeal":
-            first = summary[0] if summary[1:2].isupper() else summary[0].lower()
-            summary = f"Обращение гражданина: {first}{summary[1:]}"
-        return summary
 
 
 def _second(instant: datetime) -> datetime:

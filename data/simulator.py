@@ -6,16 +6,27 @@ case's later events (assignment, sometimes an extension, a decision that is usua
 always in time, now and then a reopening after a refusal). Events are flat `str -> str` dicts,
 exactly as they would be XADDed to the stream. Pure code: no Redis, no database, no clock;
 the same seed and the same calls give the same output.
+
+History (`backfill`) and live time (`advance`) are one process: the same registrations a day
+and the same hourly rhythm, each case's decision scheduled when it is registered, so decisions
+keep pace with arrivals and the number of open cases stays about level. `resume` carries on
+from a store's state (its last numbers and its open cases) after a restart.
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
 import random
+import string
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.numbers import format_decimal
 
 from data.reference import District, Geography
 from rules.clock import DEFAULT_TZ, local, local_date, local_instant, local_iso, zone
@@ -44,18 +55,18 @@ SUMMARIES = {
     "theft": (
         "Кража телефона в маршрутке №{route}",
         "Кража {item} из квартиры по ул. {street}",
-        "Кража скота ({n} головы КРС) с пастбища",
+        "Кража скота ({cattle}) с пастбища",
         "Кража автомобиля {car} со двора дома",
         "Карманная кража на рынке",
     ),
     "fraud": (
         "Хищение средств с банковской карты после звонка «из банка»",
         "Мошенничество при продаже автомобиля {car} через интернет",
-        "Мошенничество с трудоустройством за рубежом, ущерб {amount} сомов",
+        "Мошенничество с трудоустройством за рубежом, ущерб {amount}",
     ),
     "hooliganism": (
         "Хулиганские действия у кафе на ул. {street}",
-        "Драка в общественном месте, {n} участников",
+        "Драка в общественном месте, {people}",
         "Нарушение общественного порядка в маршрутке №{route}",
     ),
     "traffic": (
@@ -68,7 +79,7 @@ SUMMARIES = {
     ),
     "assault": (
         "Причинение телесных повреждений в ходе ссоры на ул. {street}",
-        "Избиение гражданина {age} лет неизвестными",
+        "Избиение гражданина {age} неизвестными",
     ),
     "drugs": (
         "Изъято вещество растительного происхождения при досмотре",
@@ -86,8 +97,8 @@ SUMMARIES = {
     ),
     "other": ("Обнаружен бесхозный предмет", "Иное сообщение о происшествии"),
     "missing_person": (
-        "Безвестное исчезновение гражданина {age} лет",
-        "Не вернулся домой несовершеннолетний {teen} лет",
+        "Безвестное исчезновение гражданина {age}",
+        "Не вернулся домой несовершеннолетний {teen}",
     ),
     "corruption": (
         "Вымогательство взятки должностным лицом",
@@ -130,8 +141,15 @@ DECISIONS = {
 }
 MISDEMEANOR_PRONE = {"hooliganism", "domestic_violence", "traffic", "property_damage", "theft"}
 URGENT = {"homicide", "sexual", "extremism", "missing_person"}
-BISHKEK_UNITS = ("OVD-Pervomaisky", "OVD-Oktyabrsky", "OVD-Leninsky", "OVD-Sverdlovsky")
-AGENCIES = ("GKNB", "Prokuratura", "SBEP")
+# Police units as the registry names them: a district's РОВД, a town's ОВД, the capital's four
+# district УВД and the Osh city УВД; other agencies a report may be transferred to.
+BISHKEK = "41711000000000"
+OSH_CITY = "41721000000000"
+BISHKEK_UNITS = tuple(
+    f"УВД {name} района г. Бишкек"
+    for name in ("Первомайского", "Октябрьского", "Ленинского", "Свердловского")
+)
+AGENCIES = ("ГКНБ", "Прокуратура", "Финансовая полиция")
 # Registrations per local hour (relative), and the share on weekends and public holidays.
 HOURLY = (
     0.35,
@@ -196,13 +214,76 @@ def _pick(rng: random.Random, weights: Mapping[str, float]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
+_RU = Locale("ru")
+
+
+@functools.lru_cache(maxsize=4096)
+def ru_count(count: int, one: str, few: str, many: str) -> str:
+    """`count` and the Russian form of the word by Babel's (CLDR) plural rules:
+    ru_count(21, "голова", "головы", "голов") == "21 голова"."""
+    form = {"one": one, "few": few}.get(_RU.plural_form(count), many)
+    return f"{format_decimal(count, locale=_RU)} {form}"
+
+
+def unit_name(district: District, share: float) -> str:
+    """The police unit of a district as Kyrgyz units are named ("Ноокатский РОВД", "ОВД
+    г. Каракол", "УВД г. Ош"); in Bishkek, one of its four district УВД chosen by `share`
+    (a number in [0, 1))."""
+    if district.soate == BISHKEK:
+        return BISHKEK_UNITS[int(share * len(BISHKEK_UNITS))]
+    if district.soate == OSH_CITY:
+        return f"УВД {district.label_ru}"
+    if district.type == "district":
+        return f"{district.name_ru} РОВД"
+    return f"ОВД {district.label_ru}"
+
+
+_SLOTS: dict[str, Callable[[random.Random], object]] = {
+    "route": lambda rng: rng.randint(100, 299),
+    "item": lambda rng: rng.choice(ITEMS),
+    "cattle": lambda rng: ru_count(rng.randint(1, 25), "голова КРС", "головы КРС", "голов КРС"),
+    "people": lambda rng: ru_count(rng.randint(2, 12), "участник", "участника", "участников"),
+    "car": lambda rng: rng.choice(CARS),
+    # The genitive of an age: "гражданина 21 года", "гражданина 25 лет".
+    "age": lambda rng: ru_count(rng.randint(18, 80), "года", "лет", "лет"),
+    "teen": lambda rng: ru_count(rng.randint(12, 17), "года", "лет", "лет"),
+    "amount": lambda rng: ru_count(rng.randrange(20000, 500000, 1000), "сом", "сома", "сомов"),
+}
+
+
+def summary_text(rng: random.Random, category: str, kind: str, street: str) -> str:
+    """A registry-style Russian summary of a report of `category` (an appeal says so)."""
+    summary = rng.choice(SUMMARIES[category])
+    if "{" in summary:
+        names = [name for _, name, _, _ in string.Formatter().parse(summary) if name]
+        summary = summary.format(
+            **{name: street if name == "street" else _SLOTS[name](rng) for name in names}
+        )
+    if kind == "appeal":
+        first = summary[0] if summary[1:2].isupper() else summary[0].lower()
+        summary = f"Обращение гражданина: {first}{summary[1:]}"
+    return summary
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """A stored case without a decision, as `Simulator.resume` carries it on."""
+
+    reg_no: str
+    district: str
+    kind: str
+    unit: str | None
+    officer: str | None
+    deadline: datetime
+
+
 class Simulator:
     """Produces contract-conformant events (and, at `bad_rate`, malformed ones) from a seed."""
 
     def __init__(
         self,
         geography: Geography,
-        seed: int | None = None,
+        seed: int | str | None = None,
         tz: ZoneInfo = zone(DEFAULT_TZ),
         bad_rate: float = 0.0,
         duplicate_rate: float = 0.01,
@@ -224,19 +305,58 @@ class Simulator:
         self._seq: dict[tuple[str, int], int] = {}
         self._reg_nos: dict[str, str] = {}  # case placeholder -> reg_no given at registration
         self._pending: list[tuple[datetime, int, dict[str, str]]] = []
-        self._order = 0
+        self._order = self._case_no = 0
+        self._drawn: list[tuple[datetime, dict[str, str]]] | None = None
         self._horizon: datetime | None = None
 
     # -- public API -------------------------------------------------------------------------
 
-    def backfill(self, start: datetime, end: datetime) -> Iterator[dict[str, str]]:
+    def backfill(
+        self, start: datetime, end: datetime, warm_up: timedelta = timedelta(0)
+    ) -> Iterator[dict[str, str]]:
         """History of the reports received in [start, end) and their follow-ups before `end`,
-        in non-decreasing `occurred_at` order; later follow-ups stay pending for `live`."""
+        in non-decreasing `occurred_at` order; later follow-ups stay pending for `live`.
+        With `warm_up`, the reports received that long before `start` are drawn too and those
+        still open at `start` come first: a register in its steady state (its old cases
+        decided in their turn), not one that began empty."""
         self._horizon = end
-        for received in self._arrivals(start, end):
+        for received in self._arrivals(start - warm_up, end):
             yield from self._release(received, inclusive=False)
-            self._new_case(received, received + self._registration_lag())
+            self._new_case(received, received + self._registration_lag(), start)
         yield from self._release(end, inclusive=False)
+
+    def advance(self, now: datetime) -> list[dict[str, str]]:
+        """Live time: what happens after the last call (or `backfill`) up to `now`, at the
+        history's registrations a day and hourly rhythm, with the follow-ups due by `now`."""
+        return list(self.backfill(self._horizon or now, now))
+
+    def resume(
+        self,
+        numbers: Mapping[tuple[str, int], int],
+        open_cases: Iterable[OpenCase],
+        at: datetime,
+    ) -> None:
+        """Carry on from a store as of `at`: new numbers follow `numbers` (the last sequence
+        number given per district and year), and every open case is assigned (if it is not)
+        and decided later, in time or not, as a case of this simulator would be."""
+        self._horizon = at
+        for key, last in numbers.items():
+            self._seq[key] = max(self._seq.get(key, 0), last)
+        for case in open_cases:
+            officers = self._officers.get(case.district)
+            if officers is None:  # a district this geography does not know
+                continue
+            self._reg_nos[case.reg_no] = case.reg_no
+            t, officer = self._second(at), case.officer
+            if officer is None:
+                officer = self._rng.choice(officers)
+                t = self._second(at + timedelta(minutes=1 + self._rng.expovariate(1 / 60)))
+                district = self.geography.districts[case.district]
+                unit = case.unit or unit_name(district, self._rng.random())
+                self._schedule(
+                    t, self._event("assigned", case.reg_no, t, unit=unit, officer=officer)
+                )
+            self._decide(case.reg_no, case.kind, officer, t, case.deadline)
 
     def live(self, now: datetime, count: int) -> list[dict[str, str]]:
         """`count` registrations happening now plus every pending follow-up due by `now`."""
@@ -307,13 +427,23 @@ class Simulator:
             return timedelta(hours=self._rng.uniform(25, 60))
         return timedelta(minutes=2 + self._rng.expovariate(1 / 12))
 
-    def _new_case(self, received: datetime, registered: datetime) -> None:
+    def _new_case(
+        self, received: datetime, registered: datetime, open_at: datetime | None = None
+    ) -> None:
+        """Draw a case and schedule its events; one received before `open_at` is kept only if
+        it is still open then (its last event comes later)."""
         rng = self._rng
         district = rng.choices(self._districts, weights=self._population)[0]
+        self._drawn = []
         # The number is given when the registration is released, so it follows its order.
-        fields = self._registration(f"#{self._order}", district, received, registered)
+        fields = self._registration(f"#{self._case_no}", district, received, registered)
+        self._case_no += 1
         self._schedule(registered, fields)
         self._follow_ups(fields, district, received, registered)
+        drawn, self._drawn = self._drawn, None
+        if open_at is None or received >= open_at or max(at for at, _ in drawn) >= open_at:
+            for at, event in drawn:
+                self._schedule(at, event)
 
     def _registration(
         self, reg_no: str, district: District, received: datetime, registered: datetime
@@ -327,20 +457,8 @@ class Simulator:
                 "misdemeanor" if category in MISDEMEANOR_PRONE and rng.random() < 0.3 else "crime"
             )
         )
-        slots = {
-            "route": rng.randint(100, 299),
-            "item": rng.choice(ITEMS),
-            "n": rng.randint(2, 6),
-            "car": rng.choice(CARS),
-            "street": rng.choice(STREETS),
-            "age": rng.randint(18, 80),
-            "teen": rng.randint(12, 17),
-            "amount": rng.randrange(20000, 500000, 1000),
-        }
-        summary = rng.choice(SUMMARIES[category]).format(**slots)
-        if kind == "appeal":
-            first = summary[0] if summary[1:2].isupper() else summary[0].lower()
-            summary = f"Обращение гражданина: {first}{summary[1:]}"
+        street = rng.choice(STREETS)
+        summary = summary_text(rng, category, kind, street)
         fields = self._event(
             "registered",
             reg_no,
@@ -356,7 +474,7 @@ class Simulator:
             summary=summary,
         )
         if rng.random() < 0.85:
-            fields["address"] = f"{district.label_ru}, ул. {slots['street']}, {rng.randint(1, 180)}"
+            fields["address"] = f"{district.label_ru}, ул. {street}, {rng.randint(1, 180)}"
         if rng.random() < 0.9:
             spread = 0.03 if district.type.startswith("city") else 0.12
             lat = min(max(rng.gauss(district.lat, spread), LAT_RANGE[0]), LAT_RANGE[1])
@@ -392,6 +510,14 @@ class Simulator:
             deadline = period_end(
                 local_date(received, self.tz), days, "calendar", self.tz, self.rules
             )
+        self._decide(reg_no, kind, officer, t, deadline)
+
+    def _decide(
+        self, reg_no: str, kind: str, officer: str, after: datetime, deadline: datetime
+    ) -> None:
+        """Schedule the decision (usually in time) after `after`, and a reopening now and then
+        after a refusal with its own decision."""
+        rng, t = self._rng, after
         for round_ in range(2):
             t = self._decision_time(t, deadline)
             decision = _pick(rng, DECISIONS["appeal" if kind == "appeal" else "crime"])
@@ -420,18 +546,31 @@ class Simulator:
             deadline = period_end(local_date(t, self.tz), days, "calendar", self.tz, self.rules)
 
     def _decision_time(self, after: datetime, deadline: datetime) -> datetime:
-        """Mostly before the deadline; sometimes late, and a few cases stuck for weeks."""
+        """Mostly before the deadline; sometimes late, and a few cases stuck for weeks. At the
+        hours and on the days reports arrive (the same rhythm), so the open count stays level."""
         rng = self._rng
         if deadline > after + timedelta(hours=1) and rng.random() >= LATE_DECISION_SHARE:
-            return self._between(after, deadline, rng.betavariate(2, 1.5))
-        delay = rng.uniform(10, 60) if rng.random() < 0.4 else rng.expovariate(1 / 3)
-        return self._second(max(deadline, after) + timedelta(days=delay, minutes=5))
+            return self._in_rhythm(lambda: self._between(after, deadline, rng.betavariate(2, 1.5)))
+        late = max(deadline, after) + timedelta(minutes=5)
+        long_ = rng.random() < 0.4
+        return self._in_rhythm(
+            lambda: self._second(
+                late + timedelta(days=rng.uniform(10, 60) if long_ else rng.expovariate(1 / 3))
+            )
+        )
+
+    def _in_rhythm(self, draw: Callable[[], datetime], tries: int = 20) -> datetime:
+        """A time from `draw`, thinned by the daily and weekly rhythm of the arrivals."""
+        top = max(HOURLY)
+        at = draw()
+        for _ in range(tries):
+            if self._rng.random() * top < self._rate_weight(at):
+                break
+            at = draw()
+        return at
 
     def _unit(self, district: District) -> str:
-        if district.soate == "41711000000000":
-            return self._rng.choice(BISHKEK_UNITS)
-        name = district.name_en.replace(" (city)", "")
-        return f"{'ROVD' if district.type == 'district' else 'OVD'}-{name}"
+        return unit_name(district, self._rng.random())
 
     def _transfer_target(self) -> str:
         if self._rng.random() < 0.4:
@@ -456,6 +595,9 @@ class Simulator:
         return fields
 
     def _schedule(self, at: datetime, fields: dict[str, str]) -> None:
+        if self._drawn is not None:  # a case being drawn: kept or not once it is complete
+            self._drawn.append((at, fields))
+            return
         self._order += 1
         heapq.heappush(self._pending, (at, self._order, fields))
 

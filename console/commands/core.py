@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
+import itertools
 import json
 import logging
 import os
@@ -14,11 +15,15 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import redis
+from sqlalchemy.engine import make_url
 
 from components.export import case_table, write_csv, write_xlsx
 from components.i18n import DEFAULT_LANG, LANGUAGES
-from console.config import load_settings
+from console.config import Settings, load_settings
 from console.progress import counted, progress
 from console.runtime import (
     Services,
@@ -33,10 +38,17 @@ from data.case_lists import iter_case_summaries
 from data.queries import STATUSES, CaseFilter
 from data.reference import load_geography
 from data.schema import SchemaNotCurrent, schema_status, upgrade
+from data.sim_state import stored_state
 from data.simulator import Simulator
 from rules.clock import local_iso
 
 log = logging.getLogger("kup")
+
+DEMO_PER_DAY = 1000.0  # registrations a day in the simulated country
+DEMO_BAD_RATE = 0.002  # share of malformed entries (the dead-letter page has some to show)
+DEMO_TICK = 1.0  # seconds between live batches
+DEMO_WARM_UP = timedelta(days=60)
+DEMO_LOOKBACK = timedelta(minutes=30)
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -101,13 +113,44 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     p.set_defaults(handler=cmd_export)
 
-    p = sub.add_parser("demo", help="embedded Redis + SQLite, simulated history and live events")
-    p.add_argument("--backfill-days", type=float, default=30.0)
-    p.add_argument("--rate", type=float, default=0.5, help="live registrations per second")
-    p.add_argument("--seed", type=int, default=2026)
+    p = sub.add_parser(
+        "demo",
+        help="embedded Redis + SQLite, simulated history and live events; a restart carries on "
+        "from the stored cases (--fresh starts over)",
+    )
+    p.add_argument(
+        "--backfill-days",
+        type=float,
+        default=30.0,
+        help="days of simulated history written on a first start (default 30); a restart fills "
+        "only the time the demo was stopped, up to this many days",
+    )
+    p.add_argument(
+        "--per-day",
+        type=float,
+        default=DEMO_PER_DAY,
+        help=f"registrations a day in the simulated country (default {DEMO_PER_DAY:g}), in the "
+        "history and live alike, with the same hourly rhythm; decisions keep pace",
+    )
+    p.add_argument(
+        "--seed", type=int, default=2026, help="random seed of the simulation (default 2026)"
+    )
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start over: delete the demo's own SQLite store and its stream in the embedded "
+        "Redis first (refused when DATABASE_URL or REDIS_URL points elsewhere)",
+    )
+    p.add_argument(
+        "--duration",
+        type=float,
+        help="stop after this many seconds of live events (default: run until Ctrl-C)",
+    )
     p.add_argument("--no-web", action="store_true", help="only intake, no web console")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8050)
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address the web console listens on (127.0.0.1)"
+    )
+    p.add_argument("--port", type=int, default=8050, help="port of the web console (8050)")
     p.set_defaults(handler=cmd_demo)
 
 
@@ -257,8 +300,15 @@ def _exportable(row: dict[str, object], tz: ZoneInfo) -> dict[str, object]:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Everything on one machine with no configuration: embedded Redis, SQLite, simulator,
-    ingest worker (and the web console, when installed)."""
+    ingest worker (and the web console, when installed). A restart carries on from the store;
+    --fresh deletes the demo's own store and stream first."""
+    if args.per_day <= 0:
+        raise ValueError("--per-day must be positive")
+    if args.backfill_days < 0:
+        raise ValueError("--backfill-days cannot be negative")
     settings = load_settings().with_overrides(demo=True)
+    if args.fresh:
+        _wipe_demo_store(settings)
     if not args.no_web:  # sessions survive a restart of the demo
         from console.web.server import demo_secret
 
@@ -266,6 +316,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             secret_key=settings.secret_key or demo_secret(settings.data_dir)
         )
     services = Services(settings)
+    if args.fresh:
+        _wipe_demo_stream(services)
     services.migrated_engine()  # before the workers start
     env = dict(
         os.environ,
@@ -273,24 +325,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         DATABASE_URL=settings.effective_database_url,
         KUP_DATA_DIR=str(settings.data_dir),
     )
-    me = [sys.executable, "-m", "console.cli"]
     procs = [
-        spawn(
-            [
-                *me,
-                "simulate",
-                "--backfill-days",
-                str(args.backfill_days),
-                "--rate",
-                str(args.rate),
-                "--seed",
-                str(args.seed),
-                "--bad-rate",
-                "0.002",
-            ],
-            env=env,
-        ),
-        spawn([*me, "ingest", "--consumer", "demo-1"], env=env),
+        spawn([sys.executable, "-m", "console.cli", "ingest", "--consumer", "demo-1"], env=env)
     ]
     log.info(
         "demo running: store %s, Redis %s",
@@ -299,9 +335,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     stop = threading.Event()
     stop_on_signals(stop)
+    feed = threading.Thread(
+        target=_demo_feed, args=(services, args, stop), name="demo-feed", daemon=True
+    )
+    feed.start()
     try:
         if args.no_web:
-            while not stop.is_set() and all(p.poll() is None for p in procs):
+            while not stop.is_set() and feed.is_alive() and all(p.poll() is None for p in procs):
                 stop.wait(1)
         else:
             from console.web.server import serve
@@ -309,8 +349,97 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _demo_users(services)
             serve(services, host=args.host, port=args.port, stop=stop)
     finally:
+        stop.set()
+        feed.join(timeout=30)
         stop_processes(procs)
     return 0
+
+
+def _demo_feed(services: Services, args: argparse.Namespace, stop: threading.Event) -> None:
+    """The demo's registry: history, then live events at the same rate and rhythm. After a
+    restart it carries on from the store: numbers after the stored ones, the open cases decided
+    in their turn, the time the demo was stopped filled in (up to --backfill-days)."""
+    settings = services.settings
+    client = streams.connect(services.redis_url)
+    _await_ingest(client, settings.streams, stop)
+    state = stored_state(services.engine)
+    now = datetime.now(UTC)
+    start = now - timedelta(days=args.backfill_days)
+    sim = Simulator(
+        load_geography(),
+        seed=f"{args.seed}:{state.cases}",  # a restart draws new events, not the same again
+        tz=settings.zone,
+        bad_rate=DEMO_BAD_RATE,
+        registrations_per_day=args.per_day,
+    )
+    if state.cases:
+        start = min(max(start, state.latest or start), now)
+        sim.resume(state.numbers, state.open_cases, start)
+        log.info(
+            "demo: carrying on from %d stored cases (%d open), last event %s",
+            state.cases,
+            len(state.open_cases),
+            local_iso(start, settings.zone),
+        )
+    # A first start draws up to two months more (twice the history at most), so the old cases
+    # still open are there too and decisions keep pace from the first minute (a register in its
+    # steady state). A restart draws the last half hour again: the reports the stopped run had
+    # received but not yet registered were lost with it.
+    warm_up = DEMO_LOOKBACK if state.cases else min(DEMO_WARM_UP, 2 * (now - start))
+    history, written = sim.backfill(start, now, warm_up), 0
+    while not stop.is_set():
+        chunk = list(itertools.islice(history, 5000))
+        if not chunk:
+            break
+        written += streams.append_events(client, settings.stream, chunk)
+    log.info(
+        "demo: %d events of history written, now %g registrations a day", written, args.per_day
+    )
+    ends = None if args.duration is None else time.monotonic() + args.duration
+    while not stop.wait(DEMO_TICK):
+        streams.append_events(client, settings.stream, sim.advance(datetime.now(UTC)))
+        if ends is not None and time.monotonic() >= ends:
+            stop.set()
+
+
+def _await_ingest(client: redis.Redis, config: streams.StreamConfig, stop: threading.Event) -> None:
+    """Wait (up to ten minutes) until the ingest worker has stored what the last run left in
+    the stream (its group made if the last run stopped before), so that the store's numbers
+    are the last ones given."""
+    waited, deadline = False, time.monotonic() + 600
+    while not stop.is_set() and time.monotonic() < deadline:
+        view = streams.stream_view(client, config)
+        if view is None or view.length == 0:
+            return
+        backlog = streams.group_backlog(client, config) if view.group_exists else None
+        if backlog is not None and backlog.lag == 0 and backlog.pending == 0:
+            return
+        if not waited:
+            log.info("demo: storing what the last run left in the stream first")
+            waited = True
+        stop.wait(0.5)
+
+
+def _wipe_demo_store(settings: Settings) -> None:
+    """Delete the demo's own SQLite store (refused for a store or Redis configured elsewhere)."""
+    if settings.database_url or settings.redis_url:
+        raise ValueError(
+            "--fresh deletes only the demo's own store and stream (in KUP_DATA_DIR); "
+            "unset DATABASE_URL and REDIS_URL to use it"
+        )
+    database = make_url(settings.effective_database_url).database
+    if database:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(database + suffix).unlink(missing_ok=True)
+    log.info("demo: starting over (store deleted)")
+
+
+def _wipe_demo_stream(services: Services) -> None:
+    """Delete the demo's stream and every key named after it (group, dead letters, sessions)."""
+    client = streams.connect(services.redis_url)
+    stream = services.settings.stream
+    keys = [stream, *client.scan_iter(match=f"{stream}:*")]
+    client.delete(*keys)
 
 
 # Demo accounts (documented in the README); weak passwords, created in demo mode only.

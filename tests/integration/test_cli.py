@@ -7,10 +7,6 @@ import io
 import json
 import os
 import re
-import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +21,7 @@ from console.runtime import ingest_worker
 from data.db import make_engine
 from data.models import AuditEntry, Case, EventRow
 from data.schema import upgrade
+from tests.support import cli
 from tests.support import events as ev
 
 
@@ -205,48 +202,62 @@ def test_simulate_writes_valid_backfill_that_ingests_cleanly(
     assert 0 <= duplicates < written * 0.05 and cases > 300
 
 
-@pytest.mark.slow
-def test_demo_builds_a_live_growing_store_from_nothing(tmp_path: Path) -> None:
+def _demo(folder: Path, *options: str, seconds: float) -> str:
+    """Run `kup-console demo --no-web` on `folder` for `seconds`; its output (it must exit 0)."""
     env = {
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "KUP_STREAM")
     }
-    env["KUP_DATA_DIR"] = str(tmp_path / "var")
-    demo = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "console.cli",
-            "demo",
-            "--no-web",
-            "--backfill-days",
-            "1",
-            "--rate",
-            "5",
-        ],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    env["KUP_DATA_DIR"] = str(folder / "var")
+    demo = cli.start(
+        ["demo", "--no-web", "--duration", str(seconds), "--backfill-days", "0.02"]
+        + ["--per-day", "50000", *options],
+        env,
     )
-    engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'kup.db'}")
-    counts: list[int] = []  # case counts once the backfill is in, then while live
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and (len(counts) < 2 or counts[-1] <= counts[0]):
-            time.sleep(1)
-            try:
-                with engine.connect() as conn:
-                    n = conn.execute(text("SELECT count(*) FROM cases")).scalar_one()
-            except Exception:  # the demo has not created the schema yet
-                continue
-            if n > 100:
-                counts.append(n)
-    finally:
-        demo.send_signal(signal.SIGINT)
-        output = demo.communicate(timeout=60)[0]
-    assert len(counts) >= 2 and counts[-1] > counts[0], output[-3000:]
+    output = demo.communicate(timeout=180)[0]
     assert demo.returncode == 0, output[-3000:]
+    return output
+
+
+def _demo_store(folder: Path) -> tuple[dict[str, int], set[str], list[str]]:
+    """The demo store's last number per district and year, its event ids, its dead letters."""
+    engine = create_engine(f"sqlite:///{folder / 'var' / 'kup.db'}")
+    with engine.connect() as conn:
+        reg_nos = conn.execute(text("SELECT reg_no FROM cases")).scalars().all()
+        event_ids = set(conn.execute(text("SELECT event_id FROM events")).scalars())
+        dead = list(conn.execute(text("SELECT error FROM dead_letters")).scalars())
+    engine.dispose()
+    last: dict[str, int] = {}
+    for reg_no in reg_nos:
+        prefix, _, number = reg_no.rpartition("-")
+        last[prefix] = max(last.get(prefix, 0), int(number))
+    return last, event_ids, dead
+
+
+@pytest.mark.slow
+def test_demo_restarted_carries_on_and_fresh_starts_over(tmp_path: Path) -> None:
+    """From nothing, a stopped and restarted demo carries on: no registration refused as
+    "already registered", new numbers after the stored ones; --fresh starts over."""
+    _demo(tmp_path, seconds=1)  # stopped before its history is stored
+    second_out = _demo(tmp_path, seconds=1)
+    carried = re.search(r"carrying on from (\d+) stored cases", second_out)
+    assert carried, second_out[-3000:]
+    _demo(tmp_path, seconds=1)  # stores what the second run left in the stream, then stops
+    numbers, second_events, dead = _demo_store(tmp_path)
+    assert not [error for error in dead if "already registered" in error]
+    assert int(carried[1]) > 50  # the first run's history, stored by the second first
+    assert len(second_events) > int(carried[1])
+    assert sum(numbers.values()) > int(carried[1])  # new cases, numbered after the old
+
+    fresh_out = _demo(tmp_path, "--fresh", "--seed", "7", seconds=1)
+    assert "starting over" in fresh_out and "carrying on" not in fresh_out
+    _, fresh_events, _ = _demo_store(tmp_path)
+    assert not fresh_events & second_events  # the old store is gone
+
+
+def test_demo_fresh_deletes_only_its_own_store(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://kup@db.example/kup")
+    assert main(["demo", "--fresh", "--no-web"]) == 2
+    assert "--fresh deletes only the demo's own store" in capsys.readouterr().err
 
 
 def test_csv_export_runs_no_formula_in_a_spreadsheet(  # type: ignore[no-untyped-def]

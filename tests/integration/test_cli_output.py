@@ -21,8 +21,6 @@ from data.db import make_engine, make_sessionmaker
 from data.models import AuditEntry, DeadLetter
 from tests.support.processes import REPO
 
-OWNED_ELSEWHERE = {"demo"}  # the demo's options are described with its own change
-
 
 def _options(
     parser: argparse.ArgumentParser, path: tuple[str, ...]
@@ -31,8 +29,7 @@ def _options(
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
-                if name not in OWNED_ELSEWHERE:
-                    found += _options(sub, (*path, name))
+                found += _options(sub, (*path, name))
         elif not isinstance(action, argparse._HelpAction):
             found.append((path, action))
     return found

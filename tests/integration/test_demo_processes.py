@@ -29,7 +29,7 @@ class DemoProcess(CliProcess):
         super().__init__(workdir, {"DATABASE_URL": "", "REDIS_URL": "", "KUP_STREAM": ""})
 
     def start(self) -> DemoProcess:
-        self._spawn("demo", "--no-web", "--backfill-days", "0.05", "--rate", "2")
+        self._spawn("demo", "--no-web", "--backfill-days", "0.05", "--per-day", "20000")
         return self
 
     def signal(self, signum: int) -> int:
@@ -80,7 +80,7 @@ def test_the_demo_stops_every_process_it_started(tmp_path: Path, signum: int) ->
         # the next demo on the folder starts cleanly; a signal while it runs stops it all
         demo.start()
         wait_until(demo.started, "the demo to run", 90)
-        assert len(processes_of(demo.workdir)) == 4, demo.log()[-3000:]  # demo, server, 2 workers
+        assert len(processes_of(demo.workdir)) == 3, demo.log()[-3000:]  # demo, server, ingest
         code = demo.signal(signum)
         assert_none_left(demo)
         assert code == (-signal.SIGKILL if signum == signal.SIGKILL else 0), demo.log()[-3000:]

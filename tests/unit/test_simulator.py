@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from data.reference import load_geography
-from data.simulator import Simulator
+from data.simulator import DAY_OFF_FACTOR, Simulator, ru_count, unit_name
 from rules.clock import DEFAULT_TZ, zone
 from rules.contract import ContractError, Event, validate_event
 from rules.deadlines import case_status, get_rule_set
@@ -55,7 +55,10 @@ def test_every_backfilled_event_validates_and_is_well_formed(history, events):
         assert fields["occurred_at"].endswith("+06:00")
         assert re.fullmatch(r"[0-9a-f]{32}", fields["event_id"])
     for event in registrations(events):
-        assert re.fullmatch(r"(ROVD|OVD)-[A-Za-z-]+", str(event.data["unit"]))
+        assert re.fullmatch(
+            r"[А-ЯЁа-яё-]+ РОВД|ОВД г\. [А-ЯЁа-яё-]+|УВД (г\. Ош|[А-Яа-я]+ района г\. Бишкек)",
+            str(event.data["unit"]),
+        )
         assert (event.data["lat"] is None) == (event.data["lon"] is None)
 
 
@@ -213,3 +216,105 @@ def test_live_continues_the_history_and_never_runs_ahead(geo, districts):
                 reg_nos.add(event.reg_no)
             seen.add(event.event_id)
     assert types["assigned"] > 0 and types["decided"] > 0
+
+
+def _ru_form(n: int, one: str, few: str, many: str) -> str:
+    """Russian plural by the grammar book (the test's own oracle, not Babel)."""
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    return few if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else many
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [
+        (1, "1 голова КРС"),
+        (2, "2 головы КРС"),
+        (5, "5 голов КРС"),
+        (11, "11 голов КРС"),
+        (21, "21 голова КРС"),
+        (22, "22 головы КРС"),
+        (112, "112 голов КРС"),
+    ],
+)
+def test_counts_in_russian_grammar(n, text):
+    assert ru_count(n, "голова КРС", "головы КРС", "голов КРС") == text
+
+
+def test_summaries_count_in_russian_grammar(events):
+    counted = {
+        r"(\d+) (голова|головы|голов) КРС": ("голова", "головы", "голов"),
+        r"(\d+) (участник|участника|участников)\b": ("участник", "участника", "участников"),
+        r"гражданина (\d+) (года|лет)": ("года", "лет", "лет"),
+    }
+    seen: Counter[str] = Counter()
+    for event in registrations(events):
+        summary = str(event.data["summary"])
+        for pattern, forms in counted.items():
+            for number, word in re.findall(pattern, summary):
+                assert word == _ru_form(int(number), *forms), summary
+                seen[forms[0]] += 1
+    assert min(seen.values()) > 5 and len(seen) == 3
+
+
+def test_units_are_named_as_kyrgyz_police_units(geo):
+    districts = geo.districts
+    assert unit_name(districts["41706242000000"], 0.5) == "Ноокатский РОВД"
+    assert unit_name(districts["41702410000010"], 0.5) == "ОВД г. Каракол"
+    assert unit_name(districts["41721000000000"], 0.5) == "УВД г. Ош"
+    assert {unit_name(districts[BISHKEK], share) for share in (0, 0.3, 0.6, 0.9)} == {
+        "УВД Первомайского района г. Бишкек",
+        "УВД Октябрьского района г. Бишкек",
+        "УВД Ленинского района г. Бишкек",
+        "УВД Свердловского района г. Бишкек",
+    }
+    for district in districts.values():
+        assert re.fullmatch(r"[А-ЯЁа-яё .-]+", unit_name(district, 0.1)), district.name_en
+
+
+def _open_count(opened: set[str], batch: list[dict[str, str]], tally: Counter[str]) -> int:
+    for fields in batch:
+        tally[fields["type"]] += 1
+        if fields["type"] in ("registered", "reopened"):
+            opened.add(fields["reg_no"])
+        elif fields["type"] == "decided":
+            opened.discard(fields["reg_no"])
+    return len(opened)
+
+
+def test_live_keeps_the_history_s_rate_and_a_steady_open_count(geo):
+    """A month of history (with the old cases still open), then a day of live time in
+    ten-minute steps: registrations at the history's rate and hourly rhythm, decisions keeping
+    pace, the open count level."""
+    per_day = 100.0
+    sim = Simulator(geo, seed=3, registrations_per_day=per_day, duplicate_rate=0)
+    opened: set[str] = set()
+    history = list(sim.backfill(END - timedelta(days=30), END, warm_up=timedelta(days=60)))
+    start_open = _open_count(opened, history, Counter())
+    month = END - timedelta(days=30)
+    old = [f for f in history if datetime.fromisoformat(f["occurred_at"]) < month]
+    assert old and {f["type"] for f in old} >= {"registered", "assigned"}  # open old cases
+    in_month = sum(
+        1
+        for f in history
+        if f["type"] == "registered" and datetime.fromisoformat(f["occurred_at"]) >= month
+    )
+    assert in_month / 30 == pytest.approx(per_day, rel=0.1)
+    live: Counter[str] = Counter()
+    counts, hours = [], Counter[int]()
+    for step in range(1, 6 * 24 + 1):
+        now = END + timedelta(minutes=10 * step)
+        batch = sim.advance(now)
+        hours.update(
+            datetime.fromisoformat(f["occurred_at"]).hour
+            for f in batch
+            if f["type"] == "registered"
+        )
+        counts.append(_open_count(opened, batch, live))
+    working_day = per_day / ((5 + 2 * DAY_OFF_FACTOR) / 7)  # END starts a Monday
+    assert live["registered"] == pytest.approx(working_day, rel=0.2)
+    assert live["decided"] == pytest.approx(in_month / 30, rel=0.15)  # decisions keep pace
+    assert all(abs(n - start_open) <= 0.05 * start_open for n in counts), (start_open, counts)
+    day, night = sum(hours[h] for h in range(9, 18)), sum(hours[h] for h in range(0, 6))
+    assert day > 3 * night  # the same daily rhythm as the history's
+    assert live["extended"] > 0
