@@ -5,7 +5,10 @@
 Builds a throw-away console (SQLite in a temporary folder, a private redis-server, 30 days of
 simulated history at 600 registrations a day, demo users of every role), serves it, feeds a few
 live registrations through the stream while the live page is open, flags two overdue cases as a
-prosecutor, and photographs each page in headless Chromium (no network needed).
+prosecutor, and photographs each page in headless Chromium (no network needed): every page, each
+role where it differs, the dark theme of the wall screen, 1920 and 1366 px, and the printed case
+card and overdue list. tests/unit/test_readme_images.py checks that the documents show every
+picture this script makes, and that it makes every picture they show.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from tests.support.users import add_test_users  # noqa: E402
 
 WALL = (1920, 1080)
 LAPTOP = (1440, 900)
+SMALL = (1366, 768)  # the district offices' laptops
 COMMENTS = (
     "Срок нарушен более чем на 5 суток: запросить объяснение у начальника ОВД.",
     "Проверить законность отказа в возбуждении, истребовать материал.",
@@ -113,6 +117,14 @@ def main(argv: list[str] | None = None) -> int:
                 page.locator(ready).first.wait_for(timeout=30000)
                 return page
 
+            def printed(page, name: str) -> None:  # type: ignore[no-untyped-def]
+                """The page as the browser prints it (print styles): its first screen (the
+                printed list has every row, hundreds of them)."""
+                page.emulate_media(media="print")
+                page.wait_for_timeout(1500)
+                page.screenshot(path=str(args.out / name))
+                print(f"wrote {args.out / name}")
+
             feed_item = f"#{ids.LIVE_FEED} [data-reg-no]"
             workload_row = f"#{ids.WORKLOAD_GRID} .ag-row"
             live = page_as("duty", "/", LAPTOP, feed_item)
@@ -144,6 +156,21 @@ def main(argv: list[str] | None = None) -> int:
                 page_as("manager-osh", "/", LAPTOP, feed_item),
                 args.out / "live-regional-manager.png",
             )
+
+            shoot(page_as("duty", "/", SMALL, feed_item), args.out / "live-1366.png")
+            overdue_small = page_as("prosecutor", "/overdue", SMALL, row)
+            shoot(overdue_small, args.out / "overdue-1366.png")
+            printed(overdue_small, "print-overdue.png")
+            case_page = page_as("prosecutor", f"/cases/{flagged}", SMALL, f"#{ids.CASE_FLAGS}")
+            printed(case_page, "print-case.png")
+            shoot(
+                page_as("admin", "/deadletters", SMALL, "table, .ag-row, h1, h2"),
+                args.out / "deadletters-admin.png",
+            )
+            login_page = browser.new_context(viewport={"width": SMALL[0], "height": SMALL[1]})
+            login = login_page.new_page()
+            login.goto(f"{console.url}/login")
+            shoot(login, args.out / "login.png", settle_ms=500)
 
             banner = page_as("duty", "/", LAPTOP, feed_item)
             console.stop_http()
