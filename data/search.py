@@ -25,6 +25,7 @@ from rules.contract import REG_NO_RE
 MAX_QUERY_LENGTH = 200  # characters of a query
 MAX_WORDS = 8  # words of a query used (the rest ignored)
 DEFAULT_LIMIT = 10
+MAX_LIMIT = 50
 _WORD = re.compile(r"[^\W_]+")  # letters and digits (as both stores' tokenizers split)
 _FTS = table("cases_fts")
 
