@@ -671,6 +671,14 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     ),
     "flag.add_comment": ("Добавить комментарий", "Түшүндүрмө кошуу", "Add comment"),
     "flag.cleared_state": ("снята", "алынды", "cleared"),
+    # case search: the navbar's box and its list of cases found
+    "search.label": ("Поиск материала", "Материалды издөө", "Find a case"),
+    "search.placeholder": (
+        "Номер, сотрудник, адрес…",
+        "Номер, кызматкер, дарек…",
+        "Number, officer, address…",
+    ),
+    "search.none": ("Ничего не найдено", "Эч нерсе табылган жок", "Nothing found"),
 }
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 
