@@ -673,10 +673,11 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "flag.cleared_state": ("снята", "алынды", "cleared"),
     # case search: the navbar's box and its list of cases found
     "search.label": ("Поиск материала", "Материалды издөө", "Find a case"),
-    "search.placeholder": (
-        "Номер, сотрудник, адрес…",
-        "Номер, кызматкер, дарек…",
-        "Number, officer, address…",
+    "search.placeholder": ("Поиск", "Издөө", "Search"),
+    "search.hint": (
+        "Номер, сотрудник, подразделение, адрес или слова описания",
+        "Номер, кызматкер, бөлүм, дарек же баяндамадагы сөздөр",
+        "Number, officer, unit, address or words of the summary",
     ),
     "search.none": ("Ничего не найдено", "Эч нерсе табылган жок", "Nothing found"),
 }

@@ -39,6 +39,7 @@ def search_box(lang: str) -> html.Div:
                 **{"aria-live": "polite"},
             ),
         ],
+        title=t("search.hint", lang),
         className="kup-search position-relative",
     )
 

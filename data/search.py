@@ -6,7 +6,7 @@ user types), all words required. Scoped to the reader's region as every case lis
 The store's full-text index (migration 0008): an FTS5 table on SQLite, a tsvector column with a
 GIN index on PostgreSQL. The query's words are letters and digits only: whatever else it holds
 (quotes, `*`, parentheses, operators, SQL) separates words and never reaches the index's query
-syntax as such. A broad query gives some of its matches (the newest first on SQLite): typing
+syntax as such. A broad query gives some of its matches (on SQLite the last written): typing
 more narrows them."""
 
 from __future__ import annotations
@@ -61,8 +61,9 @@ def search_cases(
     due_soon: timedelta,
     limit: int = DEFAULT_LIMIT,
 ) -> list[CaseSummary]:
-    """Up to `limit` cases in the reader's scope matching every word of `query` (the case
-    whose registration number is the query, first); none for a query without words."""
+    """Up to `limit` cases in the reader's scope matching every word of `query`, the newest
+    registered first (the case whose registration number is the query before them); none for
+    a query without words."""
     words = query_words(query[:MAX_QUERY_LENGTH])
     if not words or limit < 1:
         return []
@@ -74,5 +75,6 @@ def search_cases(
         found.extend(session.scalars(exact))
     dialect = session.get_bind().dialect.name
     matching = filtered(_matching(dialect, words), scope, now, due_soon).limit(limit)
-    found.extend(c for c in session.scalars(matching) if c.reg_no != whole)
-    return [case_summary(c, now, due_soon) for c in found[:limit]]
+    more = [c for c in session.scalars(matching) if c.reg_no != whole]
+    more.sort(key=lambda c: (c.registered_at, c.reg_no), reverse=True)
+    return [case_summary(c, now, due_soon) for c in (found + more)[:limit]]
