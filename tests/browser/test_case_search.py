@@ -16,9 +16,7 @@ pytestmark = pytest.mark.browser
 SHOWN = 30_000  # ms: a bound on liveness (the debounced callback), not a speed requirement
 
 
-def test_typing_finds_the_case_and_a_click_opens_it(
-    open_as, live_console: RunningConsole
-) -> None:  # type: ignore[no-untyped-def]
+def test_typing_finds_the_case_and_a_click_opens_it(open_as, live_console: RunningConsole) -> None:  # type: ignore[no-untyped-def]
     reg_no, at = ev.next_reg_no(ev.BISHKEK), datetime.now(UTC) - timedelta(hours=3)
     apply_events(
         live_console.engine,
