@@ -4,6 +4,7 @@ found as the user types, each a link to its case page."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from dash import dcc, html
 from dash.development.base_component import Component
@@ -13,6 +14,7 @@ from components.i18n import district_name, label, t
 from data.case_lists import CaseSummary
 from data.search import MAX_QUERY_LENGTH
 
+ANNOUNCED: dict[str, Any] = {"aria-live": "polite"}  # screen readers read the results shown
 DEBOUNCE_S = 0.25  # results as the user types: a query a quarter of a second after a pause
 
 
@@ -36,7 +38,7 @@ def search_box(lang: str) -> html.Div:
                 id=ids.SEARCH_RESULTS,
                 hidden=True,
                 className="list-group shadow kup-search-results",
-                **{"aria-live": "polite"},
+                **ANNOUNCED,
             ),
         ],
         title=t("search.hint", lang),

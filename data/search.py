@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, literal_column, select, table, text
+from sqlalchemy import ColumnClause, Select, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from data.case_lists import CaseSummary, case_summary
@@ -35,7 +36,7 @@ def query_words(query: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(query.lower()))[:MAX_WORDS]
 
 
-def _matching(dialect: str, words: tuple[str, ...]) -> Select[tuple[Case]]:
+def _matching(dialect: str, words: tuple[str, ...]) -> Select[Case]:
     """Cases whose indexed text holds a word starting with each of `words`."""
     if dialect == "postgresql":
         # Words of letters and digits only: nothing in them is tsquery syntax.
@@ -44,7 +45,7 @@ def _matching(dialect: str, words: tuple[str, ...]) -> Select[tuple[Case]]:
             text("cases.search @@ to_tsquery('simple', :tsquery)").bindparams(tsquery=tsquery)
         )
     match = " AND ".join('"{}"*'.format(w.replace('"', '""')) for w in words)
-    rowid = literal_column("cases_fts.rowid")
+    rowid: ColumnClause[Any] = literal_column("cases_fts.rowid")
     return (
         select(Case)
         .select_from(_FTS.join(Case, literal_column("cases.rowid") == rowid))
