@@ -65,9 +65,11 @@ def test_found_by_each_kind_of_word(engine: Engine, cases: dict[str, str]) -> No
     assert found(engine, "свердлов") == [ky]
     assert found(engine, "велосипед рынка") == [osh]  # every word required
     assert found(engine, "велосипед трактор") == []
+    assert found(engine, "к") == []  # one letter: a word of its own, not every "к…"
+    assert found(engine, "у рынка") == [osh]
 
 
-@pytest.mark.parametrize("prefix", ["к", "кр", "кра", "краж", "кража"])
+@pytest.mark.parametrize("prefix", ["кр", "кра", "краж", "кража", "кража "])
 def test_results_as_the_user_types(engine: Engine, cases: dict[str, str], prefix: str) -> None:
     assert {cases["ru"], cases["osh"]} <= set(found(engine, prefix))
 

@@ -57,7 +57,7 @@ def upgrade() -> None:
         return
     op.execute(
         "CREATE VIRTUAL TABLE cases_fts USING fts5("
-        "words, content='', detail=none, columnsize=0, "
+        "words, content='', detail=none, columnsize=0, prefix='2 3', "
         "tokenize='unicode61 remove_diacritics 0')"
     )
     insert_new = f"INSERT INTO cases_fts(rowid, words) VALUES (new.rowid, {_words('new.')});"
