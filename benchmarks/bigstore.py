@@ -164,7 +164,10 @@ SEARCHES: list[tuple[str, Query]] = [
     ("a summary word (кража)", _find("кража")),
     ("two words as typed (кража тел)", _find("кража тел")),
     ("a rare word (велосипед)", _find("велосипед")),
-    ("a one-letter prefix (м)", _find("м")),
+    ("two letters typed (кр)", _find("кр")),
+    ("a word's start typed (краж)", _find("краж")),
+    ("a common word's start (обращ)", _find("обращ")),
+    ("a one-letter word (м)", _find("м")),
     ("a word in one region's scope (кража, KG-O)", _find("кража", "KG-O")),
     ("nothing found (трактор)", _find("трактор")),
 ]
