@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from data.db import make_sessionmaker
 from data.search import search_cases
 from tests.support import events as ev
-from tests.support.stores import apply_events
+from tests.support.stores import apply_events, migrate
 
 NOW = datetime.now(UTC)
 SOON = timedelta(hours=24)
@@ -132,3 +132,13 @@ def test_hostile_queries_are_words_or_nothing(
 ) -> None:
     result = set(found(engine, query))
     assert result == ({cases["ru"], cases["osh"]} if expected == BOTH else set())
+
+
+def test_the_migration_indexes_the_cases_already_stored(engine: Engine) -> None:
+    migrate(engine, "downgrade", "0007")
+    older = ev.next_reg_no()
+    at = NOW - timedelta(days=1)
+    apply_events(engine, [ev.registered(older, at, address="Ош, ул. Курманжан Датка, 5")], now=NOW)
+    migrate(engine, "upgrade", "head")
+    assert found(engine, "курманжан") == [older]
+    assert found(engine, older) == [older]

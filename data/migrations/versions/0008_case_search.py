@@ -6,7 +6,8 @@ summary, tokenised as they are (no stemming: Russian and Kyrgyz alike), lower-ca
 matched word by word as prefixes (as the user types).
 
 SQLite: a contentless FTS5 table `cases_fts` (its rowid the case's rowid; unicode61, no
-diacritics folded, so Kyrgyz ө ү ң stay letters of their own), kept by triggers on `cases`:
+diacritics folded, so Kyrgyz ө ү ң stay letters of their own; prefix indexes of 2 and 3
+characters; no positions, no column sizes), kept by triggers on `cases`:
 on insert, on delete, and on an update of one of the indexed columns only (a status change
 leaves it alone). A later migration that recreates `cases` (batch "move and copy") has to
 create the triggers again and rebuild the index (the rowids change).
@@ -14,7 +15,8 @@ create the triggers again and rebuild the index (the rowids change).
 PostgreSQL: a stored generated column `cases.search` (tsvector, the 'simple' configuration)
 with a GIN index; the store computes it on every write of a case.
 
-The index of the cases already stored is built here (about a minute per million cases).
+The index of the cases already stored is built here (seconds for 200,000 cases; PostgreSQL
+rewrites the table).
 
 Revision ID: 0008_case_search
 Revises: 0007
