@@ -692,26 +692,43 @@ def _backlog_table(backlogs: list[BacklogResult]) -> Table:
     return table
 
 
-def _query_table(results: list[StoreResult], count: int) -> Table:
-    columns = ["query"]
+def _timing_table(
+    title: str,
+    results: list[StoreResult],
+    names: list[str],
+    samples_of: Callable[[StoreResult, str], list[float] | None],
+    target_ms: float,
+) -> Table:
+    """p50 and p95 per read (a row) and store, and the target met by the worst store's p95."""
+    columns = ["read"]
     for r in results:
         columns += [f"{r.store} p50 ms", f"{r.store} p95 ms"]
-    columns.append(f"p95 ≤ {TARGET_MS:.0f} ms")
-    table = Table(f"Big store: {count:,} cases — read queries of the pages and the API", columns)
-    names = [name for name, _ in QUERIES] + list(results[0].http)
+    columns.append(f"p95 ≤ {target_ms:.0f} ms")
+    table = Table(title, columns)
     for name in names:
         cells: list[object] = [name]
         worst = 0.0
         for r in results:
-            samples = r.timings.get(name) or r.http.get(name)
+            samples = samples_of(r, name)
             if samples:
                 p95 = ms(percentile(samples, 95))
                 worst = max(worst, p95)
                 cells += [ms(percentile(samples, 50)), p95]
             else:
                 cells += ["", ""]
-        cells.append("yes" if worst <= TARGET_MS else "NO")
+        cells.append("yes" if worst <= target_ms else "NO")
         table.add(*cells)
+    return table
+
+
+def _query_table(results: list[StoreResult], count: int) -> Table:
+    table = _timing_table(
+        f"Big store: {count:,} cases — read queries of the pages and the API",
+        results,
+        [name for name, _ in QUERIES] + list(results[0].http),
+        lambda r, name: r.timings.get(name) or r.http.get(name),
+        TARGET_MS,
+    )
     for r in results:
         table.notes.append(
             f"{r.store}: seeded {r.cases:,} cases ({r.open:,} open, {r.overdue:,} overdue) "
@@ -726,20 +743,13 @@ def _query_table(results: list[StoreResult], count: int) -> Table:
 
 def _search_table(results: list[StoreResult], count: int) -> Table:
     """The navbar search's queries per store, beside the target (the worst store's p95)."""
-    columns = ["search"]
-    for r in results:
-        columns += [f"{r.store} p50 ms", f"{r.store} p95 ms"]
-    columns.append(f"p95 ≤ {SEARCH_TARGET_MS:.0f} ms")
-    table = Table(f"Big store search: {count:,} cases — the navbar's case search", columns)
-    for name, _ in SEARCHES:
-        cells: list[object] = [name]
-        worst = 0.0
-        for r in results:
-            samples = r.search[name]
-            worst = max(worst, ms(percentile(samples, 95)))
-            cells += [ms(percentile(samples, 50)), ms(percentile(samples, 95))]
-        cells.append("yes" if worst <= SEARCH_TARGET_MS else "NO")
-        table.add(*cells)
+    table = _timing_table(
+        f"Big store search: {count:,} cases — the navbar's case search",
+        results,
+        [name for name, _ in SEARCHES],
+        lambda r, name: r.search.get(name),
+        SEARCH_TARGET_MS,
+    )
     table.notes.append(
         "data.search.search_cases, up to 10 cases, a country-wide reader unless a region is "
         "named; each in a fresh session, after one warm-up"
