@@ -711,6 +711,15 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "Басылып чыгарылды {at}, колдонуучу {user}",
         "Printed {at} by {user}",
     ),
+    # case search: the navbar's box and its list of cases found
+    "search.label": ("Поиск материала", "Материалды издөө", "Find a case"),
+    "search.placeholder": ("Поиск", "Издөө", "Search"),
+    "search.hint": (
+        "Номер, сотрудник, подразделение, адрес или слова описания",
+        "Номер, кызматкер, бөлүм, дарек же баяндамадагы сөздөр",
+        "Number, officer, unit, address or words of the summary",
+    ),
+    "search.none": ("Ничего не найдено", "Эч нерсе табылган жок", "Nothing found"),
 }
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 

@@ -99,3 +99,8 @@ def clear_flag_button(flag_id: int) -> dict[str, object]:
 def clear_flag_comment(flag_id: int) -> dict[str, object]:
     """Pattern-matching id of the comment box a flag is cleared with on the case page."""
     return {"type": CLEAR_COMMENT_TYPE, "flag": flag_id}
+
+
+# Case search (the navbar's box and its list of cases found).
+SEARCH_INPUT = "case-search-input"
+SEARCH_RESULTS = "case-search-results"

@@ -19,7 +19,7 @@ from dash.development.base_component import Component
 from dash_socketio import DashSocketIO
 
 from components import case as case_page
-from components import deadletters, ids, live, overdue, workload
+from components import deadletters, ids, live, overdue, search, workload
 from components.common import empty_state, hidden_label
 from components.formatting import intl_locales
 from components.i18n import (
@@ -119,6 +119,7 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
                 ),
                 html.Div(
                     [
+                        *([search.search_box(lang)] if viewer and viewer.sees_cases else []),
                         dbc.Badge(
                             t("conn.connecting", lang),
                             id=ids.LIVE_BADGE,

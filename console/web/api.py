@@ -41,7 +41,7 @@ from console.web.openapi import (
     parse_query,
 )
 from console.web.state import web_state
-from data import audit, case_record, flags, workload_counts
+from data import audit, case_record, flags, search, workload_counts
 from data.case_lists import CaseSummary, case_summaries
 from data.queries import STATUSES, CaseFilter
 from data.reference import load_geography
@@ -94,6 +94,28 @@ CASE_QUERY = (
     Integer(name="offset", description="Skip this many cases", low=0, high=10**9, default=0),
 )
 CASE_PARAMS = tuple(p.name for p in CASE_QUERY)
+# Not only white space, in both regex dialects' sense (ECMA's \s lacks U+001C-001F and U+0085,
+# which Python's has and str.strip removes; Python's lacks U+FEFF).
+NOT_BLANK = (r"[^\s\u001c-\u001f\u0085\ufeff]", "must not be empty")
+SEARCH_QUERY = (
+    Text(
+        name="q",
+        description="Words to find (all of them, each as the start of a word): registration "
+        "number or a part of it, officer, unit, address, summary; letters and digits count, "
+        "anything else separates words",
+        required=True,
+        min_length=1,
+        max_length=search.MAX_QUERY_LENGTH,
+        patterns=(NOT_BLANK,),
+    ),
+    Integer(
+        name="limit",
+        description="At most this many cases",
+        low=1,
+        high=search.MAX_LIMIT,
+        default=search.DEFAULT_LIMIT,
+    ),
+)
 REG_NO = Text(
     name="reg_no",
     where="path",
@@ -113,13 +135,7 @@ def _comment_body(description: str) -> tuple[Text]:
             description=description,
             required=True,
             max_length=flags.MAX_COMMENT_LENGTH,
-            patterns=(
-                # Not only white space, in both regex dialects' sense (ECMA's \s lacks
-                # U+001C-001F and U+0085, which Python's has and str.strip removes; Python's
-                # lacks U+FEFF).
-                (r"[^\s\u001c-\u001f\u0085\ufeff]", "must not be empty"),
-                (r"^[^\u0000]*$", "must not contain a NUL character"),
-            ),
+            patterns=(NOT_BLANK, (r"^[^\u0000]*$", "must not contain a NUL character")),
         ),
     )
 
@@ -259,6 +275,32 @@ def cases() -> tuple[Response, int]:
         following = {**args, "limit": str(limit), "offset": str(offset + limit)}
         response.headers["Link"] = f'</api/v1/cases?{urlencode(following)}>; rel="next"'
     return response, status
+
+
+@bp.get("/search")
+@operation(
+    summary="Find cases",
+    query=SEARCH_QUERY,
+    ok=Reply(200, "The cases found (the case whose number is the query first)", list[CaseSummary]),
+    errors={400: "no query, an empty or too long one, or an unknown parameter"},
+)
+def search_cases() -> tuple[Response, int]:
+    """Cases in the caller's scope whose registration number, officer, unit, address or
+    summary hold every word of `q` (each as the start of a word, in any case; a query without
+    letters or digits finds none), at most `limit` (1-50, default 10); audited as an export."""
+    query = parse_query(request.args, SEARCH_QUERY)
+    if query["q"] is None:
+        raise ParameterError("q is required: the words to find")
+    state, viewer = web_state(), current_viewer()
+    with state.sessions() as s:
+        rows = search.search_cases(
+            s, query["q"], viewer.region, state.now(), state.due_soon, limit=query["limit"]
+        )
+    with state.writer.begin() as s:
+        audit.record(
+            s, viewer.username, "export", "api:search", {"q": query["q"], "rows": len(rows)}
+        )
+    return _json([row.as_dict() for row in rows])
 
 
 @bp.get("/cases/<reg_no>")

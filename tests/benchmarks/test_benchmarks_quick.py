@@ -34,6 +34,7 @@ EXPECTED_TABLES = {
     "bigstore": [
         "Big store: 20,000 cases",
         "Big store counters: 20,000 cases",
+        "Big store search: 20,000 cases",
         "Big store: peak memory",
         "Big store: query plans",
         "Backlog: 6,000 cases",
