@@ -117,36 +117,39 @@ def test_a_new_token_or_disabling_refuses_the_old_token_at_once(web: WebApp, cli
     assert client.get("/api/v1/cases", headers=bearer).status_code == 401
 
 
+def _guard_of_duty(web: WebApp) -> tuple[SocketGuard, int]:
+    """A socket guard (checking users every 0.5 s at least) holding one socket the test user
+    "duty" opened with an API token, at the user's epoch now; the user's id."""
+    with web.state.sessions() as s:
+        duty = users.find_user(s, "duty")
+    assert duty is not None
+    guard = SocketGuard(None, session_store(web.state), web.state.sessions, users_every_s=0.5)  # type: ignore[arg-type]
+    guard.add("token-socket", None, duty.id, duty.session_epoch)
+    assert guard.ended() == set()
+    return guard, duty.id
+
+
+def _set_disabled(web: WebApp, disabled: bool) -> None:
+    with web.state.writer.begin() as s:
+        users.set_disabled(s, "duty", disabled)
+
+
 def test_the_socket_guard_reads_users_when_redis_says_they_changed(
     web: WebApp, user_reads: list[str]
 ) -> None:
     """A socket opened with an API token has no session to end: the guard ends it by the user's
     epoch, read from the store when the identities' generation moves (at once) and at least
     every `users_every_s` (a change Redis missed), not on every check."""
-    store = session_store(web.state)
-    with web.state.sessions() as s:
-        duty = users.find_user(s, "duty")
-    assert duty is not None
-    guard = SocketGuard(None, store, web.state.sessions, users_every_s=0.5)  # type: ignore[arg-type]
-    guard.add("token-socket", None, duty.id, duty.session_epoch)
-    assert guard.ended() == set()
+    guard, duty_id = _guard_of_duty(web)
     user_reads.clear()
     assert guard.ended() == set() and user_reads == []  # nothing moved: no store read
-    with web.state.writer.begin() as s:  # what `kup-console user disable` does
-        users.set_disabled(s, "duty", True)
-    store.end_user_sessions(duty.id)
+    _set_disabled(web, True)  # what `kup-console user disable` does: the store, then Redis
+    session_store(web.state).end_user_sessions(duty_id)
     assert guard.ended() == {"token-socket"}
 
-    with web.state.writer.begin() as s:
-        users.set_disabled(s, "duty", False)
-    with web.state.sessions() as s:
-        duty = users.find_user(s, "duty")
-    assert duty is not None
-    missed = SocketGuard(None, store, web.state.sessions, users_every_s=0.5)  # type: ignore[arg-type]
-    missed.add("token-socket", None, duty.id, duty.session_epoch)
-    assert missed.ended() == set()
-    with web.state.writer.begin() as s:  # disabled in the store alone: Redis was not told
-        users.set_disabled(s, "duty", True)
+    _set_disabled(web, False)
+    missed, _ = _guard_of_duty(web)
+    _set_disabled(web, True)  # in the store alone: Redis was not told
     assert missed.ended() == set()
     time.sleep(0.5)
     assert missed.ended() == {"token-socket"}
