@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 import data.db
 from data.breaches import stored_moves
-from rules.breaches import fold
+from rules.breaches import walk
 from rules.clock import local_date, zone
 
 
@@ -111,7 +111,7 @@ def _backfill_cases(bind: sa.Connection) -> None:
             {row.event_id: row.deadline for row in history if row.deadline is not None},
         )
         if found.first_deadline is not None:
-            tally = fold(found.first_deadline, found.moves)
+            tally = walk(found.first_deadline, found.moves).tally
             if tally.breached or tally.since is not None:
                 updates.append({'key': history[0].reg_no, 'seconds': tally.seconds,
                                 'breached': tally.breached, 'since': tally.since})
