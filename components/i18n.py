@@ -671,6 +671,33 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     ),
     "flag.add_comment": ("Добавить комментарий", "Түшүндүрмө кошуу", "Add comment"),
     "flag.cleared_state": ("снята", "алынды", "cleared"),
+    # deadline breaches: the case page's record, exports' columns, workload's late decisions
+    "breach.title": ("Нарушения сроков", "Мөөнөттүн бузулушу", "Deadline breaches"),
+    "breach.none": (
+        "Сроки не нарушались.",
+        "Мөөнөттөр бузулган эмес.",
+        "No deadline was breached.",
+    ),
+    "breach.total": ("Всего просрочено", "Бардыгы мөөнөтү өткөн", "Overdue in all"),
+    "breach.start": ("Просрочен с", "Мөөнөтү өткөн күн", "Overdue from"),
+    "breach.end": ("По", "Чейин", "Until"),
+    "breach.length": ("Длительность", "Узактыгы", "Length"),
+    "breach.ended_by": ("Чем окончено", "Эмне менен бүттү", "Ended by"),
+    "breach.ongoing": ("продолжается", "уланууда", "going on"),
+    "breach.ended_by.decision": ("решением", "чечим менен", "a decision"),
+    "breach.ended_by.extension": ("продлением срока", "мөөнөттү узартуу менен", "an extension"),
+    "breach.ended_by.reopening": ("возобновлением", "кайра ачуу менен", "a reopening"),
+    "col.breached": ("Срок нарушался", "Мөөнөт бузулган", "Deadline breached"),
+    "col.breach_seconds": (
+        "Просрочено всего, с",
+        "Бардыгы мөөнөтү өткөн, сек",
+        "Overdue in all, s",
+    ),
+    "col.decided_late": (
+        "Решено с нарушением срока",
+        "Мөөнөтү бузулуп чечилген",
+        "Decided late",
+    ),
 }
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 

@@ -43,6 +43,8 @@ COUNT_COLUMNS = (
     "decided_7d",
     "decided_30d",
     "late_30d",
+    "decided_late_7d",
+    "decided_late_30d",
 )
 
 
@@ -293,6 +295,13 @@ def workload_columns(level: str, lang: str) -> list[dict[str, object]]:
             "children": [num("decided_7d", "col.7d", 80), num("decided_30d", "col.30d", 85)],
         },
         num("late_30d", "col.late_30d", 150),
+        {
+            "headerName": t("col.decided_late", lang),
+            "children": [
+                num("decided_late_7d", "col.7d", 80),
+                num("decided_late_30d", "col.30d", 85),
+            ],
+        },
     ]
 
 
