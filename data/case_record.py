@@ -14,7 +14,7 @@ from data.case_lists import CaseSummary, summary_values
 from data.flags import FlagNote, flags_of
 from data.models import Case, DeadlineChangeRow, EventRow
 from data.queries import matches
-from rules.breaches import history
+from rules.breaches import EndedBy, history
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class BreachEntry:
     start: datetime
     end: datetime | None
     seconds: int
-    ended_by: str | None
+    ended_by: EndedBy | None
 
 
 @dataclass(frozen=True)

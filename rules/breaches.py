@@ -42,15 +42,6 @@ class Breach:
         """Its length in whole seconds (up to `now` while it goes on)."""
         return max(0, int(((self.end or now) - self.start).total_seconds()))
 
-    def as_dict(self, now: datetime) -> dict[str, object]:
-        """The API's object: start, end (null while going on), seconds, ended_by."""
-        return {
-            "start": self.start,
-            "end": self.end,
-            "seconds": self.seconds(now),
-            "ended_by": self.ended_by,
-        }
-
 
 @dataclass(frozen=True)
 class Move:
