@@ -693,11 +693,7 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "Бардыгы мөөнөтү өткөн, сек",
         "Overdue in all, s",
     ),
-    "col.decided_late": (
-        "Решено с нарушением срока",
-        "Мөөнөтү бузулуп чечилген",
-        "Decided late",
-    ),
+    "col.decided_late": ("Решено поздно", "Кеч чечилген", "Decided late"),
 }
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 

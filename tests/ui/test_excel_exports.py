@@ -170,8 +170,8 @@ def test_workload_table_has_names_and_numbers() -> None:
     assert header[:4] == ["Район / город", "Область", "В работе", "Просрочено"]
     assert "Поступило: 7 дн." in header and "Сколько дней в работе: 0–3 дн." in header
     assert header[-2:] == [
-        "Решено с нарушением срока: 7 дн.",
-        "Решено с нарушением срока: 30 дн.",
+        "Решено поздно: 7 дн.",
+        "Решено поздно: 30 дн.",
     ]
     assert [c.value for c in sheet[2]][:4] == ["Кара-Сууский", "Ошская область", 1234, 5]
     assert sheet["C2"].data_type == "n"  # a number Excel can sum
