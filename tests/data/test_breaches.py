@@ -12,9 +12,11 @@ from sqlalchemy import Engine, select
 
 from data import aggregates, case_lists, workload_counts
 from data.case_record import BreachEntry, case_detail
-from data.db import make_sessionmaker
+from data.db import make_sessionmaker, writer_engine
+from data.flags import add_flag
 from data.models import Case
 from data.queries import CaseFilter
+from rules.access import Viewer
 from tests.support import events as ev
 from tests.support.stores import apply_events, columns, migrate
 
@@ -189,6 +191,8 @@ def test_migration_0008_backfills_breaches_and_late_decisions(engine: Engine) ->
         [ev.extended(extended, DEADLINE + 5 * HOUR), ev.decided(extended, DEADLINE + DAY)],
         now=DEADLINE + DAY,
     )
+    with make_sessionmaker(writer_engine(engine)).begin() as s:  # a case's row others refer to
+        add_flag(s, Viewer("prosecutor-1", "prosecutor"), late, "late", DEADLINE + DAY)
     before = {r: row(engine, r) for r in (late, on_time, still_open, extended)}
     assert before[late] == (True, 7200, None) and before[extended] == (True, 18000, None)
     migrate(engine, "downgrade", "0007")

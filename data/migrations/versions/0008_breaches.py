@@ -74,15 +74,15 @@ state = sa.table('console_state', sa.column('key', sa.String()), sa.column('valu
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('breach_seconds', sa.Integer(), nullable=False,
-                                      server_default=sa.text('0')))
-        batch_op.add_column(sa.Column('breached', sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
-        batch_op.add_column(sa.Column('breach_start', data.db.UTCDateTime(), nullable=True))
-    with op.batch_alter_table('agg_daily', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('decided_late', sa.Integer(), nullable=False,
-                                      server_default=sa.text('0')))
+    # Plain ADD COLUMN (batch mode would copy `cases` into a new table and drop the old one,
+    # which the flags' foreign key to it refuses on SQLite).
+    op.add_column('cases', sa.Column('breach_seconds', sa.Integer(), nullable=False,
+                                     server_default=sa.text('0')))
+    op.add_column('cases', sa.Column('breached', sa.Boolean(), nullable=False,
+                                     server_default=sa.false()))
+    op.add_column('cases', sa.Column('breach_start', data.db.UTCDateTime(), nullable=True))
+    op.add_column('agg_daily', sa.Column('decided_late', sa.Integer(), nullable=False,
+                                         server_default=sa.text('0')))
     bind = op.get_bind()
     _backfill_cases(bind)
     _backfill_counters(bind)
@@ -157,9 +157,7 @@ def _backfill_counters(bind: sa.Connection) -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('agg_daily', schema=None) as batch_op:
-        batch_op.drop_column('decided_late')
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_column('breach_start')
-        batch_op.drop_column('breached')
-        batch_op.drop_column('breach_seconds')
+    # Plain DROP COLUMN (SQLite 3.35+ too), for the same reason.
+    for table, column in (('agg_daily', 'decided_late'), ('cases', 'breach_start'),
+                          ('cases', 'breached'), ('cases', 'breach_seconds')):
+        op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
