@@ -27,7 +27,7 @@ def breaches_card(breaches: Sequence[BreachEntry], lang: str, tz: ZoneInfo) -> d
             [
                 html.P(
                     f"{t('breach.total', lang)}: {duration_text(timedelta(seconds=total), lang)}",
-                    className="fw-semibold text-danger mb-2",
+                    className="fw-semibold text-danger-emphasis mb-2",
                 ),
                 _table(breaches, lang, tz),
             ],
