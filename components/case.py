@@ -13,6 +13,7 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from components import ids
+from components.breaches import breaches_card
 from components.common import card, empty_state, loading, status_badge
 from components.flags import flag_history
 from components.formatting import deadline_text as last_day_text
@@ -311,6 +312,7 @@ def case_body(
                     [
                         card(t("case.timeline", lang), timeline, class_name="mb-3"),
                         card(t("case.deadlines", lang), history, class_name="mb-3"),
+                        breaches_card(detail.breaches, lang, tz),
                     ],
                     lg=7,
                 ),

@@ -87,6 +87,10 @@ def _yes_no(value: object, lang: str, _tz: ZoneInfo) -> Cell:
     return t("yes" if value else "no", lang)
 
 
+def _number(value: object, _lang: str, _tz: ZoneInfo) -> Cell:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _instant(value: object, _lang: str, tz: ZoneInfo) -> Cell:
     return local_wall(value, tz) if isinstance(value, datetime) else None
 
@@ -113,6 +117,12 @@ CASE_COLUMNS: tuple[tuple[str, str, CaseCell], ...] = (
     ("flagged", "col.flagged", _yes_no),
     ("priority", "col.priority", _coded("priority")),
     ("late_registration", "col.late_registration", _yes_no),
+    ("breached", "col.breached", _yes_no),
+    (
+        "breach_seconds",
+        "col.breach_seconds",
+        lambda v, _lang, _tz: v if isinstance(v, int) else None,
+    ),
     ("flag_comment", "col.flag_comment", _text),
     ("flag_by", "col.flag_by", _text),
     ("flag_at", "col.flag_at", _instant),

@@ -720,6 +720,29 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "Number, officer, unit, address or words of the summary",
     ),
     "search.none": ("Ничего не найдено", "Эч нерсе табылган жок", "Nothing found"),
+    # deadline breaches: the case page's record, exports' columns, workload's late decisions
+    "breach.title": ("Нарушения сроков", "Мөөнөттүн бузулушу", "Deadline breaches"),
+    "breach.none": (
+        "Сроки не нарушались.",
+        "Мөөнөттөр бузулган эмес.",
+        "No deadline was breached.",
+    ),
+    "breach.total": ("Всего просрочено", "Бардыгы мөөнөтү өткөн", "Overdue in all"),
+    "breach.start": ("Просрочен с", "Мөөнөтү өткөн күн", "Overdue from"),
+    "breach.end": ("По", "Чейин", "Until"),
+    "breach.length": ("Длительность", "Узактыгы", "Length"),
+    "breach.ended_by": ("Чем окончено", "Эмне менен бүттү", "Ended by"),
+    "breach.ongoing": ("продолжается", "уланууда", "going on"),
+    "breach.ended_by.decision": ("решением", "чечим менен", "a decision"),
+    "breach.ended_by.extension": ("продлением срока", "мөөнөттү узартуу менен", "an extension"),
+    "breach.ended_by.reopening": ("возобновлением", "кайра ачуу менен", "a reopening"),
+    "col.breached": ("Срок нарушался", "Мөөнөт бузулган", "Deadline breached"),
+    "col.breach_seconds": (
+        "Просрочено всего, с",
+        "Бардыгы мөөнөтү өткөн, сек",
+        "Overdue in all, s",
+    ),
+    "col.decided_late": ("Решено поздно", "Кеч чечилген", "Decided late"),
 }
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 

@@ -87,6 +87,7 @@ CASE_FLAG_BUTTON = "case-flag-button"
 CASE_FLAG_RESULT = "case-flag-result"
 CASE_FLAGS = "case-flags"
 CASE_FLAG_VERSION = "case-flag-version-store"  # bumped after a flag change: body re-renders
+CASE_BREACHES = "case-breaches"  # the record of deadline breaches
 CLEAR_FLAG_TYPE = "case-clear-flag"
 CLEAR_COMMENT_TYPE = "case-clear-flag-comment"
 

@@ -44,6 +44,8 @@ COUNT_COLUMNS = (
     "decided_7d",
     "decided_30d",
     "late_30d",
+    "decided_late_7d",
+    "decided_late_30d",
 )
 
 
@@ -272,27 +274,34 @@ def workload_columns(level: str, lang: str) -> list[dict[str, object]]:
         )
     return [
         *first,
-        num("open", "col.open", 80),
+        num("open", "col.open", 72),
         num("overdue", "col.overdue", 100),
-        num("due_soon", "col.due_soon", 80),
+        num("due_soon", "col.due_soon", 72),
         {
             "headerName": t("col.age", lang),
             "children": [
-                num("age_0_3", "col.age_0_3", 70),
-                num("age_3_10", "col.age_3_10", 70),
-                num("age_10_30", "col.age_10_30", 76),
-                num("age_30_plus", "col.age_30_plus", 70),
+                num("age_0_3", "col.age_0_3", 62),
+                num("age_3_10", "col.age_3_10", 62),
+                num("age_10_30", "col.age_10_30", 66),
+                num("age_30_plus", "col.age_30_plus", 62),
             ],
         },
         {
             "headerName": t("col.received", lang),
-            "children": [num("received_7d", "col.7d", 70), num("received_30d", "col.30d", 70)],
+            "children": [num("received_7d", "col.7d", 62), num("received_30d", "col.30d", 62)],
         },
         {
             "headerName": t("col.decided", lang),
-            "children": [num("decided_7d", "col.7d", 70), num("decided_30d", "col.30d", 70)],
+            "children": [num("decided_7d", "col.7d", 62), num("decided_30d", "col.30d", 62)],
         },
-        num("late_30d", "col.late_30d", 110, 130),
+        num("late_30d", "col.late_30d", 104, 130),
+        {
+            "headerName": t("col.decided_late", lang),
+            "children": [
+                num("decided_late_7d", "col.7d", 57),
+                num("decided_late_30d", "col.30d", 57),
+            ],
+        },
     ]
 
 

@@ -59,6 +59,7 @@ from data.models import (
     WorkOpenCount,
 )
 from data.queries import UNASSIGNED, CaseFilter, matches, scoped
+from rules.breaches import decided_late
 from rules.clock import DEFAULT_TZ, local_date, zone
 
 STATE_KEY = "aggregates"
@@ -76,6 +77,7 @@ OPEN, BY_DEADLINE, WORK_OPEN, WORK_DEADLINE, BY_RECEIVED, DAILY = (
         DailyFlow,
     )
 )
+DAILY_VALUES = ("registered", "late", "decided", "decided_late")
 TABLES = (OPEN, BY_DEADLINE, WORK_OPEN, WORK_DEADLINE, BY_RECEIVED, DAILY)
 KEYS: dict[Table, tuple[str, ...]] = {
     OPEN: KEY_COLUMNS,
@@ -86,7 +88,7 @@ KEYS: dict[Table, tuple[str, ...]] = {
     DAILY: ("day", *WORKLOAD_COLUMNS),
 }
 VALUES: dict[Table, tuple[str, ...]] = {
-    table: ("registered", "late", "decided") if table is DAILY else ("n",) for table in TABLES
+    table: DAILY_VALUES if table is DAILY else ("n",) for table in TABLES
 }
 NO_VALUE = ""  # a key's unit or officer when the case has none
 AGING_DAYS = 30
@@ -176,7 +178,10 @@ class Deltas:
         if case.late_registration:
             self.counts[DAILY][(day, "late")] += sign
         if case.decided_at is not None:
-            self.counts[DAILY][((local_date(case.decided_at, self.tz), *work), "decided")] += sign
+            decided = (local_date(case.decided_at, self.tz), *work)
+            self.counts[DAILY][(decided, "decided")] += sign
+            if decided_late(case.deadline, case.decided_at):
+                self.counts[DAILY][(decided, "decided_late")] += sign
         if case.decision is not None:
             return
         key = case_key(region, case)
@@ -537,24 +542,24 @@ def verify_store(engine: Engine) -> tuple[CounterState, list[Mismatch]]:
 def daily_flows(
     session: Session, flt: CaseFilter, group_by: str | None, starts: Sequence[date], end: date
 ) -> dict[str | None, list[int]]:
-    """Registrations, late registrations and decisions per group over the whole local days
-    from each of `starts` up to (not including) `end`: three sums per start, in order (a
-    start at or after `end` sums nothing)."""
+    """Registrations, late registrations, decisions and late decisions (DAILY_VALUES) per
+    group over the whole local days from each of `starts` up to (not including) `end`: four
+    sums per start, in order (a start at or after `end` sums nothing)."""
     spans = sorted({start for start in starts if start < end})
     if not spans:
         return {}
     day = DAILY.c.day
-    values = ("registered", "late", "decided")
+    width = len(DAILY_VALUES)
     sums = [  # the widest span as plain sums, the narrower ones with one test a row
         func.sum(DAILY.c[column]) if start == spans[0] else _sum_if(DAILY, day >= start, column)
         for start in spans
-        for column in values
+        for column in DAILY_VALUES
     ]
     found = sum_rows(session, DAILY, flt, group_by, sums, day >= spans[0], day < end)
     result: dict[str | None, list[int]] = {}
     for key, row in found.items():
-        by_start = {start: row[3 * i : 3 * i + 3] for i, start in enumerate(spans)}
-        result[key] = [n for start in starts for n in by_start.get(start, [0, 0, 0])]
+        by_start = {start: row[width * i : width * (i + 1)] for i, start in enumerate(spans)}
+        result[key] = [n for start in starts for n in by_start.get(start, [0] * width)]
     return result
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from data import aggregates, status
 from data.models import Case, Flag
 from data.queries import CaseFilter, filtered, scoped
+from rules.breaches import Tally, ongoing
 from rules.deadlines import Status, case_status
 
 
@@ -39,6 +40,8 @@ class CaseSummary:
     flagged: bool
     priority: str
     late_registration: bool
+    breached: bool  # any deadline breach, the one going on included (rules.breaches)
+    breach_seconds: int  # their total length, up to the instant for one going on
 
     def as_dict(self) -> dict[str, object]:
         """The fields by name (the export's columns, the API's JSON object)."""
@@ -98,6 +101,18 @@ def summary_values(case: Case, now: datetime, due_soon: timedelta) -> dict[str, 
         "flagged": bool(case.flagged),
         "priority": case.priority,
         "late_registration": bool(case.late_registration),
+        **breach_values(case, now),
+    }
+
+
+def breach_values(case: Case, now: datetime) -> dict[str, Any]:
+    """`breached` and `breach_seconds` of a stored case at `now`: its closed breaches as the
+    row keeps them, and the one going on, if any."""
+    tally = Tally(case.breach_seconds or 0, bool(case.breached), case.breach_start)
+    current = ongoing(tally, case.deadline, case.decision is None, now)
+    return {
+        "breached": tally.breached or current is not None,
+        "breach_seconds": tally.seconds + (current.seconds(now) if current else 0),
     }
 
 

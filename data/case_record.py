@@ -9,10 +9,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data.breaches import stored_moves
 from data.case_lists import CaseSummary, summary_values
 from data.flags import FlagNote, flags_of
 from data.models import Case, DeadlineChangeRow, EventRow
 from data.queries import matches
+from rules.breaches import EndedBy, history
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,17 @@ class DeadlineEntry:
 
 
 @dataclass(frozen=True)
+class BreachEntry:
+    """A span during which the case was overdue: `end` None while it goes on (its seconds up
+    to the page's instant); `ended_by` "decision", "extension" or "reopening"."""
+
+    start: datetime
+    end: datetime | None
+    seconds: int
+    ended_by: EndedBy | None
+
+
+@dataclass(frozen=True)
 class FlagEntry:
     """A flag on the case, active or cleared."""
 
@@ -78,14 +91,17 @@ class CaseDetail:
     events: tuple[CaseEvent, ...]
     deadlines: tuple[DeadlineEntry, ...]
     flags: tuple[FlagEntry, ...]
+    breaches: tuple[BreachEntry, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
-        """The API's JSON object: the case's fields with its events, deadlines and flags."""
+        """The API's JSON object: the case's fields with its events, deadlines, flags and
+        deadline breaches."""
         return {
             **self.case.as_dict(),
             "events": [asdict(e) for e in self.events],
             "deadlines": [asdict(d) for d in self.deadlines],
             "flags": [asdict(f) for f in self.flags],
+            "breaches": [asdict(b) for b in self.breaches],
         }
 
 
@@ -118,13 +134,15 @@ def case_detail(
             .order_by(EventRow.occurred_at, EventRow.id)
         )
     )
-    deadlines = tuple(
-        DeadlineEntry(d.set_at, d.deadline, d.period_days, d.period_unit, d.reason)
-        for d in session.scalars(
+    changes = list(
+        session.scalars(
             select(DeadlineChangeRow)
-            .where(DeadlineChangeRow.reg_no == reg_no)
+            .where(DeadlineChangeRow.reg_no == item.reg_no)
             .order_by(DeadlineChangeRow.set_at, DeadlineChangeRow.id)
         )
+    )
+    deadlines = tuple(
+        DeadlineEntry(d.set_at, d.deadline, d.period_days, d.period_unit, d.reason) for d in changes
     )
     flags = tuple(
         FlagEntry(
@@ -139,4 +157,20 @@ def case_detail(
         )
         for f in flags_of(session, reg_no)
     )
-    return CaseDetail(state, events, deadlines, flags)
+    return CaseDetail(state, events, deadlines, flags, _breaches(events, changes, now))
+
+
+def _breaches(
+    events: tuple[CaseEvent, ...], changes: list[DeadlineChangeRow], now: datetime
+) -> tuple[BreachEntry, ...]:
+    """The case's breaches from its applied events and the deadlines they set."""
+    found = stored_moves(
+        ((e.type, e.event_id, e.occurred_at, e.fields) for e in events if e.applied),
+        {c.event_id: c.deadline for c in changes},
+    )
+    if found.first_deadline is None:
+        return ()
+    return tuple(
+        BreachEntry(b.start, b.end, b.seconds(now), b.ended_by)
+        for b in history(found.first_deadline, found.moves, now)
+    )

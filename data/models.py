@@ -108,6 +108,11 @@ class Case(Base):
     last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     late_registration: Mapped[bool] = mapped_column(Boolean, default=False)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Deadline breaches closed so far (rules.breaches; migration 0008): their total, whether
+    # any, and the start of one an extension to a deadline already past left going on.
+    breach_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    breached: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    breach_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class EventRow(Base):
@@ -315,7 +320,8 @@ class OpenByReceived(_OfficerKey, Base):
 
 class DailyFlow(_OfficerKey, Base):
     """Per workload key and local day (in the counters' zone): cases registered that day
-    (`late`: of them registered late) and cases whose standing decision is of that day."""
+    (`late`: of them registered late) and cases whose standing decision is of that day
+    (`decided_late`: of them decided after their deadline; migration 0008)."""
 
     __tablename__ = "agg_daily"
 
@@ -323,6 +329,7 @@ class DailyFlow(_OfficerKey, Base):
     registered: Mapped[int] = mapped_column(Integer)
     late: Mapped[int] = mapped_column(Integer)
     decided: Mapped[int] = mapped_column(Integer)
+    decided_late: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 # The prosecutor's-flag filter's index (migration 0006): the counters leave that filter to an

@@ -3,7 +3,7 @@ numbers with or without leading zeros), officer, unit, address and summary, in a
 (Russian, Kyrgyz, English: no stemming), all words of the query required, the last one as the
 start of a word (as the user types). Scoped to the reader's region as every case list is.
 
-The store's full-text index (migration 0008): an FTS5 table on SQLite, a tsvector column with a
+The store's full-text index (migration 0009): an FTS5 table on SQLite, a tsvector column with a
 GIN index on PostgreSQL. The query's words are letters and digits only: whatever else it holds
 (quotes, `*`, parentheses, operators, SQL) separates words and never reaches the index's query
 syntax as such. A broad query gives some of its matches (on SQLite the last written): typing

@@ -26,6 +26,11 @@ def decided() -> ColumnElement[bool]:
     return Case.decision.is_not(None)
 
 
+def decided_late() -> ColumnElement[bool]:
+    """The standing decision came after the deadline (rules.breaches.decided_late)."""
+    return Case.decided_at > Case.deadline
+
+
 def overdue(now: datetime) -> ColumnElement[bool]:
     """Undecided with its deadline reached at `now` (the deadline instant itself is overdue)."""
     return and_(undecided(), Case.deadline <= now)

@@ -60,6 +60,9 @@ class WorkloadRow:
     decided_7d: int = 0
     decided_30d: int = 0
     late_30d: int = 0
+    # Decisions of the window taken after their deadline (rules.breaches.decided_late).
+    decided_late_7d: int = 0
+    decided_late_30d: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -161,6 +164,7 @@ def workload_rows(
 
 
 WINDOWS = (("24h", 1), ("7d", 7), ("30d", 30))  # the intake and decision windows, in days
+LATE_WINDOWS = ("7d", "30d")  # the windows of the late decisions' counts
 
 
 def _counted_flows(
@@ -184,12 +188,15 @@ def _counted_flows(
         if not any(sums):
             continue  # rows of the span that all came back to zero
         target = row(key)
+        width = len(aggregates.DAILY_VALUES)
         for index, (name, _) in enumerate(WINDOWS):
-            registered, late, decided = sums[3 * index : 3 * index + 3]
+            registered, late, decided, decided_late = sums[width * index : width * (index + 1)]
             setattr(target, f"received_{name}", registered)
             setattr(target, f"decided_{name}", decided)
             if name == "30d":
                 target.late_30d = late
+            if name in LATE_WINDOWS:
+                setattr(target, f"decided_late_{name}", decided_late)
     for moment, measure in ((Case.registered_at, "received"), (Case.decided_at, "decided")):
         pieces: list[tuple[ColumnElement[bool], tuple[str, ...]]] = []
         today_piece: list[str] = []
@@ -202,8 +209,12 @@ def _counted_flows(
                 pieces.append((and_(low, moment <= now), (name,)))
         if today_piece:
             pieces.append((and_(moment >= start_today, moment <= now), tuple(today_piece)))
+        # Late: registered late (intake), decided after the deadline (decisions).
+        is_late = (
+            Case.late_registration.is_(True) if measure == "received" else status.decided_late()
+        )
         for condition, names in pieces:
-            query = select(column, func.count(), count_if(Case.late_registration.is_(True)))
+            query = select(column, func.count(), count_if(is_late))
             query = query.where(condition).group_by(column)
             for key, n, late in session.execute(scoped(query, flt, now, due_soon)):
                 target = row(key)
@@ -212,6 +223,9 @@ def _counted_flows(
                     setattr(target, field, getattr(target, field) + int(n))
                     if measure == "received" and name == "30d":
                         target.late_30d += int(late)
+                    if measure == "decided" and name in LATE_WINDOWS:
+                        field = f"decided_late_{name}"
+                        setattr(target, field, getattr(target, field) + int(late))
 
 
 def _scan_flows(
@@ -249,13 +263,18 @@ def _scan_flows(
             func.count(),
             count_if(Case.decided_at > now - 7 * DAY),
             count_if(Case.decided_at > now - DAY),
+            count_if(status.decided_late()),
+            count_if(and_(status.decided_late(), Case.decided_at > now - 7 * DAY)),
         )
         .where(Case.decided_at > month, Case.decided_at <= now)
         .group_by(column)
     )
-    for key, d30, d7, d1 in session.execute(scoped(decided_query, flt, now, due_soon)):
+    for key, d30, d7, d1, late30, late7 in session.execute(
+        scoped(decided_query, flt, now, due_soon)
+    ):
         target = row(key)
         target.decided_30d, target.decided_7d, target.decided_24h = int(d30), int(d7), int(d1)
+        target.decided_late_30d, target.decided_late_7d = int(late30), int(late7)
 
 
 def district_workload(

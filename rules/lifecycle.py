@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from rules.breaches import EndedBy, Move, Tally, settle
 from rules.clock import local_date
 from rules.contract import Event
 from rules.deadlines import PeriodUnit, RuleSet, is_late_registration, period_end
@@ -45,10 +46,20 @@ class CaseState:
     reopenings: int = 0
     last_event_at: datetime | None = None
     late_registration: bool = False
+    # Deadline breaches (rules.breaches): closed ones' total, whether any closed, and the
+    # start of one that an extension to a deadline already past left going on.
+    breach_seconds: int = 0
+    breached: bool = False
+    breach_start: datetime | None = None
 
     @property
     def is_open(self) -> bool:
         return self.decision is None
+
+    @property
+    def tally(self) -> Tally:
+        """The case's breach tally, as rules.breaches folds it."""
+        return Tally(self.breach_seconds, self.breached, self.breach_start)
 
 
 @dataclass(frozen=True)
@@ -135,9 +146,28 @@ def apply_event(
         change = DeadlineChange(
             period_end(start, days, "calendar", tz, rules), "reopened", days, "calendar"
         )
+    move = _move(event, new, change)
+    if move is not None:
+        tally, _ = settle(state.tally, state.deadline, state.is_open, move)
+        new.breach_seconds, new.breached, new.breach_start = (
+            tally.seconds,
+            tally.breached,
+            tally.since,
+        )
     if change is not None:
         new.deadline = change.deadline
     return new, change
+
+
+def _move(event: Event, new: CaseState, change: DeadlineChange | None) -> Move | None:
+    """What the event is to a breach: a decision, an extension, a reopening (or nothing)."""
+    if event.type == "decided":
+        assert new.decided_at is not None
+        return Move(new.decided_at, "decision")
+    if change is not None and event.type in ("extended", "reopened"):
+        kind: EndedBy = "extension" if event.type == "extended" else "reopening"
+        return Move(event.occurred_at, kind, change.deadline)
+    return None
 
 
 def _opt(value: object) -> str | None:

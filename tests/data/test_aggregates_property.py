@@ -6,7 +6,10 @@ any order, with replays of events already stored and events that arrive before t
 registration or after later ones. After every history the counters must equal a recount of
 the stored cases, and every read that sums them (status counts, map shading, the workload at
 each level, the daily chart, the overdue page's count with each filter) must give what the
-scanning reads give, at instants on both sides of every deadline and of local midnights.
+scanning reads give, at instants on both sides of every deadline and of local midnights
+(the late decisions' counts of the workload included). Each case's breach tally, kept on its
+row by the intake event by event, must equal the one its stored history rebuilds (the case
+record's breaches).
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
-from data import aggregates, case_lists, live_page, workload_counts
+from data import aggregates, case_lists, live_page, status, workload_counts
+from data.case_record import case_detail
 from data.db import make_sessionmaker, writer_engine
 from data.flags import add_flag
 from data.models import Case
@@ -114,7 +118,8 @@ def instants(engine: Engine) -> list[datetime]:
     """Each stored deadline (a local midnight), a second before and after it, and a day
     before it (inside and outside the due-soon window); each registration and decision, and
     the instants a day, 7 and 30 days later and a second after those (the edges of the
-    intake and decision windows); the start of the history."""
+    intake and decision windows) and two days later (inside their whole days); the start of
+    the history."""
     with engine.connect() as conn:
         rows = conn.execute(select(Case.deadline, Case.registered_at, Case.decided_at)).all()
     second = timedelta(seconds=1)
@@ -126,6 +131,7 @@ def instants(engine: Engine) -> list[datetime]:
             found.add(moment)
             for days in (1, 7, 30):
                 found |= {moment + timedelta(days=days), moment + timedelta(days=days) + second}
+            found.add(moment + timedelta(days=2))  # inside the windows' whole days
     return sorted(found)
 
 
@@ -195,7 +201,36 @@ def run_history(engine: Engine, history: History, pick: st.DataObject) -> None:
                 add_flag(session, PROSECUTOR, reg_no, "check the deadline", APPLIED)
     with engine.connect() as conn:
         assert aggregates.verify(conn) == []
+        # The late decisions counted, against the cases' own deadlines (verify recounts with
+        # the counters' own rule).
+        counted_late = conn.scalar(
+            select(func.coalesce(func.sum(aggregates.DAILY.c.decided_late), 0))
+        )
+        late = conn.scalar(select(func.count()).select_from(Case).where(status.decided_late()))
+        assert (
+            counted_late
+            == late
+            == sum(
+                1
+                for c in conn.execute(select(Case.deadline, Case.decided_at))
+                if c.decided_at and c.decided_at > c.deadline
+            )
+        )
+    compare_breaches(engine)
     compare_reads(engine, pick)
+
+
+def compare_breaches(engine: Engine) -> None:
+    """Each case's row tally against the breaches its stored history rebuilds."""
+    with make_sessionmaker(engine)() as s:
+        for case in s.scalars(select(Case)):
+            detail = case_detail(s, case.reg_no, None, APPLIED, SOON)
+            assert detail is not None
+            closed = [b for b in detail.breaches if b.end is not None]
+            assert case.breach_seconds == sum(b.seconds for b in closed), case.reg_no
+            assert case.breached == bool(closed), case.reg_no
+            assert detail.case.breached == bool(detail.breaches), case.reg_no
+            assert detail.case.breach_seconds == sum(b.seconds for b in detail.breaches)
 
 
 PROPERTY = hsettings(

@@ -135,7 +135,7 @@ def test_hostile_queries_are_words_or_nothing(
 
 
 def test_the_migration_indexes_the_cases_already_stored(engine: Engine) -> None:
-    migrate(engine, "downgrade", "0007")
+    migrate(engine, "downgrade", "0008_breaches")
     older = ev.next_reg_no()
     at = NOW - timedelta(days=1)
     apply_events(engine, [ev.registered(older, at, address="Ош, ул. Курманжан Датка, 5")], now=NOW)

@@ -3,11 +3,12 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import Engine, select
 
+from data.case_record import case_detail
 from data.db import make_sessionmaker
 from data.models import Case, DeadlineChangeRow
 from data.seed import seed_cases
@@ -34,3 +35,17 @@ def test_deadlines_end_at_local_midnight_of_the_zone_given(
     assert any(c.extensions for c in cases) and any(c.period_unit == "working" for c in cases)
     overdue = sum(c.decision is None and c.deadline <= NOW for c in cases)
     assert report.overdue == overdue and report.open == sum(c.decision is None for c in cases)
+
+
+def test_seeded_cases_keep_the_breaches_their_history_makes(engine: Engine) -> None:
+    """The seeder builds cases with the lifecycle, as the intake does: each case's breach
+    tally on its row is the one its stored events and deadlines rebuild (the case record)."""
+    seed_cases(engine, 200, seed=7, now=NOW, per_day=10)
+    with make_sessionmaker(engine)() as session:
+        cases = session.scalars(select(Case)).all()
+        assert any(c.breached for c in cases) and not all(c.breached for c in cases)
+        for case in cases:
+            detail = case_detail(session, case.reg_no, None, NOW, timedelta(hours=24))
+            assert detail is not None
+            closed = [b.seconds for b in detail.breaches if b.end is not None]
+            assert (case.breached, case.breach_seconds) == (bool(closed), sum(closed))

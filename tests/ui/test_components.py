@@ -11,6 +11,7 @@ from dash import dcc, html
 from dash._validate import validate_layout
 
 from components import ids
+from components.breaches import breaches_card
 from components.case import case_body, case_not_found, field_text
 from components.common import status_badge
 from components.layout import case_reg_no, not_found, page_for, shell, validation_layout
@@ -27,7 +28,14 @@ from components.workload import (
     workload_columns,
 )
 from data.case_lists import ActiveFlag, ListedCase
-from data.case_record import CaseDetail, CaseEvent, CaseFacts, DeadlineEntry, FlagEntry
+from data.case_record import (
+    BreachEntry,
+    CaseDetail,
+    CaseEvent,
+    CaseFacts,
+    DeadlineEntry,
+    FlagEntry,
+)
 from data.flags import FlagNote
 from data.queries import UNASSIGNED
 from data.workload_counts import WorkloadRow
@@ -194,6 +202,8 @@ def summary_fields(reg_no: str, deadline: datetime) -> dict[str, Any]:
         "flagged": False,
         "priority": "normal",
         "late_registration": False,
+        "breached": False,
+        "breach_seconds": 0,
         "summary": MARKUP,
     }
 
@@ -257,6 +267,21 @@ def test_workload_grid_rows_busiest_first_with_total() -> None:
     fields = [c.get("field") for c in workload_columns("districts", "ru")]
     assert fields[:2] == ["name", "region"]
     assert "region" not in [c.get("field") for c in workload_columns("units", "ru")]
+
+
+def test_case_page_breaches() -> None:
+    """The breaches card: each span with its start, end or "going on", length and what ended
+    it, and their total."""
+    breaches = (
+        BreachEntry(NOW - timedelta(days=3), NOW - timedelta(days=3, hours=-2), 7200, "decision"),
+        BreachEntry(NOW - timedelta(hours=1), None, 3600, None),
+    )
+    words = texts(breaches_card(breaches, "ru", TZ))
+    assert "Нарушения сроков" in words and "Всего просрочено: 3 ч 0 мин" in words
+    assert words[words.index("2 ч 0 мин") :][:2] == ["2 ч 0 мин", "решением"]
+    assert "продолжается" in words and "1 ч 0 мин" in words
+    english = texts(breaches_card(breaches[:1], "en", TZ))
+    assert "a decision" in english and "Deadline breaches" in english
 
 
 def test_case_page_body() -> None:
@@ -336,6 +361,7 @@ def test_case_page_body() -> None:
     duty_body = case_body(detail, "ru", TZ, can_flag=False)
     assert ids.CASE_FLAG_BUTTON not in ids_in(duty_body)
     assert str(ids.clear_flag_button(7)) not in ids_in(duty_body)
+    assert "Сроки не нарушались." in words  # no breach on record
     assert "Материал не найден" in texts(case_not_found("KUP-X", "ru"))
     assert field_text("received_at", "2026-03-08T09:00:00+06:00", "en", TZ) == (
         "received: 3/8/2026, 9:00\u202fAM"

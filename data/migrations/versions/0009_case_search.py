@@ -18,15 +18,15 @@ with a GIN index; the store computes it on every write of a case.
 The index of the cases already stored is built here (seconds for 200,000 cases; PostgreSQL
 rewrites the table).
 
-Revision ID: 0008_case_search
-Revises: 0007
+Revision ID: 0009_case_search
+Revises: 0008_breaches
 Create Date: 2026-11-30
 """
 from alembic import op
 
 
-revision = '0008_case_search'
-down_revision = '0007'
+revision = '0009_case_search'
+down_revision = '0008_breaches'
 branch_labels = None
 depends_on = None
 
