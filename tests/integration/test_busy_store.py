@@ -106,7 +106,7 @@ def test_commands_beside_a_starting_demo_never_die(tmp_path: Path) -> None:
     while a wave of commands starts with it, and another once its store is migrated."""
     folder = tmp_path / "demo"
     env = _demo_env(folder)
-    demo = cli.start(["demo", "--no-web", "--backfill-days", "1", "--rate", "5"], env)
+    demo = cli.start(["demo", "--no-web", "--backfill-days", "1", "--per-day", "20000"], env)
     try:
         # the first wave meets the demo starting: the store absent, being migrated, or new
         first = _wave(env, "a", config=True)
