@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, State
+from dash import Dash, Input, Output, State, no_update
 
 from callbacks import inputs
 from callbacks.context import Context, request_context
@@ -25,6 +25,16 @@ def find_cases(context: Context, query: Any, lang: Any) -> tuple[Any, bool]:
     return search_results(cases, lang), False
 
 
+def emptied_for(pathname: Any, shown_for: Any) -> tuple[Any, Any]:
+    """The box's value and the page it now stands for, when the page is `pathname` and the box
+    stood for `shown_for`: emptied when the user went to another page (a result clicked), left
+    alone when the page first opens (what the user began to type is kept)."""
+    page = inputs.text(pathname)
+    if shown_for is None or inputs.text(shown_for) == page:
+        return no_update, page
+    return "", page
+
+
 def register(app: Dash) -> None:
     @app.callback(
         Output(ids.SEARCH_RESULTS, "children"),
@@ -38,8 +48,9 @@ def register(app: Dash) -> None:
 
     @app.callback(
         Output(ids.SEARCH_INPUT, "value"),
+        Output(ids.SEARCH_PATH, "data"),
         Input(ids.URL, "pathname"),
-        prevent_initial_call=True,
+        State(ids.SEARCH_PATH, "data"),
     )
-    def clear_search(_pathname: Any) -> str:
-        return ""
+    def clear_search(pathname: Any, cleared_for: Any) -> tuple[Any, Any]:
+        return emptied_for(pathname, cleared_for)

@@ -105,3 +105,4 @@ def clear_flag_comment(flag_id: int) -> dict[str, object]:
 # Case search (the navbar's box and its list of cases found).
 SEARCH_INPUT = "case-search-input"
 SEARCH_RESULTS = "case-search-results"
+SEARCH_PATH = "case-search-path"  # the page the box was last emptied for

@@ -34,6 +34,7 @@ def search_box(lang: str) -> html.Div:
                 autoComplete="off",
                 className="form-control form-control-sm kup-search-input",
             ),
+            dcc.Store(id=ids.SEARCH_PATH),
             html.Div(
                 id=ids.SEARCH_RESULTS,
                 hidden=True,

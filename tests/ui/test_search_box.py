@@ -42,3 +42,15 @@ def test_the_box_is_in_the_navbar_of_those_who_see_cases() -> None:
     label = next(c for c in walk(page) if getattr(c, "htmlFor", None) == ids.SEARCH_INPUT)
     assert label.children == "Материалды издөө"
     assert ids.SEARCH_INPUT not in ids_in(shell(None, "ru"))
+
+
+def test_the_box_is_emptied_on_another_page_not_when_one_opens() -> None:
+    """A page opening must not wipe what the user began to type (the URL's first value arrives
+    after the first keys); going to another page (a result clicked) empties the box."""
+    from dash import no_update
+
+    from callbacks.search import emptied_for
+
+    assert emptied_for("/", None) == (no_update, "/")
+    assert emptied_for("/", "/") == (no_update, "/")
+    assert emptied_for("/cases/KUP-1", "/") == ("", "/cases/KUP-1")
