@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import dash_bootstrap_components as dbc
 from dash import dcc, html
 from dash.development.base_component import Component
 
@@ -25,14 +26,15 @@ def search_box(lang: str) -> html.Div:
             html.Label(
                 t("search.label", lang), htmlFor=ids.SEARCH_INPUT, className="visually-hidden"
             ),
-            dcc.Input(
+            dbc.Input(
                 id=ids.SEARCH_INPUT,
                 type="search",
                 placeholder=t("search.placeholder", lang),
                 debounce=DEBOUNCE_S,
                 maxLength=MAX_QUERY_LENGTH,
-                autoComplete="off",
-                className="form-control form-control-sm kup-search-input",
+                autocomplete="off",
+                size="sm",
+                className="kup-search-input",
             ),
             dcc.Store(id=ids.SEARCH_PATH),
             html.Div(
