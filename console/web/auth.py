@@ -70,6 +70,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.login",
         "auth.set_language",
         "obs.healthz",
+        "receipt.receipt",  # the complainant's receipt page (receipts.py)
         "_dash_assets.static",
         DASH_FAVICON,
         DASH_COMPONENT_SUITES,
