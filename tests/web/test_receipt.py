@@ -165,7 +165,9 @@ def test_the_kyrgyz_page(web: WebApp, case: str) -> None:
         ("KUP-41711000000000-2026-000001", "\x00" * 10, "Код записан неверно"),
     ],
 )
-def test_malformed_input_gets_a_clear_message(web: WebApp, reg_no: str, code: str, message: str) -> None:
+def test_malformed_input_gets_a_clear_message(
+    web: WebApp, reg_no: str, code: str, message: str
+) -> None:
     response = ask(web.server.test_client(), reg_no, code)
     page = response.get_data(as_text=True)
     assert response.status_code == 400, page
