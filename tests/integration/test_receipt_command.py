@@ -79,3 +79,9 @@ def test_the_demo_s_kept_key_is_used(cli, engine, tmp_path: Path) -> None:  # ty
     key = demo_secret(tmp_path)  # as `kup-console demo` keeps it in its data folder
     reg_no = new_case(engine)
     assert receipt_code(reg_no, receipt_key(key)) in cli("receipt", reg_no)[1]
+
+
+def test_config_masks_the_receipt_secret(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("KUP_RECEIPT_SECRET", "receipt-secret-value")
+    code, out, _ = cli("config")
+    assert code == 0 and "receipt-secret-value" not in out and "receipt_secret" in out
