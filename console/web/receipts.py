@@ -26,7 +26,7 @@ from components.formatting import deadline_text, local_date
 from components.i18n import LANGUAGE_NAMES, LANGUAGES, label, t
 from console.config import Settings
 from console.web.api import STORE_ERRORS
-from console.web.auth import select_locale
+from console.web.auth import select_locale, sessions_down
 from console.web.state import web_state
 from data.receipts import receipt_facts
 from rules.deadlines import case_status
@@ -118,8 +118,8 @@ def _page(status: int, error: str | None = None, result: dict[str, str] | None =
 @bp.route(RECEIPT_PATH, methods=["GET", "POST"])
 def receipt() -> Response:
     """The receipt form, and what it answers about the case of a number and its code."""
-    if not _asked():
-        return _page(200)
+    if not _asked():  # a form whose token could not be kept: say so at once (as /login does)
+        return _page(503, "receipt.unavailable") if sessions_down() else _page(200)
     typed_reg_no, typed_code = _typed("reg_no").strip(), _typed("code").strip()
     if not typed_reg_no or not typed_code:
         return _page(400, "receipt.missing")

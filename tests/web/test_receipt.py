@@ -15,6 +15,7 @@ from console.web.app import WebApp
 from console.web.receipts import KEY_CONFIG
 from rules.receipts import receipt_code
 from tests.support import events as ev
+from tests.support.servers import RedisServer
 from tests.support.stores import apply_events, new_case
 from tests.support.web import csrf_from
 
@@ -159,6 +160,7 @@ def test_the_kyrgyz_page(web: WebApp, case: str) -> None:
         ("", "", "Введите номер и код"),
         ("KUP-1", "ABCDE-FGHJK", "Номер записан неверно"),
         ("' OR 1=1 --", "ABCDE-FGHJK", "Номер записан неверно"),
+        ('"><script>alert(1)</script>', "ABCDE-FGHJK", "Номер записан неверно"),
         ("x" * 5000, "ABCDE-FGHJK", "Номер записан неверно"),
         ("KUP-41711000000000-2026-000001", "ABCDE", "Код записан неверно"),
         ("KUP-41711000000000-2026-000001", "ABCDE-FGHJU", "Код записан неверно"),
@@ -172,6 +174,7 @@ def test_malformed_input_gets_a_clear_message(
     page = response.get_data(as_text=True)
     assert response.status_code == 400, page
     assert message in page and 'id="receipt-result"' not in page
+    assert "<script>" not in page  # the typed value is echoed escaped
 
 
 def test_the_page_needs_no_login_and_shows_no_console(web: WebApp) -> None:
@@ -180,3 +183,20 @@ def test_the_page_needs_no_login_and_shows_no_console(web: WebApp) -> None:
     assert response.status_code == 200
     assert 'name="reg_no"' in page and 'name="code"' in page and 'name="csrf_token"' in page
     assert "_dash-renderer" not in page and "оперативная консоль" not in page
+
+
+def test_redis_down_is_answered_clearly(make_web, web_settings, engine) -> None:  # type: ignore[no-untyped-def]
+    private = RedisServer().start()
+    try:
+        web = make_web(settings=web_settings.with_overrides(redis_url=private.url))
+        reg_no = new_case(engine)
+        private.stop()
+        for response in (
+            web.server.test_client().get("/receipt"),
+            ask(web.server.test_client(), reg_no, code_of(web, reg_no)),
+        ):
+            page = response.get_data(as_text=True)
+            assert response.status_code == 503, page
+            assert "Проверка сейчас невозможна" in page and 'id="receipt-result"' not in page
+    finally:
+        private.close()
