@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from console.web.app import WebApp
 from console.web.receipts import KEY_CONFIG
@@ -200,3 +202,35 @@ def test_redis_down_is_answered_clearly(make_web, web_settings, engine) -> None:
             assert "Проверка сейчас невозможна" in page and 'id="receipt-result"' not in page
     finally:
         private.close()
+
+
+@pytest.fixture
+def roomy_web(make_web, web_settings) -> WebApp:  # type: ignore[no-untyped-def]
+    """The app with a lookup limit no fuzzing reaches."""
+    return make_web(web_settings.with_overrides(receipt_rate="100000 per minute"))  # type: ignore[no-any-return]
+
+
+TYPED = st.text(st.characters(blacklist_categories=("Cs",)), max_size=80) | st.sampled_from(
+    ["KUP-41711000000000-2026-000001", "00000-00000", "x" * 10_000, "\x00", "%00", "-" * 10]
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(reg_no=TYPED, code=TYPED, post=st.booleans())
+def test_anything_typed_gets_the_form_back_not_an_error(
+    roomy_web: WebApp, reg_no: str, code: str, post: bool
+) -> None:
+    client = roomy_web.server.test_client()
+    if post:
+        token = csrf_from(client.get("/receipt").get_data(as_text=True))
+        data = {"reg_no": reg_no, "code": code, "csrf_token": token}
+        response = client.post("/receipt", data=data)
+    else:
+        response = ask(client, reg_no, code)
+    assert response.status_code in (400, 404), response.status_code
+    assert 'id="receipt-error"' in response.get_data(as_text=True)
