@@ -92,10 +92,6 @@ def _page(status: int, error: str | None = None, result: dict[str, str] | None =
     lang = _language()
     reg_no, code = _typed("reg_no"), _typed("code")
     carried = {"reg_no": reg_no, "code": code} if request.method == "GET" and _asked() else {}
-    links = {
-        name: f"{RECEIPT_PATH}?{urlencode({**carried, 'lang': code_})}"
-        for code_, name in LANGUAGE_NAMES.items()
-    }
     response = make_response(
         render_template(
             "receipt.html",
@@ -105,7 +101,10 @@ def _page(status: int, error: str | None = None, result: dict[str, str] | None =
             code=code,
             error=error,
             result=result,
-            languages=[(c, n, links[n]) for c, n in LANGUAGE_NAMES.items()],
+            languages=[
+                (c, name, f"{RECEIPT_PATH}?{urlencode({**carried, 'lang': c})}")
+                for c, name in LANGUAGE_NAMES.items()
+            ],
         ),
         status,
     )
@@ -123,7 +122,8 @@ def receipt() -> Response:
     typed_reg_no, typed_code = _typed("reg_no").strip(), _typed("code").strip()
     if not typed_reg_no or not typed_code:
         return _page(400, "receipt.missing")
-    reg_no, code = parse_reg_no(request.values.get("reg_no", "")), parse_code(typed_code)
+    reg_no = parse_reg_no(request.values.get("reg_no", ""))
+    code = parse_code(request.values.get("code", ""))
     if reg_no is None:
         return _page(400, "receipt.bad_number")
     if code is None:
