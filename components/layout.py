@@ -19,7 +19,7 @@ from dash.development.base_component import Component
 from dash_socketio import DashSocketIO
 
 from components import case as case_page
-from components import deadletters, ids, live, overdue, search, workload
+from components import deadletters, ids, live, overdue, search, wall, workload
 from components.common import empty_state, hidden_label
 from components.formatting import intl_locales
 from components.i18n import (
@@ -108,6 +108,7 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
                         link("nav.live", "/"),
                         link("nav.overdue", "/overdue"),
                         link("nav.workload", "/workload"),
+                        link("nav.wall", wall.PATH),
                         *(
                             [link("nav.deadletters", deadletters.PATH)]
                             if viewer is not None and viewer.is_admin
@@ -237,7 +238,9 @@ def case_reg_no(pathname: str | None) -> str | None:
     return reg_no or None
 
 
-def page_for(pathname: str | None, viewer: Viewer, lang: str, now: datetime) -> Component:
+def page_for(
+    pathname: str | None, viewer: Viewer, lang: str, now: datetime, tz: ZoneInfo = zone(DEFAULT_TZ)
+) -> Component:
     """The skeleton of the page at `pathname` (its data callbacks fill it in)."""
     lang = normalize_lang(lang)
     path = (pathname or "/").rstrip("/") or "/"
@@ -245,6 +248,8 @@ def page_for(pathname: str | None, viewer: Viewer, lang: str, now: datetime) -> 
         return live.live_page(viewer, lang, now)
     if path == "/overdue":
         return overdue.overdue_page(viewer, lang)
+    if path == wall.PATH:
+        return wall.wall_page(viewer, lang, tz)
     if path == "/workload":
         return workload.workload_page(viewer, lang)
     if path == deadletters.PATH:
@@ -269,5 +274,6 @@ def validation_layout() -> html.Div:
             case_page.case_page("KUP-VALIDATION", DEFAULT_LANG),
             deadletters.dead_letters_page(DEFAULT_LANG),
             case_page.flag_controls(DEFAULT_LANG),
+            wall.wall_page(viewer, DEFAULT_LANG, zone(DEFAULT_TZ)),
         ]
     )
