@@ -9,7 +9,6 @@ function given to Dash is `console.web.pages.app_layout`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TypedDict
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,7 @@ from dash_socketio import DashSocketIO
 
 from components import case as case_page
 from components import deadletters, ids, live, overdue, search, wall, workload
-from components.common import empty_state, hidden_label
+from components.common import HIDDEN_FROM_READERS, empty_state, hidden_label
 from components.formatting import intl_locales
 from components.i18n import (
     DEFAULT_LANG,
@@ -52,9 +51,6 @@ THEME_COOKIE = "kup_theme"
 LANG_COOKIE = "kup_lang"
 THEMES = ("light", "dark")
 CASE_PREFIX = "/cases/"
-# A symbol that only repeats words said beside it (Dash passes aria-* attributes through).
-_AriaHidden = TypedDict("_AriaHidden", {"aria-hidden": str})
-HIDDEN_FROM_READERS: _AriaHidden = {"aria-hidden": "true"}
 
 
 def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:

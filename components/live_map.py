@@ -362,7 +362,7 @@ def build_map_figure(
                 mode="markers",
                 name=label("category", category, lang),
                 visible=points_shown,
-                showlegend=bool(data["lat"]) and look.legend,
+                showlegend=bool(data["lat"]),
                 marker=marker,
                 hovertemplate=(
                     "<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]}"
@@ -395,6 +395,7 @@ def build_map_figure(
         uirevision=f"map-{zlib.crc32(','.join(arrays['locations']).encode()):08x}",
         paper_bgcolor="rgba(0,0,0,0)",
         clickmode="event",
+        showlegend=None if look.legend else False,
         font={"color": "#E6E6E6" if dark else "#212529", "size": look.font + 1},
         legend={
             "orientation": "v",

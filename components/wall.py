@@ -18,7 +18,7 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from components import ids
-from components.common import empty_state, graph_config
+from components.common import HIDDEN_FROM_READERS, empty_state, graph_config
 from components.formatting import intl_locales, local_time
 from components.i18n import district_name, duration_text, label, number_text, region_name, t
 from components.live import MAP_CONFIG, feed
@@ -166,6 +166,7 @@ def top_line(viewer: Viewer, lang: str, tz: ZoneInfo) -> html.Header:
             html.H1(t("wall.title", lang), className="kup-wall-heading"),
             html.Span(scope, className="kup-wall-scope", id=ids.WALL_SCOPE),
             html.Span(
+                [html.Span(className="kup-wall-date"), " ", html.Span(className="kup-wall-time")],
                 id=ids.WALL_CLOCK,
                 className="kup-wall-clock ms-auto",
                 **_ClockAttributes(
@@ -183,7 +184,14 @@ def top_line(viewer: Viewer, lang: str, tz: ZoneInfo) -> html.Header:
             ),
             dbc.Switch(
                 id=ids.WALL_DARK,
-                label=t("nav.dark", lang),
+                # A moon for the eye, the words for screen readers and on hover (as the navbar)
+                label=html.Span(
+                    [
+                        html.Span("☾", **HIDDEN_FROM_READERS),
+                        html.Span(t("nav.dark", lang), className="visually-hidden"),
+                    ],
+                    title=t("nav.dark", lang),
+                ),
                 value=True,
                 persistence=True,
                 persistence_type="local",

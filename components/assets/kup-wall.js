@@ -1,8 +1,8 @@
 /* The wall screen (/wall, components/wall.py): its clock and its tone.
  *
- * The clock: the element #wall-clock, when the page shows it, gets the time of the console's
- * timezone (its data-tz) as the page's language writes it (its data-locales), every second, in
- * the browser (no request). The tone: a short two-note chime drawn with the Web Audio API (no
+ * The clock: the element #wall-clock, when the page shows it, gets the date and time of the
+ * console's timezone (its data-tz) as the page's language writes them (its data-locales), every
+ * second, in the browser (no request). The tone: a short two-note chime drawn with the Web Audio API (no
  * audio file), played when a case newly needs attention and the wall's sound is on. Browsers
  * start audio only after a click on the page: the sound switch is that click
  * (`kupWall.enable`). `kupWall.tone` returns how many tones the page played (the wall's
@@ -61,8 +61,11 @@
             timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit"});
         var day = now.toLocaleDateString(locales, {
             timeZone: zone, weekday: "short", day: "numeric", month: "long"});
-        var text = day + "  " + time;
-        if (clock.textContent !== text) clock.textContent = text;
+        var parts = [[".kup-wall-date", day], [".kup-wall-time", time]];
+        parts.forEach(function (part) {
+            var element = clock.querySelector(part[0]);
+            if (element && element.textContent !== part[1]) element.textContent = part[1];
+        });
     }
 
     setInterval(tick, 1000);
