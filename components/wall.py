@@ -158,12 +158,16 @@ def _panel(title: str, body: Component, class_name: str) -> html.Section:
 
 
 def top_line(viewer: Viewer, lang: str, tz: ZoneInfo) -> html.Header:
-    """Title, the viewer's scope, the clock (filled in the browser: assets/kup-wall.js), the
+    """Title (a link back to the live page), the viewer's scope, the clock (filled in the browser: assets/kup-wall.js), the
     connection state, the sound and theme switches."""
     scope = region_name(viewer.region, lang) if viewer.region else t("nav.scope_country", lang)
     return html.Header(
         [
-            html.H1(t("wall.title", lang), className="kup-wall-heading"),
+            # The title leads back to the live page (a television needs no other link).
+            html.H1(
+                dcc.Link(t("wall.title", lang), href="/", title=t("wall.leave", lang)),
+                className="kup-wall-heading",
+            ),
             html.Span(scope, className="kup-wall-scope", id=ids.WALL_SCOPE),
             html.Span(
                 [html.Span(className="kup-wall-date"), " ", html.Span(className="kup-wall-time")],
@@ -197,7 +201,6 @@ def top_line(viewer: Viewer, lang: str, tz: ZoneInfo) -> html.Header:
                 persistence_type="local",
                 className="mb-0 text-nowrap kup-wall-switch",
             ),
-            dcc.Link(t("wall.leave", lang), href="/", className="kup-wall-leave"),
         ],
         className="kup-wall-top",
     )
