@@ -158,8 +158,8 @@ def _panel(title: str, body: Component, class_name: str) -> html.Section:
 
 
 def top_line(viewer: Viewer, lang: str, tz: ZoneInfo) -> html.Header:
-    """Title (a link back to the live page), the viewer's scope, the clock (filled in the browser: assets/kup-wall.js), the
-    connection state, the sound and theme switches."""
+    """Title (a link back to the live page), the viewer's scope, the clock (filled in the
+    browser: assets/kup-wall.js), the connection state, the sound and theme switches."""
     scope = region_name(viewer.region, lang) if viewer.region else t("nav.scope_country", lang)
     return html.Header(
         [
