@@ -744,7 +744,7 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     ),
     "col.decided_late": ("Решено поздно", "Кеч чечилген", "Decided late"),
     # wall screen (/wall)
-    "nav.wall": ("Экран", "Экран", "Wall"),
+    "wall.open": ("Настенный экран", "Дубалдагы экран", "Wall screen"),
     "wall.title": ("Оперативная обстановка", "Оперативдик абал", "Live situation"),
     "wall.today": ("Зарегистрировано сегодня", "Бүгүн катталды", "Registered today"),
     "wall.attention": (

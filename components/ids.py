@@ -122,3 +122,4 @@ WALL_FEED_MEMORY = "wall-feed-store"  # the feed's arrivals and the day's count 
 WALL_ATTENTION = "wall-attention"
 WALL_ATTENTION_MEMORY = "wall-attention-store"  # the events seen and those new on screen
 WALL_ALERT = "wall-alert-store"  # {"new": n, "seq": k}: bumped when an event newly arrives
+LIVE_WALL_LINK = "live-wall-link"  # the live page's link to the wall screen

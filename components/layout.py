@@ -104,7 +104,6 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
                         link("nav.live", "/"),
                         link("nav.overdue", "/overdue"),
                         link("nav.workload", "/workload"),
-                        link("nav.wall", wall.PATH),
                         *(
                             [link("nav.deadletters", deadletters.PATH)]
                             if viewer is not None and viewer.is_admin

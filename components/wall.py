@@ -21,12 +21,12 @@ from components import ids
 from components.common import HIDDEN_FROM_READERS, empty_state, graph_config
 from components.formatting import intl_locales, local_time
 from components.i18n import district_name, duration_text, label, number_text, region_name, t
-from components.live import MAP_CONFIG, feed
+from components.live import MAP_CONFIG, WALL_PATH, feed
 from components.live_map import MapLook
 from data.wall import Attention
 from rules.access import Viewer
 
-PATH = "/wall"
+PATH = WALL_PATH
 # The map's sizes on the wall: its box's height, type read from afar, larger points.
 WALL_LOOK = MapLook(height=None, font=18, marker=11, bar=22, legend=False)
 # The counters in their order, each with its colour and the key of its name.
