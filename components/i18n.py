@@ -800,6 +800,25 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "Азыр текшерүү мүмкүн эмес; бир мүнөттөн кийин кайра аракет кылыңыз.",
         "Checking is not possible right now; try again in a minute.",
     ),
+    # wall screen (/wall)
+    "wall.open": ("Настенный экран", "Дубалдагы экран", "Wall screen"),
+    "wall.title": ("Оперативная обстановка", "Оперативдик абал", "Live situation"),
+    "wall.today": ("Зарегистрировано сегодня", "Бүгүн катталды", "Registered today"),
+    "wall.attention": (
+        "Требуют внимания · 12 ч",
+        "Көңүл буруңуз · 12 саат",
+        "Needing attention · 12 h",
+    ),
+    "wall.overdue_for": ("на {duration}", "{duration} өттү", "by {duration}"),
+    "wall.kind.overdue": ("Просрочен", "Мөөнөтү өттү", "Overdue"),
+    "wall.kind.flagged": ("Отметка прокурора", "Прокурордун белгиси", "Flagged"),
+    "wall.calm": (
+        "За 12 часов новых просрочек и отметок нет.",
+        "12 саатта жаңы мөөнөт өтүүлөр жана белгилер жок.",
+        "No new overdue or flagged cases in 12 hours.",
+    ),
+    "wall.sound": ("Звук", "Үн", "Sound"),
+    "wall.leave": ("Выйти из экрана", "Экрандан чыгуу", "Leave the wall"),
 }
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 

@@ -6,9 +6,9 @@ Builds a throw-away console (SQLite in a temporary folder, a private redis-serve
 simulated history at 600 registrations a day, demo users of every role), serves it, feeds a few
 live registrations through the stream while the live page is open, flags two overdue cases as a
 prosecutor, and photographs each page in headless Chromium (no network needed): every page, each
-role where it differs, the dark theme of the wall screen, 1920 and 1366 px, and the printed case
-card and overdue list. tests/unit/test_readme_images.py checks that the documents show every
-picture this script makes, and that it makes every picture they show.
+role where it differs, the dark theme of the live page, the wall screen (/wall), 1920 and 1366
+px, and the printed case card and overdue list. tests/unit/test_readme_images.py checks that the
+documents show every picture this script makes, and that it makes every picture they show.
 """
 
 from __future__ import annotations
@@ -138,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
 
             shoot(
                 page_as("duty", "/", WALL, feed_item, theme="dark"), args.out / "live-dark-wall.png"
+            )
+            shoot(
+                page_as("duty", "/wall", WALL, f"#{ids.WALL_FEED} [data-reg-no]"),
+                args.out / "wall.png",
             )
 
             row = f"#{ids.OVERDUE_GRID} .ag-center-cols-container .ag-row"
