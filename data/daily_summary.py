@@ -1,0 +1,233 @@
+"""The duty room's daily summary («суточная сводка») of one local day, for the country or a
+region: numbers and codes only (components and the PDF renderer add the words).
+
+The day is [00:00, 24:00) local time in the console's zone. Its figures:
+
+- **registered**: cases registered in the day (`registered_at`), per category × district;
+  **late**: of them registered more than 24 h after receipt (`late_registration`);
+- **decided**: cases whose standing decision is of that day (`decided_at`; as the workload's
+  daily flow counts them: a decision later cancelled by a reopening is not counted);
+- **extended**: extensions granted in the day (applied `extended` events);
+- **open at the end** of the day (24:00): registered before it and not decided before it
+  (undecided now, or decided at 24:00 or later); **overdue at the end**: of those, the ones
+  whose deadline in force at 24:00 (the last deadline set before it, `deadline_changes`) had
+  passed (deadline ≤ 24:00, rules.deadlines' rule); **became overdue**: of those, the ones whose
+  deadline fell within the day (after 00:00, at or before 24:00);
+- **flags raised** in the day (prosecutors' flags created, `flags.created_at`);
+- **notable cases**, at most NOTABLE_LIMIT, each once, in this order: cases flagged in the day,
+  cases that became overdue in the day, then cases of a serious category (SERIOUS_CATEGORIES)
+  or of high priority registered in the day; within each, oldest first.
+
+A case reopened after the day whose earlier decision was before 24:00 counts by its row as it
+stands (open): the store keeps a case's standing decision, not each past one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from data.models import Case, DeadlineChangeRow, EventRow, Flag
+from data.queries import matches
+from rules.clock import end_of_local_day, local_instant
+
+SERIOUS_CATEGORIES = ("homicide", "sexual", "extremism", "missing_person")
+NOTABLE_LIMIT = 10
+NOTABLE_REASONS = ("flagged", "overdue", "serious")
+
+
+@dataclass(frozen=True)
+class DistrictDay:
+    """One district's figures of the day (the district's SOATE code, its region)."""
+
+    district: str
+    region: str
+    registered: int = 0
+    late: int = 0
+    decided: int = 0
+    extended: int = 0
+    open_at_end: int = 0
+    overdue_at_end: int = 0
+    became_overdue: int = 0
+    flags: int = 0
+
+
+@dataclass(frozen=True)
+class NotableCase:
+    """A case the summary names: why (one of NOTABLE_REASONS) and the instant that made it so
+    (flagged at, deadline passed at, registered at)."""
+
+    reg_no: str
+    category: str
+    district: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class DailySummary:
+    """The figures of one local day in a scope (`region` None: the whole country)."""
+
+    day: date
+    region: str | None
+    start: datetime  # 00:00 local, aware
+    end: datetime  # 24:00 local, aware
+    by_district: tuple[DistrictDay, ...]  # districts with any figure, by code
+    by_category: tuple[tuple[str, int], ...]  # (category, registered), most first
+    cells: tuple[tuple[str, str, int], ...]  # (category, district, registered)
+    notable: tuple[NotableCase, ...]
+
+    def total(self, measure: str) -> int:
+        """The sum of one DistrictDay measure ("registered", "overdue_at_end"…) over the scope."""
+        return sum(int(getattr(row, measure)) for row in self.by_district)
+
+
+MEASURES = (
+    "registered",
+    "late",
+    "decided",
+    "extended",
+    "open_at_end",
+    "overdue_at_end",
+    "became_overdue",
+    "flags",
+)
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[00:00, 24:00) of the local `day` in `tz`, as aware instants."""
+    return local_instant(day, datetime.min.time(), tz), end_of_local_day(day, tz)
+
+
+def _scope(region: str | None) -> list[ColumnElement[bool]]:
+    return [matches(Case.region, region)] if region else []
+
+
+def deadline_at(end: datetime) -> ColumnElement[datetime]:
+    """A case's deadline in force at `end`: the last one set before it (its row's deadline when
+    the store kept no change before `end`)."""
+    last = (
+        select(DeadlineChangeRow.deadline)
+        .where(DeadlineChangeRow.reg_no == Case.reg_no, DeadlineChangeRow.set_at < end)
+        .order_by(DeadlineChangeRow.set_at.desc(), DeadlineChangeRow.id.desc())
+        .limit(1)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    return func.coalesce(last, Case.deadline)
+
+
+def daily_summary(
+    session: Session, day: date, tz: ZoneInfo, region: str | None = None
+) -> DailySummary:
+    """The summary of the local `day` (in `tz`) for `region` (None: the country). The caller
+    has checked that the reader may see that scope (rules.access)."""
+    start, end = day_bounds(day, tz)
+    scope = _scope(region)
+    counts: dict[str, Counter[tuple[str, str]]] = {m: Counter() for m in MEASURES}
+    cells: Counter[tuple[str, str]] = Counter()
+
+    in_day = and_(Case.registered_at >= start, Case.registered_at < end)
+    for district, reg_region, category, late, n in session.execute(
+        select(Case.district, Case.region, Case.category, Case.late_registration, func.count())
+        .where(in_day, *scope)
+        .group_by(Case.district, Case.region, Case.category, Case.late_registration)
+    ):
+        counts["registered"][(district, reg_region)] += n
+        if late:
+            counts["late"][(district, reg_region)] += n
+        cells[(category, district)] += n
+
+    decided = and_(Case.decided_at >= start, Case.decided_at < end)
+    for district, reg_region, n in session.execute(
+        select(Case.district, Case.region, func.count())
+        .where(decided, *scope)
+        .group_by(Case.district, Case.region)
+    ):
+        counts["decided"][(district, reg_region)] += n
+
+    for district, reg_region, n in session.execute(
+        select(Case.district, Case.region, func.count())
+        .join(EventRow, EventRow.reg_no == Case.reg_no)
+        .where(
+            EventRow.type == "extended",
+            EventRow.applied.is_(True),
+            EventRow.occurred_at >= start,
+            EventRow.occurred_at < end,
+            *scope,
+        )
+        .group_by(Case.district, Case.region)
+    ):
+        counts["extended"][(district, reg_region)] += n
+
+    deadline = deadline_at(end).label("deadline_at_end")
+    open_at_end = and_(
+        Case.registered_at < end, or_(Case.decided_at.is_(None), Case.decided_at >= end)
+    )
+    overdue_rows: list[tuple[str, str, str, datetime]] = []
+    for reg_no, district, reg_region, category, due in session.execute(
+        select(Case.reg_no, Case.district, Case.region, Case.category, deadline).where(
+            open_at_end, *scope
+        )
+    ):
+        key = (district, reg_region)
+        counts["open_at_end"][key] += 1
+        if due <= end:
+            counts["overdue_at_end"][key] += 1
+            if due > start:
+                counts["became_overdue"][key] += 1
+                overdue_rows.append((reg_no, category, district, due))
+
+    flagged: list[tuple[str, str, str, datetime]] = []
+    for reg_no, district, reg_region, category, at in session.execute(
+        select(Case.reg_no, Case.district, Case.region, Case.category, Flag.created_at)
+        .join(Flag, Flag.reg_no == Case.reg_no)
+        .where(Flag.created_at >= start, Flag.created_at < end, *scope)
+        .order_by(Flag.created_at, Flag.id)
+    ):
+        counts["flags"][(district, reg_region)] += 1
+        flagged.append((reg_no, category, district, at))
+
+    serious = session.execute(
+        select(Case.reg_no, Case.category, Case.district, Case.registered_at)
+        .where(
+            in_day,
+            or_(Case.category.in_(SERIOUS_CATEGORIES), Case.priority == "high"),
+            *scope,
+        )
+        .order_by(Case.registered_at, Case.reg_no)
+        .limit(NOTABLE_LIMIT)
+    ).all()
+
+    notable: dict[str, NotableCase] = {}
+    overdue_rows.sort(key=lambda r: (r[3], r[0]))
+    for reason, rows in zip(NOTABLE_REASONS, (flagged, overdue_rows, serious), strict=True):
+        for reg_no, category, district, at in rows:
+            if len(notable) < NOTABLE_LIMIT and reg_no not in notable:
+                notable[reg_no] = NotableCase(reg_no, category, district, reason, at)
+
+    keys = sorted({key for measure in counts.values() for key in measure})
+    by_district = tuple(
+        DistrictDay(
+            district, reg_region, **{m: counts[m][(district, reg_region)] for m in MEASURES}
+        )
+        for district, reg_region in keys
+    )
+    by_category: Counter[str] = Counter()
+    for (category, _), n in cells.items():
+        by_category[category] += n
+    return DailySummary(
+        day=day,
+        region=region,
+        start=start,
+        end=end,
+        by_district=by_district,
+        by_category=tuple(sorted(by_category.items(), key=lambda item: (-item[1], item[0]))),
+        cells=tuple(sorted((c, d, n) for (c, d), n in cells.items())),
+        notable=tuple(notable.values()),
+    )

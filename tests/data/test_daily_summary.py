@@ -1,0 +1,204 @@
+"""The daily summary's figures on SQLite and PostgreSQL, compared with an independent count in
+Python over the same generated history (events applied as the ingest worker would), for the
+country and for a region; the end of the day is an instant (a case decided the next day was
+open, and overdue, at 24:00)."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine
+
+from data.daily_summary import MEASURES, NOTABLE_LIMIT, SERIOUS_CATEGORIES, daily_summary
+from data.db import make_sessionmaker, writer_engine
+from data.flags import add_flag
+from rules.access import Viewer
+from tests.support import events as ev
+from tests.support.stores import apply_events
+
+TZ = ZoneInfo("Asia/Bishkek")
+DAY = date(2026, 3, 10)
+START = datetime.combine(DAY, time(0), TZ)
+END = START + timedelta(days=1)
+REGIONS = {ev.BISHKEK: "KG-GB", ev.OSH_CITY: "KG-GO"}
+CATEGORIES = ("theft", "fraud", "homicide", "drugs")
+LATER = END + timedelta(days=30)  # the clock the events are applied at
+PROSECUTOR = Viewer("prosecutor", "prosecutor")
+
+
+@dataclass
+class Spec:
+    """One generated case as the test knows it (not as the store does)."""
+
+    reg_no: str
+    district: str
+    category: str
+    received: datetime
+    registered: datetime
+    extended: datetime | None = None
+    decided: datetime | None = None
+    flagged: datetime | None = None
+
+    @property
+    def region(self) -> str:
+        return REGIONS[self.district]
+
+    def deadline_at(self, moment: datetime) -> datetime:
+        """3 days from the local day of receipt, 10 once extended (before `moment`)."""
+        days = 10 if self.extended is not None and self.extended < moment else 3
+        last = self.received.astimezone(TZ).date() + timedelta(days=days + 1)
+        return datetime.combine(last, time(0), TZ)
+
+
+def history(seed: int, n: int = 80) -> list[Spec]:
+    rng = random.Random(seed)
+    specs = []
+    for _ in range(n):
+        district = rng.choice(list(REGIONS))
+        registered = START - timedelta(days=5) + timedelta(minutes=rng.randrange(7 * 24 * 60))
+        late = rng.random() < 0.2
+        spec = Spec(
+            ev.next_reg_no(district),
+            district,
+            rng.choice(CATEGORIES),
+            registered - (timedelta(hours=30) if late else timedelta(minutes=10)),
+            registered,
+        )
+        after = registered
+        if rng.random() < 0.3:
+            spec.extended = after = registered + timedelta(minutes=rng.randrange(72 * 60))
+        if rng.random() < 0.6:
+            spec.decided = after + timedelta(minutes=rng.randrange(1, 120 * 60))
+        if rng.random() < 0.15:
+            spec.flagged = registered + timedelta(minutes=rng.randrange(48 * 60))
+        specs.append(spec)
+    return specs
+
+
+def store(engine: Engine, specs: list[Spec]) -> None:
+    events = []
+    for s in specs:
+        events.append(
+            ev.registered(
+                s.reg_no, s.registered, district=s.district, category=s.category,
+                received_at=s.received,
+            )
+        )  # fmt: skip
+        if s.extended is not None:
+            events.append(ev.extended(s.reg_no, s.extended))
+        if s.decided is not None:
+            events.append(ev.decided(s.reg_no, s.decided))
+    apply_events(engine, events, now=LATER)
+    flags = sorted((s.flagged, s.reg_no) for s in specs if s.flagged is not None)
+    with make_sessionmaker(writer_engine(engine)).begin() as session:
+        for at, reg_no in flags:
+            add_flag(session, PROSECUTOR, reg_no, "проверить", now=at)
+
+
+def in_day(moment: datetime | None) -> bool:
+    return moment is not None and START <= moment < END
+
+
+def expected(specs: list[Spec], region: str | None) -> dict[str, Counter[str]]:
+    """Each measure per district, counted from the specs."""
+    counts: dict[str, Counter[str]] = {m: Counter() for m in MEASURES}
+    for s in specs:
+        if region and s.region != region:
+            continue
+        d = s.district
+        if in_day(s.registered):
+            counts["registered"][d] += 1
+            counts["late"][d] += s.registered - s.received > timedelta(hours=24)
+        counts["decided"][d] += in_day(s.decided)
+        counts["extended"][d] += in_day(s.extended)
+        counts["flags"][d] += in_day(s.flagged)
+        if s.registered < END and (s.decided is None or s.decided >= END):
+            counts["open_at_end"][d] += 1
+            due = s.deadline_at(END)
+            counts["overdue_at_end"][d] += due <= END
+            counts["became_overdue"][d] += START < due <= END
+    return counts
+
+
+@pytest.mark.parametrize("region", [None, "KG-GO"])
+def test_the_figures_equal_an_independent_count(engine: Engine, region: str | None) -> None:
+    specs = history(seed=13)
+    store(engine, specs)
+    with make_sessionmaker(engine)() as session:
+        summary = daily_summary(session, DAY, TZ, region)
+    want = expected(specs, region)
+    for measure in MEASURES:
+        got = {row.district: getattr(row, measure) for row in summary.by_district}
+        assert {d: n for d, n in got.items() if n} == {d: n for d, n in want[measure].items() if n}
+        assert summary.total(measure) == sum(want[measure].values()), measure
+    assert summary.total("registered") > 0 and summary.total("overdue_at_end") > 0
+    assert all(row.region == REGIONS[row.district] for row in summary.by_district)
+    scoped = [s for s in specs if not region or s.region == region]
+    cells = Counter((s.category, s.district) for s in scoped if in_day(s.registered))
+    assert {(c, d): n for c, d, n in summary.cells} == dict(cells)
+    by_category = Counter(s.category for s in scoped if in_day(s.registered))
+    assert dict(summary.by_category) == dict(by_category)
+    # The notable cases: the flagged of the day first, then those that became overdue, then
+    # serious categories registered in the day; each once, at most NOTABLE_LIMIT.
+    flagged = sorted((s.flagged, s.reg_no) for s in scoped if in_day(s.flagged))
+    names = [n.reg_no for n in summary.notable]
+    assert len(names) == len(set(names)) <= NOTABLE_LIMIT
+    assert names[: len(flagged)] == [r for _, r in flagged][:NOTABLE_LIMIT]
+    by_no = {s.reg_no: s for s in specs}
+    for note in summary.notable:
+        s = by_no[note.reg_no]
+        assert (note.category, note.district) == (s.category, s.district)
+        assert not region or s.region == region
+        if note.reason == "serious":
+            assert s.category in SERIOUS_CATEGORIES and in_day(s.registered)
+        if note.reason == "overdue":
+            assert START < s.deadline_at(END) <= END
+
+
+def test_the_end_of_the_day_is_an_instant(engine: Engine) -> None:
+    """A case decided the next day was open at 24:00; overdue if its deadline had passed."""
+    long_overdue = ev.next_reg_no()  # received 5 March: due at the end of 8 March
+    due_tonight = ev.next_reg_no()  # received 7 March: due at 24:00 of the day
+    decided_at_midnight = ev.next_reg_no()  # decided at 24:00 exactly: open at the end
+    decided_before = ev.next_reg_no()  # decided a second before: not open
+    registered_at_midnight = ev.next_reg_no()  # the next day's
+    extended_after = ev.next_reg_no()  # extended the next day: overdue at 24:00 still
+    old = datetime(2026, 3, 5, 12, 0, tzinfo=TZ)
+    apply_events(
+        engine,
+        [
+            ev.registered(long_overdue, old),
+            ev.decided(long_overdue, END + timedelta(hours=10)),
+            ev.registered(due_tonight, datetime(2026, 3, 7, 9, 0, tzinfo=TZ)),
+            ev.decided(due_tonight, END + timedelta(hours=1)),
+            ev.registered(decided_at_midnight, old),
+            ev.decided(decided_at_midnight, END),
+            ev.registered(decided_before, old),
+            ev.decided(decided_before, END - timedelta(seconds=1)),
+            ev.registered(registered_at_midnight, END),
+            ev.registered(extended_after, old),
+            ev.extended(extended_after, END + timedelta(hours=2)),
+        ],
+        now=LATER,
+    )
+    with make_sessionmaker(engine)() as session:
+        summary = daily_summary(session, DAY, TZ)
+    assert summary.start.astimezone(UTC) == datetime(2026, 3, 9, 18, 0, tzinfo=UTC)
+    assert summary.total("open_at_end") == 4
+    assert summary.total("overdue_at_end") == 4
+    assert summary.total("became_overdue") == 1
+    assert summary.total("decided") == 1  # the one a second before 24:00
+    assert summary.total("registered") == 0 and summary.total("extended") == 0
+    assert [(n.reg_no, n.reason) for n in summary.notable] == [(due_tonight, "overdue")]
+
+
+def test_a_day_without_cases_is_empty(engine: Engine) -> None:
+    with make_sessionmaker(engine)() as session:
+        summary = daily_summary(session, DAY, TZ, "KG-C")
+    assert summary.by_district == () and summary.notable == () and summary.cells == ()
+    assert summary.total("registered") == 0
