@@ -106,3 +106,12 @@ def clear_flag_comment(flag_id: int) -> dict[str, object]:
 SEARCH_INPUT = "case-search-input"
 SEARCH_RESULTS = "case-search-results"
 SEARCH_PATH = "case-search-path"  # the page the box was last emptied for
+
+# The daily summary page (/summary).
+DAILY_DATE = "daily-date"
+DAILY_REGION = "daily-region"
+DAILY_PDF = "daily-pdf"
+DAILY_BODY = "daily-body"
+DAILY_ALERT = "daily-alert"
+DAILY_HEADLINE = "daily-headline"
+DAILY_PRINT_HEADER = "daily-print-header"

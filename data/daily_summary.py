@@ -34,6 +34,8 @@ from sqlalchemy.orm import Session
 
 from data.models import Case, DeadlineChangeRow, EventRow, Flag
 from data.queries import matches
+from data.reference import load_geography
+from rules.access import Viewer
 from rules.clock import end_of_local_day, local_instant
 
 SERIOUS_CATEGORIES = ("homicide", "sexual", "extremism", "missing_person")
@@ -102,6 +104,20 @@ MEASURES = (
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """[00:00, 24:00) of the local `day` in `tz`, as aware instants."""
     return local_instant(day, datetime.min.time(), tz), end_of_local_day(day, tz)
+
+
+def summary_scope(viewer: Viewer, region: str | None) -> str | None:
+    """The region whose summary `viewer` asks for (None: the country). Those with a region of
+    their own (managers of a region) get theirs only: PermissionError for another or for the
+    country; those without choose. LookupError for a region that does not exist."""
+    region = region or None
+    if region is not None and region not in load_geography().regions:
+        raise LookupError(f"unknown region {region!r}")
+    if viewer.region is not None and region not in (None, viewer.region):
+        raise PermissionError(f"{viewer.username} may not see region {region}")
+    if not viewer.sees_cases:
+        raise PermissionError(f"{viewer.username} may not read cases")
+    return viewer.region or region
 
 
 def _scope(region: str | None) -> list[ColumnElement[bool]]:
