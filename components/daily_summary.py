@@ -37,12 +37,14 @@ DISTRICT_MEASURES = (
 @dataclass(frozen=True)
 class Table:
     """A table as text: its title, its header, its rows (numbers already written as the
-    language writes them); `numeric`: how many last columns hold numbers."""
+    language writes them); `numeric`: how many last columns hold numbers; `total`: whether
+    the last row is the total of the others."""
 
     title: str
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     numeric: int
+    total: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ def summary_text(summary: DailySummary, lang: str, tz: ZoneInfo, now: datetime) 
             (t("daily.total", lang), n(summary.total("registered"))),
         ),
         1,
+        total=True,
     )
     country = summary.region is None
     place = (t("col.region", lang),) if country else ()
@@ -114,6 +117,7 @@ def summary_text(summary: DailySummary, lang: str, tz: ZoneInfo, now: datetime) 
             ),
         ),
         len(DISTRICT_MEASURES),
+        total=True,
     )
     notable = Table(
         t("daily.notable", lang),
@@ -151,8 +155,12 @@ def table_view(table: Table, lang: str) -> html.Div:
     def cell(tag: type[html.Td] | type[html.Th], value: str, i: int) -> html.Td | html.Th:
         return tag(value, className="text-end text-nowrap" if i >= first_number else None)
 
+    def row(values: tuple[str, ...], last: bool) -> html.Tr:
+        cells = [cell(html.Td, v, i) for i, v in enumerate(values)]
+        return html.Tr(cells, className="fw-semibold" if last and table.total else None)
+
     body = (
-        html.Tbody([html.Tr([cell(html.Td, v, i) for i, v in enumerate(r)]) for r in table.rows])
+        html.Tbody([row(r, i == len(table.rows) - 1) for i, r in enumerate(table.rows)])
         if table.rows
         else html.Tbody(html.Tr(html.Td(t("daily.notable_none", lang), colSpan=len(table.header))))
     )

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import Align, TableBordersLayout
+from fpdf.fonts import FontFace
 from sqlalchemy.orm import Session
 
 from components.daily_summary import SummaryText, Table, summary_text
@@ -22,6 +23,7 @@ FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
 BODY_SIZE = 9
 AUTHOR = "kup-console"
+BOLD = FontFace(emphasis="BOLD")
 
 
 class _SummaryPDF(FPDF):
@@ -63,8 +65,9 @@ def _table(pdf: FPDF, table: Table, empty: str) -> None:
         width=pdf.epw if len(table.header) > 2 else pdf.epw / 2,
         align="LEFT",
     ) as grid:
-        for row in (table.header, *rows):
-            line = grid.row()
+        for i, row in enumerate((table.header, *rows)):
+            total = table.total and i == len(rows)
+            line = grid.row(style=BOLD if total else None)
             for value in row:
                 line.cell(value)
 
