@@ -10,7 +10,7 @@ from dash import Dash, Input, Output, State, html
 from callbacks import inputs, printing
 from callbacks.context import Context, request_context
 from components import ids
-from components.daily_summary import pdf_href, summary_text, summary_view
+from components.daily_summary import COUNTRY, pdf_href, summary_text, summary_view
 from components.i18n import t
 from data.daily_summary import daily_summary, summary_scope
 from rules.clock import local_date
@@ -33,13 +33,14 @@ def load_summary(ctx: Context, day_value: object, region_value: object, lang: ob
     today = local_date(ctx.now, ctx.tz)
     day = parse_day(day_value)
     try:
-        region = summary_scope(ctx.viewer, inputs.text(region_value))
+        chosen = inputs.text(region_value)
+        region = summary_scope(ctx.viewer, None if chosen == COUNTRY else chosen)
     except (LookupError, PermissionError):
         return None, t("daily.forbidden", lang), True, pdf_href(today, ctx.viewer.region, lang)
     if day is None:
         return None, t("daily.bad_date", lang), True, pdf_href(today, region, lang)
     with ctx.sessions() as session:
-        summary = daily_summary(session, day, ctx.tz, region)
+        summary = daily_summary(session, day, ctx.tz, region, ctx.now)
     text = summary_text(summary, lang, ctx.tz, ctx.now)
     return summary_view(text, lang), "", False, pdf_href(day, region, lang)
 

@@ -14,13 +14,15 @@ from dash import html
 
 from components import ids
 from components.common import hidden_label, loading, region_options
-from components.formatting import date_text, local_datetime
+from components.formatting import date_text, local_datetime, local_time
 from components.i18n import district_name, label, number_text, plural, region_name, t
 from data.daily_summary import MEASURES, DailySummary
 from rules.access import Viewer
 
 PATH = "/summary"
 PDF_PATH = "/summary.pdf"
+COUNTRY = "country"  # the region choice standing for the whole country
+END_OF_DAY = "24:00"
 # The by-district table's columns (late registrations, overdue at the end: the duty room's
 # questions); the totals table shows every measure.
 DISTRICT_MEASURES = (
@@ -76,10 +78,16 @@ def summary_text(summary: DailySummary, lang: str, tz: ZoneInfo, now: datetime) 
     def n(value: int) -> str:
         return number_text(value, lang)
 
+    # The open and overdue cases are counted at 24:00, or at the summary's time for today.
+    time = END_OF_DAY if summary.as_of == summary.end else local_time(summary.as_of, tz, lang)
+
+    def measure(name: str) -> str:
+        return t(f"daily.m.{name}", lang, time=time)
+
     totals = Table(
         t("daily.totals", lang),
-        (t("daily.totals", lang), t("daily.count", lang)),
-        tuple((t(f"daily.m.{m}", lang), n(summary.total(m))) for m in MEASURES),
+        (t("daily.measure", lang), t("daily.count", lang)),
+        tuple((measure(m), n(summary.total(m))) for m in MEASURES),
         1,
     )
     categories = Table(
@@ -100,7 +108,7 @@ def summary_text(summary: DailySummary, lang: str, tz: ZoneInfo, now: datetime) 
     )
     by_district = Table(
         t("daily.by_district", lang),
-        (*place, t("col.district", lang), *(t(f"daily.m.{m}", lang) for m in DISTRICT_MEASURES)),
+        (*place, t("col.district", lang), *(measure(m) for m in DISTRICT_MEASURES)),
         (
             *(
                 (
@@ -141,7 +149,7 @@ def summary_text(summary: DailySummary, lang: str, tz: ZoneInfo, now: datetime) 
     return SummaryText(
         title=t("daily.title", lang),
         scope=place_name(summary.region, lang),
-        period=t("daily.period", lang, day=date_text(summary.day, lang), tz=tz.key),
+        period=t("daily.period", lang, day=date_text(summary.day, lang), time=time, tz=tz.key),
         generated=t("daily.generated", lang, at=local_datetime(now, tz, lang)),
         headline=plural("daily.registered_total", summary.total("registered"), lang),
         tables=(totals, categories, by_district, notable),
@@ -206,14 +214,14 @@ def daily_page(viewer: Viewer, lang: str, today: date) -> html.Div:
     """The page's skeleton: the date (today by default), the region (for those who see the
     country), the download button and the summary's slot (its callback fills it)."""
     # Those with a region of their own see it named (and no other to choose).
-    country = [] if viewer.region else [{"label": t("nav.scope_country", lang), "value": ""}]
+    country = [] if viewer.region else [{"label": t("nav.scope_country", lang), "value": COUNTRY}]
     region_choice = dbc.Col(
         [
             hidden_label(t("daily.region", lang), ids.DAILY_REGION),
             dbc.Select(
                 id=ids.DAILY_REGION,
                 options=country + region_options(viewer.region, lang),
-                value=viewer.region or "",
+                value=viewer.region or COUNTRY,
                 disabled=viewer.region is not None,
                 size="sm",
             ),

@@ -8,15 +8,17 @@ The day is [00:00, 24:00) local time in the console's zone. Its figures:
 - **decided**: cases whose standing decision is of that day (`decided_at`; as the workload's
   daily flow counts them: a decision later cancelled by a reopening is not counted);
 - **extended**: extensions granted in the day (applied `extended` events);
-- **open at the end** of the day (24:00): registered before it and not decided before it
-  (undecided now, or decided at 24:00 or later); **overdue at the end**: of those, the ones
-  whose deadline in force at 24:00 (the last deadline set before it, `deadline_changes`) had
-  passed (deadline ≤ 24:00, rules.deadlines' rule); **became overdue**: of those, the ones whose
-  deadline fell within the day (after 00:00, at or before 24:00);
+- **open at the end** of the day (24:00; for the day under way, at the time of the summary,
+  `as_of`): registered before that instant and not decided before it (undecided now, or decided
+  at that instant or later); **overdue at the end**: of those, the ones whose deadline in force
+  then (the last deadline set before it, `deadline_changes`) had passed (deadline ≤ the
+  instant, rules.deadlines' rule); **became overdue**: of those, the ones whose deadline fell
+  within the day (after 00:00, at or before the instant);
 - **flags raised** in the day (prosecutors' flags created, `flags.created_at`);
-- **notable cases**, at most NOTABLE_LIMIT, each once, in this order: cases flagged in the day,
-  cases that became overdue in the day, then cases of a serious category (SERIOUS_CATEGORIES)
-  or of high priority registered in the day; within each, oldest first.
+- **notable cases**, at most NOTABLE_LIMIT, each once, in this order: cases flagged in the day;
+  cases that became overdue in the day and are serious (of a SERIOUS_CATEGORIES category or of
+  high priority); serious cases registered in the day; other cases that became overdue in the
+  day; within each, oldest first (a flag, a deadline, a registration).
 
 A case reopened after the day whose earlier decision was before 24:00 counts by its row as it
 stands (open): the store keeps a case's standing decision, not each past one.
@@ -79,6 +81,7 @@ class DailySummary:
     region: str | None
     start: datetime  # 00:00 local, aware
     end: datetime  # 24:00 local, aware
+    as_of: datetime  # when the open and overdue cases are counted: `end`, or now for today
     by_district: tuple[DistrictDay, ...]  # districts with any figure, by code
     by_category: tuple[tuple[str, int], ...]  # (category, registered), most first
     cells: tuple[tuple[str, str, int], ...]  # (category, district, registered)
@@ -139,11 +142,17 @@ def deadline_at(end: datetime) -> ColumnElement[datetime]:
 
 
 def daily_summary(
-    session: Session, day: date, tz: ZoneInfo, region: str | None = None
+    session: Session,
+    day: date,
+    tz: ZoneInfo,
+    region: str | None = None,
+    now: datetime | None = None,
 ) -> DailySummary:
-    """The summary of the local `day` (in `tz`) for `region` (None: the country). The caller
-    has checked that the reader may see that scope (rules.access)."""
+    """The summary of the local `day` (in `tz`) for `region` (None: the country), as of `now`
+    (a day not over yet is counted up to `now`). The caller has checked that the reader may
+    see that scope (summary_scope)."""
     start, end = day_bounds(day, tz)
+    as_of = end if now is None else max(start, min(end, now))
     scope = _scope(region)
     counts: dict[str, Counter[tuple[str, str]]] = {m: Counter() for m in MEASURES}
     cells: Counter[tuple[str, str]] = Counter()
@@ -181,23 +190,24 @@ def daily_summary(
     ):
         counts["extended"][(district, reg_region)] += n
 
-    deadline = deadline_at(end).label("deadline_at_end")
+    deadline = deadline_at(as_of).label("deadline_at_end")
     open_at_end = and_(
-        Case.registered_at < end, or_(Case.decided_at.is_(None), Case.decided_at >= end)
+        Case.registered_at < as_of, or_(Case.decided_at.is_(None), Case.decided_at >= as_of)
     )
-    overdue_rows: list[tuple[str, str, str, datetime]] = []
-    for reg_no, district, reg_region, category, due in session.execute(
-        select(Case.reg_no, Case.district, Case.region, Case.category, deadline).where(
-            open_at_end, *scope
-        )
+    overdue_rows: dict[bool, list[tuple[str, str, str, datetime]]] = {True: [], False: []}
+    for reg_no, district, reg_region, category, priority, due in session.execute(
+        select(
+            Case.reg_no, Case.district, Case.region, Case.category, Case.priority, deadline
+        ).where(open_at_end, *scope)
     ):
         key = (district, reg_region)
         counts["open_at_end"][key] += 1
-        if due <= end:
+        if due <= as_of:
             counts["overdue_at_end"][key] += 1
             if due > start:
                 counts["became_overdue"][key] += 1
-                overdue_rows.append((reg_no, category, district, due))
+                grave = category in SERIOUS_CATEGORIES or priority == "high"
+                overdue_rows[grave].append((reg_no, category, district, due))
 
     flagged: list[tuple[str, str, str, datetime]] = []
     for reg_no, district, reg_region, category, at in session.execute(
@@ -209,20 +219,29 @@ def daily_summary(
         counts["flags"][(district, reg_region)] += 1
         flagged.append((reg_no, category, district, at))
 
-    serious = session.execute(
-        select(Case.reg_no, Case.category, Case.district, Case.registered_at)
-        .where(
-            in_day,
-            or_(Case.category.in_(SERIOUS_CATEGORIES), Case.priority == "high"),
-            *scope,
+    serious: list[tuple[str, str, str, datetime]] = [
+        (row.reg_no, row.category, row.district, row.registered_at)
+        for row in session.execute(
+            select(Case.reg_no, Case.category, Case.district, Case.registered_at)
+            .where(
+                in_day,
+                or_(Case.category.in_(SERIOUS_CATEGORIES), Case.priority == "high"),
+                *scope,
+            )
+            .order_by(Case.registered_at, Case.reg_no)
+            .limit(NOTABLE_LIMIT)
         )
-        .order_by(Case.registered_at, Case.reg_no)
-        .limit(NOTABLE_LIMIT)
-    ).all()
+    ]
 
     notable: dict[str, NotableCase] = {}
-    overdue_rows.sort(key=lambda r: (r[3], r[0]))
-    for reason, rows in zip(NOTABLE_REASONS, (flagged, overdue_rows, serious), strict=True):
+    for rows in overdue_rows.values():
+        rows.sort(key=lambda r: (r[3], r[0]))
+    for reason, rows in (
+        ("flagged", flagged),
+        ("overdue", overdue_rows[True]),
+        ("serious", serious),
+        ("overdue", overdue_rows[False]),
+    ):
         for reg_no, category, district, at in rows:
             if len(notable) < NOTABLE_LIMIT and reg_no not in notable:
                 notable[reg_no] = NotableCase(reg_no, category, district, reason, at)
@@ -242,6 +261,7 @@ def daily_summary(
         region=region,
         start=start,
         end=end,
+        as_of=as_of,
         by_district=by_district,
         by_category=tuple(sorted(by_category.items(), key=lambda item: (-item[1], item[0]))),
         cells=tuple(sorted((c, d, n) for (c, d), n in cells.items())),

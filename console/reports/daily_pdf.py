@@ -101,5 +101,5 @@ def daily_pdf(
     """The PDF of the summary of the local `day` for `region` (None: the country), generated
     at `now`; the caller has checked the reader's scope (data.daily_summary.summary_scope)."""
     lang = normalize_lang(lang)
-    summary = daily_summary(session, day, tz, region)
+    summary = daily_summary(session, day, tz, region, now)
     return render_pdf(summary_text(summary, lang, tz, now), lang)

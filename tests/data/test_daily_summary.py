@@ -99,6 +99,14 @@ def test_the_end_of_the_day_is_an_instant(engine: Engine) -> None:
     assert summary.total("decided") == 1  # the one a second before 24:00
     assert summary.total("registered") == 0 and summary.total("extended") == 0
     assert [(n.reg_no, n.reason) for n in summary.notable] == [(due_tonight, "overdue")]
+    # The day under way is counted at the summary's time: at noon, tonight's deadline is ahead.
+    noon = START + timedelta(hours=12)
+    with make_sessionmaker(engine)() as session:
+        so_far = daily_summary(session, DAY, TZ, now=noon)
+    assert so_far.as_of == noon and summary.as_of == END
+    assert so_far.total("open_at_end") == 5  # the two decided in the evening were open
+    assert so_far.total("overdue_at_end") == 4  # all but the one due tonight
+    assert so_far.total("became_overdue") == 0 and so_far.notable == ()
 
 
 def test_a_day_without_cases_is_empty(engine: Engine) -> None:

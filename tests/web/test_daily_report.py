@@ -30,7 +30,9 @@ def totals_in(text: str, lang: str = "ru") -> dict[str, int]:
     """The totals table's figures as the PDF shows them ("Зарегистрировано 12")."""
     found = {}
     for measure in MEASURES:
-        match = re.search(rf"^{re.escape(t(f'daily.m.{measure}', lang))} (\d+)$", text, re.M)
+        match = re.search(
+            rf"^{re.escape(t(f'daily.m.{measure}', lang, time='24:00'))} (\d+)$", text, re.M
+        )
         assert match, (measure, text)
         found[measure] = int(match.group(1))
     return found

@@ -25,7 +25,8 @@ TZ = zone(DEFAULT_TZ)
 
 def totals_row(page, measure: str):  # type: ignore[no-untyped-def]
     """The totals table's row of a measure."""
-    return page.locator(f"#{ids.DAILY_BODY} tr", has_text=t(f"daily.m.{measure}", "ru")).first
+    name = t(f"daily.m.{measure}", "ru", time="").strip()  # (the time of today's count)
+    return page.locator(f"#{ids.DAILY_BODY} tr", has_text=name).first
 
 
 def test_the_page_shows_todays_figures_and_downloads_the_pdf(  # type: ignore[no-untyped-def]
