@@ -744,8 +744,8 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     ),
     "col.decided_late": ("Решено поздно", "Кеч чечилген", "Decided late"),
     # the daily summary (components/daily_summary.py, console/reports/daily_pdf.py)
-    "nav.daily": ("Сводка", "Маалымат", "Summary"),
-    "daily.title": ("Суточная сводка", "Суткалык маалымат", "Daily summary"),
+    "nav.daily": ("Сводка", "Сводка", "Summary"),
+    "daily.title": ("Суточная сводка", "Суткалык сводка", "Daily summary"),
     "daily.date": ("Дата", "Күнү", "Date"),
     "daily.region": ("Область", "Облус", "Region"),
     "daily.period": (
