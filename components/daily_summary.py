@@ -25,15 +25,7 @@ COUNTRY = "country"  # the region choice standing for the whole country
 END_OF_DAY = "24:00"
 # The by-district table's columns (late registrations, overdue at the end: the duty room's
 # questions); the totals table shows every measure.
-DISTRICT_MEASURES = (
-    "registered",
-    "late",
-    "decided",
-    "extended",
-    "open_at_end",
-    "overdue_at_end",
-    "flags",
-)
+DISTRICT_MEASURES = tuple(m for m in MEASURES if m != "became_overdue")
 
 
 @dataclass(frozen=True)
