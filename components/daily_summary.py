@@ -153,7 +153,9 @@ def table_view(table: Table, lang: str) -> html.Div:
     first_number = len(table.header) - table.numeric
 
     def cell(tag: type[html.Td] | type[html.Th], value: str, i: int) -> html.Td | html.Th:
-        return tag(value, className="text-end text-nowrap" if i >= first_number else None)
+        # Numbers on one line, right-aligned; headers wrap between words (the grid fits 1366 px).
+        nowrap = " text-nowrap" if tag is html.Td else ""
+        return tag(value, className=f"text-end{nowrap}" if i >= first_number else None)
 
     def row(values: tuple[str, ...], last: bool) -> html.Tr:
         cells = [cell(html.Td, v, i) for i, v in enumerate(values)]

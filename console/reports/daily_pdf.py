@@ -21,9 +21,12 @@ from data.daily_summary import daily_summary
 
 FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
-BODY_SIZE = 9
+BODY_SIZE = 8.5
 AUTHOR = "kup-console"
 BOLD = FontFace(emphasis="BOLD")
+HEADINGS = FontFace(emphasis="BOLD", size_pt=6.5)
+TEXT_WIDTHS = (44.0, 34.0)  # mm: "Джалал-Абадская область", "Базар-Коргонский" at BODY_SIZE
+KEEP_WITH_TITLE = 30  # mm: a table starts on a new page rather than with less room than this
 
 
 class _SummaryPDF(FPDF):
@@ -46,23 +49,37 @@ class _SummaryPDF(FPDF):
         self.cell(0, 5, f"{self.running_title}    {page}", align=Align.C)
 
 
+def _widths(text: int, numeric: int, width: float) -> tuple[float, ...]:
+    """Column widths (mm): a region's and a district's names on one line, numbers sharing the
+    rest (a two-column table: its names three fifths); a table of text only (the notable
+    cases) gives its last column (a reason) more."""
+    if not numeric:
+        return (2,) * (text - 1) + (3,)
+    names = (width * 0.6,) if text + numeric == 2 else TEXT_WIDTHS[-text:]
+    return (*names, *((width - sum(names)) / numeric for _ in range(numeric)))
+
+
 def _table(pdf: FPDF, table: Table, empty: str) -> None:
+    if pdf.will_page_break(KEEP_WITH_TITLE):  # a title and its first rows on one page
+        pdf.add_page()
     pdf.set_font(FAMILY, "B", 11)
     pdf.ln(2)
     pdf.cell(0, 7, table.title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, "", BODY_SIZE)
     first_number = len(table.header) - table.numeric
+    width = pdf.epw if len(table.header) > 2 else pdf.epw / 2
+    widths = _widths(first_number, table.numeric, width)
     rows = table.rows or ((empty, *("" for _ in table.header[1:])),)
-    widths = (3,) * first_number + (2,) * table.numeric if table.numeric else None
     align = tuple("L" if i < first_number else "R" for i in range(len(table.header)))
     with pdf.table(
-        col_widths=widths,
         text_align=align,
         line_height=5,
         borders_layout=TableBordersLayout.HORIZONTAL_LINES,
         first_row_as_headings=True,
+        col_widths=widths,
         repeat_headings=1,
-        width=pdf.epw if len(table.header) > 2 else pdf.epw / 2,
+        headings_style=HEADINGS,
+        width=width,
         align="LEFT",
     ) as grid:
         for i, row in enumerate((table.header, *rows)):
