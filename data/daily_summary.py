@@ -20,8 +20,9 @@ The day is [00:00, 24:00) local time in the console's zone. Its figures:
   high priority); serious cases registered in the day; other cases that became overdue in the
   day; within each, oldest first (a flag, a deadline, a registration).
 
-A case reopened after the day whose earlier decision was before 24:00 counts by its row as it
-stands (open): the store keeps a case's standing decision, not each past one.
+A case ever reopened is open at an instant when its last decision or reopening before it (its
+applied events) was a reopening, or when it had neither: its row keeps only the standing
+decision, not the earlier ones a reopening cancelled.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from data.models import Case, DeadlineChangeRow, EventRow, Flag
@@ -141,6 +142,28 @@ def deadline_at(end: datetime) -> ColumnElement[datetime]:
     return func.coalesce(last, Case.deadline)
 
 
+def open_at(moment: datetime) -> ColumnElement[bool]:
+    """Whether a case was undecided at `moment`: by its standing decision's time, or, for a
+    case ever reopened, by its last decision or reopening before `moment`."""
+    last_move = (
+        select(EventRow.type)
+        .where(
+            EventRow.reg_no == Case.reg_no,
+            EventRow.applied.is_(True),
+            EventRow.type.in_(("decided", "reopened")),
+            EventRow.occurred_at < moment,
+        )
+        .order_by(EventRow.occurred_at.desc(), EventRow.id.desc())
+        .limit(1)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    return case(
+        (Case.reopenings == 0, or_(Case.decided_at.is_(None), Case.decided_at >= moment)),
+        else_=func.coalesce(last_move, "reopened") == "reopened",
+    )
+
+
 def daily_summary(
     session: Session,
     day: date,
@@ -191,9 +214,7 @@ def daily_summary(
         counts["extended"][(district, reg_region)] += n
 
     deadline = deadline_at(as_of).label("deadline_at_end")
-    open_at_end = and_(
-        Case.registered_at < as_of, or_(Case.decided_at.is_(None), Case.decided_at >= as_of)
-    )
+    open_at_end = and_(Case.registered_at < as_of, open_at(as_of))
     overdue_rows: dict[bool, list[tuple[str, str, str, datetime]]] = {True: [], False: []}
     for reg_no, district, reg_region, category, priority, due in session.execute(
         select(

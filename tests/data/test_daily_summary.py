@@ -114,3 +114,31 @@ def test_a_day_without_cases_is_empty(engine: Engine) -> None:
         summary = daily_summary(session, DAY, TZ, "KG-C")
     assert summary.by_district == () and summary.notable == () and summary.cells == ()
     assert summary.total("registered") == 0
+
+
+def test_a_reopened_case_counts_as_it_stood_at_midnight(engine: Engine) -> None:
+    """The row keeps only the standing decision: a decision a later reopening cancelled still
+    closed the case at 24:00, and a reopening before it opened the case again."""
+    day = timedelta(days=1)
+    noon = START + timedelta(hours=12)
+    reopened_later, decided_again, still_open = (ev.next_reg_no() for _ in range(3))
+    apply_events(
+        engine,
+        [
+            ev.registered(reopened_later, noon - 6 * day),
+            ev.decided(reopened_later, noon - 4 * day),
+            ev.reopened(reopened_later, noon + day),  # after the day: decided at 24:00
+            ev.registered(decided_again, noon - 6 * day),
+            ev.decided(decided_again, noon - 4 * day),
+            ev.reopened(decided_again, noon - day),  # due 10 days after: open, in time
+            ev.decided(decided_again, noon + day),
+            ev.registered(still_open, noon - 20 * day),
+            ev.decided(still_open, noon - 18 * day),
+            ev.reopened(still_open, noon - 15 * day),  # due 5 days before the day: overdue
+        ],
+        now=LATER,
+    )
+    with make_sessionmaker(engine)() as session:
+        summary = daily_summary(session, DAY, TZ)
+    assert summary.total("open_at_end") == 2
+    assert summary.total("overdue_at_end") == 1
