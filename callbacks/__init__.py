@@ -7,7 +7,29 @@ from dash import Dash
 
 def register(app: Dash) -> None:
     """Register every page's callbacks on `app`."""
-    from callbacks import case, deadletters, health, live, overdue, search, shell, wall, workload
+    from callbacks import (
+        case,
+        daily_summary,
+        deadletters,
+        health,
+        live,
+        overdue,
+        search,
+        shell,
+        wall,
+        workload,
+    )
 
-    for feature in (shell, health, live, overdue, workload, case, deadletters, search, wall):
+    for feature in (
+        shell,
+        health,
+        live,
+        overdue,
+        workload,
+        case,
+        deadletters,
+        search,
+        wall,
+        daily_summary,
+    ):
         feature.register(app)

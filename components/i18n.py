@@ -819,6 +819,73 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     ),
     "wall.sound": ("Звук", "Үн", "Sound"),
     "wall.leave": ("Выйти из экрана", "Экрандан чыгуу", "Leave the wall"),
+    # the daily summary (components/daily_summary.py, console/reports/daily_pdf.py)
+    "nav.daily": ("Сводка", "Сводка", "Summary"),
+    "daily.title": ("Суточная сводка", "Суткалык сводка", "Daily summary"),
+    "daily.date": ("Дата", "Күнү", "Date"),
+    "daily.region": ("Область", "Облус", "Region"),
+    "daily.period": (
+        "за {day}, 00:00–{time} ({tz})",
+        "{day}, 00:00–{time} ({tz})",
+        "for {day}, 00:00–{time} ({tz})",
+    ),
+    "daily.generated": ("Сформировано {at}", "Түзүлгөн {at}", "Generated {at}"),
+    "daily.download": ("Скачать PDF", "PDF жүктөп алуу", "Download PDF"),
+    "daily.totals": ("Итоги за сутки", "Суткалык жыйынтыктар", "The day's totals"),
+    "daily.by_category": (
+        "Регистрации по категориям",
+        "Категориялар боюнча каттоолор",
+        "Registrations by category",
+    ),
+    "daily.by_district": ("По районам", "Райондор боюнча", "By district"),
+    "daily.notable": ("Заметные материалы", "Көңүл бурарлык материалдар", "Notable cases"),
+    "daily.notable_none": ("Нет", "Жок", "None"),
+    "daily.total": ("Всего", "Бардыгы", "Total"),
+    "daily.count": ("Количество", "Саны", "Count"),
+    "daily.reason": ("Причина", "Себеп", "Reason"),
+    "daily.page": (
+        "Страница {page} из {pages}",
+        "{pages} беттин {page}-бети",
+        "Page {page} of {pages}",
+    ),
+    "daily.bad_date": (
+        "Неверная дата: укажите дату в виде ГГГГ-ММ-ДД.",
+        "Күн туура эмес: ЖЖЖЖ-АА-КК түрүндө жазыңыз.",
+        "Bad date: give it as YYYY-MM-DD.",
+    ),
+    "daily.forbidden": (
+        "Эта область вам недоступна.",
+        "Бул облус сизге жеткиликсиз.",
+        "You may not see this region.",
+    ),
+    "daily.m.registered": ("Зарегистрировано", "Катталды", "Registered"),
+    "daily.m.late": ("Поздняя регистрация", "Кеч катталган", "Registered late"),
+    "daily.m.decided": ("Принято решений", "Чечим кабыл алынды", "Decided"),
+    "daily.m.extended": ("Продлено сроков", "Мөөнөт узартылды", "Extensions"),
+    "daily.m.open_at_end": ("В работе на {time}", "{time} карата иште", "Open at {time}"),
+    "daily.m.overdue_at_end": (
+        "Просрочено на {time}",
+        "{time} карата мөөнөтү өткөн",
+        "Overdue at {time}",
+    ),
+    "daily.measure": ("Показатель", "Көрсөткүч", "Measure"),
+    "daily.m.became_overdue": (
+        "Стали просроченными",
+        "Мөөнөтү өтүп кеткен",
+        "Became overdue",
+    ),
+    "daily.m.flags": ("Отметки прокурора", "Прокурордун белгилери", "Flags raised"),
+    "daily.reason.flagged": ("отмечен прокурором", "прокурор белгиледи", "flagged"),
+    "daily.reason.overdue": (
+        "срок истёк в эти сутки",
+        "мөөнөтү ушул суткада өттү",
+        "deadline passed this day",
+    ),
+    "daily.reason.serious": (
+        "тяжкая категория или высокий приоритет",
+        "оор категория же жогорку артыкчылык",
+        "serious category or high priority",
+    ),
 }
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 
@@ -857,6 +924,16 @@ _PLURALS: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str]]] = {
             "one": "{count} case just became overdue",
             "other": "{count} cases just became overdue",
         },
+    ),
+    "daily.registered_total": (
+        {
+            "one": "{count} регистрация за сутки",
+            "few": "{count} регистрации за сутки",
+            "many": "{count} регистраций за сутки",
+            "other": "{count} регистрации за сутки",
+        },
+        {"one": "суткада {count} каттоо", "other": "суткада {count} каттоо"},
+        {"one": "{count} registration in the day", "other": "{count} registrations in the day"},
     ),
 }
 

@@ -123,3 +123,11 @@ WALL_ATTENTION = "wall-attention"
 WALL_ATTENTION_MEMORY = "wall-attention-store"  # the events seen and those new on screen
 WALL_ALERT = "wall-alert-store"  # {"new": n, "seq": k}: bumped when an event newly arrives
 LIVE_WALL_LINK = "live-wall-link"  # the live page's link to the wall screen
+# The daily summary page (/summary).
+DAILY_DATE = "daily-date"
+DAILY_REGION = "daily-region"
+DAILY_PDF = "daily-pdf"
+DAILY_BODY = "daily-body"
+DAILY_ALERT = "daily-alert"
+DAILY_HEADLINE = "daily-headline"
+DAILY_PRINT_HEADER = "daily-print-header"

@@ -18,7 +18,7 @@ from dash.development.base_component import Component
 from dash_socketio import DashSocketIO
 
 from components import case as case_page
-from components import deadletters, ids, live, overdue, search, wall, workload
+from components import daily_summary, deadletters, ids, live, overdue, search, wall, workload
 from components.common import HIDDEN_FROM_READERS, empty_state, hidden_label
 from components.formatting import intl_locales
 from components.i18n import (
@@ -31,7 +31,7 @@ from components.i18n import (
     t,
 )
 from rules.access import Viewer
-from rules.clock import DEFAULT_TZ, zone
+from rules.clock import DEFAULT_TZ, local_date, zone
 
 SOCKET_EVENTS = [
     "changes",
@@ -104,6 +104,7 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
                         link("nav.live", "/"),
                         link("nav.overdue", "/overdue"),
                         link("nav.workload", "/workload"),
+                        link("nav.daily", daily_summary.PATH),
                         *(
                             [link("nav.deadletters", deadletters.PATH)]
                             if viewer is not None and viewer.is_admin
@@ -236,7 +237,8 @@ def case_reg_no(pathname: str | None) -> str | None:
 def page_for(
     pathname: str | None, viewer: Viewer, lang: str, now: datetime, tz: ZoneInfo = zone(DEFAULT_TZ)
 ) -> Component:
-    """The skeleton of the page at `pathname` (its data callbacks fill it in)."""
+    """The skeleton of the page at `pathname` (its data callbacks fill it in); `tz`: the
+    console's zone (the local day a page starts on)."""
     lang = normalize_lang(lang)
     path = (pathname or "/").rstrip("/") or "/"
     if path == "/":
@@ -247,6 +249,8 @@ def page_for(
         return wall.wall_page(viewer, lang, tz)
     if path == "/workload":
         return workload.workload_page(viewer, lang)
+    if path == daily_summary.PATH:
+        return daily_summary.daily_page(viewer, lang, local_date(now, tz))
     if path == deadletters.PATH:
         return (
             deadletters.dead_letters_page(lang) if viewer.is_admin else deadletters.forbidden(lang)
@@ -268,6 +272,7 @@ def validation_layout() -> html.Div:
             workload.workload_page(viewer, DEFAULT_LANG),
             case_page.case_page("KUP-VALIDATION", DEFAULT_LANG),
             deadletters.dead_letters_page(DEFAULT_LANG),
+            daily_summary.daily_page(viewer, DEFAULT_LANG, datetime.now(UTC).date()),
             case_page.flag_controls(DEFAULT_LANG),
             wall.wall_page(viewer, DEFAULT_LANG, zone(DEFAULT_TZ)),
         ]

@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from callbacks.context import CONTEXT_PROVIDER
 from console.config import Settings
 from console.runtime import Services
-from console.web import api, auth, observability, push, receipts, security, sessions
+from console.web import api, auth, observability, push, receipts, reports, security, sessions
 from console.web.callback_guard import init_callback_guard
 from console.web.pages import Pages, callback_context, default_pages
 from console.web.state import EXTENSION_KEY
@@ -198,6 +198,7 @@ def create_app(
 
     server.register_blueprint(api.bp)
     server.register_blueprint(observability.bp)
+    server.register_blueprint(reports.bp)
     for endpoint in observability.PROBE_ENDPOINTS:  # probes may speak plain HTTP
         server.view_functions[endpoint] = security.plain_http_allowed(
             server.view_functions[endpoint]

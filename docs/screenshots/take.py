@@ -18,7 +18,7 @@ import logging
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +35,7 @@ from data.db import make_engine, make_sessionmaker, writer_engine  # noqa: E402
 from data.models import Case  # noqa: E402
 from data.schema import upgrade  # noqa: E402
 from rules.access import Viewer  # noqa: E402
+from rules.clock import DEFAULT_TZ, zone  # noqa: E402
 from rules.receipts import receipt_code  # noqa: E402
 from tests.browser.console import (  # noqa: E402
     BROWSER_ARGS,
@@ -50,6 +51,7 @@ WALL = (1920, 1080)
 LAPTOP = (1440, 900)
 SMALL = (1366, 768)  # the district offices' laptops
 PHONE = (400, 800)  # a complainant's phone (the receipt page)
+TZ = zone(DEFAULT_TZ)
 COMMENTS = (
     "Срок нарушен более чем на 5 суток: запросить объяснение у начальника ОВД.",
     "Проверить законность отказа в возбуждении, истребовать материал.",
@@ -174,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
                 page_as("admin", "/deadletters", SMALL, "table, .ag-row, h1, h2"),
                 args.out / "deadletters-admin.png",
             )
+            summary = page_as("duty", "/summary", LAPTOP, f"#{ids.DAILY_HEADLINE}")
+            yesterday = (datetime.now(UTC) - timedelta(days=1)).astimezone(TZ).date()
+            summary.locator(f"#{ids.DAILY_DATE}").fill(yesterday.isoformat())
+            summary.locator(f"#{ids.DAILY_BODY}", has_text=" 24:00").wait_for(timeout=30000)
+            shoot(summary, args.out / "summary.png")
             login_page = browser.new_context(viewport={"width": SMALL[0], "height": SMALL[1]})
             login = login_page.new_page()
             login.goto(f"{console.url}/login")

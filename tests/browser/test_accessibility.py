@@ -210,6 +210,7 @@ PAGES: dict[str, tuple[str, Callable[[Page, Axe, str, dict[str, str]], list[str]
     "deadletters": ("/deadletters", ready(f"#{ids.DEAD_GRID} .ag-row")),
     "not-found": ("/no-such-page", ready("h1")),
     "wall": ("/wall", ready(f"#{ids.WALL_FEED} [data-reg-no]")),
+    "summary": ("/summary", ready(f"#{ids.DAILY_HEADLINE}")),
 }
 
 
