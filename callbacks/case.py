@@ -1,5 +1,6 @@
 """Callbacks of the case page: its body (scoped: a case of another region looks exactly like a
-missing one), setting and clearing flags (refused by data.flags for other roles)."""
+missing one), setting and clearing flags (refused by data.flags for other roles), acting on its
+alert (data.alerts' service checks role, region, state and comment again)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from callbacks import inputs
 from callbacks.context import Context, request_context
 from callbacks.printing import printed_by
 from components import ids
+from components.alerts import alert_card
 from components.case import case_body, case_not_found
 from components.i18n import t
-from data import audit, case_record, flags
+from data import alerts, audit, case_record, flags
+from rules.alerts import AlertRefused
 
 
 def show_case(context: Context, reg_no: Any, lang: Any, record_view: bool) -> Any:
@@ -29,6 +32,7 @@ def show_case(context: Context, reg_no: Any, lang: Any, record_view: bool) -> An
         detail = case_record.case_detail(
             session, reg_no, context.viewer.region, context.now, context.due_soon
         )
+        case_alerts = alerts.alerts_of_case(session, context.viewer, reg_no) if detail else []
     if detail is None:
         return case_not_found(reg_no, lang)
     if record_view:
@@ -36,7 +40,14 @@ def show_case(context: Context, reg_no: Any, lang: Any, record_view: bool) -> An
             audit.record(session, context.viewer.username, "case_view", reg_no, {}, context.now)
     return [
         printed_by(context, lang),
-        *case_body(detail, lang, context.tz, context.viewer.can_flag, context.now),
+        *case_body(
+            detail,
+            lang,
+            context.tz,
+            context.viewer.can_flag,
+            context.now,
+            [alert_card(case_alerts, context.viewer, lang, context.tz)],
+        ),
     ]
 
 
@@ -71,13 +82,48 @@ def change_flag(
     return dbc.Alert(message, color="success", duration=8000), True
 
 
-def clear_comment(flag_id: Any, states: Any) -> Any:
-    """The comment typed in the clear box of flag `flag_id` (pattern-matching states of the
-    clear boxes: [{"id": {..., "flag": id}, "value": ...}, ...])."""
+ALERT_ACTIONS = ("ack", "claim", "close")
+
+
+def act_on_alert(
+    context: Context, alert_id: Any, action: Any, comment: Any, assignee: Any, lang: Any
+) -> tuple[Any, bool]:
+    """Acknowledge, claim (with an assignee) or close an alert from the case page, each with a
+    comment, through data.alerts' service (which checks role, region, state and text, audits,
+    and announces the step to every page that may see the case). Returns the message and
+    whether it was done."""
+    number, lang = inputs.number(alert_id), inputs.language(lang)
+    comment, assignee = inputs.text(comment), inputs.text(assignee)
+    if not number or action not in ALERT_ACTIONS:
+        raise PreventUpdate
+    if not (comment or "").strip():
+        return dbc.Alert(t("alert.need_comment", lang), color="warning"), False
+    if action == "claim" and not (assignee or "").strip():
+        return dbc.Alert(t("alert.need_assignee", lang), color="warning"), False
+    service = alerts.AlertService(context.writer, context.redis, context.streams)
+    try:
+        service.act(context.viewer, number, action, comment, assignee, context.now)
+    except PermissionError:
+        return dbc.Alert(t("alert.denied", lang), color="danger"), False
+    except LookupError:
+        return dbc.Alert(t("alert.none", lang), color="danger"), False
+    except (AlertRefused, ValueError) as exc:
+        return dbc.Alert(t("alert.refused", lang, error=str(exc)), color="danger"), False
+    return dbc.Alert(t(f"alert.done.{action}", lang), color="success", duration=8000), True
+
+
+def typed_in(states: Any, key: str, wanted: Any) -> Any:
+    """The value typed in the box whose pattern-matching id has `key` == `wanted` (states of
+    pattern-matching boxes: [{"id": {..., key: wanted}, "value": ...}, ...])."""
     for state in states if isinstance(states, list) else []:
-        if isinstance(state, dict) and inputs.mapping(state.get("id")).get("flag") == flag_id:
+        if isinstance(state, dict) and inputs.mapping(state.get("id")).get(key) == wanted:
             return state.get("value")
     return None
+
+
+def clear_comment(flag_id: Any, states: Any) -> Any:
+    """The comment typed in the clear box of flag `flag_id`."""
+    return typed_in(states, "flag", flag_id)
 
 
 def register(app: Dash) -> None:
@@ -87,12 +133,24 @@ def register(app: Dash) -> None:
         Input(ids.CASE_FLAG_VERSION, "data"),
         Input(ids.SOCKET, "data-flags"),
         Input(ids.RESYNC, "data"),
+        Input(ids.CASE_ALERT_VERSION, "data"),
+        Input(ids.SOCKET, "data-alerts"),
         State(ids.LANG, "data"),
     )
-    def update_case_body(reg_no: Any, _version: Any, pushed: Any, _resync: Any, lang: Any) -> Any:
+    def update_case_body(
+        reg_no: Any,
+        _version: Any,
+        pushed: Any,
+        _resync: Any,
+        _alert_version: Any,
+        alert_pushed: Any,
+        lang: Any,
+    ) -> Any:
         trigger = ctx.triggered_id
-        if trigger == ids.SOCKET and inputs.mapping(pushed).get("reg_no") != reg_no:
-            raise PreventUpdate
+        fired = ctx.triggered_prop_ids
+        for prop, payload in (("data-flags", pushed), ("data-alerts", alert_pushed)):
+            if f"{ids.SOCKET}.{prop}" in fired and inputs.mapping(payload).get("reg_no") != reg_no:
+                raise PreventUpdate
         return show_case(
             request_context(), reg_no, lang, record_view=trigger in (None, ids.CASE_REG_NO)
         )
@@ -127,4 +185,31 @@ def register(app: Dash) -> None:
             message, done = change_flag(request_context(), reg_no, "clear", typed, flag_id, lang)
         else:
             raise PreventUpdate
+        return message, (inputs.number(version) + 1 if done else no_update)
+
+    @app.callback(
+        Output(ids.CASE_ALERT_RESULT, "children"),
+        Output(ids.CASE_ALERT_VERSION, "data"),
+        Input({"type": ids.ALERT_ACTION_TYPE, "action": ALL, "alert": ALL}, "n_clicks"),
+        State({"type": ids.ALERT_COMMENT_TYPE, "alert": ALL}, "value"),
+        State({"type": ids.ALERT_ASSIGNEE_TYPE, "alert": ALL}, "value"),
+        State(ids.CASE_ALERT_VERSION, "data"),
+        State(ids.LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def update_case_alert(
+        clicks: Any, _comments: Any, _assignees: Any, version: Any, lang: Any
+    ) -> tuple[Any, Any]:
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not any(inputs.numbers(clicks)):
+            raise PreventUpdate
+        alert_id = trigger.get("alert")
+        message, done = act_on_alert(
+            request_context(),
+            alert_id,
+            trigger.get("action"),
+            typed_in(ctx.states_list[0], "alert", alert_id),
+            typed_in(ctx.states_list[1], "alert", alert_id),
+            lang,
+        )
         return message, (inputs.number(version) + 1 if done else no_update)

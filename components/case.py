@@ -196,9 +196,15 @@ def deadline_text(case: CaseSummary, lang: str, tz: ZoneInfo, now: datetime | No
 
 
 def case_body(
-    detail: CaseDetail, lang: str, tz: ZoneInfo, can_flag: bool, now: datetime | None = None
+    detail: CaseDetail,
+    lang: str,
+    tz: ZoneInfo,
+    can_flag: bool,
+    now: datetime | None = None,
+    extra: Sequence[Component] = (),
 ) -> list[Component]:
-    """The case's page content from its CaseDetail (`now` for the time left)."""
+    """The case's page content from its CaseDetail (`now` for the time left); `extra` cards
+    go at the top of its first column (the alert card)."""
     case = detail.case
     badges = [
         status_badge(case.status, lang),
@@ -298,6 +304,7 @@ def case_body(
             [
                 dbc.Col(
                     [
+                        *extra,
                         card(t("case.details", lang), details, class_name="mb-3"),
                         card(t("case.assignment", lang), assignment, class_name="mb-3"),
                         card(
@@ -340,8 +347,10 @@ def case_page(reg_no: str, lang: str) -> html.Div:
         [
             dcc.Store(id=ids.CASE_REG_NO, data=reg_no),
             dcc.Store(id=ids.CASE_FLAG_VERSION, data=0),
+            dcc.Store(id=ids.CASE_ALERT_VERSION, data=0),
             dcc.Link(t("case.back", lang), href="/", className="small kup-no-print"),
             html.Div(id=ids.CASE_FLAG_RESULT, className="my-2 kup-no-print"),
+            html.Div(id=ids.CASE_ALERT_RESULT, className="my-2 kup-no-print"),
             loading(html.Div(empty_state(t("loading", lang)), id=ids.CASE_BODY), lang),
         ]
     )

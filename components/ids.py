@@ -106,3 +106,11 @@ def clear_flag_comment(flag_id: int) -> dict[str, object]:
 SEARCH_INPUT = "case-search-input"
 SEARCH_RESULTS = "case-search-results"
 SEARCH_PATH = "case-search-path"  # the page the box was last emptied for
+
+# The alert ladder on the case page (components/alerts.py): pattern-matching ids carry the
+# alert's id ({"type": ..., "alert": id}; the buttons also their "action").
+CASE_ALERT_VERSION = "case-alert-version-store"  # bumped after an alert step: body re-renders
+CASE_ALERT_RESULT = "case-alert-result"
+ALERT_ACTION_TYPE = "case-alert-action"
+ALERT_COMMENT_TYPE = "case-alert-comment"
+ALERT_ASSIGNEE_TYPE = "case-alert-assignee"

@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.alerts import grid_text
 from components.common import (
     SAFETY_REFRESH_MS,
     card,
@@ -80,6 +81,7 @@ def case_rows(
                 "officer": case.officer or "",
                 "flagged": case.flagged,
                 "flag": flag_text(case, tz, lang),
+                "alert": grid_text(case.alert, lang),
                 "summary": case.summary or "",
             }
         )
@@ -143,6 +145,7 @@ def column_defs(lang: str, due_soon: bool = False, marks: bool = True) -> list[d
         fitted_column("unit", t("col.unit", lang), 136, 150),
         fitted_column("officer", t("col.officer", lang), 118, 120),
         fitted_column("flag", t("col.flag", lang), 106, 200),
+        fitted_column("alert", t("col.alert", lang), 96, 110),
         fitted_column("summary", t("col.summary", lang), 158, 320),
     ]
 

@@ -1,0 +1,178 @@
+"""The alert ladder's JSON API (`/api/v1/alerts`, data.alerts, rules.alerts): list alerts in
+the caller's scope, acknowledge and claim one. Same login, CSRF (for session requests), error
+shapes and region rules as the rest of the API (console/web/api.py); registered by the app
+factory beside it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import Blueprint, Response, request
+
+from console.runtime import Services
+from console.web.api import MAX_FLAG_ID, NOT_BLANK, _json, error
+from console.web.auth import current_viewer
+from console.web.openapi import (
+    Choice,
+    Integer,
+    ParameterError,
+    Reply,
+    Text,
+    operation,
+    parse_body,
+    parse_query,
+)
+from console.web.state import web_state
+from data import alerts, flags
+from rules import alerts as ladder
+
+bp = Blueprint("alerts_api", __name__, url_prefix="/api/v1")
+MAX_ALERTS = 500
+
+ALERT_QUERY = (
+    Choice(
+        name="state",
+        description="Only alerts in this state (`escalated`: open, not acknowledged, escalated "
+        "at least once; `open`: open and not escalated)",
+        values=lambda: ladder.SHOWN_STATES,
+    ),
+    Integer(
+        name="limit", description="At most this many alerts", low=1, high=MAX_ALERTS, default=100
+    ),
+)
+ALERT_ID = Integer(
+    name="alert_id", where="path", description="The alert's id", low=1, high=MAX_FLAG_ID
+)
+COMMENT = Text(
+    name="comment",
+    description="What was done and why (kept in the alert's history and the audit log)",
+    required=True,
+    max_length=flags.MAX_COMMENT_LENGTH,
+    patterns=(NOT_BLANK, (r"^[^\u0000]*$", "must not contain a NUL character")),
+)
+ACK_BODY = (COMMENT,)
+CLAIM_BODY = (
+    COMMENT,
+    Text(
+        name="assignee",
+        description="Who takes the alert on (a name)",
+        required=True,
+        max_length=alerts.MAX_ASSIGNEE_LENGTH,
+        patterns=(NOT_BLANK, (r"^[^\u0000]*$", "must not contain a NUL character")),
+    ),
+)
+ACTORS_ONLY = (
+    "a role that may not act on this alert (duty commanders, managers and admins of its "
+    "region; prosecutors once it reached them)"
+)
+
+
+@bp.errorhandler(ParameterError)
+def _bad_request(exc: ParameterError) -> tuple[Response, int]:
+    return error(str(exc), 400)
+
+
+def _service(state: Services) -> alerts.AlertService:
+    client = state.metrics.store.client if state.metrics is not None else None
+    return alerts.AlertService(state.writer, client, state.settings.streams)
+
+
+@bp.get("/alerts")
+@operation(
+    summary="Alerts",
+    query=ALERT_QUERY,
+    ok=Reply(200, "The alerts in the caller's scope, newest first", list[alerts.AlertInfo]),
+    errors={400: "a bad or unknown parameter"},
+    tag="alerts",
+)
+def list_alerts() -> tuple[Response, int]:
+    """Alerts of the caller's region (every region for users without one), newest first, each
+    with its steps (who, when, what, comment)."""
+    query = parse_query(request.args, ALERT_QUERY)
+    state, viewer = web_state(), current_viewer()
+    with state.sessions() as s:
+        found = alerts.list_alerts(s, viewer, query["state"], query["limit"])
+    return _json([asdict(a) for a in found])
+
+
+def _act(
+    alert_id: str, action: ladder.Action, body_params: tuple[Text, ...]
+) -> tuple[Response, int]:
+    number = ALERT_ID.parse(alert_id)
+    viewer = current_viewer()
+    if not ladder.may_act_at_all(viewer):
+        return error(f"this role may not act on alerts: {ACTORS_ONLY}", 403)
+    body = parse_body(request.get_json(silent=True), body_params)
+    try:
+        shown = _service(web_state()).act(
+            viewer, number, action, body["comment"], body.get("assignee")
+        )
+    except LookupError:
+        return error(f"no alert {number}", 404)
+    except PermissionError:
+        return error(ACTORS_ONLY, 403)
+    except ladder.AlertRefused as exc:
+        return error(str(exc), 409)
+    except ValueError as exc:
+        raise ParameterError(str(exc)) from None
+    return _json(asdict(shown))
+
+
+@bp.post("/alerts/<alert_id>/ack")
+@operation(
+    summary="Acknowledge an alert",
+    path=(ALERT_ID,),
+    body=ACK_BODY,
+    ok=Reply(200, "The acknowledged alert", alerts.AlertInfo),
+    errors={
+        400: 'a malformed id, or a body that is not {"comment": ...} with a non-empty comment',
+        403: ACTORS_ONLY,
+        404: "no such alert in the caller's scope",
+        409: "the alert is not open (acknowledged, claimed or closed already)",
+    },
+    tag="alerts",
+)
+def ack_alert(alert_id: str) -> tuple[Response, int]:
+    """Acknowledge an open alert with a comment: `{"comment": "..."}` (it escalates no
+    further)."""
+    return _act(alert_id, "ack", ACK_BODY)
+
+
+@bp.post("/alerts/<alert_id>/claim")
+@operation(
+    summary="Claim an alert",
+    path=(ALERT_ID,),
+    body=CLAIM_BODY,
+    ok=Reply(200, "The claimed alert", alerts.AlertInfo),
+    errors={
+        400: 'a malformed id, or a body that is not {"comment": ..., "assignee": ...}',
+        403: ACTORS_ONLY,
+        404: "no such alert in the caller's scope",
+        409: "the alert is not acknowledged yet, or closed",
+    },
+    tag="alerts",
+)
+def claim_alert(alert_id: str) -> tuple[Response, int]:
+    """Name who takes an acknowledged alert on: `{"comment": "...", "assignee": "..."}` (a
+    claimed alert may be claimed again for someone else)."""
+    return _act(alert_id, "claim", CLAIM_BODY)
+
+
+@bp.post("/alerts/<alert_id>/close")
+@operation(
+    summary="Close an alert by hand",
+    path=(ALERT_ID,),
+    body=ACK_BODY,
+    ok=Reply(200, "The closed alert", alerts.AlertInfo),
+    errors={
+        400: 'a malformed id, or a body that is not {"comment": ...} with a non-empty comment',
+        403: ACTORS_ONLY,
+        404: "no such alert in the caller's scope",
+        409: "the alert is closed already",
+    },
+    tag="alerts",
+)
+def close_alert(alert_id: str) -> tuple[Response, int]:
+    """Close an alert by hand, with a comment (alerts close by themselves when their case is
+    decided or extended)."""
+    return _act(alert_id, "close", ACK_BODY)
