@@ -308,7 +308,7 @@ def _close_settled(session: Session, now: datetime) -> list[Alert]:
         )
     )
     changed = []
-    for alert, decision in session.execute(query).tuples():
+    for alert, decision in session.execute(query):
         alert.state, alert.closed_at = "closed", now
         session.flush()
         why = "decided" if decision is not None else "deadline changed"
