@@ -155,5 +155,7 @@ def alert_card(alerts: Sequence[AlertInfo], viewer: Viewer, lang: str, tz: ZoneI
 
 
 def grid_text(state: tuple[str, int] | None, lang: str) -> str:
-    """The overdue grids' alert column: the live alert's state and level ("" without one)."""
-    return state_text(state[0], state[1], lang) if state else ""
+    """The overdue grids' words for a live alert: "тревога: принята" ("" without one)."""
+    if not state:
+        return ""
+    return f"{t('alert.title', lang).lower()}: {state_text(state[0], state[1], lang)}"

@@ -796,7 +796,7 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "alert.step.claimed": ("взял(а) в работу", "иштөөгө алды", "claimed"),
     "alert.step.closed": ("закрыта", "жабылды", "closed"),
     "alert.system": ("система", "система", "system"),
-    "col.alert": ("Тревога", "Коркунуч", "Alert"),
+    "col.flag_alert": ("Отметка, тревога", "Белги, коркунуч", "Flag, alert"),
 }
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 

@@ -44,7 +44,7 @@ def test_an_acknowledgement_is_pushed_to_other_open_pages(open_as, alerted_case:
     watching = open_as("manager", f"/cases/{alerted_case}").page
     overdue = open_as("prosecutor", "/overdue").page
     row = grid_row(overdue, ids.OVERDUE_GRID, alerted_case)
-    expect(row.locator("[col-id='alert']")).to_have_text("открыта", timeout=LOADED)
+    expect(row.locator("[col-id='flag']")).to_have_text("тревога: открыта", timeout=LOADED)
     card = watching.locator(".kup-alert-card")
     expect(card.locator(".kup-alert-state")).to_have_text("открыта", timeout=LOADED)
     for page in (duty, watching, overdue):
@@ -61,7 +61,7 @@ def test_an_acknowledgement_is_pushed_to_other_open_pages(open_as, alerted_case:
     expect(card.locator(".kup-alert-state")).to_have_text("принята", timeout=SEEN)
     expect(card).to_contain_text("Связался с начальником РОВД")
     expect(card.locator(".kup-alert-step-acknowledged")).to_contain_text("duty")
-    expect(row.locator("[col-id='alert']")).to_have_text("принята", timeout=SEEN)
+    expect(row.locator("[col-id='flag']")).to_have_text("тревога: принята", timeout=SEEN)
     assert all(p.evaluate("window.__notReloaded") is True for p in (watching, overdue))
     # The manager may claim it now (the assignee defaults to the user).
     expect(card.get_by_role("button", name="Взять в работу")).to_be_visible()

@@ -28,9 +28,7 @@ def raised(web, engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
         ids = {
             reg_no: alert_id
             for reg_no, alert_id in s.execute(
-                select(Case.reg_no, Alert.id).join(
-                    Alert, Alert.reg_no == Case.reg_no
-                )
+                select(Case.reg_no, Alert.id).join(Alert, Alert.reg_no == Case.reg_no)
             )
         }
     return {"bishkek": ids[bishkek], "osh": ids[osh]}
