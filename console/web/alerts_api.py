@@ -1,16 +1,16 @@
 """The alert ladder's JSON API (`/api/v1/alerts`, data.alerts, rules.alerts): list alerts in
-the caller's scope, acknowledge and claim one. Same login, CSRF (for session requests), error
-shapes and region rules as the rest of the API (console/web/api.py); registered by the app
-factory beside it."""
+the caller's scope, acknowledge, claim and close one. Its routes are on the API's blueprint
+(console/web/api.py: the same login, CSRF for session requests, error shapes, `Allow` answers
+and document); the app factory imports this module before registering it."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, Response, request
+from flask import Response, request
 
 from console.runtime import Services
-from console.web.api import MAX_FLAG_ID, NOT_BLANK, _json, error
+from console.web.api import MAX_FLAG_ID, NOT_BLANK, _json, bp, error
 from console.web.auth import current_viewer
 from console.web.openapi import (
     Choice,
@@ -26,7 +26,6 @@ from console.web.state import web_state
 from data import alerts, flags
 from rules import alerts as ladder
 
-bp = Blueprint("alerts_api", __name__, url_prefix="/api/v1")
 MAX_ALERTS = 500
 
 ALERT_QUERY = (
@@ -65,11 +64,6 @@ ACTORS_ONLY = (
     "a role that may not act on this alert (duty commanders, managers and admins of its "
     "region; prosecutors once it reached them)"
 )
-
-
-@bp.errorhandler(ParameterError)
-def _bad_request(exc: ParameterError) -> tuple[Response, int]:
-    return error(str(exc), 400)
 
 
 def _service(state: Services) -> alerts.AlertService:
