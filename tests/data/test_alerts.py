@@ -110,9 +110,8 @@ def test_acknowledge_claim_close_by_people(writer: sessionmaker[Session]) -> Non
     with writer() as s:
         alert_id = s.scalar(select(Alert.id).where(Alert.reg_no == reg_no))
     assert alert_id is not None
-    with writer.begin() as s:
-        with pytest.raises(AlertRefused, match="open"):
-            alerts.act(s, DUTY, alert_id, "claim", "mine", "duty1", raised)
+    with writer.begin() as s, pytest.raises(AlertRefused, match="open"):
+        alerts.act(s, DUTY, alert_id, "claim", "mine", "duty1", raised)
     with writer.begin() as s, pytest.raises(LookupError):
         alerts.act(s, Viewer("m", "manager", "KG-O"), alert_id, "ack", "seen", now=raised)
     with writer.begin() as s, pytest.raises(PermissionError):
