@@ -5,6 +5,7 @@ and document); the app factory imports this module before registering it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 
 from flask import Response, request
@@ -18,6 +19,7 @@ from console.web.openapi import (
     ParameterError,
     Reply,
     Text,
+    View,
     operation,
     parse_body,
     parse_query,
@@ -112,19 +114,34 @@ def _act(
     return _json(asdict(shown))
 
 
+COMMENT_ONLY = 'a body that is not {"comment": ...} with a non-empty comment'
+
+
+def step_operation(
+    summary: str, done: str, body: tuple[Text, ...], refused: str, bad_body: str = COMMENT_ONLY
+) -> Callable[[View], View]:
+    """The declaration of one of the alert's step operations (ack, claim, close)."""
+    return operation(
+        summary=summary,
+        path=(ALERT_ID,),
+        body=body,
+        ok=Reply(200, done, alerts.AlertInfo),
+        errors={
+            400: f"a malformed id, or {bad_body}",
+            403: ACTORS_ONLY,
+            404: "no such alert in the caller's scope",
+            409: refused,
+        },
+        tag="alerts",
+    )
+
+
 @bp.post("/alerts/<alert_id>/ack")
-@operation(
-    summary="Acknowledge an alert",
-    path=(ALERT_ID,),
-    body=ACK_BODY,
-    ok=Reply(200, "The acknowledged alert", alerts.AlertInfo),
-    errors={
-        400: 'a malformed id, or a body that is not {"comment": ...} with a non-empty comment',
-        403: ACTORS_ONLY,
-        404: "no such alert in the caller's scope",
-        409: "the alert is not open (acknowledged, claimed or closed already)",
-    },
-    tag="alerts",
+@step_operation(
+    "Acknowledge an alert",
+    "The acknowledged alert",
+    ACK_BODY,
+    "the alert is not open (acknowledged, claimed or closed already)",
 )
 def ack_alert(alert_id: str) -> tuple[Response, int]:
     """Acknowledge an open alert with a comment: `{"comment": "..."}` (it escalates no
@@ -133,18 +150,12 @@ def ack_alert(alert_id: str) -> tuple[Response, int]:
 
 
 @bp.post("/alerts/<alert_id>/claim")
-@operation(
-    summary="Claim an alert",
-    path=(ALERT_ID,),
-    body=CLAIM_BODY,
-    ok=Reply(200, "The claimed alert", alerts.AlertInfo),
-    errors={
-        400: 'a malformed id, or a body that is not {"comment": ..., "assignee": ...}',
-        403: ACTORS_ONLY,
-        404: "no such alert in the caller's scope",
-        409: "the alert is not acknowledged yet, or closed",
-    },
-    tag="alerts",
+@step_operation(
+    "Claim an alert",
+    "The claimed alert",
+    CLAIM_BODY,
+    "the alert is not acknowledged yet, or closed",
+    'a body that is not {"comment": ..., "assignee": ...} with both non-empty',
 )
 def claim_alert(alert_id: str) -> tuple[Response, int]:
     """Name who takes an acknowledged alert on: `{"comment": "...", "assignee": "..."}` (a
@@ -153,18 +164,8 @@ def claim_alert(alert_id: str) -> tuple[Response, int]:
 
 
 @bp.post("/alerts/<alert_id>/close")
-@operation(
-    summary="Close an alert by hand",
-    path=(ALERT_ID,),
-    body=ACK_BODY,
-    ok=Reply(200, "The closed alert", alerts.AlertInfo),
-    errors={
-        400: 'a malformed id, or a body that is not {"comment": ...} with a non-empty comment',
-        403: ACTORS_ONLY,
-        404: "no such alert in the caller's scope",
-        409: "the alert is closed already",
-    },
-    tag="alerts",
+@step_operation(
+    "Close an alert by hand", "The closed alert", ACK_BODY, "the alert is closed already"
 )
 def close_alert(alert_id: str) -> tuple[Response, int]:
     """Close an alert by hand, with a comment (alerts close by themselves when their case is

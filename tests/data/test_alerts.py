@@ -205,29 +205,20 @@ def test_migration_0010_down_and_up(writer: sessionmaker[Session], engine: Engin
     assert not {"alerts", "alert_steps"} & set(inspect(engine).get_table_names())
     migrate(engine, "upgrade", "head")
     assert {"reason", "escalation_level", "assignee"} <= columns(engine, "alerts")
+
+    def alert(deadline: datetime, state: str) -> Alert:
+        return Alert(
+            reg_no=reg_no,
+            district=ev.BISHKEK,
+            region="KG-GB",
+            deadline=deadline,
+            reason="overdue",
+            raised_at=NOW,
+            state=state,
+            escalation_level=0,
+        )
+
     with writer.begin() as s:
-        s.add(
-            Alert(
-                reg_no=reg_no,
-                district=ev.BISHKEK,
-                region="KG-GB",
-                deadline=deadline,
-                reason="overdue",
-                raised_at=NOW,
-                state="open",
-                escalation_level=0,
-            )
-        )
+        s.add(alert(deadline, "open"))
     with pytest.raises(IntegrityError), writer.begin() as s:
-        s.add(
-            Alert(
-                reg_no=reg_no,
-                district=ev.BISHKEK,
-                region="KG-GB",
-                deadline=NOW,
-                reason="overdue",
-                raised_at=NOW,
-                state="acknowledged",
-                escalation_level=0,
-            )
-        )
+        s.add(alert(NOW, "acknowledged"))  # a second live alert of the case
