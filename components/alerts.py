@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 from dash.development.base_component import Component
 
 from components import ids
@@ -26,6 +26,7 @@ STATE_COLORS = {
     "claimed": "primary",
     "closed": "secondary",
 }
+LIGHT_COLORS = frozenset({"warning", "info"})  # dark text on them (contrast)
 
 ACTION_COLORS: tuple[tuple[ladder.Action, str], ...] = (
     ("ack", "warning"),
@@ -42,9 +43,11 @@ def state_text(state: str, level: int, lang: str) -> str:
 
 def state_badge(alert: AlertInfo, lang: str) -> dbc.Badge:
     """The alert's state (and level) as a coloured badge."""
+    color = STATE_COLORS.get(alert.state, "secondary")
     return dbc.Badge(
         state_text(alert.state, alert.escalation_level, lang),
-        color=STATE_COLORS.get(alert.state, "secondary"),
+        color=color,
+        text_color="dark" if color in LIGHT_COLORS else None,
         className=f"kup-alert-state kup-alert-state-{alert.state}",
     )
 
@@ -89,6 +92,7 @@ def alert_controls(alert: AlertInfo, viewer: Viewer, lang: str) -> html.Div | No
                 dbc.Input(
                     id={"type": ids.ALERT_ASSIGNEE_TYPE, "alert": alert.id},
                     value=alert.assignee or viewer.username,
+                    placeholder=t("alert.assignee", lang),
                     maxLength=64,
                     size="sm",
                     className="mb-2",
@@ -106,12 +110,13 @@ def alert_controls(alert: AlertInfo, viewer: Viewer, lang: str) -> html.Div | No
     return html.Div(
         [
             *assignee,
-            dcc.Textarea(
+            dbc.Textarea(
                 id={"type": ids.ALERT_COMMENT_TYPE, "alert": alert.id},
                 placeholder=t("alert.comment", lang),
                 maxLength=2000,
-                className="form-control form-control-sm mb-2",
-                style={"height": "4em"},
+                rows=2,
+                size="sm",
+                className="mb-2",
             ),
             html.Div(buttons),
         ],

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
 from components import ids
@@ -14,6 +15,7 @@ from data import alerts
 from data.db import make_sessionmaker, writer_engine
 from data.models import Case
 from tests.browser.console import RunningConsole, expect, grid_row
+from tests.browser.test_accessibility import severe
 from tests.support import events as ev
 from tests.support.stores import apply_events
 
@@ -65,3 +67,4 @@ def test_an_acknowledgement_is_pushed_to_other_open_pages(open_as, alerted_case:
     assert all(p.evaluate("window.__notReloaded") is True for p in (watching, overdue))
     # The manager may claim it now (the assignee defaults to the user).
     expect(card.get_by_role("button", name="Взять в работу")).to_be_visible()
+    assert severe(Axe(), watching, "case page with an alert") == []
