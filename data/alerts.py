@@ -15,7 +15,8 @@ The sweep (`sweep`), under the writers' lock:
   becomes an overdue one when its deadline passes: step "overdue");
 * escalates the open alerts nobody acknowledged (rules.alerts.escalation_level);
 * closes, by itself, the alerts whose case was decided or whose deadline changed (extended,
-  reopened) since they were raised. This is done by the sweep, not by ingest: an alert closes
+  reopened) since they were raised (unless the new deadline has passed too: the case is still
+  overdue, and its alert stays). This is done by the sweep, not by ingest: an alert closes
   within one sweep interval of the decision (15 s), and ingest's batches stay as they were.
 
 Changes are announced on `alerts_channel` (a sibling of ingest's changes channel), from which
@@ -298,9 +299,11 @@ def _escalate(session: Session, now: datetime, period: timedelta) -> list[Alert]
 
 
 def _close_settled(session: Session, now: datetime) -> list[Alert]:
-    """Close the live alerts whose case was decided or got another deadline."""
+    """Close the live alerts whose case was decided or got another deadline. An overdue
+    alert whose case got a deadline that has passed too (extended too late) stays live and
+    follows it: the case is still overdue, and the sweep will not raise it again."""
     query = (
-        select(Alert, Case.decision)
+        select(Alert, Case.decision, Case.deadline)
         .join(Case, Case.reg_no == Alert.reg_no)
         .where(
             Alert.state != "closed",
@@ -308,7 +311,10 @@ def _close_settled(session: Session, now: datetime) -> list[Alert]:
         )
     )
     changed = []
-    for alert, decision in session.execute(query):
+    for alert, decision, deadline in session.execute(query):
+        if decision is None and alert.reason == "overdue" and deadline <= now:
+            alert.deadline = deadline
+            continue
         alert.state, alert.closed_at = "closed", now
         session.flush()
         why = "decided" if decision is not None else "deadline changed"

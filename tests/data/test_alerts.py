@@ -222,3 +222,19 @@ def test_migration_0010_down_and_up(writer: sessionmaker[Session], engine: Engin
         s.add(alert(deadline, "open"))
     with pytest.raises(IntegrityError), writer.begin() as s:
         s.add(alert(NOW, "acknowledged"))  # a second live alert of the case
+
+
+def test_an_extension_to_a_deadline_already_past_keeps_the_alert(
+    writer: sessionmaker[Session],
+) -> None:
+    reg_no, deadline = open_case(writer)
+    late = deadline + timedelta(days=12)  # a 10-day extension ends before this
+    sweep(writer, deadline + timedelta(minutes=1))
+    apply_events(writer, [ev.extended(reg_no, late, days=10)], now=late)
+    with writer() as s:
+        extended = s.scalar(select(Case.deadline).where(Case.reg_no == reg_no))
+    assert extended is not None and deadline < extended < late
+    sweep(writer, late + timedelta(seconds=15))
+    with writer() as s:
+        alert = s.scalars(select(Alert)).one()
+        assert (alert.state, alert.deadline) == ("open", extended)
