@@ -32,7 +32,6 @@ def show_case(context: Context, reg_no: Any, lang: Any, record_view: bool) -> An
         detail = case_record.case_detail(
             session, reg_no, context.viewer.region, context.now, context.due_soon
         )
-        case_alerts = alerts.alerts_of_case(session, context.viewer, reg_no) if detail else []
     if detail is None:
         return case_not_found(reg_no, lang)
     if record_view:
@@ -40,14 +39,7 @@ def show_case(context: Context, reg_no: Any, lang: Any, record_view: bool) -> An
             audit.record(session, context.viewer.username, "case_view", reg_no, {}, context.now)
     return [
         printed_by(context, lang),
-        *case_body(
-            detail,
-            lang,
-            context.tz,
-            context.viewer.can_flag,
-            context.now,
-            [alert_card(case_alerts, context.viewer, lang, context.tz)],
-        ),
+        *case_body(detail, lang, context.tz, context.viewer.can_flag, context.now),
     ]
 
 
@@ -83,6 +75,17 @@ def change_flag(
 
 
 ALERT_ACTIONS = ("ack", "claim", "close")
+
+
+def show_alerts(context: Context, reg_no: Any, lang: Any) -> Any:
+    """The case's alert card (none for a case without alerts, and for a case the viewer may
+    not see: nothing tells it apart from a missing one)."""
+    reg_no, lang = inputs.reg_no(reg_no), inputs.language(lang)
+    if not reg_no:
+        raise PreventUpdate
+    with context.sessions() as session:
+        found = alerts.alerts_of_case(session, context.viewer, reg_no)
+    return alert_card(found, context.viewer, lang, context.tz) if found else None
 
 
 def act_on_alert(
@@ -133,24 +136,12 @@ def register(app: Dash) -> None:
         Input(ids.CASE_FLAG_VERSION, "data"),
         Input(ids.SOCKET, "data-flags"),
         Input(ids.RESYNC, "data"),
-        Input(ids.CASE_ALERT_VERSION, "data"),
-        Input(ids.SOCKET, "data-alerts"),
         State(ids.LANG, "data"),
     )
-    def update_case_body(
-        reg_no: Any,
-        _version: Any,
-        pushed: Any,
-        _resync: Any,
-        _alert_version: Any,
-        alert_pushed: Any,
-        lang: Any,
-    ) -> Any:
+    def update_case_body(reg_no: Any, _version: Any, pushed: Any, _resync: Any, lang: Any) -> Any:
         trigger = ctx.triggered_id
-        fired = ctx.triggered_prop_ids
-        for prop, payload in (("data-flags", pushed), ("data-alerts", alert_pushed)):
-            if f"{ids.SOCKET}.{prop}" in fired and inputs.mapping(payload).get("reg_no") != reg_no:
-                raise PreventUpdate
+        if trigger == ids.SOCKET and inputs.mapping(pushed).get("reg_no") != reg_no:
+            raise PreventUpdate
         return show_case(
             request_context(), reg_no, lang, record_view=trigger in (None, ids.CASE_REG_NO)
         )
@@ -186,6 +177,19 @@ def register(app: Dash) -> None:
         else:
             raise PreventUpdate
         return message, (inputs.number(version) + 1 if done else no_update)
+
+    @app.callback(
+        Output(ids.CASE_ALERTS, "children"),
+        Input(ids.CASE_REG_NO, "data"),
+        Input(ids.CASE_ALERT_VERSION, "data"),
+        Input(ids.SOCKET, "data-alerts"),
+        Input(ids.RESYNC, "data"),
+        State(ids.LANG, "data"),
+    )
+    def update_case_alerts(reg_no: Any, _version: Any, pushed: Any, _resync: Any, lang: Any) -> Any:
+        if ctx.triggered_id == ids.SOCKET and inputs.mapping(pushed).get("reg_no") != reg_no:
+            raise PreventUpdate
+        return show_alerts(request_context(), reg_no, lang)
 
     @app.callback(
         Output(ids.CASE_ALERT_RESULT, "children"),

@@ -196,15 +196,9 @@ def deadline_text(case: CaseSummary, lang: str, tz: ZoneInfo, now: datetime | No
 
 
 def case_body(
-    detail: CaseDetail,
-    lang: str,
-    tz: ZoneInfo,
-    can_flag: bool,
-    now: datetime | None = None,
-    extra: Sequence[Component] = (),
+    detail: CaseDetail, lang: str, tz: ZoneInfo, can_flag: bool, now: datetime | None = None
 ) -> list[Component]:
-    """The case's page content from its CaseDetail (`now` for the time left); `extra` cards
-    go at the top of its first column (the alert card)."""
+    """The case's page content from its CaseDetail (`now` for the time left)."""
     case = detail.case
     badges = [
         status_badge(case.status, lang),
@@ -304,7 +298,6 @@ def case_body(
             [
                 dbc.Col(
                     [
-                        *extra,
                         card(t("case.details", lang), details, class_name="mb-3"),
                         card(t("case.assignment", lang), assignment, class_name="mb-3"),
                         card(
@@ -351,6 +344,7 @@ def case_page(reg_no: str, lang: str) -> html.Div:
             dcc.Link(t("case.back", lang), href="/", className="small kup-no-print"),
             html.Div(id=ids.CASE_FLAG_RESULT, className="my-2 kup-no-print"),
             html.Div(id=ids.CASE_ALERT_RESULT, className="my-2 kup-no-print"),
+            html.Div(id=ids.CASE_ALERTS),  # the case's alert card, if it has alerts
             loading(html.Div(empty_state(t("loading", lang)), id=ids.CASE_BODY), lang),
         ]
     )
