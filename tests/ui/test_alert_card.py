@@ -59,6 +59,13 @@ def test_card_buttons_by_role_and_region(engine: Engine, cases: dict[str, str]) 
     assert (
         "acknowledged" in shown and "Звоню" in shown and "duty, 3/11/2026, 12:00" in shown
     )  # local time
+    nobody, done = act_on_alert(context(engine, "manager"), alert_id, "claim", "go", " ", "en")
+    assert not done and "Name the assignee" in said(nobody)
+    claimed, done = act_on_alert(
+        context(engine, "manager"), alert_id, "claim", "go", "Asanov", "en"
+    )
+    assert done and "Alert claimed" in said(claimed)
+    assert "Assignee: Asanov" in said(show_alerts(context(engine, "duty"), cases["B"], "en"))
     denied, done = act_on_alert(context(engine, "prosecutor"), alert_id, "close", "x", None, "en")
     assert not done and "may not act" in said(denied)
 
