@@ -120,7 +120,7 @@ def alert_controls(alert: AlertInfo, viewer: Viewer, lang: str) -> html.Div | No
             ),
             html.Div(buttons),
         ],
-        className="kup-alert-controls kup-no-print mt-2",
+        className="kup-alert-controls kup-no-print mt-2 mt-lg-0",
     )
 
 
@@ -143,7 +143,7 @@ def alert_card(alerts: Sequence[AlertInfo], viewer: Viewer, lang: str, tz: ZoneI
                 head.append(
                     html.Div(f"{t('alert.assignee', lang)}: {alert.assignee}", className="small")
                 )
-            parts: list[Component] = [
+            history = [
                 html.Div(head),
                 html.Ol(
                     [step_item(s, lang, tz) for s in alert.steps],
@@ -151,9 +151,11 @@ def alert_card(alerts: Sequence[AlertInfo], viewer: Viewer, lang: str, tz: ZoneI
                 ),
             ]
             controls = alert_controls(alert, viewer, lang)
-            if controls is not None:
-                parts.append(controls)
-            items.append(dbc.ListGroupItem(parts, className="kup-alert"))
+            # The history beside the controls on a wide screen, above them on a narrow one.
+            row = dbc.Row(
+                [dbc.Col(history, lg=7), *([dbc.Col(controls, lg=5)] if controls else [])]
+            )
+            items.append(dbc.ListGroupItem(row, className="kup-alert"))
         body = dbc.ListGroup(items, flush=True)
     shown: Component = card(t("alert.title", lang), body, class_name="mb-3 kup-alert-card")
     return shown
