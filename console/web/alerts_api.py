@@ -117,10 +117,30 @@ def _act(
 COMMENT_ONLY = 'a body that is not {"comment": ...} with a non-empty comment'
 
 
+def _links(*steps: str) -> dict[str, object]:
+    """OpenAPI links from an answer holding an alert (`id`) to these steps' operations."""
+    return {
+        "links": {
+            step: {
+                "operationId": f"api_{step}_alert",
+                "parameters": {"alert_id": "$response.body#/id"},
+                "description": f"{step.capitalize()} this alert",
+            }
+            for step in steps
+        }
+    }
+
+
 def step_operation(
-    summary: str, done: str, body: tuple[Text, ...], refused: str, bad_body: str = COMMENT_ONLY
+    summary: str,
+    done: str,
+    body: tuple[Text, ...],
+    refused: str,
+    bad_body: str = COMMENT_ONLY,
+    then: tuple[str, ...] = (),
 ) -> Callable[[View], View]:
-    """The declaration of one of the alert's step operations (ack, claim, close)."""
+    """The declaration of one of the alert's step operations (ack, claim, close), linked to
+    the steps that may follow (`then`)."""
     return operation(
         summary=summary,
         path=(ALERT_ID,),
@@ -133,6 +153,7 @@ def step_operation(
             409: refused,
         },
         tag="alerts",
+        extra=_links(*then),
     )
 
 
@@ -142,6 +163,7 @@ def step_operation(
     "The acknowledged alert",
     ACK_BODY,
     "the alert is not open (acknowledged, claimed or closed already)",
+    then=("claim", "close"),
 )
 def ack_alert(alert_id: str) -> tuple[Response, int]:
     """Acknowledge an open alert with a comment: `{"comment": "..."}` (it escalates no
@@ -156,6 +178,7 @@ def ack_alert(alert_id: str) -> tuple[Response, int]:
     CLAIM_BODY,
     "the alert is not acknowledged yet, or closed",
     'a body that is not {"comment": ..., "assignee": ...} with both non-empty',
+    then=("claim", "close"),
 )
 def claim_alert(alert_id: str) -> tuple[Response, int]:
     """Name who takes an acknowledged alert on: `{"comment": "...", "assignee": "..."}` (a
