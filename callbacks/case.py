@@ -1,5 +1,6 @@
 """Callbacks of the case page: its body (scoped: a case of another region looks exactly like a
-missing one), setting and clearing flags (refused by data.flags for other roles)."""
+missing one), setting and clearing flags (refused by data.flags for other roles), acting on its
+alert (data.alerts' service checks role, region, state and comment again)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from callbacks import inputs
 from callbacks.context import Context, request_context
 from callbacks.printing import printed_by
 from components import ids
+from components.alerts import alert_card
 from components.case import case_body, case_not_found
 from components.i18n import t
-from data import audit, case_record, flags
+from data import alerts, audit, case_record, flags
+from rules.alerts import AlertRefused
 
 
 def show_case(context: Context, reg_no: Any, lang: Any, record_view: bool) -> Any:
@@ -71,13 +74,59 @@ def change_flag(
     return dbc.Alert(message, color="success", duration=8000), True
 
 
-def clear_comment(flag_id: Any, states: Any) -> Any:
-    """The comment typed in the clear box of flag `flag_id` (pattern-matching states of the
-    clear boxes: [{"id": {..., "flag": id}, "value": ...}, ...])."""
+ALERT_ACTIONS = ("ack", "claim", "close")
+
+
+def show_alerts(context: Context, reg_no: Any, lang: Any) -> Any:
+    """The case's alert card (none for a case without alerts, and for a case the viewer may
+    not see: nothing tells it apart from a missing one)."""
+    reg_no, lang = inputs.reg_no(reg_no), inputs.language(lang)
+    if not reg_no:
+        raise PreventUpdate
+    with context.sessions() as session:
+        found = alerts.alerts_of_case(session, context.viewer, reg_no)
+    return alert_card(found, context.viewer, lang, context.tz) if found else None
+
+
+def act_on_alert(
+    context: Context, alert_id: Any, action: Any, comment: Any, assignee: Any, lang: Any
+) -> tuple[Any, bool]:
+    """Acknowledge, claim (with an assignee) or close an alert from the case page, each with a
+    comment, through data.alerts' service (which checks role, region, state and text, audits,
+    and announces the step to every page that may see the case). Returns the message and
+    whether it was done."""
+    number, lang = inputs.number(alert_id), inputs.language(lang)
+    comment, assignee = inputs.text(comment), inputs.text(assignee)
+    if not number or action not in ALERT_ACTIONS:
+        raise PreventUpdate
+    if not (comment or "").strip():
+        return dbc.Alert(t("alert.need_comment", lang), color="warning"), False
+    if action == "claim" and not (assignee or "").strip():
+        return dbc.Alert(t("alert.need_assignee", lang), color="warning"), False
+    service = alerts.AlertService(context.writer, context.redis, context.streams)
+    try:
+        service.act(context.viewer, number, action, comment, assignee, context.now)
+    except PermissionError:
+        return dbc.Alert(t("alert.denied", lang), color="danger"), False
+    except LookupError:
+        return dbc.Alert(t("alert.none", lang), color="danger"), False
+    except (AlertRefused, ValueError) as exc:
+        return dbc.Alert(t("alert.refused", lang, error=str(exc)), color="danger"), False
+    return dbc.Alert(t(f"alert.done.{action}", lang), color="success", duration=8000), True
+
+
+def typed_in(states: Any, key: str, wanted: Any) -> Any:
+    """The value typed in the box whose pattern-matching id has `key` == `wanted` (states of
+    pattern-matching boxes: [{"id": {..., key: wanted}, "value": ...}, ...])."""
     for state in states if isinstance(states, list) else []:
-        if isinstance(state, dict) and inputs.mapping(state.get("id")).get("flag") == flag_id:
+        if isinstance(state, dict) and inputs.mapping(state.get("id")).get(key) == wanted:
             return state.get("value")
     return None
+
+
+def clear_comment(flag_id: Any, states: Any) -> Any:
+    """The comment typed in the clear box of flag `flag_id`."""
+    return typed_in(states, "flag", flag_id)
 
 
 def register(app: Dash) -> None:
@@ -127,4 +176,44 @@ def register(app: Dash) -> None:
             message, done = change_flag(request_context(), reg_no, "clear", typed, flag_id, lang)
         else:
             raise PreventUpdate
+        return message, (inputs.number(version) + 1 if done else no_update)
+
+    @app.callback(
+        Output(ids.CASE_ALERTS, "children"),
+        Input(ids.CASE_REG_NO, "data"),
+        Input(ids.CASE_ALERT_VERSION, "data"),
+        Input(ids.SOCKET, "data-alerts"),
+        Input(ids.RESYNC, "data"),
+        State(ids.LANG, "data"),
+    )
+    def update_case_alerts(reg_no: Any, _version: Any, pushed: Any, _resync: Any, lang: Any) -> Any:
+        if ctx.triggered_id == ids.SOCKET and inputs.mapping(pushed).get("reg_no") != reg_no:
+            raise PreventUpdate
+        return show_alerts(request_context(), reg_no, lang)
+
+    @app.callback(
+        Output(ids.CASE_ALERT_RESULT, "children"),
+        Output(ids.CASE_ALERT_VERSION, "data"),
+        Input({"type": ids.ALERT_ACTION_TYPE, "action": ALL, "alert": ALL}, "n_clicks"),
+        State({"type": ids.ALERT_COMMENT_TYPE, "alert": ALL}, "value"),
+        State({"type": ids.ALERT_ASSIGNEE_TYPE, "alert": ALL}, "value"),
+        State(ids.CASE_ALERT_VERSION, "data"),
+        State(ids.LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def update_case_alert(
+        clicks: Any, _comments: Any, _assignees: Any, version: Any, lang: Any
+    ) -> tuple[Any, Any]:
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not any(inputs.numbers(clicks)):
+            raise PreventUpdate
+        alert_id = trigger.get("alert")
+        message, done = act_on_alert(
+            request_context(),
+            alert_id,
+            trigger.get("action"),
+            typed_in(ctx.states_list[0], "alert", alert_id),
+            typed_in(ctx.states_list[1], "alert", alert_id),
+            lang,
+        )
         return message, (inputs.number(version) + 1 if done else no_update)

@@ -47,6 +47,7 @@ EXPORT_LIMIT = 200_000
 NEWLY_KEPT = 500
 FLAGGED = {"yes": True, "no": False}  # the flagged filter's choices
 OVERDUE_PUSH = f"{ids.SOCKET}.data-overdue"
+ALERTS_PUSH = f"{ids.SOCKET}.data-alerts"
 
 
 def overdue_filter(
@@ -297,12 +298,17 @@ def register(app: Dash) -> None:
         Input(ids.SOCKET, "data-flags"),
         Input(ids.RESYNC, "data"),
         Input(ids.FLAG_VERSION, "data"),
+        Input(ids.SOCKET, "data-alerts"),
         State(ids.OVERDUE_NEWLY, "data"),
         State(ids.LANG, "data"),
     )
     def update_overdue_grids(*args: Any) -> tuple[Any, ...]:
-        filters, (_tick, pushed, _flags, _resync, _version, memory, lang) = args[:6], args[6:]
+        filters, rest = args[:6], args[6:]
+        _tick, pushed, _flags, _resync, _version, alerted, memory, lang = rest
         context = request_context()
+        if ALERTS_PUSH in ctx.triggered_prop_ids:  # an alert's step: one read per process
+            shared = push_instant(context, alerted)
+            return refresh_overdue(context, filters, [], memory, lang, shared)
         if OVERDUE_PUSH not in ctx.triggered_prop_ids:
             return refresh_overdue(context, filters, [], memory, lang)
         return refresh_overdue(

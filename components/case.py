@@ -340,8 +340,11 @@ def case_page(reg_no: str, lang: str) -> html.Div:
         [
             dcc.Store(id=ids.CASE_REG_NO, data=reg_no),
             dcc.Store(id=ids.CASE_FLAG_VERSION, data=0),
+            dcc.Store(id=ids.CASE_ALERT_VERSION, data=0),
             dcc.Link(t("case.back", lang), href="/", className="small kup-no-print"),
             html.Div(id=ids.CASE_FLAG_RESULT, className="my-2 kup-no-print"),
+            html.Div(id=ids.CASE_ALERT_RESULT, className="my-2 kup-no-print"),
+            html.Div(id=ids.CASE_ALERTS),  # the case's alert card, if it has alerts
             loading(html.Div(empty_state(t("loading", lang)), id=ids.CASE_BODY), lang),
         ]
     )

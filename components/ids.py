@@ -131,3 +131,11 @@ DAILY_BODY = "daily-body"
 DAILY_ALERT = "daily-alert"
 DAILY_HEADLINE = "daily-headline"
 DAILY_PRINT_HEADER = "daily-print-header"
+# The alert ladder on the case page (components/alerts.py): pattern-matching ids carry the
+# alert's id ({"type": ..., "alert": id}; the buttons also their "action").
+CASE_ALERT_VERSION = "case-alert-version-store"  # bumped after an alert step: body re-renders
+CASE_ALERT_RESULT = "case-alert-result"
+CASE_ALERTS = "case-alerts"  # the alert card (its own callback: pushes re-render only it)
+ALERT_ACTION_TYPE = "case-alert-action"
+ALERT_COMMENT_TYPE = "case-alert-comment"
+ALERT_ASSIGNEE_TYPE = "case-alert-assignee"

@@ -42,6 +42,7 @@ SOCKET_EVENTS = [
     "health",
     "resync",
     "status",
+    "alerts",
 ]  # what console/web/push.py sends; pages re-render on them, none polls faster than
 # components.common.SAFETY_REFRESH_MS
 # socket.io-client's options: WebSocket only, as the server accepts (console/web/app.py), so

@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.alerts import grid_text
 from components.common import (
     SAFETY_REFRESH_MS,
     card,
@@ -79,7 +80,13 @@ def case_rows(
                 "unit": case.unit or "",
                 "officer": case.officer or "",
                 "flagged": case.flagged,
-                "flag": flag_text(case, tz, lang),
+                # the live alert's state first, then the prosecutor's flag (one column: the
+                # grid fits 1366 px)
+                "flag": " · ".join(
+                    part
+                    for part in (grid_text(case.alert, lang), flag_text(case, tz, lang))
+                    if part
+                ),
                 "summary": case.summary or "",
             }
         )
@@ -142,7 +149,7 @@ def column_defs(lang: str, due_soon: bool = False, marks: bool = True) -> list[d
         fitted_column("kind", t("col.kind", lang), 108, 120),
         fitted_column("unit", t("col.unit", lang), 136, 150),
         fitted_column("officer", t("col.officer", lang), 118, 120),
-        fitted_column("flag", t("col.flag", lang), 106, 200),
+        fitted_column("flag", t("col.flag_alert", lang), 106, 200),
         fitted_column("summary", t("col.summary", lang), 158, 320),
     ]
 

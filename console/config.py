@@ -76,6 +76,11 @@ class Settings:
     receipt_secret: str = ""
     public_url: str = "http://localhost:8050"
     receipt_rate: str = "10 per minute"
+    # The alert ladder (data.alerts): an alert nobody acknowledges escalates after this long
+    # (to the region's managers), and again after as long (to the prosecutors); whether cases
+    # entering the due-soon window raise alerts too (besides overdue ones).
+    escalate_after_minutes: float = 60.0
+    alert_due_soon: bool = False
 
     @property
     def zone(self) -> ZoneInfo:
@@ -86,6 +91,11 @@ class Settings:
     def due_soon(self) -> timedelta:
         """The "due soon" window (`due_soon_hours`)."""
         return timedelta(hours=self.due_soon_hours)
+
+    @property
+    def escalate_after(self) -> timedelta:
+        """How long an unacknowledged alert waits before each escalation."""
+        return timedelta(minutes=self.escalate_after_minutes)
 
     @property
     def streams(self) -> StreamConfig:
@@ -170,6 +180,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         session_idle_minutes=float(_env(env, "KUP_SESSION_IDLE_MINUTES", "30")),
         session_max_hours=float(_env(env, "KUP_SESSION_MAX_HOURS", "12")),
         login_spray_limit=int(_env(env, "KUP_LOGIN_SPRAY_LIMIT", "100")),
+        escalate_after_minutes=float(_env(env, "KUP_ESCALATE_AFTER_MINUTES", "60")),
+        alert_due_soon=_env(env, "KUP_ALERT_DUE_SOON", "0").strip().lower()
+        in ("1", "true", "yes", "on"),
         trusted_proxies=tuple(
             p.strip() for p in env.get("KUP_TRUSTED_PROXIES", "").split(",") if p.strip()
         ),

@@ -39,6 +39,13 @@ ACTIONS = (
     "user_unlock",
     "password_change",
     "password_reset_forced",
+    # the alert ladder (data.alerts)
+    "alert_raise",
+    "alert_overdue",
+    "alert_escalate",
+    "alert_ack",
+    "alert_claim",
+    "alert_close",
 )
 _LOCK_KEY = 4171101
 

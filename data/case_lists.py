@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data import aggregates, status
+from data import aggregates, alerts, status
 from data.models import Case, Flag
 from data.queries import CaseFilter, filtered, scoped
 from rules.breaches import Tally, ongoing
@@ -71,6 +71,7 @@ class ListedCase(CaseSummary):
 
     summary: str | None
     flag: ActiveFlag | None
+    alert: tuple[str, int] | None = None  # its live alert's shown state and level (data.alerts)
 
     def as_dict(self) -> dict[str, object]:
         """The export's fields with the summary text and the flag's comment, author, time."""
@@ -188,11 +189,13 @@ def cases_by_deadline(
     query = scoped(select(Case), flt, now, due_soon).order_by(Case.deadline, Case.reg_no)
     cases = list(session.scalars(query.limit(limit)))
     flags = active_flags(session, [c.reg_no for c in cases if c.flagged])
+    live = alerts.live_states(session, [c.reg_no for c in cases])
     rows = [
         ListedCase(
             **summary_values(item, now, due_soon),
             summary=item.summary,
             flag=flags.get(item.reg_no),
+            alert=live.get(item.reg_no),
         )
         for item in cases
     ]

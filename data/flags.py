@@ -131,7 +131,8 @@ def visible_case(
     return session.scalar(query)
 
 
-def _clean_comment(comment: object) -> str:
+def clean_comment(comment: object) -> str:
+    """The comment stripped; ValueError if not a string, empty, too long or holding a NUL."""
     if not isinstance(comment, str):
         raise ValueError("comment must be a string")
     text = comment.strip()
@@ -185,7 +186,7 @@ def add_flag(
     note added: "flag" or "comment"). PermissionError for other roles, LookupError for a case
     the viewer cannot see, ValueError for a bad comment."""
     case = _editable_case(session, viewer, reg_no)
-    text = _clean_comment(comment)
+    text = clean_comment(comment)
     now = now or datetime.now(UTC)
     flag, kind = flag_or_comment(session, case.reg_no, viewer.username, text, now)
     case.flagged = True
@@ -208,7 +209,7 @@ def clear_flag(
     """Clear the case's active flag with a comment (kept, marked cleared); ValueError for a
     bad comment, LookupError if it is not the case's active flag, as `add_flag` otherwise."""
     case = _editable_case(session, viewer, reg_no)
-    text = _clean_comment(comment)
+    text = clean_comment(comment)
     flag = _active_flag(session, case.reg_no)
     if flag is None or flag.id != flag_id:
         raise LookupError(f"no active flag {flag_id} on case {reg_no}")

@@ -335,3 +335,54 @@ class DailyFlow(_OfficerKey, Base):
 # The prosecutor's-flag filter's index (migration 0006): the counters leave that filter to an
 # exact count over the few flagged cases.
 Index("ix_cases_flagged", Case.flagged, Case.decision, Case.deadline)
+
+
+# --- the alert ladder (data.alerts; migration 0010) ---------------------------------------------
+class Alert(Base):
+    """An alert raised for a case that became overdue (or due soon): its state on the ladder
+    (rules.alerts), escalation level and assignee. One alert per case is not closed (a partial
+    unique index), and one per case, missed deadline and reason ever (so that two sweeps, or
+    two leaders, never raise it twice)."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        Index(
+            "uq_alerts_live_reg_no",
+            "reg_no",
+            unique=True,
+            sqlite_where=text("state <> 'closed'"),
+            postgresql_where=text("state <> 'closed'"),
+        ),
+        Index("uq_alerts_reg_no_deadline", "reg_no", "deadline", "reason", unique=True),
+        Index("ix_alerts_state_raised", "state", "raised_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reg_no: Mapped[str] = mapped_column(ForeignKey("cases.reg_no"))
+    district: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str] = mapped_column(String(8))
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)  # the deadline it was raised for
+    reason: Mapped[str] = mapped_column(String(12))  # overdue | due_soon
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16))  # rules.alerts.STATES
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertStep(Base):
+    """One step of an alert's history: who (or "system"), when, what, with what comment.
+    `key` makes the steps the sweeps write idempotent ("raised", "overdue", "escalated:1", ...:
+    unique per alert); people's steps have none."""
+
+    __tablename__ = "alert_steps"
+    __table_args__ = (Index("uq_alert_steps_key", "alert_id", "key", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(16))  # rules.alerts.STEPS
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    comment: Mapped[str | None] = mapped_column(Text)
+    key: Mapped[str | None] = mapped_column(String(24))

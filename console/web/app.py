@@ -25,7 +25,17 @@ from werkzeug.exceptions import HTTPException, NotFound
 from callbacks.context import CONTEXT_PROVIDER
 from console.config import Settings
 from console.runtime import Services
-from console.web import api, auth, observability, push, receipts, reports, security, sessions
+from console.web import (
+    alerts_api,  # noqa: F401  (its routes join the API's blueprint)
+    api,
+    auth,
+    observability,
+    push,
+    receipts,
+    reports,
+    security,
+    sessions,
+)
 from console.web.callback_guard import init_callback_guard
 from console.web.pages import Pages, callback_context, default_pages
 from console.web.state import EXTENSION_KEY
@@ -216,6 +226,7 @@ def create_app(
         services.sessions,
         services.redis_url,
         services.metrics,
+        writer=services.writer,
         regions=frozenset(load_geography().regions),
     )
     push.register_socket_handlers(socketio, lambda: services.pusher)

@@ -7,7 +7,9 @@ emits through Flask-SocketIO's Redis message queue, which delivers to the client
 process. The leader also notices deadlines that pass with no event, reads once for every page
 what the pages used to poll for (map shading, workload, the data's health), and tells the
 overdue lists when to re-read. Every process tells its own clients when it loses or regains
-Redis.
+Redis. The leader also runs the alert ladder's timers (data.alerts.sweep, every
+OVERDUE_INTERVAL_S: raise, escalate, close by itself), whose changes, like those people make,
+are announced on `alerts_channel` and forwarded to the pages as "alerts".
 
 Rooms: "country" (users without a region) gets everything; "region:<ISO>" gets only that
 region's items. A socket joins `current_viewer().room` on connect; without login the
@@ -27,6 +29,8 @@ Events (server → client), all JSON objects with "at" (ISO 8601 UTC):
   workload {"scope", "as_of", "rows": [...], "series"} the room's district workload and its
                                                         intake vs. decisions per day
   flags    {"reg_no", "flagged", "flag_id"}            a flag was set or cleared
+  alerts   {"reg_no", "alert_id", "state",             an alert was raised, escalated,
+            "escalation_level"}                         acknowledged, claimed or closed
   health   {"freshness", "gaps"}                       the data's health (to every room: it is
                                                         the stream's, nobody's region), when
                                                         what the banner says changed, and to
@@ -82,7 +86,7 @@ from components.health import health_messages
 from components.i18n import DEFAULT_LANG
 from console.config import Settings
 from console.web.sessions import SocketGuard, redis_client, session_key
-from data import flags, live_page, streams, workload_counts
+from data import alerts, flags, live_page, streams, workload_counts
 from data.deadline_watcher import newly_overdue
 from data.ingest_state import ingest_freshness, read_gaps
 from data.queries import CaseFilter
@@ -278,6 +282,7 @@ class Pusher:
         redis_url: str,
         metrics: Any = None,
         *,
+        writer: sessionmaker[Session] | None = None,
         regions: frozenset[str] = frozenset(),
         flush_interval: float = FLUSH_INTERVAL_S,
         overdue_interval: float = OVERDUE_INTERVAL_S,
@@ -288,6 +293,7 @@ class Pusher:
         self.socketio = socketio
         self.settings = settings
         self.sessions = sessions
+        self.writer = writer  # the alert sweeps' (None: no alert timers, e.g. some tests)
         self.redis_url = redis_url
         self.metrics = metrics
         self.flush_interval = flush_interval
@@ -301,6 +307,7 @@ class Pusher:
         self.rooms_key = f"{settings.stream}:push-rooms"
         self.health_key = f"{settings.stream}:push-health"
         self.flags_channel = flags.flags_channel(settings.streams)
+        self.alerts_channel = alerts.alerts_channel(settings.streams)
         self._watched: tuple[float, set[str] | None] = (0.0, None)
         self.is_leader = False
         self.redis_ok = True
@@ -363,6 +370,7 @@ class Pusher:
                 if time.monotonic() >= next_overdue:
                     next_overdue = time.monotonic() + self.overdue_interval
                     self.check_overdue()
+                    self.check_alerts()
                 if time.monotonic() >= next_refresh:
                     next_refresh = time.monotonic() + self.refresh_interval
                     self.refresh()
@@ -463,25 +471,30 @@ class Pusher:
     def _listen(self, timeout: float) -> None:
         if self._pubsub is None:
             self._pubsub = self._redis().pubsub(ignore_subscribe_messages=True)
-            self._pubsub.subscribe(self.settings.changes_channel, self.flags_channel)
+            self._pubsub.subscribe(
+                self.settings.changes_channel, self.flags_channel, self.alerts_channel
+            )
         message = self._pubsub.get_message(timeout=timeout)
         for _ in range(1000):  # drain a burst, but flush at least every 1000 messages
             if message is None:
                 return
             channel = message.get("channel")
             channel = channel.decode() if isinstance(channel, bytes) else channel
-            self._take(message.get("data"), flag=channel == self.flags_channel)
+            kind = {self.flags_channel: "flag", self.alerts_channel: "alert"}.get(channel, "change")
+            self._take(message.get("data"), kind)
             message = self._pubsub.get_message(timeout=0)
 
-    def _take(self, data: object, flag: bool = False) -> None:
+    def _take(self, data: object, kind: str = "change") -> None:
         try:
             message = json.loads(data) if isinstance(data, (bytes, str)) else None
         except ValueError:
             message = None
         if not isinstance(message, dict):
-            log.warning("ignored a malformed %s announcement", "flag" if flag else "change")
-        elif flag:
+            log.warning("ignored a malformed %s announcement", kind)
+        elif kind == "flag":
             self.forward_flag(message)
+        elif kind == "alert":
+            self.forward_alert(message)
         else:
             self.coalescer.add(message)
 
@@ -693,6 +706,55 @@ class Pusher:
         for room in rooms:
             self.socketio.emit("flags", payload, to=room)
             self._count("flags")
+        return rooms
+
+    def check_alerts(self, now: datetime | None = None) -> list[dict[str, object]]:
+        """Run the alert timers once (data.alerts.sweep, in one writer transaction) and
+        announce what changed on the alerts channel; returns the announcements."""
+        if self.writer is None:
+            return []
+        now = now or datetime.now(UTC)
+        settings = self.settings
+        with self.writer.begin() as session:
+            changed = alerts.sweep(
+                session,
+                now,
+                settings.escalate_after,
+                settings.due_soon if settings.alert_due_soon else None,
+                look_back=timedelta(seconds=self.overdue_interval),
+            )
+            messages = [alerts.announcement(alert, now) for alert in changed]
+        alerts.announce(self._redis(), settings.streams, messages)
+        return messages
+
+    def forward_alert(self, message: dict[str, Any]) -> list[str]:
+        """Emit "alerts" for one announcement of data.alerts to the country room and the
+        case's region room; returns the rooms (none for a malformed announcement)."""
+        reg_no, region = message.get("reg_no"), message.get("region")
+        alert_id, state = message.get("alert_id"), message.get("state")
+        level = message.get("escalation_level")
+        if not (
+            isinstance(reg_no, str)
+            and isinstance(region, str)
+            and region
+            and isinstance(state, str)
+            and _int(alert_id)
+            and isinstance(level, int)
+        ):
+            log.warning("ignored a malformed alert announcement")
+            return []
+        at = _parse_at(message.get("at")) or datetime.now(UTC)
+        payload = {
+            "reg_no": reg_no,
+            "alert_id": alert_id,
+            "state": state,
+            "escalation_level": level,
+            "at": _iso(at),
+        }
+        rooms = [COUNTRY_ROOM, region_room(region)]
+        for room in rooms:
+            self.socketio.emit("alerts", payload, to=room)
+            self._count("alerts")
         return rooms
 
 

@@ -20,7 +20,7 @@ import pytest
 import schemathesis
 from sqlalchemy import select
 
-from data import flags, users
+from data import alerts, flags, users
 from data.db import make_sessionmaker, writer_engine
 from data.models import Case
 from tests.browser.console import RunningConsole, simulated_history
@@ -34,12 +34,17 @@ ST = Path(sys.executable).with_name("st")  # schemathesis's command, beside this
 @pytest.fixture(scope="module")
 def token(live_console: RunningConsole) -> str:
     """An admin's API token (reads every case, flags, reads the health), on a store of
-    simulated cases, three of them flagged."""
+    simulated cases, three of them flagged, eight with an open alert."""
     simulated_history(live_console.engine, days=14, per_day=40)
     writer = make_sessionmaker(writer_engine(live_console.engine))
     service = flags.FlagService(writer, None, live_console.settings.streams)
     for reg_no in known_cases(live_console)[:3]:
         service.set(viewer("prosecutor"), reg_no, "Why is this one late?")
+    with writer.begin() as s:  # alerts to acknowledge, claim and close
+        for case in s.scalars(select(Case).order_by(Case.reg_no).limit(8)):
+            alerts.raise_alert(
+                s, case.reg_no, case.district, case.region, case.deadline, "overdue", case.deadline
+            )
     with writer.begin() as s:
         return users.issue_token(s, "admin")
 
@@ -82,7 +87,7 @@ def test_schemathesis_finds_nothing_against_the_live_console(
     )
     report = run.stdout + run.stderr
     assert run.returncode == 0, report[-20000:]
-    assert "Operations:       9 selected / 9 total" in report  # every operation was run
+    assert "Operations:       13 selected / 13 total" in report  # every operation was run
     assert "No issues found" in report
 
 

@@ -21,8 +21,8 @@ from components.common import SAFETY_REFRESH_MS
 from components.layout import SOCKET_EVENTS, validation_layout
 from console.runtime import ingest_worker
 from console.web.push import COUNTRY_ROOM, MAX_ITEMS, Coalescer, Pusher, region_room
-from data import flags, streams
-from data.models import AuditEntry, Case
+from data import alerts, flags, streams
+from data.models import AuditEntry, Case, Setting
 from data.reference import load_geography
 from tests.support import events as ev
 from tests.support.servers import RedisServer
@@ -543,3 +543,34 @@ def test_flush_without_a_store_sends_no_view(make_web, engine) -> None:  # type:
         with engine.begin() as conn:
             conn.exec_driver_sql("ALTER TABLE cases_away RENAME TO cases")
     assert rooms[COUNTRY_ROOM]["view"] is None and rooms[COUNTRY_ROOM]["registered_count"] == 1
+
+
+def test_alert_timers_run_in_the_leader_and_reach_the_case_rooms(
+    local,
+    socket_for,
+    engine,
+    redis_client,  # type: ignore[no-untyped-def]
+) -> None:
+    """The leader's sweep raises an alert for a case whose deadline passed, announces it, and
+    forwards it to the country room and the case's region room only; a second sweep (a
+    restart, another leader) raises nothing more."""
+    settings = local.state.settings
+    reg_no = new_case(engine, ev.OSH_CITY, age=timedelta(days=6))
+    with local.state.sessions() as s:
+        deadline = s.scalar(select(Case.deadline).where(Case.reg_no == reg_no))
+    country, osh, chui = socket_for("duty"), socket_for("manager-osh"), socket_for("manager-chui")
+    pusher: Pusher = local.state.pusher
+    _leading(pusher, redis_client, alerts.alerts_channel(settings.streams))
+    with local.state.writer.begin() as s:
+        s.merge(
+            Setting(key=alerts.WATERMARK_KEY, value=(deadline - timedelta(minutes=1)).isoformat())
+        )
+    sent = pusher.check_alerts(deadline + timedelta(seconds=1))
+    assert [(m["reg_no"], m["state"], m["escalation_level"]) for m in sent] == [(reg_no, "open", 0)]
+    for client in (country, osh):
+        seen = wait_for(client, "alerts", lambda e: len(e) >= 1)
+        assert [(e["reg_no"], e["state"]) for e in seen] == [(reg_no, "open")]
+    assert pusher.check_alerts(deadline + timedelta(seconds=2)) == []
+    time.sleep(0.3)
+    assert _events(chui, "alerts") == []
+    assert pusher.forward_alert({"reg_no": reg_no, "region": "KG-GO", "state": 5}) == []
