@@ -131,7 +131,7 @@ def subscriptions(session: Session, username: str | None = None) -> list[Subscri
     query = _query()
     if username is not None:
         query = query.where(User.username == username)
-    return [_subscription(sub, user) for sub, user in session.execute(query).tuples()]
+    return [_subscription(sub, user) for sub, user in session.execute(query)]
 
 
 def remove_subscription(session: Session, sub_id: int, username: str | None = None) -> None:
@@ -189,7 +189,7 @@ def _listeners(session: Session, kind: str) -> list[Subscription]:
     query = _query().where(NotificationSubscription.active.is_(True), User.disabled.is_(False))
     return [
         s
-        for s in (_subscription(sub, user) for sub, user in session.execute(query).tuples())
+        for s in (_subscription(sub, user) for sub, user in session.execute(query))
         if kind in s.events
     ]
 

@@ -1,0 +1,278 @@
+"""Notifications' store side (data.notifications) on SQLite and PostgreSQL: subscriptions and
+their checks, the outbox written in the change's transaction (a flag; passed deadlines, once per
+case and deadline), region scoping when queued and when delivered, digests, retries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from data import flags, notifications
+from data.db import make_sessionmaker, writer_engine
+from data.models import NotificationOutbox, Setting, User
+from data.notifications import Subscription
+from rules.notifications import Digest
+from tests.support import events as ev
+from tests.support.stores import apply_events
+from tests.support.users import OSH_REGION, add_test_users, viewer
+
+
+@pytest.fixture
+def writer(engine: Engine) -> sessionmaker[Session]:
+    add_test_users(engine, ["manager", "manager-osh", "prosecutor", "monitor"])
+    return make_sessionmaker(writer_engine(engine))
+
+
+def subscribe(
+    writer: sessionmaker[Session], user: str, events: str, **options: object
+) -> Subscription:
+    with writer.begin() as s:
+        return notifications.add_subscription(
+            s,
+            user,
+            "email",
+            f"{user}@example.org",
+            events,
+            **options,  # type: ignore[arg-type]
+        )
+
+
+def pending(writer: sessionmaker[Session]) -> list[NotificationOutbox]:
+    with writer() as s:
+        return list(
+            s.scalars(
+                select(NotificationOutbox)
+                .where(NotificationOutbox.sent_at.is_(None), NotificationOutbox.failed_at.is_(None))
+                .order_by(NotificationOutbox.id)
+            )
+        )
+
+
+class Recorder:
+    """A `send` that keeps what it was given (or fails while `failing`)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[Subscription, Digest]] = []
+        self.failing = False
+
+    def __call__(self, sub: Subscription, message: Digest) -> str:
+        if self.failing:
+            raise ConnectionRefusedError("receiver down")
+        self.sent.append((sub, message))
+        return message.message_key
+
+
+@pytest.mark.parametrize(
+    ("user", "channel", "target", "events", "region", "error"),
+    [
+        ("nobody", "email", "a@example.org", "overdue", None, "no user"),
+        ("manager", "email", "not-an-address", "overdue", None, "not an e-mail"),
+        ("manager", "webhook", "ftp://example.org/x", "overdue", None, "not an http"),
+        ("manager", "email", "a@example.org", "overdue,late", None, "unknown event late"),
+        ("manager", "email", "a@example.org", "", None, "at least one"),
+        ("manager", "email", "a@example.org", "overdue", "KG-XX", "unknown region"),
+        ("manager-osh", "email", "a@example.org", "overdue", "KG-GB", "cannot subscribe"),
+        ("monitor", "email", "a@example.org", "overdue", None, "monitoring account"),
+        ("manager", "sms", "+996555", "overdue", None, "channel"),
+    ],
+)
+def test_bad_subscriptions_are_refused_clearly(
+    writer: sessionmaker[Session],
+    user: str,
+    channel: str,
+    target: str,
+    events: str,
+    region: str | None,
+    error: str,
+) -> None:
+    with pytest.raises((ValueError, LookupError), match=error), writer.begin() as s:
+        notifications.add_subscription(s, user, channel, target, events, region=region)
+    with writer() as s:
+        assert notifications.subscriptions(s) == []
+
+
+def test_a_regional_users_subscription_is_clamped_to_their_region(
+    writer: sessionmaker[Session],
+) -> None:
+    sub = subscribe(writer, "manager-osh", "overdue,flagged")
+    assert sub.region == OSH_REGION and sub.events == ("overdue", "flagged")
+    with writer.begin() as s:
+        hook = notifications.add_subscription(
+            s, "manager", "webhook", "https://h.example/x", ["flagged"]
+        )
+    assert hook.region is None and hook.secret is not None and len(hook.secret) == 64
+
+
+def test_a_flag_queues_flagged_in_its_transaction_for_those_who_may_see_it(
+    engine: Engine, writer: sessionmaker[Session]
+) -> None:
+    country = subscribe(writer, "manager", "flagged")
+    subscribe(writer, "manager-osh", "flagged")  # an Osh manager: never a Bishkek case
+    subscribe(writer, "prosecutor", "overdue")  # not subscribed to flags
+    bishkek = ev.next_reg_no(ev.BISHKEK)
+    apply_events(engine, [ev.registered(bishkek, datetime.now(UTC) - timedelta(hours=1))])
+    with pytest.raises(ValueError), writer.begin() as s:  # refused: nothing queued
+        flags.add_flag(s, viewer("prosecutor"), bishkek, "   ")
+    assert pending(writer) == []
+    with writer.begin() as s:
+        flags.add_flag(s, viewer("prosecutor"), bishkek, "check the deadline")
+        flags.add_flag(s, viewer("prosecutor"), bishkek, "a comment is no new flag")
+    rows = pending(writer)
+    assert [(r.subscription_id, r.kind, r.reg_no) for r in rows] == [
+        (country.id, "flagged", bishkek)
+    ]
+    assert rows[0].payload["actor"] == "prosecutor"
+    assert rows[0].payload["detail"] == "check the deadline"
+    assert rows[0].payload["region"] == "KG-GB"
+
+
+def _old_cases(engine: Engine, district: str, count: int) -> list[str]:
+    """`count` cases received 5 days ago: their 3-day deadline has passed."""
+    at = datetime.now(UTC) - timedelta(days=5)
+    numbers = [ev.next_reg_no(district) for _ in range(count)]
+    apply_events(
+        engine,
+        [
+            ev.registered(n, at)
+            if district == ev.BISHKEK
+            else ev.registered(n, at, district=district)
+            for n in numbers
+        ],
+    )
+    return numbers
+
+
+def _rewind_overdue_cursor(writer: sessionmaker[Session], days: int = 30) -> None:
+    with writer.begin() as s:
+        when = (datetime.now(UTC) - timedelta(days=days)).isoformat()
+        if s.get(Setting, notifications.OVERDUE_CURSOR) is None:
+            s.add(Setting(key=notifications.OVERDUE_CURSOR, value=when))
+        else:
+            s.get(Setting, notifications.OVERDUE_CURSOR).value = when  # type: ignore[union-attr]
+
+
+def test_passed_deadlines_are_queued_once_and_a_burst_is_one_digest(
+    engine: Engine, writer: sessionmaker[Session]
+) -> None:
+    with writer.begin() as s:  # the first call only sets the cursor: nothing old is announced
+        assert notifications.enqueue_overdue(s) == 0
+    manager = subscribe(writer, "manager", "overdue")
+    osh = subscribe(writer, "manager-osh", "overdue")
+    bishkek = _old_cases(engine, ev.BISHKEK, 300)
+    osh_cases = _old_cases(engine, ev.OSH_CITY, 2)
+    with writer.begin() as s:
+        assert notifications.enqueue_overdue(s) == 0  # their deadlines passed before the cursor
+    _rewind_overdue_cursor(writer)
+    with writer.begin() as s:
+        assert notifications.enqueue_overdue(s, window=timedelta(0)) == 302 + 2
+    _rewind_overdue_cursor(writer)  # seen again (a restart, a second worker): queued once
+    with writer.begin() as s:
+        assert notifications.enqueue_overdue(s, window=timedelta(0)) == 0
+    send = Recorder()
+    report = notifications.deliver_due(writer, send)
+    assert (report.sent, report.events_sent, report.failed) == (2, 304, 0)
+    by_sub = {sub.id: message for sub, message in send.sent}
+    assert sorted(e.reg_no for e in by_sub[manager.id].events) == sorted(bishkek + osh_cases)
+    assert sorted(e.reg_no for e in by_sub[osh.id].events) == sorted(osh_cases)
+    assert notifications.deliver_due(writer, send).sent == 0  # nothing twice
+    assert len(send.sent) == 2
+
+
+def test_a_failed_delivery_waits_its_backoff_then_goes_once(writer: sessionmaker[Session]) -> None:
+    sub = subscribe(writer, "manager", "escalated")
+    now = datetime.now(UTC)
+    with writer.begin() as s:
+        notifications.enqueue(
+            s,
+            "escalated",
+            reg_no="KUP-1",
+            district=ev.BISHKEK,
+            region="KG-GB",
+            at=now,
+            window=timedelta(0),
+        )
+    send = Recorder()
+    send.failing = True
+    report = notifications.deliver_due(writer, send, now=now + timedelta(seconds=1))
+    assert (report.sent, report.failed) == (0, 1)
+    [row] = pending(writer)
+    assert row.attempts == 1 and row.last_error is not None and "receiver down" in row.last_error
+    assert row.next_attempt_at == now + timedelta(seconds=1) + timedelta(seconds=30)
+    send.failing = False
+    assert notifications.deliver_due(writer, send, now=now + timedelta(seconds=2)).sent == 0
+    report = notifications.deliver_due(writer, send, now=now + timedelta(seconds=32))
+    assert (report.sent, report.events_sent) == (1, 1)
+    assert [(s.id, [e.reg_no for e in m.events]) for s, m in send.sent] == [(sub.id, ["KUP-1"])]
+    assert pending(writer) == []
+
+
+def test_gives_up_after_max_attempts_and_retry_failed_revives(
+    writer: sessionmaker[Session],
+) -> None:
+    subscribe(writer, "manager", "acknowledged")
+    now = datetime.now(UTC)
+    with writer.begin() as s:
+        notifications.enqueue(
+            s,
+            "acknowledged",
+            reg_no="KUP-2",
+            district=ev.BISHKEK,
+            region="KG-GB",
+            at=now,
+            window=timedelta(0),
+        )
+    send = Recorder()
+    send.failing = True
+    at = now
+    for _ in range(notifications.rules.MAX_ATTEMPTS):
+        at += timedelta(hours=2)
+        notifications.deliver_due(writer, send, now=at)
+    with writer() as s:
+        counts = notifications.outbox_counts(s)
+        [failed] = notifications.failed_events(s)
+    assert (counts.pending, counts.failed) == (0, 1)
+    assert failed.attempts == notifications.rules.MAX_ATTEMPTS and failed.reg_no == "KUP-2"
+    send.failing = False
+    with writer.begin() as s:
+        assert notifications.retry_failed(s, now=at) == 1
+    assert notifications.deliver_due(writer, send, now=at).events_sent == 1
+
+
+def test_the_region_is_checked_again_at_delivery(writer: sessionmaker[Session]) -> None:
+    subscribe(writer, "manager", "flagged")  # country-wide at queueing time
+    now = datetime.now(UTC)
+    with writer.begin() as s:
+        n = notifications.enqueue(
+            s,
+            "flagged",
+            reg_no="KUP-3",
+            district=ev.BISHKEK,
+            region="KG-GB",
+            at=now,
+            window=timedelta(0),
+        )
+        assert n == 1
+        s.execute(update(User).where(User.username == "manager").values(region=OSH_REGION))
+    send = Recorder()
+    assert notifications.deliver_due(writer, send).sent == 0
+    assert send.sent == []
+    with writer() as s:
+        assert notifications.outbox_counts(s).failed == 1
+
+
+def test_removing_a_subscription_drops_its_pending_events(writer: sessionmaker[Session]) -> None:
+    sub = subscribe(writer, "manager", "flagged")
+    with writer.begin() as s:
+        notifications.enqueue(
+            s, "flagged", reg_no="KUP-4", district=ev.BISHKEK, region="KG-GB", at=datetime.now(UTC)
+        )
+    with pytest.raises(LookupError), writer.begin() as s:
+        notifications.remove_subscription(s, sub.id, username="prosecutor")  # not theirs
+    with writer.begin() as s:
+        notifications.remove_subscription(s, sub.id, username="manager")
+    with writer() as s:
+        assert s.scalar(select(func.count()).select_from(NotificationOutbox)) == 0
+        assert notifications.subscriptions(s) == []
