@@ -175,8 +175,10 @@ class NotifyWorker:
     def round(self) -> DeliveryReport:
         """Queue the deadlines passed since the last round, then send what is due."""
         with self.writer.begin() as session:
-            notifications.enqueue_overdue(session, window=self.window)
-        report = notifications.deliver_due(self.writer, self.send, backoff_base=self.backoff)
+            notifications.enqueue_overdue(session)
+        report = notifications.deliver_due(
+            self.writer, self.send, backoff_base=self.backoff, window=self.window
+        )
         if report.sent or report.failed:
             log.info(
                 "notifications: %d messages sent (%d events), %d failed",

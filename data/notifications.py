@@ -166,14 +166,13 @@ def enqueue(
     actor: str | None = None,
     detail: str | None = None,
     key: str | None = None,
-    window: timedelta = rules.DIGEST_WINDOW,
 ) -> int:
     """Queue event `kind` (one of rules.notifications.KINDS) of case `reg_no` for every active
     subscription to it that may hear of the case's region, in the caller's transaction; the
     number of rows written. `key` names this occurrence (the flag's id, the deadline passed,
     the alert's id; default: `at`): the same kind, case and key is queued once per
-    subscription. It goes out after the digest `window`, with whatever else came for the
-    subscription by then."""
+    subscription. It goes out after the digest window (see `deliver_due`), with whatever else
+    came for the subscription by then."""
     if kind not in rules.KINDS:
         raise ValueError(f"unknown event {kind!r}; events are {', '.join(rules.KINDS)}")
     return _enqueue_many(
@@ -181,7 +180,6 @@ def enqueue(
         kind,
         [Event(0, kind, reg_no, district, region, at, actor, detail)],
         [key or at.astimezone(UTC).isoformat()],
-        window,
     )
 
 
@@ -194,9 +192,7 @@ def _listeners(session: Session, kind: str) -> list[Subscription]:
     ]
 
 
-def _enqueue_many(
-    session: Session, kind: str, events: list[Event], keys: list[str], window: timedelta
-) -> int:
+def _enqueue_many(session: Session, kind: str, events: list[Event], keys: list[str]) -> int:
     listeners = _listeners(session, kind)
     now = datetime.now(UTC)
     rows: list[dict[str, object]] = []
@@ -219,7 +215,7 @@ def _enqueue_many(
                     },
                     "created_at": now,
                     "attempts": 0,
-                    "next_attempt_at": now + window,
+                    "next_attempt_at": now,
                 }
             )
     written = 0
@@ -228,9 +224,7 @@ def _enqueue_many(
     return written
 
 
-def enqueue_overdue(
-    session: Session, now: datetime | None = None, window: timedelta = rules.DIGEST_WINDOW
-) -> int:
+def enqueue_overdue(session: Session, now: datetime | None = None) -> int:
     """Queue "overdue" for the cases whose deadline passed since the last call (the cursor
     is kept in the store, so a restarted worker carries on where it stopped; the first call
     only sets it: cases overdue before notifications existed are not announced). Each case is
@@ -249,7 +243,7 @@ def enqueue_overdue(
         return 0
     events = [Event(0, "overdue", p.reg_no, p.district, p.region, p.deadline) for p in passed]
     keys = [p.deadline.astimezone(UTC).isoformat() for p in passed]
-    return _enqueue_many(session, "overdue", events, keys, window)
+    return _enqueue_many(session, "overdue", events, keys)
 
 
 # --- delivery ---------------------------------------------------------------------------------
@@ -267,13 +261,17 @@ class DeliveryReport:
 Sender = Callable[[Subscription, Digest], str]
 
 
-def _due_subscriptions(session: Session, now: datetime) -> list[int]:
+def _due_subscriptions(session: Session, now: datetime, window: timedelta) -> list[int]:
+    """The subscriptions with a message due: a new event that has waited the digest window,
+    or a retry whose backoff is over."""
+    o = NotificationOutbox
     query = (
-        select(NotificationOutbox.subscription_id)
+        select(o.subscription_id)
         .where(
-            NotificationOutbox.sent_at.is_(None),
-            NotificationOutbox.failed_at.is_(None),
-            NotificationOutbox.next_attempt_at <= now,
+            o.sent_at.is_(None),
+            o.failed_at.is_(None),
+            ((o.attempts == 0) & (o.next_attempt_at <= now - window))
+            | ((o.attempts > 0) & (o.next_attempt_at <= now)),
         )
         .group_by(NotificationOutbox.subscription_id)
         .order_by(func.min(NotificationOutbox.next_attempt_at))
@@ -359,12 +357,15 @@ def deliver_due(
     send: Sender,
     now: datetime | None = None,
     backoff_base: timedelta = rules.BACKOFF_BASE,
+    window: timedelta = rules.DIGEST_WINDOW,
 ) -> DeliveryReport:
     """Send every message due now (one per subscription, each in its own writer transaction:
-    see the module docstring); what was done."""
+    see the module docstring): a subscription's events go out once the oldest new one has
+    waited `window` (the digest: a burst is one message), a retry after its backoff; what was
+    done."""
     now = now or datetime.now(UTC)
     with writer() as session:
-        due = _due_subscriptions(session, now)
+        due = _due_subscriptions(session, now, window)
     sent = failed = events = 0
     for sub_id in due:
         with writer.begin() as session:

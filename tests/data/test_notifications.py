@@ -167,17 +167,17 @@ def test_passed_deadlines_are_queued_once_and_a_burst_is_one_digest(
         assert notifications.enqueue_overdue(s) == 0  # their deadlines passed before the cursor
     _rewind_overdue_cursor(writer)
     with writer.begin() as s:
-        assert notifications.enqueue_overdue(s, window=timedelta(0)) == 302 + 2
+        assert notifications.enqueue_overdue(s) == 302 + 2
     _rewind_overdue_cursor(writer)  # seen again (a restart, a second worker): queued once
     with writer.begin() as s:
-        assert notifications.enqueue_overdue(s, window=timedelta(0)) == 0
+        assert notifications.enqueue_overdue(s) == 0
     send = Recorder()
-    report = notifications.deliver_due(writer, send)
+    report = notifications.deliver_due(writer, send, window=timedelta(0))
     assert (report.sent, report.events_sent, report.failed) == (2, 304, 0)
     by_sub = {sub.id: message for sub, message in send.sent}
     assert sorted(e.reg_no for e in by_sub[manager.id].events) == sorted(bishkek + osh_cases)
     assert sorted(e.reg_no for e in by_sub[osh.id].events) == sorted(osh_cases)
-    assert notifications.deliver_due(writer, send).sent == 0  # nothing twice
+    assert notifications.deliver_due(writer, send, window=timedelta(0)).sent == 0  # nothing twice
     assert len(send.sent) == 2
 
 
@@ -192,18 +192,26 @@ def test_a_failed_delivery_waits_its_backoff_then_goes_once(writer: sessionmaker
             district=ev.BISHKEK,
             region="KG-GB",
             at=now,
-            window=timedelta(0),
         )
     send = Recorder()
     send.failing = True
-    report = notifications.deliver_due(writer, send, now=now + timedelta(seconds=1))
+    report = notifications.deliver_due(
+        writer, send, window=timedelta(0), now=now + timedelta(seconds=1)
+    )
     assert (report.sent, report.failed) == (0, 1)
     [row] = pending(writer)
     assert row.attempts == 1 and row.last_error is not None and "receiver down" in row.last_error
     assert row.next_attempt_at == now + timedelta(seconds=1) + timedelta(seconds=30)
     send.failing = False
-    assert notifications.deliver_due(writer, send, now=now + timedelta(seconds=2)).sent == 0
-    report = notifications.deliver_due(writer, send, now=now + timedelta(seconds=32))
+    assert (
+        notifications.deliver_due(
+            writer, send, window=timedelta(0), now=now + timedelta(seconds=2)
+        ).sent
+        == 0
+    )
+    report = notifications.deliver_due(
+        writer, send, window=timedelta(0), now=now + timedelta(seconds=32)
+    )
     assert (report.sent, report.events_sent) == (1, 1)
     assert [(s.id, [e.reg_no for e in m.events]) for s, m in send.sent] == [(sub.id, ["KUP-1"])]
     assert pending(writer) == []
@@ -222,14 +230,13 @@ def test_gives_up_after_max_attempts_and_retry_failed_revives(
             district=ev.BISHKEK,
             region="KG-GB",
             at=now,
-            window=timedelta(0),
         )
     send = Recorder()
     send.failing = True
     at = now
     for _ in range(notifications.rules.MAX_ATTEMPTS):
         at += timedelta(hours=2)
-        notifications.deliver_due(writer, send, now=at)
+        notifications.deliver_due(writer, send, window=timedelta(0), now=at)
     with writer() as s:
         counts = notifications.outbox_counts(s)
         [failed] = notifications.failed_events(s)
@@ -238,7 +245,7 @@ def test_gives_up_after_max_attempts_and_retry_failed_revives(
     send.failing = False
     with writer.begin() as s:
         assert notifications.retry_failed(s, now=at) == 1
-    assert notifications.deliver_due(writer, send, now=at).events_sent == 1
+    assert notifications.deliver_due(writer, send, window=timedelta(0), now=at).events_sent == 1
 
 
 def test_the_region_is_checked_again_at_delivery(writer: sessionmaker[Session]) -> None:
@@ -252,12 +259,11 @@ def test_the_region_is_checked_again_at_delivery(writer: sessionmaker[Session]) 
             district=ev.BISHKEK,
             region="KG-GB",
             at=now,
-            window=timedelta(0),
         )
         assert n == 1
         s.execute(update(User).where(User.username == "manager").values(region=OSH_REGION))
     send = Recorder()
-    assert notifications.deliver_due(writer, send).sent == 0
+    assert notifications.deliver_due(writer, send, window=timedelta(0)).sent == 0
     assert send.sent == []
     with writer() as s:
         assert notifications.outbox_counts(s).failed == 1
@@ -276,3 +282,21 @@ def test_removing_a_subscription_drops_its_pending_events(writer: sessionmaker[S
     with writer() as s:
         assert s.scalar(select(func.count()).select_from(NotificationOutbox)) == 0
         assert notifications.subscriptions(s) == []
+
+
+def test_events_wait_the_digest_window_and_go_out_together(writer: sessionmaker[Session]) -> None:
+    subscribe(writer, "manager", "escalated")
+    start = datetime.now(UTC)
+    for n in ("KUP-5", "KUP-6"):
+        with writer.begin() as s:
+            notifications.enqueue(
+                s, "escalated", reg_no=n, district=ev.BISHKEK, region="KG-GB", at=start
+            )
+    send = Recorder()
+    window = timedelta(seconds=60)
+    assert notifications.deliver_due(writer, send, now=start + timedelta(seconds=30)).sent == 0
+    report = notifications.deliver_due(
+        writer, send, now=start + timedelta(seconds=61), window=window
+    )
+    assert (report.sent, report.events_sent) == (1, 2)
+    assert [e.reg_no for e in send.sent[0][1].events] == ["KUP-5", "KUP-6"]
