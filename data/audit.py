@@ -39,6 +39,8 @@ ACTIONS = (
     "user_unlock",
     "password_change",
     "password_reset_forced",
+    "notify_add",
+    "notify_remove",
 )
 _LOCK_KEY = 4171101
 

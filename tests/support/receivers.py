@@ -56,8 +56,8 @@ class SmtpServer:
 
 
 class WebhookReceiver:
-    """An HTTP server keeping each POST (header names lower-cased, and body) and answering with the next status
-    of `statuses` (the last one repeated)."""
+    """An HTTP server keeping each POST (its header names lower-cased, and its body) and
+    answering with the next status of `statuses` (the last one repeated)."""
 
     def __init__(self, statuses: list[int] | None = None) -> None:
         self.port = free_port()
