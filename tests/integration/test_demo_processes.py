@@ -1,7 +1,7 @@
 """`kup-console demo` as a real process: every process it starts (the embedded redis-server, the
-simulator, the ingest worker, the notification worker) stops with it on SIGINT, SIGTERM and SIGKILL, whether the signal
-comes while it starts or while it runs; the next demo on the same folder starts cleanly, and
-stops a server a crashed run left there."""
+simulator, the ingest worker, the notification worker) stops with it on SIGINT, SIGTERM and
+SIGKILL, whether the signal comes while it starts or while it runs; the next demo on the same
+folder starts cleanly, and stops a server a crashed run left there."""
 
 from __future__ import annotations
 
