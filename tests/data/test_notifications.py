@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from data import flags, notifications
@@ -16,7 +16,7 @@ from data.models import NotificationOutbox, Setting, User
 from data.notifications import Subscription
 from rules.notifications import Digest
 from tests.support import events as ev
-from tests.support.stores import apply_events
+from tests.support.stores import apply_events, columns, migrate
 from tests.support.users import OSH_REGION, add_test_users, viewer
 
 
@@ -300,3 +300,17 @@ def test_events_wait_the_digest_window_and_go_out_together(writer: sessionmaker[
     )
     assert (report.sent, report.events_sent) == (1, 2)
     assert [e.reg_no for e in send.sent[0][1].events] == ["KUP-5", "KUP-6"]
+
+
+def test_the_migration_adds_and_drops_the_two_tables(engine: Engine) -> None:
+    migrate(engine, "downgrade", "0009_case_search")
+    assert not {"notification_subscriptions", "notification_outbox"} & set(
+        inspect(engine).get_table_names()
+    )
+    migrate(engine, "upgrade", "head")
+    assert {"user_id", "channel", "target", "secret", "region", "events", "lang"} <= columns(
+        engine, "notification_subscriptions"
+    )
+    assert {"dedup", "attempts", "next_attempt_at", "sent_at", "failed_at", "message_id"} <= (
+        columns(engine, "notification_outbox")
+    )

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.config import Settings
+from console.config import Settings, load_settings
 from console.notify import NotifyWorker
 from console.notify import SmtpServer as SmtpTarget
 from data import flags, notifications
@@ -203,6 +203,8 @@ def test_smtp_url_is_parsed_with_starttls_and_login() -> None:
     assert SmtpTarget.parse("smtps://mail.example.org").port == 465
     with pytest.raises(ValueError, match="KUP_SMTP_URL"):
         SmtpTarget.parse("http://mail.example.org")
+    shown = load_settings({"KUP_SMTP_URL": "smtp://kup:s3cret@mail.example.org:587"}).masked()
+    assert shown["smtp_url"] == "smtp://kup:***@mail.example.org:587"
 
 
 def test_a_worker_process_killed_and_restarted_sends_nothing_twice(
