@@ -40,6 +40,14 @@ def subscribe(
         )
 
 
+def queue(writer: sessionmaker[Session], kind: str, reg_no: str, at: datetime) -> int:
+    """`enqueue` a Bishkek case's event in a transaction of its own."""
+    with writer.begin() as s:
+        return notifications.enqueue(
+            s, kind, reg_no=reg_no, district=ev.BISHKEK, region="KG-GB", at=at
+        )
+
+
 def pending(writer: sessionmaker[Session]) -> list[NotificationOutbox]:
     with writer() as s:
         return list(
@@ -184,15 +192,7 @@ def test_passed_deadlines_are_queued_once_and_a_burst_is_one_digest(
 def test_a_failed_delivery_waits_its_backoff_then_goes_once(writer: sessionmaker[Session]) -> None:
     sub = subscribe(writer, "manager", "escalated")
     now = datetime.now(UTC)
-    with writer.begin() as s:
-        notifications.enqueue(
-            s,
-            "escalated",
-            reg_no="KUP-1",
-            district=ev.BISHKEK,
-            region="KG-GB",
-            at=now,
-        )
+    queue(writer, "escalated", "KUP-1", now)
     send = Recorder()
     send.failing = True
     report = notifications.deliver_due(
@@ -222,15 +222,7 @@ def test_gives_up_after_max_attempts_and_retry_failed_revives(
 ) -> None:
     subscribe(writer, "manager", "acknowledged")
     now = datetime.now(UTC)
-    with writer.begin() as s:
-        notifications.enqueue(
-            s,
-            "acknowledged",
-            reg_no="KUP-2",
-            district=ev.BISHKEK,
-            region="KG-GB",
-            at=now,
-        )
+    queue(writer, "acknowledged", "KUP-2", now)
     send = Recorder()
     send.failing = True
     at = now
@@ -271,10 +263,7 @@ def test_the_region_is_checked_again_at_delivery(writer: sessionmaker[Session]) 
 
 def test_removing_a_subscription_drops_its_pending_events(writer: sessionmaker[Session]) -> None:
     sub = subscribe(writer, "manager", "flagged")
-    with writer.begin() as s:
-        notifications.enqueue(
-            s, "flagged", reg_no="KUP-4", district=ev.BISHKEK, region="KG-GB", at=datetime.now(UTC)
-        )
+    queue(writer, "flagged", "KUP-4", datetime.now(UTC))
     with pytest.raises(LookupError), writer.begin() as s:
         notifications.remove_subscription(s, sub.id, username="prosecutor")  # not theirs
     with writer.begin() as s:
@@ -288,10 +277,7 @@ def test_events_wait_the_digest_window_and_go_out_together(writer: sessionmaker[
     subscribe(writer, "manager", "escalated")
     start = datetime.now(UTC)
     for n in ("KUP-5", "KUP-6"):
-        with writer.begin() as s:
-            notifications.enqueue(
-                s, "escalated", reg_no=n, district=ev.BISHKEK, region="KG-GB", at=start
-            )
+        queue(writer, "escalated", n, start)
     send = Recorder()
     window = timedelta(seconds=60)
     assert notifications.deliver_due(writer, send, now=start + timedelta(seconds=30)).sent == 0
