@@ -26,7 +26,10 @@ def subject(message: Digest, lang: str | None) -> str:
 
 
 def _line(event: Event, tz: ZoneInfo, lang: str | None) -> str:
-    place = f"{district_name(event.district, lang)} ({region_name(event.region, lang)})"
+    district, region = district_name(event.district, lang), region_name(event.region, lang)
+    # The region in brackets, unless the district is the region (a city of its own).
+    same = region.replace(" ", "") in district.replace(" ", "")
+    place = district if same or not region else f"{district} ({region})"
     text = f"{event.reg_no} · {place} · {local_datetime(event.at, tz, lang)}"
     if event.actor:
         text += f" · {event.actor}"
