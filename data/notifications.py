@@ -236,6 +236,9 @@ def enqueue_overdue(session: Session, now: datetime | None = None) -> int:
         session.add(Setting(key=OVERDUE_CURSOR, value=now.isoformat()))
         return 0
     after = datetime.fromisoformat(cursor.value)
+    if not _listeners(session, "overdue"):  # nobody to tell: the cases are not even read
+        cursor.value = now.isoformat()
+        return 0
     passed = passed_deadlines(session, after, now, limit=10_000)
     # A window larger than the limit resumes after the last deadline read.
     cursor.value = (passed[-1].deadline if len(passed) == 10_000 else now).isoformat()

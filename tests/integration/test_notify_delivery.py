@@ -23,6 +23,7 @@ from console.notify import SmtpServer as SmtpTarget
 from data import flags, notifications
 from data.db import make_sessionmaker, writer_engine
 from data.models import NotificationOutbox, Setting
+from rules.notifications import Digest
 from tests.support import events as ev
 from tests.support.processes import CliProcess, wait_until
 from tests.support.receivers import SmtpServer, WebhookReceiver
@@ -254,3 +255,27 @@ def test_a_worker_process_killed_and_restarted_sends_nothing_twice(
     ]
     assert sorted(listed) == sorted(first + second)
     assert "notification worker stopped" in process.log()
+
+
+def test_a_crash_between_the_servers_250_and_the_commit_resends_under_the_same_message_id(
+    engine: Engine, writer: sessionmaker[Session], worker: NotifyWorker, smtp: SmtpServer
+) -> None:
+    """The documented at-least-once edge: the message went out, the process died before
+    marking it sent (here: an error raised right after the real send); it goes again, and the
+    receiver can tell it is the same message."""
+    subscribe(writer, "manager", "flagged")
+    flag(writer, new_case(engine))
+    real_send = worker.send
+
+    def send_then_die(sub: notifications.Subscription, message: Digest) -> str:
+        real_send(sub, message)
+        raise SystemError("killed after the server's 250")
+
+    worker.send = send_then_die  # type: ignore[assignment]
+    assert worker.round().failed == 1
+    worker.send = real_send
+    time.sleep(BACKOFF_S + 0.1)
+    assert worker.round().sent == 1
+    first, second = smtp.messages
+    assert first["Message-ID"] == second["Message-ID"]
+    assert first.get_content() == second.get_content()
