@@ -5,6 +5,7 @@ notifications off-screen (e-mail or webhook) and the worker that delivers them
 from __future__ import annotations
 
 import argparse
+import sys
 import threading
 from datetime import UTC, datetime
 
@@ -151,7 +152,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     try:
         key = Sender(services.settings)(sub, digest(sub.id, [event]))
     except Exception as exc:
-        print(f"kup-console: test message to {sub.target} failed: {exc}")
+        print(f"kup-console: test message to {sub.target} failed: {exc}", file=sys.stderr)
         return 1
     print(f"test message sent to {sub.target} ({key})")
     return 0

@@ -25,6 +25,7 @@ from data.db import make_sessionmaker, writer_engine
 from data.models import NotificationOutbox, Setting
 from rules.notifications import Digest
 from tests.support import events as ev
+from tests.support.cli import in_process
 from tests.support.processes import CliProcess, wait_until
 from tests.support.receivers import SmtpServer, WebhookReceiver
 from tests.support.stores import apply_events
@@ -279,3 +280,20 @@ def test_a_crash_between_the_servers_250_and_the_commit_resends_under_the_same_m
     first, second = smtp.messages
     assert first["Message-ID"] == second["Message-ID"]
     assert first.get_content() == second.get_content()
+
+
+def test_notify_test_sends_now_or_says_why_not(  # type: ignore[no-untyped-def]
+    monkeypatch, capsys, db_url, writer, smtp, redis_server, tmp_path
+) -> None:
+    run = in_process(
+        monkeypatch, capsys, db_url=db_url, redis_url=redis_server.url, data_dir=tmp_path
+    )
+    monkeypatch.setenv("KUP_SMTP_URL", smtp.url)
+    sub = subscribe(writer, "manager-osh", "overdue")
+    code, out, _ = run("notify", "test", str(sub.id))
+    assert code == 0 and "test message sent to manager-osh@example.org" in out
+    [mail] = smtp.messages
+    assert mail["Subject"] == "КУП: 1 материал просрочен" and "KUP-TEST-0" in mail.get_content()
+    smtp.stop()
+    code, _, err = run("notify", "test", str(sub.id))
+    assert code == 1 and "failed" in err and "Connection" in err
