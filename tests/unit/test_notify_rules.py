@@ -125,3 +125,16 @@ def test_the_webhook_document_has_codes_and_local_times() -> None:
             "detail": None,
         }
     ]
+
+
+def test_target_length_and_channel_limits() -> None:
+    url = "https://h.example.org/" + "x" * (rules.MAX_TARGET_LENGTH - 22)
+    assert rules.check_target("webhook", url) == url
+    with pytest.raises(ValueError, match="1 to 500"):
+        rules.check_target("webhook", url + "x")
+    with pytest.raises(ValueError, match="1 to 500"):
+        rules.check_target("email", "   ")
+    with pytest.raises(ValueError, match="channel must be one of email, webhook"):
+        rules.check_target("sms", "+996555000000")
+    assert rules.backoff(0) == rules.backoff(1) == timedelta(seconds=30)
+    assert rules.backoff(10_000) == rules.BACKOFF_CAP
