@@ -9,7 +9,6 @@ function given to Dash is `console.web.pages.app_layout`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TypedDict
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
@@ -19,8 +18,8 @@ from dash.development.base_component import Component
 from dash_socketio import DashSocketIO
 
 from components import case as case_page
-from components import deadletters, ids, live, overdue, search, workload
-from components.common import empty_state, hidden_label
+from components import deadletters, ids, live, overdue, search, wall, workload
+from components.common import HIDDEN_FROM_READERS, empty_state, hidden_label
 from components.formatting import intl_locales
 from components.i18n import (
     DEFAULT_LANG,
@@ -52,9 +51,6 @@ THEME_COOKIE = "kup_theme"
 LANG_COOKIE = "kup_lang"
 THEMES = ("light", "dark")
 CASE_PREFIX = "/cases/"
-# A symbol that only repeats words said beside it (Dash passes aria-* attributes through).
-_AriaHidden = TypedDict("_AriaHidden", {"aria-hidden": str})
-HIDDEN_FROM_READERS: _AriaHidden = {"aria-hidden": "true"}
 
 
 def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
@@ -237,7 +233,9 @@ def case_reg_no(pathname: str | None) -> str | None:
     return reg_no or None
 
 
-def page_for(pathname: str | None, viewer: Viewer, lang: str, now: datetime) -> Component:
+def page_for(
+    pathname: str | None, viewer: Viewer, lang: str, now: datetime, tz: ZoneInfo = zone(DEFAULT_TZ)
+) -> Component:
     """The skeleton of the page at `pathname` (its data callbacks fill it in)."""
     lang = normalize_lang(lang)
     path = (pathname or "/").rstrip("/") or "/"
@@ -245,6 +243,8 @@ def page_for(pathname: str | None, viewer: Viewer, lang: str, now: datetime) -> 
         return live.live_page(viewer, lang, now)
     if path == "/overdue":
         return overdue.overdue_page(viewer, lang)
+    if path == wall.PATH:
+        return wall.wall_page(viewer, lang, tz)
     if path == "/workload":
         return workload.workload_page(viewer, lang)
     if path == deadletters.PATH:
@@ -269,5 +269,6 @@ def validation_layout() -> html.Div:
             case_page.case_page("KUP-VALIDATION", DEFAULT_LANG),
             deadletters.dead_letters_page(DEFAULT_LANG),
             case_page.flag_controls(DEFAULT_LANG),
+            wall.wall_page(viewer, DEFAULT_LANG, zone(DEFAULT_TZ)),
         ]
     )

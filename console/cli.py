@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "console.commands.check",
     "console.commands.aggregates",
     "console.commands.notify",
+    "console.commands.receipts",
 )
 
 

