@@ -941,6 +941,51 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "alert.system": ("система", "система", "system"),
     "col.flag_alert": ("Отметка, тревога", "Белги, коркунуч", "Flag, alert"),
 }
+# notifications off-screen (components/notifications.py, the page /account/notifications)
+_TABLE.update(
+    {
+        "notify.prefix": ("КУП", "КУП", "KUP"),
+        "notify.more": ("…и ещё {count}", "…жана дагы {count}", "…and {count} more"),
+        "notify.footer": (
+            "Подписка настраивается на странице «Уведомления» консоли КУП.",
+            "Жазылуу КУП консолунун «Билдирмелер» барагында өзгөртүлөт.",
+            "Manage this subscription on the KUP console's Notifications page.",
+        ),
+        "nav.notifications": ("Уведомления", "Билдирмелер", "Notifications"),
+        "notify.page.intro": (
+            "Сообщения о событиях по материалам вашего региона — на почту или веб-хук.",
+            "Сиздин аймактын материалдары боюнча окуялар тууралуу кабарлар — почтага же веб-хукка.",
+            "Messages about events of your region's cases, by e-mail or webhook.",
+        ),
+        "notify.page.none": ("Подписок нет.", "Жазылуулар жок.", "No subscriptions."),
+        "notify.page.add": ("Добавить подписку", "Жазылуу кошуу", "Add a subscription"),
+        "notify.page.remove": ("Удалить", "Өчүрүү", "Remove"),
+        "notify.page.channel": ("Канал", "Канал", "Channel"),
+        "notify.page.target": ("Адрес", "Дарек", "Address"),
+        "notify.page.target_hint": (
+            "Адрес почты или URL веб-хука (https://…)",
+            "Почта дареги же веб-хуктун URL'и (https://…)",
+            "An e-mail address or a webhook URL (https://…)",
+        ),
+        "notify.page.region": ("Регион", "Аймак", "Region"),
+        "notify.page.all_regions": ("Все регионы", "Бардык аймактар", "All regions"),
+        "notify.page.events": ("События", "Окуялар", "Events"),
+        "notify.page.added": ("Подписка добавлена.", "Жазылуу кошулду.", "Subscription added."),
+        "notify.page.secret": (
+            "Секрет подписи веб-хука (показан один раз): {secret}",
+            "Веб-хуктун кол коюу сыры (бир жолу көрсөтүлөт): {secret}",
+            "The webhook's signing secret (shown once): {secret}",
+        ),
+        "notify.page.removed": ("Подписка удалена.", "Жазылуу өчүрүлдү.", "Subscription removed."),
+        "notify.page.error": ("Не удалось: {error}", "Болбоду: {error}", "Failed: {error}"),
+        "notify.channel.email": ("Почта", "Почта", "E-mail"),
+        "notify.channel.webhook": ("Веб-хук", "Веб-хук", "Webhook"),
+        "notify.kind.overdue": ("Просрочен", "Мөөнөтү өттү", "Overdue"),
+        "notify.kind.escalated": ("Эскалация", "Эскалация", "Escalated"),
+        "notify.kind.flagged": ("Отмечен прокурором", "Прокурор белгиледи", "Flagged"),
+        "notify.kind.acknowledged": ("Принят в работу", "Ишке алынды", "Acknowledged"),
+    }
+)
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 
 # Counted phrases: per language, a text per CLDR plural category (babel's Locale.plural_form:
@@ -990,6 +1035,58 @@ _PLURALS: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str]]] = {
         {"one": "{count} registration in the day", "other": "{count} registrations in the day"},
     ),
 }
+
+# notifications: a message's subject, one phrase per kind
+_PLURALS.update(
+    {
+        "notify.subject.overdue": (
+            {
+                "one": "{count} материал просрочен",
+                "few": "{count} материала просрочено",
+                "many": "{count} материалов просрочено",
+                "other": "{count} материала просрочено",
+            },
+            {
+                "one": "{count} материалдын мөөнөтү өттү",
+                "other": "{count} материалдын мөөнөтү өттү",
+            },
+            {"one": "{count} case overdue", "other": "{count} cases overdue"},
+        ),
+        "notify.subject.escalated": (
+            {
+                "one": "{count} материал эскалирован",
+                "few": "{count} материала эскалировано",
+                "many": "{count} материалов эскалировано",
+                "other": "{count} материала эскалировано",
+            },
+            {"one": "{count} материал эскалацияланды", "other": "{count} материал эскалацияланды"},
+            {"one": "{count} case escalated", "other": "{count} cases escalated"},
+        ),
+        "notify.subject.flagged": (
+            {
+                "one": "{count} материал отмечен прокурором",
+                "few": "{count} материала отмечено прокурором",
+                "many": "{count} материалов отмечено прокурором",
+                "other": "{count} материала отмечено прокурором",
+            },
+            {
+                "one": "{count} материалды прокурор белгиледи",
+                "other": "{count} материалды прокурор белгиледи",
+            },
+            {"one": "{count} case flagged", "other": "{count} cases flagged"},
+        ),
+        "notify.subject.acknowledged": (
+            {
+                "one": "{count} тревога принята в работу",
+                "few": "{count} тревоги приняты в работу",
+                "many": "{count} тревог приняты в работу",
+                "other": "{count} тревоги приняты в работу",
+            },
+            {"one": "{count} кабар ишке алынды", "other": "{count} кабар ишке алынды"},
+            {"one": "{count} alert acknowledged", "other": "{count} alerts acknowledged"},
+        ),
+    }
+)
 
 
 def normalize_lang(lang: str | None) -> str:

@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "console.commands.seed",
     "console.commands.check",
     "console.commands.aggregates",
+    "console.commands.notify",
     "console.commands.receipts",
     "console.commands.report",
 )

@@ -81,6 +81,14 @@ class Settings:
     # entering the due-soon window raise alerts too (besides overdue ones).
     escalate_after_minutes: float = 60.0
     alert_due_soon: bool = False
+    # Notifications off-screen (console/notify.py): the SMTP server as a URL
+    # (smtp://user:pass@host:587?starttls=1, smtps://… for TLS from the start), the sender's
+    # address, the digest window and the first retry's delay (seconds; doubled per attempt up
+    # to an hour). Links in messages go to `public_url`.
+    smtp_url: str = ""
+    smtp_from: str = "kup-console@localhost"
+    notify_window_s: float = 60.0
+    notify_backoff_s: float = 30.0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -139,6 +147,7 @@ class Settings:
         )
         shown["secret_key"] = "***" if self.secret_key else "(not set)"
         shown["receipt_secret"] = "***" if self.receipt_secret else "(from secret_key)"
+        shown["smtp_url"] = mask_url(self.smtp_url)
         shown["dead_stream"] = self.dead_stream
         return shown
 
@@ -189,4 +198,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         receipt_secret=env.get("KUP_RECEIPT_SECRET", ""),
         public_url=_env(env, "KUP_PUBLIC_URL", "http://localhost:8050").strip(),
         receipt_rate=_env(env, "KUP_RECEIPT_RATE", "10 per minute"),
+        smtp_url=env.get("KUP_SMTP_URL", "").strip(),
+        smtp_from=_env(env, "KUP_SMTP_FROM", "kup-console@localhost"),
+        notify_window_s=float(_env(env, "KUP_NOTIFY_WINDOW", "60")),
+        notify_backoff_s=float(_env(env, "KUP_NOTIFY_BACKOFF", "30")),
     )

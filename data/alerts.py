@@ -37,7 +37,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from data import audit
+from data import audit, notifications
 from data.db import lock_writers
 from data.flags import clean_comment, visible_case
 from data.models import Alert, AlertStep, Case, Setting
@@ -49,6 +49,8 @@ from rules.access import Viewer
 log = logging.getLogger("kup.alerts")
 
 SYSTEM = "system"  # the actor of the steps the sweep writes
+# The steps that subscribers hear of (data.notifications), each as the event of its name.
+NOTIFIED_STEPS = ("escalated", "acknowledged")
 WATERMARK_KEY = "alerts_swept_at"
 MAX_ASSIGNEE_LENGTH = 64
 SWEEP_LIMIT = 5000  # cases raised per sweep at most (the next sweep goes on from there)
@@ -165,6 +167,18 @@ def write_step(
     if step == "claimed":
         detail["assignee"] = alert.assignee
     audit.record(session, actor, AUDIT_ACTIONS[step], alert.reg_no, detail, now)
+    if step in NOTIFIED_STEPS:
+        notifications.enqueue(
+            session,
+            step,
+            reg_no=alert.reg_no,
+            district=alert.district,
+            region=alert.region,
+            at=now,
+            actor=None if actor == SYSTEM else actor,
+            detail=comment,
+            key=f"{alert.id}:{key or step}",
+        )
     return True
 
 

@@ -46,6 +46,8 @@ ACTIONS = (
     "alert_ack",
     "alert_claim",
     "alert_close",
+    "notify_add",
+    "notify_remove",
 )
 _LOCK_KEY = 4171101
 

@@ -8,7 +8,8 @@ comment too. A flag's history (`FlagInfo.history`) is its opening comment, the c
 and the clearing comment: who said what, when.
 
 `FlagService` is the one flag service the API and the pages call: it records each change and its
-audit entry ("flag", "flag_comment" or "unflag") in one writer transaction, then announces it on
+audit entry ("flag", "flag_comment" or "unflag") in one writer transaction (a new flag
+also queues the "flagged" notification, `data.notifications.enqueue`), then announces it on
 the flags channel (`flags_channel`, beside ingest's changes channel), from which the web process
 leading the push forwards it to every page that may see the case. `add_flag` and `clear_flag`
 are its steps inside the caller's transaction (use a writer session: SQLite BEGIN IMMEDIATE).
@@ -31,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from data import audit
+from data import audit, notifications
 from data.models import Case, Flag, FlagComment
 from data.streams import StreamConfig
 from rules.access import Viewer
@@ -195,6 +196,18 @@ def add_flag(
     audit.record(
         session, viewer.username, action, case.reg_no, {"flag_id": flag.id, "comment": text}, now
     )
+    if kind == "flag":  # subscribers to "flagged" hear of it when this transaction commits
+        notifications.enqueue(
+            session,
+            "flagged",
+            reg_no=case.reg_no,
+            district=case.district,
+            region=case.region,
+            at=now,
+            actor=viewer.username,
+            detail=text,
+            key=str(flag.id),
+        )
     return _info(session, flag)
 
 

@@ -386,3 +386,50 @@ class AlertStep(Base):
     level: Mapped[int] = mapped_column(Integer, default=0)
     comment: Mapped[str | None] = mapped_column(Text)
     key: Mapped[str | None] = mapped_column(String(24))
+
+
+# --- notifications off-screen (data.notifications; migration 0011) -----------------------------
+
+
+class NotificationSubscription(Base):
+    """What one user wants to hear of, and where: an e-mail address or a webhook URL (with its
+    HMAC secret), a region (None: every region the user sees) and the event kinds."""
+
+    __tablename__ = "notification_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # email | webhook
+    target: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str | None] = mapped_column(String(128))  # webhooks' HMAC key
+    region: Mapped[str | None] = mapped_column(String(8))
+    events: Mapped[str] = mapped_column(String(200))  # comma-separated kinds
+    lang: Mapped[str] = mapped_column(String(2), default="ru")  # the messages' language
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class NotificationOutbox(Base):
+    """One event queued for one subscription, written in the transaction of the change;
+    `dedup` makes a second queueing of the same event (an overdue case seen twice) a no-op."""
+
+    __tablename__ = "notification_outbox"
+    __table_args__ = (
+        Index("ix_notification_outbox_pending", "sent_at", "failed_at", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("notification_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    reg_no: Mapped[str] = mapped_column(String(64))
+    dedup: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    message_id: Mapped[str | None] = mapped_column(String(200))

@@ -326,7 +326,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         KUP_DATA_DIR=str(settings.data_dir),
     )
     procs = [
-        spawn([sys.executable, "-m", "console.cli", "ingest", "--consumer", "demo-1"], env=env)
+        spawn([sys.executable, "-m", "console.cli", "ingest", "--consumer", "demo-1"], env=env),
+        spawn([sys.executable, "-m", "console.cli", "notify", "worker"], env=env),
     ]
     log.info(
         "demo running: store %s, Redis %s",

@@ -29,6 +29,7 @@ from console.web import (
     alerts_api,  # noqa: F401  (its routes join the API's blueprint)
     api,
     auth,
+    notify_page,
     observability,
     push,
     receipts,
@@ -209,6 +210,7 @@ def create_app(
     server.register_blueprint(api.bp)
     server.register_blueprint(observability.bp)
     server.register_blueprint(reports.bp)
+    server.register_blueprint(notify_page.bp)
     for endpoint in observability.PROBE_ENDPOINTS:  # probes may speak plain HTTP
         server.view_functions[endpoint] = security.plain_http_allowed(
             server.view_functions[endpoint]

@@ -1,7 +1,7 @@
 """`kup-console demo` as a real process: every process it starts (the embedded redis-server, the
-simulator, the ingest worker) stops with it on SIGINT, SIGTERM and SIGKILL, whether the signal
-comes while it starts or while it runs; the next demo on the same folder starts cleanly, and
-stops a server a crashed run left there."""
+simulator, the ingest worker, the notification worker) stops with it on SIGINT, SIGTERM and
+SIGKILL, whether the signal comes while it starts or while it runs; the next demo on the same
+folder starts cleanly, and stops a server a crashed run left there."""
 
 from __future__ import annotations
 
@@ -80,7 +80,8 @@ def test_the_demo_stops_every_process_it_started(tmp_path: Path, signum: int) ->
         # the next demo on the folder starts cleanly; a signal while it runs stops it all
         demo.start()
         wait_until(demo.started, "the demo to run", 90)
-        assert len(processes_of(demo.workdir)) == 3, demo.log()[-3000:]  # demo, server, ingest
+        # the demo, the server, the ingest worker and the notification worker
+        assert len(processes_of(demo.workdir)) == 4, demo.log()[-3000:]
         code = demo.signal(signum)
         assert_none_left(demo)
         assert code == (-signal.SIGKILL if signum == signal.SIGKILL else 0), demo.log()[-3000:]
