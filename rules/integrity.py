@@ -19,6 +19,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from rules.access import Viewer
+
 Z95 = 1.959963984540054  # the normal quantile of a two-sided 95 % interval
 SIGNALS = (
     "late_registration",
@@ -141,3 +143,14 @@ def per_10k(count: int, population: int) -> float:
 def ordered(keys: Sequence[str], found: Mapping[str, Mapping[str, Signal]]) -> list[str]:
     """The groups' keys, highest standing first (rank_key), then by key."""
     return sorted(keys, key=lambda key: (*rank_key(found[key]), key))
+
+
+def integrity_region(viewer: Viewer, asked: str | None) -> str | None:
+    """The region whose signals `viewer` reads when asking for `asked` (None: the country):
+    a regional viewer's own region; PermissionError for a role that may not read the signals
+    or a region other than the viewer's own."""
+    if not viewer.reads_integrity:
+        raise PermissionError("only managers, prosecutors and admins read the integrity signals")
+    if viewer.region and asked not in (None, viewer.region):
+        raise PermissionError(f"this account sees region {viewer.region} only")
+    return asked or viewer.region
