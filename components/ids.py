@@ -106,3 +106,14 @@ def clear_flag_comment(flag_id: int) -> dict[str, object]:
 SEARCH_INPUT = "case-search-input"
 SEARCH_RESULTS = "case-search-results"
 SEARCH_PATH = "case-search-path"  # the page the box was last emptied for
+
+# Integrity signals page (/integrity).
+INTEGRITY_GROUP = "integrity-group"
+INTEGRITY_WINDOW = "integrity-window"
+INTEGRITY_REGION = "integrity-region"
+INTEGRITY_GRID = "integrity-grid"
+INTEGRITY_SUMMARY = "integrity-summary"
+INTEGRITY_CASES = "integrity-cases"
+INTEGRITY_EXPORT = "integrity-export"
+INTEGRITY_EXPORT_CSV = "integrity-export-csv"
+INTEGRITY_DOWNLOAD = "integrity-download"

@@ -46,8 +46,8 @@ from data import integrity as data_integrity
 from data.case_lists import CaseSummary, case_summaries
 from data.queries import STATUSES, CaseFilter
 from data.reference import load_geography
-from rules.clock import local_iso
 from rules import integrity as integrity_rules
+from rules.clock import local_iso
 from rules.contract import CATEGORIES, KINDS
 
 log = logging.getLogger("kup.web.api")
