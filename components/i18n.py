@@ -819,11 +819,15 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "10 миң тургунга",
         "Per 10,000 residents",
     ),
-    "integrity.drop": ("Спад регистраций", "Каттоонун азайышы", "Intake drop"),
+    "integrity.drop": (
+        "Спад регистраций за 7 дн.",
+        "7 күндөгү каттоонун азайышы",
+        "Intake drop, 7 days",
+    ),
     "integrity.drop_value": (
-        "{mark}{recent} за 7 дн. при ожид. {expected}; p = {p}",
-        "{mark}7 күндө {recent}, күтүлгөн {expected}; p = {p}",
-        "{mark}{recent} in 7 days, {expected} expected; p = {p}",
+        "{mark}{recent} из ожид. {expected} · p = {p}",
+        "{mark}күтүлгөн {expected} ичинен {recent} · p = {p}",
+        "{mark}{recent} of {expected} expected · p = {p}",
     ),
     "integrity.recent": ("Зарегистрировано за 7 дн.", "7 күндө катталган", "Registered in 7 days"),
     "integrity.expected": (

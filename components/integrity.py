@@ -30,6 +30,7 @@ DEFAULT_WINDOW = 30
 MARK = "▲"  # beside a marked number (not colour alone)
 CASES_COLUMN = "cases"
 DROP = "intake_drop"
+COUNTRY = "all"  # the region control's value for the whole country
 
 
 def percent(share: float, lang: str) -> str:
@@ -121,18 +122,20 @@ def columns(group: str, refs: Mapping[str, float], lang: str) -> list[dict[str, 
     rate) sortable by its interval's lower bound; districts add the region, the intake per
     10,000 beside its reference and the drop (sortable by its p-value)."""
 
-    def shown(field: str, header: str, least: int, natural: int) -> dict[str, Any]:
-        return {
+    def shown(
+        field: str, header: str, least: int, natural: int, link: bool = True
+    ) -> dict[str, Any]:
+        column = {
             **fitted_column(field, header, least, natural),
             "valueFormatter": {"function": f"params.data.{field}_shown"},
-            "cellClass": "kup-link",
         }
+        return {**column, "cellClass": "kup-link"} if link else column
 
     first: list[dict[str, Any]] = [
         {**fitted_column("name", t(f"integrity.group.{group}", lang), 150), "pinned": "left"}
     ]
     if group == "district":
-        first.append(fitted_column("region", t("col.region", lang), 120, 120))
+        first.append(fitted_column("region", t("col.region", lang), 100, 100))
     signal_columns = [
         {
             **shown(
@@ -163,13 +166,13 @@ def columns(group: str, refs: Mapping[str, float], lang: str) -> list[dict[str, 
                 "valueFormatter": {"function": "params.data.per_10k_shown"},
             },
             {
-                **shown(DROP, t("integrity.drop", lang), 120, 130),
+                **shown(DROP, t("integrity.drop", lang), 120, 130, link=False),
                 "cellClassRules": {"kup-integrity-marked": f"params.data.{DROP}_marked"},
             },
         ]
     return [
         *first,
-        {**shown(CASES_COLUMN, t("integrity.cases", lang), 80, 80), "type": "numericColumn"},
+        {**shown(CASES_COLUMN, t("integrity.cases", lang), 112, 100), "type": "numericColumn"},
         *signal_columns,
         *extra,
     ]
@@ -193,7 +196,7 @@ def integrity_page(viewer: Viewer, lang: str) -> html.Div:
     """The page's skeleton: the controls (group, window, region for a national viewer), the
     note on the statistics, the grid, the drill-down's card."""
     regional = viewer.region is not None
-    region_choices = [{"label": t("nav.scope_country", lang), "value": ""}] + region_options(
+    region_choices = [{"label": t("nav.scope_country", lang), "value": COUNTRY}] + region_options(
         viewer.region, lang
     )
     controls = dbc.Row(
@@ -227,7 +230,7 @@ def integrity_page(viewer: Viewer, lang: str) -> html.Div:
                     hidden_label(t("col.region", lang), ids.INTEGRITY_REGION),
                     dbc.Select(
                         id=ids.INTEGRITY_REGION,
-                        value=viewer.region or "",
+                        value=viewer.region or COUNTRY,
                         options=region_choices[1:] if regional else region_choices,
                         disabled=regional,
                     ),
