@@ -18,7 +18,7 @@ from components import ids
 from components.common import card, hidden_label, loading, page_header, region_options
 from components.export import Cell, Table
 from components.i18n import district_name, grid_locale, locale, number_text, region_name, t
-from components.overdue import GRID_CLASS, fitted_column
+from components.overdue import CASE_COLUMN_DEFAULTS, GRID_CLASS, fitted_column
 from components.workload import unit_label
 from data.reference import load_geography
 from rules.access import Viewer
@@ -244,12 +244,7 @@ def integrity_page(viewer: Viewer, lang: str) -> html.Div:
         id=ids.INTEGRITY_GRID,
         rowData=[],
         columnDefs=columns("district", references([]), lang),
-        defaultColDef={
-            "resizable": True,
-            "sortable": True,
-            "wrapHeaderText": True,
-            "autoHeaderHeight": True,
-        },
+        defaultColDef={**CASE_COLUMN_DEFAULTS, "filter": False},  # (texts of numbers)
         getRowId="params.data.key",
         dashGridOptions=grid_options(lang),
         style={"width": "100%"},
