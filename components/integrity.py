@@ -89,6 +89,7 @@ def grid_rows(rows: Sequence[Mapping[str, Any]], group: str, lang: str) -> list[
         item: dict[str, Any] = {
             "key": row["key"],
             "name": row_name(row["key"], group, lang),
+            "row_marked": bool(row["marked"]),
             CASES_COLUMN: row["cases"],
             f"{CASES_COLUMN}_shown": number_text(row["cases"], lang),
         }
@@ -132,7 +133,11 @@ def columns(group: str, refs: Mapping[str, float], lang: str) -> list[dict[str, 
         return {**column, "cellClass": "kup-link"} if link else column
 
     first: list[dict[str, Any]] = [
-        {**fitted_column("name", t(f"integrity.group.{group}", lang), 150), "pinned": "left"}
+        {
+            **fitted_column("name", t(f"integrity.group.{group}", lang), 150),
+            "pinned": "left",
+            "cellClassRules": {"kup-integrity-row-marked": "params.data.row_marked"},
+        }
     ]
     if group == "district":
         first.append(fitted_column("region", t("col.region", lang), 100, 100))

@@ -18,6 +18,7 @@ from tests.support.stores import apply_events
 pytestmark = pytest.mark.browser
 SHOWN = 30_000  # ms: a bound on liveness, not a speed requirement
 MARKED = re.compile(r"(^|\s)kup-integrity-marked(\s|$)")  # among the cell's classes
+ROW_MARKED = re.compile(r"(^|\s)kup-integrity-row-marked(\s|$)")
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +51,7 @@ def test_the_marked_unit_comes_first_and_its_number_opens_its_cases(
     grid = page.locator(f"#{ids.INTEGRITY_GRID}")
     first = grid.locator(".ag-pinned-left-cols-container .ag-row[row-index='0']")
     expect(first).to_contain_text("HIGH", timeout=SHOWN)
+    expect(first.locator("[col-id='name']")).to_have_class(ROW_MARKED)
     high = grid.locator(".ag-center-cols-container .ag-row[row-id='HIGH'] [col-id='refusal']")
     expect(high).to_contain_text("▲ 20 · 100,0 %")
     expect(high).to_have_class(MARKED)

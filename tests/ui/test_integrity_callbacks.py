@@ -44,7 +44,8 @@ def test_the_grid_shows_the_marked_unit_first_in_words(engine: Engine, refusing)
     rows, columns, summary = integrity_cb.update_integrity(
         context(engine, "prosecutor"), "unit", "30", COUNTRY, "ru"
     )
-    assert rows[0]["key"] == "R" and rows[0]["refusal_marked"]
+    assert rows[0]["key"] == "R" and rows[0]["refusal_marked"] and rows[0]["row_marked"]
+    assert not next(r for r in rows if r["key"] == "S")["row_marked"]
     assert rows[0]["refusal_shown"].startswith("▲ 12 · 100,0 % (")
     assert {r["key"] for r in rows} == {"R", "S", "U1", "U2", "~"}
     assert next(r for r in rows if r["key"] == "~")["name"] == "не назначено"
