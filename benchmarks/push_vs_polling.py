@@ -272,6 +272,7 @@ class Measure:
     rate: float
     statements_per_s: float
     tables: Counter[str]  # statements by the first table each names
+    elapsed: float  # seconds measured (the window as slept, slightly longer than nominal)
     cpu_percent: float
     requests_per_s: float
     latencies: list[float]
@@ -306,6 +307,7 @@ def drive(
         rate,
         tables.total() / elapsed,
         tables,
+        elapsed,
         100 * cpu / elapsed,
         served / elapsed,
         latencies,
@@ -406,9 +408,10 @@ def _kup_values() -> dict[tuple[str, str], Any]:
     }
 
 
-def _by_table(m: Measure, window: float) -> str:
-    """The statements of a measure by table, per second, most first."""
-    return ", ".join(f"{name} {n / window:.1f}" for name, n in m.tables.most_common()) or "none"
+def _by_table(m: Measure) -> str:
+    """The statements of a measure by table, per second of its measured time, most first."""
+    rates = (f"{name} {n / m.elapsed:.1f}" for name, n in m.tables.most_common())
+    return ", ".join(rates) or "none"
 
 
 def _table(results: list[Measure], window: float, viewers: int) -> Table:
@@ -452,9 +455,7 @@ def _table(results: list[Measure], window: float, viewers: int) -> Table:
                 f"statements/s and {poll.cpu_percent:.0f}% CPU, push "
                 f"{kup.statements_per_s:,.0f} statements/s and {kup.cpu_percent:.0f}% CPU"
             )
-            table.notes.append(
-                f"push's statements/s by table, {scenario}: {_by_table(kup, window)}"
-            )
+            table.notes.append(f"push's statements/s by table, {scenario}: {_by_table(kup)}")
     table.notes.append(
         "latency: XADD → the registration in a viewer's callback response "
         "(feed); a push costs each viewer two callbacks (counters from the "

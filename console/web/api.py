@@ -188,8 +188,9 @@ def _bad_request(exc: ParameterError) -> tuple[Response, int]:
 
 @dataclass(frozen=True)
 class DistrictLoad:
-    """A district's workload: open (every undecided case), overdue, due soon, and cases
-    received (registered) and decided in the last 24 hours."""
+    """A district's workload: open (every undecided case), overdue, due soon, cases received
+    (registered) and decided in the last 24 hours, and decisions taken after their deadline
+    in the last 7 and 30 days."""
 
     district: str
     region: str
@@ -198,6 +199,8 @@ class DistrictLoad:
     due_soon: int
     received_24h: int
     decided_24h: int
+    decided_late_7d: int
+    decided_late_30d: int
 
 
 @bp.get("/workload")
@@ -208,8 +211,8 @@ class DistrictLoad:
     errors={400: "a bad or unknown parameter"},
 )
 def workload() -> tuple[Response, int]:
-    """Per district the reader may see: open (every undecided case), overdue, due soon, and
-    cases received (registered) and decided in the last 24 hours."""
+    """Per district the reader may see: open (every undecided case), overdue, due soon, cases
+    received (registered) and decided in the last 24 hours, and decided late in 7 and 30 days."""
     query = parse_query(request.args, (REGION,))
     geo = load_geography()
     state, viewer = web_state(), current_viewer()
@@ -227,6 +230,8 @@ def workload() -> tuple[Response, int]:
                     due_soon=r.due_soon,
                     received_24h=r.received_24h,
                     decided_24h=r.decided_24h,
+                    decided_late_7d=r.decided_late_7d,
+                    decided_late_30d=r.decided_late_30d,
                 )
             )
             for r in rows

@@ -25,11 +25,12 @@ from werkzeug.exceptions import HTTPException, NotFound
 from callbacks.context import CONTEXT_PROVIDER
 from console.config import Settings
 from console.runtime import Services
-from console.web import api, auth, observability, push, security, sessions
+from console.web import api, auth, observability, push, receipts, reports, security, sessions
 from console.web.callback_guard import init_callback_guard
 from console.web.pages import Pages, callback_context, default_pages
 from console.web.state import EXTENSION_KEY
 from data.reference import load_geography
+from rules.receipts import receipt_key
 
 WEB_DIR = Path(__file__).resolve().parent
 ROOT = WEB_DIR.parent.parent
@@ -87,12 +88,13 @@ def flask_config(settings: Settings) -> dict[str, Any]:
     setting becomes a Flask config value. Raises ConfigurationError for an unusable key,
     session time or proxy."""
     idle, lifetime = _session_times(settings)
+    secret = secret_key(settings)
     try:
         proxies = security.proxy_networks(settings.trusted_proxies)
     except ValueError as exc:
         raise ConfigurationError(str(exc)) from None
     return {
-        "SECRET_KEY": secret_key(settings),
+        "SECRET_KEY": secret,
         "TESTING": settings.testing,
         "DEBUG": False,
         "SESSION_COOKIE_NAME": "kup_session",
@@ -107,6 +109,9 @@ def flask_config(settings: Settings) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": auth.DEFAULT_LANGUAGE,
         "BABEL_DEFAULT_TIMEZONE": settings.tz,
         "KUP_LOGIN_RATE": settings.login_rate,  # read by the login throttle (auth.py)
+        # the complainant's receipt page (receipts.py): its codes' key, its lookups' limit
+        receipts.KEY_CONFIG: receipt_key(settings.receipt_secret or secret),
+        receipts.RATE_CONFIG: settings.receipt_rate,
         # CSRF (security.py): checked in check_csrf, which knows about bearer tokens; valid as
         # long as the session (wall screens stay open); the header dash-renderer sends.
         "WTF_CSRF_CHECK_DEFAULT": False,
@@ -187,11 +192,13 @@ def create_app(
     register(dash_app)
 
     csrf = security.init_security(server, dash_app, settings)
-    auth.init_auth(server, csrf)
+    limiter = auth.init_auth(server, csrf)
+    receipts.init_receipts(server, limiter)
     init_callback_guard(server, dash_app)  # after the login and CSRF checks
 
     server.register_blueprint(api.bp)
     server.register_blueprint(observability.bp)
+    server.register_blueprint(reports.bp)
     for endpoint in observability.PROBE_ENDPOINTS:  # probes may speak plain HTTP
         server.view_functions[endpoint] = security.plain_http_allowed(
             server.view_functions[endpoint]

@@ -70,6 +70,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.login",
         "auth.set_language",
         "obs.healthz",
+        "receipt.receipt",  # the complainant's receipt page (receipts.py)
         "_dash_assets.static",
         DASH_FAVICON,
         DASH_COMPONENT_SUITES,
@@ -268,7 +269,7 @@ def _requested_path() -> str:
 
 def _csrf_refused(error: CSRFError) -> tuple[Response | str, int]:
     if request.endpoint == "auth.login":
-        if _sessions_down():  # the form's token was never kept: not the form's fault
+        if sessions_down():  # the form's token was never kept: not the form's fault
             return _login_page(error="unavailable", status=503)
         return _login_page(error="expired", status=400)
     return jsonify(error=f"CSRF check failed: {error.description}"), 400
@@ -289,7 +290,7 @@ def _waiting(page: tuple[str, int], refusal: Refusal) -> Response:
     return response
 
 
-def _sessions_down() -> bool:
+def sessions_down() -> bool:
     """Whether Redis (sessions, login throttle) cannot be reached."""
     try:
         _throttle().client.ping()
@@ -334,7 +335,7 @@ def login() -> BaseResponse | tuple[str, int]:
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(next_url)
-        if _sessions_down():  # a form that could not be sent back: say so at once
+        if sessions_down():  # a form that could not be sent back: say so at once
             return _login_page(error="unavailable", status=503, next_url=next_url)
         return _login_page(next_url=next_url)
     # A NUL cannot be in any user name, and PostgreSQL refuses it in a query: shown as ␀.

@@ -6,9 +6,9 @@ Builds a throw-away console (SQLite in a temporary folder, a private redis-serve
 simulated history at 600 registrations a day, demo users of every role), serves it, feeds a few
 live registrations through the stream while the live page is open, flags two overdue cases as a
 prosecutor, and photographs each page in headless Chromium (no network needed): every page, each
-role where it differs, the dark theme of the wall screen, 1920 and 1366 px, and the printed case
-card and overdue list. tests/unit/test_readme_images.py checks that the documents show every
-picture this script makes, and that it makes every picture they show.
+role where it differs, the dark theme of the live page, the wall screen (/wall), 1920 and 1366
+px, and the printed case card and overdue list. tests/unit/test_readme_images.py checks that the
+documents show every picture this script makes, and that it makes every picture they show.
 """
 
 from __future__ import annotations
@@ -29,11 +29,14 @@ from sqlalchemy import select  # noqa: E402
 
 from components import ids  # noqa: E402
 from console.config import Settings  # noqa: E402
+from console.web.receipts import KEY_CONFIG, slip_url  # noqa: E402
 from data import flags  # noqa: E402
 from data.db import make_engine, make_sessionmaker, writer_engine  # noqa: E402
 from data.models import Case  # noqa: E402
 from data.schema import upgrade  # noqa: E402
 from rules.access import Viewer  # noqa: E402
+from rules.clock import DEFAULT_TZ, zone  # noqa: E402
+from rules.receipts import receipt_code  # noqa: E402
 from tests.browser.console import (  # noqa: E402
     BROWSER_ARGS,
     CHROMIUM,
@@ -49,6 +52,8 @@ from tests.support.users import add_test_users  # noqa: E402
 WALL = (1920, 1080)
 LAPTOP = (1440, 900)
 SMALL = (1366, 768)  # the district offices' laptops
+PHONE = (400, 800)  # a complainant's phone (the receipt page)
+TZ = zone(DEFAULT_TZ)
 COMMENTS = (
     "Срок нарушен более чем на 5 суток: запросить объяснение у начальника ОВД.",
     "Проверить законность отказа в возбуждении, истребовать материал.",
@@ -153,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
             shoot(
                 page_as("duty", "/", WALL, feed_item, theme="dark"), args.out / "live-dark-wall.png"
             )
+            shoot(
+                page_as("duty", "/wall", WALL, f"#{ids.WALL_FEED} [data-reg-no]"),
+                args.out / "wall.png",
+            )
 
             row = f"#{ids.OVERDUE_GRID} .ag-center-cols-container .ag-row"
             overdue = page_as("prosecutor", "/overdue", LAPTOP, row)
@@ -193,10 +202,20 @@ def main(argv: list[str] | None = None) -> int:
                 page_as("admin", "/deadletters", SMALL, "table, .ag-row, h1, h2"),
                 args.out / "deadletters-admin.png",
             )
+            summary = page_as("duty", "/summary", LAPTOP, f"#{ids.DAILY_HEADLINE}")
+            yesterday = (datetime.now(UTC) - timedelta(days=1)).astimezone(TZ).date()
+            summary.locator(f"#{ids.DAILY_DATE}").fill(yesterday.isoformat())
+            summary.locator(f"#{ids.DAILY_BODY}", has_text=" 24:00").wait_for(timeout=30000)
+            shoot(summary, args.out / "summary.png")
             login_page = browser.new_context(viewport={"width": SMALL[0], "height": SMALL[1]})
             login = login_page.new_page()
             login.goto(f"{console.url}/login")
             shoot(login, args.out / "login.png", settle_ms=500)
+            phone = browser.new_context(viewport={"width": PHONE[0], "height": PHONE[1]})
+            receipt = phone.new_page()
+            code = receipt_code(flagged, console.web.server.config[KEY_CONFIG])
+            receipt.goto(slip_url(console.url, flagged, code))
+            shoot(receipt, args.out / "receipt.png", settle_ms=500)
 
             banner = page_as("duty", "/", LAPTOP, feed_item)
             console.stop_http()

@@ -39,6 +39,7 @@ PUBLIC = {
     "auth.login",
     "auth.set_language",
     "obs.healthz",
+    "receipt.receipt",  # the complainant's receipt page: its number and code, not a login
     "/_favicon.ico",
     "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
 }

@@ -31,7 +31,8 @@ def _refused_for_csrf(response) -> bool:  # type: ignore[no-untyped-def]
         return False
     if response.is_json:
         return response.get_json()["error"].startswith("CSRF check failed")
-    return 'id="login-error"' in response.get_data(as_text=True)  # the login form: "expired"
+    page = response.get_data(as_text=True)  # the login or receipt form: "expired"
+    return 'id="login-error"' in page or 'data-error="login.expired"' in page
 
 
 def _flag_texts(session: Session) -> list[str]:
@@ -68,6 +69,9 @@ def _request(
         return client.open(url, method=method, data={**data, "csrf_token": token or ""})
     if endpoint == "auth.logout":
         return client.open(url, method=method, data={"csrf_token": token or ""})
+    if endpoint == "receipt.receipt":
+        data = {"reg_no": reg_no, "code": "00000-00000", "csrf_token": token or ""}
+        return client.open(url, method=method, data=data)
     if endpoint == "/_dash-update-component":
         key = next(k for k in console.dash_app.callback_map if f"{ids.FLAG_RESULT}." in k)
         return callback(
@@ -104,6 +108,7 @@ def test_every_state_changing_request_needs_the_sessions_csrf_token(
     assert {e for e, _, _ in unsafe} >= {
         "auth.login",
         "auth.logout",
+        "receipt.receipt",
         "api.add_flag",
         "api.clear_flag",
         "api.unknown",

@@ -219,6 +219,8 @@ def test_workload_fields(web, cases) -> None:  # type: ignore[no-untyped-def]
         "due_soon": bishkek["due_soon"],
         "received_24h": 1,
         "decided_24h": 0,
+        "decided_late_7d": 0,
+        "decided_late_30d": 0,
     }
 
 
@@ -260,6 +262,10 @@ def test_case_detail_breaches(web, cases, engine) -> None:  # type: ignore[no-un
     by_reg_no = {item["reg_no"]: item for item in listed}
     assert by_reg_no[cases["overdue"]]["breached"] is True
     assert by_reg_no[cases["bishkek"]]["breach_seconds"] == 0
+    workload = client.get("/api/v1/workload", headers=headers).get_json()
+    late = {r["district"]: (r["decided_late_7d"], r["decided_late_30d"]) for r in workload}
+    assert late[ev.BISHKEK] == (1, 1)  # the overdue case, decided late a minute ago
+    assert sum(map(sum, late.values())) == 2
 
 
 def test_case_list_pagination(web, cases) -> None:  # type: ignore[no-untyped-def]

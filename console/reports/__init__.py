@@ -1,0 +1,1 @@
+"""Printable reports (the daily summary's PDF)."""
