@@ -12,6 +12,7 @@ def register(app: Dash) -> None:
         daily_summary,
         deadletters,
         health,
+        integrity,
         live,
         overdue,
         search,
@@ -31,5 +32,6 @@ def register(app: Dash) -> None:
         search,
         wall,
         daily_summary,
+        integrity,
     ):
         feature.register(app)

@@ -940,6 +940,123 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "alert.step.closed": ("закрыта", "жабылды", "closed"),
     "alert.system": ("система", "система", "system"),
     "col.flag_alert": ("Отметка, тревога", "Белги, коркунуч", "Flag, alert"),
+    # integrity signals (issue #13): the /integrity page, its export
+    "nav.integrity": ("Сигналы", "Белгилер", "Integrity"),
+    "integrity.title": (
+        "Сигналы добросовестности учёта",
+        "Каттоо тактыгынын белгилери",
+        "Integrity signals",
+    ),
+    "integrity.table": (
+        "Доли и 95-процентные интервалы",
+        "Үлүштөр жана 95 пайыздык интервалдар",
+        "Shares and 95 % intervals",
+    ),
+    "integrity.note": (
+        "Материалы, зарегистрированные за выбранный срок. В ячейке: число · доля (95 % "
+        "интервал Уилсона); в заголовке — доля по республике или области. ▲ и цвет: интервал "
+        "целиком выше неё. Строки с отметками — сверху, затем по нижней границе интервала: "
+        "доля нескольких материалов не поднимает строку. Спад регистраций: последние 7 дней "
+        "против 28 предыдущих (критерий Пуассона). Нажмите число, чтобы увидеть материалы.",
+        "Тандалган мөөнөттө катталган материалдар. Уячада: саны · үлүшү (Уилсондун 95 % "
+        "интервалы); башында — республика же облус боюнча үлүш. ▲ жана түс: интервал андан "
+        "толугу менен жогору. Белгиленген саптар — жогоруда, андан кийин интервалдын төмөнкү "
+        "чеги боюнча. Каттоонун азайышы: акыркы 7 күн мурунку 28 күнгө каршы (Пуассон "
+        "критерийи). Материалдарды көрүү үчүн санды басыңыз.",
+        "Cases registered in the chosen window. A cell: count · share (95 % Wilson interval); "
+        "the header: the country's or region's share. ▲ and colour: the interval lies wholly "
+        "above it. Marked rows first, then by the interval's lower bound: a share of a few "
+        "cases does not lift a row. Intake drop: the last 7 days against the 28 before them "
+        "(Poisson test). Click a number to see its cases.",
+    ),
+    "integrity.group": ("Группировка", "Топтоо", "Group by"),
+    "integrity.by.district": ("По районам", "Райондор боюнча", "By district"),
+    "integrity.by.unit": ("По подразделениям", "Бөлүмдөр боюнча", "By unit"),
+    "integrity.by.officer": ("По сотрудникам", "Кызматкерлер боюнча", "By officer"),
+    "integrity.group.district": ("Район / город", "Район / шаар", "District / city"),
+    "integrity.group.unit": ("Подразделение", "Бөлүм", "Unit"),
+    "integrity.group.officer": ("Сотрудник", "Кызматкер", "Officer"),
+    "integrity.window": ("Период", "Мезгил", "Window"),
+    "integrity.window_days": (
+        "За {days} дн.",
+        "{days} күндө",
+        "Last {days} days",
+    ),
+    "integrity.cases": ("Материалов", "Материалдар", "Cases"),
+    "integrity.header": (
+        "{signal} (ср. {reference} %)",
+        "{signal} (орт. {reference} %)",
+        "{signal} (ref. {reference} %)",
+    ),
+    "integrity.signal.late_registration": (
+        "Поздняя регистрация",
+        "Кеч каттоо",
+        "Late registration",
+    ),
+    "integrity.signal.refusal": ("Отказы", "Баш тартуулар", "Refusals"),
+    "integrity.signal.extension": ("Продления", "Узартуулар", "Extensions"),
+    "integrity.signal.decided_late": ("Решено поздно", "Кеч чечилген", "Decided late"),
+    "integrity.signal.last_day_decision": (
+        "Решено в последний день",
+        "Акыркы күнү чечилген",
+        "Decided on the last day",
+    ),
+    "integrity.signal.reopened": (
+        "Отменённые отказы",
+        "Жокко чыгарылган баш тартуулар",
+        "Refusals overturned",
+    ),
+    "integrity.per_10k": (
+        "На 10 тыс. жителей (ср. {reference})",
+        "10 миң тургунга (орт. {reference})",
+        "Per 10,000 residents (ref. {reference})",
+    ),
+    "integrity.per_10k_plain": (
+        "На 10 тыс. жителей",
+        "10 миң тургунга",
+        "Per 10,000 residents",
+    ),
+    "integrity.drop": (
+        "Спад регистраций за 7 дн.",
+        "7 күндөгү каттоонун азайышы",
+        "Intake drop, 7 days",
+    ),
+    "integrity.drop_value": (
+        "{mark}{recent} из ожид. {expected} · p = {p}",
+        "{mark}күтүлгөн {expected} ичинен {recent} · p = {p}",
+        "{mark}{recent} of {expected} expected · p = {p}",
+    ),
+    "integrity.recent": ("Зарегистрировано за 7 дн.", "7 күндө катталган", "Registered in 7 days"),
+    "integrity.expected": (
+        "Ожидалось по 28 предыдущим дням",
+        "Мурунку 28 күн боюнча күтүлгөн",
+        "Expected from the 28 days before",
+    ),
+    "integrity.ci_low": ("нижняя граница, %", "төмөнкү чеги, %", "interval low, %"),
+    "integrity.ci_high": ("верхняя граница, %", "жогорку чеги, %", "interval high, %"),
+    "integrity.reference": ("средняя, %", "орточо, %", "reference, %"),
+    "integrity.marked": ("выше средней", "орточодон жогору", "above the reference"),
+    "integrity.summary": (
+        "Отмечено строк: {marked} из {rows}; сравнение — {place}",
+        "Белгиленген саптар: {rows} ичинен {marked}; салыштыруу — {place}",
+        "Rows marked: {marked} of {rows}; compared with: {place}",
+    ),
+    "integrity.cases_of": (
+        "Материалы: {what} ({count})",
+        "Материалдар: {what} ({count})",
+        "Cases: {what} ({count})",
+    ),
+    "integrity.no_cases": ("Материалов нет.", "Материалдар жок.", "No cases."),
+    "integrity.empty": (
+        "Нет материалов за этот период",
+        "Бул мезгилде материалдар жок",
+        "No cases in this window",
+    ),
+    "integrity.forbidden": (
+        "Сигналы доступны руководителям, прокурорам и администраторам.",
+        "Белгилер жетекчилерге, прокурорлорго жана администраторлорго жеткиликтүү.",
+        "The integrity signals are for managers, prosecutors and admins.",
+    ),
 }
 # notifications off-screen (components/notifications.py, the page /account/notifications)
 _TABLE.update(

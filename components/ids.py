@@ -139,3 +139,13 @@ CASE_ALERTS = "case-alerts"  # the alert card (its own callback: pushes re-rende
 ALERT_ACTION_TYPE = "case-alert-action"
 ALERT_COMMENT_TYPE = "case-alert-comment"
 ALERT_ASSIGNEE_TYPE = "case-alert-assignee"
+# Integrity signals page (/integrity).
+INTEGRITY_GROUP = "integrity-group"
+INTEGRITY_WINDOW = "integrity-window"
+INTEGRITY_REGION = "integrity-region"
+INTEGRITY_GRID = "integrity-grid"
+INTEGRITY_SUMMARY = "integrity-summary"
+INTEGRITY_CASES = "integrity-cases"
+INTEGRITY_EXPORT = "integrity-export"
+INTEGRITY_EXPORT_CSV = "integrity-export-csv"
+INTEGRITY_DOWNLOAD = "integrity-download"

@@ -18,7 +18,17 @@ from dash.development.base_component import Component
 from dash_socketio import DashSocketIO
 
 from components import case as case_page
-from components import daily_summary, deadletters, ids, live, overdue, search, wall, workload
+from components import (
+    daily_summary,
+    deadletters,
+    ids,
+    integrity,
+    live,
+    overdue,
+    search,
+    wall,
+    workload,
+)
 from components.common import HIDDEN_FROM_READERS, empty_state, hidden_label
 from components.formatting import intl_locales
 from components.i18n import (
@@ -106,6 +116,11 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
                         link("nav.overdue", "/overdue"),
                         link("nav.workload", "/workload"),
                         link("nav.daily", daily_summary.PATH),
+                        *(
+                            [link("nav.integrity", integrity.PATH)]
+                            if viewer and viewer.reads_integrity
+                            else []
+                        ),
                         *(
                             [link("nav.deadletters", deadletters.PATH)]
                             if viewer is not None and viewer.is_admin
@@ -256,6 +271,12 @@ def page_for(
         return (
             deadletters.dead_letters_page(lang) if viewer.is_admin else deadletters.forbidden(lang)
         )
+    if path == integrity.PATH:
+        return (
+            integrity.integrity_page(viewer, lang)
+            if viewer.reads_integrity
+            else integrity.forbidden(lang)
+        )
     reg_no = case_reg_no(path)
     if reg_no:
         return case_page.case_page(reg_no, lang)
@@ -271,6 +292,7 @@ def validation_layout() -> html.Div:
             live.live_page(viewer, DEFAULT_LANG, datetime.now(UTC)),
             overdue.overdue_page(viewer, DEFAULT_LANG),
             workload.workload_page(viewer, DEFAULT_LANG),
+            integrity.integrity_page(viewer, DEFAULT_LANG),
             case_page.case_page("KUP-VALIDATION", DEFAULT_LANG),
             deadletters.dead_letters_page(DEFAULT_LANG),
             daily_summary.daily_page(viewer, DEFAULT_LANG, datetime.now(UTC).date()),

@@ -13,6 +13,7 @@ ROLES = ("duty", "manager", "prosecutor", "admin", "monitor")
 FLAGGING_ROLES = frozenset({"prosecutor", "admin"})
 HEALTH_ROLES = frozenset({"monitor", "admin"})
 CASE_BLIND_ROLES = frozenset({"monitor"})
+INTEGRITY_ROLES = frozenset({"manager", "prosecutor", "admin"})  # the integrity signals' readers
 # The Socket.IO room of a viewer who sees no cases: pushes go to "country" and "region:<ISO>"
 # rooms only, so nothing about a case reaches it (only what goes to every socket: the data's
 # health, a server's Redis status, a resync).
@@ -58,3 +59,9 @@ class Viewer:
         if not self.sees_cases:
             return NO_CASES_ROOM
         return f"region:{self.region}" if self.region else "country"
+
+    @property
+    def reads_integrity(self) -> bool:
+        """Whether the viewer may read the integrity signals (page and API): managers (of
+        their region), prosecutors and admins."""
+        return self.role in INTEGRITY_ROLES

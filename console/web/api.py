@@ -42,9 +42,11 @@ from console.web.openapi import (
 )
 from console.web.state import web_state
 from data import audit, case_record, flags, search, workload_counts
+from data import integrity as data_integrity
 from data.case_lists import CaseSummary, case_summaries
 from data.queries import STATUSES, CaseFilter
 from data.reference import load_geography
+from rules import integrity as integrity_rules
 from rules.clock import local_iso
 from rules.contract import CATEGORIES, KINDS
 
@@ -524,3 +526,168 @@ def api_http_error(exc: HTTPException) -> tuple[Response, int] | HTTPException:
         if name.lower() != "content-type":
             response.headers[name] = value
     return response, status
+
+
+# --- integrity signals (issue #13) -------------------------------------------------------------
+
+INTEGRITY_QUERY = (
+    Choice(
+        name="group",
+        description="Rows per district, unit or officer",
+        values=lambda: integrity_rules.GROUPS,
+        default="district",
+    ),
+    Integer(
+        name="window_days",
+        description="The cases registered in the last this many days",
+        low=1,
+        high=data_integrity.MAX_WINDOW_DAYS,
+        default=30,
+    ),
+    Choice(
+        name="region",
+        description="Only this region (ISO 3166-2 code; a regional account: its own only), "
+        "whose rates are then the reference",
+        values=_regions,
+    ),
+)
+INTEGRITY_CASES_QUERY = (
+    *INTEGRITY_QUERY,
+    Text(
+        name="key",
+        description="The row's key (a district code, a unit, an officer; `~`: none assigned)",
+        required=True,
+        min_length=1,
+        max_length=64,
+    ),
+    Choice(
+        name="signal",
+        description="Only the cases counting for this signal (`cases`: every case of the row)",
+        values=lambda: ("cases", *integrity_rules.SIGNALS),
+        default="cases",
+    ),
+)
+INTEGRITY_READERS = (
+    "a role that does not read the integrity signals (only managers, prosecutors and admins "
+    "do), or a region other than a regional account's own"
+)
+
+
+def _integrity_row_schema() -> dict[str, Any]:
+    """The JSON schema of an integrity row (its signals' fields named after them)."""
+    rate = {"type": "number", "minimum": 0, "maximum": 1}
+    count = {"type": "integer", "minimum": 0}
+    properties: dict[str, Any] = {"key": {"type": "string"}, "cases": count}
+    for name in integrity_rules.SIGNALS:
+        properties |= {
+            name: count,
+            f"{name}_share": rate,
+            f"{name}_ci": {"type": "array", "items": rate, "minItems": 2, "maxItems": 2},
+            f"{name}_reference": rate,
+        }
+    properties["marked"] = {
+        "type": "array",
+        "items": {"type": "string", "enum": [*integrity_rules.SIGNALS, "intake_drop"]},
+    }
+    per_10k = {"type": "number", "minimum": 0}
+    district = {
+        "registrations": count,
+        "population": count,
+        "per_10k": per_10k,
+        "per_10k_reference": per_10k,
+        "per_10k_region": per_10k,
+        "per_10k_country": per_10k,
+        "intake_drop": {
+            "type": "object",
+            "required": ["marked", "p_value", "recent", "baseline", "expected"],
+            "properties": {
+                "marked": {"type": "boolean"},
+                "p_value": rate,
+                "recent": count,
+                "recent_days": count,
+                "baseline": count,
+                "baseline_days": count,
+                "expected": per_10k,
+            },
+        },
+    }
+    return {
+        "type": "object",
+        "required": list(properties),
+        "properties": properties | district,
+    }
+
+
+def _integrity_filter(query: Mapping[str, Any]) -> CaseFilter:
+    """The request's scope: the caller's region enforced (PermissionError for another)."""
+    viewer = current_viewer()
+    region = integrity_rules.integrity_region(viewer, query["region"])
+    return CaseFilter(region=region, scope_region=viewer.region)
+
+
+@bp.get("/integrity")
+@operation(
+    summary="Integrity signals",
+    query=INTEGRITY_QUERY,
+    ok=Reply(
+        200,
+        "Per group, highest standing first (marked signals, then the lower bounds above the "
+        "reference)",
+        {"type": "array", "items": _integrity_row_schema()},
+    ),
+    errors={400: "a bad or unknown parameter", 403: INTEGRITY_READERS},
+    tag="integrity",
+)
+def integrity_signals() -> tuple[Response, int]:
+    """Per district, unit or officer, of the cases registered in the window: late
+    registrations, refusals, extensions, decisions taken late, decisions on the last day of the
+    period, reopenings; each with its share, 95 % Wilson interval and the reference rate (the
+    region's when one is asked for or the caller is regional, else the country's); `marked`
+    lists the signals whose interval lies wholly above the reference. District rows add the
+    intake per 10,000 residents (2022 census) and the drop detector (last 7 days against the 28
+    before them, Poisson lower tail). See docs/INTEGRITY.md."""
+    query = parse_query(request.args, INTEGRITY_QUERY)
+    try:
+        flt = _integrity_filter(query)
+    except PermissionError as exc:
+        return error(str(exc), 403)
+    state = web_state()
+    with state.sessions() as s:
+        rows = data_integrity.report(s, flt, query["group"], query["window_days"], state.now())
+    return _json(rows)
+
+
+@bp.get("/integrity/cases")
+@operation(
+    summary="The cases behind an integrity number",
+    query=INTEGRITY_CASES_QUERY,
+    ok=Reply(200, "Their registration numbers, newest first (at most 500)", list[str]),
+    errors={400: "a bad or unknown parameter, or no key", 403: INTEGRITY_READERS},
+    tag="integrity",
+)
+def integrity_cases() -> tuple[Response, int]:
+    """The registration numbers of a row's cases registered in the window that count for
+    `signal` (every case of the row for `cases`), in the caller's scope; audited as an
+    export."""
+    query = parse_query(request.args, INTEGRITY_CASES_QUERY)
+    if query["key"] is None:
+        raise ParameterError("key is required: the row's district code, unit or officer")
+    try:
+        flt = _integrity_filter(query)
+    except PermissionError as exc:
+        return error(str(exc), 403)
+    state, viewer = web_state(), current_viewer()
+    signal = None if query["signal"] == "cases" else query["signal"]
+    with state.sessions() as s:
+        found = data_integrity.signal_cases(
+            s, flt, query["group"], query["key"], signal, query["window_days"], state.now()
+        )
+    with state.writer.begin() as s:
+        audit.record(
+            s,
+            viewer.username,
+            "export",
+            "api:integrity",
+            {"filter": dict(request.args.items()), "rows": len(found)},
+        )
+    return _json(found)

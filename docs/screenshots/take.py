@@ -43,7 +43,9 @@ from tests.browser.console import (  # noqa: E402
     log_in,
     running_console,
     simulated_history,
+    store,
 )
+from tests.support import events as ev  # noqa: E402
 from tests.support.servers import RedisServer  # noqa: E402
 from tests.support.users import add_test_users  # noqa: E402
 
@@ -76,6 +78,20 @@ def flag_examples(engine, now: datetime) -> str:  # type: ignore[no-untyped-def]
     return worst[0]
 
 
+def integrity_examples(engine, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """A unit of Osh city that refuses 45 reports of 60 over the last three weeks: the
+    integrity page's marked row."""
+    events: list[dict[str, str]] = []
+    for i in range(60):
+        reg_no = f"KUP-{ev.OSH_CITY}-2026-OP3-{i:03d}"  # (no simulated number has letters)
+        at = now - timedelta(days=2 + i / 3)
+        events += [
+            ev.registered(reg_no, at, district=ev.OSH_CITY, unit="ОП-3 УВД г. Ош"),
+            ev.decided(reg_no, at + timedelta(hours=5), "refused" if i % 4 else "initiated"),
+        ]
+    store(engine, events, now=now)
+
+
 def shoot(page, path: Path, settle_ms: int = 2500) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_timeout(settle_ms)  # let plotly and ag-grid finish drawing
     page.screenshot(path=str(path))
@@ -96,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     now = datetime.now(UTC)
     sim = simulated_history(engine, days=30, per_day=600, seed=2026, now=now)
     flagged = flag_examples(engine, now)
+    integrity_examples(engine, now)
     redis = RedisServer().start()
     settings = Settings(
         data_dir=folder, database_url=url, redis_url=redis.url, consumer="screens-1"
@@ -156,6 +173,15 @@ def main(argv: list[str] | None = None) -> int:
             shoot(
                 page_as("manager", "/workload?district=41711000000000", LAPTOP, workload_row),
                 args.out / "workload-district.png",
+            )
+            integrity_row = f"#{ids.INTEGRITY_GRID} .ag-row"
+            integrity = page_as("prosecutor", "/integrity", WALL, integrity_row)
+            integrity.locator(f"#{ids.INTEGRITY_GROUP}").select_option("unit")
+            integrity.wait_for_timeout(1500)
+            shoot(integrity, args.out / "integrity.png")
+            shoot(
+                page_as("prosecutor", "/integrity", SMALL, integrity_row),
+                args.out / "integrity-1366.png",
             )
             shoot(
                 page_as("manager", f"/cases/{flagged}", LAPTOP, f"#{ids.CASE_FLAGS}"),

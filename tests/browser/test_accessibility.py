@@ -211,6 +211,7 @@ PAGES: dict[str, tuple[str, Callable[[Page, Axe, str, dict[str, str]], list[str]
     "not-found": ("/no-such-page", ready("h1")),
     "wall": ("/wall", ready(f"#{ids.WALL_FEED} [data-reg-no]")),
     "summary": ("/summary", ready(f"#{ids.DAILY_HEADLINE}")),
+    "integrity": ("/integrity", ready(f"#{ids.INTEGRITY_GRID} .ag-row")),
 }
 
 

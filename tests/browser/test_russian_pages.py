@@ -23,6 +23,7 @@ LAPTOP = (1366, 900)
 # Latin words a Russian page may show: the language switch's own name for English, the export
 # formats, the standards named in a dead letter's reason, the command that re-drives them.
 ALLOWED = {"English", "Excel", "CSV", "ISO", "UTC", "UTF", "kup", "console", "deadletters", "retry"}
+ALLOWED |= {"p"}  # the integrity page's p-values ("p = 0,004"), as statistics writes them
 REG_NO = re.compile(r"KUP-[0-9A-Z-]+")
 LATIN = re.compile(r"[A-Za-z][A-Za-z_]*")
 
@@ -74,6 +75,7 @@ def test_every_russian_page_is_in_russian(open_as, russian_data: dict[str, str])
         ("admin", f"/workload?district={ev.BISHKEK}", f"#{ids.WORKLOAD_GRID} .ag-row"),
         ("admin", f"/cases/{overdue}", f"#{ids.CASE_FLAGS}"),
         ("admin", "/deadletters", f"#{ids.DEAD_GRID} .ag-row"),
+        ("admin", "/integrity", f"#{ids.INTEGRITY_GRID} .ag-row"),
         ("manager-osh", "/", f"#{ids.LIVE_FEED} [data-reg-no]"),
     ]
     for user, path, ready in pages:

@@ -47,6 +47,7 @@ SAMPLE_ARGS = {
     "reg_no": "KUP-41711000000000-2026-000001",
     "flag_id": "1",
     "alert_id": "1",
+    "sub_id": "1",
     "path": "overdue",
     "_rest": "anything",
     "code": "en",

@@ -21,8 +21,10 @@ CASE_ROUTES = [
     "/api/v1/cases?status=overdue",
     "/api/v1/cases/KUP-41711000000000-2026-000001",
     "/api/v1/no-such-route",
+    "/api/v1/integrity",
+    "/api/v1/integrity/cases?key=41711000000000",
 ]
-PAGES = ["/", "/overdue", "/workload", "/cases/KUP-41711000000000-2026-000001"]
+PAGES = ["/", "/overdue", "/workload", "/cases/KUP-41711000000000-2026-000001", "/integrity"]
 DASH_ROUTES = ["/_dash-layout", "/_dash-dependencies", "/_reload-hash"]
 
 
