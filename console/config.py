@@ -70,6 +70,9 @@ class Settings:
     # Reverse proxies (addresses or networks) whose X-Forwarded-For/-Proto/-Host are believed;
     # from any other peer these headers are ignored.
     trusted_proxies: tuple[str, ...] = ()
+    # The audit chain's head is anchored in the Redis stream `audit_anchor_stream` and, when
+    # set, appended to this file too (data/audit_anchors.py; docs/SECURITY.md).
+    audit_anchor_file: Path | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -99,6 +102,11 @@ class Settings:
     @property
     def changes_channel(self) -> str:
         return self.streams.changes_channel
+
+    @property
+    def audit_anchor_stream(self) -> str:
+        """The Redis stream of the audit chain's anchors ("kup:events:audit:anchors")."""
+        return f"{self.stream}:audit:anchors"
 
     @property
     def embedded_redis(self) -> bool:
@@ -165,5 +173,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         login_spray_limit=int(_env(env, "KUP_LOGIN_SPRAY_LIMIT", "100")),
         trusted_proxies=tuple(
             p.strip() for p in env.get("KUP_TRUSTED_PROXIES", "").split(",") if p.strip()
+        ),
+        audit_anchor_file=(
+            Path(env["KUP_AUDIT_ANCHOR_FILE"].strip())
+            if env.get("KUP_AUDIT_ANCHOR_FILE", "").strip()
+            else None
         ),
     )
