@@ -7,7 +7,7 @@ from dash import Dash
 
 def register(app: Dash) -> None:
     """Register every page's callbacks on `app`."""
-    from callbacks import case, deadletters, health, live, overdue, search, shell, workload
+    from callbacks import audit, case, deadletters, health, live, overdue, search, shell, workload
 
-    for feature in (shell, health, live, overdue, workload, case, deadletters, search):
+    for feature in (shell, health, live, overdue, workload, case, deadletters, search, audit):
         feature.register(app)

@@ -743,6 +743,112 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "Overdue in all, s",
     ),
     "col.decided_late": ("Решено поздно", "Кеч чечилген", "Decided late"),
+    # the audit page (/audit)
+    "nav.audit": ("Журнал аудита", "Аудит журналы", "Audit log"),
+    "audit.title": ("Журнал аудита", "Аудит журналы", "Audit log"),
+    "audit.forbidden": (
+        "Журнал аудита доступен только прокурорам и администраторам.",
+        "Аудит журналы прокурорлорго жана администраторлорго гана жеткиликтүү.",
+        "The audit log is for prosecutors and administrators only.",
+    ),
+    "audit.col.at": ("Время", "Убакыт", "Time"),
+    "audit.col.user": ("Пользователь", "Колдонуучу", "User"),
+    "audit.col.action": ("Действие", "Аракет", "Action"),
+    "audit.col.object": ("Объект", "Объект", "Object"),
+    "audit.col.detail": ("Подробности", "Толугураак", "Details"),
+    "audit.filter.user": ("Пользователь", "Колдонуучу", "User"),
+    "audit.filter.since": ("С даты", "Күндөн баштап", "From"),
+    "audit.filter.until": ("По дату", "Күнгө чейин", "To"),
+    "audit.none": ("Записей нет", "Жазуулар жок", "No entries"),
+    "audit.summary": (
+        "Показано записей: {shown} (новые сверху; не более {limit})",
+        "Көрсөтүлгөн жазуулар: {shown} (жаңылары үстүндө; {limit} ашык эмес)",
+        "Entries shown: {shown} (newest first; at most {limit})",
+    ),
+    "audit.bad_dates": (
+        "Дата «с» позже даты «по»: записей нет.",
+        "«Күндөн» «күнгө чейинден» кеч: жазуулар жок.",
+        "The start date is after the end date: no entries.",
+    ),
+    "audit.verified": (
+        "Цепочка журнала проверена: записи по №{entry} целы (проверено {at}).",
+        "Журналдын чынжыры текшерилди: №{entry} чейинки жазуулар бүтүн ({at} текшерилди).",
+        "The chain is verified: entries up to no. {entry} are intact (checked {at}).",
+    ),
+    "audit.anchored": (
+        "Внешняя привязка подтверждает записи по №{entry}.",
+        "Тышкы байлоо №{entry} чейинки жазууларды ырастайт.",
+        "External anchors vouch for entries up to no. {entry}.",
+    ),
+    "audit.no_anchors": (
+        "Внешних привязок нет: полная перезапись журнала не была бы обнаружена.",
+        "Тышкы байлоолор жок: журналды толук кайра жазуу байкалбай калмак.",
+        "No external anchors: a rewrite of the whole log would go unnoticed.",
+    ),
+    "audit.anchors_unreadable": (
+        "Внешние привязки прочитать не удалось; проверена только сама цепочка.",
+        "Тышкы байлоолорду окуу мүмкүн болгон жок; чынжырдын өзү гана текшерилди.",
+        "The external anchors could not be read; only the chain itself was checked.",
+    ),
+    "audit.empty_chain": (
+        "Журнал пуст (проверено {at}).",
+        "Журнал бош ({at} текшерилди).",
+        "The log is empty (checked {at}).",
+    ),
+    "audit.broken": (
+        "Журнал аудита нарушен на записи №{entry}.",
+        "Аудит журналы №{entry} жазууда бузулган.",
+        "The audit log is broken at entry no. {entry}.",
+    ),
+    "audit.broken_hint": (
+        "Запись изменена, удалена или цепочка переписана в базе (проверено {at}); сообщите "
+        "администратору безопасности.",
+        "Жазуу өзгөртүлгөн, өчүрүлгөн же чынжыр базада кайра жазылган ({at} текшерилди); "
+        "коопсуздук администраторуна кабарлаңыз.",
+        "An entry was edited or deleted, or the chain rewritten in the database (checked {at}); "
+        "tell the security administrator.",
+    ),
+    "audit.action.login": ("вход", "кирүү", "login"),
+    "audit.action.login_failed": ("неудачный вход", "ийгиликсиз кирүү", "failed login"),
+    "audit.action.logout": ("выход", "чыгуу", "logout"),
+    "audit.action.flag": ("отметка прокурора", "прокурордун белгиси", "flag"),
+    "audit.action.flag_comment": (
+        "комментарий к отметке",
+        "белгиге комментарий",
+        "comment on a flag",
+    ),
+    "audit.action.unflag": ("снятие отметки", "белгини алып салуу", "flag cleared"),
+    "audit.action.export": ("выгрузка", "жүктөп алуу", "export"),
+    "audit.action.case_view": ("просмотр материала", "материалды көрүү", "case viewed"),
+    "audit.action.user_add": ("пользователь создан", "колдонуучу түзүлдү", "user added"),
+    "audit.action.user_disable": (
+        "пользователь отключён",
+        "колдонуучу өчүрүлдү",
+        "user disabled",
+    ),
+    "audit.action.user_enable": ("пользователь включён", "колдонуучу иштетилди", "user enabled"),
+    "audit.action.user_token": ("выдан токен API", "API токени берилди", "API token issued"),
+    "audit.action.user_set": (
+        "настройки пользователя",
+        "колдонуучунун жөндөөлөрү",
+        "user settings changed",
+    ),
+    "audit.action.user_unlock": (
+        "пользователь разблокирован",
+        "колдонуучу кулпудан чыгарылды",
+        "user unlocked",
+    ),
+    "audit.action.password_change": ("смена пароля", "сырсөздү өзгөртүү", "password changed"),
+    "audit.action.password_reset_forced": (
+        "сброс пароля",
+        "сырсөздү баштапкы абалга келтирүү",
+        "password reset forced",
+    ),
+    "audit.action.audit_view": (
+        "просмотр журнала аудита",
+        "аудит журналын көрүү",
+        "audit log read",
+    ),
 }
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
 

@@ -106,3 +106,15 @@ def clear_flag_comment(flag_id: int) -> dict[str, object]:
 SEARCH_INPUT = "case-search-input"
 SEARCH_RESULTS = "case-search-results"
 SEARCH_PATH = "case-search-path"  # the page the box was last emptied for
+
+# Audit page (/audit).
+AUDIT_STATE = "audit-state"  # the chain's verification state
+AUDIT_STATE_TEXT = "audit-state-text"
+AUDIT_USER = "audit-filter-user"
+AUDIT_REG_NO = "audit-filter-reg-no"
+AUDIT_ACTION = "audit-filter-action"
+AUDIT_SINCE = "audit-filter-since"
+AUDIT_UNTIL = "audit-filter-until"
+AUDIT_SUMMARY = "audit-summary"
+AUDIT_GRID = "audit-grid"
+AUDIT_FORBIDDEN = "audit-forbidden"

@@ -18,8 +18,8 @@ from dash import dcc, html
 from dash.development.base_component import Component
 from dash_socketio import DashSocketIO
 
+from components import audit, deadletters, ids, live, overdue, search, workload
 from components import case as case_page
-from components import deadletters, ids, live, overdue, search, workload
 from components.common import empty_state, hidden_label
 from components.formatting import intl_locales
 from components.i18n import (
@@ -113,6 +113,7 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
                             if viewer is not None and viewer.is_admin
                             else []
                         ),
+                        *([link("nav.audit", audit.PATH)] if viewer and viewer.reads_audit else []),
                     ],
                     navbar=True,
                     className="me-auto",
@@ -251,6 +252,8 @@ def page_for(pathname: str | None, viewer: Viewer, lang: str, now: datetime) -> 
         return (
             deadletters.dead_letters_page(lang) if viewer.is_admin else deadletters.forbidden(lang)
         )
+    if path == audit.PATH:
+        return audit.audit_page(lang) if viewer.reads_audit else audit.forbidden(lang)
     reg_no = case_reg_no(path)
     if reg_no:
         return case_page.case_page(reg_no, lang)
@@ -268,6 +271,7 @@ def validation_layout() -> html.Div:
             workload.workload_page(viewer, DEFAULT_LANG),
             case_page.case_page("KUP-VALIDATION", DEFAULT_LANG),
             deadletters.dead_letters_page(DEFAULT_LANG),
+            audit.audit_page(DEFAULT_LANG),
             case_page.flag_controls(DEFAULT_LANG),
         ]
     )

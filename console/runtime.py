@@ -124,11 +124,11 @@ class Services:
         """Sessions for read-modify-write (BEGIN IMMEDIATE on SQLite); each commit that
         appended audit entries anchors the chain's head (`audit_anchors`)."""
         writer = make_sessionmaker(writer_engine(self.engine))
-        audit_anchors.install(writer, self.audit_anchors)
+        audit_anchors.install(writer, self.anchor_log)
         return writer
 
     @cached_property
-    def audit_anchors(self) -> audit_anchors.AnchorLog:
+    def anchor_log(self) -> audit_anchors.AnchorLog:
         """Where the audit chain's head is anchored: the Redis stream (connected on first use)
         and the optional append-only file."""
         clients: list[redis.Redis] = []
@@ -145,7 +145,7 @@ class Services:
     @cached_property
     def audit_watch(self) -> audit_anchors.ChainWatch:
         """The audit chain's verification state, kept by this process (the audit page's)."""
-        return audit_anchors.ChainWatch(self.audit_anchors)
+        return audit_anchors.ChainWatch(self.anchor_log)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -98,14 +98,13 @@ class AnchorLog:
         if client is not None:
             while True:
                 start = stream_id if stream_id == "-" else f"({stream_id}"
-                rows = client.xrange(self.stream, min=start, count=READ_CHUNK)
+                rows = client.xrange(self.stream, min=start, count=READ_CHUNK) or []
                 for sid, fields in rows:
-                    anchor = _anchor(
-                        fields.get(b"id", b""), fields.get(b"hash", b""), fields.get(b"at", b"")
-                    )
+                    given = fields or {}
+                    anchor = _anchor(given.get(b"id"), given.get(b"hash"), given.get(b"at"))
                     if anchor is not None:
                         anchors.append(anchor)
-                    stream_id = sid.decode() if isinstance(sid, bytes) else str(sid)
+                    stream_id = _text(sid)
                 if len(rows) < READ_CHUNK:
                     break
         offset = since.file_offset
@@ -123,10 +122,16 @@ class AnchorLog:
         return anchors, Cursor(stream_id, offset)
 
 
-def _anchor(entry_id: bytes, hash_: bytes, at: bytes) -> Anchor | None:
-    if not entry_id.isdigit() or len(hash_) != 64:
-        return None  # (not an anchor: reported as a bad one would hide nothing, so skipped)
-    return Anchor(int(entry_id), hash_.decode("ascii", "replace"), at.decode("ascii", "replace"))
+def _text(value: object) -> str:
+    return value.decode("ascii", "replace") if isinstance(value, bytes) else str(value or "")
+
+
+def _anchor(entry_id: object, hash_: object, at: object) -> Anchor | None:
+    """An anchor from its three fields; None for anything else (skipped)."""
+    number, digest = _text(entry_id), _text(hash_)
+    if not number.isascii() or not number.isdigit() or len(digest) != 64:
+        return None
+    return Anchor(int(number), digest, _text(at))
 
 
 def install(writer: sessionmaker[Session], anchors: AnchorLog) -> None:
@@ -247,7 +252,8 @@ class ChainWatch:
             if progress is None or self._full_at is None or now - self._full_at > self._full_every:
                 progress, self._full_at = None, now
             chain = audit.verify(session, progress.chain if progress else None)
-            readable, found, cursor = True, [], progress.cursor if progress else Cursor()
+            found: list[Anchor] = []
+            readable, cursor = True, progress.cursor if progress else Cursor()
             if self._anchors is not None and chain.ok:
                 try:
                     found, cursor = self._anchors.read(cursor)
@@ -295,14 +301,10 @@ def _state(
     )
 
 
-def verify_all(
-    session: Session, anchors: AnchorLog | None
-) -> tuple[audit.Verification, AnchorCheck | None]:
-    """The whole chain, then every anchor against it (None: no anchors configured); RedisError
+def verify_all(session: Session, anchors: AnchorLog) -> tuple[audit.Verification, AnchorCheck]:
+    """The whole chain, then every anchor against it (`kup-console audit verify`); RedisError
     or OSError when the anchors cannot be read."""
     chain = audit.verify(session)
-    if anchors is None:
-        return chain, None
     found, _ = anchors.read()
     if not chain.ok:
         return chain, AnchorCheck(True, len(found))

@@ -369,7 +369,7 @@ def cmd_user_token(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     services = store_services()
-    anchors = services.audit_anchors
+    anchors = services.anchor_log
     places = f"Redis stream {anchors.stream}" + (
         f" and file {anchors.path}" if anchors.path is not None else ""
     )
@@ -379,7 +379,6 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     except (redis.RedisError, OSError) as exc:
         print(f"audit anchors could not be read ({places}): {exc}", file=sys.stderr)
         return 3
-    assert check is not None  # (anchors are always configured here)
     if not result.ok:
         print(
             f"audit log TAMPERED at entry {result.first_bad}: {result.reason} "
