@@ -114,11 +114,11 @@ def audit_page(lang: str) -> html.Div:
     columns = [
         {"field": "at", "headerName": t("audit.col.at", lang), "width": 170},
         {"field": "user", "headerName": t("audit.col.user", lang), "width": 150},
-        {"field": "action", "headerName": t("audit.col.action", lang), "width": 230},
+        {"field": "action", "headerName": t("audit.col.action", lang), "width": 210},
         {
             "field": "reg_no",
             "headerName": t("col.reg_no", lang),
-            "width": 230,
+            "width": 290,
             "cellClass": "font-monospace kup-link kup-reg-no",
         },
         {"field": "object", "headerName": t("audit.col.object", lang), "width": 150},

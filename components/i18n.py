@@ -744,7 +744,7 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     ),
     "col.decided_late": ("Решено поздно", "Кеч чечилген", "Decided late"),
     # the audit page (/audit)
-    "nav.audit": ("Журнал аудита", "Аудит журналы", "Audit log"),
+    "nav.audit": ("Аудит", "Аудит", "Audit"),
     "audit.title": ("Журнал аудита", "Аудит журналы", "Audit log"),
     "audit.forbidden": (
         "Журнал аудита доступен только прокурорам и администраторам.",

@@ -167,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
                 page_as("admin", "/deadletters", SMALL, "table, .ag-row, h1, h2"),
                 args.out / "deadletters-admin.png",
             )
+            shoot(
+                page_as("admin", "/audit", SMALL, f"#{ids.AUDIT_GRID} .ag-row"),
+                args.out / "audit-1366.png",
+            )
             login_page = browser.new_context(viewport={"width": SMALL[0], "height": SMALL[1]})
             login = login_page.new_page()
             login.goto(f"{console.url}/login")
