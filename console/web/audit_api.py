@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request
 
-from console.web.api import FLAG_ID, error, to_json
+from console.web.api import FLAG_ID, allow_methods, error, to_json
 from console.web.auth import current_viewer
 from console.web.openapi import (
     Choice,
@@ -29,6 +29,7 @@ from data import audit
 from data.audit_anchors import ChainState
 
 bp = Blueprint("audit_api", __name__, url_prefix="/api/v1")
+bp.after_request(allow_methods)  # (OPTIONS: the path's own methods, as the API's other paths)
 AUDIT_QUERY = (
     Text(name="user", description="Only entries of this user (account name)", max_length=64),
     Text(

@@ -16,6 +16,7 @@ from console.web.app import WebApp
 from data import audit, users
 from data.models import AuditEntry
 from tests.security.test_audit_tamper import rewrite_consistently
+from tests.support.web import csrf_header
 
 Clients = Callable[[str], FlaskClient]
 T0 = datetime(2026, 3, 11, 8, 0, tzinfo=UTC)  # 14:00 in Bishkek
@@ -165,3 +166,10 @@ def test_a_tampered_chain_is_shown_broken(
     state = _get(admin)["verification"]  # (the fixture's entries were anchored together)
     assert state["ok"] is False and state["first_bad"] == entries[-1]
     assert "differs from its anchor" in state["reason"]
+
+
+def test_options_and_other_methods_name_only_get(client_for: Clients) -> None:
+    admin = client_for("admin")
+    assert admin.options("/api/v1/audit").headers["Allow"] == "GET, HEAD, OPTIONS"
+    refused = admin.post("/api/v1/audit", headers=csrf_header(admin))
+    assert refused.status_code == 405 and refused.headers["Allow"] == "GET, HEAD, OPTIONS"
