@@ -52,13 +52,14 @@ def load_audit(
         until=end_of_local_day(last, ctx.tz) if last else None,
         limit=SHOWN,
     )
-    with ctx.writer.begin() as s:
+    with ctx.sessions() as s:
+        rows = audit.list_entries(s, query) if not (first and last and first > last) else []
+    with ctx.writer.begin() as s:  # (after the reading: the query is not among its results)
         filters = {k: v for k, v in vars(query).items() if v is not None and k != "limit"}
         audit.record(
             s, ctx.viewer.username, "audit_view", "page:audit", {"filter": filters}, ctx.now
         )
     with ctx.sessions() as s:
-        rows = audit.list_entries(s, query) if not (first and last and first > last) else []
         state = ctx.audit_watch.state(s, ctx.now) if ctx.audit_watch else None
     banner = verification_banner(state, ctx.tz, lang) if state else ""
     if first and last and first > last:
@@ -82,16 +83,8 @@ def register(app: Dash) -> None:
         Input(ids.AUDIT_UNTIL, "value"),
         State(ids.LANG, "data"),
     )
-    def update_audit(
-        _: object,
-        user: object,
-        reg_no: object,
-        action: object,
-        since: object,
-        until: object,
-        lang: object,
-    ) -> Loaded:
-        return load_audit(request_context(), user, reg_no, action, since, until, lang)
+    def update_audit(_: object, *filters_and_lang: object) -> Loaded:
+        return load_audit(request_context(), *filters_and_lang)
 
     @app.callback(
         Output(ids.URL, "pathname", allow_duplicate=True),
