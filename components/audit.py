@@ -30,9 +30,12 @@ def action_options(lang: str) -> list[dict[str, str]]:
     return [{"label": label("audit.action", a, lang), "value": a} for a in ACTIONS]
 
 
-def _detail_text(detail: dict[str, object]) -> str:
+def _detail_text(detail: dict[str, object], lang: str) -> str:
+    """The recorded details, their names in `lang` (as recorded when unknown), values as
+    recorded."""
     return "; ".join(
-        f"{key}: {value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}"
+        f"{label('audit.detail', key, lang)}: "
+        f"{value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}"
         for key, value in detail.items()
     )
 
@@ -47,7 +50,7 @@ def audit_rows(rows: Sequence[AuditRow], tz: ZoneInfo, lang: str) -> list[dict[s
             "action": label("audit.action", r.action, lang),
             "reg_no": r.target if REG_NO_RE.fullmatch(r.target) else "",
             "object": "" if REG_NO_RE.fullmatch(r.target) else r.target,
-            "detail": _detail_text(r.detail),
+            "detail": _detail_text(r.detail, lang),
         }
         for r in rows
     ]

@@ -77,7 +77,8 @@ class AnchorLog:
                     maxlen=MAX_ANCHORS,
                     approximate=True,
                 )
-        except (redis.RedisError, OSError) as exc:
+        except (redis.RedisError, OSError, RuntimeError) as exc:  # (an embedded Redis that
+            # could not start says so with a RuntimeError)
             log.warning("audit entry %d not anchored in Redis: %s", entry_id, exc)
         if self.path is not None:
             try:
