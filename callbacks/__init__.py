@@ -8,6 +8,7 @@ from dash import Dash
 def register(app: Dash) -> None:
     """Register every page's callbacks on `app`."""
     from callbacks import (
+        audit,
         case,
         daily_summary,
         deadletters,
@@ -33,5 +34,6 @@ def register(app: Dash) -> None:
         wall,
         daily_summary,
         integrity,
+        audit,
     ):
         feature.register(app)

@@ -16,6 +16,7 @@ import redis
 from flask import current_app
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.audit_anchors import ChainWatch
 from data.queries import CaseFilter
 from data.streams import StreamConfig
 from rules.access import Viewer
@@ -37,6 +38,7 @@ class Context:
     map_tiles: str = ""  # optional tile URL template; empty: outlines only, no network
     streams: StreamConfig = field(default_factory=StreamConfig)
     redis: redis.Redis | None = None  # the stream's server (health checks)
+    audit_watch: ChainWatch | None = None  # the audit chain's verification state (audit page)
 
     def case_filter(
         self,

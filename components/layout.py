@@ -17,8 +17,8 @@ from dash import dcc, html
 from dash.development.base_component import Component
 from dash_socketio import DashSocketIO
 
-from components import case as case_page
 from components import (
+    audit,
     daily_summary,
     deadletters,
     ids,
@@ -29,6 +29,7 @@ from components import (
     wall,
     workload,
 )
+from components import case as case_page
 from components.common import HIDDEN_FROM_READERS, empty_state, hidden_label
 from components.formatting import intl_locales
 from components.i18n import (
@@ -126,6 +127,7 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
                             if viewer is not None and viewer.is_admin
                             else []
                         ),
+                        *([link("nav.audit", audit.PATH)] if viewer and viewer.reads_audit else []),
                     ],
                     navbar=True,
                     className="me-auto",
@@ -277,6 +279,8 @@ def page_for(
             if viewer.reads_integrity
             else integrity.forbidden(lang)
         )
+    if path == audit.PATH:
+        return audit.audit_page(lang) if viewer.reads_audit else audit.forbidden(lang)
     reg_no = case_reg_no(path)
     if reg_no:
         return case_page.case_page(reg_no, lang)
@@ -296,6 +300,7 @@ def validation_layout() -> html.Div:
             case_page.case_page("KUP-VALIDATION", DEFAULT_LANG),
             deadletters.dead_letters_page(DEFAULT_LANG),
             daily_summary.daily_page(viewer, DEFAULT_LANG, datetime.now(UTC).date()),
+            audit.audit_page(DEFAULT_LANG),
             case_page.flag_controls(DEFAULT_LANG),
             wall.wall_page(viewer, DEFAULT_LANG, zone(DEFAULT_TZ)),
         ]

@@ -89,6 +89,9 @@ class Settings:
     smtp_from: str = "kup-console@localhost"
     notify_window_s: float = 60.0
     notify_backoff_s: float = 30.0
+    # The audit chain's head is anchored in the Redis stream `audit_anchor_stream` and, when
+    # set, appended to this file too (data/audit_anchors.py; docs/SECURITY.md).
+    audit_anchor_file: Path | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -123,6 +126,11 @@ class Settings:
     @property
     def changes_channel(self) -> str:
         return self.streams.changes_channel
+
+    @property
+    def audit_anchor_stream(self) -> str:
+        """The Redis stream of the audit chain's anchors ("kup:events:audit:anchors")."""
+        return f"{self.stream}:audit:anchors"
 
     @property
     def embedded_redis(self) -> bool:
@@ -202,4 +210,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         smtp_from=_env(env, "KUP_SMTP_FROM", "kup-console@localhost"),
         notify_window_s=float(_env(env, "KUP_NOTIFY_WINDOW", "60")),
         notify_backoff_s=float(_env(env, "KUP_NOTIFY_BACKOFF", "30")),
+        audit_anchor_file=(
+            Path(env["KUP_AUDIT_ANCHOR_FILE"].strip())
+            if env.get("KUP_AUDIT_ANCHOR_FILE", "").strip()
+            else None
+        ),
     )

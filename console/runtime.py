@@ -30,10 +30,12 @@ from types import FrameType
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.config import Settings, load_settings
+from data import audit_anchors
 from data.consumer import IngestWorker, intake_rules
 from data.db import make_engine, make_sessionmaker, writer_engine
 from data.intake import BatchOutcome
@@ -119,8 +121,31 @@ class Services:
 
     @cached_property
     def writer(self) -> sessionmaker[Session]:
-        """Sessions for read-modify-write (BEGIN IMMEDIATE on SQLite)."""
-        return make_sessionmaker(writer_engine(self.engine))
+        """Sessions for read-modify-write (BEGIN IMMEDIATE on SQLite); each commit that
+        appended audit entries anchors the chain's head (`audit_anchors`)."""
+        writer = make_sessionmaker(writer_engine(self.engine))
+        audit_anchors.install(writer, self.anchor_log)
+        return writer
+
+    @cached_property
+    def anchor_log(self) -> audit_anchors.AnchorLog:
+        """Where the audit chain's head is anchored: the Redis stream (connected on first use)
+        and the optional append-only file."""
+        clients: list[redis.Redis] = []
+
+        def client() -> redis.Redis:
+            if not clients:
+                clients.append(redis.Redis.from_url(self.redis_url, protocol=2))
+            return clients[0]
+
+        return audit_anchors.AnchorLog(
+            client, self.settings.audit_anchor_stream, self.settings.audit_anchor_file
+        )
+
+    @cached_property
+    def audit_watch(self) -> audit_anchors.ChainWatch:
+        """The audit chain's verification state, kept by this process (the audit page's)."""
+        return audit_anchors.ChainWatch(self.anchor_log)
 
     @property
     def tz(self) -> ZoneInfo:

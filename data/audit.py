@@ -48,8 +48,10 @@ ACTIONS = (
     "alert_close",
     "notify_add",
     "notify_remove",
+    "audit_view",  # one per query of the audit page or GET /api/v1/audit
 )
 _LOCK_KEY = 4171101
+PENDING_HEAD = "kup_audit_head"  # Session.info key: (id, hash, at) of the newest entry added
 
 
 def canonical(entry: dict[str, object]) -> str:
@@ -113,21 +115,27 @@ def record(
         session.add(Setting(key=HEAD_KEY, value=value))
     else:
         head.value = value
+    # For data.audit_anchors: the head is anchored outside the store once this commits.
+    session.info[PENDING_HEAD] = (entry.id, entry.hash, at)
     return entry
 
 
 @dataclass(frozen=True)
 class Verification:
-    """Outcome of `verify`: `first_bad` is the id of the first entry that does not check out."""
+    """Outcome of `verify`: `first_bad` is the id of the first entry that does not check out;
+    `last_id`/`last_hash` the newest entry found sound (None: none), where a later `verify`
+    may start (`since`)."""
 
     ok: bool
     checked: int
     first_bad: int | None = None
     reason: str = ""
+    last_id: int | None = None
+    last_hash: str = GENESIS
 
 
-def _entries(session: Session, chunk: int = 5000) -> Iterator[AuditEntry]:
-    last = 0
+def _entries(session: Session, after: int = 0, chunk: int = 5000) -> Iterator[AuditEntry]:
+    last = after
     while True:
         rows = list(
             session.scalars(
@@ -141,10 +149,22 @@ def _entries(session: Session, chunk: int = 5000) -> Iterator[AuditEntry]:
         session.expunge_all()
 
 
-def verify(session: Session) -> Verification:
-    """Walk the chain from the start; report the first edited, deleted or reordered entry."""
+def verify(session: Session, since: Verification | None = None) -> Verification:
+    """Walk the chain from the start (or from where the sound result `since` ended, checking
+    that its last entry is still as it was); report the first edited, deleted or reordered
+    entry, or a recorded head that the chain does not reach."""
     prev_hash, prev_id, checked = GENESIS, None, 0
-    for entry in _entries(session):
+    if since is not None and since.ok and since.last_id is not None:
+        kept = session.scalar(select(AuditEntry.hash).where(AuditEntry.id == since.last_id))
+        if kept != since.last_hash:
+            return Verification(
+                False,
+                since.checked - 1,
+                since.last_id,
+                f"entry {since.last_id} was deleted or rewritten after it was verified",
+            )
+        prev_hash, prev_id, checked = since.last_hash, since.last_id, since.checked
+    for entry in _entries(session, after=prev_id or 0):
         if entry.prev_hash != prev_hash:
             where = "the first entry" if prev_id is None else f"entry {prev_id}"
             return Verification(
@@ -178,4 +198,66 @@ def verify(session: Session) -> Verification:
             f"the newest entries were deleted: the chain ends at entry "
             f"{prev_id}, the recorded head is entry {head_id}",
         )
-    return Verification(True, checked)
+    return Verification(True, checked, last_id=prev_id, last_hash=prev_hash)
+
+
+# --- reading the log (the audit page and GET /api/v1/audit) ------------------------------------
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which entries to list: each criterion given narrows (`target` is the registration number
+    or other object an entry is about; `since` inclusive, `until` exclusive); `before_id` pages
+    back from the newest."""
+
+    actor: str | None = None
+    target: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before_id: int | None = None
+    limit: int = DEFAULT_LIMIT
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One entry as the page and the API show it (`detail`: the JSON recorded with it)."""
+
+    id: int
+    at: datetime
+    user: str
+    action: str
+    target: str
+    detail: dict[str, object]
+
+
+def _detail(text: str) -> dict[str, object]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"text": text}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def list_entries(session: Session, query: AuditQuery) -> list[AuditRow]:
+    """The entries matching `query`, newest first (by id: the chain's order), at most
+    `query.limit` (1-MAX_LIMIT)."""
+    stmt = select(AuditEntry)
+    if query.actor is not None:  # (stored with a NUL replaced, as `record` does)
+        stmt = stmt.where(AuditEntry.actor == query.actor.replace("\x00", "\u2400"))
+    if query.target is not None:
+        stmt = stmt.where(AuditEntry.target == query.target.replace("\x00", "\u2400"))
+    if query.action is not None:
+        stmt = stmt.where(AuditEntry.action == query.action)
+    if query.since is not None:
+        stmt = stmt.where(AuditEntry.at >= query.since.astimezone(UTC))
+    if query.until is not None:
+        stmt = stmt.where(AuditEntry.at < query.until.astimezone(UTC))
+    if query.before_id is not None:
+        stmt = stmt.where(AuditEntry.id < query.before_id)
+    limit = max(1, min(query.limit, MAX_LIMIT))
+    rows = session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit))
+    return [AuditRow(e.id, e.at, e.actor, e.action, e.target, _detail(e.detail)) for e in rows]

@@ -14,6 +14,7 @@ FLAGGING_ROLES = frozenset({"prosecutor", "admin"})
 HEALTH_ROLES = frozenset({"monitor", "admin"})
 CASE_BLIND_ROLES = frozenset({"monitor"})
 INTEGRITY_ROLES = frozenset({"manager", "prosecutor", "admin"})  # the integrity signals' readers
+AUDIT_ROLES = frozenset({"prosecutor", "admin"})  # read the audit log (/audit, /api/v1/audit)
 # The Socket.IO room of a viewer who sees no cases: pushes go to "country" and "region:<ISO>"
 # rooms only, so nothing about a case reaches it (only what goes to every socket: the data's
 # health, a server's Redis status, a resync).
@@ -52,6 +53,12 @@ class Viewer:
         """Whether the viewer may read the health detail and the metrics (which name hosts,
         the consumer group, stream ids and per-region counts): monitors and admins."""
         return self.role in HEALTH_ROLES
+
+    @property
+    def reads_audit(self) -> bool:
+        """Whether the viewer may read the audit log (who did what, to which case, when):
+        prosecutors and admins."""
+        return self.role in AUDIT_ROLES
 
     @property
     def room(self) -> str:

@@ -18,7 +18,7 @@ import redis
 from components.i18n import t
 from console.config import Settings
 from console.runtime import Services, store_services
-from data import audit, login_throttle, users
+from data import audit, audit_anchors, login_throttle, users
 from rules import passwords
 from rules.access import ROLES
 
@@ -100,7 +100,16 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
     p = sub.add_parser("audit", help="the audit log")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    a = actions.add_parser("verify", help="check the hash chain; non-zero exit if tampered")
+    a = actions.add_parser(
+        "verify",
+        help="check the hash chain and its anchors (Redis stream, anchor file); exit 1 if "
+        "tampered, 3 if the anchors could not be read or (--require-anchors) there are none",
+    )
+    a.add_argument(
+        "--require-anchors",
+        action="store_true",
+        help="fail (exit 3) when no anchor is found, instead of warning",
+    )
     a.set_defaults(handler=cmd_audit_verify)
 
 
@@ -358,15 +367,43 @@ def cmd_user_token(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_audit_verify(_: argparse.Namespace) -> int:
-    with store_services().sessions() as s:
-        result = audit.verify(s)
-    if result.ok:
-        print(f"audit log intact: {result.checked} entries")
-        return 0
-    print(
-        f"audit log TAMPERED at entry {result.first_bad}: {result.reason} "
-        f"({result.checked} entries before it check out)",
-        file=sys.stderr,
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    services = store_services()
+    anchors = services.anchor_log
+    places = f"Redis stream {anchors.stream}" + (
+        f" and file {anchors.path}" if anchors.path is not None else ""
     )
-    return 1
+    try:
+        with services.sessions() as s:
+            result, check = audit_anchors.verify_all(s, anchors)
+    except (redis.RedisError, OSError) as exc:
+        print(f"audit anchors could not be read ({places}): {exc}", file=sys.stderr)
+        return 3
+    if not result.ok:
+        print(
+            f"audit log TAMPERED at entry {result.first_bad}: {result.reason} "
+            f"({result.checked} entries before it check out)",
+            file=sys.stderr,
+        )
+        return 1
+    if not check.ok:
+        print(
+            f"audit log TAMPERED at entry {check.first_bad}: {check.reason} "
+            f"(the chain itself checks out, {result.checked} entries: it was recomputed)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"audit log intact: {result.checked} entries")
+    if check.newest is None:
+        print(
+            f"WARNING: no anchors in {places}: the chain is checked only against itself, and a "
+            "rewrite of all of it would not be detected",
+            file=sys.stderr,
+        )
+        return 3 if args.require_anchors else 0
+    unanchored = (result.last_id or 0) - check.newest
+    print(
+        f"anchors agree: {check.count} anchors in {places}, the newest at entry {check.newest}"
+        + (f" ({unanchored} newer entries not yet anchored)" if unanchored else "")
+    )
+    return 0

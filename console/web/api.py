@@ -492,7 +492,7 @@ def unknown(_rest: str) -> tuple[Response, int]:
 
 
 @bp.after_request
-def _allow(response: Response) -> Response:
+def allow_methods(response: Response) -> Response:
     """OPTIONS lists the methods of the path (Flask's own answer would count the catch-all's)."""
     if request.method == "OPTIONS":
         served = _served_methods()

@@ -28,6 +28,7 @@ from console.runtime import Services
 from console.web import (
     alerts_api,  # noqa: F401  (its routes join the API's blueprint)
     api,
+    audit_api,
     auth,
     notify_page,
     observability,
@@ -208,6 +209,7 @@ def create_app(
     init_callback_guard(server, dash_app)  # after the login and CSRF checks
 
     server.register_blueprint(api.bp)
+    server.register_blueprint(audit_api.bp)
     server.register_blueprint(observability.bp)
     server.register_blueprint(reports.bp)
     server.register_blueprint(notify_page.bp)

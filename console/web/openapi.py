@@ -26,7 +26,7 @@ import types
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import (
     Annotated,
     Any,
@@ -187,6 +187,54 @@ class Text(Param):
         return schema
 
 
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})",
+    re.ASCII,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Instant(Param):
+    """An instant: an RFC 3339 date-time, its UTC offset required ("2026-03-11T14:05:00+06:00",
+    "...Z"); a leap second is read as the second before it."""
+
+    def parse(self, raw: object) -> datetime:
+        value = _text(raw, self.name)
+        match = _RFC3339.fullmatch(value)
+        if match is None:
+            raise ParameterError(
+                f"{self.name} must be a date and time with its UTC offset, "
+                "as 2026-03-11T14:05:00+06:00 or 2026-03-11T08:05:00Z"
+            )
+        year, month, day, hour, minute, second, fraction, offset = match.groups()
+        sign = -1 if offset[0] == "-" else 1
+        hours, minutes = (0, 0) if offset in "Zz" else (int(offset[1:3]), int(offset[4:6]))
+        try:
+            zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
+            moment = datetime(
+                max(int(year), 1),
+                int(month),
+                int(day),
+                int(hour),
+                int(minute),
+                min(int(second), 59),
+                int((fraction or "0")[:6].ljust(6, "0")),
+                tzinfo=zone,
+            )
+        except ValueError:
+            raise ParameterError(
+                f"{self.name}: {value[:40]!r} is not a real date and time"
+            ) from None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:  # (year 1 or 9999 with an offset beyond the calendar's ends)
+            edge = datetime.min if moment.year == 1 else datetime.max
+            return edge.replace(tzinfo=UTC)
+
+    def value_schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "date-time"}
+
+
 def _python_regex(pattern: str) -> str:
     """A JSON Schema (ECMA 262) pattern for Python's `re`: a final `$` matches only at the end
     (Python's `$` also matches before a final newline)."""
@@ -335,6 +383,8 @@ class Schemas:
         }
         if tp in scalars:
             return dict(scalars[tp])
+        if tp is object:  # any JSON value (an audit entry's recorded detail)
+            return {}
         raise TypeError(f"no JSON schema for {tp!r}")
 
 

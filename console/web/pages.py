@@ -52,6 +52,7 @@ def callback_context() -> Context:
         map_tiles=state.settings.map_tiles,
         streams=state.settings.streams,
         redis=state.metrics.store.client if state.metrics else None,
+        audit_watch=state.audit_watch,
     )
 
 

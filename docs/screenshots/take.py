@@ -207,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
             summary.locator(f"#{ids.DAILY_DATE}").fill(yesterday.isoformat())
             summary.locator(f"#{ids.DAILY_BODY}", has_text=" 24:00").wait_for(timeout=30000)
             shoot(summary, args.out / "summary.png")
+            shoot(
+                page_as("admin", "/audit", SMALL, f"#{ids.AUDIT_GRID} .ag-row"),
+                args.out / "audit-1366.png",
+            )
             login_page = browser.new_context(viewport={"width": SMALL[0], "height": SMALL[1]})
             login = login_page.new_page()
             login.goto(f"{console.url}/login")

@@ -208,6 +208,7 @@ PAGES: dict[str, tuple[str, Callable[[Page, Axe, str, dict[str, str]], list[str]
     ),
     "case": ("/cases/{overdue}", ready(f"#{ids.CASE_FLAGS}")),
     "deadletters": ("/deadletters", ready(f"#{ids.DEAD_GRID} .ag-row")),
+    "audit": ("/audit", ready(f"#{ids.AUDIT_GRID} .ag-row")),
     "not-found": ("/no-such-page", ready("h1")),
     "wall": ("/wall", ready(f"#{ids.WALL_FEED} [data-reg-no]")),
     "summary": ("/summary", ready(f"#{ids.DAILY_HEADLINE}")),

@@ -10,11 +10,12 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from console.cli import main
 from console.web.app import WebApp
 from data import audit
-from data.models import AuditEntry
+from data.models import AuditEntry, Setting
 from tests.security.conftest import Cases
 from tests.support.stores import store_url
 from tests.support.web import csrf_header, login
@@ -26,11 +27,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-
 
 
 @pytest.fixture
-def verify(monkeypatch, tmp_path, db_url, redis_server, capsys) -> Callable[[], tuple[int, str]]:  # type: ignore[no-untyped-def]
-    """`kup-console audit verify` against this store: (exit code, what it printed)."""
+def verify(
+    monkeypatch, tmp_path, db_url, redis_server, capsys, console: WebApp
+) -> Callable[[], tuple[int, str]]:  # type: ignore[no-untyped-def]
+    """`kup-console audit verify` against this store and the console's anchors: (exit code,
+    what it printed)."""
     monkeypatch.setenv("KUP_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("REDIS_URL", redis_server.url)
+    monkeypatch.setenv("KUP_STREAM", console.state.settings.stream)
 
     def run(*argv: str) -> tuple[int, str]:
         code = main(list(argv or ("audit", "verify")))
@@ -163,3 +168,97 @@ def test_entries_cut_from_the_end_are_detected(console: WebApp, chain, verify, h
         )
     code, said = verify()
     assert code == 1 and f"TAMPERED at entry {newest}" in said and "deleted" in said
+
+
+def rewrite_consistently(session: Session, entry_id: int, actor: str) -> None:
+    """What someone with write access to the store could do: an entry's actor changed, the
+    hash of it and of every following entry recomputed, the recorded head moved along."""
+    previous = session.scalar(
+        select(AuditEntry.hash).where(AuditEntry.id < entry_id).order_by(AuditEntry.id.desc())
+    )
+    prev_hash = previous or audit.GENESIS
+    following = session.scalars(
+        select(AuditEntry).where(AuditEntry.id >= entry_id).order_by(AuditEntry.id)
+    )
+    for entry in following:
+        if entry.id == entry_id:
+            entry.actor = actor
+        entry.prev_hash = prev_hash
+        entry.hash = prev_hash = audit.entry_hash(
+            prev_hash, entry.at, entry.actor, entry.action, entry.target, entry.detail
+        )
+        session.flush()
+        head = entry
+    session.get_one(Setting, audit.HEAD_KEY).value = f"{head.id}:{head.hash}"
+
+
+def test_a_chain_recomputed_in_the_store_is_caught_by_its_anchors(  # type: ignore[no-untyped-def]
+    console: WebApp, chain, verify
+) -> None:
+    """The issue's test: the whole chain recomputed from an edited entry on; the chain alone
+    checks out, its anchors in Redis do not."""
+    flag = _id(chain, "flag")
+    with Session(console.state.engine) as s, s.begin():  # (directly: no anchor is written)
+        rewrite_consistently(s, flag, "admin")
+    with console.state.sessions() as s:
+        assert audit.verify(s).ok  # the chain alone is fooled
+    code, said = verify()
+    assert code == 1 and f"TAMPERED at entry {flag}:" in said
+    assert f"entry {flag} differs from its anchor" in said
+
+
+def test_newest_entries_cut_with_the_head_moved_back_are_caught(  # type: ignore[no-untyped-def]
+    console: WebApp, chain, verify
+) -> None:
+    newest, before = chain[-1][0], chain[-2][0]
+    with Session(console.state.engine) as s, s.begin():
+        s.execute(delete(AuditEntry).where(AuditEntry.id == newest))
+        kept = s.get_one(AuditEntry, before)
+        s.get_one(Setting, audit.HEAD_KEY).value = f"{kept.id}:{kept.hash}"
+    with console.state.sessions() as s:
+        assert audit.verify(s).ok
+    code, said = verify()
+    assert code == 1 and f"entry {newest}, anchored at" in said and "missing" in said
+
+
+def test_without_anchors_verify_warns_and_can_be_made_to_fail(  # type: ignore[no-untyped-def]
+    console: WebApp, chain, verify, redis_client
+) -> None:
+    """A Redis that lost the anchors (a fresh one): the chain is reported intact but not
+    anchored, never as anchored; --require-anchors makes that a failure (exit 3)."""
+    stream = console.state.settings.audit_anchor_stream
+    assert redis_client.xlen(stream) == len(chain)  # one anchor per committed write
+    code, said = verify()
+    assert code == 0 and f"anchors agree: {len(chain)} anchors" in said
+    redis_client.delete(stream)
+    code, said = verify()
+    assert code == 0 and "WARNING: no anchors" in said and "anchors agree" not in said
+    code, said = verify("audit", "verify", "--require-anchors")
+    assert code == 3 and "WARNING: no anchors" in said
+
+
+def test_the_anchor_file_alone_catches_a_recomputed_chain(  # type: ignore[no-untyped-def]
+    console: WebApp, chain, verify, redis_client, monkeypatch, tmp_path
+) -> None:
+    """KUP_AUDIT_ANCHOR_FILE: the CLI's own writes append their anchors there; with the
+    Redis stream gone, the file still vouches for the chain up to its last line."""
+    anchors = tmp_path / "anchors.log"
+    monkeypatch.setenv("KUP_AUDIT_ANCHOR_FILE", str(anchors))
+    assert verify("user", "disable", "auditor")[0] == 0
+    lines = anchors.read_text().splitlines()
+    assert len(lines) == 1 and lines[0].split()[0] == str(chain[-1][0] + 1)
+    redis_client.delete(console.state.settings.audit_anchor_stream)
+    code, said = verify()
+    assert code == 0 and "anchors agree: 1 anchors" in said and str(anchors) in said
+    with Session(console.state.engine) as s, s.begin():
+        rewrite_consistently(s, chain[0][0], "nobody")
+    code, said = verify()
+    assert code == 1 and f"entry {chain[-1][0] + 1} differs from its anchor" in said
+
+
+def test_unreadable_anchors_are_not_a_pass(  # type: ignore[no-untyped-def]
+    chain, verify, monkeypatch
+) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    code, said = verify()
+    assert code == 3 and "anchors could not be read" in said

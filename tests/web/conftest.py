@@ -80,9 +80,10 @@ def client_for(web: WebApp) -> Callable[[str], FlaskClient]:
 
 
 @pytest.fixture
-def cli(monkeypatch, tmp_path, db_url, engine, redis_server, capsys) -> CliRun:  # type: ignore[no-untyped-def]
+def cli(monkeypatch, tmp_path, db_url, engine, redis_server, redis_client, capsys) -> CliRun:  # type: ignore[no-untyped-def]
     """`kup-console ARGS...` run in-process on this test's store (migrated by `engine`, as
-    `kup-console db upgrade` would): (exit code, stdout, stderr)."""
+    `kup-console db upgrade` would) and an emptied Redis (no other test's audit anchors):
+    (exit code, stdout, stderr)."""
     return in_process(
         monkeypatch, capsys, db_url=db_url, redis_url=redis_server.url, data_dir=tmp_path
     )

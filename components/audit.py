@@ -1,0 +1,177 @@
+"""The audit page (`/audit`, prosecutors and admins): who logged in, viewed, exported, flagged
+which case and when, newest first, filtered, with the chain's verification state
+(data.audit_anchors.ChainState) said in the page's language.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import html
+
+from components import ids
+from components.common import filter_dropdown, loading
+from components.formatting import local_datetime
+from components.i18n import grid_locale, label, number_text, t
+from data.audit import ACTIONS, AuditRow
+from data.audit_anchors import ChainState
+from rules.contract import REG_NO_RE
+
+PATH = "/audit"
+SHOWN = 500  # the newest entries matching the filters (the API pages through all)
+
+
+def action_options(lang: str) -> list[dict[str, str]]:
+    """The actions, by their names in `lang`."""
+    return [{"label": label("audit.action", a, lang), "value": a} for a in ACTIONS]
+
+
+def _detail_text(detail: dict[str, object], lang: str) -> str:
+    """The recorded details, their names in `lang` (as recorded when unknown), values as
+    recorded."""
+    return "; ".join(
+        f"{label('audit.detail', key, lang)}: "
+        f"{value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}"
+        for key, value in detail.items()
+    )
+
+
+def audit_rows(rows: Sequence[AuditRow], tz: ZoneInfo, lang: str) -> list[dict[str, object]]:
+    """Grid rows: local time, the action's name, the case (a link) or the other object."""
+    return [
+        {
+            "id": r.id,
+            "at": local_datetime(r.at, tz, lang),
+            "user": r.user,
+            "action": label("audit.action", r.action, lang),
+            "reg_no": r.target if REG_NO_RE.fullmatch(r.target) else "",
+            "object": "" if REG_NO_RE.fullmatch(r.target) else r.target,
+            "detail": _detail_text(r.detail, lang),
+        }
+        for r in rows
+    ]
+
+
+def verification_banner(state: ChainState, tz: ZoneInfo, lang: str) -> dbc.Alert:
+    """The chain's state: sound up to an entry (anchored or not), or broken at one."""
+    at = local_datetime(state.checked_at, tz, lang)
+
+    def number(value: int | None) -> str:
+        return number_text(value or 0, lang)
+
+    if not state.ok:
+        return dbc.Alert(
+            [
+                html.Strong(t("audit.broken", lang, entry=number(state.first_bad))),
+                " ",
+                t("audit.broken_hint", lang, at=at),
+                html.Div(state.reason, className="small font-monospace mt-1"),
+            ],
+            color="danger",
+            id=ids.AUDIT_STATE_TEXT,
+            className="mb-2",
+        )
+    if state.verified_up_to is None:
+        text, color = t("audit.empty_chain", lang, at=at), "secondary"
+    else:
+        text = t("audit.verified", lang, entry=number(state.verified_up_to), at=at)
+        if not state.anchors_readable:
+            text, color = f"{text} {t('audit.anchors_unreadable', lang)}", "warning"
+        elif state.anchored_up_to is None:
+            text, color = f"{text} {t('audit.no_anchors', lang)}", "warning"
+        else:
+            text = f"{text} {t('audit.anchored', lang, entry=number(state.anchored_up_to))}"
+            color = "success"
+    return dbc.Alert(text, color=color, id=ids.AUDIT_STATE_TEXT, className="mb-2")
+
+
+def _text_filter(component_id: str, title: str, width: int) -> dbc.Col:
+    return dbc.Col(
+        [
+            dbc.Label(title, html_for=component_id, className="small mb-1"),
+            dbc.Input(id=component_id, type="text", debounce=True, maxLength=120, size="sm"),
+        ],
+        xs=12,
+        sm=6,
+        lg=width,
+    )
+
+
+def _date_filter(component_id: str, title: str) -> dbc.Col:
+    return dbc.Col(
+        [
+            dbc.Label(title, html_for=component_id, className="small mb-1"),
+            dbc.Input(id=component_id, type="date", debounce=True, size="sm"),
+        ],
+        xs=6,
+        lg=2,
+    )
+
+
+def audit_page(lang: str) -> html.Div:
+    """Title, verification state, filters and the grid (filled by callbacks.audit)."""
+    columns = [
+        {"field": "at", "headerName": t("audit.col.at", lang), "width": 170},
+        {"field": "user", "headerName": t("audit.col.user", lang), "width": 150},
+        {"field": "action", "headerName": t("audit.col.action", lang), "width": 210},
+        {
+            "field": "reg_no",
+            "headerName": t("col.reg_no", lang),
+            "width": 290,
+            "cellClass": "font-monospace kup-link kup-reg-no",
+        },
+        {"field": "object", "headerName": t("audit.col.object", lang), "width": 150},
+        {"field": "detail", "headerName": t("audit.col.detail", lang), "flex": 1, "minWidth": 200},
+    ]
+    return html.Div(
+        [
+            html.H1(t("audit.title", lang), className="h3"),
+            html.Div(id=ids.AUDIT_STATE),
+            dbc.Row(
+                [
+                    _text_filter(ids.AUDIT_USER, t("audit.filter.user", lang), 2),
+                    _text_filter(ids.AUDIT_REG_NO, t("col.reg_no", lang), 3),
+                    filter_dropdown(
+                        ids.AUDIT_ACTION,
+                        t("audit.col.action", lang),
+                        action_options(lang),
+                        lang,
+                        width=3,
+                    ),
+                    _date_filter(ids.AUDIT_SINCE, t("audit.filter.since", lang)),
+                    _date_filter(ids.AUDIT_UNTIL, t("audit.filter.until", lang)),
+                ],
+                className="g-2 mb-2 align-items-end",
+            ),
+            loading(
+                [
+                    html.Div(id=ids.AUDIT_SUMMARY, className="small mb-1"),
+                    dag.AgGrid(
+                        id=ids.AUDIT_GRID,
+                        rowData=[],
+                        columnDefs=columns,
+                        defaultColDef={"resizable": True, "sortable": False, "filter": False},
+                        getRowId="params.data.id",
+                        dashGridOptions={
+                            "localeText": grid_locale(lang, "audit.none"),
+                            "animateRows": False,
+                        },
+                        style={"height": "65vh"},
+                        className="kup-grid",
+                    ),
+                ],
+                lang,
+            ),
+        ]
+    )
+
+
+def forbidden(lang: str) -> html.Div:
+    """What another role sees at /audit."""
+    return html.Div(
+        t("audit.forbidden", lang), id=ids.AUDIT_FORBIDDEN, className="py-5 text-center"
+    )
