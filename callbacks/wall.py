@@ -36,9 +36,9 @@ from data import wall
 from data.wall import Attention
 
 DEFAULT_FILTERS: Filters = (None, None, None, None)  # the wall shows the viewer's whole scope
-# The pushes after which the attention panel re-reads (socket events of console/web/push.py);
-# an escalation of the alert ladder would add its own event here.
-ATTENTION_PUSHES = ("overdue", "flags")
+# The pushes after which the attention panel re-reads (socket events of console/web/push.py):
+# a deadline passed, a flag set or cleared, an alert's step (an escalation).
+ATTENTION_PUSHES = ("overdue", "flags", "alerts")
 SEEN_KEPT = 300  # events a page remembers having shown (not new when they show again)
 
 # A tone when a case newly needs attention, if the sound is on; `data-tones` counts them.

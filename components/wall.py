@@ -37,10 +37,11 @@ COUNTERS = (
     ("today", "info", "wall.today"),
 )
 # Why a case needs attention: its badge's colour and a symbol (the word says it; the colour
-# and the symbol only repeat it). An escalation of the alert ladder would be one more line.
+# and the symbol only repeat it).
 KIND_STYLE = {
     "overdue": ("danger", "⚠"),
     "flagged": ("warning", "⚑"),
+    "escalated": ("danger", "⇧"),
 }
 FEED_SHOWN = 20  # more would not fit the screen anyway
 THEMES = {True: "dark", False: "light"}  # the theme switch's value: the wall's colour mode
@@ -80,6 +81,16 @@ def since_text(item: Attention, lang: str, tz: ZoneInfo, now: datetime) -> str:
     return local_time(item.at, tz, lang)
 
 
+def attention_note(item: Attention, lang: str) -> str:
+    """The line under a case needing attention: whom an escalation reached, a flag's comment
+    and author, or the case's summary."""
+    if item.kind == "escalated":
+        return label("wall.escalated", str(item.level), lang)
+    if item.note:
+        return f"{item.note} — {item.by}"
+    return str(item.case.get("summary") or "")
+
+
 def attention_item(
     item: Attention, lang: str, tz: ZoneInfo, now: datetime, new: bool = False
 ) -> html.Li:
@@ -89,7 +100,7 @@ def attention_item(
     case = item.case
     reg_no = str(case["reg_no"])
     color, symbol = KIND_STYLE.get(item.kind, ("secondary", "•"))
-    note = f"{item.note} — {item.by}" if item.note else str(case.get("summary") or "")
+    note = attention_note(item, lang)
     return html.Li(
         [
             html.Div(

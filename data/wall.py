@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.live_page import FEED_FIELDS
-from data.models import Case, Flag
+from data.models import Alert, AlertStep, Case, Flag
 from data.queries import CaseFilter, every_status, scoped
 from data.status import became_overdue
 
@@ -29,13 +29,15 @@ ATTENTION_LIMIT = 30
 @dataclass(frozen=True)
 class Attention:
     """One case needing attention: why (`kind`), since when (`at`), its feed fields (`case`:
-    data.live_page.FEED_FIELDS) and a note (a flag's comment and author)."""
+    data.live_page.FEED_FIELDS), a note (a flag's comment and author) and an escalation's
+    level."""
 
     kind: str
     at: datetime
     case: Mapping[str, Any]
     note: str | None = None
     by: str | None = None
+    level: int = 0  # an escalation's level (1: the region's managers, 2: the prosecutors)
 
     @property
     def key(self) -> str:
@@ -80,7 +82,34 @@ def flagged_since(
     ]
 
 
-ATTENTION_KINDS: dict[str, Reader] = {"overdue": overdue_since, "flagged": flagged_since}
+def escalated_since(
+    session: Session, flt: CaseFilter, since: datetime, now: datetime, limit: int
+) -> list[Attention]:
+    """Alerts that climbed a level of the ladder after `since` (at or before `now`) and are
+    still unacknowledged, the latest first, with the level reached."""
+    query = (
+        select(*_CASE_COLUMNS, AlertStep.level, AlertStep.at)
+        .join(Alert, Alert.reg_no == Case.reg_no)
+        .join(AlertStep, AlertStep.alert_id == Alert.id)
+        .where(
+            Alert.state == "open",
+            AlertStep.step == "escalated",
+            AlertStep.at > since,
+            AlertStep.at <= now,
+        )
+    )
+    query = scoped(query, every_status(flt)).order_by(AlertStep.at.desc(), AlertStep.id.desc())
+    return [
+        Attention("escalated", row[-1], _case(row), level=int(row[-2]))
+        for row in session.execute(query.limit(limit))
+    ]
+
+
+ATTENTION_KINDS: dict[str, Reader] = {
+    "overdue": overdue_since,
+    "flagged": flagged_since,
+    "escalated": escalated_since,
+}
 
 
 def attention(

@@ -12,14 +12,15 @@ from datetime import timedelta
 import pytest
 from dash import dcc
 from dash.development.base_component import Component
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from callbacks import wall as wall_cb
 from components import ids
 from components.i18n import region_name
 from components.layout import page_for
-from data import flags, wall
+from data import alerts, flags, wall
 from data.db import make_sessionmaker, writer_engine
+from data.models import Alert, Case
 from data.queries import CaseFilter
 from rules.clock import DEFAULT_TZ, zone
 from tests.support import events as ev
@@ -191,3 +192,41 @@ def test_the_wall_page_has_its_panels_and_the_live_page_links_to_it() -> None:
 def test_the_wall_is_dark_unless_switched_off() -> None:
     assert wall_cb.wall_theme(None) == "dark" and wall_cb.wall_theme(True) == "dark"
     assert wall_cb.wall_theme(False) == "light"
+
+
+def test_escalations_of_the_alert_ladder_need_attention_until_acknowledged(
+    engine: Engine,
+) -> None:
+    """An alert nobody acknowledged climbs to the region's managers, then the prosecutors: each
+    step shows on the wall of its region (not another's) with whom it reached; acknowledged,
+    the escalations leave the panel."""
+    reg_no = ev.next_reg_no(ev.BISHKEK)
+    apply_events(engine, [ev.registered(reg_no, NOW - timedelta(days=4))], now=NOW)
+    writer = make_sessionmaker(writer_engine(engine))
+    with writer() as session:
+        deadline = session.scalar(select(Case.deadline).where(Case.reg_no == reg_no))
+    assert deadline is not None
+    hour = timedelta(hours=1)
+    for at in (deadline + timedelta(minutes=1), deadline + 2 * hour, deadline + 3 * hour):
+        with writer.begin() as session:
+            alerts.sweep(session, at, hour, None, look_back=timedelta(minutes=5))
+    seen_at = deadline + 3 * hour + timedelta(minutes=1)
+    with make_sessionmaker(engine)() as session:
+        country = wall.attention(session, CaseFilter(), seen_at)
+        osh = wall.attention(session, CaseFilter(scope_region="KG-GO"), seen_at)
+    escalations = [(a.level, a.case["reg_no"]) for a in country if a.kind == "escalated"]
+    assert escalations == [(2, reg_no), (1, reg_no)]  # the latest first
+    assert not [a for a in osh if a.kind == "escalated"]
+    panel, _, _ = wall_cb.refresh_attention(
+        context(engine, "duty", seen_at), None, None, None, "ru"
+    )
+    shown = texts(panel)
+    assert "⇧ Эскалация" in shown
+    assert "Никто не принял тревогу: доведено до прокуроров" in shown
+    with writer.begin() as session:
+        alert_id = session.scalar(select(Alert.id).where(Alert.reg_no == reg_no))
+        assert alert_id is not None
+        alerts.act(session, viewer("duty"), alert_id, "ack", "Принято", now=seen_at)
+    with make_sessionmaker(engine)() as session:
+        after = wall.attention(session, CaseFilter(), seen_at + timedelta(minutes=1))
+    assert not [a for a in after if a.kind == "escalated"]
