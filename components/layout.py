@@ -253,16 +253,22 @@ def case_reg_no(pathname: str | None) -> str | None:
 
 
 def page_for(
-    pathname: str | None, viewer: Viewer, lang: str, now: datetime, tz: ZoneInfo = zone(DEFAULT_TZ)
+    pathname: str | None,
+    viewer: Viewer,
+    lang: str,
+    now: datetime,
+    tz: ZoneInfo = zone(DEFAULT_TZ),
+    search: str | None = None,
 ) -> Component:
     """The skeleton of the page at `pathname` (its data callbacks fill it in); `tz`: the
-    console's zone (the local day a page starts on)."""
+    console's zone (the local day a page starts on); `search`: the address's query string (the
+    view a page starts in: components.view_state)."""
     lang = normalize_lang(lang)
     path = (pathname or "/").rstrip("/") or "/"
     if path == "/":
-        return live.live_page(viewer, lang, now)
+        return live.live_page(viewer, lang, now, search)
     if path == "/overdue":
-        return overdue.overdue_page(viewer, lang)
+        return overdue.overdue_page(viewer, lang, search)
     if path == wall.PATH:
         return wall.wall_page(viewer, lang, tz)
     if path == "/workload":
