@@ -134,7 +134,9 @@ def test_the_pages_start_in_the_view_of_their_address() -> None:
     assert overdue[ids.OVERDUE_CATEGORY] == "fraud"
     assert overdue[ids.OVERDUE_DISTRICT] is None
     assert overdue[ids.OVERDUE_TABS] == "due_soon"
-    live = values_of(page_for("/", OSH, "ru", NOW, search="?region=KG-C&kind=appeal&measure=overdue"))
+    live = values_of(
+        page_for("/", OSH, "ru", NOW, search="?region=KG-C&kind=appeal&measure=overdue")
+    )
     assert live[ids.LIVE_REGION] is None  # another region than the viewer's own: dropped
     assert live[ids.LIVE_KIND] == "appeal"
     assert live[ids.LIVE_MEASURE] == "overdue"
