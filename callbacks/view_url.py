@@ -17,6 +17,7 @@ from callbacks import inputs
 from callbacks.context import request_context
 from components import ids
 from components.view_state import ViewSpec
+from rules.clock import local_date
 
 
 def same_path(pathname: Any, spec: ViewSpec) -> bool:
@@ -40,7 +41,8 @@ def controls_of(spec: ViewSpec, pathname: Any, search: Any, current: Sequence[An
     those already so; PreventUpdate when nothing changes or the address is another page's."""
     if not same_path(pathname, spec):
         raise PreventUpdate
-    view = spec.read(inputs.text(search), request_context().viewer)
+    context = request_context()
+    view = spec.read(inputs.text(search), context.viewer, local_date(context.now, context.tz))
     wanted = [view[name] for name in spec.names]
     if wanted == list(current):
         raise PreventUpdate

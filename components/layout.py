@@ -274,19 +274,20 @@ def page_for(
     if path == "/workload":
         return workload.workload_page(viewer, lang)
     if path == daily_summary.PATH:
-        return daily_summary.daily_page(viewer, lang, local_date(now, tz))
+        return daily_summary.daily_page(viewer, lang, local_date(now, tz), search)
     if path == deadletters.PATH:
         return (
             deadletters.dead_letters_page(lang) if viewer.is_admin else deadletters.forbidden(lang)
         )
     if path == integrity.PATH:
         return (
-            integrity.integrity_page(viewer, lang)
+            integrity.integrity_page(viewer, lang, search)
             if viewer.reads_integrity
             else integrity.forbidden(lang)
         )
     if path == audit.PATH:
-        return audit.audit_page(lang) if viewer.reads_audit else audit.forbidden(lang)
+        view = audit.AUDIT_VIEW.read(search, viewer)
+        return audit.audit_page(lang, view) if viewer.reads_audit else audit.forbidden(lang)
     reg_no = case_reg_no(path)
     if reg_no:
         return case_page.case_page(reg_no, lang)

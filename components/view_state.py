@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import parse_qs, urlencode
 
 from components.live_map import DEFAULT_MEASURE, MEASURES
@@ -48,8 +49,32 @@ def query_string(pairs: Sequence[tuple[str, str | None]]) -> str:
     return f"?{urlencode(kept)}" if kept else ""
 
 
-def allowed(name: str, value: str, view: Mapping[str, str | None], viewer: Viewer) -> bool:
-    """Whether `value` of `name` is one the viewer may choose (given the view's region)."""
+TEXT_NAMES = ("unit", "user", "reg_no", "action")  # free texts: the data layer scopes them
+DATE_NAMES = ("date", "since", "until")  # days (ISO 8601)
+
+
+def iso_day(value: str) -> date | None:
+    """The day an ISO 8601 date names (None if it names none)."""
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def allowed(
+    name: str,
+    value: str,
+    view: Mapping[str, str | None],
+    viewer: Viewer,
+    today: date | None = None,
+) -> bool:
+    """Whether `value` of `name` is one the viewer may choose (given the view's region; a
+    "date" no later than `today` when given)."""
+    if name in TEXT_NAMES:
+        return value.isprintable()
+    if name in DATE_NAMES:
+        day = iso_day(value)
+        return day is not None and (name != "date" or today is None or day <= today)
     geography = load_geography()
     if name == "region":
         return value in geography.regions and viewer.region in (None, value)
@@ -66,34 +91,48 @@ def allowed(name: str, value: str, view: Mapping[str, str | None], viewer: Viewe
         return value in KINDS
     if name == "flagged":
         return value in FLAGGED_CHOICES
-    if name == "unit":  # units are the store's codes; the data layer scopes them
-        return value.isprintable()
-    return True
+    return False
 
 
 @dataclass(frozen=True)
 class ViewSpec:
     """What a page keeps in its address: its names in order, the choices of those with a fixed
-    list, and the defaults (not written: the bare address is the default view)."""
+    list, and the defaults (not written: the bare address is the default view); `country`: the
+    value of a region control that names the whole country (its default, for a viewer of the
+    country; a regional viewer's default is their region)."""
 
     path: str
     names: tuple[str, ...]
     choices: Mapping[str, Collection[str]] = field(default_factory=dict)
     defaults: Mapping[str, str] = field(default_factory=dict)
+    country: str | None = None
 
-    def read(self, search: str | None, viewer: Viewer) -> View:
-        """The view in `search` for this viewer: every name, checked (dropped values and
-        absent ones are None, or the default)."""
+    def read(self, search: str | None, viewer: Viewer, today: date | None = None) -> View:
+        """The view in `search` for this viewer (`today`: the console's local day, the default
+        and the latest of a "date"): every name, checked (dropped values and absent ones are
+        None, or the default)."""
         raw = query_values(search, self.names)
         view: View = {}
         for name in self.names:  # in order: a district is checked against the region kept
             value = raw[name]
-            if value is not None and name in self.choices:
+            if value is None:
+                pass
+            elif name in self.choices:
                 value = value if value in self.choices[name] else None
-            elif value is not None and not allowed(name, value, view, viewer):
+            elif name == "region" and value == self.country:
+                value = value if viewer.region is None else None
+            elif not allowed(name, value, view, viewer, today):
                 value = None
-            view[name] = value if value is not None else self.defaults.get(name)
+            view[name] = value if value is not None else self.fallback(name, viewer, today)
         return view
+
+    def fallback(self, name: str, viewer: Viewer, today: date | None) -> str | None:
+        """The value of `name` when the address gives none (or none allowed)."""
+        if name == "region" and self.country is not None:
+            return viewer.region or self.country
+        if name == "date" and today is not None:
+            return today.isoformat()
+        return self.defaults.get(name)
 
     def search(self, values: Sequence[object]) -> str:
         """The query string of the controls' `values` (in the order of `names`); defaults and
@@ -101,10 +140,12 @@ class ViewSpec:
         pairs = []
         for name, value in zip(self.names, values, strict=True):
             text = value.strip()[:MAX_VALUE] if isinstance(value, str) else None
-            pairs.append((name, None if text == self.defaults.get(name) else text))
+            default = text in (self.defaults.get(name), self.country if name == "region" else None)
+            pairs.append((name, None if default else text))
         return query_string(pairs)
 
 
+# The views of the live and overdue pages (those of other pages are beside their builders).
 LIVE_VIEW = ViewSpec(
     "/",
     ("region", "district", "category", "kind", "measure"),

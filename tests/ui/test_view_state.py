@@ -4,12 +4,18 @@ skeletons the router builds start in the view of the address."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import quote
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from components import ids
+from components.audit import AUDIT_VIEW
+from components.daily_summary import COUNTRY as DAILY_COUNTRY
+from components.daily_summary import DAILY_VIEW
+from components.integrity import COUNTRY as INTEGRITY_COUNTRY
+from components.integrity import INTEGRITY_VIEW
 from components.layout import page_for
 from components.view_state import LIVE_VIEW, OVERDUE_TABS, OVERDUE_VIEW, query_values
 from components.workload import Drill, drill_search, parse_drill
@@ -140,3 +146,52 @@ def test_the_pages_start_in_the_view_of_their_address() -> None:
     assert live[ids.LIVE_REGION] is None  # another region than the viewer's own: dropped
     assert live[ids.LIVE_KIND] == "appeal"
     assert live[ids.LIVE_MEASURE] == "overdue"
+
+
+def test_integrity_summary_and_audit_keep_their_controls_in_the_address() -> None:
+    today = NOW.date()
+    integrity = INTEGRITY_VIEW.read("?group=unit&window=90&region=KG-O", COUNTRY)
+    assert integrity == {"group": "unit", "window": "90", "region": "KG-O"}
+    assert INTEGRITY_VIEW.search(["district", "30", INTEGRITY_COUNTRY]) == ""
+    assert INTEGRITY_VIEW.read("?window=13&region=all", COUNTRY)["window"] == "30"
+    # "the whole country" is not a regional manager's to choose: their own region instead
+    assert INTEGRITY_VIEW.read("?region=all", OSH)["region"] == "KG-O"
+    assert INTEGRITY_VIEW.read("", COUNTRY)["region"] == INTEGRITY_COUNTRY
+
+    assert DAILY_VIEW.read("", COUNTRY, today) == {
+        "date": today.isoformat(),
+        "region": DAILY_COUNTRY,
+    }
+    yesterday = (today - timedelta(days=1)).isoformat()
+    assert DAILY_VIEW.read(f"?date={yesterday}&region=KG-O", OSH, today)["date"] == yesterday
+    future = (today + timedelta(days=1)).isoformat()
+    assert DAILY_VIEW.read(f"?date={future}", COUNTRY, today)["date"] == today.isoformat()
+    assert DAILY_VIEW.read("?date=2026-02-30", COUNTRY, today)["date"] == today.isoformat()
+
+    audit = AUDIT_VIEW.read(
+        "?user=manager&reg_no=KUP-1&action=export&since=2026-11-01&until=junk", COUNTRY
+    )
+    assert audit == {
+        "user": "manager",
+        "reg_no": "KUP-1",
+        "action": "export",
+        "since": "2026-11-01",
+        "until": None,
+    }
+    assert AUDIT_VIEW.read("?action=drop_table", COUNTRY)["action"] is None
+
+    admin = Viewer("admin", "admin")
+    assert (
+        values_of(page_for("/integrity", admin, "ru", NOW, search="?group=unit"))[
+            ids.INTEGRITY_GROUP
+        ]
+        == "unit"
+    )
+    assert (
+        values_of(page_for("/summary", OSH, "ru", NOW, search=f"?date={yesterday}"))[ids.DAILY_DATE]
+        == yesterday
+    )
+    assert (
+        values_of(page_for("/audit", admin, "ru", NOW, search="?user=duty"))[ids.AUDIT_USER]
+        == "duty"
+    )
