@@ -13,6 +13,7 @@ from playwright.sync_api import Page
 
 from components import ids
 from components.i18n import label, t
+from rules.clock import DEFAULT_TZ, local_date, zone
 from tests.browser.console import RunningConsole, expect, grid_row
 from tests.support import events as ev
 from tests.support.stores import apply_events
@@ -126,3 +127,28 @@ def test_live_filters_and_measure_live_in_the_address(open_as, cases: dict[str, 
         label("kind", "crime", "ru"), timeout=PUSHED
     )
     expect(page.locator(f"#{ids.LIVE_REGION}")).to_contain_text(OSH_CITY_NAME)
+
+
+def test_integrity_summary_and_audit_controls_live_in_the_address(open_as) -> None:  # type: ignore[no-untyped-def]
+    page = open_as("manager", "/integrity?group=unit&window=90").page
+    expect(page.locator(f"#{ids.INTEGRITY_GROUP}")).to_have_value("unit")
+    expect(page.locator(f"#{ids.INTEGRITY_WINDOW}")).to_have_value("90")
+    page.select_option(f"#{ids.INTEGRITY_WINDOW}", "7")
+    expect(page).to_have_url(re.compile(r"/integrity\?group=unit&window=7$"), timeout=PUSHED)
+    page.go_back()
+    expect(page.locator(f"#{ids.INTEGRITY_WINDOW}")).to_have_value("90", timeout=PUSHED)
+
+    yesterday = (local_date(datetime.now(UTC), zone(DEFAULT_TZ)) - timedelta(days=1)).isoformat()
+    summary = open_as("manager", f"/summary?date={yesterday}&region=KG-GO").page
+    expect(summary.locator(f"#{ids.DAILY_DATE}")).to_have_value(yesterday)
+    expect(summary.locator(f"#{ids.DAILY_REGION}")).to_have_value("KG-GO")
+    summary.select_option(f"#{ids.DAILY_REGION}", "KG-C")
+    expect(summary).to_have_url(re.compile(rf"date={yesterday}&region=KG-C$"), timeout=PUSHED)
+    summary.go_back()
+    expect(summary.locator(f"#{ids.DAILY_REGION}")).to_have_value("KG-GO", timeout=PUSHED)
+
+    audit = open_as("admin", "/audit?user=duty&action=export").page
+    expect(audit.locator(f"#{ids.AUDIT_USER}")).to_have_value("duty")
+    expect(audit.locator(f"#{ids.AUDIT_ACTION}")).to_contain_text(
+        label("audit.action", "export", "ru")
+    )
