@@ -152,3 +152,17 @@ def test_integrity_summary_and_audit_controls_live_in_the_address(open_as) -> No
     expect(audit.locator(f"#{ids.AUDIT_ACTION}")).to_contain_text(
         label("audit.action", "export", "ru")
     )
+
+
+def test_back_across_pages_restores_each_pages_view(open_as, cases: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    page = open_as("manager", "/overdue?region=KG-GO&category=fraud").page
+    shown_rows(page, cases["osh_fraud"])
+    page.click("a[href='/workload']")
+    expect(page).to_have_url(re.compile(r"/workload$"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/overdue\?region=KG-GO&category=fraud$"))
+    expect(page.locator(f"#{ids.OVERDUE_REGION}")).to_contain_text(OSH_CITY_NAME, timeout=PUSHED)
+    shown_rows(page, cases["osh_fraud"])
+    page.go_forward()
+    expect(page).to_have_url(re.compile(r"/workload$"))
+    expect(page.locator(f"#{ids.WORKLOAD_GRID}")).to_be_visible(timeout=PUSHED)
