@@ -11,8 +11,9 @@ from dash import Dash, Input, Output, State
 from callbacks import inputs
 from callbacks.context import Context, request_context
 from callbacks.overdue import open_clicked_case
+from callbacks.view_url import register_view
 from components import ids
-from components.audit import SHOWN, audit_rows, verification_banner
+from components.audit import AUDIT_VIEW, SHOWN, audit_rows, verification_banner
 from components.i18n import number_text, t
 from data import audit
 from rules.clock import end_of_local_day, local_instant
@@ -71,6 +72,9 @@ def load_audit(
 
 
 def register(app: Dash) -> None:
+    filters = (ids.AUDIT_USER, ids.AUDIT_REG_NO, ids.AUDIT_ACTION, ids.AUDIT_SINCE, ids.AUDIT_UNTIL)
+    register_view(app, AUDIT_VIEW, [(i, "value") for i in filters])
+
     @app.callback(
         Output(ids.AUDIT_STATE, "children"),
         Output(ids.AUDIT_SUMMARY, "children"),

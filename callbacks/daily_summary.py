@@ -9,8 +9,9 @@ from dash import Dash, Input, Output, State, html
 
 from callbacks import inputs, printing
 from callbacks.context import Context, request_context
+from callbacks.view_url import register_view
 from components import ids
-from components.daily_summary import COUNTRY, pdf_href, summary_text, summary_view
+from components.daily_summary import COUNTRY, DAILY_VIEW, pdf_href, summary_text, summary_view
 from components.i18n import t
 from data.daily_summary import daily_summary, summary_scope
 from rules.clock import local_date
@@ -46,6 +47,8 @@ def load_summary(ctx: Context, day_value: object, region_value: object, lang: ob
 
 
 def register(app: Dash) -> None:
+    register_view(app, DAILY_VIEW, [(ids.DAILY_DATE, "value"), (ids.DAILY_REGION, "value")])
+
     @app.callback(
         Output(ids.DAILY_BODY, "children"),
         Output(ids.DAILY_ALERT, "children"),

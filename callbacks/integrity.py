@@ -12,12 +12,14 @@ from dash.exceptions import PreventUpdate
 from callbacks import inputs
 from callbacks.context import Context, request_context
 from callbacks.overdue import download
+from callbacks.view_url import register_view
 from components import ids
 from components.export import export_filename, export_format
 from components.i18n import t
 from components.integrity import (
     CASES_COLUMN,
     DEFAULT_WINDOW,
+    INTEGRITY_VIEW,
     WINDOWS,
     case_list,
     columns,
@@ -128,6 +130,11 @@ def export_integrity(
 
 
 def register(app: Dash) -> None:
+    register_view(
+        app,
+        INTEGRITY_VIEW,
+        [(i, "value") for i in (ids.INTEGRITY_GROUP, ids.INTEGRITY_WINDOW, ids.INTEGRITY_REGION)],
+    )
     controls = (
         Input(ids.INTEGRITY_GROUP, "value"),
         Input(ids.INTEGRITY_WINDOW, "value"),

@@ -37,6 +37,7 @@ from dash.exceptions import PreventUpdate
 from callbacks import inputs
 from callbacks.context import Context, request_context
 from callbacks.shared_reads import SHARED_SKEW, SharedReads
+from callbacks.view_url import register_view
 from components import ids
 from components.common import district_options
 from components.i18n import t
@@ -51,6 +52,7 @@ from components.live_map import (
     map_patch,
     points_arrays,
 )
+from components.view_state import LIVE_VIEW
 from components.workload import Drill, drill_search
 from data import live_page
 from data.queries import CaseFilter
@@ -506,6 +508,14 @@ def register(app: Dash) -> None:
         Input(ids.LIVE_CATEGORY, "value"),
         Input(ids.LIVE_KIND, "value"),
     ]
+    register_view(
+        app,
+        LIVE_VIEW,
+        [
+            *((i, "value") for i in (ids.LIVE_REGION, ids.LIVE_DISTRICT)),
+            *((i, "value") for i in (ids.LIVE_CATEGORY, ids.LIVE_KIND, ids.LIVE_MEASURE)),
+        ],
+    )
 
     @app.callback(
         Output(ids.LIVE_DISTRICT, "options"),

@@ -23,6 +23,7 @@ from callbacks import inputs, printing
 from callbacks.case import change_flag
 from callbacks.context import Context, request_context
 from callbacks.shared_reads import SHARED_SKEW, SharedReads
+from callbacks.view_url import register_view
 from components import ids
 from components.common import district_options
 from components.export import (
@@ -38,6 +39,7 @@ from components.export import (
 from components.flags import flag_history
 from components.i18n import plural, t
 from components.overdue import case_rows
+from components.view_state import OVERDUE_VIEW
 from data import audit, case_lists, flags
 from data.case_lists import ListedCase
 from data.queries import CaseFilter
@@ -266,6 +268,9 @@ def register(app: Dash) -> None:
     )
     filter_inputs = [Input(i, "value") for i in filter_ids]
     filter_states = [State(i, "value") for i in filter_ids]
+    register_view(
+        app, OVERDUE_VIEW, [*((i, "value") for i in filter_ids), (ids.OVERDUE_TABS, "active_tab")]
+    )
 
     @app.callback(
         Output(ids.OVERDUE_DISTRICT, "options"),

@@ -79,15 +79,28 @@ function(connected, status, resyncEvent, state, client, resync) {
 """.replace("__SOCKET__", ids.SOCKET)
 
 
-def render_page(ctx: Context, pathname: Any, lang: Any) -> Component:
-    """The router: the skeleton of the page at `pathname` for this viewer."""
-    return page_for(inputs.text(pathname), ctx.viewer, inputs.language(lang), ctx.now, ctx.tz)
+def render_page(ctx: Context, pathname: Any, lang: Any, search: Any = None) -> Component:
+    """The router: the skeleton of the page at `pathname` for this viewer, in the view its
+    query string `search` names (later changes of the query alone: callbacks.view_url)."""
+    return page_for(
+        inputs.text(pathname),
+        ctx.viewer,
+        inputs.language(lang),
+        ctx.now,
+        ctx.tz,
+        inputs.text(search),
+    )
 
 
 def register(app: Dash) -> None:
-    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), State(ids.LANG, "data"))
-    def route(pathname: Any, lang: Any) -> Component:
-        return render_page(request_context(), pathname, lang)
+    @app.callback(
+        Output(ids.PAGE, "children"),
+        Input(ids.URL, "pathname"),
+        State(ids.LANG, "data"),
+        State(ids.URL, "search"),
+    )
+    def route(pathname: Any, lang: Any, search: Any) -> Component:
+        return render_page(request_context(), pathname, lang, search)
 
     app.clientside_callback(
         APPLY_THEME,

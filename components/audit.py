@@ -6,7 +6,7 @@ which case and when, newest first, filtered, with the chain's verification state
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import dash_ag_grid as dag
@@ -17,6 +17,7 @@ from components import ids
 from components.common import filter_dropdown, loading
 from components.formatting import local_datetime
 from components.i18n import grid_locale, label, number_text, t
+from components.view_state import ViewSpec
 from data.audit import ACTIONS, AuditRow
 from data.audit_anchors import ChainState
 from rules.contract import REG_NO_RE
@@ -89,11 +90,18 @@ def verification_banner(state: ChainState, tz: ZoneInfo, lang: str) -> dbc.Alert
     return dbc.Alert(text, color=color, id=ids.AUDIT_STATE_TEXT, className="mb-2")
 
 
-def _text_filter(component_id: str, title: str, width: int) -> dbc.Col:
+def _text_filter(component_id: str, title: str, width: int, value: str | None) -> dbc.Col:
     return dbc.Col(
         [
             dbc.Label(title, html_for=component_id, className="small mb-1"),
-            dbc.Input(id=component_id, type="text", debounce=True, maxLength=120, size="sm"),
+            dbc.Input(
+                id=component_id,
+                type="text",
+                value=value,
+                debounce=True,
+                maxLength=120,
+                size="sm",
+            ),
         ],
         xs=12,
         sm=6,
@@ -101,19 +109,26 @@ def _text_filter(component_id: str, title: str, width: int) -> dbc.Col:
     )
 
 
-def _date_filter(component_id: str, title: str) -> dbc.Col:
+def _date_filter(component_id: str, title: str, value: str | None) -> dbc.Col:
     return dbc.Col(
         [
             dbc.Label(title, html_for=component_id, className="small mb-1"),
-            dbc.Input(id=component_id, type="date", debounce=True, size="sm"),
+            dbc.Input(id=component_id, type="date", value=value, debounce=True, size="sm"),
         ],
         xs=6,
         lg=2,
     )
 
 
-def audit_page(lang: str) -> html.Div:
-    """Title, verification state, filters and the grid (filled by callbacks.audit)."""
+AUDIT_VIEW = ViewSpec(
+    PATH, ("user", "reg_no", "action", "since", "until"), choices={"action": ACTIONS}
+)
+
+
+def audit_page(lang: str, view: Mapping[str, str | None] | None = None) -> html.Div:
+    """Title, verification state, filters (as `view` has them: AUDIT_VIEW of the address) and
+    the grid (filled by callbacks.audit)."""
+    view = view or {}
     columns = [
         {"field": "at", "headerName": t("audit.col.at", lang), "width": 170},
         {"field": "user", "headerName": t("audit.col.user", lang), "width": 150},
@@ -133,17 +148,18 @@ def audit_page(lang: str) -> html.Div:
             html.Div(id=ids.AUDIT_STATE),
             dbc.Row(
                 [
-                    _text_filter(ids.AUDIT_USER, t("audit.filter.user", lang), 2),
-                    _text_filter(ids.AUDIT_REG_NO, t("col.reg_no", lang), 3),
+                    _text_filter(ids.AUDIT_USER, t("audit.filter.user", lang), 2, view.get("user")),
+                    _text_filter(ids.AUDIT_REG_NO, t("col.reg_no", lang), 3, view.get("reg_no")),
                     filter_dropdown(
                         ids.AUDIT_ACTION,
                         t("audit.col.action", lang),
                         action_options(lang),
                         lang,
+                        view.get("action"),
                         width=3,
                     ),
-                    _date_filter(ids.AUDIT_SINCE, t("audit.filter.since", lang)),
-                    _date_filter(ids.AUDIT_UNTIL, t("audit.filter.until", lang)),
+                    _date_filter(ids.AUDIT_SINCE, t("audit.filter.since", lang), view.get("since")),
+                    _date_filter(ids.AUDIT_UNTIL, t("audit.filter.until", lang), view.get("until")),
                 ],
                 className="g-2 mb-2 align-items-end",
             ),

@@ -16,6 +16,7 @@ from components import ids
 from components.common import hidden_label, loading, region_options
 from components.formatting import date_text, local_datetime, local_time
 from components.i18n import district_name, label, number_text, plural, region_name, t
+from components.view_state import ViewSpec
 from data.daily_summary import MEASURES, DailySummary
 from rules.access import Viewer
 
@@ -204,9 +205,14 @@ def summary_view(text: SummaryText, lang: str) -> html.Div:
     )
 
 
-def daily_page(viewer: Viewer, lang: str, today: date) -> html.Div:
+DAILY_VIEW = ViewSpec(PATH, ("date", "region"), country=COUNTRY)
+
+
+def daily_page(viewer: Viewer, lang: str, today: date, search: str | None = None) -> html.Div:
     """The page's skeleton: the date (today by default), the region (for those who see the
-    country), the download button and the summary's slot (its callback fills it)."""
+    country), as the address's `search` has them (DAILY_VIEW), the download button and the
+    summary's slot (its callback fills it)."""
+    view = DAILY_VIEW.read(search, viewer, today)
     # Those with a region of their own see it named (and no other to choose).
     country = [] if viewer.region else [{"label": t("nav.scope_country", lang), "value": COUNTRY}]
     region_choice = dbc.Col(
@@ -215,7 +221,7 @@ def daily_page(viewer: Viewer, lang: str, today: date) -> html.Div:
             dbc.Select(
                 id=ids.DAILY_REGION,
                 options=country + region_options(viewer.region, lang),
-                value=viewer.region or COUNTRY,
+                value=view["region"],
                 disabled=viewer.region is not None,
                 size="sm",
             ),
@@ -234,7 +240,7 @@ def daily_page(viewer: Viewer, lang: str, today: date) -> html.Div:
                             dbc.Input(
                                 id=ids.DAILY_DATE,
                                 type="date",
-                                value=today.isoformat(),
+                                value=view["date"],
                                 max=today.isoformat(),
                                 size="sm",
                             ),

@@ -19,6 +19,7 @@ from components.common import card, hidden_label, loading, page_header, region_o
 from components.export import Cell, Table
 from components.i18n import district_name, grid_locale, locale, number_text, region_name, t
 from components.overdue import CASE_COLUMN_DEFAULTS, GRID_CLASS, fitted_column
+from components.view_state import ViewSpec
 from components.workload import unit_label
 from data.reference import load_geography
 from rules.access import Viewer
@@ -197,10 +198,21 @@ def window_options(lang: str) -> list[dict[str, Any]]:
     return [{"label": t("integrity.window_days", lang, days=d), "value": str(d)} for d in WINDOWS]
 
 
-def integrity_page(viewer: Viewer, lang: str) -> html.Div:
-    """The page's skeleton: the controls (group, window, region for a national viewer), the
-    note on the statistics, the grid, the drill-down's card."""
+INTEGRITY_VIEW = ViewSpec(
+    PATH,
+    ("group", "window", "region"),
+    choices={"group": GROUPS, "window": tuple(str(w) for w in WINDOWS)},
+    defaults={"group": "district", "window": str(DEFAULT_WINDOW)},
+    country=COUNTRY,
+)
+
+
+def integrity_page(viewer: Viewer, lang: str, search: str | None = None) -> html.Div:
+    """The page's skeleton: the controls (group, window, region for a national viewer; as the
+    address's `search` has them: INTEGRITY_VIEW), the note on the statistics, the grid, the
+    drill-down's card."""
     regional = viewer.region is not None
+    view = INTEGRITY_VIEW.read(search, viewer)
     region_choices = [{"label": t("nav.scope_country", lang), "value": COUNTRY}] + region_options(
         viewer.region, lang
     )
@@ -211,7 +223,7 @@ def integrity_page(viewer: Viewer, lang: str) -> html.Div:
                     hidden_label(t("integrity.group", lang), ids.INTEGRITY_GROUP),
                     dbc.Select(
                         id=ids.INTEGRITY_GROUP,
-                        value="district",
+                        value=view["group"],
                         options=[
                             {"label": t(f"integrity.by.{g}", lang), "value": g} for g in GROUPS
                         ],
@@ -224,7 +236,7 @@ def integrity_page(viewer: Viewer, lang: str) -> html.Div:
                     hidden_label(t("integrity.window", lang), ids.INTEGRITY_WINDOW),
                     dbc.Select(
                         id=ids.INTEGRITY_WINDOW,
-                        value=str(DEFAULT_WINDOW),
+                        value=view["window"],
                         options=window_options(lang),
                     ),
                 ],
@@ -235,7 +247,7 @@ def integrity_page(viewer: Viewer, lang: str) -> html.Div:
                     hidden_label(t("col.region", lang), ids.INTEGRITY_REGION),
                     dbc.Select(
                         id=ids.INTEGRITY_REGION,
-                        value=viewer.region or COUNTRY,
+                        value=view["region"],
                         options=region_choices[1:] if regional else region_choices,
                         disabled=regional,
                     ),

@@ -253,34 +253,41 @@ def case_reg_no(pathname: str | None) -> str | None:
 
 
 def page_for(
-    pathname: str | None, viewer: Viewer, lang: str, now: datetime, tz: ZoneInfo = zone(DEFAULT_TZ)
+    pathname: str | None,
+    viewer: Viewer,
+    lang: str,
+    now: datetime,
+    tz: ZoneInfo = zone(DEFAULT_TZ),
+    search: str | None = None,
 ) -> Component:
     """The skeleton of the page at `pathname` (its data callbacks fill it in); `tz`: the
-    console's zone (the local day a page starts on)."""
+    console's zone (the local day a page starts on); `search`: the address's query string (the
+    view a page starts in: components.view_state)."""
     lang = normalize_lang(lang)
     path = (pathname or "/").rstrip("/") or "/"
     if path == "/":
-        return live.live_page(viewer, lang, now)
+        return live.live_page(viewer, lang, now, search)
     if path == "/overdue":
-        return overdue.overdue_page(viewer, lang)
+        return overdue.overdue_page(viewer, lang, search)
     if path == wall.PATH:
         return wall.wall_page(viewer, lang, tz)
     if path == "/workload":
         return workload.workload_page(viewer, lang)
     if path == daily_summary.PATH:
-        return daily_summary.daily_page(viewer, lang, local_date(now, tz))
+        return daily_summary.daily_page(viewer, lang, local_date(now, tz), search)
     if path == deadletters.PATH:
         return (
             deadletters.dead_letters_page(lang) if viewer.is_admin else deadletters.forbidden(lang)
         )
     if path == integrity.PATH:
         return (
-            integrity.integrity_page(viewer, lang)
+            integrity.integrity_page(viewer, lang, search)
             if viewer.reads_integrity
             else integrity.forbidden(lang)
         )
     if path == audit.PATH:
-        return audit.audit_page(lang) if viewer.reads_audit else audit.forbidden(lang)
+        view = audit.AUDIT_VIEW.read(search, viewer)
+        return audit.audit_page(lang, view) if viewer.reads_audit else audit.forbidden(lang)
     reg_no = case_reg_no(path)
     if reg_no:
         return case_page.case_page(reg_no, lang)

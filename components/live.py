@@ -26,7 +26,8 @@ from components.common import (
 )
 from components.formatting import local_time
 from components.i18n import district_name, label, number_text, plural_parts, t
-from components.live_map import DEFAULT_MEASURE, MEASURES
+from components.live_map import MEASURES
+from components.view_state import LIVE_VIEW
 from rules.access import Viewer
 
 # No mode bar: it would lie over the legend of the points (zoom with the wheel, double-click
@@ -173,16 +174,16 @@ def points_switch(lang: str) -> dbc.Switch:
     )
 
 
-def live_page(viewer: Viewer, lang: str, opened: datetime) -> html.Div:
-    """The skeleton of the live page; `opened` starts the "new since" counter."""
+def live_page(viewer: Viewer, lang: str, opened: datetime, search: str | None = None) -> html.Div:
+    """The skeleton of the live page; `opened` starts the "new since" counter; its filters and
+    map measure those of the address's `search` (components.view_state)."""
     scope = viewer.region
+    view = LIVE_VIEW.read(search, viewer)
     measure = dbc.Select(
         id=ids.LIVE_MEASURE,
-        value=DEFAULT_MEASURE,
+        value=view["measure"],
         size="sm",
         options=[{"label": t(f"measure.{m}", lang), "value": m} for m in MEASURES],
-        persistence=True,
-        persistence_type="session",
     )
     return html.Div(
         [
@@ -216,19 +217,32 @@ def live_page(viewer: Viewer, lang: str, opened: datetime) -> html.Div:
             dbc.Row(
                 [
                     filter_dropdown(
-                        ids.LIVE_REGION, t("filter.region", lang), region_options(scope, lang), lang
+                        ids.LIVE_REGION,
+                        t("filter.region", lang),
+                        region_options(scope, lang),
+                        lang,
+                        view["region"],
                     ),
                     filter_dropdown(
                         ids.LIVE_DISTRICT,
                         t("filter.district", lang),
-                        district_options(None, scope, lang),
+                        district_options(view["region"], scope, lang),
                         lang,
+                        view["district"],
                     ),
                     filter_dropdown(
-                        ids.LIVE_CATEGORY, t("filter.category", lang), category_options(lang), lang
+                        ids.LIVE_CATEGORY,
+                        t("filter.category", lang),
+                        category_options(lang),
+                        lang,
+                        view["category"],
                     ),
                     filter_dropdown(
-                        ids.LIVE_KIND, t("filter.kind", lang), kind_options(lang), lang
+                        ids.LIVE_KIND,
+                        t("filter.kind", lang),
+                        kind_options(lang),
+                        lang,
+                        view["kind"],
                     ),
                 ],
                 className="g-2 mb-3",

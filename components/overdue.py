@@ -25,6 +25,7 @@ from components.common import (
 )
 from components.formatting import deadline_text, local_datetime, sort_key
 from components.i18n import district_name, duration_text, grid_locale, label, region_name, t
+from components.view_state import OVERDUE_VIEW
 from data.case_lists import ListedCase
 from rules.access import Viewer
 
@@ -208,9 +209,11 @@ def flag_panel(lang: str) -> dbc.Card:
     )
 
 
-def overdue_page(viewer: Viewer, lang: str) -> html.Div:
-    """The skeleton of the overdue page."""
+def overdue_page(viewer: Viewer, lang: str, search: str | None = None) -> html.Div:
+    """The skeleton of the overdue page, its filters and tab those of the address's `search`
+    (components.view_state)."""
     scope = viewer.region
+    view = OVERDUE_VIEW.read(search, viewer)
     flagged_options = [
         {"label": t("filter.flagged.yes", lang), "value": "yes"},
         {"label": t("filter.flagged.no", lang), "value": "no"},
@@ -241,7 +244,7 @@ def overdue_page(viewer: Viewer, lang: str) -> html.Div:
             ),
         ],
         id=ids.OVERDUE_TABS,
-        active_tab="overdue",
+        active_tab=view["tab"],
         className="mb-2",
     )
     side = [flag_panel(lang)] if viewer.can_flag else []
@@ -265,13 +268,15 @@ def overdue_page(viewer: Viewer, lang: str) -> html.Div:
                         t("filter.region", lang),
                         region_options(scope, lang),
                         lang,
+                        view["region"],
                         width=2,
                     ),
                     filter_dropdown(
                         ids.OVERDUE_DISTRICT,
                         t("filter.district", lang),
-                        district_options(None, scope, lang),
+                        district_options(view["region"], scope, lang),
                         lang,
+                        view["district"],
                         width=2,
                     ),
                     filter_dropdown(
@@ -279,17 +284,31 @@ def overdue_page(viewer: Viewer, lang: str) -> html.Div:
                         t("filter.category", lang),
                         category_options(lang),
                         lang,
+                        view["category"],
                         width=2,
                     ),
                     filter_dropdown(
-                        ids.OVERDUE_KIND, t("filter.kind", lang), kind_options(lang), lang, width=2
+                        ids.OVERDUE_KIND,
+                        t("filter.kind", lang),
+                        kind_options(lang),
+                        lang,
+                        view["kind"],
+                        width=2,
                     ),
-                    filter_dropdown(ids.OVERDUE_UNIT, t("filter.unit", lang), [], lang, width=2),
+                    filter_dropdown(
+                        ids.OVERDUE_UNIT,
+                        t("filter.unit", lang),
+                        [{"label": view["unit"], "value": view["unit"]}] if view["unit"] else [],
+                        lang,
+                        view["unit"],
+                        width=2,
+                    ),
                     filter_dropdown(
                         ids.OVERDUE_FLAGGED,
                         t("filter.flagged", lang),
                         flagged_options,
                         lang,
+                        view["flagged"],
                         width=2,
                     ),
                 ],

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TypedDict
-from urllib.parse import parse_qs, urlencode
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -26,6 +25,7 @@ from components.i18n import (
 )
 from components.overdue import CASE_COLUMN_DEFAULTS, GRID_CLASS, fitted_column
 from components.overdue import column_defs as case_columns
+from components.view_state import query_string, query_values
 from data.queries import UNASSIGNED
 from data.reference import load_geography
 from data.workload_counts import WorkloadRow
@@ -70,30 +70,17 @@ class Drill:
         return "districts"
 
 
+DRILL_NAMES = ("region", "district", "unit", "officer")  # the drill-down's query names
+
+
 def parse_drill(search: str | None) -> Drill:
     """The drill-down from a query string such as "?district=41711000000000&unit=OVD-1"."""
-    params = parse_qs((search or "").lstrip("?"))
-
-    def one(name: str) -> str | None:
-        value = (params.get(name) or [""])[0].strip()
-        return value[:64] or None
-
-    return Drill(one("region"), one("district"), one("unit"), one("officer"))
+    return Drill(**query_values(search, DRILL_NAMES))
 
 
 def drill_search(drill: Drill) -> str:
     """The query string of a drill-down point ("" at the top)."""
-    pairs = [
-        (k, v)
-        for k, v in (
-            ("region", drill.region),
-            ("district", drill.district),
-            ("unit", drill.unit),
-            ("officer", drill.officer),
-        )
-        if v
-    ]
-    return f"?{urlencode(pairs)}" if pairs else ""
+    return query_string([(name, getattr(drill, name)) for name in DRILL_NAMES])
 
 
 def child(drill: Drill, key: str) -> Drill:
