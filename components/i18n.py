@@ -1070,6 +1070,7 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     ),
     # the audit page (/audit)
     "nav.audit": ("Аудит", "Аудит", "Audit"),
+    "nav.oversight": ("Контроль", "Көзөмөл", "Oversight"),
     "audit.title": ("Журнал аудита", "Аудит журналы", "Audit log"),
     "audit.forbidden": (
         "Журнал аудита доступен только прокурорам и администраторам.",

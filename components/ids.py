@@ -160,3 +160,4 @@ AUDIT_UNTIL = "audit-filter-until"
 AUDIT_SUMMARY = "audit-summary"
 AUDIT_GRID = "audit-grid"
 AUDIT_FORBIDDEN = "audit-forbidden"
+NAV_OVERSIGHT = "nav-oversight"  # the navbar's menu of oversight pages (two or more)

@@ -8,6 +8,7 @@ function given to Dash is `console.web.pages.app_layout`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
@@ -65,6 +66,40 @@ THEMES = ("light", "dark")
 CASE_PREFIX = "/cases/"
 
 
+def oversight_pages(viewer: Viewer | None) -> list[tuple[str, str]]:
+    """The oversight pages the viewer may open, as (words key, path): the integrity signals,
+    the dead letters and the audit log."""
+    if viewer is None:
+        return []
+    allowed = (
+        ("nav.integrity", integrity.PATH, viewer.reads_integrity),
+        ("nav.deadletters", deadletters.PATH, viewer.is_admin),
+        ("nav.audit", audit.PATH, viewer.reads_audit),
+    )
+    return [(key, path) for key, path, may in allowed if may]
+
+
+def oversight_links(
+    viewer: Viewer | None, lang: str, link: Callable[[str, str], dbc.NavItem]
+) -> list[Component]:
+    """The navbar's entries for the oversight pages: one link when the viewer has one, a menu
+    «Контроль» when more (an admin's navbar of seven links would not keep to one line at
+    1366 px)."""
+    pages = oversight_pages(viewer)
+    if len(pages) < 2:
+        return [link(key, path) for key, path in pages]
+    return [
+        dbc.DropdownMenu(
+            [dbc.DropdownMenuItem(t(key, lang), href=path) for key, path in pages],
+            label=t("nav.oversight", lang),
+            nav=True,
+            in_navbar=True,
+            id=ids.NAV_OVERSIGHT,
+            toggle_class_name="text-nowrap",
+        )
+    ]
+
+
 def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
     """Page links, connection badge, language and theme switches, the user and log out."""
 
@@ -117,17 +152,7 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
                         link("nav.overdue", "/overdue"),
                         link("nav.workload", "/workload"),
                         link("nav.daily", daily_summary.PATH),
-                        *(
-                            [link("nav.integrity", integrity.PATH)]
-                            if viewer and viewer.reads_integrity
-                            else []
-                        ),
-                        *(
-                            [link("nav.deadletters", deadletters.PATH)]
-                            if viewer is not None and viewer.is_admin
-                            else []
-                        ),
-                        *([link("nav.audit", audit.PATH)] if viewer and viewer.reads_audit else []),
+                        *oversight_links(viewer, lang, link),
                     ],
                     navbar=True,
                     className="me-auto",

@@ -47,6 +47,7 @@ def test_an_admin_sees_the_log_its_state_and_filters_it(  # type: ignore[no-unty
     actions = page.locator(ACTION).all_inner_texts()
     assert actions and set(actions) <= {"вход"}, actions
     expect(page.locator(f"#{ids.NAV_USER}")).to_be_visible()
+    page.locator(f"#{ids.NAV_OVERSIGHT}").click()  # an admin's oversight pages: a menu
     expect(page.get_by_role("link", name="Аудит", exact=True)).to_be_visible()
 
 

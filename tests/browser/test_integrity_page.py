@@ -46,7 +46,9 @@ def test_the_marked_unit_comes_first_and_its_number_opens_its_cases(
 ) -> None:  # type: ignore[no-untyped-def]
     page = open_as("prosecutor", "/integrity", viewport=(1366, 900)).page
     expect(page.locator("h1")).to_have_text("Сигналы добросовестности учёта", timeout=SHOWN)
+    page.locator(f"#{ids.NAV_OVERSIGHT}").click()  # a prosecutor's oversight pages: a menu
     expect(page.get_by_role("link", name="Сигналы")).to_be_visible()
+    page.keyboard.press("Escape")
     page.locator(f"#{ids.INTEGRITY_GROUP}").select_option("unit")
     grid = page.locator(f"#{ids.INTEGRITY_GRID}")
     first = grid.locator(".ag-pinned-left-cols-container .ag-row[row-index='0']")

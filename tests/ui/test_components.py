@@ -378,3 +378,26 @@ def test_no_component_renders_html_from_data() -> None:
     for component in walk(validation_layout()):
         assert not isinstance(component, dcc.Markdown)
         assert not (isinstance(component, html.Iframe))
+
+
+@pytest.mark.parametrize(
+    ("role", "region", "links", "menu"),
+    [
+        ("duty", None, [], []),
+        ("manager", "KG-GO", ["/integrity"], []),  # one oversight page: a plain link
+        ("prosecutor", None, [], ["/integrity", "/audit"]),
+        ("admin", None, [], ["/integrity", "/deadletters", "/audit"]),
+    ],
+)
+def test_oversight_pages_are_a_link_when_one_and_a_menu_when_more(
+    role: str, region: str | None, links: list[str], menu: list[str]
+) -> None:
+    """The navbar keeps to one line at 1366 px: two or more oversight pages go in the menu
+    «Контроль»; each role sees only the pages it may open."""
+    bar = shell(Viewer("u", role, region), "ru")
+    menus = [c for c in walk(bar) if getattr(c, "id", None) == ids.NAV_OVERSIGHT]
+    in_menu = [c.href for m in menus for c in walk(m) if type(c).__name__ == "DropdownMenuItem"]
+    nav_links = [getattr(c, "href", None) for c in walk(bar) if type(c).__name__ == "NavLink"]
+    assert in_menu == menu
+    assert [h for h in nav_links if h in {"/integrity", "/deadletters", "/audit"}] == links
+    assert [m.label for m in menus] == (["Контроль"] if menu else [])
