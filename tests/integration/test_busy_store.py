@@ -125,3 +125,36 @@ def test_commands_beside_a_starting_demo_never_die(tmp_path: Path) -> None:
     assert all(code == 0 for _, code, _ in second)
     assert alive and demo.returncode == 0, output[-3000:]
     assert "Traceback" not in output, output[-3000:]
+
+
+def test_a_one_off_command_starts_no_redis_of_its_own(tmp_path: Path) -> None:
+    """With no Redis configured and no embedded one running, `user add` anchors nothing and
+    starts no server (one that would stop with it, under a demo joining it at that moment:
+    the demo died of it); `audit verify` starts one to read the anchors and says there are
+    none yet; the next entry written beside a running server is anchored, vouching for both."""
+    folder = tmp_path / "store"
+    env = _demo_env(folder)
+
+    def run(*argv: str) -> tuple[int, str]:
+        """The exit code and what the command printed (output and errors)."""
+        process = cli.start(list(argv), env)
+        output = process.communicate(timeout=120)[0]
+        return process.returncode, output
+
+    assert run("db", "upgrade")[0] == 0
+    code, output = run(*ADD)
+    assert code == 0 and "anchor" not in output.lower(), output  # quiet: nothing to warn of
+    assert not (folder / "redis.owner").exists() and not (folder / "redis.sock").exists()
+    code, err = run("audit", "verify")
+    assert code == 0 and "WARNING: no anchors" in err, err
+    server = cli.start(["demo", "--no-web", "--backfill-days", "0", "--per-day", "10"], env)
+    try:
+        wait_until(lambda: (folder / "redis.owner").exists(), "the demo's Redis", 60)
+        assert (
+            run("user", "add", "second", "--role", "duty", "--password", "long enough pw")[0] == 0
+        )
+        code, err = run("audit", "verify")
+        assert code == 0 and "anchors agree" in err, err
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=60)
