@@ -1236,7 +1236,11 @@ _TABLE.update(
         "notify.kind.overdue": ("Просрочен", "Мөөнөтү өттү", "Overdue"),
         "notify.kind.escalated": ("Эскалация", "Эскалация", "Escalated"),
         "notify.kind.flagged": ("Отмечен прокурором", "Прокурор белгиледи", "Flagged"),
-        "notify.kind.acknowledged": ("Принят в работу", "Ишке алынды", "Acknowledged"),
+        "notify.kind.acknowledged": (
+            "Тревога принята",
+            "Тревога кабыл алынды",
+            "Alert acknowledged",
+        ),
     }
 )
 _COLUMN = {"ru": 0, "ky": 1, "en": 2}
@@ -1330,10 +1334,10 @@ _PLURALS.update(
         ),
         "notify.subject.acknowledged": (
             {
-                "one": "{count} тревога принята в работу",
-                "few": "{count} тревоги приняты в работу",
-                "many": "{count} тревог приняты в работу",
-                "other": "{count} тревоги приняты в работу",
+                "one": "{count} тревога принята",
+                "few": "{count} тревоги приняты",
+                "many": "{count} тревог приняты",
+                "other": "{count} тревоги приняты",
             },
             {"one": "{count} кабар ишке алынды", "other": "{count} кабар ишке алынды"},
             {"one": "{count} alert acknowledged", "other": "{count} alerts acknowledged"},

@@ -30,9 +30,9 @@ from sqlalchemy import select  # noqa: E402
 from components import ids  # noqa: E402
 from console.config import Settings  # noqa: E402
 from console.web.receipts import KEY_CONFIG, slip_url  # noqa: E402
-from data import flags  # noqa: E402
+from data import alerts, flags, notifications  # noqa: E402
 from data.db import make_engine, make_sessionmaker, writer_engine  # noqa: E402
-from data.models import Case  # noqa: E402
+from data.models import Alert, Case  # noqa: E402
 from data.schema import upgrade  # noqa: E402
 from rules.access import Viewer  # noqa: E402
 from rules.clock import DEFAULT_TZ, zone  # noqa: E402
@@ -92,6 +92,35 @@ def integrity_examples(engine, now: datetime) -> None:  # type: ignore[no-untype
     store(engine, events, now=now)
 
 
+def alert_examples(engine, now: datetime) -> str:  # type: ignore[no-untyped-def]
+    """The alert ladder over the last day's passed deadlines: raised three hours ago, escalated
+    twice since (nobody acknowledged), then one acknowledged by a duty commander and claimed;
+    returns that case."""
+    writer = make_sessionmaker(writer_engine(engine))
+    hour = timedelta(hours=1)
+    for at in (now - 3 * hour, now - 2 * hour, now - hour + timedelta(minutes=1)):
+        with writer.begin() as session:
+            alerts.sweep(session, at, hour, None, look_back=timedelta(days=1))
+    with writer() as session:
+        alert = session.scalars(
+            select(Alert).where(Alert.region == "KG-GB", Alert.escalation_level == 2)
+        ).first()
+    assert alert is not None, "no escalated alert in the history"
+    duty = Viewer("duty", "duty")
+    with writer.begin() as session:
+        alerts.act(session, duty, alert.id, "ack", "Принято, связываюсь с ОВД.", now=now - hour / 2)
+    with writer.begin() as session:
+        alerts.act(session, duty, alert.id, "claim", "Поручено", "Асанов Б. К.", now - hour / 4)
+    with writer.begin() as session:
+        notifications.add_subscription(
+            session, "manager", "email", "manager@mvd.example.kg", "overdue,escalated,flagged"
+        )
+        notifications.add_subscription(
+            session, "manager", "webhook", "https://duty.example.kg/kup-hook", "escalated"
+        )
+    return alert.reg_no
+
+
 def shoot(page, path: Path, settle_ms: int = 2500) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_timeout(settle_ms)  # let plotly and ag-grid finish drawing
     page.screenshot(path=str(path))
@@ -113,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     sim = simulated_history(engine, days=30, per_day=600, seed=2026, now=now)
     flagged = flag_examples(engine, now)
     integrity_examples(engine, now)
+    alerted = alert_examples(engine, now)
     redis = RedisServer().start()
     settings = Settings(
         data_dir=folder, database_url=url, redis_url=redis.url, consumer="screens-1"
@@ -201,6 +231,15 @@ def main(argv: list[str] | None = None) -> int:
             shoot(
                 page_as("admin", "/deadletters", SMALL, "table, .ag-row, h1, h2"),
                 args.out / "deadletters-admin.png",
+            )
+            shoot(
+                page_as("duty", f"/cases/{alerted}", SMALL, f"#{ids.CASE_ALERTS} .card"),
+                args.out / "alert-case-1366.png",
+            )
+            shoot(
+                page_as("manager", "/account/notifications", LAPTOP, "#notify-form"),
+                args.out / "notifications.png",
+                settle_ms=500,
             )
             summary = page_as("duty", "/summary", LAPTOP, f"#{ids.DAILY_HEADLINE}")
             yesterday = (datetime.now(UTC) - timedelta(days=1)).astimezone(TZ).date()
