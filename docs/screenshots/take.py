@@ -162,7 +162,9 @@ def main(argv: list[str] | None = None) -> int:
                 theme: str = "light",
             ):
                 """`user`'s page at `path`, once the first element matching `ready` shows."""
-                context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+                context = browser.new_context(
+                    viewport={"width": size[0], "height": size[1]}, locale="ru-RU"
+                )
                 context.add_cookies([{"name": "kup_theme", "value": theme, "url": console.url}])
                 page = context.new_page()
                 log_in(page, console.url, user, next_path=path)
