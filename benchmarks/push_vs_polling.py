@@ -393,7 +393,7 @@ def _kup_values() -> dict[tuple[str, str], Any]:
     """What the live page's inputs hold in a browser that just opened it (default filters)."""
     from callbacks.live import map_key
     from components.i18n import DEFAULT_LANG
-    from components.live import DEFAULT_MEASURE
+    from components.live_map import DEFAULT_MEASURE
 
     return {
         (ids.RESYNC, "data"): 0,
