@@ -243,15 +243,23 @@ def _restart_without_persistence(
         [gap] = read_gaps(session)
         freshness = ingest_freshness(session, client, settings.streams)
     last_stored = max(stored_old, key=streams.parse_id)
-    assert (gap.kind, gap.after_id, gap.since) == (
-        "vanished",
-        last_stored,
-        streams.id_time(last_stored),
-    )
+    stored_events = set(store.event_ids)
+    # The gap starts after the newest entry the worker had handled: the last one it stored,
+    # or a later one whose event a stored duplicate carries (handled, nothing of it lost).
+    assert (gap.kind, gap.since) == ("vanished", streams.id_time(gap.after_id))
+    handled_after = [
+        i
+        for i in old_ids
+        if streams.parse_id(last_stored) < streams.parse_id(i) <= streams.parse_id(gap.after_id)
+    ]
+    assert streams.parse_id(gap.after_id) >= streams.parse_id(last_stored)
+    assert all(
+        old_entries[i].get(b"event_id", b"").decode() in stored_events for i in handled_after
+    ), handled_after
     lost = [
         i
         for i in old_ids - stored_old
-        if old_entries[i].get(b"event_id", b"").decode() not in set(store.event_ids)
+        if old_entries[i].get(b"event_id", b"").decode() not in stored_events
     ]
     # At least 1 and no more than the entries never stored (`lost` leaves out those whose event
     # a stored duplicate carries: nothing of them is lost, but the entry may be counted).
