@@ -25,6 +25,7 @@ receiver can recognise it.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -338,14 +339,18 @@ def _deliver_one(
     if sub is None or not allowed:
         return 0, 0
     message = rules.digest(sub_id, [_event(r) for r in allowed])
+    started = time.monotonic()
     try:
         message_id = send(sub, message)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
+        # The backoff counts from the failure: a receiver that took its time to refuse (a
+        # timeout) must not be retried at once.
+        failed_at = now + timedelta(seconds=time.monotonic() - started)
         for row in allowed:
             row.attempts += 1
             row.last_error = error
-            row.next_attempt_at = now + rules.backoff(row.attempts, backoff_base)
+            row.next_attempt_at = failed_at + rules.backoff(row.attempts, backoff_base)
             if row.attempts >= rules.MAX_ATTEMPTS:
                 row.failed_at = now
         return 0, 1

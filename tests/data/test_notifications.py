@@ -4,6 +4,7 @@ case and deadline), region scoping when queued and when delivered, digests, retr
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -202,7 +203,8 @@ def test_a_failed_delivery_waits_its_backoff_then_goes_once(writer: sessionmaker
     assert (report.sent, report.failed) == (0, 1)
     [row] = pending(writer)
     assert row.attempts == 1 and row.last_error is not None and "receiver down" in row.last_error
-    assert row.next_attempt_at == now + timedelta(seconds=1) + timedelta(seconds=30)
+    retry_at = now + timedelta(seconds=1) + timedelta(seconds=30)  # counted from the failure
+    assert retry_at <= row.next_attempt_at < retry_at + timedelta(seconds=1)
     send.failing = False
     assert (
         notifications.deliver_due(
@@ -216,6 +218,29 @@ def test_a_failed_delivery_waits_its_backoff_then_goes_once(writer: sessionmaker
     assert (report.sent, report.events_sent) == (1, 1)
     assert [(s.id, [e.reg_no for e in m.events]) for s, m in send.sent] == [(sub.id, ["KUP-1"])]
     assert pending(writer) == []
+
+
+def test_a_slow_refusal_waits_its_whole_backoff_after_it_failed(
+    writer: sessionmaker[Session],
+) -> None:
+    """A receiver that takes longer than the backoff to fail (a timeout) is not tried again at
+    the very next round: the backoff counts from the failure, not from the round's start."""
+    subscribe(writer, "manager", "escalated")
+    now = datetime.now(UTC)
+    queue(writer, "escalated", "KUP-3", now)
+
+    def slow_refusal(sub: Subscription, message: Digest) -> str:
+        time.sleep(0.5)
+        raise TimeoutError("receiver timed out")
+
+    backoff = timedelta(seconds=0.2)
+    notifications.deliver_due(writer, slow_refusal, window=timedelta(0), backoff_base=backoff)
+    [row] = pending(writer)
+    assert row.next_attempt_at >= now + timedelta(seconds=0.5) + backoff
+    report = notifications.deliver_due(
+        writer, Recorder(), window=timedelta(0), backoff_base=backoff
+    )
+    assert report == notifications.DeliveryReport(0, 0, 0)
 
 
 def test_gives_up_after_max_attempts_and_retry_failed_revives(
