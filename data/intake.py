@@ -148,7 +148,7 @@ def apply_batch(
     waiting_rows = _load_events(conn, newly_registered, applied=False)
     waiting: dict[str, list[tuple[str, Event]]] = {}
     for row in waiting_rows.values():
-        waiting.setdefault(row["reg_no"], []).append((row["stream_id"], _event_of(row, rules, now)))
+        waiting.setdefault(row["reg_no"], []).append((row["stream_id"], event_of(row, rules, now)))
 
     event_rows: dict[str, dict[str, Any]] = {}  # event_id -> row, in stream order
     applied_later: list[str] = []
@@ -159,7 +159,7 @@ def apply_batch(
         if replay_if_late and state.last_event_at and event.occurred_at < state.last_event_at:
             # Older than what the case already shows (an entry reclaimed from a dead consumer,
             # or a neighbouring batch of another worker committed first): replay in time order.
-            state, change = _replay(_history(event.reg_no) + [(event, stream_id)], event, rules)
+            state, change = replay(_history(event.reg_no) + [(event, stream_id)], event, rules)
         else:
             state, change = apply_event(state, event, rules.tz, rules.rules)
         states[event.reg_no] = state
@@ -175,7 +175,7 @@ def apply_batch(
             + [waiting_rows[eid] for eid in applied_later if waiting_rows[eid]["reg_no"] == reg_no]
             + [row for row in event_rows.values() if row["reg_no"] == reg_no and row["applied"]]
         )
-        return [(_event_of(row, rules, now), row["stream_id"]) for row in rows]
+        return [(event_of(row, rules, now), row["stream_id"]) for row in rows]
 
     for item in fresh:
         event = item.event
@@ -225,7 +225,7 @@ def apply_batch(
         conn,
         list(event_rows.values()),
         [waiting_rows[eid]["id"] for eid in applied_later],
-        [_case_row(states[r], rules) for r in outcome.changed if r not in loaded],
+        [case_row(states[r], rules) for r in outcome.changed if r not in loaded],
         [(loaded[r], states[r]) for r in outcome.changed if r in loaded],
         changes,
     )
@@ -275,11 +275,11 @@ def stream_order(stream_id: str) -> tuple[int, int]:
     return (int(ms), int(seq or 0)) if ms.isdigit() and (seq or "0").isdigit() else (0, 0)
 
 
-def _replay(
-    history: list[tuple[Event, str]], late: Event, rules: IntakeRules
+def replay(
+    history: list[tuple[Event, str]], late: Event | None, rules: IntakeRules
 ) -> tuple[CaseState, DeadlineChange | None]:
-    """Rebuild a case from all its events in time order, the late one included; return the
-    state and the deadline change the late event made in that order."""
+    """Rebuild a case from all its (event, stream id) pairs in time order, its registration
+    among them; return the state and the deadline change the `late` one made in that order."""
     ordered = sorted(history, key=lambda pair: (pair[0].occurred_at, stream_order(pair[1])))
     registration = next(event for event, _ in ordered if event.type == "registered")
     state, _ = register_case(registration, rules.tz, rules.rules)
@@ -379,7 +379,7 @@ def _event_row(item: _Valid, now: datetime, applied: bool) -> dict[str, Any]:
     }
 
 
-def _event_of(row: dict[str, Any], rules: IntakeRules, now: datetime) -> Event:
+def event_of(row: dict[str, Any], rules: IntakeRules, now: datetime) -> Event:
     """Rebuild a stored waiting event (it was valid when stored, so it validates again)."""
     return validate_event(row["fields"], rules.districts, max(now, row["ingested_at"]))
 
@@ -397,7 +397,7 @@ def deadline_change_row(event: Event, change: DeadlineChange) -> dict[str, Any]:
     }
 
 
-def _case_row(state: CaseState, rules: IntakeRules) -> dict[str, Any]:
+def case_row(state: CaseState, rules: IntakeRules) -> dict[str, Any]:
     row = {name: getattr(state, name) for name in STATE_COLUMNS}
     row["region"] = rules.region_of[state.district]
     return row
