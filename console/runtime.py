@@ -12,6 +12,7 @@ viewer, sessions, clock; callbacks sit below the console and never see Services)
 from __future__ import annotations
 
 import atexit
+import copy
 import ctypes
 import json
 import logging
@@ -36,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.config import Settings, load_settings
 from data import audit_anchors
+from data.as_of import LookBacks
 from data.consumer import IngestWorker, intake_rules
 from data.db import make_engine, make_sessionmaker, writer_engine
 from data.intake import BatchOutcome
@@ -67,6 +69,7 @@ class Services:
     socketio: SocketIO
     metrics: Metrics
     pusher: Pusher  # started by `console.web.server.start_tasks`, not by the factory
+    as_of: datetime | None = None  # the instant looked back at (`looking_back`); None: live
 
     def __init__(
         self, settings: Settings, *, engine: Engine | None = None, redis_url: str | None = None
@@ -157,6 +160,20 @@ class Services:
     def audit_watch(self) -> audit_anchors.ChainWatch:
         """The audit chain's verification state, kept by this process (the audit page's)."""
         return audit_anchors.ChainWatch(self.anchor_log)
+
+    @cached_property
+    def look_backs(self) -> LookBacks:
+        """The store as it stood at past instants (data.as_of), the last few kept."""
+        return LookBacks(self.engine, intake_rules(self.settings.tz, self.settings.rule_set))
+
+    def looking_back(self, at: datetime) -> Services:
+        """These services as they stood at `at`: reads (`sessions`) see the store as it was
+        then and the clock (`now`) says `at`; writes and everything else are these (shared)."""
+        for shared in ("engine", "writer", "audit_watch"):  # built once, not per copy
+            getattr(self, shared)
+        then = copy.copy(self)
+        then.__dict__.update(sessions=self.look_backs.sessions(at), as_of=at, now=lambda: at)
+        return then
 
     @property
     def tz(self) -> ZoneInfo:

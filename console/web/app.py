@@ -28,6 +28,7 @@ from console.runtime import Services
 from console.web import (
     alerts_api,  # noqa: F401  (its routes join the API's blueprint)
     api,
+    as_of,
     audit_api,
     auth,
     notify_page,
@@ -207,6 +208,7 @@ def create_app(
     limiter = auth.init_auth(server, csrf)
     receipts.init_receipts(server, limiter)
     init_callback_guard(server, dash_app)  # after the login and CSRF checks
+    as_of.install(server)  # after the login: 401 before 400
 
     server.register_blueprint(api.bp)
     server.register_blueprint(audit_api.bp)

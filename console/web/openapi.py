@@ -235,6 +235,17 @@ class Instant(Param):
         return {"type": "string", "format": "date-time"}
 
 
+AS_OF = Instant(
+    name="as_of",
+    description=(
+        "Look back: the answer as the console knew it at this instant (only the events stored "
+        "by then; deadlines, statuses and counts evaluated then; an instant in the future is "
+        "read as now). An RFC 3339 date-time with its offset. Reads only: a change always "
+        "applies to the present."
+    ),
+)
+
+
 def _python_regex(pattern: str) -> str:
     """A JSON Schema (ECMA 262) pattern for Python's `re`: a final `$` matches only at the end
     (Python's `$` also matches before a final newline)."""
@@ -245,9 +256,10 @@ def _python_regex(pattern: str) -> str:
 
 def parse_query(args: Mapping[str, str], params: Sequence[Param]) -> dict[str, Any]:
     """The values of the query `args` by parameter name (a parameter's default when absent);
-    ParameterError for an unknown parameter or a bad value."""
+    ParameterError for an unknown parameter or a bad value. `as_of` is every read's, read
+    before the view (console.web.as_of), not here."""
     known = tuple(p.name for p in params)
-    unknown = sorted(set(args) - set(known))
+    unknown = sorted(set(args) - set(known) - {AS_OF.name})
     if unknown:
         raise ParameterError(
             f"unknown parameter {unknown[0][:40]!r}; known: {', '.join(known) or 'none'}"
@@ -441,6 +453,20 @@ class Operation:
     tag: str = "cases"
     extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. links of the answer
 
+    def looks_back(self, method: str) -> bool:
+        """Whether the operation reads `as_of` (AS_OF): the store's reads do; changes, public
+        pages, the monitoring of the process and the document itself do not."""
+        return not self.public and self.tag not in NOW_ONLY and method not in UNSAFE_METHODS
+
+
+NOW_ONLY = ("monitoring", "meta")  # tags of operations about the present process
+
+
+def operation_of(view: Callable[..., Any] | None) -> Operation | None:
+    """The operation a view was declared with (None if none)."""
+    found = vars(view).get(OPERATION_KEY) if view is not None else None
+    return found if isinstance(found, Operation) else None
+
 
 def operation(**declared: Any) -> Callable[[View], View]:
     """Declare a view's operation (the fields of `Operation`) for the document."""
@@ -465,6 +491,8 @@ def _common_errors(op: Operation, method: str, max_body: int | None) -> dict[int
             "is set)"
         )
         errors[503] = "The database did not answer (the login is checked there too)"
+        if op.looks_back(method):
+            errors[400] = "An unreadable as_of"
         if method in UNSAFE_METHODS:
             errors[400] = "A session's request without its CSRF token in the X-CSRFToken header"
     if op.body is not None and max_body is not None:
@@ -535,7 +563,9 @@ def _describe(
         "operationId": endpoint.replace(".", "_"),
         "summary": op.summary,
         "tags": [op.tag],
-        "parameters": [p.parameter() for p in op.path + op.query],
+        "parameters": [
+            p.parameter() for p in op.path + op.query + ((AS_OF,) if op.looks_back(method) else ())
+        ],
         "responses": responses,
     }
     if view.__doc__:
