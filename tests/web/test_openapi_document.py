@@ -67,7 +67,13 @@ def test_every_api_route_is_in_the_document_with_its_methods(web) -> None:  # ty
 def test_the_parameters_are_the_ones_the_views_parse_with(web) -> None:  # type: ignore[no-untyped-def]
     doc = _document(web)
     cases = doc["paths"]["/api/v1/cases"]["get"]
-    assert [p["name"] for p in cases["parameters"]] == list(api.CASE_PARAMS)
+    assert [p["name"] for p in cases["parameters"]] == [*api.CASE_PARAMS, "as_of"]
+    # Every read of the store looks back; changes and the monitoring of the process do not.
+    for path, methods in doc["paths"].items():
+        for method, op in methods.items():
+            named = [p["name"] for p in op.get("parameters", [])]
+            reads = method == "get" and path.startswith("/api/v1/") and "openapi" not in path
+            assert ("as_of" in named) == (reads and op.get("security") != []), (path, method)
     by_name = {p["name"]: p["schema"] for p in cases["parameters"]}
     assert by_name["limit"] == {
         "type": "integer",
