@@ -58,7 +58,7 @@ def load_audit(
     with ctx.writer.begin() as s:  # (after the reading: the query is not among its results)
         filters = {k: v for k, v in vars(query).items() if v is not None and k != "limit"}
         audit.record(
-            s, ctx.viewer.username, "audit_view", "page:audit", {"filter": filters}, ctx.now
+            s, ctx.viewer.username, "audit_view", "page:audit", {"filter": filters}, ctx.stamp
         )
     with ctx.sessions() as s:
         state = ctx.audit_watch.state(s, ctx.now) if ctx.audit_watch else None

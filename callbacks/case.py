@@ -36,7 +36,7 @@ def show_case(context: Context, reg_no: Any, lang: Any, record_view: bool) -> An
         return case_not_found(reg_no, lang)
     if record_view:
         with context.writer.begin() as session:
-            audit.record(session, context.viewer.username, "case_view", reg_no, {}, context.now)
+            audit.record(session, context.viewer.username, "case_view", reg_no, {}, context.stamp)
     return [
         printed_by(context, lang),
         *case_body(detail, lang, context.tz, context.viewer.can_flag, context.now),
@@ -54,15 +54,17 @@ def change_flag(
     flag = inputs.number(flag_id)
     if not reg_no:
         raise PreventUpdate
+    if context.as_of is not None:
+        return dbc.Alert(t("as_of.read_only", lang), color="warning"), False
     if not (comment or "").strip():
         need = "flag.need_comment" if action == "flag" else "flag.need_clear_comment"
         return dbc.Alert(t(need, lang), color="warning"), False
     service = flags.FlagService(context.writer, context.redis, context.streams)
     try:
         if action == "flag":
-            change = service.set(context.viewer, reg_no, comment, context.now)
+            change = service.set(context.viewer, reg_no, comment, context.stamp)
         else:
-            change = service.clear(context.viewer, reg_no, flag, comment, context.now)
+            change = service.clear(context.viewer, reg_no, flag, comment, context.stamp)
     except PermissionError:
         return dbc.Alert(t("flag.denied", lang), color="danger"), False
     except LookupError:
@@ -99,13 +101,15 @@ def act_on_alert(
     comment, assignee = inputs.text(comment), inputs.text(assignee)
     if not number or action not in ALERT_ACTIONS:
         raise PreventUpdate
+    if context.as_of is not None:
+        return dbc.Alert(t("as_of.read_only", lang), color="warning"), False
     if not (comment or "").strip():
         return dbc.Alert(t("alert.need_comment", lang), color="warning"), False
     if action == "claim" and not (assignee or "").strip():
         return dbc.Alert(t("alert.need_assignee", lang), color="warning"), False
     service = alerts.AlertService(context.writer, context.redis, context.streams)
     try:
-        service.act(context.viewer, number, action, comment, assignee, context.now)
+        service.act(context.viewer, number, action, comment, assignee, context.stamp)
     except PermissionError:
         return dbc.Alert(t("alert.denied", lang), color="danger"), False
     except LookupError:

@@ -39,6 +39,13 @@ class Context:
     streams: StreamConfig = field(default_factory=StreamConfig)
     redis: redis.Redis | None = None  # the stream's server (health checks)
     audit_watch: ChainWatch | None = None  # the audit chain's verification state (audit page)
+    as_of: datetime | None = None  # the instant looked back at (then `now` is it); None: live
+
+    @property
+    def stamp(self) -> datetime:
+        """The instant a write (an audit entry, a flag) is stamped with: the present, also
+        while looking back."""
+        return datetime.now(UTC) if self.as_of is not None else self.now
 
     def case_filter(
         self,

@@ -119,7 +119,7 @@ def export_integrity(
             "export",
             "ui:integrity",
             {"group": chosen[0], "window_days": chosen[1], "region": flt.region, "format": fmt},
-            context.now,
+            context.stamp,
         )
     return download(
         export_table(rows, chosen[0], lang),

@@ -221,7 +221,7 @@ def export_overdue(
             "export",
             f"ui:{status}",
             {"rows": len(rows), "total": total, "filter": _described(flt), "format": fmt},
-            context.now,
+            context.stamp,
         )
     return download(
         case_table((c.as_dict() for c in rows), lang, context.tz),

@@ -50,6 +50,9 @@ function(lang) {
 WATCH_CONNECTION = """
 function(connected, status, resyncEvent, state, client, resync) {
     var nu = window.dash_clientside.no_update;
+    if (client.asOf) {  // looking back: no pushes, the badge says when
+        return [false, '', client.asOf, 'info', state, nu];
+    }
     var ctx = window.dash_clientside.callback_context;
     var fired = (ctx.triggered || []).map(function(t) { return t.prop_id; });
     state = Object.assign({connected: null, redis: true, since: null, everUp: false},

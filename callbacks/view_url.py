@@ -16,7 +16,7 @@ from dash.exceptions import PreventUpdate
 from callbacks import inputs
 from callbacks.context import request_context
 from components import ids
-from components.view_state import ViewSpec
+from components.view_state import ViewSpec, query_string, query_values
 from rules.clock import local_date
 
 
@@ -25,12 +25,23 @@ def same_path(pathname: Any, spec: ViewSpec) -> bool:
     return ((inputs.text(pathname) or "/").rstrip("/") or "/") == spec.path
 
 
+def keep_as_of(wanted: str, search: str | None) -> str:
+    """The query string `wanted`, with the instant looked back at in `search` kept (a view's
+    change stays in the past)."""
+    at = query_values(search, ("as_of",))["as_of"]
+    if at is None:
+        return wanted
+    return (
+        f"{wanted}&{query_string([('as_of', at)])[1:]}" if wanted else query_string([("as_of", at)])
+    )
+
+
 def search_of(spec: ViewSpec, pathname: Any, search: Any, values: Sequence[Any]) -> str:
     """The query string of the controls' `values`, or PreventUpdate when the address is
     another page's or already says so."""
     if not same_path(pathname, spec):
         raise PreventUpdate
-    wanted = spec.search(values)
+    wanted = keep_as_of(spec.search(values), inputs.text(search))
     if wanted == (inputs.text(search) or ""):
         raise PreventUpdate
     return wanted

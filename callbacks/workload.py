@@ -254,7 +254,7 @@ def export_workload(
             "export",
             f"ui:workload:{view.level}",
             {"rows": len(view.rows), "drill": drill_search(view.drill), "format": fmt},
-            context.now,
+            context.stamp,
         )
     return download(
         table, lang, fmt, export_filename(f"workload-{view.level}", context.now, context.tz, fmt)

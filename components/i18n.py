@@ -1193,6 +1193,29 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "аудит журналын көрүү",
         "audit log read",
     ),
+    # looking back (as_of): the banner, the badge, the live page's time control
+    "as_of.banner": (
+        "Состояние на {time} — данные не обновляются",
+        "{time} абалы — маалыматтар жаңыланбайт",
+        "State at {time} — not updating",
+    ),
+    "as_of.badge": ("на {time}", "{time} абалы", "at {time}"),
+    "as_of.back": ("Вернуться к текущему состоянию", "Азыркы абалга кайтуу", "Back to now"),
+    "as_of.invalid": (
+        "Время «{value}» не распознано (нужно, например, 2026-03-11T14:05:00+06:00): "
+        "показано текущее состояние",
+        "«{value}» убактысы таанылган жок (мисалы, 2026-03-11T14:05:00+06:00 керек): "
+        "азыркы абал көрсөтүлдү",
+        "The time «{value}» was not understood (say 2026-03-11T14:05:00+06:00): showing now",
+    ),
+    "as_of.read_only": (
+        "Это прошлое состояние: изменения вносятся только в текущем.",
+        "Бул мурунку абал: өзгөртүүлөр азыркы абалда гана киргизилет.",
+        "This is a past state: changes are made in the present only.",
+    ),
+    "as_of.control": ("Назад во времени", "Убакытта артка", "Back in time"),
+    "as_of.now": ("сейчас", "азыр", "now"),
+    "as_of.hours": ("−{hours} ч", "−{hours} с", "−{hours} h"),
 }
 # notifications off-screen (components/notifications.py, the page /account/notifications)
 _TABLE.update(

@@ -161,3 +161,7 @@ AUDIT_SUMMARY = "audit-summary"
 AUDIT_GRID = "audit-grid"
 AUDIT_FORBIDDEN = "audit-forbidden"
 NAV_OVERSIGHT = "nav-oversight"  # the navbar's menu of oversight pages (two or more)
+
+# looking back (as_of): the shell's banner, the live page's time control
+AS_OF_BANNER = "as-of-banner"
+LIVE_TIME = "live-time"

@@ -32,7 +32,7 @@ from components import (
 )
 from components import case as case_page
 from components.common import HIDDEN_FROM_READERS, empty_state, hidden_label
-from components.formatting import intl_locales
+from components.formatting import intl_locales, local_datetime
 from components.i18n import (
     DEFAULT_LANG,
     LANGUAGE_NAMES,
@@ -42,8 +42,9 @@ from components.i18n import (
     region_name,
     t,
 )
+from components.view_state import query_string
 from rules.access import Viewer
-from rules.clock import DEFAULT_TZ, local_date, zone
+from rules.clock import DEFAULT_TZ, local_date, local_iso, zone
 
 SOCKET_EVENTS = [
     "changes",
@@ -100,14 +101,15 @@ def oversight_links(
     ]
 
 
-def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
-    """Page links, connection badge, language and theme switches, the user and log out."""
+def navbar(viewer: Viewer | None, lang: str, theme: str, keep: str = "") -> dbc.Navbar:
+    """Page links, connection badge, language and theme switches, the user and log out;
+    `keep`: a query string every page link carries (the instant looked back at)."""
 
     def link(key: str, href: str) -> dbc.NavItem:
         return dbc.NavItem(
             dbc.NavLink(
                 t(key, lang),
-                href=href,
+                href=href + keep,
                 active="exact" if href == "/" else "partial",
                 class_name="text-nowrap",
             )
@@ -145,7 +147,7 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
     return dbc.Navbar(
         dbc.Container(
             [
-                dbc.NavbarBrand(t("app.brand", lang), href="/", className="fw-bold"),
+                dbc.NavbarBrand(t("app.brand", lang), href="/" + keep, className="fw-bold"),
                 dbc.Nav(
                     [
                         link("nav.live", "/"),
@@ -210,13 +212,31 @@ def navbar(viewer: Viewer | None, lang: str, theme: str) -> dbc.Navbar:
     )
 
 
+def looking_back(at: datetime, lang: str, tz: ZoneInfo) -> dbc.Alert:
+    """The banner of a page looking back: the instant, and the way back to the present (the
+    same page, live: a plain link, so the page loads again with its pushes)."""
+    return dbc.Alert(
+        [
+            html.Span(t("as_of.banner", lang, time=local_datetime(at, tz, lang))),
+            html.A(t("as_of.back", lang), href="?", className="alert-link ms-3"),
+        ],
+        id=ids.AS_OF_BANNER,
+        color="info",
+        className="rounded-0 mb-0 text-center fw-semibold py-2",
+    )
+
+
 def shell(
     viewer: Viewer | None,
     lang: str = DEFAULT_LANG,
     theme: str = "light",
     tz: ZoneInfo = zone(DEFAULT_TZ),
+    as_of: datetime | None = None,
+    unreadable: str | None = None,
 ) -> html.Div:
-    """Everything around the page: stores, the socket, the navbar, the banner, the page slot."""
+    """Everything around the page: stores, the socket, the navbar, the banners, the page slot.
+    Looking back (`as_of`): a banner says so, the pushes are not listened to, and the page
+    links keep the instant; `unreadable`: an as_of given that could not be read (a note)."""
     lang = normalize_lang(lang)
     theme = theme if theme in THEMES else "light"
     client = {
@@ -226,7 +246,21 @@ def shell(
         "lost": t("conn.lost", lang, time="{time}"),
         "live": t("conn.live", lang),
         "connecting": t("conn.connecting", lang),
+        "asOf": t("as_of.badge", lang, time=local_datetime(as_of, tz, lang)) if as_of else None,
     }
+    keep = query_string([("as_of", local_iso(as_of, tz))]) if as_of else ""
+    notes: list[Component] = []
+    if as_of is not None:
+        notes.append(looking_back(as_of, lang, tz))
+    elif unreadable is not None:
+        notes.append(
+            dbc.Alert(
+                t("as_of.invalid", lang, value=unreadable),
+                id=ids.AS_OF_BANNER,
+                color="warning",
+                className="rounded-0 mb-0 text-center py-2",
+            )
+        )
     return html.Div(
         [
             dcc.Location(id=ids.URL, refresh=False),
@@ -235,8 +269,13 @@ def shell(
             dcc.Store(id=ids.CLIENT, data=client),
             dcc.Store(id=ids.CONNECTION, data={"connected": None, "since": None}),
             dcc.Store(id=ids.RESYNC, data=0),
-            DashSocketIO(id=ids.SOCKET, eventNames=SOCKET_EVENTS, options=SOCKET_OPTIONS),
-            navbar(viewer, lang, theme),
+            DashSocketIO(
+                id=ids.SOCKET,
+                eventNames=[] if as_of else SOCKET_EVENTS,
+                options=SOCKET_OPTIONS,
+            ),
+            navbar(viewer, lang, theme, keep),
+            *notes,
             dbc.Alert(
                 html.Span(id=ids.BANNER_TEXT),
                 id=ids.BANNER,

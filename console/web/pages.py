@@ -15,6 +15,7 @@ import callbacks
 from callbacks.context import Context
 from components.i18n import LANGUAGES
 from components.layout import LANG_COOKIE, THEME_COOKIE, shell, validation_layout
+from console.web.as_of import looking_back_at, unreadable_as_of
 from console.web.auth import current_viewer, select_locale
 from console.web.state import web_state
 from rules.access import Viewer
@@ -34,7 +35,7 @@ def app_layout() -> Component:
     theme = request.cookies.get(THEME_COOKIE, "light")
     chosen = request.cookies.get(LANG_COOKIE)
     lang = chosen if chosen in LANGUAGES else select_locale()
-    return shell(viewer, lang, theme, web_state().tz)
+    return shell(viewer, lang, theme, web_state().tz, looking_back_at(), unreadable_as_of())
 
 
 def callback_context() -> Context:
@@ -53,6 +54,7 @@ def callback_context() -> Context:
         streams=state.settings.streams,
         redis=state.metrics.store.client if state.metrics else None,
         audit_watch=state.audit_watch,
+        as_of=state.as_of,
     )
 
 

@@ -138,7 +138,9 @@ def test_smtp_down_keeps_the_events_then_delivers_them_once(
     assert row.sent_at is None and row.failed_at is None and row.attempts == 1
     assert row.next_attempt_at >= before + timedelta(seconds=BACKOFF_S)
     assert row.last_error and "Connection" in row.last_error
-    assert worker.round() == notifications.DeliveryReport(0, 0, 0)  # still waiting its backoff: not even tried
+    assert worker.round() == notifications.DeliveryReport(
+        0, 0, 0
+    )  # still waiting its backoff: not even tried
     smtp.start()
     time.sleep(BACKOFF_S + 0.1)
     assert worker.round().sent == 1
