@@ -295,7 +295,7 @@ def page_for(
     if path == "/overdue":
         return overdue.overdue_page(viewer, lang, search)
     if path == wall.PATH:
-        return wall.wall_page(viewer, lang, tz)
+        return wall.wall_page(viewer, lang, tz, search)
     if path == "/workload":
         return workload.workload_page(viewer, lang)
     if path == daily_summary.PATH:
