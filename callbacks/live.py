@@ -514,6 +514,7 @@ def register(app: Dash) -> None:
         [
             *((i, "value") for i in (ids.LIVE_REGION, ids.LIVE_DISTRICT)),
             *((i, "value") for i in (ids.LIVE_CATEGORY, ids.LIVE_KIND, ids.LIVE_MEASURE)),
+            (ids.LIVE_POINTS, "value"),
         ],
     )
 

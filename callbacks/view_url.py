@@ -54,7 +54,7 @@ def controls_of(spec: ViewSpec, pathname: Any, search: Any, current: Sequence[An
         raise PreventUpdate
     context = request_context()
     view = spec.read(inputs.text(search), context.viewer, local_date(context.now, context.tz))
-    wanted = [view[name] for name in spec.names]
+    wanted = spec.controls(view)
     if wanted == list(current):
         raise PreventUpdate
     return [no_update if w == c else w for w, c in zip(wanted, current, strict=True)]
@@ -78,7 +78,8 @@ def register_view(app: Dash, spec: ViewSpec, controls: Sequence[tuple[str, str]]
         return search_of(spec, pathname, search, values)
 
     @app.callback(
-        *(Output(c, prop, allow_duplicate=True) for c, prop in controls),
+        # a list even of one: the callback returns a list (one value per control)
+        [Output(c, prop, allow_duplicate=True) for c, prop in controls],
         Input(ids.URL, "search"),
         State(ids.URL, "pathname"),
         *(State(c, prop) for c, prop in controls),

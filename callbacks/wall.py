@@ -29,9 +29,10 @@ from callbacks.live import (
 )
 from callbacks.overdue import push_instant
 from callbacks.shared_reads import SharedReads
+from callbacks.view_url import register_view
 from components import ids
 from components.live_map import DEFAULT_MEASURE
-from components.wall import THEMES, WALL_LOOK, attention_list, counters, wall_feed
+from components.wall import THEMES, WALL_LOOK, WALL_VIEW, attention_list, counters, wall_feed
 from data import wall
 from data.wall import Attention
 
@@ -143,6 +144,8 @@ def _pushed(events: Collection[str]) -> Any:
 
 
 def register(app: Dash) -> None:
+    register_view(app, WALL_VIEW, [(ids.WALL_DARK, "value")])
+
     @app.callback(
         Output(ids.WALL_COUNTERS, "children"),
         Output(ids.WALL_FEED, "children"),

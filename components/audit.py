@@ -184,10 +184,3 @@ def audit_page(lang: str, view: Mapping[str, str | None] | None = None) -> html.
             ),
         ]
     )
-
-
-def forbidden(lang: str) -> html.Div:
-    """What another role sees at /audit."""
-    return html.Div(
-        t("audit.forbidden", lang), id=ids.AUDIT_FORBIDDEN, className="py-5 text-center"
-    )

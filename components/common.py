@@ -175,6 +175,12 @@ def empty_state(text: str, component_id: str | None = None) -> html.Div:
     return html.Div(text, className="text-body-secondary fst-italic py-4 text-center", **props)
 
 
+def forbidden(key: str, lang: str, component_id: str | None = None) -> html.Div:
+    """What a page shows a viewer whose role may not read it: the sentence of `key`."""
+    props: _OptionalId = {"id": component_id} if component_id else {}
+    return html.Div(t(key, lang), className="py-5 text-center", **props)
+
+
 def loading(child: ComponentType, lang: str, component_id: str | None = None) -> dcc.Loading:
     """A dcc.Loading that says what it is doing while its child is being fetched."""
     props: _OptionalId = {"id": component_id} if component_id else {}

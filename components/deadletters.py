@@ -164,7 +164,3 @@ def dead_letters_page(lang: str) -> html.Div:
             ),
         ]
     )
-
-
-def forbidden(lang: str) -> html.Div:
-    return html.Div(t("dead.forbidden", lang), className="py-5 text-center")

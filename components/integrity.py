@@ -288,10 +288,6 @@ def integrity_page(viewer: Viewer, lang: str, search: str | None = None) -> html
     )
 
 
-def forbidden(lang: str) -> html.Div:
-    return html.Div(t("integrity.forbidden", lang), className="py-5 text-center")
-
-
 def summary(rows: Sequence[Mapping[str, Any]], region: str | None, lang: str) -> str:
     """The line above the grid: how many rows are marked, against whose rates."""
     marked = sum(1 for row in rows if row["marked"])

@@ -31,7 +31,7 @@ from components import (
     workload,
 )
 from components import case as case_page
-from components.common import HIDDEN_FROM_READERS, empty_state, hidden_label
+from components.common import HIDDEN_FROM_READERS, empty_state, forbidden, hidden_label
 from components.formatting import intl_locales, local_datetime
 from components.i18n import (
     DEFAULT_LANG,
@@ -334,24 +334,30 @@ def page_for(
     if path == "/overdue":
         return overdue.overdue_page(viewer, lang, search)
     if path == wall.PATH:
-        return wall.wall_page(viewer, lang, tz)
+        return wall.wall_page(viewer, lang, tz, search)
     if path == "/workload":
         return workload.workload_page(viewer, lang)
     if path == daily_summary.PATH:
         return daily_summary.daily_page(viewer, lang, local_date(now, tz), search)
     if path == deadletters.PATH:
         return (
-            deadletters.dead_letters_page(lang) if viewer.is_admin else deadletters.forbidden(lang)
+            deadletters.dead_letters_page(lang)
+            if viewer.is_admin
+            else forbidden("dead.forbidden", lang)
         )
     if path == integrity.PATH:
         return (
             integrity.integrity_page(viewer, lang, search)
             if viewer.reads_integrity
-            else integrity.forbidden(lang)
+            else forbidden("integrity.forbidden", lang)
         )
     if path == audit.PATH:
         view = audit.AUDIT_VIEW.read(search, viewer)
-        return audit.audit_page(lang, view) if viewer.reads_audit else audit.forbidden(lang)
+        return (
+            audit.audit_page(lang, view)
+            if viewer.reads_audit
+            else forbidden("audit.forbidden", lang, ids.AUDIT_FORBIDDEN)
+        )
     reg_no = case_reg_no(path)
     if reg_no:
         return case_page.case_page(reg_no, lang)

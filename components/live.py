@@ -161,24 +161,23 @@ def feed(
     )
 
 
-def points_switch(lang: str) -> dbc.Switch:
+def points_switch(lang: str, shown: bool = True) -> dbc.Switch:
     """The switch that shows or hides the map's points (hidden: a click anywhere in a district
-    reaches the district)."""
+    reaches the district); kept in the address (`?points=hidden`), not by the browser."""
     return dbc.Switch(
         id=ids.LIVE_POINTS,
         label=t("map.points_toggle", lang),
-        value=True,
-        persistence=True,
-        persistence_type="session",
+        value=shown,
         className="small mb-0 text-nowrap",
     )
 
 
 def live_page(viewer: Viewer, lang: str, opened: datetime, search: str | None = None) -> html.Div:
-    """The skeleton of the live page; `opened` starts the "new since" counter; its filters and
-    map measure those of the address's `search` (components.view_state)."""
+    """The skeleton of the live page; `opened` starts the "new since" counter; its filters, map
+    measure and points switch those of the address's `search` (components.view_state)."""
     scope = viewer.region
     view = LIVE_VIEW.read(search, viewer)
+    points_shown = LIVE_VIEW.is_on("points", view["points"])
     measure = dbc.Select(
         id=ids.LIVE_MEASURE,
         value=view["measure"],
@@ -262,14 +261,14 @@ def live_page(viewer: Viewer, lang: str, opened: datetime, search: str | None = 
                                     lang,
                                 ),
                                 html.Div(
-                                    t("map.hint", lang),
+                                    t("map.hint" if points_shown else "map.points_hidden", lang),
                                     id=ids.LIVE_MAP_HINT,
                                     className="small text-body-secondary mt-1",
                                 ),
                             ],
                             header_extra=html.Div(
                                 [
-                                    points_switch(lang),
+                                    points_switch(lang, points_shown),
                                     hidden_label(t("map.measure", lang), ids.LIVE_MEASURE),
                                     measure,
                                 ],

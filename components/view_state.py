@@ -1,4 +1,5 @@
-"""Every view is a link: a page's filters, tab and map measure in its address's query string.
+"""Every view is a link: a page's filters, tab, switches and map measure in its address's query
+string.
 
 One place for the query encoding of every page (the workload page's drill-down uses it too):
 `query_values` reads the raw values of known names, `query_string` writes them back (in a fixed
@@ -99,13 +100,16 @@ class ViewSpec:
     """What a page keeps in its address: its names in order, the choices of those with a fixed
     list, and the defaults (not written: the bare address is the default view); `country`: the
     value of a region control that names the whole country (its default, for a viewer of the
-    country; a regional viewer's default is their region)."""
+    country; a regional viewer's default is their region); `switches`: the names of on/off
+    controls, each with its two choices (the value when on, the value when off): the control
+    holds whether it is on, the address one of the two words."""
 
     path: str
     names: tuple[str, ...]
     choices: Mapping[str, Collection[str]] = field(default_factory=dict)
     defaults: Mapping[str, str] = field(default_factory=dict)
     country: str | None = None
+    switches: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def read(self, search: str | None, viewer: Viewer, today: date | None = None) -> View:
         """The view in `search` for this viewer (`today`: the console's local day, the default
@@ -115,10 +119,11 @@ class ViewSpec:
         view: View = {}
         for name in self.names:  # in order: a district is checked against the region kept
             value = raw[name]
+            fixed = self.choices.get(name) or self.switches.get(name)
             if value is None:
                 pass
-            elif name in self.choices:
-                value = value if value in self.choices[name] else None
+            elif fixed is not None:
+                value = value if value in fixed else None
             elif name == "region" and value == self.country:
                 value = value if viewer.region is None else None
             elif not allowed(name, value, view, viewer, today):
@@ -134,23 +139,40 @@ class ViewSpec:
             return today.isoformat()
         return self.defaults.get(name)
 
+    def is_on(self, name: str, value: str | None) -> bool:
+        """Whether the switch `name` is on when its value is `value`."""
+        return value == self.switches[name][0]
+
+    def control(self, name: str, value: str | None) -> object:
+        """The control's value for `value` of `name` (a switch's: whether it is on)."""
+        return self.is_on(name, value) if name in self.switches else value
+
+    def controls(self, view: Mapping[str, str | None]) -> list[object]:
+        """The controls' values of `view`, in the order of `names`."""
+        return [self.control(name, view[name]) for name in self.names]
+
     def search(self, values: Sequence[object]) -> str:
-        """The query string of the controls' `values` (in the order of `names`); defaults and
-        empty values are left out."""
+        """The query string of the controls' `values` (in the order of `names`; a switch's
+        whether it is on); defaults and empty values are left out."""
         pairs = []
         for name, value in zip(self.names, values, strict=True):
+            if name in self.switches and isinstance(value, bool):
+                value = self.switches[name][0 if value else 1]
             text = value.strip()[:MAX_VALUE] if isinstance(value, str) else None
             default = text in (self.defaults.get(name), self.country if name == "region" else None)
             pairs.append((name, None if default else text))
         return query_string(pairs)
 
 
+# The live map's points switch: its two choices (shown, the default; hidden).
+POINTS_CHOICES = ("shown", "hidden")
 # The views of the live and overdue pages (those of other pages are beside their builders).
 LIVE_VIEW = ViewSpec(
     "/",
-    ("region", "district", "category", "kind", "measure"),
+    ("region", "district", "category", "kind", "measure", "points"),
     choices={"measure": MEASURES},
-    defaults={"measure": DEFAULT_MEASURE},
+    defaults={"measure": DEFAULT_MEASURE, "points": POINTS_CHOICES[0]},
+    switches={"points": POINTS_CHOICES},
 )
 OVERDUE_VIEW = ViewSpec(
     "/overdue",

@@ -23,6 +23,7 @@ from components.formatting import intl_locales, local_time
 from components.i18n import district_name, duration_text, label, number_text, region_name, t
 from components.live import MAP_CONFIG, WALL_PATH, feed
 from components.live_map import MapLook
+from components.view_state import ViewSpec
 from data.wall import Attention
 from rules.access import Viewer
 
@@ -45,6 +46,15 @@ KIND_STYLE = {
 }
 FEED_SHOWN = 20  # more would not fit the screen anyway
 THEMES = {True: "dark", False: "light"}  # the theme switch's value: the wall's colour mode
+# What the wall keeps in its address (components.view_state): its colour mode, dark unless
+# `?theme=light` (a television's start address says it). Not the sound: a browser starts audio
+# only after a click on the page, so an address could not switch it on.
+WALL_VIEW = ViewSpec(
+    PATH,
+    ("theme",),
+    defaults={"theme": THEMES[True]},
+    switches={"theme": (THEMES[True], THEMES[False])},
+)
 # What the browser reads from the clock's element, and the wall's colour mode (Dash takes
 # `data-*` attributes as keyword arguments; names with a hyphen only through a mapping).
 _ClockAttributes = TypedDict("_ClockAttributes", {"data-tz": str, "data-locales": str})
@@ -168,9 +178,10 @@ def _panel(title: str, body: Component, class_name: str) -> html.Section:
     )
 
 
-def top_line(viewer: Viewer, lang: str, tz: ZoneInfo) -> html.Header:
+def top_line(viewer: Viewer, lang: str, tz: ZoneInfo, dark: bool = True) -> html.Header:
     """Title (a link back to the live page), the viewer's scope, the clock (filled in the
-    browser: assets/kup-wall.js), the connection state, the sound and theme switches."""
+    browser: assets/kup-wall.js), the connection state, the sound and theme switches (`dark`:
+    the theme switch on)."""
     scope = region_name(viewer.region, lang) if viewer.region else t("nav.scope_country", lang)
     return html.Header(
         [
@@ -207,9 +218,7 @@ def top_line(viewer: Viewer, lang: str, tz: ZoneInfo) -> html.Header:
                     ],
                     title=t("nav.dark", lang),
                 ),
-                value=True,
-                persistence=True,
-                persistence_type="local",
+                value=dark,
                 className="mb-0 text-nowrap kup-wall-switch",
             ),
         ],
@@ -217,15 +226,17 @@ def top_line(viewer: Viewer, lang: str, tz: ZoneInfo) -> html.Header:
     )
 
 
-def wall_page(viewer: Viewer, lang: str, tz: ZoneInfo) -> html.Div:
-    """The skeleton of the wall screen (its callbacks fill it in from the pushes)."""
+def wall_page(viewer: Viewer, lang: str, tz: ZoneInfo, search: str | None = None) -> html.Div:
+    """The skeleton of the wall screen (its callbacks fill it in from the pushes), in the colour
+    mode of the address's `search` (WALL_VIEW)."""
+    dark = WALL_VIEW.is_on("theme", WALL_VIEW.read(search, viewer)["theme"])
     return html.Div(
         [
             dcc.Store(id=ids.WALL_FEED_MEMORY),
             dcc.Store(id=ids.WALL_ATTENTION_MEMORY),
             dcc.Store(id=ids.WALL_ALERT),
             dcc.Store(id=ids.WALL_MAP_KEY),
-            top_line(viewer, lang, tz),
+            top_line(viewer, lang, tz, dark),
             html.Div(counters({}, lang), id=ids.WALL_COUNTERS, className="kup-wall-counters"),
             html.Div(
                 [
@@ -263,5 +274,5 @@ def wall_page(viewer: Viewer, lang: str, tz: ZoneInfo) -> html.Div:
         ],
         id=ids.WALL,
         className="kup-wall bg-body text-body",
-        **_ThemeAttribute({"data-bs-theme": "dark"}),
+        **_ThemeAttribute({"data-bs-theme": THEMES[dark]}),
     )

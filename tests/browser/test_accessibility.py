@@ -37,6 +37,7 @@ pytestmark = pytest.mark.browser
 PUSHED = 30_000  # ms: a bound on liveness (ingest, push, callback), not a speed requirement
 SEVERE = ("serious", "critical")
 LAPTOP = (1366, 900)
+WIDE = (1920, 1080)  # a desktop monitor: the navbar's case search a box, not a magnifier
 # The console's pages in Russian (light) and in English (dark, the wall screen's theme).
 VARIANTS = [("ru", "light"), ("en", "dark")]
 
@@ -77,12 +78,15 @@ def cases(live_console: RunningConsole) -> dict[str, str]:
 
 @pytest.fixture
 def open_page(chromium, live_console: RunningConsole) -> Iterator[Callable[..., Page]]:  # type: ignore[no-untyped-def]
-    """A fresh browser context at 1366 px in `lang` and `theme`, logged in as the admin (who
-    sees every page and the flag panel) at `path`; no error in the browser console after."""
+    """A fresh browser context at 1366 px (or `viewport`) in `lang` and `theme`, logged in as
+    the admin (who sees every page and the flag panel) at `path`; no error in the browser
+    console after."""
     contexts, problems = [], []
 
-    def open_(path: str, lang: str = "ru", theme: str = "light") -> Page:
-        context = chromium.new_context(viewport={"width": LAPTOP[0], "height": LAPTOP[1]})
+    def open_(
+        path: str, lang: str = "ru", theme: str = "light", viewport: tuple[int, int] = LAPTOP
+    ) -> Page:
+        context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]})
         contexts.append(context)
         context.add_cookies(
             [
@@ -264,9 +268,10 @@ def test_a_keyboard_user_filters_and_switches_tabs(open_page, cases: dict[str, s
     expect(panel.locator(f"#{ids.DUE_SOON_GRID}")).to_be_attached()
 
 
+@pytest.mark.parametrize("viewport", [LAPTOP, WIDE], ids=["1366", "1920"])
 @pytest.mark.parametrize("lang", ["ru", "ky", "en"])
-def test_the_admins_navbar_is_one_line_at_1366(open_page, lang: str) -> None:  # type: ignore[no-untyped-def]
-    page = open_page("/deadletters", lang)
+def test_the_admins_navbar_is_one_line(open_page, lang: str, viewport: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    page = open_page("/deadletters", lang, viewport=viewport)
     navbar = page.locator("nav.navbar")
     expect(page.locator(f"#{ids.NAV_USER}")).to_be_visible()
     brand, logout = (
@@ -285,4 +290,4 @@ def test_the_admins_navbar_is_one_line_at_1366(open_page, lang: str) -> None:  #
         if box
     }
     assert len(heights) == 1, heights  # no link broken onto two lines
-    assert page.evaluate("document.documentElement.scrollWidth") <= LAPTOP[0]
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport[0]

@@ -1,7 +1,7 @@
 """Every view is a link, in real Chromium: the filters and tab chosen on the overdue page and
-the live page go into the address; a colleague opening that address sees the same filters and
-the same rows; Back and Forward restore the filters; a regional manager's address naming
-another region shows only their own."""
+the live page (its map's points switch too) and the wall's colour mode go into the address; a
+colleague opening that address sees the same filters and the same rows; Back and Forward
+restore the filters; a regional manager's address naming another region shows only their own."""
 
 from __future__ import annotations
 
@@ -127,6 +127,43 @@ def test_live_filters_and_measure_live_in_the_address(open_as, cases: dict[str, 
         label("kind", "crime", "ru"), timeout=PUSHED
     )
     expect(page.locator(f"#{ids.LIVE_REGION}")).to_contain_text(OSH_CITY_NAME)
+
+
+def test_the_map_points_switch_lives_in_the_address(open_as, cases: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    page = open_as("duty", "/?region=KG-GO&points=hidden").page
+    switch = page.locator(f"#{ids.LIVE_POINTS}")
+    expect(switch).not_to_be_checked()
+    expect(page.locator(f"#{ids.LIVE_MAP_HINT}")).to_have_text(t("map.points_hidden", "ru"))
+    expect(page.locator(f"#{ids.LIVE_MAP} .choroplethlocation").first).to_be_attached(
+        timeout=PUSHED
+    )
+    assert page.locator(f"#{ids.LIVE_MAP} .scattergeo .point").count() == 0
+    page.evaluate("window.__notReloaded = true")
+    page.click(f"label[for='{ids.LIVE_POINTS}']")
+    expect(page).to_have_url(re.compile(r"/\?region=KG-GO$"), timeout=PUSHED)
+    expect(page.locator(f"#{ids.LIVE_MAP_HINT}")).to_have_text(t("map.hint", "ru"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/\?region=KG-GO&points=hidden$"))
+    expect(switch).not_to_be_checked(timeout=PUSHED)
+    expect(page.locator(f"#{ids.LIVE_MAP_HINT}")).to_have_text(t("map.points_hidden", "ru"))
+    page.go_forward()
+    expect(switch).to_be_checked(timeout=PUSHED)
+    expect(page.locator(f"#{ids.LIVE_REGION}")).to_contain_text(OSH_CITY_NAME)
+    assert page.evaluate("window.__notReloaded") is True
+
+
+def test_the_walls_colour_mode_lives_in_the_address(open_as) -> None:  # type: ignore[no-untyped-def]
+    page = open_as("duty", "/wall?theme=light").page
+    wall = page.locator(f"#{ids.WALL}")
+    expect(wall).to_have_attribute("data-bs-theme", "light")
+    expect(page.locator(f"#{ids.WALL_DARK}")).not_to_be_checked()
+    page.click(f"label[for='{ids.WALL_DARK}']")
+    expect(page).to_have_url(re.compile(r"/wall$"), timeout=PUSHED)
+    expect(wall).to_have_attribute("data-bs-theme", "dark")
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/wall\?theme=light$"))
+    expect(wall).to_have_attribute("data-bs-theme", "light", timeout=PUSHED)
+    expect(page.locator(f"#{ids.WALL_DARK}")).not_to_be_checked()
 
 
 def test_integrity_summary_and_audit_controls_live_in_the_address(open_as) -> None:  # type: ignore[no-untyped-def]

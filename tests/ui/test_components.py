@@ -14,6 +14,7 @@ from components import ids
 from components.breaches import breaches_card
 from components.case import case_body, case_not_found, field_text
 from components.common import status_badge
+from components.i18n import t
 from components.layout import case_reg_no, not_found, page_for, shell, validation_layout
 from components.live import feed, feed_item, status_strip
 from components.overdue import case_rows, overdue_page
@@ -125,6 +126,24 @@ def test_router_unknown_path_and_case_numbers() -> None:
     assert case_reg_no("/cases/KUP-1%2F2") == "KUP-1/2"
     assert case_reg_no("/cases/") is None and case_reg_no("/overdue") is None
     assert "Page not found" in texts(not_found("en"))
+
+
+@pytest.mark.parametrize(
+    "path, key, marker",
+    [
+        ("/deadletters", "dead.forbidden", None),
+        ("/integrity", "integrity.forbidden", None),
+        ("/audit", "audit.forbidden", ids.AUDIT_FORBIDDEN),
+    ],
+)
+def test_an_oversight_page_a_role_may_not_read_says_so(
+    path: str, key: str, marker: str | None
+) -> None:
+    for lang in ("ru", "ky", "en"):
+        page = page_for(path, DUTY, lang, NOW)
+        assert texts(page) == [t(key, lang)]
+        assert ids_in(page) == ({marker} if marker else set())
+        assert getattr(page, "className", None) == "py-5 text-center"
 
 
 def test_flag_panel_only_for_prosecutors_and_admins() -> None:

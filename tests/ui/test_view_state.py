@@ -17,7 +17,14 @@ from components.daily_summary import DAILY_VIEW
 from components.integrity import COUNTRY as INTEGRITY_COUNTRY
 from components.integrity import INTEGRITY_VIEW
 from components.layout import page_for
-from components.view_state import LIVE_VIEW, OVERDUE_TABS, OVERDUE_VIEW, query_values
+from components.view_state import (
+    LIVE_VIEW,
+    OVERDUE_TABS,
+    OVERDUE_VIEW,
+    POINTS_CHOICES,
+    query_values,
+)
+from components.wall import WALL_VIEW
 from components.workload import Drill, drill_search, parse_drill
 from data.reference import load_geography
 from rules.access import Viewer
@@ -48,8 +55,8 @@ def test_a_view_round_trips_through_its_query_string() -> None:
 
 def test_defaults_and_empty_values_stay_out_of_the_address() -> None:
     assert OVERDUE_VIEW.search([None, "", None, None, None, None, "overdue"]) == ""
-    assert LIVE_VIEW.search([None, None, None, None, "open"]) == ""
-    assert LIVE_VIEW.search(["KG-O", None, None, "appeal", "overdue"]) == (
+    assert LIVE_VIEW.search([None, None, None, None, "open", True]) == ""
+    assert LIVE_VIEW.search(["KG-O", None, None, "appeal", "overdue", True]) == (
         "?region=KG-O&kind=appeal&measure=overdue"
     )
     bare = OVERDUE_VIEW.read("", COUNTRY)
@@ -195,3 +202,42 @@ def test_integrity_summary_and_audit_keep_their_controls_in_the_address() -> Non
         values_of(page_for("/audit", admin, "ru", NOW, search="?user=duty"))[ids.AUDIT_USER]
         == "duty"
     )
+
+
+def test_switches_keep_a_word_in_the_address_and_a_truth_in_the_control() -> None:
+    # the live map's points switch: off writes "hidden", on (the default) nothing
+    assert LIVE_VIEW.search([None, None, None, None, "open", False]) == "?points=hidden"
+    assert LIVE_VIEW.search(["KG-O", None, None, None, "overdue", False]) == (
+        "?region=KG-O&measure=overdue&points=hidden"
+    )
+    hidden = LIVE_VIEW.read("?points=hidden", COUNTRY)
+    assert hidden["points"] == "hidden"
+    assert LIVE_VIEW.controls(hidden)[-1] is False
+    assert LIVE_VIEW.read("", COUNTRY)["points"] == POINTS_CHOICES[0]
+    assert LIVE_VIEW.controls(LIVE_VIEW.read("", COUNTRY))[-1] is True
+    # a forged or unknown value is dropped: the points shown
+    for forged in ("off", "false", "0", "HIDDEN", "<script>", "hidden%00"):
+        assert LIVE_VIEW.read(f"?points={forged}", COUNTRY)["points"] == "shown", forged
+    # the wall's colour mode: light written, dark (the default) not, anything else dark
+    assert WALL_VIEW.search([True]) == ""
+    assert WALL_VIEW.search([False]) == "?theme=light"
+    assert WALL_VIEW.read("?theme=light", OSH) == {"theme": "light"}
+    assert WALL_VIEW.read("?theme=sepia&extra=1", OSH) == {"theme": "dark"}
+    assert WALL_VIEW.controls({"theme": "light"}) == [False]
+    # a value that is no switch's (None: the control not there yet) leaves the default
+    assert WALL_VIEW.search([None]) == ""
+
+
+def test_the_points_switch_and_the_walls_theme_start_as_their_address_says() -> None:
+    live = values_of(page_for("/", COUNTRY, "ru", NOW, search="?points=hidden&measure=overdue"))
+    assert live[ids.LIVE_POINTS] is False
+    assert live[ids.LIVE_MEASURE] == "overdue"
+    assert values_of(page_for("/", COUNTRY, "ru", NOW))[ids.LIVE_POINTS] is True
+    assert values_of(page_for("/", COUNTRY, "ru", NOW, search="?points=no"))[ids.LIVE_POINTS]
+
+    light = page_for("/wall", OSH, "ru", NOW, search="?theme=light")
+    assert values_of(light)[ids.WALL_DARK] is False
+    assert light.to_plotly_json()["props"]["data-bs-theme"] == "light"
+    dark = page_for("/wall", OSH, "ru", NOW, search="?theme=bright")
+    assert values_of(dark)[ids.WALL_DARK] is True
+    assert dark.to_plotly_json()["props"]["data-bs-theme"] == "dark"
