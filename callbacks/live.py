@@ -52,6 +52,7 @@ from components.live_map import (
     map_patch,
     points_arrays,
 )
+from components.time_control import GO_TO_INSTANT
 from components.view_state import LIVE_VIEW
 from components.workload import Drill, drill_search
 from data import live_page
@@ -502,6 +503,12 @@ def open_map_target(click: Any) -> tuple[str, str]:
 
 
 def register(app: Dash) -> None:
+    app.clientside_callback(
+        GO_TO_INSTANT,
+        Output(ids.LIVE_TIME, "disabled"),
+        Input(ids.LIVE_TIME, "value"),
+        prevent_initial_call=True,
+    )
     filters = [
         Input(ids.LIVE_REGION, "value"),
         Input(ids.LIVE_DISTRICT, "value"),

@@ -92,6 +92,8 @@ def render_page(ctx: Context, pathname: Any, lang: Any, search: Any = None) -> C
         ctx.now,
         ctx.tz,
         inputs.text(search),
+        ctx.as_of,
+        ctx.stamp,
     )
 
 

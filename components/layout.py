@@ -323,14 +323,17 @@ def page_for(
     now: datetime,
     tz: ZoneInfo = zone(DEFAULT_TZ),
     search: str | None = None,
+    as_of: datetime | None = None,
+    present: datetime | None = None,
 ) -> Component:
     """The skeleton of the page at `pathname` (its data callbacks fill it in); `tz`: the
     console's zone (the local day a page starts on); `search`: the address's query string (the
-    view a page starts in: components.view_state)."""
+    view a page starts in: components.view_state); `as_of`: the instant looked back at (`now`
+    is then that instant, `present` the real now)."""
     lang = normalize_lang(lang)
     path = (pathname or "/").rstrip("/") or "/"
     if path == "/":
-        return live.live_page(viewer, lang, now, search)
+        return live.live_page(viewer, lang, now, search, as_of, present)
     if path == "/overdue":
         return overdue.overdue_page(viewer, lang, search)
     if path == wall.PATH:

@@ -27,6 +27,7 @@ from components.common import (
 from components.formatting import local_time
 from components.i18n import district_name, label, number_text, plural_parts, t
 from components.live_map import MEASURES
+from components.time_control import time_control
 from components.view_state import LIVE_VIEW
 from rules.access import Viewer
 
@@ -172,9 +173,18 @@ def points_switch(lang: str, shown: bool = True) -> dbc.Switch:
     )
 
 
-def live_page(viewer: Viewer, lang: str, opened: datetime, search: str | None = None) -> html.Div:
+def live_page(
+    viewer: Viewer,
+    lang: str,
+    opened: datetime,
+    search: str | None = None,
+    as_of: datetime | None = None,
+    present: datetime | None = None,
+) -> html.Div:
     """The skeleton of the live page; `opened` starts the "new since" counter; its filters, map
-    measure and points switch those of the address's `search` (components.view_state)."""
+    measure and points switch those of the address's `search` (components.view_state); the
+    time control at `as_of`, the instant looked back at (None: live), of the last 24 hours
+    before `present` (the real now; `opened` when not given)."""
     scope = viewer.region
     view = LIVE_VIEW.read(search, viewer)
     points_shown = LIVE_VIEW.is_on("points", view["points"])
@@ -243,8 +253,13 @@ def live_page(viewer: Viewer, lang: str, opened: datetime, search: str | None = 
                         lang,
                         view["kind"],
                     ),
+                    dbc.Col(
+                        time_control(as_of, present or opened, lang),
+                        lg=4,
+                        className="ms-lg-auto",
+                    ),
                 ],
-                className="g-2 mb-3",
+                className="g-2 mb-3 align-items-center",
             ),
             dbc.Row(
                 [
