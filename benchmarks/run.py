@@ -30,6 +30,7 @@ BENCHMARKS = {
     "e2e": "benchmarks.e2e",
     "push": "benchmarks.push_vs_polling",
     "viewers": "benchmarks.viewers",
+    "look_back": "benchmarks.look_back",
 }
 
 

@@ -237,7 +237,9 @@ class LookBacks:
     def __init__(self, source: Engine, rules: IntakeRules) -> None:
         self.source = source
         self.rules = rules
-        self._kept: OrderedDict[datetime, tuple[Engine, sessionmaker[Session]]] = OrderedDict()
+        self._kept: OrderedDict[datetime, tuple[LookBack, Engine, sessionmaker[Session]]] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()
 
     def sessions(self, at: datetime) -> sessionmaker[Session]:
@@ -246,12 +248,23 @@ class LookBacks:
         with self._lock:
             if at in self._kept:
                 self._kept.move_to_end(at)
-                return self._kept[at][1]
+                return self._kept[at][2]
             with make_sessionmaker(self.source)() as session:
                 look = look_back(session, at, self.rules)
             engine = look_back_engine(self.source, look)
-            self._kept[at] = (engine, make_sessionmaker(engine))
+            self._kept[at] = (look, engine, make_sessionmaker(engine))
             while len(self._kept) > self.KEPT:
-                old, _ = self._kept.popitem(last=False)[1]
-                old.dispose()
-            return self._kept[at][1]
+                self._kept.popitem(last=False)[1][1].dispose()
+            return self._kept[at][2]
+
+    def looked(self, at: datetime) -> LookBack | None:
+        """The look kept for `at` (None if none is)."""
+        kept = self._kept.get(utc(at))
+        return kept[0] if kept else None
+
+    def close(self) -> None:
+        """Close every look's connections."""
+        with self._lock:
+            for _, engine, _ in self._kept.values():
+                engine.dispose()
+            self._kept.clear()

@@ -47,6 +47,7 @@ EXPECTED_TABLES = {
         "Viewers: each API request alone",
         "Viewers: production server against the targets",
     ],
+    "look_back": ["Looking back: 5,000 cases"],
 }
 NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
 
