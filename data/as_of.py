@@ -37,7 +37,7 @@ from sqlalchemy.sql.elements import ColumnClause
 from data import aggregates
 from data.db import make_engine, make_sessionmaker
 from data.intake import IntakeRules, case_row, event_of, replay
-from data.models import Case, EventRow
+from data.models import Case, EventRow, Flag
 from rules.clock import utc
 from rules.contract import Event
 
@@ -55,6 +55,7 @@ class LookBack:
     at: datetime
     touched: tuple[str, ...]
     rows: tuple[dict[str, Any], ...]
+    reflagged: tuple[str, ...] = ()  # cases whose flags changed since: their flag recomputed
 
 
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -80,22 +81,27 @@ def look_back(session: Session, at: datetime, rules: IntakeRules) -> LookBack:
         for stored in session.execute(query):
             event_ = event_of(stored._asdict(), rules, stored.ingested_at)
             histories.setdefault(stored.reg_no, []).append((event_, stored.stream_id))
-    rowids: dict[str, int] = {}
-    if session.get_bind().dialect.name == "sqlite":
-        for chunk in _chunks(touched):
-            found = session.execute(select(Case.reg_no, _ROWID).where(Case.reg_no.in_(chunk)))
-            rowids.update({reg_no: rowid for reg_no, rowid in found})
+    as_stored: dict[str, tuple[bool, int | None]] = {}  # flag as stored, SQLite's rowid
+    rowid = _ROWID if session.get_bind().dialect.name == "sqlite" else literal_column("NULL")
+    for chunk in _chunks(touched):
+        found = session.execute(
+            select(Case.reg_no, Case.flagged, rowid).where(Case.reg_no.in_(chunk))
+        )
+        as_stored.update({reg_no: (flagged, key) for reg_no, flagged, key in found})
     rows: list[dict[str, Any]] = []
     for reg_no, history in histories.items():
         if not any(ev.type == "registered" for ev, _ in history):
             continue  # registered after `at`: it did not exist yet
         state, _ = replay(history, None, rules)  # in time order, as the intake does
         row = case_row(state, rules)
-        row["flagged"] = False  # the view computes it from the flags
-        if reg_no in rowids:
-            row["case_rowid"] = rowids[reg_no]
+        row["flagged"], key = as_stored.get(reg_no, (False, None))
+        if key is not None:
+            row["case_rowid"] = key
         rows.append(row)
-    return LookBack(at, touched, tuple(rows))
+    f = Flag
+    changed = (f.created_at > at) | (f.cleared_at > at)
+    reflagged = tuple(session.scalars(select(f.reg_no).where(changed).distinct()))
+    return LookBack(at, touched, tuple(rows), reflagged)
 
 
 # --- the views ---------------------------------------------------------------------------------
@@ -112,9 +118,11 @@ def _view_sql(base: str, sqlite: bool) -> list[str]:
         columns.append("search")  # the case search's generated column (migration 0009)
     listed = ", ".join(f"c.{name}" for name in columns)
     rowid = "c.case_rowid AS rowid, " if sqlite else ""
-    flagged = (
+    flagged = (  # as stored, but where a flag was set or cleared since
+        "CASE WHEN c.reg_no IN (SELECT reg_no FROM asof_reflagged) THEN "
         f"EXISTS (SELECT 1 FROM {base}.flags f WHERE f.reg_no = c.reg_no "
-        f"AND f.created_at <= {_AT} AND (f.cleared_at IS NULL OR f.cleared_at > {_AT}))"
+        f"AND f.created_at <= {_AT} AND (f.cleared_at IS NULL OR f.cleared_at > {_AT})) "
+        "ELSE c.flagged END"
     )
     touched = "(SELECT reg_no FROM asof_touched)"
     cleared = f"cleared_at <= {_AT}"
@@ -179,11 +187,10 @@ def _shadow(dbapi_connection: Any, engine: Engine, look: LookBack) -> None:
         at = instant(look.at) if instant is not None else look.at
         cursor.execute("CREATE TEMP TABLE asof_at (t TIMESTAMP)")
         cursor.execute(f"INSERT INTO asof_at VALUES ({mark})", (at,))
-        cursor.execute("CREATE TEMP TABLE asof_touched (reg_no VARCHAR(32) PRIMARY KEY)")
-        if look.touched:
-            cursor.executemany(
-                f"INSERT INTO asof_touched VALUES ({mark})", [(r,) for r in look.touched]
-            )
+        for name, reg_nos in (("asof_touched", look.touched), ("asof_reflagged", look.reflagged)):
+            cursor.execute(f"CREATE TEMP TABLE {name} (reg_no VARCHAR(32) PRIMARY KEY)")
+            if reg_nos:
+                cursor.executemany(f"INSERT INTO {name} VALUES ({mark})", [(r,) for r in reg_nos])
         if sqlite:
             cursor.execute(
                 "CREATE TEMP TABLE asof_cases AS SELECT rowid AS case_rowid, * FROM main.cases "

@@ -105,3 +105,28 @@ def test_a_case_registered_before_t_then_changed_shows_its_state_at_t(engine: En
         [today] = case_summaries(s, CaseFilter(), now, DUE_SOON)
     assert case.decision is None and today.decision == "initiated"
     assert case.deadline == today.deadline  # the extension was stored before T
+
+
+def test_a_flag_cleared_after_t_is_still_up_at_t(engine: Engine) -> None:
+    now = datetime.now(UTC)
+    at = now - timedelta(hours=2)
+    kept, cleared = ev.next_reg_no(), ev.next_reg_no()
+    registered = [ev.registered(n, now - timedelta(days=1)) for n in (kept, cleared)]
+    apply_events(engine, registered, now=now - timedelta(days=1))
+    add_test_users(engine, ["prosecutor"])
+    writer = make_sessionmaker(writer_engine(engine))
+    with writer.begin() as s:
+        for reg_no in (kept, cleared):
+            flags.add_flag(s, viewer("prosecutor"), reg_no, "проверить", now - timedelta(hours=3))
+    with writer.begin() as s:
+        flag_id = s.scalars(select(Flag.id).where(Flag.reg_no == cleared)).one()
+        flags.clear_flag(s, viewer("prosecutor"), cleared, flag_id, "проверено", now)
+    then = LookBacks(engine, intake_rules()).sessions(at)
+    with then() as s:
+        up = {c.reg_no for c in case_summaries(s, CaseFilter(flagged=True), at, DUE_SOON)}
+        [flag] = s.scalars(select(Flag).where(Flag.reg_no == cleared)).all()
+    assert up == {kept, cleared} and flag.cleared_at is None
+    with make_sessionmaker(engine)() as s:
+        assert {c.reg_no for c in case_summaries(s, CaseFilter(flagged=True), now, DUE_SOON)} == {
+            kept
+        }
