@@ -17,19 +17,20 @@ counters), each beside the target.
 
 from __future__ import annotations
 
+import argparse
 import os
 import random
 import time
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import redis
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, event, func, select, text
 
 from benchmarks.common import (
     Table,
@@ -40,7 +41,6 @@ from benchmarks.common import (
     postgres_ok,
     postgres_schema,
     redis_server,
-    run_alone,
     serving,
     spawn,
     stop,
@@ -178,6 +178,41 @@ def measure_search(engine: Engine, ctx: Context, repeat: int) -> dict[str, list[
     return _timed(engine, ctx, repeat, SEARCHES)
 
 
+def search_plans(engine: Engine, ctx: Context) -> dict[str, list[str]]:
+    """Each search's statements, as one run of it sent them, explained by the store: SQLite's
+    EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN ANALYZE (the statement run, its times)."""
+    sqlite = engine.dialect.name == "sqlite"
+    prefix = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ANALYZE "
+    sessions = make_sessionmaker(engine)
+    plans: dict[str, list[str]] = {}
+    sent: list[tuple[str, Any]] = []
+
+    def capture(*args: Any) -> None:  # conn, cursor, statement, parameters, ...
+        sent.append((args[2], args[3]))
+
+    for name, query in SEARCHES:
+        sent.clear()
+        event.listen(engine, "before_cursor_execute", capture)
+        try:
+            with sessions() as s:
+                query(s, ctx)
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            plans[name] = []
+            for statement, parameters in sent:
+                if not statement.lstrip().upper().startswith("SELECT"):
+                    continue  # BEGIN and the like
+                cursor.execute(prefix + statement, parameters)
+                plans[name].append("; ".join(str(r[-1]).strip() for r in cursor.fetchall()))
+            raw.rollback()
+        finally:
+            raw.close()
+    return plans
+
+
 # --- the counting reads, from the counters and by scanning the open cases ---------------------
 
 TZ = zone(DEFAULT_TZ)
@@ -275,6 +310,7 @@ class StoreResult:
     plans: dict[str, str] = field(default_factory=dict)
     counting: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
     search: dict[str, list[float]] = field(default_factory=dict)
+    search_plans: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -483,16 +519,9 @@ def _group_done(client: redis.Redis, stream: str, last: bytes) -> bool:
 # --- the run -----------------------------------------------------------------------------------
 
 
-def run_store(
-    store: str,
-    url: str,
-    cases: int,
-    repeat: int,
-    processes: bool,
-    tmp: Path,
-    redis_url: str,
-    ingest_events: int,
-) -> StoreResult:
+def _seeded_store(store: str, url: str, cases: int) -> tuple[StoreResult, Engine, Context]:
+    """A store of `cases` seeded cases (and their events) at the current schema; its result so
+    far, a fresh engine on it and the queries' context."""
     engine = make_engine(url)
     upgrade(engine)
     now = datetime.now(UTC)
@@ -504,6 +533,20 @@ def run_store(
     engine = make_engine(url)
     ctx = context(engine, now)
     ctx.now = datetime.now(UTC)
+    return result, engine, ctx
+
+
+def run_store(
+    store: str,
+    url: str,
+    cases: int,
+    repeat: int,
+    processes: bool,
+    tmp: Path,
+    redis_url: str,
+    ingest_events: int,
+) -> StoreResult:
+    result, engine, ctx = _seeded_store(store, url, cases)
     result.timings = measure_queries(engine, ctx, repeat)
     result.counting = measure_counting(engine, ctx, repeat, repeat)
     result.search = measure_search(engine, ctx, repeat)
@@ -636,6 +679,32 @@ def run(quick: bool = False, cases: int | None = None) -> list[Table]:
         _plan_table(results),
         _backlog_table(backlogs),
     ]
+
+
+def search_only(cases: int, repeat: int = 20) -> list[Table]:
+    """Only the navbar search's queries (`SEARCHES`) on a store of `cases` seeded cases, SQLite
+    and PostgreSQL (if it answers), `repeat` runs each after a warm-up; then their plans."""
+    results: list[StoreResult] = []
+    with workdir("kup-bench-search-") as tmp:
+        stores: list[tuple[str, Callable[[], AbstractContextManager[str]]]] = [
+            ("SQLite", lambda: nullcontext(sqlite_url(tmp, "search.db")))
+        ]
+        if postgres_ok():
+            stores.append(("PostgreSQL", postgres_schema))
+        for store, url_of in stores:
+            with url_of() as url:
+                result, engine, ctx = _seeded_store(store, url, cases)
+                result.search = measure_search(engine, ctx, repeat)
+                result.search_plans = search_plans(engine, ctx)
+                engine.dispose()
+                results.append(result)
+    table = _search_table(results, cases)
+    for r in results:
+        table.notes.append(
+            f"{r.store}: seeded {r.cases:,} cases and {r.events:,} events in {r.seed_s:.0f} s; "
+            f"{repeat} runs per query"
+        )
+    return [table, _search_plan_table(results)]
 
 
 def _counting_table(
@@ -782,6 +851,16 @@ def _process_table(results: list[StoreResult], events: int) -> Table:
     return table
 
 
+def _search_plan_table(results: list[StoreResult]) -> Table:
+    """The statements each search sent (one a step of data.search), their plans as notes."""
+    table = Table("Big store search: plans", ["search", "store", "statements"])
+    for r in results:
+        for name, plans in r.search_plans.items():
+            table.add(name, r.store, len(plans))
+            table.notes += [f"{r.store}, {name}, {i}: {p}" for i, p in enumerate(plans, 1)]
+    return table
+
+
 def _plan_table(results: list[StoreResult]) -> Table:
     table = Table("Big store: query plans", ["statement", "store", "plan"])
     for r in results:
@@ -790,5 +869,22 @@ def _plan_table(results: list[StoreResult]) -> Table:
     return table
 
 
+def main(argv: list[str] | None = None) -> None:
+    """`python -m benchmarks.bigstore [--quick]`, or `--search-only [--cases N] [--repeat R]`:
+    just the search's table (and its plans) on a store of N cases."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bigstore")
+    parser.add_argument("--quick", action="store_true", help="the small scale (CI)")
+    parser.add_argument("--search-only", action="store_true", help="only the case search")
+    parser.add_argument("--cases", type=int, help="cases in the store")
+    parser.add_argument("--repeat", type=int, default=20, help="runs per search (--search-only)")
+    args = parser.parse_args(argv)
+    if args.search_only:
+        tables = search_only(args.cases or (20_000 if args.quick else 1_000_000), args.repeat)
+    else:
+        tables = run(quick=args.quick, cases=args.cases)
+    for table in tables:
+        print(table.render(), flush=True)
+
+
 if __name__ == "__main__":
-    run_alone(run)
+    main()

@@ -25,6 +25,7 @@ from rules.clock import DEFAULT_TZ, zone
 from rules.contract import validate_event
 from rules.deadlines import get_rule_set
 from rules.lifecycle import CaseState, apply_event, register_case
+from tests.support.servers import postgres_available
 
 ROOT = Path(__file__).resolve().parents[2]
 TZ = zone(DEFAULT_TZ)
@@ -52,12 +53,10 @@ EXPECTED_TABLES = {
 NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
 
 
-@pytest.fixture(scope="module")
-def quick_report(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """`python -m benchmarks.run --quick`, run once for the module; its Markdown report."""
-    out = tmp_path_factory.mktemp("bench") / "report.md"
+def run_module(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m MODULE ARGS` from the project's root, which must succeed; its output."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--quick", "--markdown", str(out)],
+        [sys.executable, "-m", module, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -65,6 +64,14 @@ def quick_report(tmp_path_factory: pytest.TempPathFactory) -> str:
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+@pytest.fixture(scope="module")
+def quick_report(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """`python -m benchmarks.run --quick`, run once for the module; its Markdown report."""
+    out = tmp_path_factory.mktemp("bench") / "report.md"
+    done = run_module("benchmarks.run", "--quick", "--markdown", str(out))
     report = out.read_text(encoding="utf-8")
     assert report.splitlines()[0] in done.stdout  # printed as well as written
     return report
@@ -137,6 +144,28 @@ def test_viewers_report_compares_the_production_server_with_the_single_process(
         ("production", "0"),
     ]  # both servers, 1 and many clients, no errors
     assert [r[-1] for r in api][:2] == ["1.00", "1.00"]  # the single process is the baseline
+
+
+@pytest.mark.slow
+def test_search_only_times_every_search_on_both_stores_and_explains_it() -> None:
+    from benchmarks.bigstore import SEARCHES
+
+    done = run_module("benchmarks.bigstore", "--search-only", "--cases", "1500", "--repeat", "2")
+    found = tables(done.stdout)
+    assert list(found) == ["Big store search: 1,500 cases — the navbar's case search"] + [
+        "Big store search: plans"
+    ]  # the search alone: no other read, no process, no backlog
+    timed = found["Big store search: 1,500 cases — the navbar's case search"]
+    assert [row[0] for row in timed] == [name for name, _ in SEARCHES]
+    stores = {"SQLite": "cases"} | ({"PostgreSQL": "actual time"} if postgres_available() else {})
+    for row in timed:
+        assert len(row) == 2 * len(stores) + 2 and row[-1] in {"yes", "NO"}  # and the target
+        for cell in row[1:-1]:
+            assert NUMBER.match(cell) and math.isfinite(float(cell.replace(",", ""))), row
+    for store, plan in stores.items():
+        assert f"{store}: seeded 1,500 cases" in done.stdout
+        for name, _ in SEARCHES:  # every search's statements, explained by the store
+            assert re.search(rf"^- {store}, {re.escape(name)}, 1: .*{plan}", done.stdout, re.M)
 
 
 def test_seeded_cases_are_what_their_events_make_them(engine: Engine) -> None:
