@@ -81,17 +81,17 @@ def oversight_pages(viewer: Viewer | None) -> list[tuple[str, str]]:
 
 
 def oversight_links(
-    viewer: Viewer | None, lang: str, link: Callable[[str, str], dbc.NavItem]
+    viewer: Viewer | None, lang: str, link: Callable[[str, str], dbc.NavItem], keep: str = ""
 ) -> list[Component]:
     """The navbar's entries for the oversight pages: one link when the viewer has one, a menu
     «Контроль» when more (an admin's navbar of seven links would not keep to one line at
-    1366 px)."""
+    1366 px); `keep`: the query string each carries."""
     pages = oversight_pages(viewer)
     if len(pages) < 2:
         return [link(key, path) for key, path in pages]
     return [
         dbc.DropdownMenu(
-            [dbc.DropdownMenuItem(t(key, lang), href=path) for key, path in pages],
+            [dbc.DropdownMenuItem(t(key, lang), href=path + keep) for key, path in pages],
             label=t("nav.oversight", lang),
             nav=True,
             in_navbar=True,
@@ -154,7 +154,7 @@ def navbar(viewer: Viewer | None, lang: str, theme: str, keep: str = "") -> dbc.
                         link("nav.overdue", "/overdue"),
                         link("nav.workload", "/workload"),
                         link("nav.daily", daily_summary.PATH),
-                        *oversight_links(viewer, lang, link),
+                        *oversight_links(viewer, lang, link, keep),
                     ],
                     navbar=True,
                     className="me-auto",

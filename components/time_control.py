@@ -39,7 +39,11 @@ def time_control(as_of: datetime | None, present: datetime, lang: str) -> html.D
     marks[0] = {"label": t("as_of.now", lang)}
     return html.Div(
         [
-            html.Span(t("as_of.control", lang), className="small text-body-secondary me-2"),
+            html.Label(
+                t("as_of.control", lang),
+                htmlFor=ids.LIVE_TIME,  # names the slider's thumb (components/assets/kup-a11y.js)
+                className="small text-body-secondary me-2 mb-0 text-nowrap",
+            ),
             html.Div(
                 dcc.Slider(
                     id=ids.LIVE_TIME,
@@ -50,6 +54,7 @@ def time_control(as_of: datetime | None, present: datetime, lang: str) -> html.D
                     marks=marks,
                     included=False,
                     updatemode="mouseup",
+                    allow_direct_input=False,  # a box of "-12" (quarter hours) says nothing
                 ),
                 className="flex-grow-1",
                 style={"minWidth": "260px"},

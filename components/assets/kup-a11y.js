@@ -15,6 +15,10 @@
  *    whether it is selected, the selected tab is the tab stop, and the arrow keys, Home and
  *    End move to another tab and open it.
  *
+ * 3. Dash 4's dcc.Slider names its thumb (role="slider") by nothing (axe: aria-input-field-name)
+ *    and takes no option for it. Here the thumb of a slider whose id a <label for> names is
+ *    named by that label.
+ *
  * Only attributes React does not change after the first render are touched, after every
  * change of the page (once per frame). tests/browser/test_accessibility.py runs axe-core on
  * every page; it fails if a Dash or dbc upgrade changes this markup so the repair no longer
@@ -97,6 +101,17 @@
         });
     }
 
+    function repairSliders() {
+        document.querySelectorAll(".dash-slider-container[id]").forEach(function (slider) {
+            var label = document.querySelector('label[for="' + CSS.escape(slider.id) + '"]');
+            if (!label) return;
+            if (!label.id) label.id = slider.id + "-label";
+            slider.querySelectorAll('[role="slider"]').forEach(function (thumb) {
+                set(thumb, "aria-labelledby", label.id);
+            });
+        });
+    }
+
     var KEYS = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
 
     document.addEventListener("keydown", function (event) {
@@ -123,6 +138,7 @@
         repairDropdowns();
         repairOpenLists();
         repairTabs();
+        repairSliders();
     }
 
     new MutationObserver(function () {

@@ -208,7 +208,8 @@ def create_app(
     limiter = auth.init_auth(server, csrf)
     receipts.init_receipts(server, limiter)
     init_callback_guard(server, dash_app)  # after the login and CSRF checks
-    as_of.install(server)  # after the login: 401 before 400
+    prefix = dash_app.config.routes_pathname_prefix  # Dash's page: its index and catch-all
+    as_of.install(server, pages=(prefix, f"{prefix}<path:path>"))  # after the login: 401 first
 
     server.register_blueprint(api.bp)
     server.register_blueprint(audit_api.bp)

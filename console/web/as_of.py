@@ -11,6 +11,7 @@ refuses an unreadable `as_of` (400), a page shows the present with a note instea
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -86,13 +87,13 @@ def unreadable_as_of() -> str | None:
     return None
 
 
-def install(app: Flask) -> None:
+def install(app: Flask, pages: Collection[str]) -> None:
     """Refuse an unreadable `as_of` of a request that reads it (400, with the reason), but a
-    page's (its note says so)."""
+    page's (`pages`: the endpoints serving Dash's page; the page loads, its note says so)."""
 
     @app.before_request
     def check_as_of() -> tuple[Response, int] | None:
-        if request.path.startswith(DASH_PREFIX):
+        if request.path.startswith(DASH_PREFIX) or request.endpoint in pages:
             return None
         try:
             requested_as_of()

@@ -7,8 +7,10 @@ simulated history at 600 registrations a day, demo users of every role), serves 
 live registrations through the stream while the live page is open, flags two overdue cases as a
 prosecutor, and photographs each page in headless Chromium (no network needed): every page, each
 role where it differs, the dark theme of the live page, the wall screen (/wall), 1920 and 1366
-px, and the printed case card and overdue list. tests/unit/test_readme_images.py checks that the
-documents show every picture this script makes, and that it makes every picture they show.
+px, the printed case card and overdue list, and the live page as it was three hours before
+(the last day's history is stored hour by hour, as it came). tests/unit/test_readme_images.py
+checks that the documents show every picture this script makes, and that it makes every
+picture they show.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -35,7 +38,7 @@ from data.db import make_engine, make_sessionmaker, writer_engine  # noqa: E402
 from data.models import Alert, Case  # noqa: E402
 from data.schema import upgrade  # noqa: E402
 from rules.access import Viewer  # noqa: E402
-from rules.clock import DEFAULT_TZ, zone  # noqa: E402
+from rules.clock import DEFAULT_TZ, local_iso, zone  # noqa: E402
 from rules.receipts import receipt_code  # noqa: E402
 from tests.browser.console import (  # noqa: E402
     BROWSER_ARGS,
@@ -139,7 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     upgrade(engine)
     add_test_users(engine)
     now = datetime.now(UTC)
-    sim = simulated_history(engine, days=30, per_day=600, seed=2026, now=now)
+    # The last day stored as it came, hour by hour: the console as it was (as_of) has a past.
+    sim = simulated_history(
+        engine, days=30, per_day=600, seed=2026, now=now, hourly=timedelta(days=1)
+    )
     flagged = flag_examples(engine, now)
     integrity_examples(engine, now)
     alerted = alert_examples(engine, now)
@@ -225,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
             )
 
             shoot(page_as("duty", "/", SMALL, feed_item), args.out / "live-1366.png")
+            three_hours_ago = quote(local_iso(now - timedelta(hours=3), TZ), safe="")
+            looking_back = page_as("duty", f"/?as_of={three_hours_ago}", LAPTOP, feed_item)
+            shoot(looking_back, args.out / "live-as-of.png")
+            looking_back.context.close()  # one page fewer for the long printed list's picture
             overdue_small = page_as("prosecutor", "/overdue", SMALL, row)
             shoot(overdue_small, args.out / "overdue-1366.png")
             printed(overdue_small, "print-overdue.png")

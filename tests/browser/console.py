@@ -48,9 +48,16 @@ def store(
 
 
 def simulated_history(
-    engine: Engine, days: float, per_day: float, seed: int = 11, now: datetime | None = None
+    engine: Engine,
+    days: float,
+    per_day: float,
+    seed: int = 11,
+    now: datetime | None = None,
+    hourly: timedelta = timedelta(0),
 ) -> Simulator:
-    """`days` of simulated history up to `now`, stored; returns the simulator (for more)."""
+    """`days` of simulated history up to `now`, stored (at `now`, but the events of the last
+    `hourly` hour by hour, each hour's when it ended: what a look back at an earlier instant
+    finds, data.as_of); returns the simulator (for more)."""
     now = now or datetime.now(UTC)
     sim = Simulator(
         load_geography(),
@@ -59,7 +66,21 @@ def simulated_history(
         registrations_per_day=per_day,
         duplicate_rate=0,
     )
-    store(engine, sim.backfill(now - timedelta(days=days), now), now=now)
+    first_hour = (now - hourly).replace(minute=0, second=0, microsecond=0)
+
+    def stored_at(event: dict[str, str]) -> datetime:
+        try:
+            occurred = datetime.fromisoformat(event.get("occurred_at", ""))
+        except ValueError:
+            return now  # a flawed entry (the contract refuses it)
+        if hourly <= timedelta(0) or occurred.tzinfo is None:
+            return now
+        hour = occurred.replace(minute=0, second=0, microsecond=0)
+        return min(max(hour + timedelta(hours=1), first_hour), now)
+
+    events = sim.backfill(now - timedelta(days=days), now)
+    for at, batch in itertools.groupby(events, key=stored_at):  # in time order
+        store(engine, batch, now=at)
     return sim
 
 
