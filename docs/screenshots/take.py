@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
                 printed list has every row, hundreds of them)."""
                 page.emulate_media(media="print")
                 page.wait_for_timeout(1500)
-                page.screenshot(path=str(args.out / name))
+                page.screenshot(path=str(args.out / name), timeout=180000)  # hundreds of rows
                 print(f"wrote {args.out / name}")
 
             feed_item = f"#{ids.LIVE_FEED} [data-reg-no]"
