@@ -251,7 +251,7 @@ def feed_request(dependency: dict[str, Any], payload: Any, opened: str) -> dict[
     ]
     return {
         "output": dependency["output"],
-        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "outputs": outputs if dependency["output"].startswith("..") else outputs[0],
         "inputs": filled(dependency["inputs"]),
         "state": filled(dependency["state"]),
         "changedPropIds": [f"{ids.SOCKET}.data-changes"],

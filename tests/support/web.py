@@ -66,7 +66,7 @@ def post_callback(
     ]
     body = {
         "output": key,
-        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "outputs": outputs if key.startswith("..") else outputs[0],  # a list: multi-output
         "inputs": inputs,
         "state": state,
         "changedPropIds": [changed],
