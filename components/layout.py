@@ -337,7 +337,7 @@ def page_for(
     if path == "/":
         return live.live_page(viewer, lang, now, search, as_of, present)
     if path == "/overdue":
-        return overdue.overdue_page(viewer, lang, search)
+        return overdue.overdue_page(viewer, lang, search, looking_back=as_of is not None)
     if path == wall.PATH:
         return wall.wall_page(viewer, lang, tz, search)
     if path == "/workload":

@@ -158,6 +158,7 @@ def test_the_live_pages_time_control_opens_the_page_earlier(  # type: ignore[no-
     # Home: 24 hours back, before any of the cases here was stored: none in the feed.
     page.locator(f"#{ids.LIVE_TIME} [role='slider']").focus()
     page.keyboard.press("Home")
+    page.wait_for_url(lambda url: as_of_in(url) != at, timeout=PUSHED)  # loaded again
     expect(page.locator(f"#{ids.LIVE_TIME} [role='slider']")).to_have_attribute(
         "aria-valuenow", "-96", timeout=PUSHED
     )
@@ -188,6 +189,11 @@ def test_flagging_is_refused_while_looking_back(  # type: ignore[no-untyped-def]
     )
     with make_sessionmaker(live_console.engine)() as session:
         assert session.scalars(select(Flag).where(Flag.reg_no == late)).all() == []
+
+    # The overdue page looking back lists the case then but offers no flagging.
+    page.goto(f"{live_console.url}/overdue?{as_of_query(two_hours_ago())}")
+    expect(grid_row(page, ids.OVERDUE_GRID, late)).to_be_visible(timeout=PUSHED)
+    expect(page.locator(f"#{ids.FLAG_BUTTON}")).to_have_count(0)
 
 
 def test_an_unreadable_instant_shows_the_present_with_a_note(  # type: ignore[no-untyped-def]
