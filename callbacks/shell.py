@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, State
+from dash import ALL, Dash, Input, Output, State
 from dash.development.base_component import Component
 
 from callbacks import inputs
@@ -81,6 +81,20 @@ function(connected, status, resyncEvent, state, client, resync) {
 }
 """.replace("__SOCKET__", ids.SOCKET)
 
+# Looking back, the navbar's links carry `?as_of=`, so dbc's own "exact"/"partial" match of the
+# page's path against the whole href never marks the page's link: mark it here (live pages keep
+# dbc's own match).
+MARK_PAGE_LINK = """
+function(pathname, client) {
+    var links = window.dash_clientside.callback_context.outputs_list;
+    return links.map(function(link) {
+        if (!client || !client.asOf) { return window.dash_clientside.no_update; }
+        var path = link.id.path;
+        return path === '/' ? pathname === '/' : (pathname || '').indexOf(path) === 0;
+    });
+}
+"""
+
 
 def render_page(ctx: Context, pathname: Any, lang: Any, search: Any = None) -> Component:
     """The router: the skeleton of the page at `pathname` for this viewer, in the view its
@@ -118,6 +132,12 @@ def register(app: Dash) -> None:
         Output(ids.LANG, "data"),
         Input(ids.LANG_SELECT, "value"),
         prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        MARK_PAGE_LINK,
+        Output({"type": ids.NAV_LINK, "path": ALL}, "active"),
+        Input(ids.URL, "pathname"),
+        State(ids.CLIENT, "data"),
     )
     app.clientside_callback(
         WATCH_CONNECTION,

@@ -165,3 +165,4 @@ NAV_OVERSIGHT = "nav-oversight"  # the navbar's menu of oversight pages (two or 
 # looking back (as_of): the shell's banner, the live page's time control
 AS_OF_BANNER = "as-of-banner"
 LIVE_TIME = "live-time"
+NAV_LINK = "nav-link"  # a navbar page link ({"type": NAV_LINK, "path": its page})

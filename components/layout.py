@@ -103,12 +103,14 @@ def oversight_links(
 
 def navbar(viewer: Viewer | None, lang: str, theme: str, keep: str = "") -> dbc.Navbar:
     """Page links, connection badge, language and theme switches, the user and log out;
-    `keep`: a query string every page link carries (the instant looked back at)."""
+    `keep`: a query string every page link carries (the instant looked back at; then the
+    page's own link is marked by callbacks.shell, dbc compares the page with the whole href)."""
 
     def link(key: str, href: str) -> dbc.NavItem:
         return dbc.NavItem(
             dbc.NavLink(
                 t(key, lang),
+                id={"type": ids.NAV_LINK, "path": href},
                 href=href + keep,
                 active="exact" if href == "/" else "partial",
                 class_name="text-nowrap",
@@ -335,7 +337,7 @@ def page_for(
     if path == "/":
         return live.live_page(viewer, lang, now, search, as_of, present)
     if path == "/overdue":
-        return overdue.overdue_page(viewer, lang, search)
+        return overdue.overdue_page(viewer, lang, search, looking_back=as_of is not None)
     if path == wall.PATH:
         return wall.wall_page(viewer, lang, tz, search)
     if path == "/workload":

@@ -209,9 +209,12 @@ def flag_panel(lang: str) -> dbc.Card:
     )
 
 
-def overdue_page(viewer: Viewer, lang: str, search: str | None = None) -> html.Div:
+def overdue_page(
+    viewer: Viewer, lang: str, search: str | None = None, looking_back: bool = False
+) -> html.Div:
     """The skeleton of the overdue page, its filters and tab those of the address's `search`
-    (components.view_state)."""
+    (components.view_state); `looking_back`: the page shows an earlier instant, so it offers
+    no flagging (a flag is set in the present)."""
     scope = viewer.region
     view = OVERDUE_VIEW.read(search, viewer)
     flagged_options = [
@@ -247,7 +250,7 @@ def overdue_page(viewer: Viewer, lang: str, search: str | None = None) -> html.D
         active_tab=view["tab"],
         className="mb-2",
     )
-    side = [flag_panel(lang)] if viewer.can_flag else []
+    side = [flag_panel(lang)] if viewer.can_flag and not looking_back else []
     return html.Div(
         [
             dcc.Store(id=ids.OVERDUE_NEWLY, data={"newly": [], "due_soon": []}),

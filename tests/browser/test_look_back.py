@@ -93,8 +93,12 @@ def test_a_page_looking_back_shows_then_keeps_the_instant_and_leads_back(  # typ
     expect(page.locator(f"#{ids.LIVE_BADGE}")).to_have_text(
         t("as_of.badge", "ru", time=when), timeout=PUSHED
     )
-    live_link = page.locator("nav").get_by_role("link", name=t("nav.live", "ru"), exact=True)
+    nav = page.locator("nav")
+    live_link = nav.get_by_role("link", name=t("nav.live", "ru"), exact=True)
     assert as_of_in(live_link.get_attribute("href") or "") == at
+    overdue_link = nav.get_by_role("link", name=t("nav.overdue", "ru"), exact=True)
+    expect(overdue_link).to_have_class(re.compile(r"\bactive\b"))  # the page's own link
+    expect(live_link).not_to_have_class(re.compile(r"\bactive\b"))
 
     # The navbar's link to the live page keeps the instant: its feed has no later case.
     live_link.click()
@@ -104,6 +108,8 @@ def test_a_page_looking_back_shows_then_keeps_the_instant_and_leads_back(  # typ
     expect(feed_item(page, history["open"])).to_be_visible()
     expect(feed_item(page, history["later"])).to_have_count(0)
     expect(page.locator(f"#{ids.AS_OF_BANNER}")).to_contain_text(t("as_of.banner", "ru", time=when))
+    expect(live_link).to_have_class(re.compile(r"\bactive\b"))
+    expect(overdue_link).not_to_have_class(re.compile(r"\bactive\b"))
 
     # Back to the overdue page then, and from its banner to the present: decided, not overdue.
     page.go_back()
@@ -183,6 +189,11 @@ def test_flagging_is_refused_while_looking_back(  # type: ignore[no-untyped-def]
     )
     with make_sessionmaker(live_console.engine)() as session:
         assert session.scalars(select(Flag).where(Flag.reg_no == late)).all() == []
+
+    # The overdue page looking back lists the case then but offers no flagging.
+    page.goto(f"{live_console.url}/overdue?{as_of_query(two_hours_ago())}")
+    expect(grid_row(page, ids.OVERDUE_GRID, late)).to_be_visible(timeout=PUSHED)
+    expect(page.locator(f"#{ids.FLAG_BUTTON}")).to_have_count(0)
 
 
 def test_an_unreadable_instant_shows_the_present_with_a_note(  # type: ignore[no-untyped-def]

@@ -154,6 +154,14 @@ def test_flag_panel_only_for_prosecutors_and_admins() -> None:
         assert ids.FLAG_BUTTON not in ids_in(page) and ids.FLAG_COMMENT not in ids_in(page)
 
 
+def test_no_flag_panel_on_the_overdue_page_while_looking_back() -> None:
+    then = NOW - timedelta(hours=2)
+    page = page_for("/overdue", PROSECUTOR, "ru", then, as_of=then, present=NOW)
+    assert ids.OVERDUE_GRID in ids_in(page)
+    assert ids.FLAG_BUTTON not in ids_in(page) and ids.FLAG_COMMENT not in ids_in(page)
+    assert ids.FLAG_BUTTON in ids_in(page_for("/overdue", PROSECUTOR, "ru", NOW))
+
+
 def test_regional_viewer_is_offered_only_their_region() -> None:
     page = page_for("/", Viewer("m", "manager", "KG-GO"), "ru", NOW)
     region = next(c for c in walk(page) if getattr(c, "id", None) == ids.LIVE_REGION)
