@@ -31,6 +31,7 @@ BENCHMARKS = {
     "push": "benchmarks.push_vs_polling",
     "viewers": "benchmarks.viewers",
     "look_back": "benchmarks.look_back",
+    "growth": "benchmarks.growth",
 }
 
 

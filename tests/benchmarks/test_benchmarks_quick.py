@@ -49,6 +49,7 @@ EXPECTED_TABLES = {
         "Viewers: production server against the targets",
     ],
     "look_back": ["Looking back: 5,000 cases"],
+    "growth": ["Growth: SQLite, p95 of each read", "Growth: ingest, disk and memory"],
 }
 NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
 
@@ -214,3 +215,26 @@ def test_seeding_again_adds_cases_with_numbers_of_their_own(engine: Engine) -> N
         assert session.scalar(
             select(func.count(func.distinct(EventRow.event_id)))
         ) == session.scalar(select(func.count()).select_from(EventRow))
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_growth_report_has_every_size_and_judges_the_slope(quick_report: str) -> None:
+    found = tables(quick_report)
+    reads = next(r for t, r in found.items() if t.startswith("Growth: SQLite"))
+    assert len(reads) >= 15  # the pages', counting and API reads
+    for row in reads:
+        smallest, largest, ratio = (float(c.replace(",", "")) for c in row[1:4])
+        assert ratio == pytest.approx(largest / smallest, rel=0.02)
+        assert row[4] == ("yes" if largest <= max(1.5 * smallest, smallest + 5) else "NO")
+    side = next(r for t, r in found.items() if t.startswith("Growth: ingest"))
+    assert [r[1] for r in side] == ["0", "500", "2,000"]  # the empty baseline, then each size
+    assert side[0][4] == "1.00" and all(float(r[3].replace(",", "")) > 0 for r in side)
+
+
+def test_flat_allows_noise_but_not_growth() -> None:
+    from benchmarks.growth import flat
+
+    assert flat(10.0, 14.9) and not flat(10.0, 15.5)  # within 1.5 ×, then beyond
+    assert flat(1.0, 5.9) and not flat(1.0, 6.5)  # within 5 ms of a fast read, then beyond
+    assert flat(40.0, 20.0)  # faster is flat
