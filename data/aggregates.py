@@ -47,7 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from data.db import lock_writers, make_sessionmaker, writer_engine
+from data.db import chunks, lock_writers, make_sessionmaker, writer_engine
 from data.models import (
     Case,
     DailyFlow,
@@ -286,8 +286,8 @@ def rebuild(conn: Connection, tz: ZoneInfo) -> int:
     for table in TABLES:
         conn.execute(delete(table))
         rows = counted.rows(table)
-        for start in range(0, len(rows), 20_000):
-            conn.execute(insert(table), rows[start : start + 20_000])
+        for chunk in chunks(rows, 20_000):
+            conn.execute(insert(table), chunk)
         written += len(rows)
     save_state(conn, CounterState(True, tz.key))
     return written

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnClause
 
 from data import aggregates
-from data.db import make_engine, make_sessionmaker
+from data.db import chunks, make_engine, make_sessionmaker
 from data.intake import IntakeRules, case_row, event_of, replay
 from data.models import Case, EventRow, Flag
 from rules.clock import utc
@@ -58,11 +57,6 @@ class LookBack:
     reflagged: tuple[str, ...] = ()  # cases whose flags changed since: their flag recomputed
 
 
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
-
-
 def look_back(session: Session, at: datetime, rules: IntakeRules) -> LookBack:
     """The cases an event stored after `at` touched, rebuilt from their events stored by `at`
     (in time order, as the intake applies them)."""
@@ -72,7 +66,7 @@ def look_back(session: Session, at: datetime, rules: IntakeRules) -> LookBack:
         sorted(set(session.scalars(select(e.reg_no).where(e.ingested_at > at).distinct())))
     )
     histories: dict[str, list[tuple[Event, str]]] = {}
-    for chunk in _chunks(touched):
+    for chunk in chunks(touched, CHUNK):
         query = (
             select(e.stream_id, e.reg_no, e.fields, e.ingested_at)
             .where(e.reg_no.in_(chunk), e.ingested_at <= at)
@@ -83,7 +77,7 @@ def look_back(session: Session, at: datetime, rules: IntakeRules) -> LookBack:
             histories.setdefault(stored.reg_no, []).append((event_, stored.stream_id))
     as_stored: dict[str, tuple[bool, int | None]] = {}  # flag as stored, SQLite's rowid
     rowid = _ROWID if session.get_bind().dialect.name == "sqlite" else literal_column("NULL")
-    for chunk in _chunks(touched):
+    for chunk in chunks(touched, CHUNK):
         found = session.execute(
             select(Case.reg_no, Case.flagged, rowid).where(Case.reg_no.in_(chunk))
         )

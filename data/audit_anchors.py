@@ -28,6 +28,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data import audit
+from data.db import chunks
 from data.models import AuditEntry
 
 log = logging.getLogger("kup.audit")
@@ -164,8 +165,7 @@ def check_anchors(session: Session, anchors: Sequence[Anchor], head_id: int | No
     """Each anchor's hash must be its entry's hash in the store, and the chain (whose newest
     sound entry is `head_id`) must reach the newest anchor."""
     newest = max((a.entry_id for a in anchors), default=None)
-    for start in range(0, len(anchors), CHECK_CHUNK):
-        chunk = anchors[start : start + CHECK_CHUNK]
+    for chunk in chunks(anchors, CHECK_CHUNK):
         stored = {
             row.id: row.hash
             for row in session.execute(

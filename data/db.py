@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Connection, DateTime, Dialect, Engine, String, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -228,3 +229,13 @@ class FreeText(TypeDecorator[str]):
         if value is not None and "\x00" in value and getattr(dialect, "name", "") == "postgresql":
             return value.replace("\x00", NUL_STAND_IN)
         return value
+
+
+_Item = TypeVar("_Item")
+
+
+def chunks(items: Sequence[_Item], size: int) -> Iterator[Sequence[_Item]]:
+    """`items` in consecutive slices of at most `size` (a statement's bound parameters or
+    rows kept within the driver's limits)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

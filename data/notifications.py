@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -34,6 +34,7 @@ from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.db import chunks
 from data.deadline_watcher import passed_deadlines
 from data.models import NotificationOutbox, NotificationSubscription, RegionRow, Setting, User
 from rules import notifications as rules
@@ -147,7 +148,7 @@ def remove_subscription(session: Session, sub_id: int, username: str | None = No
     session.execute(delete(NotificationSubscription).where(NotificationSubscription.id == sub_id))
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, object]]) -> int:
+def _insert_ignoring_duplicates(session: Session, rows: Sequence[dict[str, object]]) -> int:
     if not rows:
         return 0
     table = NotificationOutbox.__table__
@@ -220,8 +221,8 @@ def _enqueue_many(session: Session, kind: str, events: list[Event], keys: list[s
                 }
             )
     written = 0
-    for start in range(0, len(rows), 500):
-        written += _insert_ignoring_duplicates(session, rows[start : start + 500])
+    for chunk in chunks(rows, 500):
+        written += _insert_ignoring_duplicates(session, chunk)
     return written
 
 
