@@ -206,13 +206,14 @@ def plot(found: list[Growth], sizes: tuple[int, ...], path: Path) -> None:
     figure = make_subplots(rows=1, cols=len(found), subplot_titles=[g.store for g in found])
     for col, growth in enumerate(found, 1):
         by_size = {n: dict(reads(r)) for n, r in growth.sizes.items()}
-        for name in by_size[sizes[0]]:
+        for i, name in enumerate(by_size[sizes[0]]):
             ys = [by_size[n].get(name) for n in sizes]
             figure.add_trace(
                 go.Scatter(
                     x=list(sizes),
                     y=ys,
                     mode="lines+markers",
+                    line={"dash": ("solid", "dash", "dot")[i // 10 % 3]},
                     name=name,
                     legendgroup=name,
                     showlegend=col == 1,
