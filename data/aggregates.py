@@ -47,6 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from data import change_stamp
 from data.db import chunks, lock_writers, make_sessionmaker, writer_engine
 from data.models import (
     Case,
@@ -137,6 +138,7 @@ def save_state(conn: Connection, state: CounterState) -> None:
     conn.execute(delete(Setting).where(Setting.key == STATE_KEY))
     value = json.dumps({"valid": state.valid, "zone": state.zone})
     conn.execute(insert(Setting).values(key=STATE_KEY, value=value))
+    change_stamp.moved(conn)
 
 
 def mark_invalid(conn: Connection) -> None:

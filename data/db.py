@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,12 +108,46 @@ def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
         cursor.close()
         refresh_statistics(dbapi_connection)
 
+    # This process's writers queue here, so that one at a time polls SQLite's write lock (see
+    # `_begin_immediate`); held from BEGIN IMMEDIATE to the end of the transaction.
+    writers = _QUEUES.setdefault(engine, threading.Lock())
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         if connection.get_execution_options().get("sqlite_immediate", False):
-            _begin_immediate(connection, busy_ms)
+            _begin_immediate(connection, busy_ms, writers)
         else:
             connection.exec_driver_sql("BEGIN")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Connection) -> None:
+        _leave_queue(connection.info, writers)
+
+    # A connection given back or dropped without either (never in the console's own code).
+    @event.listens_for(engine.pool, "reset")
+    def _on_reset(_dbapi: object, record: ConnectionPoolEntry, _state: object) -> None:
+        _leave_queue(record.info, writers)
+
+    @event.listens_for(engine.pool, "invalidate")
+    def _on_invalidate(_dbapi: object, record: ConnectionPoolEntry, _exc: object) -> None:
+        _leave_queue(record.info, writers)
+
+
+_IN_QUEUE = "kup_writer_queue"  # a connection's info: it holds its process's writer queue
+_QUEUES: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+
+
+def writer_queue(engine: Engine) -> threading.Lock | None:
+    """The queue this process's writers on an SQLite `engine` take turns in (held by the one
+    whose transaction is open); None for PostgreSQL, whose writers wait in the server."""
+    return _QUEUES.get(engine)
+
+
+def _leave_queue(info: dict[object, object], writers: threading.Lock) -> None:
+    """Let the next writer of this process go, if this connection held the queue."""
+    if info.pop(_IN_QUEUE, None):
+        writers.release()
 
 
 def refresh_statistics(dbapi_connection: sqlite3.Connection) -> bool:
@@ -152,7 +188,7 @@ def refresh_statistics(dbapi_connection: sqlite3.Connection) -> bool:
         dbapi_connection.execute(f"PRAGMA busy_timeout={busy_ms}")
 
 
-def _begin_immediate(connection: Connection, busy_ms: int) -> None:
+def _begin_immediate(connection: Connection, busy_ms: int, writers: threading.Lock) -> None:
     """BEGIN IMMEDIATE, retried every half millisecond while another writer holds the lock, for
     at most `busy_ms` milliseconds (the engine's busy timeout) in all.
 
@@ -160,23 +196,35 @@ def _begin_immediate(connection: Connection, busy_ms: int) -> None:
     worker queued behind a 20 ms batch would idle for 30-50 ms each time; polling lets it start
     as soon as the lock is free. Once the time is up, a last BEGIN (through SQLAlchemy, so that
     its error is the usual OperationalError) succeeds or fails at once.
+
+    The writers of one process first queue on `writers` (within the same time), so that only
+    one of them polls: dozens of a web process's threads polling at once took the lock in no
+    order, and a request could wait for seconds behind later ones (docs/PERFORMANCE.md). The
+    queue is left when the transaction ends (`_leave_queue`); if it could not be entered in
+    time, this writer polls beside the one that holds it, as all did before.
     """
     raw = connection.connection.dbapi_connection
     assert raw is not None
     deadline = time.monotonic() + busy_ms / 1000
-    raw.execute("PRAGMA busy_timeout=0")
+    if writers.acquire(timeout=busy_ms / 1000):
+        connection.info[_IN_QUEUE] = True
     try:
-        while time.monotonic() < deadline:
-            try:
-                raw.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc):
-                    break  # not contention: let the statement below raise it the usual way
-                time.sleep(WRITER_POLL_S)
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-    finally:
-        raw.execute(f"PRAGMA busy_timeout={busy_ms}")
+        raw.execute("PRAGMA busy_timeout=0")
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    raw.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc):
+                        break  # not contention: let the statement below raise it the usual way
+                    time.sleep(WRITER_POLL_S)
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={busy_ms}")
+    except BaseException:
+        _leave_queue(connection.info, writers)  # no transaction began: no end will leave it
+        raise
 
 
 def writer_engine(engine: Engine) -> Engine:

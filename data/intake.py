@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from data import aggregates
+from data import aggregates, change_stamp
 from data.db import lock_writers
 from data.models import Case, DeadLetter, DeadlineChangeRow, EventRow
 from rules.contract import ContractError, Event, RawFields, decode_fields, validate_event
@@ -233,6 +233,8 @@ def apply_batch(
     aggregates.apply_changes(
         conn, [(loaded.get(r), states[r]) for r in outcome.changed], rules.region_of
     )
+    if outcome.changed:
+        change_stamp.moved(conn)  # answers kept about the cases are no longer current
     _record_rejections(conn, outcome.rejected, now)
     return outcome
 

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
-from data import aggregates
+from data import aggregates, change_stamp
 from data.db import json_text
 from data.intake import STATE_COLUMNS, deadline_change_row
 from data.models import Case, DeadlineChangeRow, EventRow
@@ -175,6 +175,7 @@ def _write(engine: Engine, batch: list[_Seeded], with_events: bool, written: lis
         for table, rows in ((_cases, cases), (_events, events), (_changes, changes)):
             if rows:
                 _insert_rows(conn, table, rows)
+        change_stamp.moved(conn)
     written[0] += len(cases)
     written[1] += len(events)
     written[2] += len(changes)

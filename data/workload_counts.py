@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from data import aggregates, status
@@ -289,6 +289,40 @@ def district_workload(
     """One row per visible district (zero rows included), in SOATE order."""
     found = workload_rows(session, flt, now, due_soon, "district", tz=tz, counted=counted)
     return [found.get(soate, WorkloadRow(soate)) for soate in visible_districts(flt)]
+
+
+WINDOW_SPANS = tuple(days for _, days in WINDOWS)
+
+
+def unchanged_until(
+    session: Session, now: datetime, due_soon: timedelta, *, tz: ZoneInfo
+) -> datetime:
+    """The first instant after `now` at which time passing alone may change what
+    workload_rows, district_workload or region_workload answer at `now` (any filter, any
+    grouping; counted or scanned): the next deadline of an open case (it becomes overdue), the
+    next one to come within `due_soon` (due soon), the next local midnight in `tz` (aging, and
+    the whole days of the windows), the next instant a window's edge passes its first
+    day's end, or a registration or decision (it leaves the 24 h, 7 d or 30 d window), and the
+    next registration or decision dated after `now` (it enters them). Until then, as long as
+    no case is written (data.change_stamp), the answers at any instant of [now, until) are
+    the answers at `now`. Over every region (an earlier instant than a scope's own at worst):
+    one statement of index lookups."""
+    undecided = status.undecided()
+    firsts: list[Select[Any]] = [
+        select(func.min(Case.deadline)).where(undecided, Case.deadline > now),
+        select(func.min(Case.deadline)).where(undecided, Case.deadline > now + due_soon),
+    ]
+    shifts = [timedelta(0), due_soon]
+    for moment in (Case.registered_at, Case.decided_at):
+        for days in (0, *WINDOW_SPANS):
+            firsts.append(select(func.min(moment)).where(moment > now - days * DAY))
+            shifts.append(-days * DAY)
+    found = session.execute(select(*(q.scalar_subquery() for q in firsts))).one()
+    candidates = [end_of_local_day(local_date(now, tz), tz)]
+    for days in WINDOW_SPANS:  # a window's first (partial) local day becomes another
+        candidates.append(end_of_local_day(local_date(now - days * DAY, tz), tz) + days * DAY)
+    candidates += [at - shift for at, shift in zip(found, shifts, strict=True) if at is not None]
+    return min(candidates)
 
 
 def region_workload(

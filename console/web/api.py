@@ -23,9 +23,11 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, ServiceUnavailable
 
 from console.runtime import Services
+from console.web.answers import AnswerCache
 from console.web.auth import current_viewer, wants_json
 from console.web.openapi import (
     Boolean,
@@ -41,7 +43,7 @@ from console.web.openapi import (
     parse_query,
 )
 from console.web.state import web_state
-from data import audit, case_record, flags, search, workload_counts
+from data import audit, case_record, change_stamp, flags, search, workload_counts
 from data import integrity as data_integrity
 from data.case_lists import CaseSummary, case_summaries
 from data.queries import STATUSES, CaseFilter
@@ -54,6 +56,7 @@ log = logging.getLogger("kup.web.api")
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+ANSWERS_KEY = "kup-answers"  # app.extensions: the kept answers
 MAX_FLAG_ID = 2**31 - 1  # the largest id PostgreSQL's integer column holds
 INFO = {
     "title": "KUP console API",
@@ -160,8 +163,13 @@ class RequestJSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from None
 
 
+_PLAIN = (str, int, float, bool, type(None))  # JSON as they are (the most common, first)
+
+
 def to_json(value: Any, tz: ZoneInfo) -> Any:
     """Datetimes as ISO 8601 in `tz` with offset, dates as ISO dates, containers recursively."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, datetime):
         return local_iso(value, tz)
     if isinstance(value, date):
@@ -212,14 +220,43 @@ class DistrictLoad:
 )
 def workload() -> tuple[Response, int]:
     """Per district the reader may see: open (every undecided case), overdue, due soon, cases
-    received (registered) and decided in the last 24 hours, and decided late in 7 and 30 days."""
+    received (registered) and decided in the last 24 hours, and decided late in 7 and 30 days.
+    Live answers are kept per scope until a case is written or time changes them
+    (console/web/answers.py)."""
     query = parse_query(request.args, (REGION,))
-    geo = load_geography()
     state, viewer = web_state(), current_viewer()
     flt = CaseFilter(region=query["region"], scope_region=viewer.region)
+    now = state.now()
     with state.sessions() as s:
-        rows = workload_counts.district_workload(s, flt, state.now(), state.due_soon, tz=state.tz)
-    return _json(
+        if state.as_of is not None:  # looking back: a store of its own, computed each time
+            body = _workload_body(s, state, flt, now)
+        else:
+            body = _kept_workload(s, state, flt, now)
+    return current_app.response_class(body, mimetype="application/json"), 200
+
+
+def _kept_workload(s: Session, state: Services, flt: CaseFilter, now: datetime) -> bytes:
+    """The workload's body as kept for this scope, stamp and instant, or computed and kept."""
+    cache = answers()
+    key = ("workload", flt.scope_region, flt.region, state.tz.key, state.due_soon)
+    stamp = change_stamp.current(s)  # before computing: an answer is never older than it
+    body = cache.get(key, stamp, now)
+    if body is not None:
+        return body
+    with cache.computing(key):
+        body = cache.get(key, stamp, now)  # computed by the reader this one waited for
+        if body is None:
+            body = _workload_body(s, state, flt, now)
+            until = workload_counts.unchanged_until(s, now, state.due_soon, tz=state.tz)
+            cache.put(key, stamp, now, until, body)
+    return body
+
+
+def _workload_body(s: Session, state: Services, flt: CaseFilter, now: datetime) -> bytes:
+    """The workload's JSON body at `now`."""
+    geo = load_geography()
+    rows = workload_counts.district_workload(s, flt, now, state.due_soon, tz=state.tz)
+    response, _ = _json(
         [
             asdict(
                 DistrictLoad(
@@ -237,6 +274,13 @@ def workload() -> tuple[Response, int]:
             for r in rows
         ]
     )
+    return response.get_data()
+
+
+def answers() -> AnswerCache:
+    """This web app's kept answers (console/web/answers.py)."""
+    cache: AnswerCache = current_app.extensions[ANSWERS_KEY]
+    return cache
 
 
 @bp.get("/cases")

@@ -39,6 +39,7 @@ from console.web import (
     security,
     sessions,
 )
+from console.web.answers import AnswerCache
 from console.web.callback_guard import init_callback_guard
 from console.web.pages import Pages, callback_context, default_pages
 from console.web.state import EXTENSION_KEY
@@ -212,6 +213,7 @@ def create_app(
     as_of.install(server, pages=(prefix, f"{prefix}<path:path>"))  # after the login: 401 first
 
     server.register_blueprint(api.bp)
+    server.extensions[api.ANSWERS_KEY] = AnswerCache()  # the API's kept answers
     server.register_blueprint(audit_api.bp)
     server.register_blueprint(observability.bp)
     server.register_blueprint(reports.bp)
