@@ -33,6 +33,7 @@ from typing import Any
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
+from sqlalchemy.orm import Session
 
 from callbacks import inputs
 from callbacks.context import Context, request_context
@@ -83,7 +84,18 @@ def pushed_nothing(payload: Any) -> bool:
     if not payload:
         return False
     changed = payload.get("changed")
-    return not payload.get("registered_count") and changed is not None and not changed
+    return (
+        not payload.get("registered_count")
+        and changed is not None
+        and not changed
+        and not payload.get("recount")
+    )
+
+
+def recount_only(payload: Mapping[str, Any]) -> bool:
+    """True for a push that brings nothing but the room's counts read again (the push leader's
+    recount after a burst): only a page that shows the room's view has something to do."""
+    return bool(payload.get("recount")) and not payload.get("registered_count")
 
 
 def update_district_options(context: Context, region: Any, lang: Any) -> list[dict[str, str]]:
@@ -164,6 +176,7 @@ class PushedView:
     as_of: datetime
     total: int
     counts: dict[str, int]
+    before: tuple[datetime, int] | None = None  # an earlier anchor, registrations from it
 
 
 def pushed_view(
@@ -180,13 +193,16 @@ def pushed_view(
     scope, anchor = inputs.text(view.get("scope")), inputs.instant(view.get("anchor"))
     as_of = inputs.instant(view.get("as_of"))
     total, counts = inputs.number(view.get("total")), inputs.counts(view.get("counts"), STRIP_KEYS)
+    before = inputs.mapping(view.get("before"))
+    earlier = inputs.instant(before.get("anchor"))
+    carried = (earlier, inputs.number(before.get("count"))) if earlier is not None else None
     if (
         not shows_room(context, filters, scope)
         or anchor is None
         or (as_of is None or abs(as_of - context.now) > SHARED_SKEW)
     ):
         return None
-    return PushedView(scope, anchor, as_of, total, counts)
+    return PushedView(scope, anchor, as_of, total, counts, carried)
 
 
 def shows_room(context: Context, filters: Filters, scope: str | None) -> bool:
@@ -255,22 +271,35 @@ def _view_count(
     late: int = 0,
 ) -> dict[str, Any]:
     """The counter's memory after a push with a view: the view's total plus this page's
-    offset (its registrations between the page's opening and the view's anchor, counted
-    when the anchor is new to the page), plus the registrations pushed to the page that were
-    registered before it opened (late registrations, which neither counts: `late` of this
-    push, added to those of the earlier ones); never less than it showed."""
+    offset (its registrations between the page's opening and the view's anchor: kept from
+    the page's first read, carried over to a new anchor with the view's `before`, counted
+    only when the page knows no earlier anchor of the view), plus the registrations pushed
+    to the page that were registered before it opened (late registrations, which neither
+    counts: `late` of this push, added to those of the earlier ones); never less than it
+    showed."""
     anchor = view.anchor.isoformat()
     mine = counted.get("key") == key
     late += inputs.number(counted.get("late")) if mine else 0
-    if mine and inputs.text(counted.get("anchor")) == anchor and counted.get("offset") is not None:
+    known = (
+        inputs.text(counted.get("anchor")) if mine and counted.get("offset") is not None else None
+    )
+    if known == anchor:
         offset = inputs.number(counted.get("offset"))
+    elif known is not None and view.before is not None and known == view.before[0].isoformat():
+        offset = inputs.number(counted.get("offset")) + view.before[1]
     else:
         with context.sessions() as session:
-            offset = live_page.registered_since(session, flt, since) - live_page.registered_since(
-                session, flt, view.anchor
-            )
+            offset = page_offset(session, flt, since, view.anchor)
     count = max(view.total + offset + late, inputs.number(counted.get("count")) if mine else 0, 0)
     return {"key": key, "count": count, "anchor": anchor, "offset": offset, "late": late}
+
+
+def page_offset(session: Session, flt: CaseFilter, since: datetime, anchor: datetime) -> int:
+    """A page's registrations from its opening `since` to a live view's `anchor` (negative
+    when it opened after the anchor: those between them, which the view's total counts)."""
+    return live_page.registered_since(session, flt, since) - live_page.registered_since(
+        session, flt, anchor
+    )
 
 
 def pushed_before(payload: Mapping[str, Any], filters: Filters, since: datetime) -> int:
@@ -317,6 +346,8 @@ def read_feed(
     arrivals = arrivals_after(mine, pushed_arrivals(payload, filters), context.now)
     remembered = {"arrived": arrivals.order, "fresh": arrivals.fresh}
     view = pushed_view(context, filters, payload)
+    if view is None and recount_only(payload):
+        raise PreventUpdate  # the room's counts: this page shows others
     if view is not None:
         late = pushed_before(payload, filters, since)
         memory = _view_count(context, view, flt, since, counted, key, late)
@@ -336,16 +367,25 @@ def read_feed(
         )
         stored = live_page.registered_since(session, flt, since)
         counts = live_page.status_counts(session, flt, context.now, context.due_soon)
+        # A page that shows its room's view keeps its offset to the views' anchor from now
+        # on (one count here, none at its pushes: see _view_count).
+        anchor = live_page.live_anchor(context.now)
+        offset = (
+            stored - live_page.registered_since(session, flt, anchor)
+            if shows_room(context, filters, context.viewer.region)
+            else None
+        )
     count = stored
     if mine:
         pushed = pushed_matching(payload, filters) if payload else 0
         count = max(inputs.number(counted.get("count")) + pushed, stored)
+    carried = {} if offset is None else {"anchor": anchor.isoformat(), "offset": offset}
     return FeedState(
         arrival_first(rows, arrivals.order),
         arrivals.fresh,
         count,
         counts,
-        {"key": key, "count": count, **remembered},
+        {"key": key, "count": count, **carried, **remembered},
     )
 
 

@@ -97,6 +97,7 @@ COUNTRY_ROOM = "country"
 MAX_ITEMS = 100
 MAX_OVERDUE_REG_NOS = 200
 FLUSH_INTERVAL_S = 0.25  # at most 4 pushes a second per room: a few UI updates, p95 < 0.5 s
+VIEW_INTERVAL_S = 1.0  # a room's live view (its counts) read at most once a second
 OVERDUE_INTERVAL_S = 15.0
 REFRESH_INTERVAL_S = 30.0  # map shading, workload and overdue lists of rooms that changed
 HEALTH_INTERVAL_S = 15.0  # stale data and stream gaps, checked once for every page
@@ -285,6 +286,7 @@ class Pusher:
         writer: sessionmaker[Session] | None = None,
         regions: frozenset[str] = frozenset(),
         flush_interval: float = FLUSH_INTERVAL_S,
+        view_interval: float = VIEW_INTERVAL_S,
         overdue_interval: float = OVERDUE_INTERVAL_S,
         refresh_interval: float = REFRESH_INTERVAL_S,
         health_interval: float = HEALTH_INTERVAL_S,
@@ -297,6 +299,7 @@ class Pusher:
         self.redis_url = redis_url
         self.metrics = metrics
         self.flush_interval = flush_interval
+        self.view_interval = view_interval
         self.overdue_interval = overdue_interval
         self.refresh_interval = refresh_interval
         self.health_interval = health_interval
@@ -309,6 +312,12 @@ class Pusher:
         self.flags_channel = flags.flags_channel(settings.streams)
         self.alerts_channel = alerts.alerts_channel(settings.streams)
         self._watched: tuple[float, set[str] | None] = (0.0, None)
+        # room -> (when its live view was read (monotonic), the view as read)
+        self._read_views: dict[str, tuple[float, dict[str, object]]] = {}
+        # room -> when the counts it was last sent were read (monotonic), if read before
+        self._recounts: dict[str, float] = {}
+        # room -> the anchor of its views, and what they carry over from the one before it
+        self._anchors: dict[str, tuple[str, object]] = {}
         self.is_leader = False
         self.redis_ok = True
         self.last_emit_at: datetime | None = None
@@ -367,6 +376,11 @@ class Pusher:
                 if self.coalescer and time.monotonic() >= next_flush:
                     self.flush()
                     next_flush = time.monotonic() + self.flush_interval
+                if (
+                    self._recounts
+                    and time.monotonic() >= min(self._recounts.values()) + self.view_interval
+                ):
+                    self.recount()
                 if time.monotonic() >= next_overdue:
                     next_overdue = time.monotonic() + self.overdue_interval
                     self.check_overdue()
@@ -554,25 +568,87 @@ class Pusher:
                 self.metrics.push_latency.observe(max(0.0, (now - at).total_seconds()))
         return rooms
 
-    def _views(
-        self, rooms: dict[str, dict[str, object]], now: datetime
-    ) -> dict[str, dict[str, object]]:
-        """The live view of each room of a flush that someone watches (the country room
-        always; regions ingest does not know are left out), read in one session; none if the
-        store cannot be read."""
+    def _views(self, rooms: Iterable[str], now: datetime) -> dict[str, dict[str, object]]:
+        """The live view of each of `rooms` that someone watches (the country room always;
+        regions ingest does not know are left out). A room's counts are read at most once per
+        `view_interval` (all rooms due in one session): a flush within it sends the last ones
+        read (`counted_at`) under this flush's `as_of`, and a recount follows (`recount`).
+        None for a room whose view the store could not give."""
         scopes = self._scopes(rooms)
+        clock, anchor = time.monotonic(), _iso(live_page.live_anchor(now))
+        views: dict[str, dict[str, object]] = {}
+        due: dict[str, str | None] = {}
+        for room, scope in scopes.items():
+            read_at, view = self._read_views.get(room, (None, None))
+            if (
+                read_at is not None
+                and view is not None
+                and clock - read_at < self.view_interval
+                and view["anchor"] == anchor
+            ):
+                views[room] = {**view, "as_of": _iso(now)}
+                self._recounts[room] = read_at
+            else:
+                due[room] = scope
+        if not due:
+            return views
+        earlier = {
+            scope: datetime.fromisoformat(self._anchors[room][0])
+            for room, scope in due.items()
+            if room in self._anchors and self._anchors[room][0] != anchor
+        }
         try:
             with self.sessions() as session:
-                views = live_page.live_views(
-                    session,
-                    list(scopes.values()),
-                    now,
-                    self.settings.due_soon,
+                read = live_page.live_views(
+                    session, list(due.values()), now, self.settings.due_soon, earlier
                 )
         except SQLAlchemyError as exc:
             log.warning("live views not computed (%s); pages re-query", type(exc).__name__)
+            return views
+        for room, scope in due.items():
+            view = {**read[scope], "counted_at": read[scope]["as_of"]}
+            if "before" in view or self._anchors.get(room, ("",))[0] != anchor:
+                self._anchors[room] = (anchor, view.get("before"))
+            elif self._anchors[room][1] is not None:  # every view of the anchor carries it
+                view["before"] = self._anchors[room][1]
+            self._read_views[room] = (clock, view)
+            self._recounts.pop(room, None)
+            views[room] = view
+        return views
+
+    def recount(self, now: datetime | None = None) -> dict[str, dict[str, object]]:
+        """Send the rooms whose last flushes reused counts read earlier (see _views) a
+        "changes" push with nothing new but their counts read now (`recount`: pages with the
+        room's view show it; others have nothing to do), once `view_interval` has passed
+        since the counts they were sent were read: after a burst, every page shows the
+        store's counts within about a second. Returns what was sent, by room."""
+        clock = time.monotonic()
+        due = [room for room, at in self._recounts.items() if at + self.view_interval <= clock]
+        if not due:
             return {}
-        return {room: views[scope] for room, scope in scopes.items()}
+        for room in due:
+            del self._recounts[room]
+            self._read_views.pop(room, None)
+        now = now or datetime.now(UTC)
+        sent: dict[str, dict[str, object]] = {}
+        for room, view in self._views(due, now).items():
+            payload: dict[str, object] = {
+                "registered": [],
+                "registered_count": 0,
+                "changed": 0,
+                "messages": 0,
+                "truncated": False,
+                "since": None,
+                "at": _iso(now),
+                "recount": True,
+                "view": view,
+            }
+            if room == COUNTRY_ROOM:
+                payload["rejected"] = 0
+            self.socketio.emit("changes", payload, to=room)
+            self._count("changes")
+            sent[room] = payload
+        return sent
 
     def _scopes(self, rooms: Iterable[str]) -> dict[str, str | None]:
         """The scope (region, None for the country) of each of `rooms` worth a read: the
