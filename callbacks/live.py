@@ -60,6 +60,9 @@ from data import live_page
 from data.queries import CaseFilter
 
 FEED_SIZE = live_page.LIVE_FEED_SIZE
+# The rows a flush's shared feed read holds: twice the feed, so that the arrivals of a page a
+# few pushes behind (its callbacks still running when the next ones came) are among them.
+SHARED_FEED_ROWS = 2 * FEED_SIZE
 POINT_HOURS = 24
 MAP_PUSH = f"{ids.SOCKET}.data-map"  # the trigger of update_map for a "map" push
 SHADING_COUNTS = ("open", "overdue", "due_soon", "received_24h")
@@ -235,20 +238,28 @@ def pushed_shading(
 
 
 _feeds: SharedReads[list[dict[str, Any]]] = SharedReads()
+_points: SharedReads[SharedPoints] = SharedReads()
 _point_arrays: SharedReads[list[dict[str, list[object]]]] = SharedReads()
 
 
-def _shared_feed(context: Context, view: PushedView, order: list[str]) -> list[dict[str, Any]]:
-    """The feed rows of the view's scope, read once per flush for every page of this process,
-    and the rows of the page's arrivals (`order`) not among them (late registrations), read
-    once per flush for every page missing the same ones."""
+def _flush_rows(context: Context, view: PushedView) -> list[dict[str, Any]]:
+    """The newest SHARED_FEED_ROWS registrations of the view's scope (feed rows, newest
+    first), read once per flush for every page of this process: the feed's and the map's."""
     flt = CaseFilter(scope_region=view.scope)
 
     def read() -> list[dict[str, Any]]:
         with context.sessions() as session:
-            return live_page.recent_registrations(session, flt, FEED_SIZE)
+            return live_page.recent_registrations(session, flt, SHARED_FEED_ROWS)
 
-    rows = _feeds.get((context.sessions, view.scope, view.as_of), read)
+    return _feeds.get((context.sessions, view.scope, view.as_of), read)
+
+
+def _shared_feed(context: Context, view: PushedView, order: list[str]) -> list[dict[str, Any]]:
+    """The flush's rows (_flush_rows), and the rows of the page's arrivals (`order`) not
+    among them (late registrations), read once per flush for every page missing the same
+    ones."""
+    flt = CaseFilter(scope_region=view.scope)
+    rows = _flush_rows(context, view)
     known = {row["reg_no"] for row in rows}
     missing = tuple(r for r in order if r not in known)
     if not missing:
@@ -420,18 +431,97 @@ def map_key(filters: Filters, measure: str, dark: bool, lang: str) -> str:
     return json.dumps([*filters, measure, "dark" if dark else "light", lang])
 
 
+@dataclass(frozen=True)
+class SharedPoints:
+    """The map's points of a scope at a flush's instant `as_of` (as live_page.recent_points
+    gives them, newest first), and the newest registration time of the flush's rows, from
+    which the next flush's points follow."""
+
+    as_of: datetime
+    newest: datetime | None
+    points: list[dict[str, Any]]
+
+
+POINT_FIELDS = ("reg_no", "category", "district", "registered_at", "lat", "lon")
+POINTS_READ_EVERY = timedelta(seconds=10)  # the points read whole at least this often
+_latest_points: dict[tuple[object, str | None], SharedPoints] = {}
+
+
+def _read_every(instant: datetime) -> int:
+    return int(instant.timestamp() // POINTS_READ_EVERY.total_seconds())
+
+
+def points_after(
+    earlier: SharedPoints | None, rows: list[dict[str, Any]], as_of: datetime
+) -> list[dict[str, Any]] | None:
+    """The points at `as_of` from the `earlier` points of the same scope and the flush's
+    newest registrations (`rows`, newest first: trusted store rows, never a push's items):
+    None when they cannot be had so (no earlier points of the same POINTS_READ_EVERY period
+    and before `as_of`, or rows that do not reach back to the earlier flush's newest, so that
+    registrations in between would be missing). Registrations stored late with a registration
+    time older than that newest, or edited, show at the next whole read."""
+    if (
+        earlier is None
+        or earlier.as_of >= as_of
+        or _read_every(earlier.as_of) != _read_every(as_of)
+        or earlier.newest is None
+    ):
+        return None
+    if len(rows) >= SHARED_FEED_ROWS and not rows[-1]["registered_at"] < earlier.newest:
+        return None
+    return _merged_points(earlier.points, rows, as_of)
+
+
+def _merged_points(
+    points: list[dict[str, Any]], rows: list[dict[str, Any]], as_of: datetime
+) -> list[dict[str, Any]]:
+    """`points` with the rows that have coordinates (a row replacing its point), those of the
+    POINT_HOURS before `as_of`, newest first, at most live_page's point limit."""
+    by_number = {p["reg_no"]: p for p in points}
+    for row in rows:
+        if row.get("lat") is not None and row.get("lon") is not None:
+            by_number[row["reg_no"]] = {f: row[f] for f in POINT_FIELDS}
+    start = as_of - timedelta(hours=POINT_HOURS)
+    kept = [p for p in by_number.values() if p["registered_at"] > start]
+    kept.sort(key=lambda p: (p["registered_at"], p["reg_no"]), reverse=True)
+    return kept[: live_page.POINT_LIMIT]
+
+
+def shared_points(context: Context, view: PushedView) -> list[dict[str, Any]]:
+    """The map's points of the view's scope at its flush, for every page of this process:
+    from the previous flush's points and this flush's rows (the feed's read: no statement of
+    their own), read whole the first flush of every POINTS_READ_EVERY and whenever they
+    cannot follow (see points_after). Not to be modified."""
+    rows = _flush_rows(context, view)
+    flt = CaseFilter(scope_region=view.scope)
+    latest_key = (context.sessions, view.scope)
+
+    def derive() -> SharedPoints:
+        points = points_after(_latest_points.get(latest_key), rows, view.as_of)
+        if points is None:
+            with context.sessions() as session:
+                read = live_page.recent_points(session, flt, view.as_of, POINT_HOURS)
+            points = _merged_points(read, rows, view.as_of)
+        newest = rows[0]["registered_at"] if rows else None
+        found = SharedPoints(view.as_of, newest, points)
+        latest = _latest_points.get(latest_key)
+        if latest is None or latest.as_of < view.as_of:
+            _latest_points[latest_key] = found
+        return found
+
+    return _points.get((context.sessions, view.scope, view.as_of), derive).points
+
+
 def shared_point_arrays(
-    context: Context, flt: CaseFilter, as_of: datetime, lang: str
+    context: Context, view: PushedView, lang: str
 ) -> list[dict[str, list[object]]]:
-    """The map's point arrays of `flt` at `as_of` (a flush's instant), read and built once per
+    """The map's point arrays of the view's scope at its flush (shared_points), built once per
     process for every page of that flush, scope and language (not to be modified)."""
-
-    def read() -> list[dict[str, list[object]]]:
-        with context.sessions() as session:
-            points = live_page.recent_points(session, flt, as_of, POINT_HOURS)
-        return points_arrays(points, lang, context.tz)
-
-    return _point_arrays.get((context.sessions, flt, as_of, lang, context.tz), read)
+    points = shared_points(context, view)
+    return _point_arrays.get(
+        (context.sessions, view.scope, view.as_of, lang, context.tz),
+        lambda: points_arrays(points, lang, context.tz),
+    )
 
 
 def update_map(
@@ -492,7 +582,7 @@ def update_map(
             measure,
             lang,
             context.tz,
-            point_arrays=shared_point_arrays(context, flt, view.as_of, lang),
+            point_arrays=shared_point_arrays(context, view, lang),
         ), key
     with context.sessions() as session:
         points = live_page.recent_points(session, flt, context.now, POINT_HOURS)

@@ -152,8 +152,11 @@ def registered_since(session: Session, flt: CaseFilter, since: datetime) -> int:
     return int(session.scalar(query) or 0)
 
 
+POINT_LIMIT = 1000  # the map's points at most
+
+
 def recent_points(
-    session: Session, flt: CaseFilter, now: datetime, hours: float = 24, limit: int = 1000
+    session: Session, flt: CaseFilter, now: datetime, hours: float = 24, limit: int = POINT_LIMIT
 ) -> list[dict[str, Any]]:
     """Registrations of the last `hours` that have coordinates (map points), newest first."""
     query = select(

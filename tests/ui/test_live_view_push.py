@@ -280,11 +280,47 @@ def test_map_points_are_read_once_per_flush_and_scope(
     )
     with statements(engine) as first:
         shared, same = map_push(ctx, view)
-    assert selects(first) == 1 and same == key
+    assert selects(first) == 2 and same == key  # the flush's rows (the feed's too), the points
     assert rendered(shared) == rendered(queried)  # the same points as the page's own query
     with statements(engine) as again:
         assert rendered(map_push(ctx, view)[0]) == rendered(queried)
     assert again == []  # the next page of the flush reads nothing
+
+
+@pytest.mark.parametrize("who, scope", [("duty", None), ("manager-osh", "KG-GO")])
+def test_the_next_flush_points_follow_from_its_rows(
+    engine: Engine, cases: dict[str, str], who: str, scope: str | None
+) -> None:
+    """A flush after the first of its period takes the map's points from the previous
+    flush's and its own rows (read for the feed anyway): the points the store gives, with
+    no statement of their own; a flush of the next period reads them whole."""
+    ctx = context(engine, who)
+    map_push(ctx, views(engine)[scope])  # the first flush: the points read whole
+    later = NOW + timedelta(seconds=2)
+    district = ev.OSH_CITY if scope else ev.BISHKEK
+    reg_no = ev.next_reg_no(district)
+    lat, lon = ("40.52", "72.80") if scope else ("42.88", "74.60")
+    registered = ev.registered(
+        reg_no, later - timedelta(seconds=1), district=district, lat=lat, lon=lon
+    )
+    apply_events(engine, [registered], now=later)
+    view = views(engine, later)[scope]
+    with statements(engine) as seen:
+        feed_items, *_ = live_cb.refresh_feed(
+            ctx.at(later), None, None, None, None, OPENED, "ru", push(view), None
+        )
+    with statements(engine) as mapped:
+        shared, _ = map_push(ctx.at(later), view)
+    assert mapped == []  # the flush's rows came with the feed; the points followed from them
+    queried, _ = map_push(ctx.at(later), None)  # no view: the page's own read
+    assert rendered(shared) == rendered(queried)  # what the page's own read shows
+    assert reg_no in json.dumps(shared.to_plotly_json())  # the new registration's point
+    next_period = later + live_cb.POINTS_READ_EVERY
+    next_view = views(engine, next_period)[scope]
+    with statements(engine) as whole:
+        map_push(ctx.at(next_period), next_view)
+    assert selects(whole) == 2  # the rows and the points, read whole again
+    assert selects(seen) >= 1
 
 
 def test_map_pages_that_may_not_share_query_their_own(
