@@ -63,6 +63,8 @@ FEED_SIZE = live_page.LIVE_FEED_SIZE
 # The rows a flush's shared feed read holds: twice the feed, so that the arrivals of a page a
 # few pushes behind (its callbacks still running when the next ones came) are among them.
 SHARED_FEED_ROWS = 2 * FEED_SIZE
+# ... and, for pages further behind (a busy machine), a deeper read, once per flush too.
+DEEP_FEED_ROWS = 10 * FEED_SIZE
 POINT_HOURS = 24
 MAP_PUSH = f"{ids.SOCKET}.data-map"  # the trigger of update_map for a "map" push
 SHADING_COUNTS = ("open", "overdue", "due_soon", "received_24h")
@@ -242,26 +244,32 @@ _points: SharedReads[SharedPoints] = SharedReads()
 _point_arrays: SharedReads[list[dict[str, list[object]]]] = SharedReads()
 
 
-def _flush_rows(context: Context, view: PushedView) -> list[dict[str, Any]]:
-    """The newest SHARED_FEED_ROWS registrations of the view's scope (feed rows, newest
-    first), read once per flush for every page of this process: the feed's and the map's."""
+def _flush_rows(
+    context: Context, view: PushedView, rows: int = SHARED_FEED_ROWS
+) -> list[dict[str, Any]]:
+    """The newest `rows` registrations of the view's scope (feed rows, newest first), read
+    once per flush for every page of this process: the feed's and the map's."""
     flt = CaseFilter(scope_region=view.scope)
 
     def read() -> list[dict[str, Any]]:
         with context.sessions() as session:
-            return live_page.recent_registrations(session, flt, SHARED_FEED_ROWS)
+            return live_page.recent_registrations(session, flt, rows)
 
-    return _feeds.get((context.sessions, view.scope, view.as_of), read)
+    return _feeds.get((context.sessions, view.scope, view.as_of, rows), read)
 
 
 def _shared_feed(context: Context, view: PushedView, order: list[str]) -> list[dict[str, Any]]:
-    """The flush's rows (_flush_rows), and the rows of the page's arrivals (`order`) not
-    among them (late registrations), read once per flush for every page missing the same
-    ones."""
+    """The flush's rows (_flush_rows; the deeper read of the flush for a page whose arrivals
+    are not all among them), and the rows of the page's arrivals (`order`) not among those
+    either (late registrations), read once per flush for every page missing the same ones."""
     flt = CaseFilter(scope_region=view.scope)
     rows = _flush_rows(context, view)
     known = {row["reg_no"] for row in rows}
     missing = tuple(r for r in order if r not in known)
+    if missing and len(rows) >= SHARED_FEED_ROWS:
+        rows = _flush_rows(context, view, DEEP_FEED_ROWS)
+        known = {row["reg_no"] for row in rows}
+        missing = tuple(r for r in order if r not in known)
     if not missing:
         return rows
 

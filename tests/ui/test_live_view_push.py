@@ -159,6 +159,34 @@ def test_the_counter_carries_over_to_a_new_anchor_without_the_store(
     assert selects(seen) == 2 and again["count"] == 3  # since and the anchor; feed shared
 
 
+def test_pages_behind_share_one_deeper_read_of_the_flush(
+    engine: Engine, cases: dict[str, str]
+) -> None:
+    """Pages whose arrivals are no longer among the flush's newest rows (their callbacks
+    ran behind the pushes) share one deeper read of the flush, their arrivals still on top."""
+    ctx = context(engine, "duty")
+    start = NOW - timedelta(minutes=20)
+    events = [
+        ev.registered(ev.next_reg_no(ev.BISHKEK), start + timedelta(seconds=i)) for i in range(120)
+    ]
+    apply_events(engine, events, now=NOW)
+    *_, counted = live_cb.refresh_feed(ctx, None, None, None, None, OPENED, "ru")
+    view = views(engine)[None]
+    shown = []
+    with statements(engine) as seen:
+        for behind in (events[:3], events[2:6]):  # two pages, neither among the newest 100
+            arrived = [e["reg_no"] for e in reversed(behind)]
+            memory = {**counted, "arrived": arrived, "fresh": {}}
+            items, *_ = live_cb.refresh_feed(
+                ctx, None, None, None, None, OPENED, "ru", push(view), memory
+            )
+            numbers = [w for w in texts(items) if w.startswith("KUP-")]
+            assert numbers[: len(arrived)] == arrived  # on top, the latest arrival first
+            shown.append(numbers)
+    assert selects(seen) == 2  # the flush's rows, and its deeper read: once for both pages
+    assert all(len(numbers) == live_cb.FEED_SIZE for numbers in shown)
+
+
 def test_a_recount_push_touches_only_pages_that_show_the_view(
     engine: Engine, cases: dict[str, str]
 ) -> None:
