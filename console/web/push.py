@@ -248,6 +248,10 @@ class Coalescer:
     def __bool__(self) -> bool:
         return bool(self._rooms)
 
+    def pending(self) -> set[str]:
+        """The rooms with something to send at the next flush."""
+        return set(self._rooms)
+
 
 def room_reads(
     session: Session, scope: str | None, now: datetime, due_soon: timedelta, tz: ZoneInfo
@@ -620,10 +624,15 @@ class Pusher:
         """Send the rooms whose last flushes reused counts read earlier (see _views) a
         "changes" push with nothing new but their counts read now (`recount`: pages with the
         room's view show it; others have nothing to do), once `view_interval` has passed
-        since the counts they were sent were read: after a burst, every page shows the
-        store's counts within about a second. Returns what was sent, by room."""
-        clock = time.monotonic()
-        due = [room for room, at in self._recounts.items() if at + self.view_interval <= clock]
+        since the counts they were sent were read, unless a flush is pending for the room
+        (it reads them): after a burst, every page shows the store's counts within about a
+        second. Returns what was sent, by room."""
+        clock, flushing = time.monotonic(), self.coalescer.pending()
+        due = [
+            room
+            for room, at in self._recounts.items()
+            if at + self.view_interval <= clock and room not in flushing  # (its flush reads)
+        ]
         if not due:
             return {}
         for room in due:

@@ -546,6 +546,9 @@ def test_counts_are_read_once_an_interval_and_recounted_after(local, socket_for,
     assert second["as_of"] != first["as_of"]  # the pages' shared reads are of this flush
     country.get_received()
     pusher.view_interval = 0.0  # as if the interval had passed
+    pusher.coalescer.add(_message(_item("R-third", "KG-GB")))
+    assert pusher.recount() == {}  # a flush is coming: it reads the counts
+    pusher.coalescer.drain()
     sent = pusher.recount()
     assert set(sent) == {COUNTRY_ROOM}
     (recount,) = _events(country, "changes")
