@@ -8,7 +8,8 @@ registrations since its `anchor`) plus the page's own offset, counted once per a
 counts, every ten minutes). Its feed rows and the map's points are not in the push (they would
 make it some 20 KB for every page, four times a second): such a page takes them from a small
 memory of this process, keyed by the view's instant (one flush) and scope, so they are read
-once per flush, room and web process, not once per page. Any other page, a push without a
+once per flush, room and web process, not once per page (the points follow from the previous
+flush's and that read's rows: see shared_points). Any other page, a push without a
 view, a resync and the first load query the store: the newest registrations (registered_at
 index, LIMIT), the open/overdue/due-soon counts ((decision, deadline) index) and the count since
 the page opened. The map's shading (two GROUP BYs) comes with the "map" push, read once by the

@@ -49,13 +49,17 @@ health is read every HEALTH_INTERVAL_S (XINFO, XRANGE, XPENDING and two store re
 the whole console) and kept in Redis (`<stream>:push-health`) for the pages that connect
 later.
 
-"view" is what the room's live page counts with its default filters, computed once per flush
-by the leader (data.live_page.live_views: one read session for every room of the flush), so
-that such pages show it instead of re-querying the store. Only for rooms someone watches: the
+"view" is what the room's live page counts with its default filters, read by the leader at
+most once every VIEW_INTERVAL_S per room (data.live_page.live_views: one read session for every
+room due; flushes in between send the counts as read, under their own `as_of`, and a "changes"
+push with `recount` and nothing else new follows a burst with the counts read again), so that
+such pages show it instead of re-querying the store. Only for rooms someone watches: the
 country room always, a region room when some web process has a client in it (each process
 lists its rooms in a Redis sorted set every few seconds and on each connect; a room expires
 from it LEADER_TTL_S after it was last listed). The view: {"scope", "as_of", "anchor",
-"total", "counts": {"open", "overdue", "due_soon"}}, about 200 bytes. The feed's rows are not
+"total", "counts": {"open", "overdue", "due_soon"}, "counted_at", "before"}, about 300 bytes
+("before": the previous anchor and the registrations from it to this one, with which pages
+carry their counter over). The feed's rows are not
 in it (50 rows with their summaries, some 23 KB, sent to every page of the room four times a
 second, made the fan-out to 200 sockets ten times slower): each web process reads them once
 per flush and scope for all its pages (callbacks/live.py). It is null for a room nobody
