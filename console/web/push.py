@@ -600,10 +600,15 @@ class Pusher:
                 due[room] = scope
         if not due:
             return views
+        # A room's views of a new anchor carry over from the one its pages were last sent, or
+        # (a room new to this leader, whose pages may hold the one before) the one before.
+        previous = live_page.live_anchor(now) - live_page.LIVE_ANCHOR
         earlier = {
             scope: datetime.fromisoformat(self._anchors[room][0])
+            if room in self._anchors
+            else previous
             for room, scope in due.items()
-            if room in self._anchors and self._anchors[room][0] != anchor
+            if self._anchors.get(room, ("",))[0] != anchor
         }
         try:
             with self.sessions() as session:

@@ -21,7 +21,7 @@ from components.common import SAFETY_REFRESH_MS
 from components.layout import SOCKET_EVENTS, validation_layout
 from console.runtime import ingest_worker
 from console.web.push import COUNTRY_ROOM, MAX_ITEMS, Coalescer, Pusher, region_room
-from data import alerts, flags, streams
+from data import alerts, flags, live_page, streams
 from data.models import AuditEntry, Case, Setting
 from data.reference import load_geography
 from tests.support import events as ev
@@ -534,6 +534,9 @@ def test_counts_are_read_once_an_interval_and_recounted_after(local, socket_for,
     pusher.coalescer.add(_message(_item(first_no, "KG-GB")))
     first = pusher.flush()[COUNTRY_ROOM]["view"]
     assert first["counts"]["open"] == 1 and first["total"] == 1
+    # New to this leader: the view carries its pages over from the anchor before.
+    anchor = datetime.fromisoformat(first["anchor"])
+    assert first["before"]["anchor"] == (anchor - live_page.LIVE_ANCHOR).isoformat()
     assert any(s.lstrip().upper().startswith("SELECT") for s in seen)  # read, and seen here
     assert pusher.recount() == {}  # counts as read: nothing to send again
     new_case(engine, ev.BISHKEK, age=timedelta(0))
