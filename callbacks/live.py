@@ -8,7 +8,8 @@ registrations since its `anchor`) plus the page's own offset, counted once per a
 counts, every ten minutes). Its feed rows and the map's points are not in the push (they would
 make it some 20 KB for every page, four times a second): such a page takes them from a small
 memory of this process, keyed by the view's instant (one flush) and scope, so they are read
-once per flush, room and web process, not once per page. Any other page, a push without a
+once per flush, room and web process, not once per page (the points follow from the previous
+flush's and that read's rows: see shared_points). Any other page, a push without a
 view, a resync and the first load query the store: the newest registrations (registered_at
 index, LIMIT), the open/overdue/due-soon counts ((decision, deadline) index) and the count since
 the page opened. The map's shading (two GROUP BYs) comes with the "map" push, read once by the
@@ -33,6 +34,7 @@ from typing import Any
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
+from sqlalchemy.orm import Session
 
 from callbacks import inputs
 from callbacks.context import Context, request_context
@@ -59,6 +61,11 @@ from data import live_page
 from data.queries import CaseFilter
 
 FEED_SIZE = live_page.LIVE_FEED_SIZE
+# The rows a flush's shared feed read holds: twice the feed, so that the arrivals of a page a
+# few pushes behind (its callbacks still running when the next ones came) are among them.
+SHARED_FEED_ROWS = 2 * FEED_SIZE
+# ... and, for pages further behind (a busy machine), a deeper read, once per flush too.
+DEEP_FEED_ROWS = 10 * FEED_SIZE
 POINT_HOURS = 24
 MAP_PUSH = f"{ids.SOCKET}.data-map"  # the trigger of update_map for a "map" push
 SHADING_COUNTS = ("open", "overdue", "due_soon", "received_24h")
@@ -83,7 +90,18 @@ def pushed_nothing(payload: Any) -> bool:
     if not payload:
         return False
     changed = payload.get("changed")
-    return not payload.get("registered_count") and changed is not None and not changed
+    return (
+        not payload.get("registered_count")
+        and changed is not None
+        and not changed
+        and not payload.get("recount")
+    )
+
+
+def recount_only(payload: Mapping[str, Any]) -> bool:
+    """True for a push that brings nothing but the room's counts read again (the push leader's
+    recount after a burst): only a page that shows the room's view has something to do."""
+    return bool(payload.get("recount")) and not payload.get("registered_count")
 
 
 def update_district_options(context: Context, region: Any, lang: Any) -> list[dict[str, str]]:
@@ -164,6 +182,7 @@ class PushedView:
     as_of: datetime
     total: int
     counts: dict[str, int]
+    before: tuple[datetime, int] | None = None  # an earlier anchor, registrations from it
 
 
 def pushed_view(
@@ -180,13 +199,16 @@ def pushed_view(
     scope, anchor = inputs.text(view.get("scope")), inputs.instant(view.get("anchor"))
     as_of = inputs.instant(view.get("as_of"))
     total, counts = inputs.number(view.get("total")), inputs.counts(view.get("counts"), STRIP_KEYS)
+    before = inputs.mapping(view.get("before"))
+    earlier = inputs.instant(before.get("anchor"))
+    carried = (earlier, inputs.number(before.get("count"))) if earlier is not None else None
     if (
         not shows_room(context, filters, scope)
         or anchor is None
         or (as_of is None or abs(as_of - context.now) > SHARED_SKEW)
     ):
         return None
-    return PushedView(scope, anchor, as_of, total, counts)
+    return PushedView(scope, anchor, as_of, total, counts, carried)
 
 
 def shows_room(context: Context, filters: Filters, scope: str | None) -> bool:
@@ -219,22 +241,36 @@ def pushed_shading(
 
 
 _feeds: SharedReads[list[dict[str, Any]]] = SharedReads()
+_points: SharedReads[SharedPoints] = SharedReads()
 _point_arrays: SharedReads[list[dict[str, list[object]]]] = SharedReads()
 
 
-def _shared_feed(context: Context, view: PushedView, order: list[str]) -> list[dict[str, Any]]:
-    """The feed rows of the view's scope, read once per flush for every page of this process,
-    and the rows of the page's arrivals (`order`) not among them (late registrations), read
-    once per flush for every page missing the same ones."""
+def _flush_rows(
+    context: Context, view: PushedView, rows: int = SHARED_FEED_ROWS
+) -> list[dict[str, Any]]:
+    """The newest `rows` registrations of the view's scope (feed rows, newest first), read
+    once per flush for every page of this process: the feed's and the map's."""
     flt = CaseFilter(scope_region=view.scope)
 
     def read() -> list[dict[str, Any]]:
         with context.sessions() as session:
-            return live_page.recent_registrations(session, flt, FEED_SIZE)
+            return live_page.recent_registrations(session, flt, rows)
 
-    rows = _feeds.get((context.sessions, view.scope, view.as_of), read)
+    return _feeds.get((context.sessions, view.scope, view.as_of, rows), read)
+
+
+def _shared_feed(context: Context, view: PushedView, order: list[str]) -> list[dict[str, Any]]:
+    """The flush's rows (_flush_rows; the deeper read of the flush for a page whose arrivals
+    are not all among them), and the rows of the page's arrivals (`order`) not among those
+    either (late registrations), read once per flush for every page missing the same ones."""
+    flt = CaseFilter(scope_region=view.scope)
+    rows = _flush_rows(context, view)
     known = {row["reg_no"] for row in rows}
     missing = tuple(r for r in order if r not in known)
+    if missing and len(rows) >= SHARED_FEED_ROWS:
+        rows = _flush_rows(context, view, DEEP_FEED_ROWS)
+        known = {row["reg_no"] for row in rows}
+        missing = tuple(r for r in order if r not in known)
     if not missing:
         return rows
 
@@ -255,22 +291,35 @@ def _view_count(
     late: int = 0,
 ) -> dict[str, Any]:
     """The counter's memory after a push with a view: the view's total plus this page's
-    offset (its registrations between the page's opening and the view's anchor, counted
-    when the anchor is new to the page), plus the registrations pushed to the page that were
-    registered before it opened (late registrations, which neither counts: `late` of this
-    push, added to those of the earlier ones); never less than it showed."""
+    offset (its registrations between the page's opening and the view's anchor: kept from
+    the page's first read, carried over to a new anchor with the view's `before`, counted
+    only when the page knows no earlier anchor of the view), plus the registrations pushed
+    to the page that were registered before it opened (late registrations, which neither
+    counts: `late` of this push, added to those of the earlier ones); never less than it
+    showed."""
     anchor = view.anchor.isoformat()
     mine = counted.get("key") == key
     late += inputs.number(counted.get("late")) if mine else 0
-    if mine and inputs.text(counted.get("anchor")) == anchor and counted.get("offset") is not None:
+    known = (
+        inputs.text(counted.get("anchor")) if mine and counted.get("offset") is not None else None
+    )
+    if known == anchor:
         offset = inputs.number(counted.get("offset"))
+    elif known is not None and view.before is not None and known == view.before[0].isoformat():
+        offset = inputs.number(counted.get("offset")) + view.before[1]
     else:
         with context.sessions() as session:
-            offset = live_page.registered_since(session, flt, since) - live_page.registered_since(
-                session, flt, view.anchor
-            )
+            offset = page_offset(session, flt, since, view.anchor)
     count = max(view.total + offset + late, inputs.number(counted.get("count")) if mine else 0, 0)
     return {"key": key, "count": count, "anchor": anchor, "offset": offset, "late": late}
+
+
+def page_offset(session: Session, flt: CaseFilter, since: datetime, anchor: datetime) -> int:
+    """A page's registrations from its opening `since` to a live view's `anchor` (negative
+    when it opened after the anchor: those between them, which the view's total counts)."""
+    return live_page.registered_since(session, flt, since) - live_page.registered_since(
+        session, flt, anchor
+    )
 
 
 def pushed_before(payload: Mapping[str, Any], filters: Filters, since: datetime) -> int:
@@ -317,6 +366,8 @@ def read_feed(
     arrivals = arrivals_after(mine, pushed_arrivals(payload, filters), context.now)
     remembered = {"arrived": arrivals.order, "fresh": arrivals.fresh}
     view = pushed_view(context, filters, payload)
+    if view is None and recount_only(payload):
+        raise PreventUpdate  # the room's counts: this page shows others
     if view is not None:
         late = pushed_before(payload, filters, since)
         memory = _view_count(context, view, flt, since, counted, key, late)
@@ -336,16 +387,25 @@ def read_feed(
         )
         stored = live_page.registered_since(session, flt, since)
         counts = live_page.status_counts(session, flt, context.now, context.due_soon)
+        # A page that shows its room's view keeps its offset to the views' anchor from now
+        # on (one count here, none at its pushes: see _view_count).
+        anchor = live_page.live_anchor(context.now)
+        offset = (
+            stored - live_page.registered_since(session, flt, anchor)
+            if shows_room(context, filters, context.viewer.region)
+            else None
+        )
     count = stored
     if mine:
         pushed = pushed_matching(payload, filters) if payload else 0
         count = max(inputs.number(counted.get("count")) + pushed, stored)
+    carried = {} if offset is None else {"anchor": anchor.isoformat(), "offset": offset}
     return FeedState(
         arrival_first(rows, arrivals.order),
         arrivals.fresh,
         count,
         counts,
-        {"key": key, "count": count, **remembered},
+        {"key": key, "count": count, **carried, **remembered},
     )
 
 
@@ -380,18 +440,97 @@ def map_key(filters: Filters, measure: str, dark: bool, lang: str) -> str:
     return json.dumps([*filters, measure, "dark" if dark else "light", lang])
 
 
+@dataclass(frozen=True)
+class SharedPoints:
+    """The map's points of a scope at a flush's instant `as_of` (as live_page.recent_points
+    gives them, newest first), and the newest registration time of the flush's rows, from
+    which the next flush's points follow."""
+
+    as_of: datetime
+    newest: datetime | None
+    points: list[dict[str, Any]]
+
+
+POINT_FIELDS = ("reg_no", "category", "district", "registered_at", "lat", "lon")
+POINTS_READ_EVERY = timedelta(seconds=10)  # the points read whole at least this often
+_latest_points: dict[tuple[object, str | None], SharedPoints] = {}
+
+
+def _read_every(instant: datetime) -> int:
+    return int(instant.timestamp() // POINTS_READ_EVERY.total_seconds())
+
+
+def points_after(
+    earlier: SharedPoints | None, rows: list[dict[str, Any]], as_of: datetime
+) -> list[dict[str, Any]] | None:
+    """The points at `as_of` from the `earlier` points of the same scope and the flush's
+    newest registrations (`rows`, newest first: trusted store rows, never a push's items):
+    None when they cannot be had so (no earlier points of the same POINTS_READ_EVERY period
+    and before `as_of`, or rows that do not reach back to the earlier flush's newest, so that
+    registrations in between would be missing). Registrations stored late with a registration
+    time older than that newest, or edited, show at the next whole read."""
+    if (
+        earlier is None
+        or earlier.as_of >= as_of
+        or _read_every(earlier.as_of) != _read_every(as_of)
+        or earlier.newest is None
+    ):
+        return None
+    if len(rows) >= SHARED_FEED_ROWS and not rows[-1]["registered_at"] < earlier.newest:
+        return None
+    return _merged_points(earlier.points, rows, as_of)
+
+
+def _merged_points(
+    points: list[dict[str, Any]], rows: list[dict[str, Any]], as_of: datetime
+) -> list[dict[str, Any]]:
+    """`points` with the rows that have coordinates (a row replacing its point), those of the
+    POINT_HOURS before `as_of`, newest first, at most live_page's point limit."""
+    by_number = {p["reg_no"]: p for p in points}
+    for row in rows:
+        if row.get("lat") is not None and row.get("lon") is not None:
+            by_number[row["reg_no"]] = {f: row[f] for f in POINT_FIELDS}
+    start = as_of - timedelta(hours=POINT_HOURS)
+    kept = [p for p in by_number.values() if p["registered_at"] > start]
+    kept.sort(key=lambda p: (p["registered_at"], p["reg_no"]), reverse=True)
+    return kept[: live_page.POINT_LIMIT]
+
+
+def shared_points(context: Context, view: PushedView) -> list[dict[str, Any]]:
+    """The map's points of the view's scope at its flush, for every page of this process:
+    from the previous flush's points and this flush's rows (the feed's read: no statement of
+    their own), read whole the first flush of every POINTS_READ_EVERY and whenever they
+    cannot follow (see points_after). Not to be modified."""
+    rows = _flush_rows(context, view)
+    flt = CaseFilter(scope_region=view.scope)
+    latest_key = (context.sessions, view.scope)
+
+    def derive() -> SharedPoints:
+        points = points_after(_latest_points.get(latest_key), rows, view.as_of)
+        if points is None:
+            with context.sessions() as session:
+                read = live_page.recent_points(session, flt, view.as_of, POINT_HOURS)
+            points = _merged_points(read, rows, view.as_of)
+        newest = rows[0]["registered_at"] if rows else None
+        found = SharedPoints(view.as_of, newest, points)
+        latest = _latest_points.get(latest_key)
+        if latest is None or latest.as_of < view.as_of:
+            _latest_points[latest_key] = found
+        return found
+
+    return _points.get((context.sessions, view.scope, view.as_of), derive).points
+
+
 def shared_point_arrays(
-    context: Context, flt: CaseFilter, as_of: datetime, lang: str
+    context: Context, view: PushedView, lang: str
 ) -> list[dict[str, list[object]]]:
-    """The map's point arrays of `flt` at `as_of` (a flush's instant), read and built once per
+    """The map's point arrays of the view's scope at its flush (shared_points), built once per
     process for every page of that flush, scope and language (not to be modified)."""
-
-    def read() -> list[dict[str, list[object]]]:
-        with context.sessions() as session:
-            points = live_page.recent_points(session, flt, as_of, POINT_HOURS)
-        return points_arrays(points, lang, context.tz)
-
-    return _point_arrays.get((context.sessions, flt, as_of, lang, context.tz), read)
+    points = shared_points(context, view)
+    return _point_arrays.get(
+        (context.sessions, view.scope, view.as_of, lang, context.tz),
+        lambda: points_arrays(points, lang, context.tz),
+    )
 
 
 def update_map(
@@ -452,7 +591,7 @@ def update_map(
             measure,
             lang,
             context.tz,
-            point_arrays=shared_point_arrays(context, flt, view.as_of, lang),
+            point_arrays=shared_point_arrays(context, view, lang),
         ), key
     with context.sessions() as session:
         points = live_page.recent_points(session, flt, context.now, POINT_HOURS)

@@ -4,7 +4,7 @@ sends to every page (one read session for every room of a flush)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -152,8 +152,11 @@ def registered_since(session: Session, flt: CaseFilter, since: datetime) -> int:
     return int(session.scalar(query) or 0)
 
 
+POINT_LIMIT = 1000  # the map's points at most
+
+
 def recent_points(
-    session: Session, flt: CaseFilter, now: datetime, hours: float = 24, limit: int = 1000
+    session: Session, flt: CaseFilter, now: datetime, hours: float = 24, limit: int = POINT_LIMIT
 ) -> list[dict[str, Any]]:
     """Registrations of the last `hours` that have coordinates (map points), newest first."""
     query = select(
@@ -185,23 +188,37 @@ def live_anchor(now: datetime) -> datetime:
 
 
 def live_views(
-    session: Session, scopes: Sequence[str | None], now: datetime, due_soon: timedelta
+    session: Session,
+    scopes: Sequence[str | None],
+    now: datetime,
+    due_soon: timedelta,
+    earlier: Mapping[str | None, datetime] | None = None,
 ) -> dict[str | None, dict[str, object]]:
     """What a live page with its default filters counts in each scope (a region, None for the
     whole country), as JSON-ready plain data: the status counts at `now`, and `total`, the
     registrations since `anchor` (live_anchor(now)), from which a page derives its "new since
     opened" counter; `as_of` is `now`. The counts of status_counts and registered_since in the
-    scope, in two short index reads per scope. (The feed's rows are not in it: 50 rows with
-    their summaries would make every push to every page some 20 KB.)"""
+    scope, in two short index reads per scope. For a scope with an `earlier` anchor (the one
+    its pages were last sent), `before` holds it and the registrations from it to `anchor`
+    (one more count), so that a page carries its counter over to the new anchor without a
+    read of its own. (The feed's rows are not in it: 50 rows with their summaries would make
+    every push to every page some 20 KB.)"""
     anchor = live_anchor(now)
     views: dict[str | None, dict[str, object]] = {}
     for scope in dict.fromkeys(scopes):
         flt = CaseFilter(scope_region=scope)
+        total = registered_since(session, flt, anchor)
         views[scope] = {
             "scope": scope,
             "as_of": now.astimezone(UTC).isoformat(),
             "anchor": anchor.isoformat(),
-            "total": registered_since(session, flt, anchor),
+            "total": total,
             "counts": status_counts(session, flt, now, due_soon),
         }
+        previous = (earlier or {}).get(scope)
+        if previous is not None and previous < anchor:
+            views[scope]["before"] = {
+                "anchor": previous.astimezone(UTC).isoformat(),
+                "count": registered_since(session, flt, previous) - total,
+            }
     return views

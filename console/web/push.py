@@ -49,13 +49,17 @@ health is read every HEALTH_INTERVAL_S (XINFO, XRANGE, XPENDING and two store re
 the whole console) and kept in Redis (`<stream>:push-health`) for the pages that connect
 later.
 
-"view" is what the room's live page counts with its default filters, computed once per flush
-by the leader (data.live_page.live_views: one read session for every room of the flush), so
-that such pages show it instead of re-querying the store. Only for rooms someone watches: the
+"view" is what the room's live page counts with its default filters, read by the leader at
+most once every VIEW_INTERVAL_S per room (data.live_page.live_views: one read session for every
+room due; flushes in between send the counts as read, under their own `as_of`, and a "changes"
+push with `recount` and nothing else new follows a burst with the counts read again), so that
+such pages show it instead of re-querying the store. Only for rooms someone watches: the
 country room always, a region room when some web process has a client in it (each process
 lists its rooms in a Redis sorted set every few seconds and on each connect; a room expires
 from it LEADER_TTL_S after it was last listed). The view: {"scope", "as_of", "anchor",
-"total", "counts": {"open", "overdue", "due_soon"}}, about 200 bytes. The feed's rows are not
+"total", "counts": {"open", "overdue", "due_soon"}, "counted_at", "before"}, about 300 bytes
+("before": the previous anchor and the registrations from it to this one, with which pages
+carry their counter over). The feed's rows are not
 in it (50 rows with their summaries, some 23 KB, sent to every page of the room four times a
 second, made the fan-out to 200 sockets ten times slower): each web process reads them once
 per flush and scope for all its pages (callbacks/live.py). It is null for a room nobody
@@ -97,6 +101,7 @@ COUNTRY_ROOM = "country"
 MAX_ITEMS = 100
 MAX_OVERDUE_REG_NOS = 200
 FLUSH_INTERVAL_S = 0.25  # at most 4 pushes a second per room: a few UI updates, p95 < 0.5 s
+VIEW_INTERVAL_S = 1.0  # a room's live view (its counts) read at most once a second
 OVERDUE_INTERVAL_S = 15.0
 REFRESH_INTERVAL_S = 30.0  # map shading, workload and overdue lists of rooms that changed
 HEALTH_INTERVAL_S = 15.0  # stale data and stream gaps, checked once for every page
@@ -247,6 +252,10 @@ class Coalescer:
     def __bool__(self) -> bool:
         return bool(self._rooms)
 
+    def pending(self) -> set[str]:
+        """The rooms with something to send at the next flush."""
+        return set(self._rooms)
+
 
 def room_reads(
     session: Session, scope: str | None, now: datetime, due_soon: timedelta, tz: ZoneInfo
@@ -285,6 +294,7 @@ class Pusher:
         writer: sessionmaker[Session] | None = None,
         regions: frozenset[str] = frozenset(),
         flush_interval: float = FLUSH_INTERVAL_S,
+        view_interval: float = VIEW_INTERVAL_S,
         overdue_interval: float = OVERDUE_INTERVAL_S,
         refresh_interval: float = REFRESH_INTERVAL_S,
         health_interval: float = HEALTH_INTERVAL_S,
@@ -297,6 +307,7 @@ class Pusher:
         self.redis_url = redis_url
         self.metrics = metrics
         self.flush_interval = flush_interval
+        self.view_interval = view_interval
         self.overdue_interval = overdue_interval
         self.refresh_interval = refresh_interval
         self.health_interval = health_interval
@@ -309,6 +320,12 @@ class Pusher:
         self.flags_channel = flags.flags_channel(settings.streams)
         self.alerts_channel = alerts.alerts_channel(settings.streams)
         self._watched: tuple[float, set[str] | None] = (0.0, None)
+        # room -> (when its live view was read (monotonic), the view as read)
+        self._read_views: dict[str, tuple[float, dict[str, object]]] = {}
+        # room -> when the counts it was last sent were read (monotonic), if read before
+        self._recounts: dict[str, float] = {}
+        # room -> the anchor of its views, and what they carry over from the one before it
+        self._anchors: dict[str, tuple[str, object]] = {}
         self.is_leader = False
         self.redis_ok = True
         self.last_emit_at: datetime | None = None
@@ -367,6 +384,11 @@ class Pusher:
                 if self.coalescer and time.monotonic() >= next_flush:
                     self.flush()
                     next_flush = time.monotonic() + self.flush_interval
+                if (
+                    self._recounts
+                    and time.monotonic() >= min(self._recounts.values()) + self.view_interval
+                ):
+                    self.recount()
                 if time.monotonic() >= next_overdue:
                     next_overdue = time.monotonic() + self.overdue_interval
                     self.check_overdue()
@@ -554,25 +576,97 @@ class Pusher:
                 self.metrics.push_latency.observe(max(0.0, (now - at).total_seconds()))
         return rooms
 
-    def _views(
-        self, rooms: dict[str, dict[str, object]], now: datetime
-    ) -> dict[str, dict[str, object]]:
-        """The live view of each room of a flush that someone watches (the country room
-        always; regions ingest does not know are left out), read in one session; none if the
-        store cannot be read."""
+    def _views(self, rooms: Iterable[str], now: datetime) -> dict[str, dict[str, object]]:
+        """The live view of each of `rooms` that someone watches (the country room always;
+        regions ingest does not know are left out). A room's counts are read at most once per
+        `view_interval` (all rooms due in one session): a flush within it sends the last ones
+        read (`counted_at`) under this flush's `as_of`, and a recount follows (`recount`).
+        None for a room whose view the store could not give."""
         scopes = self._scopes(rooms)
+        clock, anchor = time.monotonic(), _iso(live_page.live_anchor(now))
+        views: dict[str, dict[str, object]] = {}
+        due: dict[str, str | None] = {}
+        for room, scope in scopes.items():
+            read_at, view = self._read_views.get(room, (None, None))
+            if (
+                read_at is not None
+                and view is not None
+                and clock - read_at < self.view_interval
+                and view["anchor"] == anchor
+            ):
+                views[room] = {**view, "as_of": _iso(now)}
+                self._recounts[room] = read_at
+            else:
+                due[room] = scope
+        if not due:
+            return views
+        # A room's views of a new anchor carry over from the one its pages were last sent, or
+        # (a room new to this leader, whose pages may hold the one before) the one before.
+        previous = live_page.live_anchor(now) - live_page.LIVE_ANCHOR
+        earlier = {
+            scope: datetime.fromisoformat(self._anchors[room][0])
+            if room in self._anchors
+            else previous
+            for room, scope in due.items()
+            if self._anchors.get(room, ("",))[0] != anchor
+        }
         try:
             with self.sessions() as session:
-                views = live_page.live_views(
-                    session,
-                    list(scopes.values()),
-                    now,
-                    self.settings.due_soon,
+                read = live_page.live_views(
+                    session, list(due.values()), now, self.settings.due_soon, earlier
                 )
         except SQLAlchemyError as exc:
             log.warning("live views not computed (%s); pages re-query", type(exc).__name__)
+            return views
+        for room, scope in due.items():
+            view = {**read[scope], "counted_at": read[scope]["as_of"]}
+            if "before" in view or self._anchors.get(room, ("",))[0] != anchor:
+                self._anchors[room] = (anchor, view.get("before"))
+            elif self._anchors[room][1] is not None:  # every view of the anchor carries it
+                view["before"] = self._anchors[room][1]
+            self._read_views[room] = (clock, view)
+            self._recounts.pop(room, None)
+            views[room] = view
+        return views
+
+    def recount(self, now: datetime | None = None) -> dict[str, dict[str, object]]:
+        """Send the rooms whose last flushes reused counts read earlier (see _views) a
+        "changes" push with nothing new but their counts read now (`recount`: pages with the
+        room's view show it; others have nothing to do), once `view_interval` has passed
+        since the counts they were sent were read, unless a flush is pending for the room
+        (it reads them): after a burst, every page shows the store's counts within about a
+        second. Returns what was sent, by room."""
+        clock, flushing = time.monotonic(), self.coalescer.pending()
+        due = [
+            room
+            for room, at in self._recounts.items()
+            if at + self.view_interval <= clock and room not in flushing  # (its flush reads)
+        ]
+        if not due:
             return {}
-        return {room: views[scope] for room, scope in scopes.items()}
+        for room in due:
+            del self._recounts[room]
+            self._read_views.pop(room, None)
+        now = now or datetime.now(UTC)
+        sent: dict[str, dict[str, object]] = {}
+        for room, view in self._views(due, now).items():
+            payload: dict[str, object] = {
+                "registered": [],
+                "registered_count": 0,
+                "changed": 0,
+                "messages": 0,
+                "truncated": False,
+                "since": None,
+                "at": _iso(now),
+                "recount": True,
+                "view": view,
+            }
+            if room == COUNTRY_ROOM:
+                payload["rejected"] = 0
+            self.socketio.emit("changes", payload, to=room)
+            self._count("changes")
+            sent[room] = payload
+        return sent
 
     def _scopes(self, rooms: Iterable[str]) -> dict[str, str | None]:
         """The scope (region, None for the country) of each of `rooms` worth a read: the

@@ -60,7 +60,14 @@ def test_feed_counters_and_strip(engine: Engine, cases: dict[str, str]) -> None:
     assert MARKUP in words  # the summary, as text
     assert texts(new)[0] == "1"  # A registered after the page opened, F before
     assert {"4", "2", "1"} <= set(texts(strip))  # open, overdue (B, F), due soon (I)
-    assert counted == {"key": "[null, null, null, null]", "count": 1, "arrived": [], "fresh": {}}
+    assert counted == {
+        "key": "[null, null, null, null]",
+        "count": 1,
+        "anchor": NOW.isoformat(),  # the views' anchor (NOW is on one) and the page's offset
+        "offset": 1,  # to it (A), kept for its pushes
+        "arrived": [],
+        "fresh": {},
+    }
 
 
 def test_new_counter_adds_pushes_and_never_falls_below_the_store(

@@ -14,14 +14,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from dash import dcc
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from components import ids
 from components.common import SAFETY_REFRESH_MS
 from components.layout import SOCKET_EVENTS, validation_layout
 from console.runtime import ingest_worker
 from console.web.push import COUNTRY_ROOM, MAX_ITEMS, Coalescer, Pusher, region_room
-from data import alerts, flags, streams
+from data import alerts, flags, live_page, streams
 from data.models import AuditEntry, Case, Setting
 from data.reference import load_geography
 from tests.support import events as ev
@@ -514,6 +514,51 @@ def test_flush_sends_each_room_its_live_view(local, socket_for, engine) -> None:
     pusher._watched = (0.0, None)  # read again, not from the last second's memory
     assert pusher.watched_rooms() == {COUNTRY_ROOM, region_room("KG-GO")}
     second_osh.disconnect()
+
+
+def test_counts_are_read_once_an_interval_and_recounted_after(local, socket_for, engine) -> None:  # type: ignore[no-untyped-def]
+    """Flushes within `view_interval` of a room's last read send its counts as read then
+    (no statement), under their own `as_of`; once the interval has passed, a recount sends
+    the store's counts of now, with nothing else new."""
+    country = socket_for("duty")
+    pusher: Pusher = local.state.pusher
+    pusher.view_interval = 3600.0  # every flush of this test falls within it
+    seen: list[str] = []
+
+    def note(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    store = pusher.sessions.kw["bind"]  # the engine the leader reads with
+    event.listen(store, "before_cursor_execute", note)
+    first_no = new_case(engine, ev.BISHKEK, age=timedelta(0))
+    pusher.coalescer.add(_message(_item(first_no, "KG-GB")))
+    first = pusher.flush()[COUNTRY_ROOM]["view"]
+    assert first["counts"]["open"] == 1 and first["total"] == 1
+    # New to this leader: the view carries its pages over from the anchor before.
+    anchor = datetime.fromisoformat(first["anchor"])
+    assert first["before"]["anchor"] == (anchor - live_page.LIVE_ANCHOR).isoformat()
+    assert any(s.lstrip().upper().startswith("SELECT") for s in seen)  # read, and seen here
+    assert pusher.recount() == {}  # counts as read: nothing to send again
+    new_case(engine, ev.BISHKEK, age=timedelta(0))
+    pusher.coalescer.add(_message(_item("R-second", "KG-GB")))
+    seen.clear()
+    second = pusher.flush()[COUNTRY_ROOM]["view"]
+    assert seen == []  # the store was not asked
+    assert pusher.recount() == {} and seen == []  # not due yet
+    assert second["counts"] == first["counts"] and second["counted_at"] == first["counted_at"]
+    assert second["as_of"] != first["as_of"]  # the pages' shared reads are of this flush
+    country.get_received()
+    pusher.view_interval = 0.0  # as if the interval had passed
+    pusher.coalescer.add(_message(_item("R-third", "KG-GB")))
+    assert pusher.recount() == {}  # a flush is coming: it reads the counts
+    pusher.coalescer.drain()
+    sent = pusher.recount()
+    assert set(sent) == {COUNTRY_ROOM}
+    (recount,) = _events(country, "changes")
+    assert recount["recount"] is True and recount["registered_count"] == 0
+    assert recount["view"]["counts"]["open"] == 2 and recount["view"]["total"] == 2
+    assert pusher.recount() == {}  # once
+    event.remove(store, "before_cursor_execute", note)
 
 
 def test_rooms_no_process_lists_again_expire(local, socket_for) -> None:  # type: ignore[no-untyped-def]
