@@ -31,19 +31,16 @@ from typing import Any
 
 from sqlalchemy import Engine, event, literal_column, select
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql.elements import ColumnClause
 
 from data import aggregates
 from data.db import chunks, make_engine, make_sessionmaker
 from data.intake import IntakeRules, case_row, event_of, replay
 from data.models import Case, EventRow, Flag
+from data.search import CASE_ROWID
 from rules.clock import utc
 from rules.contract import Event
 
 CHUNK = 500  # registration numbers per IN list
-_ROWID: ColumnClause[int] = literal_column(
-    "cases.rowid"
-)  # SQLite: the case search's key (data.search)
 
 
 @dataclass(frozen=True)
@@ -76,7 +73,7 @@ def look_back(session: Session, at: datetime, rules: IntakeRules) -> LookBack:
             event_ = event_of(stored._asdict(), rules, stored.ingested_at)
             histories.setdefault(stored.reg_no, []).append((event_, stored.stream_id))
     as_stored: dict[str, tuple[bool, int | None]] = {}  # flag as stored, SQLite's rowid
-    rowid = _ROWID if session.get_bind().dialect.name == "sqlite" else literal_column("NULL")
+    rowid = CASE_ROWID if session.get_bind().dialect.name == "sqlite" else literal_column("NULL")
     for chunk in chunks(touched, CHUNK):
         found = session.execute(
             select(Case.reg_no, Case.flagged, rowid).where(Case.reg_no.in_(chunk))

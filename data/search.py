@@ -3,8 +3,9 @@ numbers with or without leading zeros), officer, unit, address and summary, in a
 (Russian, Kyrgyz, English: no stemming), all words of the query required, the last one as the
 start of a word (as the user types). Scoped to the reader's region as every case list is.
 
-The store's full-text index (migration 0009): an FTS5 table on SQLite, a tsvector column with a
-GIN index on PostgreSQL. The query's words are letters and digits only: whatever else it holds
+The store's full-text index (migration 0009): an FTS5 table on SQLite (with a list of its own for
+each start of a word of 2 to 16 characters, migration 0012), a tsvector column with a GIN index
+on PostgreSQL. The query's words are letters and digits only: whatever else it holds
 (quotes, `*`, parentheses, operators, SQL) separates words and never reaches the index's query
 syntax as such. A broad query gives some of its matches (on SQLite the last written): typing
 more narrows them."""
@@ -30,6 +31,9 @@ DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
 _WORD = re.compile(r"[^\W_]+")  # letters and digits (as both stores' tokenizers split)
 _FTS = table("cases_fts")
+# SQLite: a case's rowid, its key in the index `cases_fts` (data.as_of keeps it when it rewrites
+# a case, so that the index still finds it).
+CASE_ROWID: ColumnClause[int] = literal_column("cases.rowid")
 
 
 def query_words(query: str) -> tuple[str, ...]:
@@ -65,7 +69,7 @@ def _matching(dialect: str, words: tuple[str, ...], prefixed: int) -> Select[Cas
     rowid: ColumnClause[Any] = literal_column("cases_fts.rowid")
     return (
         select(Case)
-        .select_from(_FTS.join(Case, literal_column("cases.rowid") == rowid))
+        .select_from(_FTS.join(Case, rowid == CASE_ROWID))
         .where(text("cases_fts MATCH :match").bindparams(match=" AND ".join(terms)))
         .order_by(rowid.desc())
     )
@@ -86,8 +90,9 @@ def search_cases(
     The index is read in steps, each only if the ones before found fewer than `limit`: the
     words whole, then the last one as the start of a word, then all of them (none of these
     for a registration number found whole). A whole word is read from its own list of cases,
-    which stops at `limit`; the start of a word gathers every word it begins (all "кража…" of
-    a million cases) before the first is given."""
+    which stops at `limit`; on SQLite so is the start of a word of up to 16 characters
+    (migration 0012), while a longer one gathers every word it begins before the first case
+    is given."""
     query = query[:MAX_QUERY_LENGTH]
     words = query_words(query)
     if not words or limit < 1:

@@ -3,13 +3,16 @@ by, the reader's scope, the index kept as cases are written, and hostile queries
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from data.db import make_sessionmaker
 from data.search import search_cases
+from data.seed import seed_cases
 from tests.support import events as ev
 from tests.support.stores import apply_events, migrate
 
@@ -142,3 +145,104 @@ def test_the_migration_indexes_the_cases_already_stored(engine: Engine) -> None:
     migrate(engine, "upgrade", "head")
     assert found(engine, "курманжан") == [older]
     assert found(engine, older) == [older]
+
+
+# --- the prefix indexes (migration 0012): the same answers as the index of 0009 ---------------
+
+PREFIX_REVISION, BEFORE_PREFIXES = "0012_search_prefixes", "0011_notifications"
+
+
+def _words_of(texts: Iterable[str | None]) -> list[str]:
+    """The lower-cased words (letters and digits) of `texts`, all of them."""
+    return re.findall(r"[^\W_]+", " ".join(t or "" for t in texts).lower())
+
+
+def _indexed_words(reg_no: str, *texts: str | None) -> set[str]:
+    """A case's words as migration 0009 indexes them: its registration number's segments, each
+    number again with up to five leading zeros removed, and the words of its texts."""
+    segments = reg_no.lower().split("-")
+    stripped = [s[min(5, len(s) - len(s.lstrip("0"))) :] for s in segments]
+    return {*segments, *stripped, *_words_of(texts)}
+
+
+Stored = list[tuple[str, datetime, set[str]]]
+
+
+def _stored(engine: Engine) -> Stored:
+    """Each case's registration number, registration time and words, the last written first."""
+    with engine.connect() as c:
+        rows = c.execute(
+            text(
+                "SELECT reg_no, registered_at, officer, unit, address, summary "
+                "FROM cases ORDER BY rowid DESC"
+            )
+        ).all()
+    return [(r.reg_no, r.registered_at, _indexed_words(r.reg_no, *r[2:])) for r in rows]
+
+
+def _scanned(stored: Stored, word: str) -> list[str]:
+    """What SQLite's search answers for one word, from a plain scan of the cases: the 10 last
+    written holding it whole, and if fewer, the 10 last written holding a word it starts; of
+    these the 10 newest registered."""
+    whole = [(reg_no, at) for reg_no, at, w in stored if word in w][:10]
+    found = dict(whole)
+    if len(whole) < 10 and len(word) >= 2:
+        starts = [(reg_no, at) for reg_no, at, w in stored if any(x.startswith(word) for x in w)]
+        found.update(starts[:10])
+    newest = sorted(found.items(), key=lambda item: (item[1], item[0]), reverse=True)
+    return [reg_no for reg_no, _ in newest[:10]]
+
+
+def _queries(engine: Engine) -> list[str]:
+    """Words of the stored cases typed as far as 2 to 9 letters, whole, and two at a time."""
+    with engine.connect() as c:
+        texts = c.execute(text("SELECT officer, unit, address, summary FROM cases")).all()
+    vocabulary = sorted({w for row in texts for w in _words_of(row)})
+    typed = sorted({w[:n] for w in vocabulary for n in range(2, 10)})[::6]
+    pairs = [f"{a} {b[:4]}" for a, b in zip(vocabulary[::31], vocabulary[5::29], strict=False)]
+    return typed + pairs + ["kup", "2026", "0", "1", "12", "123", "трактор", "м"]
+
+
+def test_longer_prefix_indexes_give_the_same_answers(engine: Engine) -> None:
+    seed_cases(engine, 1500, seed=11, now=NOW, events=False)
+    queries = _queries(engine)
+    assert len(queries) > 300
+    after = {q: found(engine, q) for q in queries}
+    migrate(engine, "downgrade", BEFORE_PREFIXES)
+    before = {q: found(engine, q) for q in queries}
+    migrate(engine, "upgrade", PREFIX_REVISION)
+    assert after == before
+    assert {q: found(engine, q) for q in queries} == after
+    assert sum(len(r) == 10 for r in after.values()) > 100  # broad queries among them
+    if engine.dialect.name == "sqlite":  # the last written of the matches, exactly
+        single = [q for q in queries if " " not in q]
+        stored = _stored(engine)
+        assert {q: after[q] for q in single} == {q: _scanned(stored, q) for q in single}
+
+
+def test_the_index_follows_cases_after_each_migration_step(
+    engine: Engine, cases: dict[str, str]
+) -> None:
+    migrate(engine, "downgrade", BEFORE_PREFIXES)
+    earlier = ev.next_reg_no()
+    at = NOW - timedelta(hours=1)
+    apply_events(
+        engine, [ev.registered(earlier, at, summary="Угон автомобиля марки Лада")], now=NOW
+    )
+    assert found(engine, "автомоб") == [earlier]
+    migrate(engine, "upgrade", PREFIX_REVISION)  # the cases stored before are indexed again
+    assert found(engine, "автомоб") == [earlier]
+    assert set(found(engine, "велоси")) == {cases["ru"], cases["osh"]}
+    assert found(engine, "өмүрбек") == [cases["ky"]]
+    later = ev.next_reg_no()
+    apply_events(engine, [ev.registered(later, at, summary="Угон мотоцикла")], now=NOW)
+    apply_events(
+        engine, [ev.assigned(earlier, at, unit="ОВД Ленинский", officer="Тороев")], now=NOW
+    )
+    assert found(engine, "мотоцик") == [later]  # the triggers write the new table
+    assert found(engine, "торое") == [earlier]
+    migrate(engine, "downgrade", BEFORE_PREFIXES)
+    assert found(engine, "мотоцик") == [later]
+    assert found(engine, "торое") == [earlier]
+    apply_events(engine, [ev.registered(ev.next_reg_no(), at, summary="Пожар")], now=NOW)
+    assert len(found(engine, "пожа")) == 1
