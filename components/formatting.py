@@ -16,9 +16,9 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton, format_time, get_datetime_format
+from babel.dates import format_skeleton, format_time, get_datetime_format, get_timezone_location
 
-from components.i18n import locale, normalize_lang, t
+from components.i18n import has, locale, normalize_lang, t
 from rules.clock import instant, local, local_iso, utc_naive
 
 DATE_SKELETON = "yMd"  # CLDR skeleton: numeric day, month and four-digit year
@@ -190,3 +190,13 @@ def chart_day_format(lang: str | None) -> str:
 def intl_locales(lang: str | None) -> list[str]:
     """The Intl locales (best first) a page script formats times in for page language `lang`."""
     return INTL_LOCALES[normalize_lang(lang)]
+
+
+def zone_text(tz: ZoneInfo, lang: str | None) -> str:
+    """The console's zone in words ("время Бишкека", "Bishkek time"), never its code
+    ("Asia/Bishkek"): the table's words for it, or its city's name (CLDR, through Babel)."""
+    key = f"zone.{tz.key}"
+    if has(key):
+        return t(key, lang)
+    city = get_timezone_location(tz, locale=locale(lang), return_city=True)
+    return t("zone.city", lang, city=city)

@@ -841,6 +841,9 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "for {day}, 00:00–{time} ({tz})",
     ),
     "daily.generated": ("Сформировано {at}", "Түзүлгөн {at}", "Generated {at}"),
+    # the console's zone in words (components.formatting.zone_text)
+    "zone.Asia/Bishkek": ("время Бишкека", "Бишкек убактысы", "Bishkek time"),
+    "zone.city": ("время: {city}", "{city} убактысы", "{city} time"),
     "daily.download": ("Скачать PDF", "PDF жүктөп алуу", "Download PDF"),
     "daily.totals": ("Итоги за сутки", "Суткалык жыйынтыктар", "The day's totals"),
     "daily.by_category": (
