@@ -1375,8 +1375,8 @@ _TABLE.update(
         "notify.page.channel": ("Канал", "Канал", "Channel"),
         "notify.page.target": ("Адрес", "Дарек", "Address"),
         "notify.page.target_hint": (
-            "Адрес почты или URL веб-хука (https://…)",
-            "Почта дареги же веб-хуктун URL'и (https://…)",
+            "Адрес почты или веб-адрес веб-хука",
+            "Почта дареги же веб-хуктун веб-дареги",
             "An e-mail address or a webhook URL (https://…)",
         ),
         "notify.page.region": ("Регион", "Аймак", "Region"),
