@@ -15,7 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components import ids
-from components.common import filter_dropdown, loading
+from components.common import date_field, filter_dropdown, loading
 from components.formatting import date_text, local_datetime
 from components.i18n import district_name, grid_locale, label, number_text, region_name, t
 from components.view_state import ViewSpec
@@ -177,11 +177,11 @@ def _text_filter(component_id: str, title: str, width: int, value: str | None) -
     )
 
 
-def _date_filter(component_id: str, title: str, value: str | None) -> dbc.Col:
+def _date_filter(component_id: str, title: str, value: str | None, lang: str) -> dbc.Col:
     return dbc.Col(
         [
             dbc.Label(title, html_for=component_id, className="small mb-1"),
-            dbc.Input(id=component_id, type="date", value=value, debounce=True, size="sm"),
+            html.Div(date_field(component_id, value, lang, clearable=True)),
         ],
         xs=6,
         lg=2,
@@ -226,8 +226,12 @@ def audit_page(lang: str, view: Mapping[str, str | None] | None = None) -> html.
                         view.get("action"),
                         width=3,
                     ),
-                    _date_filter(ids.AUDIT_SINCE, t("audit.filter.since", lang), view.get("since")),
-                    _date_filter(ids.AUDIT_UNTIL, t("audit.filter.until", lang), view.get("until")),
+                    _date_filter(
+                        ids.AUDIT_SINCE, t("audit.filter.since", lang), view.get("since"), lang
+                    ),
+                    _date_filter(
+                        ids.AUDIT_UNTIL, t("audit.filter.until", lang), view.get("until"), lang
+                    ),
                 ],
                 className="g-2 mb-2 align-items-end",
             ),

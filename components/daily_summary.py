@@ -13,7 +13,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components import ids
-from components.common import hidden_label, loading, region_options
+from components.common import date_field, hidden_label, loading, region_options
 from components.formatting import date_text, local_datetime, local_time, zone_text
 from components.i18n import district_name, label, number_text, plural, region_name, t
 from components.view_state import ViewSpec
@@ -243,13 +243,7 @@ def daily_page(viewer: Viewer, lang: str, today: date, search: str | None = None
                     dbc.Col(
                         [
                             hidden_label(t("daily.date", lang), ids.DAILY_DATE),
-                            dbc.Input(
-                                id=ids.DAILY_DATE,
-                                type="date",
-                                value=view["date"],
-                                max=today.isoformat(),
-                                size="sm",
-                            ),
+                            date_field(ids.DAILY_DATE, view["date"], lang, today.isoformat()),
                         ],
                         width="auto",
                     ),

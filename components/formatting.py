@@ -187,6 +187,20 @@ def chart_day_format(lang: str | None) -> str:
     return "".join(parts)
 
 
+# CLDR date letters and what a date picker (moment.js display format) writes for them.
+_PICKER_CODES = {"d": "D", "dd": "DD", "M": "M", "MM": "MM", "y": "YYYY", "yyyy": "YYYY"}
+
+
+def picker_format(lang: str | None) -> str:
+    """The language's date (the same CLDR skeleton as `date_text`) as a date picker's display
+    format: "DD.MM.YYYY" (Russian, Kyrgyz), "M/D/YYYY" (English)."""
+    parts = []
+    for match in _PATTERN_PART.finditer(locale(lang).datetime_skeletons[DATE_SKELETON].pattern):
+        text = match.group(0)
+        parts.append(_PICKER_CODES.get(text, "") if match.group(1) else text.strip("'"))
+    return "".join(parts)
+
+
 def intl_locales(lang: str | None) -> list[str]:
     """The Intl locales (best first) a page script formats times in for page language `lang`."""
     return INTL_LOCALES[normalize_lang(lang)]

@@ -834,6 +834,7 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "nav.daily": ("Сводка", "Сводка", "Summary"),
     "daily.title": ("Суточная сводка", "Суткалык сводка", "Daily summary"),
     "daily.date": ("Дата", "Күнү", "Date"),
+    "date.placeholder": ("дд.мм.гггг", "кк.аа.жжжж", "m/d/yyyy"),
     "daily.region": ("Область", "Облус", "Region"),
     "daily.period": (
         "за {day}, 00:00–{time} ({tz})",
