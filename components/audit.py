@@ -207,8 +207,22 @@ def audit_page(lang: str, view: Mapping[str, str | None] | None = None) -> html.
             "width": 290,
             "cellClass": "font-monospace kup-link kup-reg-no",
         },
-        {"field": "object", "headerName": t("audit.col.object", lang), "width": 150},
-        {"field": "detail", "headerName": t("audit.col.detail", lang), "flex": 1, "minWidth": 200},
+        # (objects and details in words, wrapped between them rather than cut)
+        {
+            "field": "object",
+            "headerName": t("audit.col.object", lang),
+            "width": 230,
+            "wrapText": True,
+            "autoHeight": True,
+        },
+        {
+            "field": "detail",
+            "headerName": t("audit.col.detail", lang),
+            "flex": 1,
+            "minWidth": 200,
+            "wrapText": True,
+            "autoHeight": True,
+        },
     ]
     return html.Div(
         [
