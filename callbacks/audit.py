@@ -72,8 +72,8 @@ def load_audit(
 
 
 def register(app: Dash) -> None:
-    filters = (ids.AUDIT_USER, ids.AUDIT_REG_NO, ids.AUDIT_ACTION, ids.AUDIT_SINCE, ids.AUDIT_UNTIL)
-    register_view(app, AUDIT_VIEW, [(i, "value") for i in filters])
+    filters = [(ids.AUDIT_USER, "value"), (ids.AUDIT_REG_NO, "value"), (ids.AUDIT_ACTION, "value")]
+    register_view(app, AUDIT_VIEW, [*filters, (ids.AUDIT_SINCE, "date"), (ids.AUDIT_UNTIL, "date")])
 
     @app.callback(
         Output(ids.AUDIT_STATE, "children"),
@@ -83,8 +83,8 @@ def register(app: Dash) -> None:
         Input(ids.AUDIT_USER, "value"),
         Input(ids.AUDIT_REG_NO, "value"),
         Input(ids.AUDIT_ACTION, "value"),
-        Input(ids.AUDIT_SINCE, "value"),
-        Input(ids.AUDIT_UNTIL, "value"),
+        Input(ids.AUDIT_SINCE, "date"),
+        Input(ids.AUDIT_UNTIL, "date"),
         State(ids.LANG, "data"),
     )
     def update_audit(_: object, *filters_and_lang: object) -> Loaded:

@@ -47,14 +47,14 @@ def load_summary(ctx: Context, day_value: object, region_value: object, lang: ob
 
 
 def register(app: Dash) -> None:
-    register_view(app, DAILY_VIEW, [(ids.DAILY_DATE, "value"), (ids.DAILY_REGION, "value")])
+    register_view(app, DAILY_VIEW, [(ids.DAILY_DATE, "date"), (ids.DAILY_REGION, "value")])
 
     @app.callback(
         Output(ids.DAILY_BODY, "children"),
         Output(ids.DAILY_ALERT, "children"),
         Output(ids.DAILY_ALERT, "is_open"),
         Output(ids.DAILY_PDF, "href"),
-        Input(ids.DAILY_DATE, "value"),
+        Input(ids.DAILY_DATE, "date"),
         Input(ids.DAILY_REGION, "value"),
         State(ids.LANG, "data"),
     )

@@ -5,8 +5,9 @@ which case and when, newest first, filtered, with the chain's verification state
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 import dash_ag_grid as dag
@@ -14,9 +15,9 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components import ids
-from components.common import filter_dropdown, loading
-from components.formatting import local_datetime
-from components.i18n import grid_locale, label, number_text, t
+from components.common import date_field, filter_dropdown, loading
+from components.formatting import date_text, local_datetime
+from components.i18n import district_name, grid_locale, label, number_text, region_name, t
 from components.view_state import ViewSpec
 from data.audit import ACTIONS, AuditRow
 from data.audit_anchors import ChainState
@@ -31,14 +32,81 @@ def action_options(lang: str) -> list[dict[str, str]]:
     return [{"label": label("audit.action", a, lang), "value": a} for a in ACTIONS]
 
 
-def _detail_text(detail: dict[str, object], lang: str) -> str:
-    """The recorded details, their names in `lang` (as recorded when unknown), values as
-    recorded."""
-    return "; ".join(
-        f"{label('audit.detail', key, lang)}: "
-        f"{value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}"
+# The recorded values that are codes, by the detail's name: the prefix of their labels.
+_CODED = {
+    "role": "role",
+    "status": "status",
+    "statuses": "status",
+    "category": "category",
+    "kind": "kind",
+    "decision": "decision",
+    "state": "alert.state",
+    "channel": "notify.channel",
+    "format": "audit.format",
+    "via": "audit.via",
+    "reason": "audit.reason",
+    "by": "audit.by",
+    "group": "integrity.group",
+    "action": "audit.action",
+}
+_REGIONS = ("region", "scope_region")
+
+
+def _value_text(key: str, value: object, lang: str, tz: ZoneInfo) -> str:
+    """A recorded value in `lang`: a code by its label (a region, a district by its name), a
+    yes or no, a number as `lang` writes it, a date as the page shows dates, a filter (a
+    mapping, or a query string for the workload's drill-down) as its names and values, no
+    value as «—», an instant in the console's zone `tz`; other text (a name, a comment, an
+    address) as recorded."""
+    if value is None or value == "":
+        return t("audit.value.none", lang)
+    if isinstance(value, bool):
+        return t("yes" if value else "no", lang)
+    if isinstance(value, int | float):
+        return number_text(value, lang)
+    if isinstance(value, Mapping):
+        return _detail_text(value, lang, tz, ", ") or t("audit.value.none", lang)
+    if isinstance(value, list | tuple):
+        return ", ".join(_value_text(key, item, lang, tz) for item in value)
+    text = str(value)
+    if key == "drill":
+        return _detail_text(dict(parse_qsl(text.lstrip("?"))), lang, tz, ", ") or t(
+            "audit.value.all", lang
+        )
+    if key in _REGIONS:
+        return region_name(text, lang)
+    if key == "district":
+        return district_name(text, lang)
+    if key in ("since", "until"):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return text
+        if moment.tzinfo is None:
+            return date_text(moment.date(), lang)
+        return local_datetime(moment, tz, lang)
+    if key == "target":
+        return object_text(text, lang)
+    if key in ("status", "statuses") and text == "all":
+        return t("audit.value.all", lang)
+    if key in _CODED:
+        return label(_CODED[key], text, lang)
+    return text
+
+
+def _detail_text(detail: Mapping[str, object], lang: str, tz: ZoneInfo, joint: str = "; ") -> str:
+    """The recorded details, their names and values in `lang` (a name as recorded when the
+    table has none)."""
+    return joint.join(
+        f"{label('audit.detail', key, lang)}: {_value_text(key, value, lang, tz)}"
         for key, value in detail.items()
     )
+
+
+def object_text(target: str, lang: str) -> str:
+    """The object of an entry that is no case: a page, a part of the API, the session, in
+    `lang`; a user's name (or a subscription's number) as recorded."""
+    return label("audit.object", target, lang)
 
 
 def audit_rows(rows: Sequence[AuditRow], tz: ZoneInfo, lang: str) -> list[dict[str, object]]:
@@ -50,8 +118,8 @@ def audit_rows(rows: Sequence[AuditRow], tz: ZoneInfo, lang: str) -> list[dict[s
             "user": r.user,
             "action": label("audit.action", r.action, lang),
             "reg_no": r.target if REG_NO_RE.fullmatch(r.target) else "",
-            "object": "" if REG_NO_RE.fullmatch(r.target) else r.target,
-            "detail": _detail_text(r.detail, lang),
+            "object": "" if REG_NO_RE.fullmatch(r.target) else object_text(r.target, lang),
+            "detail": _detail_text(r.detail, lang, tz),
         }
         for r in rows
     ]
@@ -109,11 +177,11 @@ def _text_filter(component_id: str, title: str, width: int, value: str | None) -
     )
 
 
-def _date_filter(component_id: str, title: str, value: str | None) -> dbc.Col:
+def _date_filter(component_id: str, title: str, value: str | None, lang: str) -> dbc.Col:
     return dbc.Col(
         [
             dbc.Label(title, html_for=component_id, className="small mb-1"),
-            dbc.Input(id=component_id, type="date", value=value, debounce=True, size="sm"),
+            html.Div(date_field(component_id, value, lang, clearable=True)),
         ],
         xs=6,
         lg=2,
@@ -139,8 +207,22 @@ def audit_page(lang: str, view: Mapping[str, str | None] | None = None) -> html.
             "width": 290,
             "cellClass": "font-monospace kup-link kup-reg-no",
         },
-        {"field": "object", "headerName": t("audit.col.object", lang), "width": 150},
-        {"field": "detail", "headerName": t("audit.col.detail", lang), "flex": 1, "minWidth": 200},
+        # (objects and details in words, wrapped between them rather than cut)
+        {
+            "field": "object",
+            "headerName": t("audit.col.object", lang),
+            "width": 230,
+            "wrapText": True,
+            "autoHeight": True,
+        },
+        {
+            "field": "detail",
+            "headerName": t("audit.col.detail", lang),
+            "flex": 1,
+            "minWidth": 200,
+            "wrapText": True,
+            "autoHeight": True,
+        },
     ]
     return html.Div(
         [
@@ -158,8 +240,12 @@ def audit_page(lang: str, view: Mapping[str, str | None] | None = None) -> html.
                         view.get("action"),
                         width=3,
                     ),
-                    _date_filter(ids.AUDIT_SINCE, t("audit.filter.since", lang), view.get("since")),
-                    _date_filter(ids.AUDIT_UNTIL, t("audit.filter.until", lang), view.get("until")),
+                    _date_filter(
+                        ids.AUDIT_SINCE, t("audit.filter.since", lang), view.get("since"), lang
+                    ),
+                    _date_filter(
+                        ids.AUDIT_UNTIL, t("audit.filter.until", lang), view.get("until"), lang
+                    ),
                 ],
                 className="g-2 mb-2 align-items-end",
             ),

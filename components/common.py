@@ -10,6 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from dash.development.base_component import Component, ComponentType
 
+from components.formatting import picker_format
 from components.i18n import chart_locale, district_name, label, normalize_lang, region_name, t
 from data.reference import load_geography
 from rules.contract import CATEGORIES, KINDS
@@ -124,6 +125,32 @@ def hidden_label(text: str, component_id: str) -> dbc.Label:
     """The name of a control whose purpose its place shows to the eye (a select in a card's
     header, the navbar's language): read by screen readers, not shown."""
     return dbc.Label(text, html_for=component_id, class_name="visually-hidden")
+
+
+def date_field(
+    component_id: str,
+    value: str | None,
+    lang: str,
+    latest: str | None = None,
+    clearable: bool = False,
+) -> dcc.DatePickerSingle:
+    """A date chosen on a calendar and shown as the pages write dates ("04.11.2026" in Russian
+    and Kyrgyz), whatever the browser's own language (a native date input follows that, not
+    the page's: "11/04/2026" in an English Chromium); its `date` is "YYYY-MM-DD". In Russian
+    and Kyrgyz the calendar starts on Monday and names its month by number, so that no English
+    word is shown (the picker knows no other language's month or weekday names; kup-dates.css
+    gives the weekdays'); up to `latest`; `clearable`: with a button to empty it."""
+    return dcc.DatePickerSingle(
+        id=component_id,
+        date=value,
+        display_format=picker_format(lang),
+        month_format="MM.YYYY" if normalize_lang(lang) != "en" else "MMMM YYYY",
+        first_day_of_week=0 if normalize_lang(lang) == "en" else 1,
+        placeholder=t("date.placeholder", lang),
+        max_date_allowed=latest,
+        clearable=clearable,
+        className=f"kup-date kup-date-{normalize_lang(lang)}",
+    )
 
 
 def export_buttons(xlsx_id: str, csv_id: str, lang: str) -> dbc.ButtonGroup:

@@ -13,8 +13,8 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components import ids
-from components.common import hidden_label, loading, region_options
-from components.formatting import date_text, local_datetime, local_time
+from components.common import date_field, hidden_label, loading, region_options
+from components.formatting import date_text, local_datetime, local_time, zone_text
 from components.i18n import district_name, label, number_text, plural, region_name, t
 from components.view_state import ViewSpec
 from data.daily_summary import MEASURES, DailySummary
@@ -142,7 +142,13 @@ def summary_text(summary: DailySummary, lang: str, tz: ZoneInfo, now: datetime) 
     return SummaryText(
         title=t("daily.title", lang),
         scope=place_name(summary.region, lang),
-        period=t("daily.period", lang, day=date_text(summary.day, lang), time=time, tz=tz.key),
+        period=t(
+            "daily.period",
+            lang,
+            day=date_text(summary.day, lang),
+            time=time,
+            tz=zone_text(tz, lang),
+        ),
         generated=t("daily.generated", lang, at=local_datetime(now, tz, lang)),
         headline=plural("daily.registered_total", summary.total("registered"), lang),
         tables=(totals, categories, by_district, notable),
@@ -237,13 +243,7 @@ def daily_page(viewer: Viewer, lang: str, today: date, search: str | None = None
                     dbc.Col(
                         [
                             hidden_label(t("daily.date", lang), ids.DAILY_DATE),
-                            dbc.Input(
-                                id=ids.DAILY_DATE,
-                                type="date",
-                                value=view["date"],
-                                max=today.isoformat(),
-                                size="sm",
-                            ),
+                            date_field(ids.DAILY_DATE, view["date"], lang, today.isoformat()),
                         ],
                         width="auto",
                     ),

@@ -16,9 +16,9 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton, format_time, get_datetime_format
+from babel.dates import format_skeleton, format_time, get_datetime_format, get_timezone_location
 
-from components.i18n import locale, normalize_lang, t
+from components.i18n import has, locale, normalize_lang, t
 from rules.clock import instant, local, local_iso, utc_naive
 
 DATE_SKELETON = "yMd"  # CLDR skeleton: numeric day, month and four-digit year
@@ -187,6 +187,30 @@ def chart_day_format(lang: str | None) -> str:
     return "".join(parts)
 
 
+# CLDR date letters and what a date picker (moment.js display format) writes for them.
+_PICKER_CODES = {"d": "D", "dd": "DD", "M": "M", "MM": "MM", "y": "YYYY", "yyyy": "YYYY"}
+
+
+def picker_format(lang: str | None) -> str:
+    """The language's date (the same CLDR skeleton as `date_text`) as a date picker's display
+    format: "DD.MM.YYYY" (Russian, Kyrgyz), "M/D/YYYY" (English)."""
+    parts = []
+    for match in _PATTERN_PART.finditer(locale(lang).datetime_skeletons[DATE_SKELETON].pattern):
+        text = match.group(0)
+        parts.append(_PICKER_CODES.get(text, "") if match.group(1) else text.strip("'"))
+    return "".join(parts)
+
+
 def intl_locales(lang: str | None) -> list[str]:
     """The Intl locales (best first) a page script formats times in for page language `lang`."""
     return INTL_LOCALES[normalize_lang(lang)]
+
+
+def zone_text(tz: ZoneInfo, lang: str | None) -> str:
+    """The console's zone in words ("время Бишкека", "Bishkek time"), never its code
+    ("Asia/Bishkek"): the table's words for it, or its city's name (CLDR, through Babel)."""
+    key = f"zone.{tz.key}"
+    if has(key):
+        return t(key, lang)
+    city = get_timezone_location(tz, locale=locale(lang), return_city=True)
+    return t("zone.city", lang, city=city)

@@ -145,7 +145,8 @@ def column_defs(lang: str, due_soon: bool = False, marks: bool = True) -> list[d
             "filterValueGetter": {"function": "params.data.deadline"},
             "sort": "asc",
         },
-        fitted_column("district", t("col.district", lang), 100, 140),
+        # (the longest one-word district name, «Токтогульский», whole)
+        fitted_column("district", t("col.district", lang), 116, 140),
         fitted_column("category", t("col.category", lang), 122, 150),
         fitted_column("kind", t("col.kind", lang), 108, 120),
         fitted_column("unit", t("col.unit", lang), 136, 150),
@@ -317,16 +318,13 @@ def overdue_page(
                 ],
                 className="g-2 mb-3 kup-no-print",
             ),
-            # The flag panel: beside the grids on a wide screen, above them (its parts in a
-            # row, kup.css) on a laptop's, where the grids need the whole width.
+            # The flag panel: beside the grids on a wall screen (from 1800 px), above them
+            # (its parts in a row) on narrower ones, where the grids' columns need the whole
+            # width (kup.css).
             dbc.Row(
                 [
-                    dbc.Col(grids, xxl=10 if side else 12),
-                    *(
-                        [dbc.Col(side, xxl=2, className="kup-flag-side order-first order-xxl-last")]
-                        if side
-                        else []
-                    ),
+                    dbc.Col(grids, width=12, className="kup-case-grids" if side else ""),
+                    *([dbc.Col(side, width=12, className="kup-flag-side")] if side else []),
                 ],
                 className="g-3",
             ),

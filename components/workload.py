@@ -257,13 +257,13 @@ def workload_columns(level: str, lang: str) -> list[dict[str, object]]:
     ]
     if level == "districts":
         first.append(
-            {**fitted_column("region", t("col.region", lang), 190, 200), "cellClass": "kup-link"}
+            {**fitted_column("region", t("col.region", lang), 184, 200), "cellClass": "kup-link"}
         )
     return [
         *first,
         num("open", "col.open", 72),
         num("overdue", "col.overdue", 100),
-        num("due_soon", "col.due_soon", 72),
+        num("due_soon", "col.due_soon", 78),  # «истекает» whole (its header's longest word)
         {
             "headerName": t("col.age", lang),
             "children": [

@@ -255,7 +255,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             summary = page_as("duty", "/summary", LAPTOP, f"#{ids.DAILY_HEADLINE}")
             yesterday = (datetime.now(UTC) - timedelta(days=1)).astimezone(TZ).date()
-            summary.locator(f"#{ids.DAILY_DATE}").fill(yesterday.isoformat())
+            summary.locator(f"#{ids.DAILY_DATE}").fill(yesterday.strftime("%d.%m.%Y"))
+            summary.locator(f"#{ids.DAILY_DATE}").press("Enter")
+            summary.locator("h1").first.click()  # (away: the calendar closes)
             summary.locator(f"#{ids.DAILY_BODY}", has_text=" 24:00").wait_for(timeout=30000)
             shoot(summary, args.out / "summary.png")
             shoot(

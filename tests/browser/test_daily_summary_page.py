@@ -5,6 +5,7 @@ yielding the PDF of the same figures."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,7 +73,10 @@ def test_the_page_shows_todays_figures_and_downloads_the_pdf(  # type: ignore[no
     # The region chosen: Osh city's one registration; another day: nothing.
     page.locator(f"#{ids.DAILY_REGION}").select_option("KG-GO")
     expect(headline).to_have_text("1 регистрация за сутки", timeout=SHOWN)
-    page.locator(f"#{ids.DAILY_DATE}").fill((today - timedelta(days=1)).isoformat())
+    box = page.locator(f"#{ids.DAILY_DATE}")
+    expect(box).to_have_value(today.strftime("%d.%m.%Y"))  # as the pages write dates
+    box.fill((today - timedelta(days=1)).strftime("%d.%m.%Y"))
+    box.press("Enter")
     expect(headline).to_have_text("0 регистраций за сутки", timeout=SHOWN)
     href = page.get_by_role("link", name="Скачать PDF").get_attribute("href")
     assert href and "region=KG-GO" in href and (today - timedelta(days=1)).isoformat() in href
@@ -88,3 +92,45 @@ def test_a_regional_manager_sees_their_region_only(open_as) -> None:  # type: ig
     )
     href = page.get_by_role("link", name="Скачать PDF").get_attribute("href")
     assert href and "region=KG-GO" in href
+
+
+# The open calendar's visible words, weekday names and buttons' names.
+CALENDAR_WORDS = """() => {
+    const calendar = document.querySelector('.dash-datepicker-calendar');
+    const box = calendar.closest('[data-radix-popper-content-wrapper]');
+    return {
+        text: box.innerText,
+        days: [...calendar.querySelectorAll('th')].map(d => d.textContent),
+        names: [...box.querySelectorAll('[aria-label]')].map(e => e.getAttribute('aria-label')),
+    };
+}"""
+
+
+@pytest.mark.parametrize(
+    ("path", "box"), [("/summary", ids.DAILY_DATE), ("/audit", ids.AUDIT_SINCE)]
+)
+def test_date_fields_write_dates_as_the_page_does(  # type: ignore[no-untyped-def]
+    open_as, tmp_path: Path, path: str, box: str
+) -> None:
+    """A Russian page's date field shows DD.MM.YYYY in an English Chromium (where a native
+    date input shows MM/DD/YYYY), its calendar has no English word (weekdays, month, its
+    buttons' names) and starts on Monday, and a date typed so is the one the address keeps
+    (ISO)."""
+    page = open_as("admin", path, viewport=(1366, 768)).page
+    field = page.locator(f"#{box}")
+    expect(field).to_be_visible(timeout=SHOWN)
+    day = local_date(datetime.now(UTC), TZ) - timedelta(days=2)
+    field.fill(day.strftime("%d.%m.%Y"))
+    field.press("Enter")
+    expect(page).to_have_url(re.compile(rf"={day.isoformat()}"), timeout=SHOWN)
+    expect(field).to_have_value(day.strftime("%d.%m.%Y"))
+    page.locator("h1").first.click()  # (away, then into the field again: the calendar opens)
+    field.click()
+    calendar = page.locator(".dash-datepicker-calendar").first
+    expect(calendar).to_be_visible(timeout=SHOWN)
+    expect(calendar.locator("th").first).to_have_text("пн", timeout=SHOWN)  # (kup-dates.js)
+    page.screenshot(path=tmp_path / "calendar.png")  # (to look at: pytest --basetemp)
+    shown = page.evaluate(CALENDAR_WORDS)
+    assert not re.search(r"[A-Za-z]", shown["text"]), shown["text"]
+    assert shown["days"] == ["пн", "вт", "ср", "чт", "пт", "сб", "вс"]
+    assert not [n for n in shown["names"] if re.search(r"[A-Za-z]", n)], shown["names"]

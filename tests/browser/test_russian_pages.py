@@ -1,39 +1,61 @@
 """A person who reads only Russian meets no English word and no internal code on the console's
-pages (headless Chromium, Russian pages at 1366 px): every page's visible text is scanned for
-Latin words, and what is left are the register's own data (registration numbers, user names),
-a refused entry's value as it came, the language switch's "English", and the names of the
-export formats. Dates are written one
-way and a deadline as its last day."""
+pages (headless Chromium, Russian pages at 1366 px): every page's visible text (live, overdue
+and its due-soon tab, workload at each level, case, dead letters, integrity, summary, audit,
+wall, the account's password and notifications pages, the complainant's receipt page and its
+answer) is scanned for Latin words, and what is left are the register's own data
+(registration numbers, a receipt's code, user names), a refused entry's value as it came, the
+language switch's "English", and the names of the export formats. Dates are written one way
+and a deadline as its last day."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 
 from components import ids
+from console.web.receipts import KEY_CONFIG
+from rules.receipts import receipt_code
 from tests.browser.console import RunningConsole, expect, grid_row
+from tests.browser.test_pages_fit import due_today_noon
 from tests.support import events as ev
 from tests.support.stores import apply_events
+from tests.support.users import USERS
 
 pytestmark = pytest.mark.browser
 PUSHED = 30_000
 LAPTOP = (1366, 900)
 # Latin words a Russian page may show: the language switch's own name for English, the export
 # formats, the standards named in a dead letter's reason, the command that re-drives them.
-ALLOWED = {"English", "Excel", "CSV", "ISO", "UTC", "UTF", "kup", "console", "deadletters", "retry"}
+ALLOWED = {
+    "English",
+    "Excel",
+    "CSV",
+    "PDF",
+    "ISO",
+    "UTC",
+    "UTF",
+    "kup",
+    "console",
+    "deadletters",
+    "retry",
+}
+ALLOWED |= {"IP"}  # the audit log's «IP-адрес», as Russian writes it
 ALLOWED |= {"p"}  # the integrity page's p-values ("p = 0,004"), as statistics writes them
-REG_NO = re.compile(r"KUP-[0-9A-Z-]+")
+REG_NO = re.compile(r"KUP-[0-9A-Z-]+|\b[0-9A-Z]{5}-[0-9A-Z]{5}\b")  # (and a receipt's code)
 LATIN = re.compile(r"[A-Za-z][A-Za-z_]*")
 
 
 @pytest.fixture(scope="module")
 def russian_data(live_console: RunningConsole) -> dict[str, str]:
-    """An overdue case assigned in Bishkek, a fresh one in Osh city, and entries
+    """An overdue case assigned in Bishkek, a fresh one in Osh city, one due within the day
+    (registered at noon three days ago), a decided one (for the receipt page), and entries
     the contract refuses (dead letters)."""
     now = datetime.now(UTC)
     overdue, osh = ev.next_reg_no(ev.BISHKEK), ev.next_reg_no(ev.OSH_CITY)
+    soon, decided = ev.next_reg_no(ev.BISHKEK), ev.next_reg_no(ev.BISHKEK)
     apply_events(
         live_console.engine,
         [
@@ -45,6 +67,9 @@ def russian_data(live_console: RunningConsole) -> dict[str, str]:
                 district=ev.OSH_CITY,
                 summary="Мошенничество с картой",
             ),
+            ev.registered(soon, due_today_noon(now), category="property_damage"),
+            ev.registered(decided, now - timedelta(days=1), summary="Кража телефона"),
+            ev.decided(decided, now - timedelta(hours=3), "refused"),
         ],
     )
     refused = [
@@ -54,20 +79,23 @@ def russian_data(live_console: RunningConsole) -> dict[str, str]:
         {"schema": "2", "type": "registered"},
     ]
     live_console.xadd(refused)
-    return {"overdue": overdue, "osh": osh}
+    return {"overdue": overdue, "osh": osh, "soon": soon, "decided": decided}
 
 
 def foreign_words(text: str, users: set[str]) -> set[str]:
     """The Latin words of a page's text that are neither data (registration numbers, user
     names, a refused entry's value quoted in «») nor allowed."""
     text = REG_NO.sub("", re.sub(r"«[^»]*»", "", text))
-    for user in users:
+    for user in sorted(users, key=len, reverse=True):  # ("manager-osh" before "manager")
         text = text.replace(user, "")
     return set(LATIN.findall(text)) - ALLOWED
 
 
-def test_every_russian_page_is_in_russian(open_as, russian_data: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_every_russian_page_is_in_russian(  # type: ignore[no-untyped-def]
+    open_as, live_console: RunningConsole, russian_data: dict[str, str]
+) -> None:
     overdue = russian_data["overdue"]
+    unit = quote("ОВД Первомайского района")
     pages = [
         ("admin", "/", f"#{ids.LIVE_FEED} [data-reg-no]"),
         ("admin", "/overdue", f"#{ids.OVERDUE_GRID} .ag-row"),
@@ -77,15 +105,35 @@ def test_every_russian_page_is_in_russian(open_as, russian_data: dict[str, str])
         ("admin", "/deadletters", f"#{ids.DEAD_GRID} .ag-row"),
         ("admin", "/integrity", f"#{ids.INTEGRITY_GRID} .ag-row"),
         ("manager-osh", "/", f"#{ids.LIVE_FEED} [data-reg-no]"),
+        ("admin", "/overdue?tab=due_soon", f"#{ids.DUE_SOON_GRID} .ag-row"),
+        ("admin", f"/workload?district={ev.BISHKEK}&unit={unit}", f"#{ids.WORKLOAD_GRID} .ag-row"),
+        (
+            "admin",
+            f"/workload?district={ev.BISHKEK}&unit={unit}&officer=10442",
+            f"#{ids.WORKLOAD_CASES} .ag-row",
+        ),
+        ("admin", "/summary", f"#{ids.DAILY_HEADLINE}"),
+        ("admin", "/audit", f"#{ids.AUDIT_GRID} .ag-row"),
+        ("admin", "/wall", f"#{ids.WALL_COUNTERS} *"),
+        ("admin", "/account/password", "input[type='password']"),
+        ("manager-osh", "/account/notifications", "h1"),
+        ("admin", "/receipt", "h1"),
     ]
     for user, path, ready in pages:
         page = open_as(user, path, viewport=LAPTOP).page
         expect(page.locator(ready).first).to_be_visible(timeout=PUSHED)
+        if path == "/receipt":  # a decided case's state, as its complainant sees it
+            decided = russian_data["decided"]
+            page.get_by_label("Регистрационный номер").fill(decided)
+            code = receipt_code(decided, live_console.web.server.config[KEY_CONFIG])
+            page.get_by_label("Код с квитанции").fill(code)
+            page.get_by_role("button", name="Проверить").click()
+            expect(page.locator("#receipt-status")).to_contain_text("Решение принято")
         if path == "/deadletters":
             expect(page.locator(f"#{ids.DEAD_GRID} .ag-row")).to_have_count(4, timeout=PUSHED)
         page.wait_for_timeout(500)
         text = page.inner_text("body")
-        assert foreign_words(text, {user}) == set(), (path, user)
+        assert foreign_words(text, set(USERS)) == set(), (path, user)  # (the audit's names)
         assert "KG-" not in text and "True" not in text and "False" not in text, path
         # Plotly's own words: the mode bar's buttons (titles shown on hover)
         titles = page.locator(".modebar-btn").evaluate_all(
@@ -94,7 +142,7 @@ def test_every_russian_page_is_in_russian(open_as, russian_data: dict[str, str])
         if path == "/workload":  # (the live map has none: it would lie over its legend)
             assert titles, path  # the charts' mode bars are there to be read
         assert not [title for title in titles if LATIN.search(title or "")], (path, titles)
-        if user == "manager-osh":  # the region in the top bar, by its name
+        if user == "manager-osh" and path == "/":  # the region in the top bar, by its name
             expect(page.locator(f"#{ids.NAV_USER}")).to_contain_text("руководитель · г. Ош")
 
 

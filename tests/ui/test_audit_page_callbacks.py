@@ -54,7 +54,10 @@ def test_rows_in_the_page_language_newest_first(engine: Engine) -> None:
     ]
     assert rows[1]["at"] == "11.03.2026, 05:30" and rows[1]["reg_no"] == "KG-2026-000001"
     assert rows[0]["reg_no"] == "" and rows[0]["object"] == "auditor"
-    assert rows[1]["detail"] == "комментарий: почему?" and rows[2]["detail"] == "через: api"
+    assert (
+        rows[1]["detail"] == "комментарий: почему?"
+        and rows[2]["detail"] == "через: программный интерфейс"
+    )
     assert summary == "Показано записей: 3 (новые сверху; не более 500)"
     # no anchors anywhere (Redis none, the file absent): verified, but said to be unanchored
     assert "Цепочка журнала проверена" in said(banner) and "привязок нет" in said(banner)

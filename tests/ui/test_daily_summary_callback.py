@@ -4,12 +4,15 @@ date is a sentence, a forged input type a 400, and the summary's words in each l
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import Engine
 
 from callbacks.daily_summary import load_summary
 from callbacks.inputs import InvalidCallbackInput
 from components.daily_summary import COUNTRY
+from components.formatting import zone_text
 from components.i18n import t
 from tests.ui.common import NOW, context, texts
 
@@ -50,3 +53,20 @@ def test_a_forged_input_type_is_refused(engine: Engine) -> None:
 def test_the_day_under_way_is_counted_at_the_time(engine: Engine, cases: dict[str, str]) -> None:
     body, *_ = load_summary(context(engine, "admin", NOW), DAY, COUNTRY, "ru")
     assert any("В работе на 12:00" in w for w in texts(body))
+
+
+@pytest.mark.parametrize(
+    ("lang", "zone"),
+    [("ru", "(время Бишкека)"), ("ky", "(Бишкек убактысы)"), ("en", "(Bishkek time)")],
+)
+def test_the_period_names_the_zone_in_words(
+    engine: Engine, cases: dict[str, str], lang: str, zone: str
+) -> None:
+    body, *_ = load_summary(context(engine, "admin", NOW), DAY, COUNTRY, lang)
+    words = " ".join(texts(body))
+    assert zone in words and "Asia/Bishkek" not in words
+
+
+def test_a_zone_without_words_is_named_by_its_city() -> None:
+    assert zone_text(ZoneInfo("Europe/Moscow"), "ru") == "время: Москва"
+    assert zone_text(ZoneInfo("Europe/Moscow"), "en") == "Moscow time"

@@ -133,7 +133,7 @@ def values_of(page: object) -> dict[str, object]:
     for node in walk(page):
         key = getattr(node, "id", None)
         if isinstance(key, str):
-            for prop in ("value", "active_tab"):
+            for prop in ("value", "date", "active_tab"):
                 if prop in node.to_plotly_json()["props"]:
                     found[key] = getattr(node, prop)
     return found

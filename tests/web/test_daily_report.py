@@ -60,6 +60,7 @@ def test_the_pdf_says_the_stores_figures(client_for, specs) -> None:  # type: ig
     assert f"summary-{DAY.isoformat()}.pdf" in reply.headers["Content-Disposition"]
     text = pdf_text(reply.data)
     assert "Суточная сводка" in text and "вся республика, за 10.03.2026" in text
+    assert "(время Бишкека)" in text and "Asia/Bishkek" not in text  # the zone in words
     want = expected(specs, None)
     assert totals_in(text) == {m: sum(want[m].values()) for m in MEASURES}
     assert sum(want["registered"].values()) > 0 and sum(want["overdue_at_end"].values()) > 0
