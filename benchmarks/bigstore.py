@@ -34,6 +34,7 @@ from sqlalchemy import Engine, event, func, select, text
 
 from benchmarks.common import (
     Table,
+    met,
     ms,
     peak_rss_mb,
     peak_rss_mb_per_process,
@@ -726,8 +727,8 @@ def _counting_table(
             worst = max(worst, p95)
             cells += [ms(percentile(counted, 50)), p95, scan95, round(scan95 / p95, 1)]
         cells += [
-            "met" if worst <= TARGET_MS else "not met",
-            "met" if worst <= GOAL_MS else "not met",
+            met(worst <= TARGET_MS),
+            met(worst <= GOAL_MS),
         ]
         table.add(*cells)
     table.notes.append(
@@ -756,7 +757,7 @@ def _backlog_table(backlogs: list[BacklogResult]) -> Table:
             table.notes.append(
                 f"{b.store}: {name} (the real web process, one client): p50 "
                 f"{ms(percentile(samples, 50)):.1f} ms, p95 {p95:.1f} ms — target "
-                + ("met" if p95 <= TARGET_MS else "not met")
+                + met(p95 <= TARGET_MS)
             )
     return table
 

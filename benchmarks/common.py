@@ -59,6 +59,11 @@ def run_alone(run: Callable[..., list[Table]]) -> None:
         print(table.render())
 
 
+def met(ok: bool) -> str:
+    """A target's verdict as the reports print it."""
+    return "met" if ok else "NOT met"
+
+
 def _cell(value: object) -> str:
     if isinstance(value, float):
         if value >= 100:

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from benchmarks.common import (
     Table,
+    met,
     peak_rss_mb,
     postgres_ok,
     postgres_schema,
@@ -389,15 +390,14 @@ def _table(
         f"{generated:.1f} s, XADDed in {loaded:.1f} s (pipelined)"
     )
     table.notes.append(
-        "target: kup-console on SQLite ≥ 0.5 × bare "
-        + (
-            "(met)"
-            if any(
+        "target: kup-console on SQLite ≥ 0.5 × bare ("
+        + met(
+            any(
                 r.store == "SQLite" and r.workers == 1 and count / r.seconds >= 0.5 * bare_rate
                 for r in runs[1:]
             )
-            else "(NOT met)"
         )
+        + ")"
     )
     for key, (cases, events, dead) in counts.items():
         table.notes.append(

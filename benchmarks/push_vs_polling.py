@@ -28,7 +28,7 @@ from typing import Any
 
 import requests
 
-from benchmarks.common import Table, cpu_seconds, percentile, run_alone, serving
+from benchmarks.common import Table, cpu_seconds, met, percentile, run_alone, serving
 from benchmarks.stack import Stack, api_session, console_stack, push_client, sleep_until
 from components import ids
 from tests.support.servers import free_port
@@ -433,10 +433,6 @@ def _by_table(m: Measure) -> str:
     return ", ".join(rates) or "none"
 
 
-def _met(ok: bool) -> str:
-    return "met" if ok else "NOT met"
-
-
 def _targets(results: list[Measure], viewers: int) -> list[str]:
     """Each target beside its figure, met or not. The polling page's statements are compared
     as measured, and as the page polling every second would run them (its statements per
@@ -455,24 +451,24 @@ def _targets(results: list[Measure], viewers: int) -> list[str]:
             f"target at {kup.rate:g} registrations/s: push ≥ {RATIO_TARGET:g} × fewer "
             f"statements than the page polling every second: {nominal / push_rate:.1f} × "
             f"({kup.statements_per_s:.1f} against {per_round:.1f} statements a round × "
-            f"{viewers} viewers = {nominal:.0f}/s) ({_met(nominal / push_rate >= RATIO_TARGET)}); "
+            f"{viewers} viewers = {nominal:.0f}/s) ({met(nominal / push_rate >= RATIO_TARGET)}); "
             f"against the polling server as measured (it managed {rounds:.1f} of the "
             f"{viewers} rounds a second): {ratio:.1f} × ({kup.statements_per_s:.1f} against "
-            f"{poll.statements_per_s:.1f}/s) ({_met(ratio >= RATIO_TARGET)})"
+            f"{poll.statements_per_s:.1f}/s) ({met(ratio >= RATIO_TARGET)})"
         )
         p95, p99 = percentile(kup.latencies, 95), percentile(kup.latencies, 99)
         notes.append(
             f"latency at {kup.rate:g} registrations/s, in a simulated viewer's callback "
             f"response (the target is the browser's, benchmarks/e2e.py): p95 {p95:,.0f} ms "
-            f"against ≤ {P95_TARGET_MS:.0f} ({_met(p95 <= P95_TARGET_MS)}), p99 {p99:,.0f} ms "
-            f"against ≤ {P99_TARGET_MS:.0f} ({_met(p99 <= P99_TARGET_MS)})"
+            f"against ≤ {P95_TARGET_MS:.0f} ({met(p95 <= P95_TARGET_MS)}), p99 {p99:,.0f} ms "
+            f"against ≤ {P99_TARGET_MS:.0f} ({met(p99 <= P99_TARGET_MS)})"
         )
     idle = found.get(("kup", "idle"))
     if idle:
         rate = idle.statements_per_s
         notes.append(
             f"target with no registrations: push close to none (≤ {IDLE_TARGET:g} "
-            f"statement/s): {rate:.2f}/s ({_met(rate <= IDLE_TARGET)})"
+            f"statement/s): {rate:.2f}/s ({met(rate <= IDLE_TARGET)})"
         )
     return notes
 

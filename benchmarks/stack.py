@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import subprocess
 import time
 import uuid
@@ -19,7 +20,7 @@ from typing import Any
 import redis
 import requests
 import socketio
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from benchmarks.common import (
     await_answer,
@@ -33,6 +34,7 @@ from benchmarks.common import (
 from console.web.server import worker_processes
 from data import streams
 from data.db import make_engine, make_sessionmaker, writer_engine
+from data.models import User
 from data.reference import load_geography
 from data.schema import upgrade
 from data.seed import seed_cases
@@ -138,17 +140,23 @@ def console_stack(
     database_url: str | None = None,
     web: bool = True,
     ingest_workers: int = 1,
+    open_share: float = 0.0,
+    store: Path | None = None,
 ) -> Iterator[Stack]:
-    """A console with `cases` seeded cases, its ingest worker(s) and (with `web`) its web
-    server (`kup-console serve`, as configured by default)."""
+    """A console with `cases` seeded cases (`open_share` of them left open whatever their
+    deadline: a backlog), its ingest worker(s) and (with `web`) its web server
+    (`kup-console serve`, as configured by default). `store`: an SQLite store to start from
+    (a copy of it; the seeded cases are added to its own)."""
     with ExitStack() as stack:
         tmp = stack.enter_context(workdir("kup-bench-stack-"))
         server = stack.enter_context(redis_server())
         url = database_url or sqlite_url(tmp)
+        if store is not None:
+            shutil.copyfile(store, tmp / "kup.db")
         engine = make_engine(url)
         upgrade(engine)
         if cases:
-            seed_cases(engine, cases, seed=5)
+            seed_cases(engine, cases, seed=5, open_share=open_share)
         token = api_user(engine)
         engine.dispose()
         console = Stack(tmp, url, server.url, token)
@@ -173,8 +181,12 @@ def console_stack(
 
 
 def api_user(engine: Engine) -> str:
-    """Add the test users' administrator USERNAME to the store; an API token of theirs."""
-    add_test_users(engine, [USERNAME])
+    """Add the test users' administrator USERNAME to the store (unless a store from an
+    earlier run has them); an API token of theirs."""
+    with engine.connect() as conn:
+        known = conn.scalar(select(User.id).where(User.username == USERNAME))
+    if known is None:
+        add_test_users(engine, [USERNAME])
     with make_sessionmaker(writer_engine(engine)).begin() as session:
         return issue_token(session, USERNAME)
 

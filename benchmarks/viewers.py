@@ -32,7 +32,7 @@ from benchmarks.common import (
 )
 from benchmarks.run import load_average
 from benchmarks.stack import Stack, WebServer, api_session, console_stack, push_client, web_server
-from console.web.push import FLUSH_INTERVAL_S
+from console.config import load_settings
 from tests.support.sockets import child_pids, connection_owners, local_port
 
 FANOUT_P99_MS = 1000.0
@@ -305,8 +305,8 @@ def _push_table(runs: list[ServerRun], sockets: int, rate: float, seconds: float
         "that accepted it (clients per process: the kernel's choice)"
     )
     table.notes.append(
-        f"pushes are coalesced by the server (at most one per room every "
-        f"{FLUSH_INTERVAL_S:g} s; what follows a quiet interval goes out at once)"
+        "pushes are coalesced by the server (at most one per room every "
+        f"{load_settings().push_interval_ms} ms; what follows a quiet interval goes out at once)"
     )
     return table
 

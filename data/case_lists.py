@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from data import aggregates, alerts, status
@@ -83,8 +83,36 @@ class ListedCase(CaseSummary):
         return data
 
 
-def summary_values(case: Case, now: datetime, due_soon: timedelta) -> dict[str, Any]:
-    """The CaseSummary fields of a stored case by name (for the read models built on it)."""
+AnyRow = Row[*tuple[Any, ...]]  # a row of SUMMARY_COLUMNS (or more)
+
+# The columns a summary (and a grid's row, with the description) is made of: lists select
+# these, not whole cases, so that a grid of 2,000 rows builds no ORM objects.
+SUMMARY_COLUMNS = (
+    Case.reg_no,
+    Case.district,
+    Case.region,
+    Case.category,
+    Case.kind,
+    Case.received_at,
+    Case.registered_at,
+    Case.deadline,
+    Case.decision,
+    Case.decided_at,
+    Case.unit,
+    Case.officer,
+    Case.flagged,
+    Case.priority,
+    Case.late_registration,
+    Case.breach_seconds,
+    Case.breached,
+    Case.breach_start,
+)
+LISTED_COLUMNS = (*SUMMARY_COLUMNS, Case.summary)
+
+
+def summary_values(case: Case | AnyRow, now: datetime, due_soon: timedelta) -> dict[str, Any]:
+    """The CaseSummary fields of a stored case (or of a row of SUMMARY_COLUMNS) by name (for
+    the read models built on it)."""
     return {
         "reg_no": case.reg_no,
         "district": case.district,
@@ -106,7 +134,7 @@ def summary_values(case: Case, now: datetime, due_soon: timedelta) -> dict[str, 
     }
 
 
-def breach_values(case: Case, now: datetime) -> dict[str, Any]:
+def breach_values(case: Case | AnyRow, now: datetime) -> dict[str, Any]:
     """`breached` and `breach_seconds` of a stored case at `now`: its closed breaches as the
     row keeps them, and the one going on, if any."""
     tally = Tally(case.breach_seconds or 0, bool(case.breached), case.breach_start)
@@ -117,7 +145,7 @@ def breach_values(case: Case, now: datetime) -> dict[str, Any]:
     }
 
 
-def case_summary(case: Case, now: datetime, due_soon: timedelta) -> CaseSummary:
+def case_summary(case: Case | AnyRow, now: datetime, due_soon: timedelta) -> CaseSummary:
     """The summary of one stored case, with its status evaluated at `now`."""
     return CaseSummary(**summary_values(case, now, due_soon))
 
@@ -133,7 +161,7 @@ def case_summaries(
     order: str = "deadline",
 ) -> list[CaseSummary]:
     """Case summaries matching `flt`, ordered by deadline (most overdue first) or newest."""
-    query = filtered(select(Case), flt, now, due_soon)
+    query = filtered(select(*SUMMARY_COLUMNS), flt, now, due_soon)
     query = (
         query.order_by(Case.deadline, Case.reg_no)
         if order == "deadline"
@@ -141,7 +169,7 @@ def case_summaries(
     )
     if limit is not None:
         query = query.limit(limit).offset(offset)
-    return [case_summary(c, now, due_soon) for c in session.scalars(query)]
+    return [case_summary(row, now, due_soon) for row in session.execute(query)]
 
 
 def iter_case_summaries(
@@ -150,16 +178,16 @@ def iter_case_summaries(
     """All matching case summaries, streamed in chunks (for exports of any size)."""
     last: str | None = None
     while True:
-        query = filtered(select(Case), flt, now, due_soon).order_by(Case.reg_no).limit(chunk)
+        query = filtered(select(*SUMMARY_COLUMNS), flt, now, due_soon)
+        query = query.order_by(Case.reg_no).limit(chunk)
         if last is not None:
             query = query.where(Case.reg_no > last)
-        cases = list(session.scalars(query))
-        if not cases:
+        rows = list(session.execute(query))
+        if not rows:
             return
-        for case in cases:
-            yield case_summary(case, now, due_soon)
-        last = cases[-1].reg_no
-        session.expunge_all()
+        for row in rows:
+            yield case_summary(row, now, due_soon)
+        last = rows[-1].reg_no
 
 
 def active_flags(session: Session, reg_nos: Sequence[str]) -> dict[str, ActiveFlag]:
@@ -186,8 +214,8 @@ def cases_by_deadline(
     if total is None:
         counting = scoped(select(func.count()).select_from(Case), flt, now, due_soon)
         total = int(session.scalar(counting) or 0)
-    query = scoped(select(Case), flt, now, due_soon).order_by(Case.deadline, Case.reg_no)
-    cases = list(session.scalars(query.limit(limit)))
+    query = scoped(select(*LISTED_COLUMNS), flt, now, due_soon).order_by(Case.deadline, Case.reg_no)
+    cases = list(session.execute(query.limit(limit)))
     flags = active_flags(session, [c.reg_no for c in cases if c.flagged])
     live = alerts.live_states(session, [c.reg_no for c in cases])
     rows = [

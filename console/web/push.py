@@ -100,7 +100,6 @@ log = logging.getLogger("kup.web.push")
 COUNTRY_ROOM = "country"
 MAX_ITEMS = 100
 MAX_OVERDUE_REG_NOS = 200
-FLUSH_INTERVAL_S = 0.25  # at most 4 pushes a second per room: a few UI updates, p95 < 0.5 s
 VIEW_INTERVAL_S = 1.0  # a room's live view (its counts) read at most once a second
 OVERDUE_INTERVAL_S = 15.0
 REFRESH_INTERVAL_S = 30.0  # map shading, workload and overdue lists of rooms that changed
@@ -293,7 +292,7 @@ class Pusher:
         *,
         writer: sessionmaker[Session] | None = None,
         regions: frozenset[str] = frozenset(),
-        flush_interval: float = FLUSH_INTERVAL_S,
+        flush_interval: float | None = None,
         view_interval: float = VIEW_INTERVAL_S,
         overdue_interval: float = OVERDUE_INTERVAL_S,
         refresh_interval: float = REFRESH_INTERVAL_S,
@@ -306,7 +305,10 @@ class Pusher:
         self.writer = writer  # the alert sweeps' (None: no alert timers, e.g. some tests)
         self.redis_url = redis_url
         self.metrics = metrics
-        self.flush_interval = flush_interval
+        # at most 1 / flush_interval pushes a second per room (Settings.push_interval_ms)
+        self.flush_interval = (
+            settings.push_interval_ms / 1000 if flush_interval is None else flush_interval
+        )
         self.view_interval = view_interval
         self.overdue_interval = overdue_interval
         self.refresh_interval = refresh_interval

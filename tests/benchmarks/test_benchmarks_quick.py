@@ -238,3 +238,27 @@ def test_flat_allows_noise_but_not_growth() -> None:
     assert flat(10.0, 14.9) and not flat(10.0, 15.5)  # within 1.5 ×, then beyond
     assert flat(1.0, 5.9) and not flat(1.0, 6.5)  # within 5 ms of a fast read, then beyond
     assert flat(40.0, 20.0)  # faster is flat
+
+
+def test_the_page_profile_shares_samples_by_script_and_function() -> None:
+    """`benchmarks.page_profile` adds up a DevTools CPU profile's hit counts per script (the
+    browser's own work under its own name) and per function."""
+    from benchmarks.page_profile import shares
+
+    def node(name: str, url: str, hits: int, line: int = 0) -> dict[str, object]:
+        frame = {"functionName": name, "url": url, "lineNumber": line}
+        return {"callFrame": frame, "hitCount": hits}
+
+    profile = {
+        "nodes": [
+            node("render", "http://h/_dash-component-suites/dash/dash_renderer.min.js?v=1", 6, 3),
+            node("", "http://h/_dash-component-suites/dash/dash_renderer.min.js?v=1", 2, 9),
+            node("(program)", "", 4),
+            node("(root)", "", 0),
+        ]
+    }
+    total, by_script, by_function = shares(profile)
+    assert total == 12
+    assert by_script == {"dash_renderer.min.js": 8, "(browser: layout, paint, GC)": 4}
+    assert by_function["render (dash_renderer.min.js:3)"] == 6
+    assert by_function["(anonymous) (dash_renderer.min.js:9)"] == 2

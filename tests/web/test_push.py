@@ -19,6 +19,7 @@ from sqlalchemy import event, select
 from components import ids
 from components.common import SAFETY_REFRESH_MS
 from components.layout import SOCKET_EVENTS, validation_layout
+from console.config import load_settings
 from console.runtime import ingest_worker
 from console.web.push import COUNTRY_ROOM, MAX_ITEMS, Coalescer, Pusher, region_room
 from data import alerts, flags, live_page, streams
@@ -619,3 +620,12 @@ def test_alert_timers_run_in_the_leader_and_reach_the_case_rooms(
     time.sleep(0.3)
     assert _events(chui, "alerts") == []
     assert pusher.forward_alert({"reg_no": reg_no, "region": "KG-GO", "state": 5}) == []
+
+
+def test_the_push_interval_is_a_setting(make_web, web_settings) -> None:  # type: ignore[no-untyped-def]
+    """`KUP_PUSH_INTERVAL_MS` (250 by default) is how often the leader flushes a room."""
+    assert load_settings({}).push_interval_ms == 250
+    assert load_settings({"KUP_PUSH_INTERVAL_MS": "100"}).push_interval_ms == 100
+    assert make_web(message_queue=False).state.pusher.flush_interval == 0.25
+    faster = web_settings.with_overrides(push_interval_ms=100)
+    assert make_web(faster, message_queue=False).state.pusher.flush_interval == 0.1
