@@ -181,6 +181,8 @@ class IngestWorker:
                 self.process(entries)
             return len(entries)
         entries = self._claim_if_due()
+        if self._read_pending:
+            return 0  # the next step checks the stream (_prepare)
         view = None
         if not entries:
             batch = streams.read_new(self.redis, self.config, self.consumer)
@@ -266,7 +268,13 @@ class IngestWorker:
         if now - self._last_claim < self.config.claim_idle_ms / 2000:
             return []
         self._last_claim = now
-        claimed = streams.claim_abandoned(self.redis, self.config, self.consumer)
+        try:
+            claimed = streams.claim_abandoned(self.redis, self.config, self.consumer)
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            self._read_pending = True  # the stream or its group is gone: check, recreate
+            return []
         if claimed:
             log.info("reclaimed %d entries left pending by another consumer", len(claimed))
         return claimed

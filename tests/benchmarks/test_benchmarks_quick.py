@@ -225,8 +225,11 @@ def test_growth_report_has_every_size_and_judges_the_slope(quick_report: str) ->
     assert len(reads) >= 15  # the pages', counting and API reads
     for row in reads:
         smallest, largest, ratio = (float(c.replace(",", "")) for c in row[1:4])
-        assert ratio == pytest.approx(largest / smallest, rel=0.02)
-        assert row[4] == ("yes" if largest <= max(1.5 * smallest, smallest + 5) else "NO")
+        # The cells are rounded (three significant figures, at least): compare within that.
+        assert ratio == pytest.approx(largest / smallest, rel=0.02, abs=0.002)
+        limit = max(1.5 * smallest, smallest + 5)
+        if abs(largest - limit) > 0.01 * limit:  # not too close to the limit to tell
+            assert row[4] == ("yes" if largest <= limit else "NO")
     side = next(r for t, r in found.items() if t.startswith("Growth: ingest"))
     assert [r[1] for r in side] == ["0", "500", "2,000"]  # the empty baseline, then each size
     assert side[0][4] == "1.00" and all(float(r[3].replace(",", "")) > 0 for r in side)
