@@ -16,6 +16,7 @@ import os
 import signal
 import sqlite3
 import sys
+import threading
 
 from sqlalchemy.exc import OperationalError
 
@@ -55,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `kup-console` console script."""
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        # A shell that starts a command in the background has it ignore SIGINT; a kup-console
+        # command always stops on it, also before its own handlers are set (while starting).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -306,6 +306,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise ValueError("--per-day must be positive")
     if args.backfill_days < 0:
         raise ValueError("--backfill-days cannot be negative")
+    # Signals set `stop` from the start: a KeyboardInterrupt raised while a child process is
+    # forked (the embedded Redis, the workers) is lost in the fork's hooks.
+    stop = threading.Event()
+    stop_on_signals(stop)
     settings = load_settings().with_overrides(demo=True)
     if args.fresh:
         _wipe_demo_store(settings)
@@ -334,8 +338,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         settings.masked()["database_url"],
         services.redis_url,
     )
-    stop = threading.Event()
-    stop_on_signals(stop)
     feed = threading.Thread(
         target=_demo_feed, args=(services, args, stop), name="demo-feed", daemon=True
     )
