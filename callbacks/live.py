@@ -69,6 +69,41 @@ DEEP_FEED_ROWS = 10 * FEED_SIZE
 POINT_HOURS = 24
 MAP_PUSH = f"{ids.SOCKET}.data-map"  # the trigger of update_map for a "map" push
 SHADING_COUNTS = ("open", "overdue", "due_soon", "received_24h")
+# The map's points follow the "changes" pushes at most this often (a stream of registrations
+# redraws the map once in this time, not at every push: redrawing it is most of what a push
+# costs the browser); the first push after a quiet spell at once, the last one of a stream
+# never later than this.
+MAP_POINTS_EVERY = timedelta(seconds=3)
+# In the browser: a "changes" push with registrations goes on to the map's store (its
+# callback patches the points) when the store took none in the last MAP_POINTS_EVERY; else
+# the latest such push goes on when that time is up (set_props, once, if the map is still on
+# the page). The map reads its points whole at the push's instant, so the latest push is all
+# it needs.
+FOLLOW_CHANGES_THROTTLED = f"""
+function(payload, graph) {{
+    var clientside = window.dash_clientside;
+    if (!payload || !payload.registered_count) {{ return clientside.no_update; }}
+    var store = clientside.callback_context.outputs_list.id;
+    var all = window.kupMapChanges = window.kupMapChanges || {{}};
+    var self = all[store] = all[store] || {{last: 0, timer: null, pending: null}};
+    var wait = self.last + {int(MAP_POINTS_EVERY.total_seconds() * 1000)} - Date.now();
+    if (wait <= 0 && !self.timer) {{
+        self.last = Date.now();
+        return payload;
+    }}
+    self.pending = payload;
+    if (!self.timer) {{
+        self.timer = setTimeout(function () {{
+            self.timer = null;
+            self.last = Date.now();
+            if (document.getElementById(graph)) {{
+                clientside.set_props(store, {{data: self.pending}});
+            }}
+        }}, Math.max(wait, 0));
+    }}
+    return clientside.no_update;
+}}
+"""
 
 
 Filters = tuple[str | None, str | None, str | None, str | None]
@@ -641,6 +676,26 @@ def open_map_target(click: Any) -> tuple[str, str]:
     return f"/cases/{key}", ""
 
 
+def follow_changes_throttled(app: Dash, store: str, graph: str) -> None:
+    """Feed the "changes" pushes to the map's `store` in the browser, at most every
+    MAP_POINTS_EVERY (FOLLOW_CHANGES_THROTTLED); `graph`: the map's id."""
+    app.clientside_callback(
+        FOLLOW_CHANGES_THROTTLED,
+        Output(store, "data"),
+        Input(ids.SOCKET, "data-changes"),
+        State(graph, "id"),
+        prevent_initial_call=True,
+    )
+
+
+def map_trigger(store: str) -> str | None:
+    """update_map's trigger for the callback that fired: the map's store of throttled
+    "changes" pushes stands for the socket."""
+    if MAP_PUSH in ctx.triggered_prop_ids:
+        return MAP_PUSH
+    return ids.SOCKET if ctx.triggered_id == store else ctx.triggered_id
+
+
 def register(app: Dash) -> None:
     app.clientside_callback(
         GO_TO_INSTANT,
@@ -717,7 +772,7 @@ def register(app: Dash) -> None:
         Input(ids.LIVE_MEASURE, "value"),
         Input(ids.THEME, "data"),
         Input(ids.LIVE_MAP_TICK, "n_intervals"),
-        Input(ids.SOCKET, "data-changes"),
+        Input(ids.LIVE_MAP_CHANGES, "data"),
         Input(ids.SOCKET, "data-map"),
         Input(ids.RESYNC, "data"),
         Input(ids.LIVE_POINTS, "value"),
@@ -741,7 +796,7 @@ def register(app: Dash) -> None:
     ) -> tuple[Any, str]:
         return update_map(
             request_context(),
-            MAP_PUSH if MAP_PUSH in ctx.triggered_prop_ids else ctx.triggered_id,
+            map_trigger(ids.LIVE_MAP_CHANGES),
             region,
             district,
             category,
@@ -754,6 +809,8 @@ def register(app: Dash) -> None:
             shading,
             points,
         )
+
+    follow_changes_throttled(app, ids.LIVE_MAP_CHANGES, ids.LIVE_MAP)
 
     @app.callback(
         Output(ids.LIVE_MAP_HINT, "children"),

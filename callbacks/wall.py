@@ -21,8 +21,9 @@ from dash.exceptions import PreventUpdate
 from callbacks import inputs
 from callbacks.context import Context, request_context
 from callbacks.live import (
-    MAP_PUSH,
     Filters,
+    follow_changes_throttled,
+    map_trigger,
     pushed_nothing,
     read_feed,
     update_map,
@@ -165,7 +166,7 @@ def register(app: Dash) -> None:
         Output(ids.WALL_MAP, "figure"),
         Output(ids.WALL_MAP_KEY, "data"),
         Input(ids.WALL_DARK, "value"),
-        Input(ids.SOCKET, "data-changes"),
+        Input(ids.WALL_MAP_CHANGES, "data"),
         Input(ids.SOCKET, "data-map"),
         Input(ids.RESYNC, "data"),
         State(ids.WALL_MAP_KEY, "data"),
@@ -176,7 +177,7 @@ def register(app: Dash) -> None:
     ) -> tuple[Any, str]:
         return update_map(
             request_context(),
-            MAP_PUSH if MAP_PUSH in ctx.triggered_prop_ids else ctx.triggered_id,
+            map_trigger(ids.WALL_MAP_CHANGES),
             *DEFAULT_FILTERS,
             DEFAULT_MEASURE,
             wall_theme(dark),
@@ -187,6 +188,8 @@ def register(app: Dash) -> None:
             True,
             look=WALL_LOOK,
         )
+
+    follow_changes_throttled(app, ids.WALL_MAP_CHANGES, ids.WALL_MAP)
 
     @app.callback(
         Output(ids.WALL_ATTENTION, "children"),

@@ -35,6 +35,7 @@ LIVE_MAP = "live-map"
 LIVE_MEASURE = "live-measure"
 LIVE_MAP_TICK = "live-map-tick"
 LIVE_MAP_KEY = "live-map-key-store"  # what the full figure on screen was built for
+LIVE_MAP_CHANGES = "live-map-changes-store"  # the "changes" pushes the map follows (throttled)
 LIVE_POINTS = "live-points"  # the switch showing or hiding the map's points
 LIVE_MAP_HINT = "live-map-hint"  # what a click on the map does (with or without points)
 
@@ -117,6 +118,7 @@ WALL_DARK = "wall-dark"  # the switch: the wall's colour mode (dark unless switc
 WALL_COUNTERS = "wall-counters"
 WALL_MAP = "wall-map"
 WALL_MAP_KEY = "wall-map-key-store"  # what the full figure on screen was built for
+WALL_MAP_CHANGES = "wall-map-changes-store"  # the "changes" pushes the map follows (throttled)
 WALL_FEED = "wall-feed"
 WALL_FEED_MEMORY = "wall-feed-store"  # the feed's arrivals and the day's count behind it
 WALL_ATTENTION = "wall-attention"

@@ -199,6 +199,7 @@ def live_page(
             dcc.Store(id=ids.LIVE_OPENED, data=opened.isoformat()),
             dcc.Store(id=ids.LIVE_NEW),
             dcc.Store(id=ids.LIVE_MAP_KEY),
+            dcc.Store(id=ids.LIVE_MAP_CHANGES),
             dcc.Interval(id=ids.LIVE_MAP_TICK, interval=SAFETY_REFRESH_MS),
             dbc.Row(
                 [

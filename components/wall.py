@@ -236,6 +236,7 @@ def wall_page(viewer: Viewer, lang: str, tz: ZoneInfo, search: str | None = None
             dcc.Store(id=ids.WALL_ATTENTION_MEMORY),
             dcc.Store(id=ids.WALL_ALERT),
             dcc.Store(id=ids.WALL_MAP_KEY),
+            dcc.Store(id=ids.WALL_MAP_CHANGES),
             top_line(viewer, lang, tz, dark),
             html.Div(counters({}, lang), id=ids.WALL_COUNTERS, className="kup-wall-counters"),
             html.Div(

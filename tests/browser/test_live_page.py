@@ -2,7 +2,8 @@
 to the top of the feed and is highlighted, even a late one whose registration time is older
 than the rows shown; the map's points can be hidden so that a click where one sits opens the
 district; a region filter frames the region and keeps only its points; no mode bar over the
-legend. Every test ends with no error in the browser console (the `open_as` fixture)."""
+legend; a stream of registrations redraws the map's points once per MAP_POINTS_EVERY, the last
+one shown too. Every test ends with no error in the browser console (the `open_as` fixture)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from callbacks.live import MAP_POINTS_EVERY
 from components import ids
 from components.live_map import POINTS_TRACE_OFFSET, view_ranges
 from data.reference import load_geography
@@ -165,3 +167,49 @@ def test_a_region_filter_frames_the_region_with_only_its_points(
     assert [shown["lon"], shown["lat"]] == [pytest.approx(r) for r in view_ranges(osh)]
     country_lon, _ = view_ranges(load_geography().districts)
     assert shown["lon"][1] - shown["lon"][0] < (country_lon[1] - country_lon[0]) / 2
+
+
+MAP_POINTS = f"""() => {{
+    const gd = document.querySelector("#{ids.LIVE_MAP} .js-plotly-plot");
+    return gd.data.slice({POINTS_TRACE_OFFSET}).flatMap(t => (t.customdata || []).map(c => c[0]));
+}}"""
+
+
+def test_a_stream_of_registrations_redraws_the_map_once_in_a_while_and_shows_the_last(
+    open_as, live_console: RunningConsole
+) -> None:  # type: ignore[no-untyped-def]
+    page = open_as("duty").page
+    expect(page.locator(f"#{ids.LIVE_BADGE}")).to_have_text("В эфире", timeout=PUSHED)
+    expect(page.locator(f"#{ids.LIVE_MAP} .choroplethlocation").first).to_be_attached(
+        timeout=PUSHED
+    )
+    page.wait_for_timeout(MAP_POINTS_EVERY.total_seconds() * 1000)  # the first load's redraws
+    page.evaluate(
+        f"""() => {{
+            const gd = document.querySelector("#{ids.LIVE_MAP} .js-plotly-plot");
+            window.kupRedraws = 0;
+            gd.on("plotly_afterplot", () => {{ window.kupRedraws += 1; }});
+        }}"""
+    )
+    middle = load_geography().districts[ALAI]
+    sent = [ev.next_reg_no(ALAI) for _ in range(8)]
+    for reg_no in sent:  # one push each (a push gathers what came in its interval)
+        live_console.xadd(
+            [ev.registered(reg_no, now(), district=ALAI, lat=str(middle.lat), lon=str(middle.lon))]
+        )
+        page.wait_for_timeout(400)
+    feed_top = feed_items(page).first.locator(f"[data-reg-no='{sent[-1]}']")
+    expect(feed_top).to_be_attached(timeout=PUSHED)
+    # The last registration reaches the map within MAP_POINTS_EVERY of its push, the earlier
+    # ones with it.
+    page.wait_for_function(
+        f"() => ({MAP_POINTS})().includes({sent[-1]!r})",
+        timeout=MAP_POINTS_EVERY.total_seconds() * 1000 + PUSHED,
+    )
+    assert set(sent) <= set(page.evaluate(MAP_POINTS))
+    # Eight pushes over 3.2 s: the points redrawn at once, once per MAP_POINTS_EVERY and once
+    # at the end, perhaps once more for the shading (a "map" push); a redraw per push would be
+    # eight.
+    page.wait_for_timeout(MAP_POINTS_EVERY.total_seconds() * 1000)
+    redraws = page.evaluate("window.kupRedraws")
+    assert 1 <= redraws <= len(sent) // 2
