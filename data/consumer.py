@@ -146,7 +146,7 @@ class IngestWorker:
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
                 self._trouble("Redis unavailable", exc, backoff)
             except redis.ResponseError as exc:
-                if "NOGROUP" in str(exc):
+                if streams.group_missing(exc):
                     self._read_pending = True  # stream or group gone: check, then recreate
                     continue
                 self._trouble("Redis error", exc, backoff)
@@ -271,7 +271,7 @@ class IngestWorker:
         try:
             claimed = streams.claim_abandoned(self.redis, self.config, self.consumer)
         except redis.ResponseError as exc:
-            if "NOGROUP" not in str(exc):
+            if not streams.group_missing(exc):
                 raise
             self._read_pending = True  # the stream or its group is gone: check, recreate
             return []

@@ -90,6 +90,12 @@ def _text(value: bytes | str) -> str:
 # --- the consumer group -----------------------------------------------------------------------
 
 
+def group_missing(error: Exception) -> bool:
+    """Whether a Redis error says the stream or its consumer group is gone (NOGROUP: Redis
+    lost its data, or someone deleted them): the stream is checked and the group recreated."""
+    return isinstance(error, redis.ResponseError) and "NOGROUP" in str(error)
+
+
 def ensure_group(client: redis.Redis, stream: str, group: str) -> None:
     """Create the consumer group at the start of the stream (id 0), if it does not exist."""
     try:
@@ -244,7 +250,7 @@ def read_new(
     if isinstance(info, redis.ResponseError):
         return Batch([], None, token, group_missing=True)
     if isinstance(reply, redis.ResponseError):
-        if "NOGROUP" in str(reply):
+        if group_missing(reply):
             return Batch([], _view(info, [], config.group), token, group_missing=True)
         raise reply
     view = _view(info, [] if isinstance(groups, Exception) else groups, config.group)
