@@ -62,7 +62,7 @@ def cases(live_console: RunningConsole) -> dict[str, str]:
         [
             ev.registered(overdue, now - timedelta(days=6), summary="Кража велосипеда у школы"),
             ev.assigned(overdue, now - timedelta(days=5), unit="ОВД Первомайского района"),
-            ev.registered(soon, now - timedelta(days=2, hours=20), summary="Угон автомобиля"),
+            ev.registered(soon, ev.due_today_noon(now), summary="Угон автомобиля"),
             ev.registered(
                 osh, now - timedelta(hours=2), district=ev.OSH_CITY, summary="Мошенничество"
             ),

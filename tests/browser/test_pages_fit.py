@@ -17,7 +17,6 @@ from components import ids
 from data import flags
 from data.db import make_sessionmaker, writer_engine
 from rules.access import Viewer
-from rules.clock import DEFAULT_TZ, zone
 from tests.browser.console import RunningConsole, expect, grid_row
 from tests.support import events as ev
 from tests.support.stores import apply_events
@@ -68,12 +67,6 @@ MEASURES = """grid => {
 }"""
 
 
-def due_today_noon(now: datetime) -> datetime:
-    """Noon (local time) three days ago: a crime registered then is due at 24:00 today."""
-    local = now.astimezone(zone(DEFAULT_TZ)).replace(hour=12, minute=0, second=0, microsecond=0)
-    return (local - timedelta(days=3)).astimezone(UTC)
-
-
 def settled(page, grid: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """The grid's measures once its columns are laid out to its width (AG Grid sizes them
     again, a moment later, when a hidden tab's grid shows), or as they are after PUSHED."""
@@ -111,7 +104,7 @@ def long_cases(live_console: RunningConsole) -> dict[str, str]:
                 category="fraud",
                 summary="Мошенничество при продаже автомобиля через интернет, ущерб 161000 сомов",
             ),
-            ev.registered(soon, due_today_noon(now), category="property_damage"),
+            ev.registered(soon, ev.due_today_noon(now), category="property_damage"),
         ],
     )
     for district, name in LONG_NAMED.items():

@@ -19,7 +19,6 @@ from components import ids
 from console.web.receipts import KEY_CONFIG
 from rules.receipts import receipt_code
 from tests.browser.console import RunningConsole, expect, grid_row
-from tests.browser.test_pages_fit import due_today_noon
 from tests.support import events as ev
 from tests.support.stores import apply_events
 from tests.support.users import USERS
@@ -67,7 +66,7 @@ def russian_data(live_console: RunningConsole) -> dict[str, str]:
                 district=ev.OSH_CITY,
                 summary="Мошенничество с картой",
             ),
-            ev.registered(soon, due_today_noon(now), category="property_damage"),
+            ev.registered(soon, ev.due_today_noon(now), category="property_damage"),
             ev.registered(decided, now - timedelta(days=1), summary="Кража телефона"),
             ev.decided(decided, now - timedelta(hours=3), "refused"),
         ],

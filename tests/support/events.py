@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
+
+from rules.clock import DEFAULT_TZ, zone
 
 BISHKEK = "41711000000000"
 OSH_CITY = "41721000000000"
@@ -65,3 +67,11 @@ def decided(reg_no: str, at: datetime, decision: str = "initiated") -> dict[str,
 
 def reopened(reg_no: str, at: datetime, days: int = 10) -> dict[str, str]:
     return event("reopened", reg_no, at, days=str(days), reason="prosecutor cancelled refusal")
+
+
+def due_today_noon(now: datetime) -> datetime:
+    """Noon (local time) three days ago: a crime registered then is due at 24:00 today, so due
+    soon (within 24 h) at any hour of the day (registered a fixed time before now, it would be
+    due soon only at some hours: the deadline ends a local day)."""
+    local = now.astimezone(zone(DEFAULT_TZ)).replace(hour=12, minute=0, second=0, microsecond=0)
+    return (local - timedelta(days=3)).astimezone(UTC)
