@@ -2,13 +2,15 @@
 page a team would otherwise build (a `dcc.Interval` re-querying the store every second).
 
 A simulated viewer does over HTTP exactly what the browser's Dash renderer would: a kup viewer
-holds a Socket.IO connection and, on each "changes" push, makes the two callback requests the
-live page makes (feed and counters; map points), the push (with its live view) as their input
-and the counter's memory kept from one response to the next; a polling viewer makes the polling
-page's callback request every second. Both servers run in their own process on the same store
-with the same ingest worker, and count the SQL statements they run (kup's push leader's
-included). Measured per event rate: statements per second, the server's CPU, callback requests
-per second, and the latency from XADD to the registration in a viewer's response.
+holds a Socket.IO connection and, on each "changes" push, makes the callback requests the live
+page makes (feed and counters at every push; map points at most every MAP_POINTS_EVERY, the
+latest push then, as the browser's throttle in callbacks/live.py), the push (with its live
+view) as their input and the counter's memory kept from one response to the next; a polling
+viewer makes the polling page's callback request every second. Both servers run in their own
+process on the same store with the same ingest worker, and count the SQL statements they run
+(kup's push leader's included). Measured per event rate: statements per second, the server's
+CPU, callback requests per second, and the latency from XADD to the registration in a
+viewer's response.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import requests
 
 from benchmarks.common import Table, cpu_seconds, met, percentile, run_alone, serving
 from benchmarks.stack import Stack, api_session, console_stack, push_client, sleep_until
+from callbacks.live import MAP_POINTS_EVERY
 from components import ids
 from tests.support.servers import free_port
 
@@ -138,9 +141,10 @@ def callback_specs(http: requests.Session, base: str, wanted: list[str]) -> list
 class KupViewer:
     """The live page opened (its callbacks' first round, as the browser makes on load: the
     feed's memory and the map's key come from it), then a Socket.IO connection; on a push,
-    the live page's two callback requests. Like Dash's renderer, a viewer has one round of
-    requests in flight at a time: pushes that arrive meanwhile are merged into the next round
-    (the latest payload)."""
+    the feed's callback request, and the map's when it took none for MAP_POINTS_EVERY (a
+    push skipped meanwhile goes to the map when that time is up). Like Dash's renderer, a
+    viewer has one round of requests in flight at a time: pushes that arrive meanwhile are
+    merged into the next round (the latest payload)."""
 
     def __init__(
         self,
@@ -155,6 +159,8 @@ class KupViewer:
         self.values = dict(values)
         self.http = api_session(token)
         self.latest: dict | None = None
+        self.map_due: dict | None = None  # the latest push the map has not taken yet
+        self.map_at = 0.0  # when the map last took one (time.monotonic)
         for spec in self.specs:  # the page's load: no trigger, every callback from the store
             response = self.http.post(
                 f"{self.base}/_dash-update-component", json=spec.body(self.values, ""), timeout=60
@@ -172,20 +178,36 @@ class KupViewer:
             self.latest = payload
             self.wake.notify()
 
+    def _map_wait(self) -> float | None:
+        """Seconds until the map takes its pending push (None: none pending)."""
+        if self.map_due is None:
+            return None
+        return max(0.0, self.map_at + MAP_POINTS_EVERY.total_seconds() - time.monotonic())
+
     def _work(self) -> None:
+        feed, map_ = self.specs
         while True:
             with self.wake:
-                while self.latest is None and not self.closed:
-                    self.wake.wait()
+                while self.latest is None and not self.closed and self._map_wait() != 0.0:
+                    self.wake.wait(self._map_wait())
                 if self.closed:
                     return
                 payload, self.latest = self.latest, None
-            self.values[(ids.SOCKET, "data-changes")] = payload
-            for spec in self.specs:
+            rounds: list[tuple[CallbackSpec, str]] = []
+            if payload is not None:
+                self.values[(ids.SOCKET, "data-changes")] = payload
+                rounds.append((feed, f"{ids.SOCKET}.data-changes"))
+                if payload.get("registered_count"):
+                    self.map_due = payload
+            if self._map_wait() == 0.0:
+                self.values[(ids.LIVE_MAP_CHANGES, "data")] = self.map_due
+                self.map_due, self.map_at = None, time.monotonic()
+                rounds.append((map_, f"{ids.LIVE_MAP_CHANGES}.data"))
+            for spec, changed in rounds:
                 try:
                     response = self.http.post(
                         f"{self.base}/_dash-update-component",
-                        json=spec.body(self.values, f"{ids.SOCKET}.data-changes"),
+                        json=spec.body(self.values, changed),
                         timeout=60,
                     )
                 except requests.RequestException:
@@ -520,7 +542,8 @@ def _table(results: list[Measure], window: float, viewers: int) -> Table:
     table.notes.extend(_targets(results, viewers))
     table.notes.append(
         "latency: XADD → the registration in a viewer's callback response "
-        "(feed); a push costs each viewer two callbacks, no query of its own (counters "
+        "(feed); a push costs each viewer the feed's callback (the map's at most every "
+        f"{MAP_POINTS_EVERY.total_seconds():g} s), no query of its own (counters "
         "from the push's live view, whose counts the leader reads at most once a second per "
         "room; the newest rows read once per flush, room and web process, the map's points "
         "following from them, read whole every 10 s); a poll one round of two callbacks "
