@@ -70,7 +70,7 @@ class Settings:
     # How often the push leader sends a room what ingest announced (console/web/push.py): what
     # follows a quiet interval goes out at once, the rest waits for the next flush. Shorter
     # shows registrations sooner and costs each open page more updates a second.
-    push_interval_ms: int = 250
+    push_interval_ms: int = 100
     # Reverse proxies (addresses or networks) whose X-Forwarded-For/-Proto/-Host are believed;
     # from any other peer these headers are ignored.
     trusted_proxies: tuple[str, ...] = ()
@@ -202,7 +202,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         session_max_hours=float(_env(env, "KUP_SESSION_MAX_HOURS", "12")),
         login_spray_limit=int(_env(env, "KUP_LOGIN_SPRAY_LIMIT", "100")),
         escalate_after_minutes=float(_env(env, "KUP_ESCALATE_AFTER_MINUTES", "60")),
-        push_interval_ms=int(_env(env, "KUP_PUSH_INTERVAL_MS", "250")),
+        push_interval_ms=int(_env(env, "KUP_PUSH_INTERVAL_MS", "100")),
         alert_due_soon=_env(env, "KUP_ALERT_DUE_SOON", "0").strip().lower()
         in ("1", "true", "yes", "on"),
         trusted_proxies=tuple(
