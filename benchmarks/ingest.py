@@ -1,5 +1,5 @@
 """Ingest throughput: the same simulated events consumed by the real ingest worker (SQLite and
-PostgreSQL, 1 and 2 worker processes in one group) and by a bare XREADGROUP + sqlite3 loop.
+PostgreSQL, 1, 2 and 4 worker processes in one group) and by a bare XREADGROUP + sqlite3 loop.
 
 All consumers read the same stream (one consumer group each), start together on a signal once
 their process is up, and are timed until their group has delivered the last entry and holds no
@@ -38,6 +38,8 @@ from data.schema import upgrade
 from tests.support.processes import simulated_events
 
 STREAM = "bench:events"
+# Worker processes in one consumer group (issue #11 item 2: the scaling with 1, 2 and 4).
+WORKER_COUNTS = (1, 2, 4)
 BATCH_SIZE = 500
 BARE_COLUMNS = (
     "event_id",
@@ -307,10 +309,10 @@ def run(quick: bool = False, events: int | None = None) -> list[Table]:
 
         for round_ in range(rounds):  # interleaved, so that a busy moment hits all alike
             bare(round_)
-            for workers in (1, 2):
+            for workers in WORKER_COUNTS:
                 kup("SQLite", f"sqlite:///{tmp / f'kup-{workers}-{round_}.db'}", workers, round_)
         if postgres_ok():
-            for workers in (1, 2):
+            for workers in WORKER_COUNTS:
                 with postgres_schema() as url:
                     kup("PostgreSQL", url, workers, 0)
         parsing = reply_parsing(server.url, rounds)
@@ -318,8 +320,8 @@ def run(quick: bool = False, events: int | None = None) -> list[Table]:
     if rounds > 1:
         table.notes.insert(
             0,
-            f"SQLite rows: the best of {rounds} interleaved rounds (bare, 1 "
-            "worker, 2 workers, again); PostgreSQL: one round",
+            f"SQLite rows: the best of {rounds} interleaved rounds (bare, then 1, 2 and 4 "
+            "workers, again); PostgreSQL: one round",
         )
     return [table, parsing]
 
@@ -399,6 +401,13 @@ def _table(
         )
         + ")"
     )
+    for store in ("SQLite", "PostgreSQL"):
+        rates = {r.workers: count / r.seconds for r in runs[1:] if r.store == store}
+        if 1 in rates and len(rates) > 1:
+            table.notes.append(
+                f"scaling on {store} (workers in one group, × one worker's rate): "
+                + ", ".join(f"{n}: {rate / rates[1]:.2f} ×" for n, rate in sorted(rates.items()))
+            )
     for key, (cases, events, dead) in counts.items():
         table.notes.append(
             f"store check {key} workers: {cases:,} cases, {events:,} events, {dead:,} dead letters"

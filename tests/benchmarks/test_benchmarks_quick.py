@@ -116,7 +116,8 @@ def test_ingest_report_compares_with_the_bare_loop_and_checks_the_store(quick_re
     bare = next(r for r in rows if r[0].startswith("bare"))
     assert bare[5] == "1.00"  # the baseline's own ratio
     kup = [r for r in rows if r[0].startswith("kup-console")]
-    assert {(r[1], r[2]) for r in kup} >= {("SQLite", "1"), ("SQLite", "2")}
+    assert {(r[1], r[2]) for r in kup} >= {("SQLite", "1"), ("SQLite", "2"), ("SQLite", "4")}
+    assert re.search(r"scaling on SQLite .*: 1: 1\.00 ×, 2: [\d.]+ ×, 4: [\d.]+ ×", quick_report)
     checks = re.findall(r"store check (\S+) workers: ([\d,]+) cases, ([\d,]+) events", quick_report)
     assert checks and len({(c, e) for _, c, e in checks}) == 1  # every run stored the same
 
