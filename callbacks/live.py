@@ -6,10 +6,11 @@ category or kind; no region or the viewer's own) shows its status strip and "new
 counter from them without opening a session. The counter is the view's `total` (the room's
 registrations since its `anchor`) plus the page's own offset, counted once per anchor (two
 counts, every ten minutes). Its feed rows and the map's points are not in the push (they would
-make it some 20 KB for every page, four times a second): such a page takes them from a small
+make it some 20 KB for every page at every flush): such a page takes them from a small
 memory of this process, keyed by the view's instant (one flush) and scope, so they are read
 once per flush, room and web process, not once per page (the points follow from the previous
-flush's and that read's rows: see shared_points). Any other page, a push without a
+flush's and that read's rows: see shared_points; the browser passes the pushes on to the map
+at most every MAP_POINTS_EVERY, FOLLOW_CHANGES_THROTTLED). Any other page, a push without a
 view, a resync and the first load query the store: the newest registrations (registered_at
 index, LIMIT), the open/overdue/due-soon counts ((decision, deadline) index) and the count since
 the page opened. The map's shading (two GROUP BYs) comes with the "map" push, read once by the
