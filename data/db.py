@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, DateTime, Dialect, Engine, String, create_engine, event, text
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Dialect,
+    Engine,
+    String,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.dml import Update
 from sqlalchemy.types import TypeDecorator
 
 BUSY_TIMEOUT_S = 30.0  # default: how long an SQLite connection waits for a busy store
@@ -287,3 +304,84 @@ def chunks(items: Sequence[_Item], size: int) -> Iterator[Sequence[_Item]]:
     rows kept within the driver's limits)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+# SQLite's FTS5 (the case search's index, kept by triggers on `cases`) writes its pending terms
+# out as a new index segment at the end of every statement that fires one of its triggers (the
+# statement's savepoint): an executemany of 500 rows writes 500 tiny segments and merges them,
+# about 40 µs a row. One statement for many rows writes one. INSERT … RETURNING (with which
+# SQLAlchemy sends an executemany INSERT as multi-row VALUES pages, "insertmanyvalues") needs
+# SQLite 3.35; an older SQLite takes the executemany.
+
+
+def _whole_statements(conn: Connection) -> bool:
+    return conn.dialect.name == "sqlite" and sqlite3.sqlite_version_info >= (3, 35)
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT `rows` (mappings of the same columns) into `table`: an executemany, sent on SQLite
+    as one statement per page of rows (see above)."""
+    if not rows:
+        return
+    statement = insert(table)
+    if _whole_statements(conn):
+        statement = statement.returning(*table.primary_key.columns)
+    conn.execute(statement, rows)
+
+
+def update_rows(
+    conn: Connection,
+    table: Table,
+    key: str,
+    columns: tuple[str, ...],
+    rows: Sequence[Mapping[str, Any]],
+) -> None:
+    """Set `columns` of the rows of `table` whose column `key` equals a row's "key" to that
+    row's values: an executemany, or on SQLite one statement (see above) that reads the rows
+    from one JSON array, each value as the column's own bind processing writes it (each key at
+    most once in `rows`)."""
+    if not rows:
+        return
+    if not _whole_statements(conn):
+        conn.execute(_update_each(table, key, columns), rows)
+        return
+    names = ("key", *columns)
+    processors = [
+        table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        for name in (key, *columns)
+    ]
+    given = [
+        [
+            row[name] if process is None else process(row[name])
+            for name, process in zip(names, processors, strict=True)
+        ]
+        for row in rows
+    ]
+    conn.execute(_update_from_json(table, key, columns), {"rows": json_text(given)})
+
+
+@functools.lru_cache(maxsize=256)
+def _update_each(table: Table, key: str, columns: tuple[str, ...]) -> Update:
+    return (
+        update(table)
+        .where(table.c[key] == bindparam("key"))
+        .values({name: bindparam(name) for name in columns})
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _update_from_json(table: Table, key: str, columns: tuple[str, ...]) -> Update:
+    """UPDATE `table` SET each of `columns` FROM the rows of the JSON array bound as "rows"
+    ([key, value, …] each)."""
+    each = func.json_each(bindparam("rows", type_=String())).table_valued("value")
+    given = select(
+        *(
+            func.json_extract(each.c.value, f"$[{i}]").label(name)
+            for i, name in enumerate(("key", *columns))
+        )
+    ).cte("given")
+    return (
+        update(table)
+        .where(table.c[key] == given.c.key)
+        .values({name: given.c[name] for name in columns})
+    )

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from data import aggregates, change_stamp
-from data.db import lock_writers
+from data.db import insert_rows, lock_writers, update_rows
 from data.models import Case, DeadLetter, DeadlineChangeRow, EventRow
 from rules.contract import ContractError, Event, RawFields, decode_fields, validate_event
 from rules.deadlines import RuleSet
@@ -310,15 +310,9 @@ def _write(
         conn.execute(insert(_events), event_rows)
     if applied_ids:
         conn.execute(_MARK_APPLIED, [{"key": i} for i in applied_ids])
-    if new_cases:
-        conn.execute(insert(_cases), new_cases)
+    insert_rows(conn, _cases, new_cases)  # whole statements: the search index's triggers
     for columns, rows in _case_updates(updated_cases).items():
-        conn.execute(
-            update(_cases)
-            .where(_cases.c.reg_no == bindparam("key"))
-            .values({name: bindparam(name) for name in columns}),
-            rows,
-        )
+        update_rows(conn, _cases, "reg_no", columns, rows)
     if changes:
         conn.execute(insert(_changes), changes)
 

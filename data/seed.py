@@ -25,10 +25,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, Table, func, insert, select, text
+from sqlalchemy import Connection, Engine, Table, func, select, text
 
 from data import aggregates, change_stamp
-from data.db import json_text
+from data.db import insert_rows, json_text
 from data.intake import STATE_COLUMNS, deadline_change_row
 from data.models import Case, DeadlineChangeRow, EventRow
 from data.reference import District, load_geography
@@ -185,7 +185,7 @@ def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
     if conn.dialect.name == "postgresql":
         _copy_rows(conn, table, rows)
     else:
-        conn.execute(insert(table), rows)
+        insert_rows(conn, table, rows)  # whole statements: the search index's triggers
 
 
 def _copy_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
