@@ -339,24 +339,27 @@ def update_rows(
     """Set `columns` of the rows of `table` whose column `key` equals a row's "key" to that
     row's values: an executemany, or on SQLite one statement (see above) that reads the rows
     from one JSON array, each value as the column's own bind processing writes it (each key at
-    most once in `rows`)."""
+    most once in `rows`). SQLite's JSON functions end a text at a NUL: rows holding one take the
+    executemany."""
     if not rows:
         return
-    if not _whole_statements(conn):
+    given: list[list[object]] = []
+    if _whole_statements(conn):
+        names = ("key", *columns)
+        processors = [
+            table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+            for name in (key, *columns)
+        ]
+        given = [
+            [
+                row[name] if process is None else process(row[name])
+                for name, process in zip(names, processors, strict=True)
+            ]
+            for row in rows
+        ]
+    if not given or any(isinstance(v, str) and "\x00" in v for values in given for v in values):
         conn.execute(_update_each(table, key, columns), rows)
         return
-    names = ("key", *columns)
-    processors = [
-        table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-        for name in (key, *columns)
-    ]
-    given = [
-        [
-            row[name] if process is None else process(row[name])
-            for name, process in zip(names, processors, strict=True)
-        ]
-        for row in rows
-    ]
     conn.execute(_update_from_json(table, key, columns), {"rows": json_text(given)})
 
 

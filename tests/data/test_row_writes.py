@@ -58,12 +58,17 @@ def test_updated_columns_of_every_kind_read_back_as_written(engine: Engine) -> N
         "officer": "Өмүрбеков «Ңуржан» 'O''Brien' \\ \"x\"",
         "summary": "Кража\nв две строки; DROP TABLE cases; --",
     }
+    nul = {**changed, "unit": "ОВД\x00Ош"}  # a NUL: kept on SQLite, ␀ on PostgreSQL
     rows = [{"key": r, **changed, "extensions": i} for i, r in enumerate(regs)]
     with engine.begin() as conn:
         update_rows(conn, CASES, "reg_no", (*changed, "extensions"), rows)
+        update_rows(conn, CASES, "reg_no", tuple(nul), [{"key": regs[0], **nul}])
     for i, reg in enumerate(regs):
         stored = _stored(engine, reg)
-        assert {name: stored[name] for name in changed} == changed
+        expected = nul if i == 0 else changed
+        if i == 0 and engine.dialect.name == "postgresql":
+            expected = {**nul, "unit": "ОВД␀Ош"}
+        assert {name: stored[name] for name in expected} == expected
         assert stored["extensions"] == i and stored["reg_no"] == reg
 
 
