@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, Table, func, select, text
+from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
 from data import aggregates, change_stamp
 from data.db import insert_rows, json_text
@@ -182,10 +182,15 @@ def _write(engine: Engine, batch: list[_Seeded], with_events: bool, written: lis
 
 
 def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: COPY. SQLite: the cases as whole statements (their search index's triggers,
+    see data.db.insert_rows); the other tables by a plain executemany, which is faster for
+    tables without triggers (events 5.6 µs a row against 8.7 for multi-row VALUES)."""
     if conn.dialect.name == "postgresql":
         _copy_rows(conn, table, rows)
+    elif table is _cases:
+        insert_rows(conn, table, rows)
     else:
-        insert_rows(conn, table, rows)  # whole statements: the search index's triggers
+        conn.execute(insert(table), rows)
 
 
 def _copy_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
