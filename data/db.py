@@ -343,24 +343,30 @@ def update_rows(
     executemany."""
     if not rows:
         return
-    given: list[list[object]] = []
-    if _whole_statements(conn):
-        names = ("key", *columns)
-        processors = [
-            table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-            for name in (key, *columns)
+    if not _whole_statements(conn):
+        conn.execute(_update_each(table, key, columns), rows)
+        return
+    processors = _bind_processors(table, (key, *columns), conn.dialect)
+    names = ("key", *columns)
+    given = [
+        [
+            row[name] if process is None else process(row[name])
+            for name, process in zip(names, processors, strict=True)
         ]
-        given = [
-            [
-                row[name] if process is None else process(row[name])
-                for name, process in zip(names, processors, strict=True)
-            ]
-            for row in rows
-        ]
-    if not given or any(isinstance(v, str) and "\x00" in v for values in given for v in values):
+        for row in rows
+    ]
+    if any(isinstance(value, str) and "\x00" in value for values in given for value in values):
         conn.execute(_update_each(table, key, columns), rows)
         return
     conn.execute(_update_from_json(table, key, columns), {"rows": json_text(given)})
+
+
+@functools.lru_cache(maxsize=256)
+def _bind_processors(
+    table: Table, names: tuple[str, ...], dialect: Dialect
+) -> tuple[Callable[[Any], Any] | None, ...]:
+    """The bind processing of each named column of `table` (None where a value goes as is)."""
+    return tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
 
 
 @functools.lru_cache(maxsize=256)
