@@ -166,6 +166,12 @@ class Services:
         """The store as it stood at past instants (data.as_of), the last few kept."""
         return LookBacks(self.engine, intake_rules(self.settings.tz, self.settings.rule_set))
 
+    def close_look_backs(self) -> None:
+        """Close the connections of the instants looked back at (if any was)."""
+        looks: LookBacks | None = self.__dict__.get("look_backs")
+        if looks is not None:
+            looks.close()
+
     def looking_back(self, at: datetime) -> Services:
         """These services as they stood at `at`: reads (`sessions`) see the store as it was
         then and the clock (`now`) says `at`; writes and everything else are these (shared)."""

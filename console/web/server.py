@@ -111,8 +111,10 @@ def start_tasks(web: WebApp) -> None:
 
 
 def stop_tasks(web: WebApp) -> None:
-    """Stop what `start_tasks` started (a no-op for an app whose tasks never ran)."""
+    """Stop what `start_tasks` started (a no-op for an app whose tasks never ran), and close
+    the connections of the instants looked back at (each holds temporary views on the store)."""
     web.state.pusher.stop()
+    web.state.close_look_backs()
 
 
 def close_sockets(web: WebApp, reason: str = "server stopping") -> int:

@@ -4,8 +4,10 @@ if decided later); on SQLite and PostgreSQL, through the data layer's own querie
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,9 +57,19 @@ def reg_nos(sessions: sessionmaker[Session], status: str, at: datetime) -> set[s
         return {c.reg_no for c in case_summaries(s, CaseFilter(status=status), at, DUE_SOON)}
 
 
-def test_events_after_t_never_show_and_t_is_evaluated_at_t(engine: Engine) -> None:
-    at, late, later, flagged = history(engine)
+@pytest.fixture
+def looks(engine: Engine) -> Iterator[LookBacks]:
+    """The store's looks back, closed after the test (their connections hold temporary views
+    on the store's tables, which a later migration could not drop)."""
     looks = LookBacks(engine, intake_rules())
+    yield looks
+    looks.close()
+
+
+def test_events_after_t_never_show_and_t_is_evaluated_at_t(
+    engine: Engine, looks: LookBacks
+) -> None:
+    at, late, later, flagged = history(engine)
     then = looks.sessions(at)
     assert reg_nos(then, "all", at) == {late, flagged}
     assert reg_nos(then, "overdue", at) == {late}  # decided an hour after T: overdue at T
@@ -86,7 +98,9 @@ def test_events_after_t_never_show_and_t_is_evaluated_at_t(engine: Engine) -> No
     assert reg_nos(looks.sessions(now), "all", now) == {late, later, flagged}
 
 
-def test_a_case_registered_before_t_then_changed_shows_its_state_at_t(engine: Engine) -> None:
+def test_a_case_registered_before_t_then_changed_shows_its_state_at_t(
+    engine: Engine, looks: LookBacks
+) -> None:
     now = datetime.now(UTC)
     reg_no = ev.next_reg_no()
     apply_events(
@@ -98,7 +112,6 @@ def test_a_case_registered_before_t_then_changed_shows_its_state_at_t(engine: En
     apply_events(
         engine, [ev.decided(reg_no, now - timedelta(hours=1))], now=now - timedelta(hours=1)
     )
-    looks = LookBacks(engine, intake_rules())
     with looks.sessions(now - timedelta(hours=12))() as s:
         [case] = case_summaries(s, CaseFilter(), now - timedelta(hours=12), DUE_SOON)
     with make_sessionmaker(engine)() as s:
@@ -107,7 +120,7 @@ def test_a_case_registered_before_t_then_changed_shows_its_state_at_t(engine: En
     assert case.deadline == today.deadline  # the extension was stored before T
 
 
-def test_a_flag_cleared_after_t_is_still_up_at_t(engine: Engine) -> None:
+def test_a_flag_cleared_after_t_is_still_up_at_t(engine: Engine, looks: LookBacks) -> None:
     now = datetime.now(UTC)
     at = now - timedelta(hours=2)
     kept, cleared = ev.next_reg_no(), ev.next_reg_no()
@@ -121,7 +134,7 @@ def test_a_flag_cleared_after_t_is_still_up_at_t(engine: Engine) -> None:
     with writer.begin() as s:
         flag_id = s.scalars(select(Flag.id).where(Flag.reg_no == cleared)).one()
         flags.clear_flag(s, viewer("prosecutor"), cleared, flag_id, "проверено", now)
-    then = LookBacks(engine, intake_rules()).sessions(at)
+    then = looks.sessions(at)
     with then() as s:
         up = {c.reg_no for c in case_summaries(s, CaseFilter(flagged=True), at, DUE_SOON)}
         [flag] = s.scalars(select(Flag).where(Flag.reg_no == cleared)).all()
