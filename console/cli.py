@@ -21,6 +21,7 @@ import threading
 from sqlalchemy.exc import OperationalError
 
 from console.config import load_settings
+from console.runtime import closing_services
 from data.db import store_busy
 from data.schema import SchemaNotCurrent, SchemaStatus
 
@@ -65,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        code = int(args.handler(args) or 0)
+        with closing_services():
+            code = int(args.handler(args) or 0)
         sys.stdout.flush()  # a reader gone by now is told here, not at exit
         return code
     except KeyboardInterrupt:

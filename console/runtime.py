@@ -23,7 +23,8 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -80,6 +81,9 @@ class Services:
         if redis_url is not None:
             self.__dict__["redis_url"] = redis_url
         self._checked = False  # the store is known to be at this code's schema
+        self._owns_engine = engine is None  # built here: closed by `close`
+        for built in _COLLECTING:
+            built.append(self)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Services:
@@ -166,6 +170,14 @@ class Services:
         """The store as it stood at past instants (data.as_of), the last few kept."""
         return LookBacks(self.engine, intake_rules(self.settings.tz, self.settings.rule_set))
 
+    def close(self) -> None:
+        """Close the store connections these services opened: the looks back, and the engine
+        unless it was given (its owner closes it). A later use opens new ones."""
+        self.close_look_backs()
+        engine: Engine | None = self.__dict__.get("engine")
+        if engine is not None and self._owns_engine:
+            engine.dispose()
+
     def close_look_backs(self) -> None:
         """Close the connections of the instants looked back at (if any was)."""
         looks: LookBacks | None = self.__dict__.get("look_backs")
@@ -192,6 +204,24 @@ class Services:
     @staticmethod
     def now() -> datetime:
         return datetime.now(UTC)
+
+
+_COLLECTING: list[list[Services]] = []  # the Services built inside each `closing_services`
+
+
+@contextmanager
+def closing_services() -> Iterator[None]:
+    """On leaving, close the store connections of every Services built inside (a command's:
+    its connections end cleanly, and a command run in a longer-lived process, as the tests do,
+    leaves none open, not even of a Services it dropped before the end)."""
+    built: list[Services] = []
+    _COLLECTING.append(built)
+    try:
+        yield
+    finally:
+        _COLLECTING[:] = [other for other in _COLLECTING if other is not built]  # (not ==)
+        for services in built:
+            services.close()
 
 
 def store_services(**overrides: object) -> Services:

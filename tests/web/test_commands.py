@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, text, update
 
 from data.models import AuditEntry
 
@@ -94,3 +96,22 @@ def test_serve_refuses_to_start_without_a_secret_key(cli, monkeypatch) -> None: 
     monkeypatch.delenv("KUP_SECRET_KEY", raising=False)
     code, _, err = cli("serve", "--port", "1")
     assert code == 2 and "KUP_SECRET_KEY is not set" in err
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # connections a server counts
+def test_a_command_leaves_no_store_connection_open(cli, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A command run in a longer-lived process (as here) closes the connections it opened when
+    it ends: none with its application name is left on the server."""
+    name = f"kup-cmd-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("PGAPPNAME", name)  # libpq names the command's connections so
+    assert cli("user", "list")[0] == 0
+    assert cli("audit", "verify")[0] == 0
+    with engine.connect() as conn:
+        left = conn.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = :n "
+                "AND pid <> pg_backend_pid()"
+            ),
+            {"n": name},
+        )
+    assert left == 0
