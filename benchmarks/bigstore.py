@@ -626,11 +626,11 @@ def run_backlog(
 
 
 def run(quick: bool = False, cases: int | None = None) -> list[Table]:
-    count = cases or int(os.environ.get("KUP_BENCH_BIG_CASES") or (20_000 if quick else 1_000_000))
-    backlog = int(os.environ.get("KUP_BENCH_BACKLOG_CASES") or (6_000 if quick else 1_000_000))
+    count = cases or int(os.environ.get("KUP_BENCH_BIG_CASES") or (10_000 if quick else 1_000_000))
+    backlog = int(os.environ.get("KUP_BENCH_BACKLOG_CASES") or (3_000 if quick else 1_000_000))
     streamed = float(os.environ.get("KUP_BENCH_BACKLOG_STREAMED") or (0.5 if quick else 0.2))
-    repeat = 5 if quick else 30
-    ingest_events = 3_000 if quick else 20_000
+    repeat = 3 if quick else 30
+    ingest_events = 1_500 if quick else 20_000
     results: list[StoreResult] = []
     backlogs: list[BacklogResult] = []
     with redis_server() as server, workdir("kup-bench-big-") as tmp:

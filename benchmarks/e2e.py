@@ -10,7 +10,7 @@ received by a plain client.
 
     python -m benchmarks.e2e [--quick] [--cases 1000000] [--open-share 0.7] [--store FILE]
 
-`--cases` seeds a store of that size (default 50,000; 5,000 quick), `--open-share` leaves that
+`--cases` seeds a store of that size (default 50,000; 2,000 quick), `--open-share` leaves that
 share of it open (a backlog); `--store` starts from a copy of an SQLite store made earlier
 (e.g. a million cases kept from `benchmarks.growth`; `--cases` then adds to it).
 `KUP_PUSH_INTERVAL_MS` in the environment sets the web server's push interval, as in
@@ -122,12 +122,12 @@ def run(
     open_share: float = 0.0,
     store: Path | None = None,
 ) -> list[Table]:
-    """The steady run's latency at each stage, then the burst (quick: 5 s on a small store)."""
+    """The steady run's latency at each stage, then the burst (quick: 3 s on a small store)."""
     from playwright.sync_api import sync_playwright
 
-    rate, seconds = 20.0, (5.0 if quick else 60.0)
-    history = cases if cases is not None else (0 if store else 5_000 if quick else 50_000)
-    burst = 1_000 if quick else 10_000  # the quick form (CI) keeps the burst small
+    rate, seconds = 20.0, (3.0 if quick else 60.0)
+    history = cases if cases is not None else (0 if store else 2_000 if quick else 50_000)
+    burst = 500 if quick else 10_000  # the quick form (CI) keeps the burst small
     announced, pushed = Arrivals(), Arrivals()
     stop = threading.Event()
     with (
@@ -263,7 +263,7 @@ def _burst(stack: Stack, page, count: int) -> dict[str, float]:  # type: ignore[
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.e2e")
-    parser.add_argument("--quick", action="store_true", help="5 s on a small store (CI)")
+    parser.add_argument("--quick", action="store_true", help="3 s on a small store (CI)")
     parser.add_argument("--cases", type=int, help="seeded cases in the store")
     parser.add_argument(
         "--open-share", type=float, default=0.0, help="share of the cases kept open (0-1)"

@@ -99,7 +99,7 @@ def measure(url: str, cases: int, table: Table, store: str) -> None:
 
 
 def run(quick: bool = False) -> list[Table]:
-    cases = 5_000 if quick else 200_000
+    cases = 2_000 if quick else 200_000
     table = Table(
         f"Looking back: {cases:,} cases",
         ["store", "back", "read", "ms (or s)", "store then", "× live", "≤ 1 s"],

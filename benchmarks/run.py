@@ -2,7 +2,7 @@
 
     python -m benchmarks.run [--quick] [--only NAME ...] [--markdown FILE]
 
-`--quick` runs every benchmark at a small scale (the whole run in under two minutes on a
+`--quick` runs every benchmark at a small scale (the whole run in about four minutes on a
 2-core machine; CI runs it to check the benchmarks work, not how fast). Each table compares
 kup-console with a baseline measured in the same run.
 """

@@ -214,11 +214,11 @@ def viewers(
 def run(quick: bool = False) -> list[Table]:
     sockets = 40 if quick else 200
     api_clients = 10 if quick else 50
-    seconds = 3.0 if quick else 12.0
-    alone_seconds = 2.0 if quick else 8.0
+    seconds = 2.0 if quick else 12.0
+    alone_seconds = 1.0 if quick else 8.0
     rounds = 1 if quick else 3
     rate = 2.0
-    history = 5_000 if quick else 50_000
+    history = 2_000 if quick else 50_000
     labels = {name: f"web-{i}" for i, name in enumerate(SERVERS)}
     with console_stack(history, web=False) as stack:
         runs = []

@@ -33,12 +33,12 @@ TZ = zone(DEFAULT_TZ)
 EXPECTED_TABLES = {
     "ingest": ["Ingest throughput", "Redis reply parsing"],
     "bigstore": [
-        "Big store: 20,000 cases",
-        "Big store counters: 20,000 cases",
-        "Big store search: 20,000 cases",
+        "Big store: 10,000 cases",
+        "Big store counters: 10,000 cases",
+        "Big store search: 10,000 cases",
         "Big store: peak memory",
         "Big store: query plans",
-        "Backlog: 6,000 cases",
+        "Backlog: 3,000 cases",
     ],
     "e2e": ["End-to-end latency", "Burst"],
     "push": ["Push vs. polling"],
@@ -48,7 +48,7 @@ EXPECTED_TABLES = {
         "Viewers: each API request alone",
         "Viewers: production server against the targets",
     ],
-    "look_back": ["Looking back: 5,000 cases"],
+    "look_back": ["Looking back: 2,000 cases"],
     "growth": ["Growth: SQLite, p95 of each read", "Growth: ingest, disk and memory"],
 }
 NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
