@@ -289,6 +289,20 @@ def simulated_events(
     return events
 
 
+def backends(engine: Engine, application_name: str) -> int:
+    """How many sessions of `application_name` the PostgreSQL server holds (besides the one
+    asking)."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE application_name = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": application_name},
+        ).scalar()
+    return int(found or 0)
+
+
 def terminate_backends(engine: Engine, application_name: str) -> int:
     """pg_terminate_backend every session of `application_name` (a lost connection, as when
     PostgreSQL restarts); return how many were terminated."""

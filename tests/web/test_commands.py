@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, update
 
 from data.models import AuditEntry
+from tests.support.processes import backends
 
 
 def test_user_lifecycle(cli) -> None:  # type: ignore[no-untyped-def]
@@ -106,12 +107,4 @@ def test_a_command_leaves_no_store_connection_open(cli, engine, monkeypatch) -> 
     monkeypatch.setenv("PGAPPNAME", name)  # libpq names the command's connections so
     assert cli("user", "list")[0] == 0
     assert cli("audit", "verify")[0] == 0
-    with engine.connect() as conn:
-        left = conn.scalar(
-            text(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = :n "
-                "AND pid <> pg_backend_pid()"
-            ),
-            {"n": name},
-        )
-    assert left == 0
+    assert backends(engine, name) == 0
