@@ -292,30 +292,27 @@ def simulated_events(
 def backends(engine: Engine, application_name: str) -> int:
     """How many sessions of `application_name` the PostgreSQL server holds (besides the one
     asking)."""
-    with engine.connect() as conn:
-        found = conn.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE application_name = :name AND pid <> pg_backend_pid()"
-            ),
-            {"name": application_name},
-        ).scalar()
-    return int(found or 0)
+    return _over_sessions(engine, application_name, "count(*)")
 
 
 def terminate_backends(engine: Engine, application_name: str) -> int:
     """pg_terminate_backend every session of `application_name` (a lost connection, as when
     PostgreSQL restarts); return how many were terminated."""
+    return _over_sessions(engine, application_name, "count(pg_terminate_backend(pid))")
+
+
+def _over_sessions(engine: Engine, application_name: str, aggregate: str) -> int:
+    """`aggregate` over the server's sessions of `application_name` (not the asking one)."""
     with engine.connect() as conn:
-        killed = conn.execute(
+        found = conn.execute(
             text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                f"SELECT {aggregate} FROM pg_stat_activity "
                 "WHERE application_name = :name AND pid <> pg_backend_pid()"
             ),
             {"name": application_name},
         ).scalar()
         conn.commit()
-    return int(killed or 0)
+    return int(found or 0)
 
 
 def with_application_name(url: str, name: str) -> str:
