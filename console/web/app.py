@@ -43,6 +43,7 @@ from console.web.answers import AnswerCache
 from console.web.callback_guard import init_callback_guard
 from console.web.pages import Pages, callback_context, default_pages
 from console.web.state import EXTENSION_KEY
+from console.web.websockets import close_websockets_safely
 from data.reference import load_geography
 from rules.receipts import receipt_key
 
@@ -186,6 +187,7 @@ def create_app(
         engineio_logger=False,
         **queue,
     )
+    close_websockets_safely(socketio.server.eio)  # type: ignore[attr-defined]  # (untyped)
     Babel(server, locale_selector=auth.select_locale, timezone_selector=lambda: settings.tz)
 
     dash_app = dash.Dash(
