@@ -252,7 +252,7 @@ def run(quick: bool = False, events: int | None = None) -> list[Table]:
     t0 = time.perf_counter()
     entries = make_events(count)
     generated = time.perf_counter() - t0
-    registrations = len({e["reg_no"] for e in entries if e.get("type") == "registered"})
+    registrations = len({e.get("reg_no") for e in entries if e.get("type") == "registered"})
     runs: list[Run] = []
     counts: dict[str, tuple[int, int, int]] = {}
     with redis_server() as server, workdir("kup-bench-ingest-") as tmp:
